@@ -1,0 +1,142 @@
+//! Command-line flags, as clap reads them. Nothing here is trusted yet:
+//! [`crate::config::Config::from_cli`] checks it before any work starts.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dbperf",
+    version,
+    about = "Finds why database queries are slow and which indexes fix them",
+    long_about = None,
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Output format (text is coloured on a terminal unless NO_COLOR is set).
+    #[arg(long, global = true, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity is reported
+    /// (lint: warning by default; other commands: never unless given).
+    #[arg(long, global = true, value_enum)]
+    pub fail_on: Option<SeverityArg>,
+    /// Never colour the text report.
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    Text,
+    Json,
+    Markdown,
+    Sarif,
+    Github,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Info,
+    Warning,
+    Error,
+    /// Never fail on findings.
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DialectArg {
+    Postgres,
+    Sqlite,
+    Mysql,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse one EXPLAIN plan (PostgreSQL text/JSON/YAML/XML, SQLite EXPLAIN QUERY PLAN).
+    Explain(ExplainArgs),
+    /// Offline index advice for a workload of SQL statements against a schema.
+    Advise(AdviseArgs),
+    /// Live analysis of a database, or of slow-query logs.
+    Analyze(AnalyzeArgs),
+    /// Check migration files for missing indexes and index hazards (for CI).
+    Lint(LintArgs),
+    /// List the rules.
+    Rules,
+    /// Print one rule's documentation.
+    Rule {
+        /// Rule id, e.g. seq-scan.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Plan file, or - (the default) for standard input.
+    pub file: Option<PathBuf>,
+    /// Database for catalog context (existing indexes, table sizes).
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// DDL file for catalog context.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AdviseArgs {
+    /// SQL statements of the workload (optionally with `-- calls: N`).
+    #[arg(long, value_name = "FILE")]
+    pub queries: PathBuf,
+    /// DDL of the schema.
+    #[arg(long, value_name = "FILE")]
+    pub schema: Option<PathBuf>,
+    /// Read the schema and statistics from a database instead.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// SQL dialect of the files (default: postgres, or the database's).
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// PostgreSQL URL / key=value string, or sqlite:PATH / a SQLite file.
+    #[arg(long, value_name = "URL")]
+    pub db: Option<String>,
+    /// Slow-query log files (.gz read transparently; - for stdin).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub log: Vec<PathBuf>,
+    /// Workload as SQL statements (SQLite, or to add to the logs).
+    #[arg(long, value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+    /// Keep pg_stat_statements snapshots here and report the delta since the last one.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: Option<PathBuf>,
+    /// Number of top statements to plan.
+    #[arg(long, default_value_t = 20)]
+    pub top: usize,
+    /// Run the embedded demo: build the demo SQLite database if missing and analyse it.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Migration files or directories.
+    pub paths: Vec<PathBuf>,
+    /// The application's statements to check against the final schema.
+    #[arg(long, value_name = "FILE")]
+    pub queries: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    pub dialect: Option<DialectArg>,
+}

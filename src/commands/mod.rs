@@ -1,0 +1,58 @@
+//! One module per command: each turns its [`Task`] into a [`Report`] by
+//! calling sources, parsers, rules and the advisor; this module writes the
+//! report and decides the exit code.
+
+pub mod explain;
+pub mod rules;
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+
+use crate::config::{Config, Task};
+use crate::error::{Error, Result};
+use crate::report::{self, Report};
+
+/// Runs the configured command; returns the exit code (0, or 1 when a
+/// finding reaches `--fail-on`). Errors map to exit code 2 in `main`.
+pub fn run(config: &Config) -> Result<u8> {
+    let report = match &config.task {
+        Task::Rules => return rules::list(config),
+        Task::Rule { id } => return rules::show(config, id),
+        Task::Explain { input, db, schema } => {
+            explain::run(input, db.as_deref(), schema.as_deref())?
+        }
+        Task::Advise { .. } => return Err(Error::NotYetAvailable("advise")),
+        Task::Analyze { .. } => return Err(Error::NotYetAvailable("analyze")),
+        Task::Lint { .. } => return Err(Error::NotYetAvailable("lint")),
+    };
+    emit(config, &report)?;
+    Ok(exit_code(config, &report))
+}
+
+/// Writes the report where the configuration says, in its format.
+pub fn emit(config: &Config, report: &Report) -> Result<()> {
+    let result = match &config.output {
+        Some(path) => {
+            let file = File::create(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+            let mut w = BufWriter::new(file);
+            report::write(report, config.format, false, &mut w).and_then(|_| w.flush())
+        }
+        None => {
+            let stdout = io::stdout();
+            let mut w = BufWriter::new(stdout.lock());
+            report::write(report, config.format, config.color, &mut w).and_then(|_| w.flush())
+        }
+    };
+    match result {
+        // A closed pipe (`dbperf … | head`) is not an error.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(Error::Output),
+    }
+}
+
+pub fn exit_code(config: &Config, report: &Report) -> u8 {
+    match config.fail_on {
+        Some(level) if report.findings.iter().any(|f| f.severity >= level) => 1,
+        _ => 0,
+    }
+}

@@ -1,0 +1,63 @@
+//! Typed errors of the library. Each names the input (file and line) or the
+//! connection it is about; none ever carries a password. `main` prints one
+//! line and exits 2.
+
+use std::io;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad flags or flag combinations.
+    #[error("{0}")]
+    Usage(String),
+    /// A command SPEC.md names that this build does not have yet.
+    #[error("`dbperf {0}` is not yet available in this version")]
+    NotYetAvailable(&'static str),
+    /// A file or stdin could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+    /// An input that is not what it should be, at a line (1-based; 0 when
+    /// the whole input is at fault).
+    #[error("{}", format_input(path, *line, message))]
+    Input {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    /// Connecting to or querying a database; the message is already free of secrets.
+    #[error("{0}")]
+    Database(String),
+    /// Writing the report.
+    #[error("cannot write output: {0}")]
+    Output(#[source] io::Error),
+}
+
+fn format_input(path: &str, line: usize, message: &str) -> String {
+    if line == 0 {
+        format!("{path}: {message}")
+    } else {
+        format!("{path}:{line}: {message}")
+    }
+}
+
+impl Error {
+    pub fn input(path: impl Into<String>, line: usize, message: impl Into<String>) -> Self {
+        Error::Input {
+            path: path.into(),
+            line,
+            message: message.into(),
+        }
+    }
+
+    pub fn io(path: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

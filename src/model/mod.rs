@@ -1,0 +1,4 @@
+//! The model every stage shares: plans, the catalog, the workload.
+
+pub mod plan;
+pub mod schema;

@@ -1,0 +1,535 @@
+//! The query plan as a typed tree.
+//!
+//! Every plan dbperf reads (PostgreSQL text, JSON, YAML or XML; SQLite
+//! EXPLAIN QUERY PLAN) becomes a [`Plan`]: a petgraph tree of [`PlanNode`]s in
+//! pre-order, plus what the plan says about the whole statement (planning and
+//! execution time, triggers, JIT, settings). Parsers fill the raw fields;
+//! [`Plan::finish`] derives the metrics the rules read (inclusive and
+//! exclusive time, row-estimate factor) so that no rule recomputes them and
+//! text and JSON plans of the same run yield the same numbers.
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+use serde::Serialize;
+
+/// Where a plan came from; rules that only make sense for one engine check it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanFormat {
+    PostgresText,
+    PostgresJson,
+    PostgresYaml,
+    PostgresXml,
+    SqliteEqp,
+}
+
+impl PlanFormat {
+    pub fn is_sqlite(self) -> bool {
+        matches!(self, PlanFormat::SqliteEqp)
+    }
+}
+
+/// Buffer counters of a node (or of planning), in blocks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Buffers {
+    pub shared_hit: u64,
+    pub shared_read: u64,
+    pub shared_dirtied: u64,
+    pub shared_written: u64,
+    pub local_hit: u64,
+    pub local_read: u64,
+    pub local_dirtied: u64,
+    pub local_written: u64,
+    pub temp_read: u64,
+    pub temp_written: u64,
+}
+
+impl Buffers {
+    pub fn is_empty(&self) -> bool {
+        *self == Buffers::default()
+    }
+}
+
+/// I/O timings in milliseconds (`track_io_timing`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct IoTimings {
+    pub shared_read_ms: f64,
+    pub shared_write_ms: f64,
+    pub local_read_ms: f64,
+    pub local_write_ms: f64,
+    pub temp_read_ms: f64,
+    pub temp_write_ms: f64,
+}
+
+/// What one parallel worker reported for a node.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct WorkerStats {
+    pub number: u32,
+    pub actual_total_ms: Option<f64>,
+    pub actual_rows: Option<f64>,
+    pub loops: Option<f64>,
+    pub sort_method: Option<String>,
+    pub sort_space_kb: Option<u64>,
+    pub sort_space_type: Option<String>,
+}
+
+/// One node of a plan: the raw facts the plan printed, then derived metrics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PlanNode {
+    /// Position in pre-order, 0 for the root; stable across formats.
+    pub id: usize,
+    /// Canonical node type, as JSON spells it: `Seq Scan`, `Hash Join`,
+    /// `Aggregate`, `ModifyTable`; for SQLite `SCAN`, `SEARCH`, `USE TEMP B-TREE`…
+    pub node_type: String,
+    /// Relationship to the parent: `Outer`, `Inner`, `InitPlan`, `SubPlan`, `Member`…
+    pub parent_relationship: Option<String>,
+    /// `InitPlan 1 (returns $0)`, `SubPlan 2`, `CTE name`.
+    pub subplan_name: Option<String>,
+    pub parallel_aware: bool,
+    pub async_capable: bool,
+    /// `Partial`, `Finalize` (aggregates).
+    pub partial_mode: Option<String>,
+    /// Aggregate strategy: `Plain`, `Sorted`, `Hashed`, `Mixed`.
+    pub strategy: Option<String>,
+    /// Join type: `Inner`, `Left`, `Full`, `Right`, `Semi`, `Anti`, `Right Semi`, `Right Anti`.
+    pub join_type: Option<String>,
+    /// `Update`, `Insert`, `Delete`, `Merge` for ModifyTable; `Except`… for SetOp.
+    pub operation: Option<String>,
+    pub command: Option<String>,
+    pub scan_direction: Option<String>,
+    pub relation: Option<String>,
+    pub schema: Option<String>,
+    pub alias: Option<String>,
+    pub index_name: Option<String>,
+    pub cte_name: Option<String>,
+    pub function_name: Option<String>,
+    /// The rest of the node's title line that the fields above do not hold
+    /// (Custom Scan provider, SQLite detail text, and the like).
+    pub detail: Option<String>,
+
+    pub startup_cost: Option<f64>,
+    pub total_cost: Option<f64>,
+    pub plan_rows: Option<f64>,
+    pub plan_width: Option<u64>,
+    /// Per-loop actual times and rows, as the plan prints them.
+    pub actual_startup_ms: Option<f64>,
+    pub actual_total_ms: Option<f64>,
+    pub actual_rows: Option<f64>,
+    pub actual_loops: Option<f64>,
+    pub never_executed: bool,
+
+    pub filter: Option<String>,
+    pub index_cond: Option<String>,
+    pub recheck_cond: Option<String>,
+    pub join_filter: Option<String>,
+    pub hash_cond: Option<String>,
+    pub merge_cond: Option<String>,
+    pub tid_cond: Option<String>,
+    pub one_time_filter: Option<String>,
+    pub rows_removed_by_filter: Option<f64>,
+    pub rows_removed_by_index_recheck: Option<f64>,
+    pub rows_removed_by_join_filter: Option<f64>,
+    pub sort_key: Vec<String>,
+    pub group_key: Vec<String>,
+    pub output: Vec<String>,
+
+    pub buffers: Buffers,
+    pub io: IoTimings,
+    pub sort_method: Option<String>,
+    pub sort_space_kb: Option<u64>,
+    /// `Memory` or `Disk`.
+    pub sort_space_type: Option<String>,
+    pub hash_buckets: Option<u64>,
+    pub original_hash_buckets: Option<u64>,
+    pub hash_batches: Option<u64>,
+    pub original_hash_batches: Option<u64>,
+    pub peak_memory_kb: Option<u64>,
+    /// HashAggregate spill.
+    pub disk_usage_kb: Option<u64>,
+    pub heap_fetches: Option<f64>,
+    pub exact_heap_blocks: Option<u64>,
+    pub lossy_heap_blocks: Option<u64>,
+    pub cache_hits: Option<u64>,
+    pub cache_misses: Option<u64>,
+    pub cache_evictions: Option<u64>,
+    pub cache_overflows: Option<u64>,
+    pub workers_planned: Option<u64>,
+    pub workers_launched: Option<u64>,
+    pub workers: Vec<WorkerStats>,
+    /// Property lines dbperf does not model, kept so nothing is lost.
+    pub extra: Vec<(String, String)>,
+
+    // ---- derived by `Plan::finish` ----
+    /// Wall-clock milliseconds this node and its subtree ran, all loops, in
+    /// parallel subtrees divided among the processes that ran it.
+    pub inclusive_ms: Option<f64>,
+    /// `inclusive_ms` less the children's (and less the CTEs a CTE Scan read),
+    /// never negative.
+    pub exclusive_ms: Option<f64>,
+    /// actual rows / estimated rows, per loop; >1 means under-estimated.
+    pub row_factor: Option<f64>,
+}
+
+impl PlanNode {
+    /// The node as PostgreSQL's text format titles it: `Parallel Seq Scan on
+    /// orders o`, `Hash Left Join`, `Index Scan Backward using i on t`.
+    pub fn title(&self) -> String {
+        if let Some(detail) = self.detail.as_deref().filter(|_| self.is_sqlite()) {
+            return detail.to_string();
+        }
+        let mut s = String::new();
+        if let Some(mode) = self.partial_mode.as_deref().filter(|m| *m != "Simple") {
+            s.push_str(mode);
+            s.push(' ');
+        }
+        if self.parallel_aware {
+            s.push_str("Parallel ");
+        }
+        if self.async_capable {
+            s.push_str("Async ");
+        }
+        let base = match self.node_type.as_str() {
+            "Aggregate" => match self.strategy.as_deref() {
+                Some("Hashed") => "HashAggregate".to_string(),
+                Some("Sorted") => "GroupAggregate".to_string(),
+                Some("Mixed") => "MixedAggregate".to_string(),
+                _ => "Aggregate".to_string(),
+            },
+            "ModifyTable" => self
+                .operation
+                .clone()
+                .unwrap_or_else(|| "ModifyTable".into()),
+            "SetOp" => match self.strategy.as_deref() {
+                Some("Hashed") => "HashSetOp".to_string(),
+                _ => "SetOp".to_string(),
+            },
+            "Nested Loop" | "Hash Join" | "Merge Join" => {
+                let jt = self.join_type.as_deref().unwrap_or("Inner");
+                match (self.node_type.as_str(), jt) {
+                    ("Nested Loop", "Inner") => "Nested Loop".to_string(),
+                    ("Nested Loop", jt) => format!("Nested Loop {jt} Join"),
+                    (t, "Inner") => t.to_string(),
+                    (t, jt) => format!("{} {jt} Join", t.trim_end_matches(" Join")),
+                }
+            }
+            other => other.to_string(),
+        };
+        s.push_str(&base);
+        if self.node_type == "SetOp" || self.node_type == "HashSetOp" {
+            if let Some(cmd) = &self.command {
+                s.push(' ');
+                s.push_str(cmd);
+            }
+        }
+        if self.scan_direction.as_deref() == Some("Backward") {
+            s.push_str(" Backward");
+        }
+        if let Some(idx) = &self.index_name {
+            s.push_str(" using ");
+            s.push_str(idx);
+        }
+        let target = self
+            .relation
+            .as_ref()
+            .or(self.cte_name.as_ref())
+            .or(self.function_name.as_ref());
+        if let Some(rel) = target {
+            s.push_str(" on ");
+            if let Some(schema) = &self.schema {
+                s.push_str(schema);
+                s.push('.');
+            }
+            s.push_str(rel);
+            if let Some(alias) = self.alias.as_ref().filter(|a| *a != rel) {
+                s.push(' ');
+                s.push_str(alias);
+            }
+        } else if self.node_type == "Bitmap Index Scan" {
+            // `Bitmap Index Scan on idx` names the index, not a table.
+        }
+        s
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(
+            self.node_type.as_str(),
+            "SCAN"
+                | "SEARCH"
+                | "USE TEMP B-TREE"
+                | "SUBQUERY"
+                | "COMPOUND"
+                | "CO-ROUTINE"
+                | "MATERIALIZE"
+                | "SQLITE"
+                | "BLOOM FILTER"
+                | "MULTI-INDEX OR"
+        )
+    }
+
+    /// Rows this node produced over all loops, when measured.
+    pub fn total_rows(&self) -> Option<f64> {
+        Some(self.actual_rows? * self.actual_loops.unwrap_or(1.0))
+    }
+
+    /// Rows the node read from its relation over all loops: returned plus
+    /// removed by its filter and recheck.
+    pub fn rows_scanned(&self) -> Option<f64> {
+        let loops = self.actual_loops.unwrap_or(1.0);
+        let returned = self.actual_rows? * loops;
+        let removed = self.rows_removed_by_filter.unwrap_or(0.0)
+            + self.rows_removed_by_index_recheck.unwrap_or(0.0);
+        // Rows Removed lines are already totals over loops.
+        Some(returned + removed)
+    }
+
+    pub fn is_scan(&self) -> bool {
+        self.node_type.ends_with("Scan") || self.node_type == "SCAN" || self.node_type == "SEARCH"
+    }
+}
+
+/// A whole plan: the node tree and the statement-level facts.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub format: PlanFormat,
+    pub graph: DiGraph<PlanNode, ()>,
+    pub root: NodeIndex,
+    pub query_text: Option<String>,
+    pub planning_ms: Option<f64>,
+    pub execution_ms: Option<f64>,
+    pub planning_buffers: Buffers,
+    pub triggers: Vec<Trigger>,
+    pub jit: Option<Jit>,
+    pub settings: Vec<(String, String)>,
+    pub wal: Option<String>,
+    pub query_identifier: Option<String>,
+    /// Lines after the tree that dbperf keeps but does not model.
+    pub extra: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trigger {
+    pub name: String,
+    pub relation: Option<String>,
+    pub time_ms: Option<f64>,
+    pub calls: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Jit {
+    pub functions: Option<u64>,
+    pub generation_ms: Option<f64>,
+    pub inlining_ms: Option<f64>,
+    pub optimization_ms: Option<f64>,
+    pub emission_ms: Option<f64>,
+    pub total_ms: Option<f64>,
+}
+
+/// Builds a [`Plan`] node by node in pre-order; parsers use it so that ids
+/// and edges are assigned in one place.
+pub struct PlanBuilder {
+    graph: DiGraph<PlanNode, ()>,
+}
+
+impl PlanBuilder {
+    pub fn new() -> Self {
+        PlanBuilder {
+            graph: DiGraph::new(),
+        }
+    }
+
+    /// Adds `node` as the last child of `parent` (or as the root).
+    pub fn add(&mut self, parent: Option<NodeIndex>, mut node: PlanNode) -> NodeIndex {
+        node.id = self.graph.node_count();
+        let ix = self.graph.add_node(node);
+        if let Some(p) = parent {
+            self.graph.add_edge(p, ix, ());
+        }
+        ix
+    }
+
+    pub fn node_mut(&mut self, ix: NodeIndex) -> &mut PlanNode {
+        &mut self.graph[ix]
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.graph.node_count() == 0
+    }
+
+    pub fn finish(self, format: PlanFormat) -> Plan {
+        let mut plan = Plan {
+            format,
+            graph: self.graph,
+            root: NodeIndex::new(0),
+            query_text: None,
+            planning_ms: None,
+            execution_ms: None,
+            planning_buffers: Buffers::default(),
+            triggers: Vec::new(),
+            jit: None,
+            settings: Vec::new(),
+            wal: None,
+            query_identifier: None,
+            extra: Vec::new(),
+        };
+        plan.finish();
+        plan
+    }
+}
+
+impl Default for PlanBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Plan {
+    /// Children of `ix` in the order the plan printed them.
+    pub fn children(&self, ix: NodeIndex) -> Vec<NodeIndex> {
+        let mut c: Vec<NodeIndex> = self
+            .graph
+            .neighbors_directed(ix, Direction::Outgoing)
+            .collect();
+        c.sort_by_key(|n| self.graph[*n].id);
+        c
+    }
+
+    pub fn parent(&self, ix: NodeIndex) -> Option<NodeIndex> {
+        self.graph
+            .neighbors_directed(ix, Direction::Incoming)
+            .next()
+    }
+
+    pub fn node(&self, ix: NodeIndex) -> &PlanNode {
+        &self.graph[ix]
+    }
+
+    /// All nodes in pre-order.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeIndex, &PlanNode)> {
+        // Ids are pre-order positions and equal to the insertion index.
+        self.graph.node_indices().map(move |ix| (ix, &self.graph[ix]))
+    }
+
+    pub fn len(&self) -> usize {
+        self.graph.node_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.graph.node_count() == 0
+    }
+
+    pub fn depth(&self, ix: NodeIndex) -> usize {
+        let mut d = 0;
+        let mut cur = ix;
+        while let Some(p) = self.parent(cur) {
+            d += 1;
+            cur = p;
+        }
+        d
+    }
+
+    /// Whether the plan carries measured times (EXPLAIN ANALYZE with TIMING).
+    pub fn has_timing(&self) -> bool {
+        self.nodes().any(|(_, n)| n.actual_total_ms.is_some())
+    }
+
+    /// Whether the plan carries measured row counts (ANALYZE, with or without TIMING).
+    pub fn is_analyzed(&self) -> bool {
+        self.nodes()
+            .any(|(_, n)| n.actual_rows.is_some() || n.never_executed)
+    }
+
+    /// The time the tree accounts for: execution time when printed, else the
+    /// root's inclusive time.
+    pub fn total_ms(&self) -> Option<f64> {
+        self.execution_ms
+            .or_else(|| self.graph.node_weight(self.root)?.inclusive_ms)
+    }
+
+    /// Derives inclusive/exclusive times and row factors.
+    ///
+    /// Inclusive time is the per-loop total × loops. In a parallel subtree
+    /// (below Gather / Gather Merge) the loops ran side by side, so the time
+    /// is divided by the number of processes. A CTE's subplan is charged to
+    /// the CTE Scans that read it, not to its parent, so exclusive times add
+    /// up to the root's time instead of counting the CTE twice.
+    pub fn finish(&mut self) {
+        if self.graph.node_count() == 0 {
+            return;
+        }
+        let order: Vec<NodeIndex> = self.graph.node_indices().collect();
+        // Parallel degree inherited from the nearest Gather above.
+        let mut degree = vec![1.0f64; order.len()];
+        for &ix in &order {
+            let parent_degree = self.parent(ix).map(|p| degree[p.index()]).unwrap_or(1.0);
+            let parent_is_gather = self
+                .parent(ix)
+                .map(|p| self.graph[p].node_type.starts_with("Gather"))
+                .unwrap_or(false);
+            degree[ix.index()] = if parent_is_gather {
+                let g = &self.graph[self.parent(ix).unwrap()];
+                let launched = g.workers_launched.or(g.workers_planned).unwrap_or(0) as f64;
+                // The leader also runs the subtree unless it only gathers.
+                (launched + 1.0).max(1.0)
+            } else {
+                parent_degree
+            };
+        }
+        for &ix in &order {
+            let d = degree[ix.index()];
+            let n = &mut self.graph[ix];
+            n.inclusive_ms = if n.never_executed {
+                Some(0.0)
+            } else {
+                n.actual_total_ms.map(|t| {
+                    let loops = n.actual_loops.unwrap_or(1.0).max(1.0);
+                    let procs = d.min(loops);
+                    t * loops / procs
+                })
+            };
+            n.row_factor = match (n.actual_rows, n.plan_rows) {
+                (Some(a), Some(p)) if !n.never_executed => Some(a.max(1.0) / p.max(1.0)),
+                _ => None,
+            };
+        }
+        // CTE subplans: charged to the CTE scans that read them.
+        let mut cte_time: std::collections::HashMap<String, f64> = Default::default();
+        for &ix in &order {
+            let n = &self.graph[ix];
+            if let Some(name) = n
+                .subplan_name
+                .as_deref()
+                .and_then(|s| s.strip_prefix("CTE "))
+            {
+                if let Some(t) = n.inclusive_ms {
+                    cte_time.insert(name.trim().to_string(), t);
+                }
+            }
+        }
+        for &ix in &order {
+            let Some(incl) = self.graph[ix].inclusive_ms else {
+                continue;
+            };
+            let mut children_ms = 0.0;
+            for c in self.children(ix) {
+                let child = &self.graph[c];
+                let is_cte = child
+                    .subplan_name
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("CTE "));
+                if !is_cte {
+                    children_ms += child.inclusive_ms.unwrap_or(0.0);
+                }
+            }
+            if self.graph[ix].node_type == "CTE Scan" {
+                if let Some(name) = self.graph[ix].cte_name.clone() {
+                    if let Some(t) = cte_time.get_mut(&name) {
+                        let take = t.min(incl);
+                        children_ms += take;
+                        *t -= take;
+                    }
+                }
+            }
+            self.graph[ix].exclusive_ms = Some((incl - children_ms).max(0.0));
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The catalog model: tables, columns, indexes, foreign keys and statistics.
+//!
+//! Filled from a DDL file, a live PostgreSQL catalog or a SQLite file; read
+//! by rules and the advisor, which never ask a database themselves. Names are
+//! kept as written but compared case-insensitively, the way unquoted SQL
+//! identifiers behave.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Schema {
+    pub tables: Vec<Table>,
+    /// Whether row counts and column statistics came from the database
+    /// (ANALYZE / sqlite_stat1 / pg_stats) rather than defaults.
+    pub has_statistics: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Table {
+    /// Schema (namespace) the table lives in, when known (`public`).
+    pub schema: Option<String>,
+    pub name: String,
+    pub columns: Vec<Column>,
+    pub indexes: Vec<Index>,
+    pub foreign_keys: Vec<ForeignKey>,
+    pub primary_key: Vec<String>,
+    /// Estimated row count, when known.
+    pub rows: Option<f64>,
+    /// Size on disk in bytes, when known.
+    pub bytes: Option<u64>,
+    /// Where the table was defined (file and line), when from DDL.
+    pub defined_at: Option<(String, usize)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Column {
+    pub name: String,
+    /// Type as declared, lower-case (`timestamp with time zone`, `text`).
+    pub data_type: String,
+    pub not_null: bool,
+    /// Distinct values; a negative number is a fraction of the rows, as in pg_stats.
+    pub n_distinct: Option<f64>,
+    pub null_frac: Option<f64>,
+    /// Most common values with their frequencies.
+    pub most_common: Vec<(String, f64)>,
+}
+
+/// One key of an index: a column or an expression.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum IndexKey {
+    Column { name: String, descending: bool },
+    Expression { sql: String },
+}
+
+impl IndexKey {
+    pub fn column(name: &str) -> Self {
+        IndexKey::Column {
+            name: name.to_string(),
+            descending: false,
+        }
+    }
+
+    pub fn column_name(&self) -> Option<&str> {
+        match self {
+            IndexKey::Column { name, .. } => Some(name),
+            IndexKey::Expression { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Index {
+    pub name: String,
+    pub keys: Vec<IndexKey>,
+    pub include: Vec<String>,
+    pub unique: bool,
+    pub primary: bool,
+    /// Partial index predicate, as SQL.
+    pub predicate: Option<String>,
+    pub valid: bool,
+    /// Access method (`btree`, `gin`, …).
+    pub method: Option<String>,
+    /// Index scans since the statistics reset, when known.
+    pub scans: Option<u64>,
+    pub bytes: Option<u64>,
+    /// Where the index was created (file and line), when from DDL.
+    pub defined_at: Option<(String, usize)>,
+}
+
+impl Index {
+    /// Whether `columns` (in order) are a leading prefix of this index's keys.
+    pub fn leads_with(&self, columns: &[&str]) -> bool {
+        columns.len() <= self.keys.len()
+            && columns.iter().zip(&self.keys).all(|(c, k)| {
+                k.column_name()
+                    .is_some_and(|name| name.eq_ignore_ascii_case(c))
+            })
+    }
+
+    pub fn key_names(&self) -> Vec<String> {
+        self.keys
+            .iter()
+            .map(|k| match k {
+                IndexKey::Column { name, .. } => name.clone(),
+                IndexKey::Expression { sql } => sql.clone(),
+            })
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ForeignKey {
+    pub name: Option<String>,
+    pub columns: Vec<String>,
+    pub referenced_table: String,
+    pub referenced_columns: Vec<String>,
+    pub defined_at: Option<(String, usize)>,
+}
+
+impl Schema {
+    /// Finds a table by name, optionally schema-qualified, case-insensitively.
+    pub fn table(&self, name: &str) -> Option<&Table> {
+        let (schema, bare) = match name.rsplit_once('.') {
+            Some((s, t)) => (Some(s), t),
+            None => (None, name),
+        };
+        let bare = bare.trim_matches('"');
+        self.tables.iter().find(|t| {
+            t.name.eq_ignore_ascii_case(bare)
+                && match (schema, &t.schema) {
+                    (Some(s), Some(ts)) => ts.eq_ignore_ascii_case(s.trim_matches('"')),
+                    _ => true,
+                }
+        })
+    }
+
+    pub fn table_mut(&mut self, name: &str) -> Option<&mut Table> {
+        let bare = name.rsplit('.').next().unwrap_or(name).trim_matches('"');
+        self.tables
+            .iter_mut()
+            .find(|t| t.name.eq_ignore_ascii_case(bare))
+    }
+}
+
+impl Table {
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns
+            .iter()
+            .find(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    /// `schema.name`, or just the name when the schema is unknown.
+    pub fn qualified_name(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{s}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+
+    /// Whether some valid index starts with exactly these columns.
+    pub fn has_index_leading_with(&self, columns: &[&str]) -> bool {
+        self.indexes
+            .iter()
+            .any(|i| i.valid && i.predicate.is_none() && i.leads_with(columns))
+    }
+
+    /// Estimated distinct values of a column, resolving pg_stats' negative
+    /// fractions against the row count.
+    pub fn distinct(&self, column: &str) -> Option<f64> {
+        let c = self.column(column)?;
+        let nd = c.n_distinct?;
+        if nd < 0.0 {
+            Some(-nd * self.rows?)
+        } else {
+            Some(nd)
+        }
+    }
+}

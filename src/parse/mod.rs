@@ -1,0 +1,3 @@
+//! Parsers: text in, model out. No I/O: they take what a source read.
+
+pub mod plan;

@@ -1,0 +1,1 @@
+//! Plan parsing: detect the format of pasted EXPLAIN output and parse it.

@@ -1,0 +1,203 @@
+//! Reports: what the user sees. A command fills a [`Report`]; a reporter
+//! writes it to any `io::Write`. Only the text reporter colours, and only
+//! when told to (a terminal without `NO_COLOR`).
+
+pub mod json;
+pub mod text;
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use crate::advise::IndexRecommendation;
+use crate::config::Format;
+use crate::detect::Finding;
+use crate::model::plan::{Buffers, Plan, PlanFormat};
+
+/// One normalized statement of the workload (SPEC.md `queries`).
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryStat {
+    pub fingerprint: String,
+    pub query: String,
+    pub calls: u64,
+    pub total_ms: Option<f64>,
+    pub mean_ms: Option<f64>,
+}
+
+/// A problem with part of the input that did not stop the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputProblem {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Everything a command found, in the shape SPEC.md fixes for JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: &'static str,
+    pub command: &'static str,
+    pub queries: Vec<QueryStat>,
+    pub findings: Vec<Finding>,
+    pub indexes: Vec<IndexRecommendation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanView>,
+    /// Caveats the reader should know (no statistics, heuristic advice…).
+    pub notes: Vec<String>,
+    pub input_problems: Vec<InputProblem>,
+}
+
+impl Report {
+    pub fn new(command: &'static str) -> Self {
+        Report {
+            version: env!("CARGO_PKG_VERSION"),
+            command,
+            queries: Vec::new(),
+            findings: Vec::new(),
+            indexes: Vec::new(),
+            plan: None,
+            notes: Vec::new(),
+            input_problems: Vec::new(),
+        }
+    }
+}
+
+/// The plan as the report shows it: nodes in pre-order with their depth,
+/// times and the lines that matter.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanView {
+    pub format: PlanFormat,
+    pub query_text: Option<String>,
+    pub planning_ms: Option<f64>,
+    pub execution_ms: Option<f64>,
+    pub nodes: Vec<NodeView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeView {
+    pub id: usize,
+    pub parent: Option<usize>,
+    pub depth: usize,
+    pub title: String,
+    pub node_type: String,
+    pub subplan_name: Option<String>,
+    pub relation: Option<String>,
+    pub total_cost: Option<f64>,
+    pub plan_rows: Option<f64>,
+    pub actual_rows: Option<f64>,
+    pub loops: Option<f64>,
+    pub never_executed: bool,
+    pub inclusive_ms: Option<f64>,
+    pub exclusive_ms: Option<f64>,
+    /// Share of the plan's time spent in this node alone, 0–1.
+    pub time_share: Option<f64>,
+    pub row_factor: Option<f64>,
+    /// Conditions and other lines worth showing (`Filter: …`, `Sort Method: …`).
+    pub details: Vec<String>,
+    #[serde(skip_serializing_if = "Buffers::is_empty")]
+    pub buffers: Buffers,
+}
+
+impl PlanView {
+    pub fn from_plan(plan: &Plan) -> Self {
+        let total = plan
+            .nodes()
+            .filter_map(|(_, n)| n.exclusive_ms)
+            .sum::<f64>();
+        let nodes = plan
+            .nodes()
+            .map(|(ix, n)| {
+                let mut details = Vec::new();
+                let mut push = |label: &str, v: &Option<String>| {
+                    if let Some(v) = v {
+                        details.push(format!("{label}: {v}"));
+                    }
+                };
+                push("Index Cond", &n.index_cond);
+                push("Recheck Cond", &n.recheck_cond);
+                push("Hash Cond", &n.hash_cond);
+                push("Merge Cond", &n.merge_cond);
+                push("Join Filter", &n.join_filter);
+                push("Filter", &n.filter);
+                if let Some(r) = n.rows_removed_by_filter.filter(|r| *r > 0.0) {
+                    details.push(format!("Rows Removed by Filter: {r}"));
+                }
+                if let Some(r) = n.rows_removed_by_index_recheck.filter(|r| *r > 0.0) {
+                    details.push(format!("Rows Removed by Index Recheck: {r}"));
+                }
+                if let Some(m) = &n.sort_method {
+                    let space = match (n.sort_space_type.as_deref(), n.sort_space_kb) {
+                        (Some(t), Some(kb)) => format!("  {t}: {kb}kB"),
+                        _ => String::new(),
+                    };
+                    details.push(format!("Sort Method: {m}{space}"));
+                }
+                if let Some(b) = n.hash_batches.filter(|b| *b > 1) {
+                    details.push(format!(
+                        "Batches: {b} (originally {})",
+                        n.original_hash_batches.unwrap_or(b)
+                    ));
+                }
+                if let Some(d) = n.disk_usage_kb.filter(|d| *d > 0) {
+                    details.push(format!("Disk Usage: {d}kB"));
+                }
+                if let Some(l) = n.lossy_heap_blocks.filter(|l| *l > 0) {
+                    details.push(format!(
+                        "Heap Blocks: exact={} lossy={l}",
+                        n.exact_heap_blocks.unwrap_or(0)
+                    ));
+                }
+                if let Some(h) = n.heap_fetches.filter(|h| *h > 0.0) {
+                    details.push(format!("Heap Fetches: {h}"));
+                }
+                if let (Some(p), Some(l)) = (n.workers_planned, n.workers_launched) {
+                    details.push(format!("Workers Planned: {p}, Launched: {l}"));
+                }
+                NodeView {
+                    id: n.id,
+                    parent: plan.parent(ix).map(|p| plan.node(p).id),
+                    depth: plan.depth(ix),
+                    title: n.title(),
+                    node_type: n.node_type.clone(),
+                    subplan_name: n.subplan_name.clone(),
+                    relation: n.relation.clone(),
+                    total_cost: n.total_cost,
+                    plan_rows: n.plan_rows,
+                    actual_rows: n.actual_rows,
+                    loops: n.actual_loops,
+                    never_executed: n.never_executed,
+                    inclusive_ms: n.inclusive_ms.map(round3),
+                    exclusive_ms: n.exclusive_ms.map(round3),
+                    time_share: n
+                        .exclusive_ms
+                        .filter(|_| total > 0.0)
+                        .map(|e| round3(e / total)),
+                    row_factor: n.row_factor.map(round3),
+                    details,
+                    buffers: n.buffers,
+                }
+            })
+            .collect();
+        PlanView {
+            format: plan.format,
+            query_text: plan.query_text.clone(),
+            planning_ms: plan.planning_ms,
+            execution_ms: plan.execution_ms,
+            nodes,
+        }
+    }
+}
+
+/// Rounds to three decimals so reports do not show float noise.
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Writes `report` in `format`.
+pub fn write(report: &Report, format: Format, color: bool, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Json => json::write(report, w),
+        Format::Text => text::write(report, color, w),
+        Format::Markdown | Format::Sarif | Format::Github => text::write(report, false, w),
+    }
+}

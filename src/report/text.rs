@@ -1,0 +1,321 @@
+//! The text report: the plan tree with each node's share of the time (so the
+//! eye goes to the expensive node), then findings with their advice, then
+//! the ranked indexes. Colour only when the caller says so.
+
+use std::io::{self, Write};
+
+use owo_colors::{OwoColorize, Style};
+
+use super::{NodeView, PlanView, Report};
+use crate::detect::Severity;
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, s: &str, style: Style) -> String {
+        if self.color {
+            s.style(style).to_string()
+        } else {
+            s.to_string()
+        }
+    }
+    fn bold(&self, s: &str) -> String {
+        self.paint(s, Style::new().bold())
+    }
+    fn dim(&self, s: &str) -> String {
+        self.paint(s, Style::new().dimmed())
+    }
+    fn severity(&self, sev: Severity) -> String {
+        let style = match sev {
+            Severity::Error => Style::new().red().bold(),
+            Severity::Warning => Style::new().yellow().bold(),
+            Severity::Info => Style::new().cyan().bold(),
+        };
+        self.paint(sev.as_str(), style)
+    }
+}
+
+pub fn write(report: &Report, color: bool, w: &mut dyn Write) -> io::Result<()> {
+    let p = Painter { color };
+    if let Some(plan) = &report.plan {
+        write_plan(plan, &p, w)?;
+        writeln!(w)?;
+    }
+    if !report.queries.is_empty() {
+        write_queries(report, &p, w)?;
+        writeln!(w)?;
+    }
+    write_findings(report, &p, w)?;
+    if !report.indexes.is_empty() {
+        writeln!(w)?;
+        write_indexes(report, &p, w)?;
+    }
+    if !report.notes.is_empty() {
+        writeln!(w)?;
+        for n in &report.notes {
+            writeln!(w, "{} {n}", p.dim("note:"))?;
+        }
+    }
+    if !report.input_problems.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{}",
+            p.bold(&format!(
+                "Input problems ({}, skipped)",
+                report.input_problems.len()
+            ))
+        )?;
+        for ip in report.input_problems.iter().take(10) {
+            writeln!(w, "  {}:{}: {}", ip.path, ip.line, ip.message)?;
+        }
+    }
+    Ok(())
+}
+
+fn format_name(plan: &PlanView) -> &'static str {
+    use crate::model::plan::PlanFormat::*;
+    match plan.format {
+        PostgresText => "PostgreSQL plan (text)",
+        PostgresJson => "PostgreSQL plan (JSON)",
+        PostgresYaml => "PostgreSQL plan (YAML)",
+        PostgresXml => "PostgreSQL plan (XML)",
+        SqliteEqp => "SQLite query plan",
+    }
+}
+
+fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+    let mut head = format!("{}, {} nodes", format_name(plan), plan.nodes.len());
+    if let Some(e) = plan.execution_ms {
+        head.push_str(&format!(", execution {}", ms(e)));
+    }
+    if let Some(pl) = plan.planning_ms {
+        head.push_str(&format!(", planning {}", ms(pl)));
+    }
+    writeln!(w, "{}", p.bold(&head))?;
+    let timed = plan.nodes.iter().any(|n| n.exclusive_ms.is_some());
+    let counted = plan.nodes.iter().any(|n| n.actual_rows.is_some());
+    if timed {
+        writeln!(w, "{}", p.dim("   self time   share  node"))?;
+    }
+    for n in &plan.nodes {
+        let indent = "  ".repeat(n.depth);
+        let arrow = if n.depth == 0 { "" } else { "-> " };
+        let prefix = if timed {
+            match (n.exclusive_ms, n.time_share) {
+                (Some(e), Some(s)) => {
+                    let text = format!("{:>12} {:>6.1}%  ", ms(e), s * 100.0);
+                    let style = if s >= 0.3 {
+                        Style::new().red().bold()
+                    } else if s >= 0.1 {
+                        Style::new().yellow()
+                    } else {
+                        Style::new().dimmed()
+                    };
+                    p.paint(&text, style)
+                }
+                _ if n.never_executed => format!("{:>12} {:>7}  ", "never run", ""),
+                _ => format!("{:>12} {:>7}  ", "", ""),
+            }
+        } else {
+            String::new()
+        };
+        let sub = n
+            .subplan_name
+            .as_ref()
+            .map(|s| p.dim(&format!("[{s}] ")))
+            .unwrap_or_default();
+        let title = if n.time_share.is_some_and(|s| s >= 0.3) {
+            p.bold(&n.title)
+        } else {
+            n.title.clone()
+        };
+        let rows = rows_note(n, counted, p);
+        writeln!(w, "{prefix}{indent}{arrow}{sub}{title}{rows}")?;
+        let detail_indent = format!(
+            "{}{}   ",
+            if timed { " ".repeat(22) } else { String::new() },
+            indent
+        );
+        for d in &n.details {
+            writeln!(w, "{detail_indent}{}", p.dim(d))?;
+        }
+    }
+    Ok(())
+}
+
+fn rows_note(n: &NodeView, counted: bool, p: &Painter) -> String {
+    if !counted {
+        return match n.plan_rows {
+            Some(r) => p.dim(&format!("  (est. rows {})", fmt_count(r))),
+            None => String::new(),
+        };
+    }
+    let (Some(actual), Some(est)) = (n.actual_rows, n.plan_rows) else {
+        return String::new();
+    };
+    let loops = n.loops.unwrap_or(1.0);
+    let loops_text = if loops > 1.0 {
+        format!(" × {} loops", fmt_count(loops))
+    } else {
+        String::new()
+    };
+    let base = format!(
+        "  rows {} (est. {}){loops_text}",
+        fmt_count(actual),
+        fmt_count(est)
+    );
+    match n.row_factor {
+        Some(f) if f >= 10.0 => format!(
+            "{}{}",
+            p.dim(&base),
+            p.paint(
+                &format!("  under-estimated {}×", fmt_count(f.round())),
+                Style::new().magenta().bold()
+            )
+        ),
+        Some(f) if f <= 0.1 => format!(
+            "{}{}",
+            p.dim(&base),
+            p.paint(
+                &format!("  over-estimated {}×", fmt_count((1.0 / f).round())),
+                Style::new().magenta().bold()
+            )
+        ),
+        _ => p.dim(&base),
+    }
+}
+
+fn write_queries(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        w,
+        "{}",
+        p.bold(&format!("Top statements ({})", report.queries.len()))
+    )?;
+    writeln!(
+        w,
+        "{}",
+        p.dim("       calls      total ms    mean ms  statement")
+    )?;
+    for q in report.queries.iter().take(15) {
+        let one_line: String = q.query.split_whitespace().collect::<Vec<_>>().join(" ");
+        let short: String = if one_line.chars().count() > 90 {
+            one_line.chars().take(87).collect::<String>() + "..."
+        } else {
+            one_line
+        };
+        writeln!(
+            w,
+            "  {:>10}  {:>12}  {:>9}  {short}",
+            fmt_count(q.calls as f64),
+            q.total_ms.map(|t| format!("{t:.1}")).unwrap_or_default(),
+            q.mean_ms.map(|t| format!("{t:.2}")).unwrap_or_default(),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_findings(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+    if report.findings.is_empty() {
+        return writeln!(w, "{}", p.bold("No findings."));
+    }
+    writeln!(
+        w,
+        "{}",
+        p.bold(&format!(
+            "Findings ({}), most time saved first",
+            report.findings.len()
+        ))
+    )?;
+    for f in &report.findings {
+        let mut head = format!("{}[{}]", p.severity(f.severity), f.rule);
+        if let Some(loc) = &f.location {
+            head.push_str(&format!(" {}", loc));
+        }
+        if let Some(ms) = f.impact_ms {
+            head.push_str(&p.dim(&format!("  (up to {} to save)", self::ms(ms))));
+        }
+        writeln!(w, "  {head}")?;
+        writeln!(w, "    {}", f.message)?;
+        if !f.advice.is_empty() {
+            let mut lines = f.advice.lines();
+            if let Some(first) = lines.next() {
+                writeln!(w, "    {} {first}", p.bold("fix:"))?;
+            }
+            for l in lines {
+                writeln!(w, "         {l}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn write_indexes(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        w,
+        "{}",
+        p.bold(&format!(
+            "Indexes to create ({}), ranked by time saved",
+            report.indexes.len()
+        ))
+    )?;
+    for ix in &report.indexes {
+        writeln!(
+            w,
+            "  {}. {}",
+            ix.rank,
+            p.paint(&ix.statement, Style::new().green())
+        )?;
+        let mut facts = vec![format!("score {}", ms(ix.score))];
+        facts.push(format!("verified: {}", verification(ix.verified)));
+        if let (Some(b), Some(a)) = (ix.cost_before, ix.cost_after) {
+            facts.push(format!("cost {b:.0} → {a:.0}"));
+        }
+        writeln!(w, "     {}", p.dim(&facts.join(", ")))?;
+        if !ix.reason.is_empty() {
+            writeln!(w, "     {}", ix.reason)?;
+        }
+        if !ix.queries.is_empty() {
+            writeln!(w, "     {}", p.dim(&format!("helps: {}", ix.queries.join(", "))))?;
+        }
+    }
+    Ok(())
+}
+
+fn verification(v: crate::advise::Verification) -> &'static str {
+    match v {
+        crate::advise::Verification::Hypopg => "HypoPG what-if",
+        crate::advise::Verification::Planner => "SQLite planner on a scratch copy",
+        crate::advise::Verification::Heuristic => "heuristic (not verified by a planner)",
+    }
+}
+
+/// `12.345 ms`, `1.23 s`.
+pub fn ms(v: f64) -> String {
+    if v >= 10_000.0 {
+        format!("{:.2} s", v / 1000.0)
+    } else if v >= 100.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.3} ms")
+    }
+}
+
+/// `1,234,567` for counts; fractional counts (PG 18) keep two decimals.
+pub fn fmt_count(v: f64) -> String {
+    if v.fract() != 0.0 && v < 1000.0 {
+        return format!("{v:.2}");
+    }
+    let n = v.round() as i64;
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}

@@ -1,0 +1,3 @@
+//! SQL understanding: predicates of conditions and statements.
+
+pub mod predicate;

@@ -1,0 +1,650 @@
+//! Predicates: what a WHERE clause or a plan's Filter/Index Cond asks of
+//! each column.
+//!
+//! One classifier serves SQL statements and plan conditions alike: a boolean
+//! expression is split into its AND-ed conjuncts, and each conjunct that
+//! compares a column with a constant, a parameter or another column becomes a
+//! [`Predicate`]. A column wrapped in a function or a converting cast is kept
+//! with its [`Wrapper`], since that is what keeps a plain index from serving
+//! it. PostgreSQL's deparsed plan expressions (`(email)::text`, `~~`,
+//! `= ANY ('{…}'::integer[])`, `(SubPlan 1)`) parse with the PostgreSQL
+//! dialect once subplan references are replaced by a parameter.
+
+use std::ops::ControlFlow;
+
+use serde::Serialize;
+use sqlparser::ast::{
+    BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
+    UnaryOperator, Value, visit_expressions,
+};
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::parser::Parser;
+
+/// A column as the expression names it: `o.customer_id` → qualifier `o`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct ColumnRef {
+    pub qualifier: Option<String>,
+    pub name: String,
+}
+
+impl std::fmt::Display for ColumnRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.qualifier {
+            Some(q) => write!(f, "{q}.{}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
+}
+
+/// What a predicate asks of its column; the order matters for index keys:
+/// equality first, then a range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PredicateKind {
+    /// `col = const`
+    Eq,
+    /// `col IN (…)`, `col = ANY(…)`
+    In,
+    /// `<`, `>`, `BETWEEN`, `LIKE 'prefix%'`
+    Range,
+    /// `col IS NULL`
+    IsNull,
+    /// `col = other.col`: a join condition.
+    Join(ColumnRef),
+    /// Anything else that still names the column (`<>`, `LIKE '%x'`, `IS NOT NULL`).
+    Other,
+}
+
+impl PredicateKind {
+    /// Whether a b-tree index on the column can seek with it.
+    pub fn is_indexable(&self) -> bool {
+        !matches!(self, PredicateKind::Other)
+    }
+
+    pub fn is_equality(&self) -> bool {
+        matches!(
+            self,
+            PredicateKind::Eq | PredicateKind::In | PredicateKind::IsNull | PredicateKind::Join(_)
+        )
+    }
+}
+
+/// A function or converting cast around the column: `lower(email)`,
+/// `created_at::date`, `date_trunc('day', created_at)`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Wrapper {
+    /// Lower-case function name, or `cast` for a cast.
+    pub function: String,
+    /// The wrapped expression as SQL, normalised (`lower(email)`).
+    pub expr_sql: String,
+    /// For a cast, the target type (`date`).
+    pub cast_to: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Predicate {
+    pub column: ColumnRef,
+    pub kind: PredicateKind,
+    pub wrapper: Option<Wrapper>,
+    /// The type of the constant it is compared with, when the expression
+    /// spells it (`'2024-01-01'::date` → `date`).
+    pub compared_type: Option<String>,
+    /// The constant it is compared with, as SQL, when there is one.
+    pub value: Option<String>,
+    /// The conjunct as SQL.
+    pub sql: String,
+}
+
+/// Parses a PostgreSQL plan condition (`Filter:`, `Index Cond:` …) and
+/// returns its predicates. `None` when the text is not an expression
+/// sqlparser understands; the caller then gives advice without columns.
+pub fn parse_plan_condition(text: &str) -> Option<Vec<Predicate>> {
+    let cleaned = clean_plan_expression(text);
+    let dialect = PostgreSqlDialect {};
+    let expr = Parser::new(&dialect)
+        .try_with_sql(&cleaned)
+        .ok()?
+        .parse_expr()
+        .ok()?;
+    Some(predicates(&expr))
+}
+
+/// Replaces what plan expressions contain but SQL does not: `(SubPlan 1)`,
+/// `(hashed SubPlan 2)`, `(InitPlan 1).col1`, `$0` style params stay valid.
+fn clean_plan_expression(text: &str) -> String {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"\((?:hashed )?(?:SubPlan|InitPlan) \d+\)(?:\.col\d+)?").unwrap()
+    });
+    re.replace_all(text, "$$0").into_owned()
+}
+
+/// Splits `expr` into AND-ed conjuncts and classifies each.
+pub fn predicates(expr: &Expr) -> Vec<Predicate> {
+    let mut out = Vec::new();
+    for c in conjuncts(expr) {
+        classify(c, &mut out);
+    }
+    out
+}
+
+/// The AND-ed parts of an expression, parentheses removed.
+pub fn conjuncts(expr: &Expr) -> Vec<&Expr> {
+    let mut out = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Nested(inner) => stack.push(inner),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::And,
+                right,
+            } => {
+                stack.push(right);
+                stack.push(left);
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn classify(e: &Expr, out: &mut Vec<Predicate>) {
+    let sql = e.to_string();
+    match e {
+        Expr::BinaryOp { left, op, right } => {
+            let kind = match op {
+                BinaryOperator::Eq => PredicateKind::Eq,
+                BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq => PredicateKind::Range,
+                BinaryOperator::PGLikeMatch => PredicateKind::Other,
+                BinaryOperator::NotEq
+                | BinaryOperator::PGILikeMatch
+                | BinaryOperator::PGNotLikeMatch
+                | BinaryOperator::PGNotILikeMatch
+                | BinaryOperator::PGRegexMatch
+                | BinaryOperator::PGRegexIMatch => PredicateKind::Other,
+                BinaryOperator::Or => {
+                    // An OR of predicates on one column is an IN in disguise;
+                    // otherwise no single index key serves it.
+                    return;
+                }
+                _ => return,
+            };
+            let l = column_side(left);
+            let r = column_side(right);
+            match (l, r) {
+                (Some((lc, lw)), Some((rc, _))) => {
+                    if lw.is_none() && *op == BinaryOperator::Eq {
+                        out.push(Predicate {
+                            column: lc.clone(),
+                            kind: PredicateKind::Join(rc.clone()),
+                            wrapper: None,
+                            compared_type: None,
+                            value: None,
+                            sql: sql.clone(),
+                        });
+                        out.push(Predicate {
+                            column: rc,
+                            kind: PredicateKind::Join(lc),
+                            wrapper: None,
+                            compared_type: None,
+                            value: None,
+                            sql,
+                        });
+                    }
+                }
+                (Some((col, wrapper)), None) | (None, Some((col, wrapper))) => {
+                    let constant = if column_side(left).is_some() {
+                        right
+                    } else {
+                        left
+                    };
+                    let kind = if *op == BinaryOperator::PGLikeMatch {
+                        like_kind(constant)
+                    } else {
+                        kind
+                    };
+                    out.push(Predicate {
+                        column: col,
+                        kind,
+                        wrapper,
+                        compared_type: constant_type(constant),
+                        value: Some(constant.to_string()),
+                        sql,
+                    });
+                }
+                (None, None) => {}
+            }
+        }
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            right,
+            ..
+        } => {
+            if let Some((col, wrapper)) = column_side(left) {
+                if !has_column(right) {
+                    out.push(Predicate {
+                        column: col,
+                        kind: PredicateKind::In,
+                        wrapper,
+                        compared_type: None,
+                        value: Some(right.to_string()),
+                        sql,
+                    });
+                }
+            }
+        }
+        Expr::InList {
+            expr,
+            list,
+            negated,
+        } => {
+            if let Some((col, wrapper)) = column_side(expr) {
+                if !list.iter().any(has_column) {
+                    out.push(Predicate {
+                        column: col,
+                        kind: if *negated {
+                            PredicateKind::Other
+                        } else {
+                            PredicateKind::In
+                        },
+                        wrapper,
+                        compared_type: None,
+                        value: None,
+                        sql,
+                    });
+                }
+            }
+        }
+        Expr::InSubquery { expr, negated, .. } => {
+            if let Some((col, wrapper)) = column_side(expr) {
+                out.push(Predicate {
+                    column: col,
+                    kind: if *negated {
+                        PredicateKind::Other
+                    } else {
+                        PredicateKind::In
+                    },
+                    wrapper,
+                    compared_type: None,
+                    value: None,
+                    sql,
+                });
+            }
+        }
+        Expr::Between {
+            expr,
+            negated,
+            low,
+            high,
+        } => {
+            if let Some((col, wrapper)) = column_side(expr) {
+                if !has_column(low) && !has_column(high) {
+                    out.push(Predicate {
+                        column: col,
+                        kind: if *negated {
+                            PredicateKind::Other
+                        } else {
+                            PredicateKind::Range
+                        },
+                        wrapper,
+                        compared_type: constant_type(low),
+                        value: Some(low.to_string()),
+                        sql,
+                    });
+                }
+            }
+        }
+        Expr::Like {
+            negated,
+            expr,
+            pattern,
+            ..
+        } => {
+            if let Some((col, wrapper)) = column_side(expr) {
+                out.push(Predicate {
+                    column: col,
+                    kind: if *negated {
+                        PredicateKind::Other
+                    } else {
+                        like_kind(pattern)
+                    },
+                    wrapper,
+                    compared_type: None,
+                    value: Some(pattern.to_string()),
+                    sql,
+                });
+            }
+        }
+        Expr::ILike { expr, .. } => {
+            if let Some((col, wrapper)) = column_side(expr) {
+                out.push(Predicate {
+                    column: col,
+                    kind: PredicateKind::Other,
+                    wrapper,
+                    compared_type: None,
+                    value: None,
+                    sql,
+                });
+            }
+        }
+        Expr::IsNull(inner) => {
+            if let Some((col, wrapper)) = column_side(inner) {
+                out.push(Predicate {
+                    column: col,
+                    kind: PredicateKind::IsNull,
+                    wrapper,
+                    compared_type: None,
+                    value: None,
+                    sql,
+                });
+            }
+        }
+        Expr::IsNotNull(inner) | Expr::IsTrue(inner) | Expr::IsFalse(inner) => {
+            if let Some((col, wrapper)) = column_side(inner) {
+                out.push(Predicate {
+                    column: col,
+                    kind: PredicateKind::Other,
+                    wrapper,
+                    compared_type: None,
+                    value: None,
+                    sql,
+                });
+            }
+        }
+        // A bare boolean column (`WHERE active`) or its negation.
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => {
+            if let Some((col, None)) = column_side(e) {
+                out.push(Predicate {
+                    column: col,
+                    kind: PredicateKind::Eq,
+                    wrapper: None,
+                    compared_type: Some("boolean".into()),
+                    value: Some("true".into()),
+                    sql,
+                });
+            }
+        }
+        Expr::UnaryOp {
+            op: UnaryOperator::Not,
+            expr,
+        } => {
+            if let Some((col, None)) = column_side(expr) {
+                out.push(Predicate {
+                    column: col,
+                    kind: PredicateKind::Eq,
+                    wrapper: None,
+                    compared_type: Some("boolean".into()),
+                    value: Some("false".into()),
+                    sql,
+                });
+            }
+        }
+        _ => {}
+    }
+}
+
+/// `LIKE 'abc%'` can use a b-tree range (with the right operator class);
+/// `LIKE '%abc'` cannot.
+fn like_kind(pattern: &Expr) -> PredicateKind {
+    let text = match strip_casts(pattern) {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.clone()),
+            _ => None,
+        },
+        _ => None,
+    };
+    match text {
+        Some(s) if !s.starts_with('%') && !s.starts_with('_') => PredicateKind::Range,
+        _ => PredicateKind::Other,
+    }
+}
+
+fn strip_casts(e: &Expr) -> &Expr {
+    match e {
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => strip_casts(expr),
+        other => other,
+    }
+}
+
+/// The type a constant is cast to, as the plan spells it.
+fn constant_type(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Cast { data_type, .. } => Some(data_type.to_string().to_lowercase()),
+        Expr::Nested(inner) => constant_type(inner),
+        Expr::TypedString(ts) => Some(ts.data_type.to_string().to_lowercase()),
+        _ => None,
+    }
+}
+
+/// If `e` is a column, or a single column under functions and casts,
+/// returns it with the wrapper that hides it from a plain index.
+pub fn column_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
+    match e {
+        Expr::Identifier(id) => Some((
+            ColumnRef {
+                qualifier: None,
+                name: id.value.clone(),
+            },
+            None,
+        )),
+        Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
+            let name = parts.last()?.value.clone();
+            let qualifier = parts[..parts.len() - 1]
+                .iter()
+                .map(|p| p.value.as_str())
+                .collect::<Vec<_>>()
+                .join(".");
+            Some((
+                ColumnRef {
+                    qualifier: Some(qualifier),
+                    name,
+                },
+                None,
+            ))
+        }
+        Expr::Nested(inner) => column_side(inner),
+        Expr::Cast {
+            kind,
+            expr,
+            data_type,
+            ..
+        } => {
+            let (col, inner_wrapper) = column_side(expr)?;
+            if is_relabel(data_type) && matches!(kind, CastKind::DoubleColon | CastKind::Cast) {
+                // varchar → text and the like: no conversion, an index still serves.
+                return Some((col, inner_wrapper));
+            }
+            let wrapper = inner_wrapper.unwrap_or(Wrapper {
+                function: "cast".into(),
+                expr_sql: normalize_sql(e),
+                cast_to: Some(data_type.to_string().to_lowercase()),
+            });
+            Some((col, Some(wrapper)))
+        }
+        Expr::Function(f) => {
+            let FunctionArguments::List(list) = &f.args else {
+                return None;
+            };
+            let mut found: Option<ColumnRef> = None;
+            for arg in &list.args {
+                let a = match arg {
+                    FunctionArg::Unnamed(FunctionArgExpr::Expr(a))
+                    | FunctionArg::Named {
+                        arg: FunctionArgExpr::Expr(a),
+                        ..
+                    } => a,
+                    _ => continue,
+                };
+                if let Some((col, _)) = column_side(a) {
+                    if found.as_ref().is_some_and(|c| *c != col) {
+                        return None; // two columns: not a wrapped column
+                    }
+                    found = Some(col);
+                } else if has_column(a) {
+                    return None;
+                }
+            }
+            let col = found?;
+            Some((
+                col,
+                Some(Wrapper {
+                    function: f.name.to_string().to_lowercase(),
+                    expr_sql: normalize_sql(e),
+                    cast_to: None,
+                }),
+            ))
+        }
+        Expr::Extract { expr, .. } => {
+            let (col, _) = column_side(expr)?;
+            Some((
+                col,
+                Some(Wrapper {
+                    function: "extract".into(),
+                    expr_sql: normalize_sql(e),
+                    cast_to: None,
+                }),
+            ))
+        }
+        Expr::UnaryOp { expr, .. } => column_side(expr).map(|(c, _)| {
+            (
+                c,
+                Some(Wrapper {
+                    function: "operator".into(),
+                    expr_sql: normalize_sql(e),
+                    cast_to: None,
+                }),
+            )
+        }),
+        _ => None,
+    }
+}
+
+/// Casts that do not change the value's representation for indexing.
+fn is_relabel(t: &DataType) -> bool {
+    let s = t.to_string().to_lowercase();
+    matches!(
+        s.as_str(),
+        "text" | "varchar" | "character varying" | "bpchar" | "name" | "regclass"
+    ) || s.starts_with("character varying")
+        || s.starts_with("varchar")
+}
+
+/// An expression as SQL with PostgreSQL's relabel casts of columns dropped,
+/// `lower((email)::text)` → `lower(email)`.
+pub fn normalize_sql(e: &Expr) -> String {
+    let s = e.to_string();
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"\(([A-Za-z_][A-Za-z0-9_.]*)\)::(?:text|character varying|varchar|bpchar)\b")
+            .unwrap()
+    });
+    let s = re.replace_all(&s, "$1").into_owned();
+    static RE2: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re2 = RE2.get_or_init(|| regex::Regex::new(r"('[^']*')::text\b").unwrap());
+    re2.replace_all(&s, "$1").into_owned()
+}
+
+/// Whether an expression references any column.
+pub fn has_column(e: &Expr) -> bool {
+    visit_expressions(e, |x| {
+        if matches!(x, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .is_break()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(text: &str) -> Vec<(String, PredicateKind, Option<String>)> {
+        parse_plan_condition(text)
+            .unwrap()
+            .into_iter()
+            .map(|p| (p.column.to_string(), p.kind, p.wrapper.map(|w| w.expr_sql)))
+            .collect()
+    }
+
+    #[test]
+    fn parse_equality_and_range_from_plan_filter() {
+        assert_eq!(
+            kinds("((customer_id = 42) AND (created_at > '2024-01-01 00:00:00+00'::timestamp with time zone))"),
+            vec![
+                ("customer_id".into(), PredicateKind::Eq, None),
+                ("created_at".into(), PredicateKind::Range, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn parse_relabel_cast_is_not_a_function() {
+        assert_eq!(
+            kinds("((status)::text = 'shipped'::text)"),
+            vec![("status".into(), PredicateKind::Eq, None)]
+        );
+    }
+
+    #[test]
+    fn parse_function_and_converting_cast_are_wrappers() {
+        assert_eq!(
+            kinds("(lower((email)::text) = 'a@b.c'::text)"),
+            vec![("email".into(), PredicateKind::Eq, Some("lower(email)".into()))]
+        );
+        let p = &parse_plan_condition("((created_at)::date = '2024-01-01'::date)").unwrap()[0];
+        assert_eq!(p.wrapper.as_ref().unwrap().cast_to.as_deref(), Some("date"));
+        assert_eq!(p.compared_type.as_deref(), Some("date"));
+    }
+
+    #[test]
+    fn parse_join_any_and_like() {
+        assert_eq!(
+            kinds("(o.customer_id = c.id)"),
+            vec![
+                (
+                    "o.customer_id".into(),
+                    PredicateKind::Join(ColumnRef {
+                        qualifier: Some("c".into()),
+                        name: "id".into()
+                    }),
+                    None
+                ),
+                (
+                    "c.id".into(),
+                    PredicateKind::Join(ColumnRef {
+                        qualifier: Some("o".into()),
+                        name: "customer_id".into()
+                    }),
+                    None
+                ),
+            ]
+        );
+        assert_eq!(
+            kinds("(id = ANY ('{1,2,3}'::integer[]))"),
+            vec![("id".into(), PredicateKind::In, None)]
+        );
+        assert_eq!(
+            kinds("((name)::text ~~ 'abc%'::text)"),
+            vec![("name".into(), PredicateKind::Range, None)]
+        );
+        assert_eq!(
+            kinds("((name)::text ~~ '%abc'::text)"),
+            vec![("name".into(), PredicateKind::Other, None)]
+        );
+    }
+
+    #[test]
+    fn parse_subplan_references() {
+        assert_eq!(
+            kinds("(total > (SubPlan 1))"),
+            vec![("total".into(), PredicateKind::Range, None)]
+        );
+    }
+}
