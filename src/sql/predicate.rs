@@ -540,12 +540,12 @@ pub fn normalize_sql(e: &Expr) -> String {
     let s = e.to_string();
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"\(([A-Za-z_][A-Za-z0-9_.]*)\)::(?:text|character varying|varchar|bpchar)\b")
+        regex::Regex::new(r"(?i)\(([A-Za-z_][A-Za-z0-9_.]*)\)::(?:text|character varying|varchar|bpchar)\b")
             .unwrap()
     });
     let s = re.replace_all(&s, "$1").into_owned();
     static RE2: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re2 = RE2.get_or_init(|| regex::Regex::new(r"('[^']*')::text\b").unwrap());
+    let re2 = RE2.get_or_init(|| regex::Regex::new(r"(?i)('[^']*')::text\b").unwrap());
     re2.replace_all(&s, "$1").into_owned()
 }
 
