@@ -9,15 +9,7 @@ use serde::Serialize;
 
 use crate::model::schema::{IndexKey, Schema};
 
-/// The database an index statement is written for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Dialect {
-    #[default]
-    Postgres,
-    Sqlite,
-    Mysql,
-}
+pub use crate::model::Dialect;
 
 /// An index to propose: table, keys in order, optional INCLUDE and WHERE.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -167,7 +159,11 @@ impl IndexSpec {
             ix.valid
                 && (ix.predicate.is_none() || ix.predicate == self.predicate)
                 && self.keys.len() <= ix.keys.len()
-                && self.keys.iter().zip(&ix.keys).all(|(a, b)| keys_match(a, b))
+                && self
+                    .keys
+                    .iter()
+                    .zip(&ix.keys)
+                    .all(|(a, b)| keys_match(a, b))
         })
     }
 }
@@ -196,8 +192,7 @@ fn normalize_expr(s: &str) -> String {
 /// leading digit).
 pub fn quote_ident(s: &str) -> String {
     let plain = !s.is_empty()
-        && s
-            .chars()
+        && s.chars()
             .next()
             .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && s.chars()

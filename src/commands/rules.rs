@@ -35,11 +35,8 @@ pub fn list(config: &Config) -> Result<u8> {
 }
 
 pub fn show(config: &Config, id: &str) -> Result<u8> {
-    let rule = detect::find_rule(id).ok_or_else(|| {
-        Error::Usage(format!(
-            "no rule `{id}`; `dbperf rules` lists them"
-        ))
-    })?;
+    let rule = detect::find_rule(id)
+        .ok_or_else(|| Error::Usage(format!("no rule `{id}`; `dbperf rules` lists them")))?;
     let mut page = rule.meta().markdown();
     page.push('\n');
     write_out(config, &page)?;

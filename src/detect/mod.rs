@@ -6,6 +6,7 @@
 //! never do I/O; they get a plan, a schema or a workload and push
 //! [`Finding`]s.
 
+pub mod evidence;
 pub mod rules;
 
 use std::fmt;
@@ -194,7 +195,10 @@ impl RuleMeta {
     /// The documentation page as Markdown: `# id`, the summary, then the doc
     /// comment with the one leading space of `///` removed.
     pub fn markdown(&self) -> String {
-        let mut out = format!("# {}\n\n{}\n\nDefault severity: {}.\n", self.id, self.summary, self.severity);
+        let mut out = format!(
+            "# {}\n\n{}\n\nDefault severity: {}.\n",
+            self.id, self.summary, self.severity
+        );
         out.push('\n');
         for line in self.doc.lines() {
             out.push_str(line.strip_prefix(' ').unwrap_or(line));

@@ -2,3 +2,15 @@
 
 pub mod plan;
 pub mod schema;
+
+use serde::Serialize;
+
+/// The database a schema, statement or index is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Dialect {
+    #[default]
+    Postgres,
+    Sqlite,
+    Mysql,
+}

@@ -272,14 +272,17 @@ impl PlanNode {
     }
 
     /// Rows the node read from its relation over all loops: returned plus
-    /// removed by its filter and recheck.
+    /// removed by its filter and recheck. PostgreSQL prints both per loop.
     pub fn rows_scanned(&self) -> Option<f64> {
         let loops = self.actual_loops.unwrap_or(1.0);
-        let returned = self.actual_rows? * loops;
         let removed = self.rows_removed_by_filter.unwrap_or(0.0)
             + self.rows_removed_by_index_recheck.unwrap_or(0.0);
-        // Rows Removed lines are already totals over loops.
-        Some(returned + removed)
+        Some((self.actual_rows? + removed) * loops)
+    }
+
+    /// Rows removed by the node's filter over all loops.
+    pub fn rows_removed(&self) -> f64 {
+        self.rows_removed_by_filter.unwrap_or(0.0) * self.actual_loops.unwrap_or(1.0)
     }
 
     pub fn is_scan(&self) -> bool {
@@ -355,6 +358,10 @@ impl PlanBuilder {
         self.graph.node_count() == 0
     }
 
+    pub fn len(&self) -> usize {
+        self.graph.node_count()
+    }
+
     pub fn finish(self, format: PlanFormat) -> Plan {
         let mut plan = Plan {
             format,
@@ -406,7 +413,9 @@ impl Plan {
     /// All nodes in pre-order.
     pub fn nodes(&self) -> impl Iterator<Item = (NodeIndex, &PlanNode)> {
         // Ids are pre-order positions and equal to the insertion index.
-        self.graph.node_indices().map(move |ix| (ix, &self.graph[ix]))
+        self.graph
+            .node_indices()
+            .map(move |ix| (ix, &self.graph[ix]))
     }
 
     pub fn len(&self) -> usize {
@@ -490,6 +499,36 @@ impl Plan {
                 (Some(a), Some(p)) if !n.never_executed => Some(a.max(1.0) / p.max(1.0)),
                 _ => None,
             };
+        }
+        // Per-loop times are printed rounded to a microsecond; multiplied by
+        // many loops the rounding can make children outgrow their parent.
+        // Scale such children down (pre-order, so each parent is final first).
+        for &ix in &order {
+            let Some(parent_ms) = self.graph[ix].inclusive_ms else {
+                continue;
+            };
+            let kids: Vec<NodeIndex> = self
+                .children(ix)
+                .into_iter()
+                .filter(|c| {
+                    !self.graph[*c]
+                        .subplan_name
+                        .as_deref()
+                        .is_some_and(|s| s.starts_with("CTE "))
+                })
+                .collect();
+            let sum: f64 = kids
+                .iter()
+                .filter_map(|c| self.graph[*c].inclusive_ms)
+                .sum();
+            if sum > parent_ms && sum > 0.0 {
+                let factor = parent_ms / sum;
+                for c in kids {
+                    if let Some(t) = self.graph[c].inclusive_ms.as_mut() {
+                        *t *= factor;
+                    }
+                }
+            }
         }
         // CTE subplans: charged to the CTE scans that read them.
         let mut cte_time: std::collections::HashMap<String, f64> = Default::default();

@@ -13,6 +13,8 @@ pub struct Schema {
     /// Whether row counts and column statistics came from the database
     /// (ANALYZE / sqlite_stat1 / pg_stats) rather than defaults.
     pub has_statistics: bool,
+    /// The database it describes; index statements are written for it.
+    pub dialect: super::Dialect,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -278,7 +278,11 @@ fn write_indexes(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<
             writeln!(w, "     {}", ix.reason)?;
         }
         if !ix.queries.is_empty() {
-            writeln!(w, "     {}", p.dim(&format!("helps: {}", ix.queries.join(", "))))?;
+            writeln!(
+                w,
+                "     {}",
+                p.dim(&format!("helps: {}", ix.queries.join(", ")))
+            )?;
         }
     }
     Ok(())

@@ -43,7 +43,11 @@ pub fn decode(name: &str, bytes: Vec<u8>) -> Result<String> {
         }
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
-            let line = e.as_bytes()[..valid].iter().filter(|b| **b == b'\n').count() + 1;
+            let line = e.as_bytes()[..valid]
+                .iter()
+                .filter(|b| **b == b'\n')
+                .count()
+                + 1;
             Err(Error::input(name, line, "not valid UTF-8 text"))
         }
     }

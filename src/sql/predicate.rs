@@ -15,7 +15,7 @@ use std::ops::ControlFlow;
 use serde::Serialize;
 use sqlparser::ast::{
     BinaryOperator, CastKind, DataType, Expr, FunctionArg, FunctionArgExpr, FunctionArguments,
-    UnaryOperator, Value, visit_expressions,
+    Ident, UnaryOperator, Value, visit_expressions,
 };
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::parser::Parser;
@@ -150,6 +150,31 @@ pub fn conjuncts(expr: &Expr) -> Vec<&Expr> {
 }
 
 fn classify(e: &Expr, out: &mut Vec<Predicate>) {
+    let start = out.len();
+    classify_inner(e, out);
+    for p in &mut out[start..] {
+        p.sql = lower_type_names(&p.sql);
+        p.value = p.value.as_deref().map(lower_type_names);
+    }
+}
+
+/// sqlparser prints type names in capitals (`::TIMESTAMP WITH TIME ZONE`);
+/// PostgreSQL and our users write them in lower case.
+fn lower_type_names(s: &str) -> String {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re =
+        RE.get_or_init(|| regex::Regex::new(r"::([A-Z][A-Z0-9 ]*[A-Z0-9]|[A-Z])(\[\])?").unwrap());
+    re.replace_all(s, |c: &regex::Captures<'_>| {
+        format!(
+            "::{}{}",
+            c[1].to_lowercase(),
+            c.get(2).map_or("", |m| m.as_str())
+        )
+    })
+    .into_owned()
+}
+
+fn classify_inner(e: &Expr, out: &mut Vec<Predicate>) {
     let sql = e.to_string();
     match e {
         Expr::BinaryOp { left, op, right } => {
@@ -254,7 +279,13 @@ fn classify(e: &Expr, out: &mut Vec<Predicate>) {
                         },
                         wrapper,
                         compared_type: None,
-                        value: None,
+                        value: Some(format!(
+                            "({})",
+                            list.iter()
+                                .map(|v| v.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )),
                         sql,
                     });
                 }
@@ -428,15 +459,15 @@ pub fn column_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
         Expr::Identifier(id) => Some((
             ColumnRef {
                 qualifier: None,
-                name: id.value.clone(),
+                name: ident_name(id),
             },
             None,
         )),
         Expr::CompoundIdentifier(parts) if parts.len() >= 2 => {
-            let name = parts.last()?.value.clone();
+            let name = ident_name(parts.last()?);
             let qualifier = parts[..parts.len() - 1]
                 .iter()
-                .map(|p| p.value.as_str())
+                .map(ident_name)
                 .collect::<Vec<_>>()
                 .join(".");
             Some((
@@ -524,6 +555,16 @@ pub fn column_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
     }
 }
 
+/// An identifier as the database resolves it: unquoted names fold to lower
+/// case (PostgreSQL's rule; MySQL and SQLite compare them case-insensitively).
+pub fn ident_name(id: &Ident) -> String {
+    if id.quote_style.is_some() {
+        id.value.clone()
+    } else {
+        id.value.to_lowercase()
+    }
+}
+
 /// Casts that do not change the value's representation for indexing.
 fn is_relabel(t: &DataType) -> bool {
     let s = t.to_string().to_lowercase();
@@ -540,8 +581,10 @@ pub fn normalize_sql(e: &Expr) -> String {
     let s = e.to_string();
     static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = RE.get_or_init(|| {
-        regex::Regex::new(r"(?i)\(([A-Za-z_][A-Za-z0-9_.]*)\)::(?:text|character varying|varchar|bpchar)\b")
-            .unwrap()
+        regex::Regex::new(
+            r"(?i)\(([A-Za-z_][A-Za-z0-9_.]*)\)::(?:text|character varying|varchar|bpchar)\b",
+        )
+        .unwrap()
     });
     let s = re.replace_all(&s, "$1").into_owned();
     static RE2: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
@@ -576,7 +619,9 @@ mod tests {
     #[test]
     fn parse_equality_and_range_from_plan_filter() {
         assert_eq!(
-            kinds("((customer_id = 42) AND (created_at > '2024-01-01 00:00:00+00'::timestamp with time zone))"),
+            kinds(
+                "((customer_id = 42) AND (created_at > '2024-01-01 00:00:00+00'::timestamp with time zone))"
+            ),
             vec![
                 ("customer_id".into(), PredicateKind::Eq, None),
                 ("created_at".into(), PredicateKind::Range, None),
@@ -596,7 +641,11 @@ mod tests {
     fn parse_function_and_converting_cast_are_wrappers() {
         assert_eq!(
             kinds("(lower((email)::text) = 'a@b.c'::text)"),
-            vec![("email".into(), PredicateKind::Eq, Some("lower(email)".into()))]
+            vec![(
+                "email".into(),
+                PredicateKind::Eq,
+                Some("lower(email)".into())
+            )]
         );
         let p = &parse_plan_condition("((created_at)::date = '2024-01-01'::date)").unwrap()[0];
         assert_eq!(p.wrapper.as_ref().unwrap().cast_to.as_deref(), Some("date"));

@@ -2,6 +2,53 @@
 //! (doc comment first), add it to [`ALL`], run `cargo test` and accept the
 //! regenerated page in `rules/` (see README, "Adding a rule").
 
-use super::Rule;
+mod disk_spill;
+mod duplicate_index;
+mod fk_without_index;
+mod function_on_indexed_column;
+mod heap_fetches;
+mod index_filter;
+mod jit_overhead;
+mod lossy_bitmap;
+mod nested_loop_inner_scan;
+mod row_misestimate;
+mod seq_scan;
+mod slow_planning;
+mod workers_not_launched;
 
-pub static ALL: &[&dyn Rule] = &[];
+pub use disk_spill::DiskSpill;
+pub use duplicate_index::DuplicateIndex;
+pub use fk_without_index::{FkWithoutIndex, fk_is_indexed};
+pub use function_on_indexed_column::{FunctionOnIndexedColumn, immutable};
+pub use heap_fetches::HeapFetches;
+pub use index_filter::IndexFilter;
+pub use jit_overhead::JitOverhead;
+pub use lossy_bitmap::LossyBitmap;
+pub use nested_loop_inner_scan::NestedLoopInnerScan;
+pub use row_misestimate::RowMisestimate;
+pub use seq_scan::SeqScan;
+pub use slow_planning::SlowPlanning;
+pub use workers_not_launched::WorkersNotLaunched;
+
+use super::{Rule, RuleMeta};
+
+pub static ALL: &[&dyn Rule] = &[
+    &SeqScan,
+    &FunctionOnIndexedColumn,
+    &RowMisestimate,
+    &DiskSpill,
+    &NestedLoopInnerScan,
+    &IndexFilter,
+    &LossyBitmap,
+    &HeapFetches,
+    &WorkersNotLaunched,
+    &JitOverhead,
+    &SlowPlanning,
+    &FkWithoutIndex,
+    &DuplicateIndex,
+];
+
+/// Every rule's metadata, in registry order.
+pub fn metas() -> impl Iterator<Item = &'static RuleMeta> {
+    ALL.iter().map(|r| r.meta())
+}

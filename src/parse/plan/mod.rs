@@ -1,1 +1,93 @@
-//! Plan parsing: detect the format of pasted EXPLAIN output and parse it.
+//! Plan parsing: undo what pasting did, detect the format, parse it.
+//!
+//! [`parse`] takes whatever a user pasted and returns the [`Plan`] with the
+//! problems that did not stop the parse (a line cut short, a stray line);
+//! text that holds no plan at all is an error.
+
+pub mod pg_json;
+pub mod pg_text;
+pub mod sqlite;
+pub mod unpaste;
+
+use crate::error::{Error, Result};
+use crate::model::plan::{Plan, PlanFormat};
+
+/// A parsed plan and what was wrong with the input without stopping us.
+pub struct Parsed {
+    pub plan: Plan,
+    pub problems: Vec<Error>,
+}
+
+pub fn parse(name: &str, text: &str) -> Result<Parsed> {
+    if text.trim().is_empty() {
+        return Err(Error::input(name, 0, "empty input: no EXPLAIN plan found"));
+    }
+    if text.contains('\0') {
+        let line = text[..text.find('\0').unwrap_or(0)].matches('\n').count() + 1;
+        return Err(Error::input(name, line, "binary data, not an EXPLAIN plan"));
+    }
+    let u = unpaste::unpaste(text);
+    let mut problems = Vec::new();
+    let mut plan = if let Some(plan) = try_json(name, &u.lines)? {
+        plan
+    } else if sqlite::detect(&u.lines) {
+        sqlite::parse(name, &u.lines, &mut problems)?
+    } else {
+        pg_text::parse(name, &u.lines, &mut problems)?
+    };
+    if plan.query_text.is_none() {
+        plan.query_text = u.query_text;
+    }
+    Ok(Parsed { plan, problems })
+}
+
+/// Finds a JSON plan in the cleaned lines, with any text before or after it.
+fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
+    let start = lines.iter().position(|l| {
+        let t = l.text.trim_start();
+        t.starts_with('[') || t.starts_with('{')
+    });
+    let Some(start) = start else {
+        return Ok(None);
+    };
+    // Must look like EXPLAIN JSON before we commit to it.
+    let head: String = lines[start..]
+        .iter()
+        .take(6)
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !(head.contains("\"Plan\"")
+        || head.contains("\"Query Text\"")
+        || head.trim() == "["
+        || head.trim_start().starts_with("[ {")
+        || head.trim_start().starts_with("[{"))
+    {
+        return Ok(None);
+    }
+    let joined: String = lines[start..]
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut stream = serde_json::Deserializer::from_str(&joined).into_iter::<serde_json::Value>();
+    match stream.next() {
+        Some(Ok(v)) => {
+            let plan = pg_json::from_value(name, &v, PlanFormat::PostgresJson)?;
+            Ok(Some(plan))
+        }
+        Some(Err(e)) => {
+            let line = lines
+                .get(start + e.line().saturating_sub(1))
+                .map(|l| l.number)
+                .unwrap_or(0);
+            let what = if e.is_eof() {
+                "JSON plan is cut short".to_string()
+            } else {
+                format!("invalid JSON plan: {e}")
+            };
+            Err(Error::input(name, line, what))
+        }
+        None => Ok(None),
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The whole test suite, set-up included: `bash scripts/test.sh` (README).
+# Idempotent: installs what is missing (as root, with apt-get), makes sure
+# PostgreSQL 15 runs with pg_stat_statements preloaded and HypoPG available,
+# creates the dbperf_test database, exports its URL, runs `cargo test`.
+# Extra arguments go to cargo test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PGVER=15
+PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres)
+
+echo "== packages"
+missing=()
+dpkg -s "postgresql-$PGVER-hypopg" >/dev/null 2>&1 || missing+=("postgresql-$PGVER-hypopg")
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+if [ "${#missing[@]}" -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+
+echo "== PostgreSQL $PGVER"
+if ! pg_lsclusters -h 2>/dev/null | awk -v v="$PGVER" '$1==v && $2=="main" && $4=="online"' | grep -q .; then
+  pg_ctlcluster --skip-systemctl-redirect "$PGVER" main start
+fi
+for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
+
+preload=$("${PSQL[@]}" -Atc "SHOW shared_preload_libraries")
+if [[ ",${preload// /}," != *",pg_stat_statements,"* ]]; then
+  new=${preload:+$preload,}pg_stat_statements
+  "${PSQL[@]}" -c "ALTER SYSTEM SET shared_preload_libraries = '$new'"
+  pg_ctlcluster --skip-systemctl-redirect "$PGVER" main restart
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
+fi
+
+"${PSQL[@]}" -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'dbperf_test'" | grep -q 1 \
+  || "${PSQL[@]}" -d postgres -c "CREATE DATABASE dbperf_test"
+"${PSQL[@]}" -d dbperf_test -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" \
+  -c "CREATE EXTENSION IF NOT EXISTS hypopg"
+
+export DBPERF_TEST_PG_URL="postgres://postgres@127.0.0.1:5432/dbperf_test"
+
+echo "== cargo test"
+cargo test --locked "$@"

@@ -1,0 +1,127 @@
+//! What plan rules share: where a node is, how large its table is, and the
+//! index a node's conditions ask for.
+
+use crate::advise::IndexSpec;
+use crate::detect::Location;
+use crate::model::plan::PlanNode;
+use crate::model::schema::{IndexKey, Schema};
+use crate::sql::predicate::{self, Predicate, PredicateKind};
+
+pub fn node_location(n: &PlanNode) -> Location {
+    Location::PlanNode {
+        id: n.id,
+        title: n.title(),
+    }
+}
+
+/// The relation a scan reads, schema-qualified when the plan says so.
+pub fn relation_of(n: &PlanNode) -> Option<String> {
+    let rel = n.relation.as_ref()?;
+    Some(match &n.schema {
+        Some(s) => format!("{s}.{rel}"),
+        None => rel.clone(),
+    })
+}
+
+/// Rows in the node's table: the schema's estimate when given, else the rows
+/// the node scanned (a Seq Scan reads them all).
+pub fn table_rows(n: &PlanNode, schema: Option<&Schema>) -> Option<f64> {
+    if let Some(rows) = schema
+        .zip(relation_of(n))
+        .and_then(|(s, r)| s.table(&r))
+        .and_then(|t| t.rows)
+    {
+        return Some(rows);
+    }
+    if n.node_type == "Seq Scan" {
+        // A parallel scan's loops split the table between processes.
+        let per_loop = n.actual_rows? + n.rows_removed_by_filter.unwrap_or(0.0);
+        return Some(per_loop * n.actual_loops.unwrap_or(1.0).max(1.0));
+    }
+    None
+}
+
+/// Predicates of a condition that name this node's own table (unqualified,
+/// or qualified with its alias or name).
+pub fn own_predicates(n: &PlanNode, condition: &str) -> Vec<Predicate> {
+    let Some(preds) = predicate::parse_plan_condition(condition) else {
+        return Vec::new();
+    };
+    preds
+        .into_iter()
+        .filter(|p| match &p.column.qualifier {
+            None => true,
+            Some(q) => {
+                let q = q.rsplit('.').next().unwrap_or(q);
+                n.alias.as_deref() == Some(q) || n.relation.as_deref() == Some(q)
+            }
+        })
+        .collect()
+}
+
+/// An index for the node's table serving `preds`: equality columns first
+/// (in the order written), then one range column. `None` when no predicate
+/// is indexable as a plain column.
+pub fn index_for(n: &PlanNode, preds: &[Predicate], leading: &[String]) -> Option<IndexSpec> {
+    let table = relation_of(n)?;
+    let mut cols: Vec<String> = leading.to_vec();
+    let push = |cols: &mut Vec<String>, c: &str| {
+        if !cols.iter().any(|x| x.eq_ignore_ascii_case(c)) {
+            cols.push(c.to_string());
+        }
+    };
+    for p in preds.iter().filter(|p| p.wrapper.is_none()) {
+        if matches!(
+            p.kind,
+            PredicateKind::Eq | PredicateKind::In | PredicateKind::IsNull
+        ) {
+            push(&mut cols, &p.column.name);
+        }
+    }
+    if let Some(p) = preds
+        .iter()
+        .find(|p| p.wrapper.is_none() && p.kind == PredicateKind::Range)
+    {
+        push(&mut cols, &p.column.name);
+    }
+    if cols.len() == leading.len() {
+        return None;
+    }
+    let mut spec = IndexSpec::new(&table, &[]);
+    spec.keys = cols.iter().map(|c| IndexKey::column(c)).collect();
+    Some(spec)
+}
+
+/// `orders (customer_id, created_at)` for messages.
+pub fn describe_index(spec: &IndexSpec) -> String {
+    format!("{} ({})", spec.qualified_table(), spec.columns().join(", "))
+}
+
+/// Whether an index the schema already has serves `spec`.
+pub fn already_indexed(spec: &IndexSpec, schema: Option<&Schema>) -> bool {
+    schema.is_some_and(|s| spec.already_served(s))
+}
+
+/// `12.3 ms` for messages.
+pub fn ms(v: f64) -> String {
+    crate::report::text::ms(v)
+}
+
+/// `1,234` for messages.
+pub fn count(v: f64) -> String {
+    crate::report::text::fmt_count(v)
+}
+
+/// Percent with sensible precision: `0.002%`, `4.1%`, `93%`.
+pub fn pct(x: f64) -> String {
+    let p = x * 100.0;
+    if p < 0.01 {
+        format!("{p:.3}%")
+    } else if p < 1.0 {
+        format!("{p:.2}%")
+    } else if p < 10.0 {
+        format!("{p:.1}%")
+    } else {
+        format!("{p:.0}%")
+    }
+}

@@ -1,0 +1,101 @@
+use crate::advise::IndexSpec;
+use crate::declare_rule;
+use crate::detect::{Finding, Location, Rule, RuleMeta};
+use crate::model::schema::{Schema, Table};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a foreign key whose columns do not lead any index of the
+    /// referencing table. A partial index `WHERE col IS NOT NULL` counts.
+    ///
+    /// ## Why is this bad?
+    /// PostgreSQL indexes the referenced key, never the referencing one.
+    /// Deleting or updating a parent row makes it look for children with a
+    /// sequential scan of the child table, under a lock, once per parent
+    /// row; and joins from parent to children cannot use an index.
+    ///
+    /// ## Example
+    /// ```sql
+    /// CREATE TABLE orders (
+    ///     id bigint PRIMARY KEY,
+    ///     customer_id bigint NOT NULL REFERENCES customers (id)
+    /// );
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```sql
+    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON orders (customer_id);
+    /// ```
+    pub struct FkWithoutIndex {
+        id: "fk-without-index",
+        severity: Warning,
+        summary: "A foreign key's columns lead no index on the referencing table",
+    }
+}
+
+impl Rule for FkWithoutIndex {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_schema(&self, schema: &Schema, out: &mut Vec<Finding>) {
+        let dialect = schema.dialect;
+        for t in &schema.tables {
+            for fk in &t.foreign_keys {
+                if fk.columns.is_empty() || fk_is_indexed(t, &fk.columns) {
+                    continue;
+                }
+                let cols: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
+                let spec = IndexSpec::new(&t.qualified_name(), &cols);
+                let location = match &fk.defined_at {
+                    Some((path, line)) => Location::File {
+                        path: path.clone(),
+                        line: *line,
+                        column: None,
+                    },
+                    None => Location::Table {
+                        table: t.qualified_name(),
+                        index: None,
+                    },
+                };
+                out.push(
+                    Finding::new(
+                        &Self::META,
+                        format!(
+                            "Foreign key {}({}) → {} has no index on {}: deleting or updating a {} row scans {}, and joins on it cannot use an index.",
+                            t.qualified_name(),
+                            fk.columns.join(", "),
+                            fk.referenced_table,
+                            t.name,
+                            fk.referenced_table,
+                            t.name
+                        ),
+                        spec.statement(dialect),
+                    )
+                    .at(location)
+                    .with_index(Some(spec)),
+                );
+            }
+        }
+    }
+}
+
+/// Whether some index's leading keys are exactly the FK columns, in any order.
+pub fn fk_is_indexed(t: &Table, columns: &[String]) -> bool {
+    t.indexes.iter().any(|ix| {
+        let partial_ok = ix.predicate.as_deref().is_none_or(|p| {
+            let p = p.to_lowercase();
+            p.contains("is not null")
+        });
+        ix.valid
+            && partial_ok
+            && ix.keys.len() >= columns.len()
+            && ix.keys[..columns.len()].iter().all(|k| {
+                k.column_name()
+                    .is_some_and(|n| columns.iter().any(|c| c.eq_ignore_ascii_case(n)))
+            })
+    }) || (t.primary_key.len() >= columns.len()
+        && t.primary_key[..columns.len()]
+            .iter()
+            .all(|k| columns.iter().any(|c| c.eq_ignore_ascii_case(k))))
+}

@@ -1,0 +1,275 @@
+use crate::advise::{Dialect, IndexSpec};
+use crate::declare_rule;
+use crate::detect::evidence::{already_indexed, count, node_location, own_predicates, relation_of};
+use crate::detect::{Finding, PlanContext, Rule, RuleMeta};
+use crate::model::plan::PlanNode;
+use crate::model::schema::{IndexKey, Schema};
+use crate::sql::predicate::{Predicate, Wrapper};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a predicate that wraps a column in a function or a converting
+    /// cast (`lower(email) = …`, `created_at::date = …`,
+    /// `date_trunc('day', created_at) = …`) where the column is indexed, or
+    /// where the scan throws most rows away so an index would be worth it.
+    ///
+    /// ## Why is this bad?
+    /// A b-tree index on `email` stores `email`, not `lower(email)`: the
+    /// planner cannot search it for the function's result, so it reads the
+    /// whole table and computes the function row by row.
+    ///
+    /// ## Example
+    /// ```sql
+    /// SELECT * FROM customers WHERE lower(email) = 'ann@example.com';
+    /// SELECT * FROM orders WHERE created_at::date = '2024-03-01';
+    /// ```
+    ///
+    /// ## Use instead
+    /// When the function is immutable (same input, same output, whatever
+    /// the session), index the expression itself:
+    /// ```sql
+    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_lower_email_idx ON customers ((lower(email)));
+    /// ```
+    /// When it is not (`timestamptz::date` and two-argument `date_trunc` on
+    /// `timestamptz` depend on the session's TimeZone, so PostgreSQL refuses
+    /// to index them), compare the bare column with a range instead, which a
+    /// plain index serves:
+    /// ```sql
+    /// SELECT * FROM orders
+    /// WHERE created_at >= '2024-03-01' AND created_at < '2024-03-02';
+    /// ```
+    pub struct FunctionOnIndexedColumn {
+        id: "function-on-indexed-column",
+        severity: Warning,
+        summary: "A predicate wraps an indexed (or index-worthy) column in a function or cast",
+    }
+}
+
+/// Share of scanned rows the filter must discard for an unindexed column to
+/// count as index-worthy.
+const DISCARDED: f64 = 0.9;
+const MIN_SCANNED: f64 = 10_000.0;
+
+impl Rule for FunctionOnIndexedColumn {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
+        for (_, n) in ctx.plan.nodes() {
+            for cond in [&n.filter, &n.recheck_cond, &n.join_filter]
+                .into_iter()
+                .flatten()
+            {
+                for p in own_predicates(n, cond) {
+                    let Some(w) = &p.wrapper else { continue };
+                    if !p.kind.is_indexable() {
+                        continue;
+                    }
+                    if !worth_it(n, &p, ctx.schema) {
+                        continue;
+                    }
+                    if let Some(f) = finding(n, &p, w, ctx.schema) {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The column is indexed, or the scan discards most of a large table.
+fn worth_it(n: &PlanNode, p: &Predicate, schema: Option<&Schema>) -> bool {
+    let table = relation_of(n).and_then(|r| schema.and_then(|s| s.table(&r)));
+    if let Some(t) = table {
+        if t.indexes
+            .iter()
+            .any(|i| i.leads_with(&[p.column.name.as_str()]))
+        {
+            return true;
+        }
+    }
+    match n.rows_scanned() {
+        Some(scanned) => {
+            let kept = n.total_rows().unwrap_or(0.0);
+            scanned >= MIN_SCANNED && kept <= scanned * (1.0 - DISCARDED)
+        }
+        None => table.and_then(|t| t.rows).is_some_and(|r| r >= MIN_SCANNED),
+    }
+}
+
+/// What PostgreSQL can index: `Some(true)` immutable, `Some(false)` not,
+/// `None` unknown (depends on a type the plan does not show).
+pub fn immutable(w: &Wrapper, column_type: Option<&str>) -> Option<bool> {
+    let tz = column_type.map(|t| t.contains("with time zone") || t == "timestamptz");
+    match w.function.as_str() {
+        "lower"
+        | "upper"
+        | "btrim"
+        | "ltrim"
+        | "rtrim"
+        | "trim"
+        | "md5"
+        | "abs"
+        | "length"
+        | "char_length"
+        | "substr"
+        | "substring"
+        | "left"
+        | "right"
+        | "reverse"
+        | "replace"
+        | "coalesce"
+        | "nullif"
+        | "round"
+        | "floor"
+        | "ceil"
+        | "ceiling"
+        | "split_part"
+        | "jsonb_extract_path_text"
+        | "operator" => Some(true),
+        "now" | "to_char" | "age" | "random" | "clock_timestamp" | "current_date" => Some(false),
+        "date_trunc" | "date_part" | "extract" | "date" => tz.map(|tz| !tz),
+        "cast" => {
+            let to = w.cast_to.as_deref().unwrap_or("");
+            if to == "date" || to.starts_with("timestamp") || to == "time" {
+                tz.map(|tz| !tz)
+            } else {
+                Some(true)
+            }
+        }
+        _ => None,
+    }
+}
+
+fn is_time_function(w: &Wrapper) -> bool {
+    matches!(
+        w.function.as_str(),
+        "date_trunc" | "date_part" | "extract" | "date"
+    ) || (w.function == "cast"
+        && w.cast_to
+            .as_deref()
+            .is_some_and(|t| t == "date" || t.starts_with("timestamp")))
+}
+
+fn finding(n: &PlanNode, p: &Predicate, w: &Wrapper, schema: Option<&Schema>) -> Option<Finding> {
+    let table = relation_of(n)?;
+    let column_type = schema
+        .and_then(|s| s.table(&table))
+        .and_then(|t| t.column(&p.column.name))
+        .map(|c| c.data_type.clone())
+        .or_else(|| {
+            // `date_trunc('day', col) = '…'::timestamp with time zone` tells the type.
+            p.compared_type
+                .clone()
+                .filter(|t| t.starts_with("timestamp") && w.function != "cast")
+        });
+    let imm = immutable(w, column_type.as_deref());
+    let scanned = n
+        .rows_scanned()
+        .map(|s| {
+            format!(
+                " The scan read {} rows to keep {}.",
+                count(s),
+                count(n.total_rows().unwrap_or(0.0))
+            )
+        })
+        .unwrap_or_default();
+    let message = format!(
+        "`{}` wraps column {} of {table} in {}, so no plain index on {} can serve it.{scanned}",
+        p.sql,
+        p.column.name,
+        if w.function == "cast" {
+            format!(
+                "a cast to {}",
+                w.cast_to.as_deref().unwrap_or("another type")
+            )
+        } else {
+            format!("{}()", w.function)
+        },
+        p.column.name,
+    );
+    let mut expr_index = IndexSpec::new(&table, &[]);
+    expr_index.keys = vec![IndexKey::Expression {
+        sql: w.expr_sql.clone(),
+    }];
+    let bare = IndexSpec::new(&table, &[p.column.name.as_str()]);
+    let (advice, spec) = match imm {
+        Some(true) if !already_indexed(&expr_index, schema) => (
+            format!(
+                "Index the expression itself ({} is immutable):\n{}",
+                w.expr_sql,
+                expr_index.statement(Dialect::Postgres)
+            ),
+            Some(expr_index),
+        ),
+        Some(true) => (
+            format!(
+                "An index on ({}) exists; check that the query's expression matches it exactly.",
+                w.expr_sql
+            ),
+            None,
+        ),
+        Some(false) => (
+            format!(
+                "{} is not immutable for {} ({}), so PostgreSQL refuses an index on it. {}",
+                w.expr_sql,
+                p.column.name,
+                column_type.as_deref().unwrap_or("its type"),
+                rewrite_advice(p, w, &bare, schema)
+            ),
+            (!already_indexed(&bare, schema)).then_some(bare),
+        ),
+        None if is_time_function(w) => (
+            format!(
+                "If {} is timestamptz, {} is not immutable and cannot be indexed. {}",
+                p.column.name,
+                w.expr_sql,
+                rewrite_advice(p, w, &bare, schema)
+            ),
+            (!already_indexed(&bare, schema)).then_some(bare),
+        ),
+        None => (
+            format!(
+                "If {}() is immutable, index the expression:\n{}\nOtherwise compare the bare column {} with a value or range.",
+                w.function,
+                expr_index.statement(Dialect::Postgres),
+                p.column.name
+            ),
+            None,
+        ),
+    };
+    Some(
+        Finding::new(&FunctionOnIndexedColumn::META, message, advice)
+            .impact(n.exclusive_ms)
+            .at(node_location(n))
+            .with_index(spec),
+    )
+}
+
+/// The sargable form of a date/time wrapper: a half-open range on the column.
+fn rewrite_advice(p: &Predicate, w: &Wrapper, bare: &IndexSpec, schema: Option<&Schema>) -> String {
+    let col = &p.column.name;
+    let value = p.value.as_deref().unwrap_or("$1");
+    let step = match (w.function.as_str(), w.expr_sql.to_lowercase()) {
+        (_, s) if s.contains("'year'") || s.starts_with("extract(year") => "1 year",
+        (_, s) if s.contains("'month'") => "1 month",
+        (_, s) if s.contains("'hour'") => "1 hour",
+        (_, s) if s.contains("'week'") => "1 week",
+        _ => "1 day",
+    };
+    let rewrite = if matches!(p.kind, crate::sql::predicate::PredicateKind::Eq) {
+        format!("{col} >= {value} AND {col} < {value} + interval '{step}'")
+    } else {
+        format!("a range on {col} itself")
+    };
+    let index = if already_indexed(bare, schema) {
+        format!("the existing index on {col} then serves it.")
+    } else {
+        format!(
+            "and index the column:\n{}",
+            bare.statement(Dialect::Postgres)
+        )
+    };
+    format!("Rewrite the predicate as `{rewrite}` {index}")
+}

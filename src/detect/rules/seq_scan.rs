@@ -1,0 +1,122 @@
+use crate::declare_rule;
+use crate::detect::evidence::{
+    already_indexed, count, describe_index, index_for, ms, node_location, own_predicates, pct,
+    relation_of, table_rows,
+};
+use crate::detect::{Finding, PlanContext, Rule, RuleMeta, Severity};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a sequential scan that reads a large table to return few of its
+    /// rows: at least 10,000 rows read and at most 10% of them kept by the
+    /// filter (EXPLAIN ANALYZE), or a large table by the catalog's estimate.
+    ///
+    /// ## Why is this bad?
+    /// A sequential scan reads every page of the table, whatever the filter
+    /// keeps. Its cost grows with the table, not with the answer: a lookup
+    /// that returns four orders out of 500,000 reads all 500,000. An index on
+    /// the filtered columns reads only the matching rows.
+    ///
+    /// ## Example
+    /// ```text
+    /// Seq Scan on orders  (actual time=2.4..32.1 rows=4 loops=1)
+    ///   Filter: (customer_id = 4242)
+    ///   Rows Removed by Filter: 499996
+    /// ```
+    ///
+    /// ## Use instead
+    /// An index whose leading columns are the filter's equality columns,
+    /// then at most one range column:
+    /// ```sql
+    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON orders (customer_id);
+    /// ```
+    /// When the scan keeps most of the table, or the table is small, a
+    /// sequential scan is the right plan and this rule stays quiet.
+    pub struct SeqScan {
+        id: "seq-scan",
+        severity: Warning,
+        summary: "A sequential scan reads a large table to return few of its rows",
+    }
+}
+
+/// Rows read below which a sequential scan is cheap whatever it returns.
+const LARGE_TABLE_ROWS: f64 = 10_000.0;
+/// Share of rows kept above which scanning is the right plan.
+const SELECTIVE: f64 = 0.10;
+
+impl Rule for SeqScan {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
+        for (_, n) in ctx.plan.nodes() {
+            if n.node_type != "Seq Scan" {
+                continue;
+            }
+            let Some(filter) = n.filter.as_deref() else {
+                continue;
+            };
+            let Some(table) = relation_of(n) else {
+                continue;
+            };
+            let Some(rows) = table_rows(n, ctx.schema) else {
+                continue;
+            };
+            if rows < LARGE_TABLE_ROWS {
+                continue;
+            }
+            let kept = match (n.actual_rows, n.actual_loops) {
+                (Some(r), loops) => r * loops.unwrap_or(1.0),
+                _ => n.plan_rows.unwrap_or(rows) * n.actual_loops.unwrap_or(1.0),
+            };
+            let share = kept / rows.max(1.0);
+            if share > SELECTIVE {
+                continue;
+            }
+            let preds = own_predicates(n, filter);
+            let spec = index_for(n, &preds, &[]);
+            if spec
+                .as_ref()
+                .is_some_and(|s| already_indexed(s, ctx.schema))
+            {
+                // An index exists but was not used: a different problem
+                // (types, statistics, function on the column).
+                continue;
+            }
+            let impact = n.exclusive_ms.map(|t| t * (1.0 - share));
+            let measured = n.actual_rows.is_some();
+            let message = format!(
+                "Sequential scan of {table} {} {} rows to return {} ({}).",
+                if measured { "read" } else { "will read about" },
+                count(rows),
+                count(kept),
+                pct(share),
+            ) + &n
+                .exclusive_ms
+                .map(|t| format!(" It took {} of the plan.", ms(t)))
+                .unwrap_or_default();
+            let advice = match &spec {
+                Some(s) => format!(
+                    "Index the filtered columns so only matching rows are read: {}.\n{}",
+                    describe_index(s),
+                    s.statement(crate::advise::Dialect::Postgres)
+                ),
+                None => format!(
+                    "No predicate of `{filter}` can use a plain index as written; rewrite it so a column is compared directly with a value (see the other findings on this node)."
+                ),
+            };
+            out.push(
+                Finding::new(&Self::META, message, advice)
+                    .severity(if measured {
+                        Severity::Warning
+                    } else {
+                        Severity::Info
+                    })
+                    .impact(impact)
+                    .at(node_location(n))
+                    .with_index(spec),
+            );
+        }
+    }
+}

@@ -1,0 +1,869 @@
+//! PostgreSQL EXPLAIN in text format, versions 12 to 18.
+//!
+//! The tree is read from indentation: a node line starts with `->` (the
+//! root has none), its properties sit deeper than its arrow, `InitPlan`,
+//! `SubPlan` and `CTE` headers announce the next node's relationship, and
+//! `Worker N:` lines open a block that belongs to that worker. Lines at the
+//! root's indentation after the tree are statement-level (Planning, JIT,
+//! Triggers, Settings, Execution Time). A line that fits none of these at
+//! the root's indentation is the tail of a line a terminal wrapped.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::unpaste::Line;
+use crate::error::{Error, Result};
+use crate::model::plan::{
+    Buffers, IoTimings, Jit, Plan, PlanBuilder, PlanFormat, PlanNode, Trigger, WorkerStats,
+};
+
+fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    cell.get_or_init(|| Regex::new(pattern).expect("static regex"))
+}
+
+/// Lines at statement level that are not part of the tree.
+const SUMMARY_PREFIXES: &[&str] = &[
+    "Planning Time:",
+    "Execution Time:",
+    "Total runtime:",
+    "Planning:",
+    "JIT:",
+    "Trigger ",
+    "Settings:",
+    "Query Identifier:",
+    "Serialization:",
+    "Query Text:",
+];
+
+fn indent_of(s: &str) -> usize {
+    s.len() - s.trim_start().len()
+}
+
+/// Joins lines a terminal hard-wrapped back onto the line they belong to.
+///
+/// A wrapped tail starts at or left of the root's indentation without being
+/// a statement-level line, and follows a line as long as the longest one
+/// (the terminal's width). Other stray lines (prose after the plan) stay.
+fn unwrap_lines(lines: &[Line]) -> Vec<Line> {
+    let width = lines
+        .iter()
+        .map(|l| l.text.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut root_indent: Option<usize> = None;
+    for l in lines {
+        let ind = indent_of(&l.text);
+        let t = l.text.trim_start();
+        let Some(root) = root_indent else {
+            if looks_like_root(t) {
+                root_indent = Some(ind);
+            }
+            out.push(l.clone());
+            continue;
+        };
+        let top_level_ok = SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
+        let prev_full = out
+            .last()
+            .is_some_and(|p| width >= 40 && p.text.chars().count() == width);
+        let continuation =
+            prev_full && !t.starts_with("->") && (ind < root || (ind == root && !top_level_ok));
+        if continuation {
+            let prev = out.last_mut().expect("checked non-empty");
+            prev.text.push_str(&l.text[ind.min(l.text.len())..]);
+        } else {
+            out.push(l.clone());
+        }
+    }
+    out
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Section {
+    Tree,
+    Planning,
+    Jit,
+}
+
+/// Parses the cleaned lines. Problems that do not stop the parse (a node
+/// line cut short, a stray line) are pushed to `problems` with their line.
+pub fn parse(name: &str, lines: &[Line], problems: &mut Vec<Error>) -> Result<Plan> {
+    let lines = unwrap_lines(lines);
+    let mut b = PlanBuilder::new();
+    // (indent of the node's arrow or root text, node index)
+    let mut stack: Vec<(usize, petgraph::graph::NodeIndex)> = Vec::new();
+    let mut pending_subplan: Option<(usize, String, petgraph::graph::NodeIndex)> = None;
+    let mut worker: Option<(usize, usize)> = None; // (indent, index in node.workers)
+    let mut root_indent = 0usize;
+    let mut section = Section::Tree;
+    let mut summary = Summary::default();
+
+    for line in &lines {
+        let ind = indent_of(&line.text);
+        let t = line.text.trim();
+        if t.is_empty() {
+            continue;
+        }
+        // Statement-level lines.
+        if !b.is_empty() && ind <= root_indent && !t.starts_with("->") {
+            worker = None;
+            section = Section::Tree;
+            if !summary.top_line(t, &mut section) {
+                // Prose after the plan: kept, not analysed.
+                summary.extra.push(("text".into(), t.to_string()));
+            }
+            continue;
+        }
+        if section != Section::Tree {
+            summary.section_line(section, t);
+            continue;
+        }
+        let is_arrow = t.starts_with("->");
+        if is_arrow || b.is_empty() {
+            let (node_indent, body) = if is_arrow {
+                (ind, t.trim_start_matches("->").trim_start())
+            } else {
+                root_indent = ind;
+                (ind, t)
+            };
+            if b.is_empty() && !looks_like_root(body) {
+                // Prose before the plan (a question, a heading): skip it.
+                continue;
+            }
+            let Some((mut node, complete)) = parse_node_line(body) else {
+                problems.push(Error::input(
+                    name,
+                    line.number,
+                    format!("cannot read plan node `{}`", shorten(body)),
+                ));
+                continue;
+            };
+            if !complete {
+                problems.push(Error::input(
+                    name,
+                    line.number,
+                    format!(
+                        "plan node line is cut short or malformed: `{}`",
+                        shorten(body)
+                    ),
+                ));
+            }
+            while stack.last().is_some_and(|(i, _)| *i >= node_indent) {
+                stack.pop();
+            }
+            let mut parent = stack.last().map(|(_, ix)| *ix);
+            if let Some((sub_indent, sub_name, owner)) = pending_subplan.take() {
+                if node_indent > sub_indent {
+                    parent = Some(owner);
+                    node.parent_relationship = Some(
+                        if sub_name.starts_with("SubPlan") {
+                            "SubPlan"
+                        } else {
+                            "InitPlan"
+                        }
+                        .to_string(),
+                    );
+                    node.subplan_name = Some(sub_name);
+                }
+            }
+            if b.is_empty() {
+                root_indent = node_indent;
+            }
+            let ix = b.add(parent, node);
+            stack.push((node_indent, ix));
+            worker = None;
+            continue;
+        }
+        // A property line: it belongs to the nearest node shallower than it.
+        while stack.last().is_some_and(|(i, _)| *i >= ind) {
+            stack.pop();
+        }
+        let Some(&(_, owner)) = stack.last() else {
+            problems.push(Error::input(
+                name,
+                line.number,
+                format!("line outside any plan node: `{}`", shorten(t)),
+            ));
+            continue;
+        };
+        if is_subplan_header(t) {
+            pending_subplan = Some((ind, t.to_string(), owner));
+            worker = None;
+            continue;
+        }
+        if let Some((w_indent, w_ix)) = worker {
+            if ind > w_indent {
+                let node = b.node_mut(owner);
+                worker_property(&mut node.workers[w_ix], t);
+                continue;
+            }
+            worker = None;
+        }
+        let node = b.node_mut(owner);
+        if let Some(rest) = t.strip_prefix("Worker ") {
+            if let Some((num, body)) = rest.split_once(':') {
+                if let Ok(n) = num.trim().parse::<u32>() {
+                    let pos = match node.workers.iter().position(|w| w.number == n) {
+                        Some(p) => p,
+                        None => {
+                            node.workers.push(WorkerStats {
+                                number: n,
+                                ..Default::default()
+                            });
+                            node.workers.len() - 1
+                        }
+                    };
+                    worker_property(&mut node.workers[pos], body.trim());
+                    worker = Some((ind, pos));
+                    continue;
+                }
+            }
+        }
+        node_property(node, t);
+    }
+    if b.is_empty() {
+        return Err(Error::input(name, 0, "no EXPLAIN plan found"));
+    }
+    let mut plan = b.finish(PlanFormat::PostgresText);
+    summary.apply(&mut plan);
+    plan.finish();
+    Ok(plan)
+}
+
+fn shorten(s: &str) -> String {
+    if s.chars().count() > 80 {
+        s.chars().take(77).collect::<String>() + "..."
+    } else {
+        s.to_string()
+    }
+}
+
+fn is_subplan_header(t: &str) -> bool {
+    static R: OnceLock<Regex> = OnceLock::new();
+    re(
+        &R,
+        r"^(?:InitPlan \d+|SubPlan \d+|CTE \S+)(?: \(returns .*\))?$",
+    )
+    .is_match(t)
+}
+
+/// The first line of a plan: a node title with costs or actuals, or a bare
+/// node name (COSTS OFF).
+fn looks_like_root(body: &str) -> bool {
+    body.contains("(cost=")
+        || body.contains("(actual ")
+        || body.contains("(never executed)")
+        || KNOWN_NODES
+            .iter()
+            .any(|n| body == *n || body.strip_prefix(n).is_some_and(|r| r.starts_with(' ')))
+}
+
+const KNOWN_NODES: &[&str] = &[
+    "Result",
+    "ProjectSet",
+    "ModifyTable",
+    "Insert",
+    "Update",
+    "Delete",
+    "Merge",
+    "Append",
+    "Merge Append",
+    "Recursive Union",
+    "BitmapAnd",
+    "BitmapOr",
+    "Nested Loop",
+    "Merge",
+    "Hash",
+    "Seq Scan",
+    "Sample Scan",
+    "Gather",
+    "Gather Merge",
+    "Index Scan",
+    "Index Only Scan",
+    "Bitmap Index Scan",
+    "Bitmap Heap Scan",
+    "Tid Scan",
+    "Tid Range Scan",
+    "Subquery Scan",
+    "Function Scan",
+    "Table Function Scan",
+    "Values Scan",
+    "CTE Scan",
+    "Named Tuplestore Scan",
+    "WorkTable Scan",
+    "Foreign Scan",
+    "Custom Scan",
+    "Materialize",
+    "Memoize",
+    "Sort",
+    "Incremental Sort",
+    "Group",
+    "Aggregate",
+    "HashAggregate",
+    "GroupAggregate",
+    "MixedAggregate",
+    "Partial",
+    "Finalize",
+    "Parallel",
+    "WindowAgg",
+    "Unique",
+    "SetOp",
+    "HashSetOp",
+    "LockRows",
+    "Limit",
+];
+
+/// Parses `Title  (cost=…) (actual …)`; the flag is false when a cost or
+/// actual group is there but cut short.
+pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
+    static COST: OnceLock<Regex> = OnceLock::new();
+    static ACTUAL: OnceLock<Regex> = OnceLock::new();
+    static ACTUAL_ROWS: OnceLock<Regex> = OnceLock::new();
+    let cost = re(
+        &COST,
+        r"\(cost=(-?[\d.]+)\.\.(-?[\d.]+) rows=([\d.]+) width=(\d+)\)",
+    );
+    let actual = re(
+        &ACTUAL,
+        r"\(actual time=([\d.]+)\.\.([\d.]+) rows=([\d.]+) loops=([\d.]+)\)",
+    );
+    let actual_rows = re(&ACTUAL_ROWS, r"\(actual rows=([\d.]+) loops=([\d.]+)\)");
+
+    let cut = ["(cost=", "(actual ", "(never executed)"]
+        .iter()
+        .filter_map(|m| body.find(m))
+        .min()
+        .unwrap_or(body.len());
+    let title = body[..cut].trim();
+    if title.is_empty() {
+        return None;
+    }
+    let mut node = parse_title(title);
+    let rest = &body[cut..];
+    let mut complete = true;
+    if rest.contains("(cost=") && !cost.is_match(rest) {
+        complete = false;
+    }
+    if rest.contains("(actual ") && !actual.is_match(rest) && !actual_rows.is_match(rest) {
+        complete = false;
+    }
+    if let Some(c) = cost.captures(rest) {
+        node.startup_cost = c[1].parse().ok();
+        node.total_cost = c[2].parse().ok();
+        node.plan_rows = c[3].parse().ok();
+        node.plan_width = c[4].parse().ok();
+    }
+    if let Some(c) = actual.captures(rest) {
+        node.actual_startup_ms = c[1].parse().ok();
+        node.actual_total_ms = c[2].parse().ok();
+        node.actual_rows = c[3].parse().ok();
+        node.actual_loops = c[4].parse().ok();
+    } else if let Some(c) = actual_rows.captures(rest) {
+        node.actual_rows = c[1].parse().ok();
+        node.actual_loops = c[2].parse().ok();
+    } else if rest.contains("(never executed)") {
+        node.never_executed = true;
+    }
+    Some((node, complete))
+}
+
+/// Turns a text title into the fields JSON would carry, so both formats
+/// give the same node.
+pub fn parse_title(title: &str) -> PlanNode {
+    let mut node = PlanNode::default();
+    let mut t = title;
+    loop {
+        if let Some(r) = t.strip_prefix("Finalize ") {
+            node.partial_mode = Some("Finalize".into());
+            t = r;
+        } else if let Some(r) = t.strip_prefix("Partial ") {
+            node.partial_mode = Some("Partial".into());
+            t = r;
+        } else if let Some(r) = t.strip_prefix("Parallel ") {
+            node.parallel_aware = true;
+            t = r;
+        } else if let Some(r) = t.strip_prefix("Async ") {
+            node.async_capable = true;
+            t = r;
+        } else {
+            break;
+        }
+    }
+    static INDEX: OnceLock<Regex> = OnceLock::new();
+    static JOIN: OnceLock<Regex> = OnceLock::new();
+    static SCAN_ON: OnceLock<Regex> = OnceLock::new();
+    static MODIFY: OnceLock<Regex> = OnceLock::new();
+    static CUSTOM: OnceLock<Regex> = OnceLock::new();
+    static SETOP: OnceLock<Regex> = OnceLock::new();
+    let index = re(
+        &INDEX,
+        r#"^(Index Scan|Index Only Scan)( Backward)? using (\S+|"(?:[^"]|"")+") on (.+)$"#,
+    );
+    let join = re(
+        &JOIN,
+        r"^(Nested Loop|Hash|Merge)(?: (Left|Full|Right|Semi|Anti|Right Semi|Right Anti))?(?: (Join))?$",
+    );
+    let scan_on = re(
+        &SCAN_ON,
+        r"^(Seq Scan|Sample Scan|Tid Scan|Tid Range Scan|Bitmap Heap Scan|Foreign Scan|Subquery Scan|Function Scan|Table Function Scan|Values Scan|CTE Scan|Named Tuplestore Scan|WorkTable Scan|Bitmap Index Scan)(?: on (.+))?$",
+    );
+    let modify = re(&MODIFY, r"^(Insert|Update|Delete|Merge) on (.+)$");
+    let custom = re(&CUSTOM, r"^Custom Scan \(([^)]*)\)(?: on (.+))?$");
+    let setop = re(
+        &SETOP,
+        r"^(SetOp|HashSetOp) (Intersect All|Intersect|Except All|Except)$",
+    );
+
+    if let Some(c) = index.captures(t) {
+        node.node_type = c[1].to_string();
+        if c.get(2).is_some() {
+            node.scan_direction = Some("Backward".into());
+        } else {
+            node.scan_direction = Some("Forward".into());
+        }
+        node.index_name = Some(unquote(&c[3]));
+        set_target(&mut node, &c[4]);
+    } else if let Some(c) = join.captures(t) {
+        let kind = &c[1];
+        let is_join = c.get(3).is_some() || kind == "Nested Loop";
+        if is_join {
+            node.node_type = match kind {
+                "Hash" => "Hash Join".into(),
+                "Merge" => "Merge Join".into(),
+                _ => "Nested Loop".into(),
+            };
+            node.join_type = Some(c.get(2).map_or("Inner", |m| m.as_str()).to_string());
+        } else {
+            node.node_type = kind.to_string();
+        }
+    } else if let Some(c) = scan_on.captures(t) {
+        node.node_type = c[1].to_string();
+        if node.node_type == "Seq Scan" || node.node_type == "Index Scan" {
+            node.scan_direction = None;
+        }
+        if let Some(target) = c.get(2) {
+            if node.node_type == "Bitmap Index Scan" {
+                node.index_name = Some(unquote(target.as_str()));
+            } else {
+                set_target(&mut node, target.as_str());
+            }
+        }
+    } else if let Some(c) = modify.captures(t) {
+        node.node_type = "ModifyTable".into();
+        node.operation = Some(c[1].to_string());
+        set_target(&mut node, &c[2]);
+    } else if let Some(c) = custom.captures(t) {
+        node.node_type = "Custom Scan".into();
+        node.detail = Some(c[1].to_string());
+        if let Some(target) = c.get(2) {
+            set_target(&mut node, target.as_str());
+        }
+    } else if let Some(c) = setop.captures(t) {
+        node.node_type = "SetOp".into();
+        node.strategy = Some(
+            if &c[1] == "HashSetOp" {
+                "Hashed"
+            } else {
+                "Sorted"
+            }
+            .into(),
+        );
+        node.command = Some(c[2].to_string());
+    } else {
+        match t {
+            "Aggregate" => {
+                node.node_type = "Aggregate".into();
+                node.strategy = Some("Plain".into());
+            }
+            "HashAggregate" => {
+                node.node_type = "Aggregate".into();
+                node.strategy = Some("Hashed".into());
+            }
+            "GroupAggregate" => {
+                node.node_type = "Aggregate".into();
+                node.strategy = Some("Sorted".into());
+            }
+            "MixedAggregate" => {
+                node.node_type = "Aggregate".into();
+                node.strategy = Some("Mixed".into());
+            }
+            other => node.node_type = other.to_string(),
+        }
+    }
+    if node.partial_mode.is_none() && node.node_type == "Aggregate" {
+        node.partial_mode = Some("Simple".into());
+    }
+    node
+}
+
+/// `[schema.]relation [alias]` after ` on `.
+fn set_target(node: &mut PlanNode, target: &str) {
+    let target = target.trim();
+    let (rel, alias) = split_ident_and_rest(target);
+    let (schema, rel) = split_schema(&rel);
+    let alias = alias.map(|a| unquote(a.trim()));
+    match node.node_type.as_str() {
+        "CTE Scan" | "WorkTable Scan" => node.cte_name = Some(rel.clone()),
+        "Function Scan" | "Table Function Scan" => node.function_name = Some(rel.clone()),
+        "Subquery Scan" | "Values Scan" | "Named Tuplestore Scan" => {
+            node.alias = Some(rel.clone());
+            return;
+        }
+        _ => node.relation = Some(rel.clone()),
+    }
+    node.schema = schema;
+    node.alias = Some(alias.unwrap_or(rel));
+}
+
+/// Splits the first (possibly quoted, possibly dotted) identifier from the rest.
+fn split_ident_and_rest(s: &str) -> (String, Option<&str>) {
+    let mut in_quotes = false;
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '"' => in_quotes = !in_quotes,
+            ' ' if !in_quotes => {
+                let rest = s[i..].trim();
+                return (s[..i].to_string(), (!rest.is_empty()).then_some(rest));
+            }
+            _ => {}
+        }
+    }
+    (s.to_string(), None)
+}
+
+fn split_schema(s: &str) -> (Option<String>, String) {
+    let mut in_quotes = false;
+    let mut last_dot = None;
+    for (i, ch) in s.char_indices() {
+        match ch {
+            '"' => in_quotes = !in_quotes,
+            '.' if !in_quotes => last_dot = Some(i),
+            _ => {}
+        }
+    }
+    match last_dot {
+        Some(i) => (Some(unquote(&s[..i])), unquote(&s[i + 1..])),
+        None => (None, unquote(s)),
+    }
+}
+
+fn unquote(s: &str) -> String {
+    if s.len() >= 2 && s.starts_with('"') && s.ends_with('"') {
+        s[1..s.len() - 1].replace("\"\"", "\"")
+    } else {
+        s.to_string()
+    }
+}
+
+fn num(s: &str) -> Option<f64> {
+    s.trim().trim_end_matches("ms").trim().parse().ok()
+}
+
+fn kb(s: &str) -> Option<u64> {
+    s.trim().trim_end_matches("kB").trim().parse().ok()
+}
+
+/// `key=value` pairs of a line like `hit=1 read=2`.
+fn pairs(s: &str) -> impl Iterator<Item = (&str, &str)> {
+    s.split_whitespace().filter_map(|p| p.split_once('='))
+}
+
+/// `Key: value  Key2: value2` groups as printed on one line.
+fn colon_groups(s: &str) -> Vec<(&str, &str)> {
+    s.split("  ")
+        .filter_map(|g| g.trim().split_once(':'))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect()
+}
+
+pub fn parse_buffers(value: &str, b: &mut Buffers) {
+    for group in value.split(", ") {
+        let group = group.trim();
+        let (kind, rest) = group.split_once(' ').unwrap_or((group, ""));
+        for (k, v) in pairs(rest) {
+            let v: u64 = v.parse().unwrap_or(0);
+            match (kind, k) {
+                ("shared", "hit") => b.shared_hit = v,
+                ("shared", "read") => b.shared_read = v,
+                ("shared", "dirtied") => b.shared_dirtied = v,
+                ("shared", "written") => b.shared_written = v,
+                ("local", "hit") => b.local_hit = v,
+                ("local", "read") => b.local_read = v,
+                ("local", "dirtied") => b.local_dirtied = v,
+                ("local", "written") => b.local_written = v,
+                ("temp", "read") => b.temp_read = v,
+                ("temp", "written") => b.temp_written = v,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// The three layouts: `read=1 write=2` (≤14), `shared/local read=…, temp
+/// read=…` (15), `shared read=…, local read=…, temp read=…` (16+).
+pub fn parse_io_timings(value: &str, io: &mut IoTimings) {
+    for group in value.split(", ") {
+        let group = group.trim();
+        let (kind, rest) = match group.split_once(' ') {
+            Some((k, r)) if !k.contains('=') => (k, r),
+            _ => ("shared", group),
+        };
+        for (k, v) in pairs(rest) {
+            let v: f64 = v.parse().unwrap_or(0.0);
+            match (kind, k) {
+                ("shared" | "shared/local", "read") => io.shared_read_ms = v,
+                ("shared" | "shared/local", "write") => io.shared_write_ms = v,
+                ("local", "read") => io.local_read_ms = v,
+                ("local", "write") => io.local_write_ms = v,
+                ("temp", "read") => io.temp_read_ms = v,
+                ("temp", "write") => io.temp_write_ms = v,
+                _ => {}
+            }
+        }
+    }
+}
+
+fn list(value: &str) -> Vec<String> {
+    // Split on top-level commas only: keys can hold function calls.
+    let mut out = Vec::new();
+    let mut depth = 0i32;
+    let mut in_quote = false;
+    let mut cur = String::new();
+    for ch in value.chars() {
+        match ch {
+            '\'' => in_quote = !in_quote,
+            '(' if !in_quote => depth += 1,
+            ')' if !in_quote => depth -= 1,
+            ',' if !in_quote && depth == 0 => {
+                out.push(cur.trim().to_string());
+                cur.clear();
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(ch);
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out
+}
+
+fn sort_method(value: &str) -> (String, Option<String>, Option<u64>) {
+    // `external merge  Disk: 1234kB`, `quicksort  Memory: 25kB`
+    let mut parts = value.split("  ");
+    let method = parts.next().unwrap_or("").trim().to_string();
+    for p in parts {
+        if let Some((k, v)) = p.trim().split_once(':') {
+            let k = k.trim();
+            if k == "Memory" || k == "Disk" {
+                return (method, Some(k.to_string()), kb(v));
+            }
+        }
+    }
+    (method, None, None)
+}
+
+fn node_property(node: &mut PlanNode, t: &str) {
+    let Some((key, value)) = t.split_once(':') else {
+        node.extra.push((t.to_string(), String::new()));
+        return;
+    };
+    let value = value.trim();
+    match key {
+        "Filter" => node.filter = Some(value.into()),
+        "Index Cond" => node.index_cond = Some(value.into()),
+        "Recheck Cond" => node.recheck_cond = Some(value.into()),
+        "Join Filter" => node.join_filter = Some(value.into()),
+        "Hash Cond" => node.hash_cond = Some(value.into()),
+        "Merge Cond" => node.merge_cond = Some(value.into()),
+        "TID Cond" => node.tid_cond = Some(value.into()),
+        "One-Time Filter" => node.one_time_filter = Some(value.into()),
+        "Rows Removed by Filter" => node.rows_removed_by_filter = num(value),
+        "Rows Removed by Index Recheck" => node.rows_removed_by_index_recheck = num(value),
+        "Rows Removed by Join Filter" => node.rows_removed_by_join_filter = num(value),
+        "Sort Key" => node.sort_key = list(value),
+        "Group Key" => node.group_key = list(value),
+        "Output" => node.output = list(value),
+        "Heap Fetches" => node.heap_fetches = num(value),
+        "Heap Blocks" => {
+            for (k, v) in pairs(value) {
+                match k {
+                    "exact" => node.exact_heap_blocks = v.parse().ok(),
+                    "lossy" => node.lossy_heap_blocks = v.parse().ok(),
+                    _ => {}
+                }
+            }
+        }
+        "Buffers" => parse_buffers(value, &mut node.buffers),
+        "I/O Timings" => parse_io_timings(value, &mut node.io),
+        "Sort Method" => {
+            let (m, space_type, space) = sort_method(value);
+            node.sort_method = Some(m);
+            node.sort_space_type = space_type;
+            node.sort_space_kb = space;
+        }
+        "Workers Planned" => node.workers_planned = value.parse().ok(),
+        "Workers Launched" => node.workers_launched = value.parse().ok(),
+        "Buckets" | "Batches" | "Hits" | "Planned Partitions" => {
+            // `Buckets: 1024 (originally 512)  Batches: 4 (originally 1)  Memory Usage: 9kB`
+            // `Batches: 5  Memory Usage: 4145kB  Disk Usage: 9120kB` (HashAggregate)
+            // `Hits: 9  Misses: 1  Evictions: 0  Overflows: 0  Memory Usage: 1kB` (Memoize)
+            for (k, v) in colon_groups(t) {
+                let (n, orig) = match v.split_once(" (originally ") {
+                    Some((n, o)) => (n, o.trim_end_matches(')').parse().ok()),
+                    None => (v, None),
+                };
+                match k {
+                    "Buckets" => {
+                        node.hash_buckets = n.parse().ok();
+                        node.original_hash_buckets = orig.or(node.hash_buckets);
+                    }
+                    "Batches" => {
+                        node.hash_batches = n.parse().ok();
+                        if node.node_type == "Hash" {
+                            node.original_hash_batches = orig.or(node.hash_batches);
+                        }
+                    }
+                    "Memory Usage" => node.peak_memory_kb = kb(n),
+                    "Disk Usage" => node.disk_usage_kb = kb(n),
+                    "Hits" => node.cache_hits = n.parse().ok(),
+                    "Misses" => node.cache_misses = n.parse().ok(),
+                    "Evictions" => node.cache_evictions = n.parse().ok(),
+                    "Overflows" => node.cache_overflows = n.parse().ok(),
+                    _ => {}
+                }
+            }
+        }
+        "Memory Usage" => node.peak_memory_kb = kb(value),
+        _ => node.extra.push((key.to_string(), value.to_string())),
+    }
+}
+
+fn worker_property(w: &mut WorkerStats, t: &str) {
+    static ACTUAL: OnceLock<Regex> = OnceLock::new();
+    let actual = re(
+        &ACTUAL,
+        r"actual time=([\d.]+)\.\.([\d.]+) rows=([\d.]+) loops=([\d.]+)",
+    );
+    if let Some(c) = actual.captures(t) {
+        w.actual_total_ms = c[2].parse().ok();
+        w.actual_rows = c[3].parse().ok();
+        w.loops = c[4].parse().ok();
+    } else if let Some(v) = t.strip_prefix("Sort Method:") {
+        let (m, st, kbv) = sort_method(v.trim());
+        w.sort_method = Some(m);
+        w.sort_space_type = st;
+        w.sort_space_kb = kbv;
+    }
+}
+
+#[derive(Default)]
+struct Summary {
+    planning_ms: Option<f64>,
+    execution_ms: Option<f64>,
+    planning_buffers: Buffers,
+    triggers: Vec<Trigger>,
+    jit: Option<Jit>,
+    settings: Vec<(String, String)>,
+    query_identifier: Option<String>,
+    extra: Vec<(String, String)>,
+}
+
+impl Summary {
+    /// A statement-level line; returns false when it is not one.
+    fn top_line(&mut self, t: &str, section: &mut Section) -> bool {
+        static TRIGGER: OnceLock<Regex> = OnceLock::new();
+        static SETTING: OnceLock<Regex> = OnceLock::new();
+        if let Some(v) = t.strip_prefix("Planning Time:") {
+            self.planning_ms = num(v);
+        } else if let Some(v) = t
+            .strip_prefix("Execution Time:")
+            .or_else(|| t.strip_prefix("Total runtime:"))
+        {
+            self.execution_ms = num(v);
+        } else if t == "Planning:" {
+            *section = Section::Planning;
+        } else if t == "JIT:" {
+            *section = Section::Jit;
+            self.jit.get_or_insert_with(Jit::default);
+        } else if let Some(c) = re(
+            &TRIGGER,
+            r"^Trigger (.+?)(?: on (\S+))?: time=([\d.]+) calls=(\d+)$",
+        )
+        .captures(t)
+        {
+            self.triggers.push(Trigger {
+                name: c[1].to_string(),
+                relation: c.get(2).map(|m| m.as_str().to_string()),
+                time_ms: c[3].parse().ok(),
+                calls: c[4].parse().ok(),
+            });
+        } else if let Some(v) = t.strip_prefix("Settings:") {
+            let setting = re(&SETTING, r"([A-Za-z_][\w.]*) = '((?:[^']|'')*)'");
+            for c in setting.captures_iter(v) {
+                self.settings
+                    .push((c[1].to_string(), c[2].replace("''", "'")));
+            }
+        } else if let Some(v) = t.strip_prefix("Query Identifier:") {
+            self.query_identifier = Some(v.trim().to_string());
+        } else if let Some((k, v)) = t.split_once(':') {
+            if k == "Serialization" || k == "Memory" {
+                self.extra.push((k.to_string(), v.trim().to_string()));
+            } else {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        true
+    }
+
+    fn section_line(&mut self, section: Section, t: &str) {
+        match section {
+            Section::Planning => {
+                if let Some(v) = t.strip_prefix("Buffers:") {
+                    parse_buffers(v.trim(), &mut self.planning_buffers);
+                } else if let Some((k, v)) = t.split_once(':') {
+                    self.extra
+                        .push((format!("Planning {k}"), v.trim().to_string()));
+                }
+            }
+            Section::Jit => {
+                static TIMING: OnceLock<Regex> = OnceLock::new();
+                let jit = self.jit.get_or_insert_with(Jit::default);
+                if let Some(v) = t.strip_prefix("Functions:") {
+                    jit.functions = v.trim().parse().ok();
+                } else if let Some(v) = t.strip_prefix("Timing:") {
+                    let timing = re(
+                        &TIMING,
+                        r"(Generation|Inlining|Optimization|Emission|Total) ([\d.]+) ms",
+                    );
+                    for c in timing.captures_iter(v) {
+                        let ms = c[2].parse().ok();
+                        match &c[1] {
+                            "Generation" => jit.generation_ms = ms,
+                            "Inlining" => jit.inlining_ms = ms,
+                            "Optimization" => jit.optimization_ms = ms,
+                            "Emission" => jit.emission_ms = ms,
+                            _ => jit.total_ms = ms,
+                        }
+                    }
+                }
+            }
+            Section::Tree => {}
+        }
+    }
+
+    fn apply(self, plan: &mut Plan) {
+        plan.planning_ms = self.planning_ms;
+        plan.execution_ms = self.execution_ms;
+        plan.planning_buffers = self.planning_buffers;
+        plan.triggers = self.triggers;
+        plan.jit = self.jit;
+        plan.settings = self.settings;
+        plan.query_identifier = self.query_identifier;
+        plan.extra = self.extra;
+    }
+}

@@ -1,0 +1,291 @@
+//! Undoes what pasting does to a plan: psql headers, footers and frames in
+//! every border and line style, expanded (`\x`) records, `+` continuation
+//! marks, lines wrapped in quotes (pgAdmin doubles the inner ones), CRLF,
+//! tabs, and the log prefix around an auto_explain plan.
+//!
+//! The result keeps each line's original line number so that parse errors
+//! point into the file the user gave us.
+
+/// A line of the cleaned plan and the 1-based line it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    pub number: usize,
+    pub text: String,
+}
+
+/// What unpasting found around the plan.
+#[derive(Debug, Default)]
+pub struct Unpasted {
+    pub lines: Vec<Line>,
+    /// `Query Text:` of an auto_explain plan.
+    pub query_text: Option<String>,
+}
+
+const FRAME_CHARS: &[char] = &[
+    '-', '+', '=', '|', '─', '━', '│', '┃', '┼', '┬', '┴', '┌', '┐', '└', '┘', '├', '┤', '╔', '╗',
+    '╚', '╝', '═', '║', '╠', '╣', '╦', '╩', '╬', '╪', '╞', '╡', '╤', '╧', '╟', '╢', '╫', '╒', '╕',
+    '╘', '╛', '╓', '╖', '╙', '╜',
+];
+const BARS: &[char] = &['|', '│', '║', '┃'];
+
+pub fn unpaste(text: &str) -> Unpasted {
+    let mut lines: Vec<Line> = text
+        .split('\n')
+        .enumerate()
+        .map(|(i, l)| Line {
+            number: i + 1,
+            text: l.trim_end_matches('\r').replace('\t', "    "),
+        })
+        .collect();
+    let mut out = Unpasted::default();
+    lines = join_psql_wrapped(lines);
+    if let Some(plan_lines) = auto_explain_block(&lines) {
+        lines = plan_lines;
+    }
+    lines = expanded_records(lines);
+    lines.retain(|l| !is_noise(&l.text));
+    strip_bars(&mut lines);
+    let json = lines
+        .iter()
+        .find(|l| !l.text.trim().is_empty())
+        .is_some_and(|l| {
+            let t = l.text.trim_start();
+            t.starts_with('[') || t.starts_with('{')
+        });
+    if !json {
+        strip_quotes(&mut lines);
+    }
+    strip_plus_marks(&mut lines);
+    for l in &mut lines {
+        let t = l.text.trim_end().to_string();
+        l.text = t;
+    }
+    lines.retain(|l| !l.text.trim().is_empty());
+    take_query_text(&mut lines, &mut out);
+    out.lines = lines;
+    out
+}
+
+/// psql's `\pset format wrapped` ends a cut line with `.` in the right
+/// margin and starts its continuation with `.` in the left one.
+fn join_psql_wrapped(lines: Vec<Line>) -> Vec<Line> {
+    let width = lines
+        .iter()
+        .map(|l| l.text.chars().count())
+        .max()
+        .unwrap_or(0);
+    if width < 20 {
+        return lines;
+    }
+    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut joining = false;
+    for l in lines {
+        if joining && l.text.starts_with('.') {
+            let prev = out.last_mut().expect("joining implies a previous line");
+            prev.text.pop();
+            prev.text.push_str(&l.text[1..]);
+            // A continuation that is itself cut ends with the marker at full width.
+            let cont_len = l.text.chars().count();
+            joining = cont_len == width && l.text.ends_with('.');
+            continue;
+        }
+        joining = l.text.chars().count() == width && l.text.ends_with('.');
+        out.push(l);
+    }
+    out
+}
+
+/// An auto_explain entry in a server log: `LOG:  duration: 1.2 ms  plan:`
+/// followed by TAB-indented lines. Returns those lines, one indent removed.
+fn auto_explain_block(lines: &[Line]) -> Option<Vec<Line>> {
+    let start = lines.iter().position(|l| {
+        let t = l.text.trim_end();
+        t.ends_with("plan:") && t.contains("duration:")
+    })?;
+    let mut block = Vec::new();
+    for l in &lines[start + 1..] {
+        // The entry goes on while lines are indented (a TAB, expanded to spaces).
+        if !l.text.starts_with(' ') && !l.text.is_empty() {
+            break;
+        }
+        let text = l.text.strip_prefix("    ").unwrap_or(&l.text).to_string();
+        block.push(Line {
+            number: l.number,
+            text,
+        });
+    }
+    Some(block)
+}
+
+/// psql `\x`: `-[ RECORD 1 ]---` then `QUERY PLAN | <line>` per record.
+fn expanded_records(lines: Vec<Line>) -> Vec<Line> {
+    let is_record = |t: &str| {
+        let t = t.trim_start_matches(BARS).trim_start();
+        t.starts_with("-[ RECORD ") || t.starts_with("─[ RECORD ") || t.starts_with("[ RECORD ")
+    };
+    if !lines.iter().any(|l| is_record(&l.text)) {
+        return lines;
+    }
+    let mut out = Vec::new();
+    for l in lines {
+        if is_record(&l.text) {
+            continue;
+        }
+        let t = l.text.trim_start_matches(BARS).trim_start();
+        if let Some(rest) = t.strip_prefix("QUERY PLAN") {
+            let rest = rest.trim_start();
+            let rest = rest
+                .strip_prefix('|')
+                .or_else(|| rest.strip_prefix('│'))
+                .unwrap_or(rest);
+            let rest = rest.strip_prefix(' ').unwrap_or(rest);
+            let rest = rest.trim_end();
+            let rest = rest
+                .strip_suffix('|')
+                .or_else(|| rest.strip_suffix('│'))
+                .unwrap_or(rest);
+            out.push(Line {
+                number: l.number,
+                text: rest.trim_end().to_string(),
+            });
+        } else if !is_noise(&l.text) {
+            // A value psql wrapped onto the next line in expanded mode.
+            out.push(l);
+        }
+    }
+    out
+}
+
+/// Frame rules, the `QUERY PLAN` header, the `(N rows)` footer.
+fn is_noise(text: &str) -> bool {
+    let t = text.trim();
+    if t.len() >= 3 && t.chars().all(|c| FRAME_CHARS.contains(&c) || c == ' ') {
+        return true;
+    }
+    let inner = t.trim_matches(BARS).trim();
+    if inner == "QUERY PLAN" || inner == "\"QUERY PLAN\"" {
+        return true;
+    }
+    if inner.starts_with('(') && (inner.ends_with(" rows)") || inner.ends_with(" row)")) {
+        let n = &inner[1..inner.find(' ').unwrap_or(1)];
+        if n.chars().all(|c| c.is_ascii_digit()) && !n.is_empty() {
+            return true;
+        }
+    }
+    false
+}
+
+/// `\pset border 2`: every line is `| … |`.
+fn strip_bars(lines: &mut [Line]) {
+    let framed = lines.iter().filter(|l| !l.text.trim().is_empty()).all(|l| {
+        let t = l.text.trim();
+        t.starts_with(BARS) && t.ends_with(BARS) && t.chars().count() >= 2
+    });
+    if !framed || lines.is_empty() {
+        return;
+    }
+    for l in lines.iter_mut() {
+        let t = l.text.trim();
+        let mut chars = t.chars();
+        chars.next();
+        chars.next_back();
+        let inner = chars.as_str();
+        let inner = inner.strip_prefix(' ').unwrap_or(inner);
+        l.text = inner.trim_end().to_string();
+    }
+}
+
+/// pgAdmin and CSV exports: `"Seq Scan on t  (cost=…)"`, inner quotes
+/// doubled. A plan line never starts with a quote, so a line wrapped in
+/// quotes is always a quoted value; CSV quotes only some lines.
+fn strip_quotes(lines: &mut [Line]) {
+    for l in lines.iter_mut() {
+        let t = l.text.trim();
+        let t = t.strip_suffix(',').unwrap_or(t);
+        if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
+            l.text = t[1..t.len() - 1].replace("\"\"", "\"");
+        }
+    }
+}
+
+/// psql's aligned format marks a value that goes on past the line end with `+`.
+fn strip_plus_marks(lines: &mut [Line]) {
+    let non_empty = lines.iter().filter(|l| !l.text.trim().is_empty()).count();
+    let marked = lines
+        .iter()
+        .filter(|l| l.text.trim_end().ends_with('+'))
+        .count();
+    if marked == 0 || marked * 2 < non_empty {
+        return;
+    }
+    for l in lines.iter_mut() {
+        let t = l.text.trim_end();
+        if let Some(s) = t.strip_suffix('+') {
+            l.text = s.trim_end().to_string();
+        }
+    }
+}
+
+/// `Query Text: …` (auto_explain) up to the plan's first node line.
+fn take_query_text(lines: &mut Vec<Line>, out: &mut Unpasted) {
+    let Some(pos) = lines
+        .iter()
+        .position(|l| l.text.trim_start().starts_with("Query Text:"))
+    else {
+        return;
+    };
+    let first = lines[pos].text.trim_start()["Query Text:".len()..]
+        .trim()
+        .to_string();
+    let mut query = vec![first];
+    let mut end = pos + 1;
+    while end < lines.len() && !looks_like_node(&lines[end].text) {
+        query.push(lines[end].text.trim().to_string());
+        end += 1;
+    }
+    out.query_text = Some(query.join("\n").trim().to_string());
+    lines.drain(pos..end);
+}
+
+fn looks_like_node(text: &str) -> bool {
+    let t = text.trim_start();
+    t.starts_with("->")
+        || t.contains("(cost=")
+        || t.contains("(actual ")
+        || t.starts_with('{')
+        || t.starts_with('[')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(u: &Unpasted) -> Vec<&str> {
+        u.lines.iter().map(|l| l.text.as_str()).collect()
+    }
+
+    #[test]
+    fn psql_border_two_frame() {
+        let pasted = "+----------------+\n|   QUERY PLAN   |\n+----------------+\n| Seq Scan on t  |\n|   Filter: x    |\n+----------------+\n(2 rows)\n";
+        let u = unpaste(pasted);
+        assert_eq!(texts(&u), vec!["Seq Scan on t", "  Filter: x"]);
+        assert_eq!(u.lines[0].number, 4);
+    }
+
+    #[test]
+    fn quoted_lines_with_doubled_quotes() {
+        let u = unpaste("\"Seq Scan on \"\"Order\"\"\"\n\"  Filter: (a = 1)\"\n");
+        assert_eq!(
+            texts(&u),
+            vec!["Seq Scan on \"Order\"", "  Filter: (a = 1)"]
+        );
+    }
+
+    #[test]
+    fn expanded_records() {
+        let u = unpaste(
+            "-[ RECORD 1 ]-------\nQUERY PLAN | Seq Scan on t\n-[ RECORD 2 ]-------\nQUERY PLAN |   Filter: x\n",
+        );
+        assert_eq!(texts(&u), vec!["Seq Scan on t", "  Filter: x"]);
+    }
+}
