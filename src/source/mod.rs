@@ -1,6 +1,8 @@
 //! Sources: the only code that does I/O. Files and stdin here; databases in
 //! their own modules as they arrive.
 
+pub mod target;
+
 use std::io::Read;
 
 use crate::config::Input;
