@@ -1,3 +1,7 @@
 //! SQL understanding: predicates of conditions and statements.
 
+pub mod fingerprint;
 pub mod predicate;
+pub mod split;
+pub mod statement;
+pub mod volatility;

@@ -1,0 +1,787 @@
+//! Statement analysis: which tables a statement reads and what it asks of
+//! each of them.
+//!
+//! A statement is parsed once (per fingerprint) with sqlparser and walked
+//! query block by query block: the FROM list and its joins give the table
+//! references and their aliases, CTEs and derived tables are analysed as
+//! blocks of their own, subqueries in WHERE and the select list see the
+//! enclosing block's tables (correlated references). Each WHERE / ON
+//! conjunct goes through the [predicate classifier](super::predicate), and
+//! its column is resolved to the table reference it belongs to: by
+//! qualifier, or for a bare name by the only table in scope, or by the
+//! schema's columns. What comes out is one [`TableScan`] per base-table
+//! reference, the unit the index advisor reasons about.
+
+use std::collections::BTreeSet;
+use std::ops::ControlFlow;
+
+use serde::Serialize;
+use sqlparser::ast::{
+    Expr, GroupByExpr, JoinConstraint, JoinOperator, LimitClause, ObjectName, ObjectNamePart,
+    OrderByKind, Query, Select, SelectItem, SelectItemQualifiedWildcardKind, SetExpr, Statement,
+    TableFactor, TableWithJoins, Value, Visit, Visitor,
+};
+use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
+use sqlparser::parser::Parser;
+
+use crate::advise::Dialect;
+use crate::model::schema::Schema;
+use crate::sql::predicate::{self, ColumnRef, Predicate, PredicateKind, ident_name};
+
+/// A LIMIT given as a parameter counts as this many rows.
+pub const PARAMETER_LIMIT: u64 = 100;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StatementKind {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    /// DDL, SET, transaction control…: nothing for the advisor.
+    Other,
+}
+
+/// One ORDER BY key on a column of the scan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OrderKey {
+    pub column: String,
+    pub descending: bool,
+}
+
+/// One reference to a base table, with everything the statement asks of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableScan {
+    /// The table as written, unquoted, schema-qualified when it was
+    /// (`public.orders`).
+    pub table: String,
+    pub alias: Option<String>,
+    /// Conjuncts on this table's columns (WHERE and join conditions).
+    pub predicates: Vec<Predicate>,
+    /// ORDER BY keys, when every key of the block's ORDER BY is a plain
+    /// column of this table.
+    pub order_by: Vec<OrderKey>,
+    pub group_by: Vec<String>,
+    /// LIMIT of the block, when this scan drives it (it owns the ORDER BY
+    /// or is the block's only table).
+    pub limit: Option<u64>,
+    /// Columns of this table the statement reads anywhere; `None` when a
+    /// `*` asks for all of them.
+    pub columns: Option<BTreeSet<String>>,
+    /// The query block (SELECT) it belongs to; 0 is the outermost.
+    pub block: usize,
+    /// Whether the block has other tables (joins): then join columns matter.
+    pub joined: bool,
+}
+
+impl TableScan {
+    /// The name to look up in a schema: the table as written.
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Analysis {
+    pub kind: StatementKind,
+    pub scans: Vec<TableScan>,
+}
+
+/// A statement sqlparser could not read, with the 1-based line within the
+/// statement's text when the parser says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlError {
+    pub message: String,
+    pub line: Option<usize>,
+}
+
+impl std::fmt::Display for SqlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn sql_dialect(d: Dialect) -> Box<dyn SqlDialect> {
+    match d {
+        Dialect::Postgres => Box::new(PostgreSqlDialect {}),
+        Dialect::Sqlite => Box::new(SQLiteDialect {}),
+        Dialect::Mysql => Box::new(MySqlDialect {}),
+    }
+}
+
+/// Parses SQL text (one or more statements) in `dialect`.
+pub fn parse(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SqlError> {
+    let d = sql_dialect(dialect);
+    Parser::new(d.as_ref())
+        .try_with_sql(sql)
+        .and_then(|mut p| p.parse_statements())
+        .map_err(|e| {
+            let text = e.to_string();
+            let text = text.strip_prefix("sql parser error: ").unwrap_or(&text);
+            let line = text
+                .rfind(" at Line: ")
+                .and_then(|p| text[p + 10..].split(',').next())
+                .and_then(|l| l.trim().parse().ok());
+            let message = match text.rfind(" at Line: ") {
+                Some(p) => text[..p].to_string(),
+                None => text.to_string(),
+            };
+            SqlError { message, line }
+        })
+}
+
+/// Parses and analyses one statement. Several statements in `sql` are
+/// analysed together (their scans concatenated).
+pub fn analyze_sql(
+    sql: &str,
+    dialect: Dialect,
+    schema: Option<&Schema>,
+) -> Result<Analysis, SqlError> {
+    let stmts = parse(sql, dialect)?;
+    let mut kind = StatementKind::Other;
+    let mut scans = Vec::new();
+    for s in &stmts {
+        let a = analyze(s, schema);
+        if kind == StatementKind::Other {
+            kind = a.kind;
+        }
+        scans.extend(a.scans);
+    }
+    Ok(Analysis { kind, scans })
+}
+
+/// Analyses a parsed statement; `schema`, when given, resolves bare column
+/// names in joins.
+pub fn analyze(stmt: &Statement, schema: Option<&Schema>) -> Analysis {
+    let mut a = Analyzer {
+        schema,
+        scans: Vec::new(),
+        blocks: 0,
+        ctes: Vec::new(),
+    };
+    let kind = a.statement(stmt, &[]);
+    Analysis {
+        kind,
+        scans: a.scans,
+    }
+}
+
+/// A relation visible in a block: a base-table scan, or a CTE/derived table.
+#[derive(Debug, Clone)]
+struct Rel {
+    /// Alias, or the table's bare name.
+    key: String,
+    /// Full name as written (for `schema.table.col` qualifiers).
+    full: Option<String>,
+    scan: Option<usize>,
+}
+
+type Scope = Vec<Rel>;
+
+struct Analyzer<'s> {
+    schema: Option<&'s Schema>,
+    scans: Vec<TableScan>,
+    blocks: usize,
+    /// CTE names in scope, innermost last.
+    ctes: Vec<String>,
+}
+
+impl Analyzer<'_> {
+    fn statement(&mut self, stmt: &Statement, outer: &[&Scope]) -> StatementKind {
+        match stmt {
+            Statement::Query(q) => {
+                self.query(q, outer);
+                StatementKind::Select
+            }
+            Statement::Insert(ins) => {
+                if let Some(src) = &ins.source {
+                    self.query(src, outer);
+                }
+                StatementKind::Insert
+            }
+            Statement::Update(u) => {
+                let mut from = vec![u.table.clone()];
+                if let Some(f) = &u.from {
+                    match f {
+                        sqlparser::ast::UpdateTableFromKind::BeforeSet(t)
+                        | sqlparser::ast::UpdateTableFromKind::AfterSet(t) => {
+                            from.extend(t.iter().cloned())
+                        }
+                    }
+                }
+                let exprs: Vec<&Expr> = u.assignments.iter().map(|a| &a.value).collect();
+                self.block(&from, u.selection.as_ref(), &exprs, &[], None, None, outer);
+                StatementKind::Update
+            }
+            Statement::Delete(d) => {
+                let mut from = match &d.from {
+                    sqlparser::ast::FromTable::WithFromKeyword(t)
+                    | sqlparser::ast::FromTable::WithoutKeyword(t) => t.clone(),
+                };
+                if let Some(u) = &d.using {
+                    from.extend(u.iter().cloned());
+                }
+                self.block(&from, d.selection.as_ref(), &[], &[], None, None, outer);
+                StatementKind::Delete
+            }
+            Statement::Explain { statement, .. } => self.statement(statement, outer),
+            _ => StatementKind::Other,
+        }
+    }
+
+    fn query(&mut self, q: &Query, outer: &[&Scope]) {
+        let ctes_before = self.ctes.len();
+        if let Some(with) = &q.with {
+            for cte in &with.cte_tables {
+                if with.recursive {
+                    self.ctes.push(ident_name(&cte.alias.name));
+                }
+                self.query(&cte.query, outer);
+                if !with.recursive {
+                    self.ctes.push(ident_name(&cte.alias.name));
+                }
+            }
+        }
+        let limit = query_limit(q);
+        match q.body.as_ref() {
+            SetExpr::Select(s) => self.select(s, q.order_by.as_ref(), limit, outer),
+            other => self.set_expr(other, outer),
+        }
+        self.ctes.truncate(ctes_before);
+    }
+
+    fn set_expr(&mut self, e: &SetExpr, outer: &[&Scope]) {
+        match e {
+            SetExpr::Select(s) => self.select(s, None, None, outer),
+            SetExpr::Query(q) => self.query(q, outer),
+            SetExpr::SetOperation { left, right, .. } => {
+                self.set_expr(left, outer);
+                self.set_expr(right, outer);
+            }
+            SetExpr::Insert(s) | SetExpr::Update(s) | SetExpr::Delete(s) => {
+                self.statement(s, outer);
+            }
+            _ => {}
+        }
+    }
+
+    fn select(
+        &mut self,
+        s: &Select,
+        order_by: Option<&sqlparser::ast::OrderBy>,
+        limit: Option<u64>,
+        outer: &[&Scope],
+    ) {
+        let mut exprs: Vec<&Expr> = Vec::new();
+        let mut star_all = false;
+        let mut star_of: Vec<String> = Vec::new();
+        for item in &s.projection {
+            match item {
+                SelectItem::UnnamedExpr(e)
+                | SelectItem::ExprWithAlias { expr: e, .. }
+                | SelectItem::ExprWithAliases { expr: e, .. } => exprs.push(e),
+                SelectItem::Wildcard(_) => star_all = true,
+                SelectItem::QualifiedWildcard(
+                    SelectItemQualifiedWildcardKind::ObjectName(n),
+                    _,
+                ) => star_of.push(object_name(n)),
+                SelectItem::QualifiedWildcard(_, _) => star_all = true,
+            }
+        }
+        if let Some(h) = &s.having {
+            exprs.push(h);
+        }
+        let group: Vec<&Expr> = match &s.group_by {
+            GroupByExpr::Expressions(g, _) => g.iter().collect(),
+            GroupByExpr::All(_) => Vec::new(),
+        };
+        let order: Vec<(&Expr, bool)> = match order_by.map(|o| &o.kind) {
+            Some(OrderByKind::Expressions(list)) => list
+                .iter()
+                .map(|o| {
+                    let desc = matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc));
+                    (&o.expr, desc)
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let first = self.scans.len();
+        let scope = self.block(
+            &s.from,
+            s.selection.as_ref(),
+            &exprs,
+            &group,
+            Some(&order),
+            limit,
+            outer,
+        );
+        for i in first..self.scans.len() {
+            let sc = &self.scans[i];
+            let starred = star_all
+                || star_of.iter().any(|n| {
+                    scope
+                        .iter()
+                        .any(|r| r.scan == Some(i) && (r.key == *n || r.full.as_deref() == Some(n)))
+                });
+            if starred && scope.iter().any(|r| r.scan == Some(i)) && sc.block == self.blocks - 1 {
+                self.scans[i].columns = None;
+            }
+        }
+    }
+
+    /// One query block: FROM (with joins), WHERE, and the other expressions
+    /// whose columns and subqueries count. Returns the block's scope.
+    #[allow(clippy::too_many_arguments)]
+    fn block<'a>(
+        &mut self,
+        from: &'a [TableWithJoins],
+        selection: Option<&'a Expr>,
+        exprs: &[&Expr],
+        group: &[&Expr],
+        order: Option<&[(&Expr, bool)]>,
+        limit: Option<u64>,
+        outer: &[&Scope],
+    ) -> Scope {
+        let block = self.blocks;
+        self.blocks += 1;
+        let mut scope: Scope = Vec::new();
+        let mut conds: Vec<&'a Expr> = Vec::new();
+        let mut using: Vec<(usize, usize, String)> = Vec::new();
+        for twj in from {
+            self.factor(&twj.relation, block, &mut scope, &mut conds, outer);
+            for j in &twj.joins {
+                let left = scope.len();
+                self.factor(&j.relation, block, &mut scope, &mut conds, outer);
+                if let Some(c) = join_constraint(&j.join_operator) {
+                    match c {
+                        JoinConstraint::On(e) => conds.push(e),
+                        JoinConstraint::Using(cols) if left > 0 && scope.len() > left => {
+                            for c in cols {
+                                using.push((left - 1, left, object_name(c)));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+        if let Some(w) = selection {
+            conds.push(w);
+        }
+        let joined = scope.len() > 1;
+        for r in &scope {
+            if let Some(i) = r.scan {
+                self.scans[i].joined = joined;
+            }
+        }
+
+        // Subqueries see this block's tables.
+        let mut chain: Vec<&Scope> = vec![&scope];
+        chain.extend_from_slice(outer);
+        let mut subqueries = Vec::new();
+        for e in conds.iter().chain(exprs.iter()) {
+            collect_subqueries(e, &mut subqueries);
+        }
+        for q in &subqueries {
+            self.query(q, &chain);
+        }
+
+        for cond in &conds {
+            for p in predicate::predicates(cond) {
+                if let Some(i) = self.resolve(&p.column, &chain) {
+                    self.scans[i].predicates.push(p);
+                }
+            }
+        }
+        for (l, r, col) in using {
+            let (Some(li), Some(ri)) = (scope[l].scan, scope[r].scan) else {
+                continue;
+            };
+            for (a, b) in [(li, &scope[r]), (ri, &scope[l])] {
+                self.scans[a].predicates.push(Predicate {
+                    column: ColumnRef {
+                        qualifier: None,
+                        name: col.clone(),
+                    },
+                    kind: PredicateKind::Join(ColumnRef {
+                        qualifier: Some(b.key.clone()),
+                        name: col.clone(),
+                    }),
+                    wrapper: None,
+                    compared_type: None,
+                    value: None,
+                    sql: format!("USING ({col})"),
+                });
+            }
+        }
+
+        // Columns read, for index-only scans.
+        let mut cols: Vec<ColumnRef> = Vec::new();
+        for e in conds.iter().chain(exprs.iter()).chain(group.iter()) {
+            collect_columns(e, &mut cols);
+        }
+        if let Some(order) = order {
+            for (e, _) in order {
+                collect_columns(e, &mut cols);
+            }
+        }
+        for c in &cols {
+            if let Some(i) = self.resolve_local(c, &scope) {
+                if let Some(set) = self.scans[i].columns.as_mut() {
+                    set.insert(c.name.clone());
+                }
+            }
+        }
+
+        for g in group {
+            if let Some((c, None)) = predicate::column_side(g) {
+                if let Some(i) = self.resolve_local(&c, &scope) {
+                    self.scans[i].group_by.push(c.name);
+                }
+            }
+        }
+
+        // ORDER BY on the columns of one table lets an index deliver the order.
+        let mut order_scan: Option<usize> = None;
+        if let Some(order) = order.filter(|o| !o.is_empty()) {
+            let mut keys = Vec::new();
+            let mut target: Option<usize> = None;
+            let mut ok = true;
+            for (e, desc) in order {
+                match predicate::column_side(e) {
+                    Some((c, None)) => match self.resolve_local(&c, &scope) {
+                        Some(i) if target.is_none_or(|t| t == i) => {
+                            target = Some(i);
+                            keys.push(OrderKey {
+                                column: c.name,
+                                descending: *desc,
+                            });
+                        }
+                        _ => ok = false,
+                    },
+                    _ => ok = false,
+                }
+            }
+            if ok {
+                if let Some(i) = target {
+                    self.scans[i].order_by = keys;
+                    order_scan = Some(i);
+                }
+            }
+        }
+        if let Some(l) = limit {
+            let only: Vec<usize> = scope.iter().filter_map(|r| r.scan).collect();
+            let driver = order_scan.or(if scope.len() == 1 {
+                only.first().copied()
+            } else {
+                None
+            });
+            if let Some(i) = driver {
+                self.scans[i].limit = Some(l);
+            }
+        }
+        scope
+    }
+
+    fn factor<'a>(
+        &mut self,
+        f: &'a TableFactor,
+        block: usize,
+        scope: &mut Scope,
+        conds: &mut Vec<&'a Expr>,
+        outer: &[&Scope],
+    ) {
+        match f {
+            TableFactor::Table {
+                name, alias, args, ..
+            } => {
+                if args.is_some() {
+                    return; // a table function
+                }
+                let full = object_name(name);
+                let bare = full.rsplit('.').next().unwrap_or(&full).to_string();
+                let key = alias
+                    .as_ref()
+                    .map(|a| ident_name(&a.name))
+                    .unwrap_or_else(|| bare.clone());
+                if name.0.len() == 1 && self.ctes.iter().any(|c| *c == bare) {
+                    scope.push(Rel {
+                        key,
+                        full: None,
+                        scan: None,
+                    });
+                    return;
+                }
+                self.scans.push(TableScan {
+                    table: full.clone(),
+                    alias: alias.as_ref().map(|a| ident_name(&a.name)),
+                    predicates: Vec::new(),
+                    order_by: Vec::new(),
+                    group_by: Vec::new(),
+                    limit: None,
+                    columns: Some(BTreeSet::new()),
+                    block,
+                    joined: false,
+                });
+                scope.push(Rel {
+                    key,
+                    full: Some(full),
+                    scan: Some(self.scans.len() - 1),
+                });
+            }
+            TableFactor::Derived {
+                subquery, alias, ..
+            } => {
+                let mut chain: Vec<&Scope> = vec![&*scope];
+                chain.extend_from_slice(outer);
+                let chain: Vec<&Scope> = chain;
+                self.query(subquery, &chain);
+                scope.push(Rel {
+                    key: alias
+                        .as_ref()
+                        .map(|a| ident_name(&a.name))
+                        .unwrap_or_default(),
+                    full: None,
+                    scan: None,
+                });
+            }
+            TableFactor::NestedJoin {
+                table_with_joins, ..
+            } => {
+                self.factor(&table_with_joins.relation, block, scope, conds, outer);
+                for j in &table_with_joins.joins {
+                    self.factor(&j.relation, block, scope, conds, outer);
+                    if let Some(JoinConstraint::On(e)) = join_constraint(&j.join_operator) {
+                        conds.push(e);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The scan a column belongs to, looking in `chain` innermost first.
+    fn resolve(&self, c: &ColumnRef, chain: &[&Scope]) -> Option<usize> {
+        for scope in chain {
+            match self.lookup(c, scope) {
+                Lookup::Scan(i) => return Some(i),
+                Lookup::NotScan => return None,
+                Lookup::Missing => continue,
+            }
+        }
+        None
+    }
+
+    fn resolve_local(&self, c: &ColumnRef, scope: &Scope) -> Option<usize> {
+        match self.lookup(c, scope) {
+            Lookup::Scan(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn lookup(&self, c: &ColumnRef, scope: &Scope) -> Lookup {
+        match &c.qualifier {
+            Some(q) => {
+                let bare = q.rsplit('.').next().unwrap_or(q);
+                let hit = scope
+                    .iter()
+                    .find(|r| r.key == *q || r.full.as_deref() == Some(q.as_str()))
+                    .or_else(|| scope.iter().find(|r| r.key == bare && r.full.is_some()));
+                match hit {
+                    Some(Rel { scan: Some(i), .. }) => Lookup::Scan(*i),
+                    Some(_) => Lookup::NotScan,
+                    None => Lookup::Missing,
+                }
+            }
+            None => {
+                if scope.len() == 1 {
+                    return match scope[0].scan {
+                        Some(i) => {
+                            // A bare name may still be an outer column when
+                            // the schema says this table lacks it.
+                            if self.known_missing(i, &c.name) {
+                                Lookup::Missing
+                            } else {
+                                Lookup::Scan(i)
+                            }
+                        }
+                        None => Lookup::NotScan,
+                    };
+                }
+                let schema = match self.schema {
+                    Some(s) => s,
+                    None => return Lookup::NotScan,
+                };
+                let mut found = None;
+                for r in scope {
+                    let Some(i) = r.scan else { continue };
+                    let has = schema
+                        .table(&self.scans[i].table)
+                        .is_some_and(|t| t.column(&c.name).is_some());
+                    if has {
+                        if found.is_some() {
+                            return Lookup::NotScan; // ambiguous
+                        }
+                        found = Some(i);
+                    }
+                }
+                match found {
+                    Some(i) => Lookup::Scan(i),
+                    None => Lookup::Missing,
+                }
+            }
+        }
+    }
+
+    fn known_missing(&self, scan: usize, column: &str) -> bool {
+        self.schema
+            .and_then(|s| s.table(&self.scans[scan].table))
+            .is_some_and(|t| t.column(column).is_none())
+    }
+}
+
+enum Lookup {
+    Scan(usize),
+    /// In scope but not a base table (CTE, derived table): stop looking.
+    NotScan,
+    Missing,
+}
+
+fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
+    match op {
+        JoinOperator::Join(c)
+        | JoinOperator::Inner(c)
+        | JoinOperator::Left(c)
+        | JoinOperator::LeftOuter(c)
+        | JoinOperator::Right(c)
+        | JoinOperator::RightOuter(c)
+        | JoinOperator::FullOuter(c)
+        | JoinOperator::Semi(c)
+        | JoinOperator::LeftSemi(c)
+        | JoinOperator::RightSemi(c)
+        | JoinOperator::Anti(c)
+        | JoinOperator::LeftAnti(c)
+        | JoinOperator::RightAnti(c)
+        | JoinOperator::StraightJoin(c) => Some(c),
+        _ => None,
+    }
+}
+
+/// An object name as the database resolves it, parts joined by dots.
+pub fn object_name(n: &ObjectName) -> String {
+    n.0.iter()
+        .map(|p| match p {
+            ObjectNamePart::Identifier(id) => ident_name(id),
+            other => other.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+fn query_limit(q: &Query) -> Option<u64> {
+    let e = match &q.limit_clause {
+        Some(LimitClause::LimitOffset { limit: Some(e), .. }) => Some(e),
+        Some(LimitClause::OffsetCommaLimit { limit, .. }) => Some(limit),
+        _ => q.fetch.as_ref().and_then(|f| f.quantity.as_ref()),
+    }?;
+    match e {
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse().ok(),
+            Value::Placeholder(_) => Some(PARAMETER_LIMIT),
+            _ => None,
+        },
+        _ => Some(PARAMETER_LIMIT),
+    }
+}
+
+/// The subqueries directly inside an expression (not those nested in them).
+fn collect_subqueries(e: &Expr, out: &mut Vec<Query>) {
+    struct V<'a> {
+        depth: usize,
+        out: &'a mut Vec<Query>,
+    }
+    impl Visitor for V<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+            if self.depth == 0 {
+                self.out.push(q.clone());
+            }
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = e.visit(&mut V { depth: 0, out });
+}
+
+/// Column references in an expression, outside its subqueries.
+fn collect_columns(e: &Expr, out: &mut Vec<ColumnRef>) {
+    struct V<'a> {
+        depth: usize,
+        out: &'a mut Vec<ColumnRef>,
+    }
+    impl Visitor for V<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+            self.depth += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _q: &Query) -> ControlFlow<()> {
+            self.depth -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if self.depth == 0 && matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                if let Some((c, _)) = predicate::column_side(e) {
+                    self.out.push(c);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let _ = e.visit(&mut V { depth: 0, out });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scans(sql: &str) -> Vec<TableScan> {
+        analyze_sql(sql, Dialect::Postgres, None).unwrap().scans
+    }
+
+    #[test]
+    fn parse_aliases_resolve_to_tables() {
+        let s = scans(
+            "SELECT o.id FROM orders o JOIN customers AS c ON c.id = o.customer_id \
+             WHERE c.email = $1 AND o.status = 'pending' ORDER BY o.created_at DESC LIMIT 10",
+        );
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].table, "orders");
+        assert_eq!(s[0].alias.as_deref(), Some("o"));
+        let cols: Vec<_> = s[0]
+            .predicates
+            .iter()
+            .map(|p| p.column.name.as_str())
+            .collect();
+        assert_eq!(cols, vec!["customer_id", "status"]);
+        assert_eq!(
+            s[0].order_by,
+            vec![OrderKey {
+                column: "created_at".into(),
+                descending: true
+            }]
+        );
+        assert_eq!(s[0].limit, Some(10));
+        assert_eq!(
+            s[1].predicates
+                .iter()
+                .map(|p| p.column.name.as_str())
+                .collect::<Vec<_>>(),
+            vec!["id", "email"]
+        );
+    }
+}

@@ -1,0 +1,336 @@
+//! Which functions and casts may appear in an index expression, and what to
+//! write instead when one may not.
+//!
+//! PostgreSQL indexes only IMMUTABLE expressions. Whether a wrapper is
+//! immutable often depends on the column's type: `lower(text)` is, but
+//! `timestamptz::date`, `date(timestamptz)` and two-argument `date_trunc` on
+//! `timestamptz` are only STABLE, because they read the session's TimeZone.
+//! For those the fix is not an expression index but a sargable rewrite: a
+//! range on the bare column, which a plain index serves.
+//!
+//! Shared by the SQL advisor and the plan rules: both hold a
+//! [`Wrapper`] from the predicate classifier and, when the catalog is known,
+//! the column's type.
+
+use crate::advise::Dialect;
+use crate::sql::predicate::Wrapper;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Volatility {
+    Immutable,
+    Stable,
+    Volatile,
+}
+
+/// `timestamp with time zone` in any of its spellings.
+pub fn is_timestamptz(t: &str) -> bool {
+    let t = t.trim().to_ascii_lowercase();
+    t == "timestamptz"
+        || (t.starts_with("timestamp") && t.contains("with time zone") && !t.contains("without"))
+}
+
+/// `timestamp [without time zone]`.
+pub fn is_timestamp(t: &str) -> bool {
+    let t = t.trim().to_ascii_lowercase();
+    (t.starts_with("timestamp") && !is_timestamptz(&t)) || t == "datetime"
+}
+
+fn is_temporal_text_sensitive(t: &str) -> bool {
+    let t = t.trim().to_ascii_lowercase();
+    is_timestamptz(&t)
+        || is_timestamp(&t)
+        || t == "date"
+        || t.starts_with("time")
+        || t == "interval"
+}
+
+/// Volatility of PostgreSQL function `name` called with `args` arguments on
+/// a column of `column_type` (when known). `None` for a function not in the
+/// table (user-defined, or not known here): callers should not guess.
+pub fn function_volatility(
+    name: &str,
+    args: usize,
+    column_type: Option<&str>,
+) -> Option<Volatility> {
+    use Volatility::*;
+    let name = name.rsplit('.').next().unwrap_or(name).to_ascii_lowercase();
+    let tz = column_type.is_some_and(is_timestamptz);
+    let v = match name.as_str() {
+        "lower"
+        | "upper"
+        | "btrim"
+        | "trim"
+        | "ltrim"
+        | "rtrim"
+        | "abs"
+        | "length"
+        | "char_length"
+        | "character_length"
+        | "octet_length"
+        | "substr"
+        | "substring"
+        | "left"
+        | "right"
+        | "md5"
+        | "round"
+        | "trunc"
+        | "floor"
+        | "ceil"
+        | "ceiling"
+        | "coalesce"
+        | "nullif"
+        | "greatest"
+        | "least"
+        | "reverse"
+        | "replace"
+        | "split_part"
+        | "sign"
+        | "mod"
+        | "lpad"
+        | "rpad"
+        | "initcap"
+        | "sha256"
+        | "jsonb_extract_path_text"
+        | "json_extract_path_text"
+        | "jsonb_extract_path"
+        | "array_length"
+        | "cardinality"
+        | "int4"
+        | "int8"
+        | "float8"
+        | "numeric" => Immutable,
+        // Reads TimeZone on timestamptz; immutable on timestamp and date.
+        "date_part" | "extract" => {
+            if tz {
+                Stable
+            } else {
+                Immutable
+            }
+        }
+        // The three-argument form names its time zone, so it is immutable.
+        "date_trunc" => {
+            if tz && args < 3 {
+                Stable
+            } else {
+                Immutable
+            }
+        }
+        "date" => {
+            if tz || column_type.is_none() {
+                Stable
+            } else {
+                Immutable
+            }
+        }
+        "timezone" => Immutable,
+        "to_char" | "to_date" | "to_timestamp" | "age" | "now" | "current_date"
+        | "current_timestamp" | "localtimestamp" | "unaccent" | "concat" | "concat_ws"
+        | "format" | "to_tsvector" | "upper_inf" => Stable,
+        "random"
+        | "clock_timestamp"
+        | "nextval"
+        | "gen_random_uuid"
+        | "uuid_generate_v4"
+        | "timeofday"
+        | "setseed"
+        | "statement_timestamp" => Volatile,
+        _ => return None,
+    };
+    Some(v)
+}
+
+/// Volatility of a cast of a `from` column to `to` in PostgreSQL.
+pub fn cast_volatility(from: Option<&str>, to: &str) -> Volatility {
+    use Volatility::*;
+    let to = to.trim().to_ascii_lowercase();
+    let Some(from) = from.map(|f| f.trim().to_ascii_lowercase()) else {
+        // Unknown source type: only casts that never read a setting are safe.
+        return if is_temporal_text_sensitive(&to) {
+            Stable
+        } else {
+            Immutable
+        };
+    };
+    let to_text = to == "text" || to.starts_with("varchar") || to.starts_with("character");
+    if is_timestamptz(&from) {
+        // Every conversion out of timestamptz reads TimeZone.
+        return if is_timestamptz(&to) {
+            Immutable
+        } else {
+            Stable
+        };
+    }
+    if is_temporal_text_sensitive(&from) && to_text {
+        return Stable; // DateStyle
+    }
+    if (from == "text" || from.starts_with("varchar") || from.starts_with("character"))
+        && is_temporal_text_sensitive(&to)
+    {
+        return Stable; // DateStyle, TimeZone, 'now'
+    }
+    if (from == "date" || is_timestamp(&from)) && is_timestamptz(&to) {
+        return Stable;
+    }
+    Immutable
+}
+
+/// Volatility of the wrapper the classifier found around a column.
+pub fn wrapper_volatility(w: &Wrapper, column_type: Option<&str>) -> Option<Volatility> {
+    match (w.function.as_str(), &w.cast_to) {
+        ("cast", Some(to)) => Some(cast_volatility(column_type, to)),
+        ("operator", _) => Some(Volatility::Immutable),
+        (f, _) => function_volatility(f, argument_count(&w.expr_sql), column_type),
+    }
+}
+
+/// Whether `w` may be an index expression in `dialect`: immutable in
+/// PostgreSQL; deterministic in SQLite (its date functions are, unless
+/// given 'now'); MySQL 8 functional indexes follow the same line.
+pub fn can_index_expression(w: &Wrapper, column_type: Option<&str>, dialect: Dialect) -> bool {
+    match dialect {
+        Dialect::Postgres => wrapper_volatility(w, column_type) == Some(Volatility::Immutable),
+        Dialect::Sqlite | Dialect::Mysql => {
+            let f = w.function.as_str();
+            !w.expr_sql.to_ascii_lowercase().contains("'now'")
+                && (matches!(f, "date" | "datetime" | "strftime" | "julianday" | "cast")
+                    || function_volatility(f, argument_count(&w.expr_sql), None)
+                        == Some(Volatility::Immutable))
+        }
+    }
+}
+
+/// Arguments of the outermost call in `sql` (`date_trunc('day', x)` → 2).
+fn argument_count(sql: &str) -> usize {
+    let Some(open) = sql.find('(') else { return 0 };
+    let mut depth = 0i32;
+    let mut commas = 0;
+    let mut in_str = false;
+    let mut any = false;
+    for c in sql[open..].chars() {
+        match c {
+            '\'' => in_str = !in_str,
+            _ if in_str => {}
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            ',' if depth == 1 => commas += 1,
+            c if depth >= 1 && !c.is_whitespace() => any = true,
+            _ => {}
+        }
+    }
+    if any { commas + 1 } else { 0 }
+}
+
+/// The sargable form of `wrapper = value` on `column`: a half-open range on
+/// the bare column a plain index serves, when the wrapper truncates a
+/// timestamp to a day (`created_at::date`, `date(created_at)`,
+/// `date_trunc('day', created_at)`). `value` is the compared constant or
+/// parameter as written.
+pub fn sargable_rewrite(
+    w: &Wrapper,
+    column: &str,
+    value: &str,
+    dialect: Dialect,
+) -> Option<String> {
+    let expr = w.expr_sql.to_ascii_lowercase();
+    let day = match (w.function.as_str(), w.cast_to.as_deref()) {
+        ("cast", Some(to)) => to.eq_ignore_ascii_case("date"),
+        ("date", _) => true,
+        ("date_trunc", _) => expr.contains("'day'"),
+        _ => false,
+    };
+    if !day {
+        return None;
+    }
+    let value = strip_date_cast(value);
+    Some(match dialect {
+        Dialect::Sqlite => {
+            format!("{column} >= {value} AND {column} < date({value}, '+1 day')")
+        }
+        Dialect::Mysql => {
+            format!("{column} >= {value} AND {column} < {value} + INTERVAL 1 DAY")
+        }
+        Dialect::Postgres => format!("{column} >= {value}::date AND {column} < {value}::date + 1"),
+    })
+}
+
+fn strip_date_cast(v: &str) -> &str {
+    let t = v.trim();
+    for suffix in ["::date", "::DATE", "::timestamp", "::timestamptz"] {
+        if let Some(s) = t.strip_suffix(suffix) {
+            return s;
+        }
+    }
+    if let Some(s) = t.strip_prefix("DATE ").or_else(|| t.strip_prefix("date ")) {
+        return s;
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(function: &str, expr: &str, cast_to: Option<&str>) -> Wrapper {
+        Wrapper {
+            function: function.into(),
+            expr_sql: expr.into(),
+            cast_to: cast_to.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn timezone_dependence_decides() {
+        let tz = Some("timestamp with time zone");
+        let plain = Some("timestamp without time zone");
+        assert_eq!(
+            wrapper_volatility(&w("lower", "lower(email)", None), Some("text")),
+            Some(Volatility::Immutable)
+        );
+        assert_eq!(
+            wrapper_volatility(&w("cast", "created_at::date", Some("date")), tz),
+            Some(Volatility::Stable)
+        );
+        assert_eq!(
+            wrapper_volatility(&w("cast", "created_at::date", Some("date")), plain),
+            Some(Volatility::Immutable)
+        );
+        assert_eq!(
+            wrapper_volatility(&w("date_trunc", "date_trunc('day', created_at)", None), tz),
+            Some(Volatility::Stable)
+        );
+        assert_eq!(
+            wrapper_volatility(
+                &w("date_trunc", "date_trunc('day', created_at, 'UTC')", None),
+                tz
+            ),
+            Some(Volatility::Immutable)
+        );
+        assert_eq!(
+            wrapper_volatility(&w("my_func", "my_func(x)", None), None),
+            None
+        );
+    }
+
+    #[test]
+    fn day_truncation_rewrites_to_a_range() {
+        let cast = w("cast", "created_at::date", Some("date"));
+        assert_eq!(
+            sargable_rewrite(&cast, "created_at", "'2024-03-01'", Dialect::Postgres).as_deref(),
+            Some("created_at >= '2024-03-01'::date AND created_at < '2024-03-01'::date + 1")
+        );
+        assert_eq!(
+            sargable_rewrite(
+                &w("lower", "lower(email)", None),
+                "email",
+                "'x'",
+                Dialect::Postgres
+            ),
+            None
+        );
+    }
+}
