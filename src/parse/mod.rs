@@ -1,3 +1,4 @@
 //! Parsers: text in, model out. No I/O: they take what a source read.
 
 pub mod plan;
+pub mod ddl;
