@@ -83,12 +83,12 @@ fn describe(n: &PlanNode, parent: Option<usize>) -> String {
         n.rows_removed_by_index_recheck,
         n.sort_method,
         n.sort_space_type,
-        n.sort_space_kb,
+        n.sort_space_kb.is_some(),
         n.hash_batches,
         n.original_hash_batches,
         n.heap_fetches.is_some(),
-        n.exact_heap_blocks,
-        n.lossy_heap_blocks,
+        n.exact_heap_blocks.is_some(),
+        n.lossy_heap_blocks.is_some(),
         n.workers_planned,
         n.workers_launched,
         n.inclusive_ms.is_some(),
@@ -333,12 +333,22 @@ fn clean_fixtures_raise_nothing() {
 /// What users see: the rendered text and JSON report of every fixture.
 #[test]
 fn snapshot_reports() {
-    insta::glob!("../fixtures/plans", "pg/*.{txt,json}", |path| {
-        let plan = parse_file(path);
-        let report = dbperf::commands::explain::analyse(&plan, vec![], None);
-        let mut text = Vec::new();
-        dbperf::report::text::write(&report, false, &mut text).unwrap();
-        insta::assert_snapshot!("text", String::from_utf8(text).unwrap());
+    insta::glob!("../fixtures/plans/pg", "*.{txt,json}", |path| {
+        let (text, report) = render(path);
+        insta::assert_snapshot!("text", text);
         insta::assert_json_snapshot!("json", report);
     });
+    insta::glob!("../fixtures/plans/sqlite", "*.txt", |path| {
+        let (text, report) = render(path);
+        insta::assert_snapshot!("sqlite_text", text);
+        insta::assert_json_snapshot!("sqlite_json", report);
+    });
+}
+
+fn render(path: &Path) -> (String, dbperf::report::Report) {
+    let plan = parse_file(path);
+    let report = dbperf::commands::explain::analyse(&plan, vec![], None);
+    let mut text = Vec::new();
+    dbperf::report::text::write(&report, false, &mut text).unwrap();
+    (String::from_utf8(text).unwrap(), report)
 }

@@ -30,6 +30,12 @@ pub fn analyse(
         query_fingerprint: None,
     };
     report.findings = detect::check_plan(&ctx);
+    report.indexes = indexes_from_findings(&report.findings, plan);
+    if !report.indexes.is_empty() {
+        report.notes.push(
+            "Indexes are derived from the plan's conditions (heuristic); `dbperf analyze` verifies them with the planner.".into(),
+        );
+    }
     report.plan = Some(PlanView::from_plan(plan));
     for p in problems {
         if let crate::error::Error::Input {
@@ -46,4 +52,31 @@ pub fn analyse(
         }
     }
     report
+}
+
+/// The indexes the findings ask for, merged and ranked by the time the
+/// findings say they would save.
+fn indexes_from_findings(
+    findings: &[crate::detect::Finding],
+    plan: &crate::model::plan::Plan,
+) -> Vec<crate::advise::IndexRecommendation> {
+    let dialect = if plan.format.is_sqlite() {
+        crate::model::Dialect::Sqlite
+    } else {
+        crate::model::Dialect::Postgres
+    };
+    let wanted = findings
+        .iter()
+        .filter_map(|f| {
+            let spec = f.index.clone()?;
+            let at = f
+                .location
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "plan".into());
+            let reason = format!("{} ({})", f.message, f.rule);
+            Some((spec, f.impact_ms.unwrap_or(0.0), at, reason))
+        })
+        .collect();
+    crate::advise::rank_indexes(wanted, dialect)
 }

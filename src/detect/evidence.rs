@@ -34,11 +34,22 @@ pub fn table_rows(n: &PlanNode, schema: Option<&Schema>) -> Option<f64> {
         return Some(rows);
     }
     if n.node_type == "Seq Scan" {
-        // A parallel scan's loops split the table between processes.
         let per_loop = n.actual_rows? + n.rows_removed_by_filter.unwrap_or(0.0);
-        return Some(per_loop * n.actual_loops.unwrap_or(1.0).max(1.0));
+        // A parallel scan's loops split the table between processes; a
+        // repeated scan (inner side, SubPlan) reads all of it every loop.
+        return Some(per_loop * scan_share(n));
     }
     None
+}
+
+/// How many per-loop row counts make one pass over the table: the loops
+/// for a parallel-aware scan, one otherwise.
+pub fn scan_share(n: &PlanNode) -> f64 {
+    if n.parallel_aware {
+        n.actual_loops.unwrap_or(1.0).max(1.0)
+    } else {
+        1.0
+    }
 }
 
 /// Predicates of a condition that name this node's own table (unqualified,
@@ -73,7 +84,7 @@ pub fn index_for(n: &PlanNode, preds: &[Predicate], leading: &[String]) -> Optio
     for p in preds.iter().filter(|p| p.wrapper.is_none()) {
         if matches!(
             p.kind,
-            PredicateKind::Eq | PredicateKind::In | PredicateKind::IsNull
+            PredicateKind::Eq | PredicateKind::In | PredicateKind::IsNull | PredicateKind::Join(_)
         ) {
             push(&mut cols, &p.column.name);
         }
@@ -87,6 +98,7 @@ pub fn index_for(n: &PlanNode, preds: &[Predicate], leading: &[String]) -> Optio
     if cols.len() == leading.len() {
         return None;
     }
+
     let mut spec = IndexSpec::new(&table, &[]);
     spec.keys = cols.iter().map(|c| IndexKey::column(c)).collect();
     Some(spec)
@@ -97,9 +109,27 @@ pub fn describe_index(spec: &IndexSpec) -> String {
     format!("{} ({})", spec.qualified_table(), spec.columns().join(", "))
 }
 
-/// Whether an index the schema already has serves `spec`.
+/// Whether an index the schema already has serves `spec`. Without a
+/// catalog, a spec led by `id` is taken to be served by the primary key.
 pub fn already_indexed(spec: &IndexSpec, schema: Option<&Schema>) -> bool {
-    schema.is_some_and(|s| spec.already_served(s))
+    match schema {
+        Some(s) => spec.already_served(s),
+        None => spec
+            .keys
+            .first()
+            .and_then(|k| k.column_name())
+            .is_some_and(|c| c.eq_ignore_ascii_case("id")),
+    }
+}
+
+/// Planner settings of the plan (`SETTINGS` option) that switch a scan or
+/// join method off, as `name = 'off'` text.
+pub fn disabled_methods(plan: &crate::model::plan::Plan) -> Vec<String> {
+    plan.settings
+        .iter()
+        .filter(|(k, v)| k.starts_with("enable_") && v == "off")
+        .map(|(k, v)| format!("{k} = '{v}'"))
+        .collect()
 }
 
 /// `12.3 ms` for messages.
@@ -123,5 +153,19 @@ pub fn pct(x: f64) -> String {
         format!("{p:.1}%")
     } else {
         format!("{p:.0}%")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn join_condition_gives_the_inner_index() {
+        let n = crate::parse::plan::pg_text::parse_title("Seq Scan on orders o");
+        let preds = own_predicates(&n, "(c.id = o.customer_id)");
+        assert_eq!(preds.len(), 1, "{preds:?}");
+        let spec = index_for(&n, &preds, &[]).unwrap();
+        assert_eq!(spec.columns(), vec!["customer_id"]);
     }
 }

@@ -2,6 +2,7 @@
 //! (doc comment first), add it to [`ALL`], run `cargo test` and accept the
 //! regenerated page in `rules/` (see README, "Adding a rule").
 
+mod automatic_index;
 mod disk_spill;
 mod duplicate_index;
 mod fk_without_index;
@@ -10,12 +11,17 @@ mod heap_fetches;
 mod index_filter;
 mod jit_overhead;
 mod lossy_bitmap;
+pub mod missing_index;
 mod nested_loop_inner_scan;
+mod no_statistics;
 mod row_misestimate;
 mod seq_scan;
 mod slow_planning;
+mod sqlite_settings;
+mod temp_b_tree;
 mod workers_not_launched;
 
+pub use automatic_index::AutomaticIndex;
 pub use disk_spill::DiskSpill;
 pub use duplicate_index::DuplicateIndex;
 pub use fk_without_index::{FkWithoutIndex, fk_is_indexed};
@@ -24,10 +30,14 @@ pub use heap_fetches::HeapFetches;
 pub use index_filter::IndexFilter;
 pub use jit_overhead::JitOverhead;
 pub use lossy_bitmap::LossyBitmap;
+pub use missing_index::MissingIndex;
 pub use nested_loop_inner_scan::NestedLoopInnerScan;
+pub use no_statistics::NoStatistics;
 pub use row_misestimate::RowMisestimate;
 pub use seq_scan::SeqScan;
 pub use slow_planning::SlowPlanning;
+pub use sqlite_settings::SqliteSettings;
+pub use temp_b_tree::TempBTree;
 pub use workers_not_launched::WorkersNotLaunched;
 
 use super::{Rule, RuleMeta};
@@ -46,6 +56,11 @@ pub static ALL: &[&dyn Rule] = &[
     &SlowPlanning,
     &FkWithoutIndex,
     &DuplicateIndex,
+    &MissingIndex,
+    &TempBTree,
+    &AutomaticIndex,
+    &NoStatistics,
+    &SqliteSettings,
 ];
 
 /// Every rule's metadata, in registry order.

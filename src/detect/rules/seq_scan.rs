@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::detect::evidence::{
-    already_indexed, count, describe_index, index_for, ms, node_location, own_predicates, pct,
-    relation_of, table_rows,
+    already_indexed, count, describe_index, disabled_methods, index_for, ms, node_location,
+    own_predicates, pct, relation_of, scan_share, table_rows,
 };
 use crate::detect::{Finding, PlanContext, Rule, RuleMeta, Severity};
 
@@ -66,9 +66,12 @@ impl Rule for SeqScan {
             if rows < LARGE_TABLE_ROWS {
                 continue;
             }
-            let kept = match (n.actual_rows, n.actual_loops) {
-                (Some(r), loops) => r * loops.unwrap_or(1.0),
-                _ => n.plan_rows.unwrap_or(rows) * n.actual_loops.unwrap_or(1.0),
+            // Rows kept per pass over the table.
+            let kept = n.actual_rows.or(n.plan_rows).unwrap_or(rows) * scan_share(n);
+            let passes = if n.parallel_aware {
+                1.0
+            } else {
+                n.actual_loops.unwrap_or(1.0).max(1.0)
             };
             let share = kept / rows.max(1.0);
             if share > SELECTIVE {
@@ -76,18 +79,19 @@ impl Rule for SeqScan {
             }
             let preds = own_predicates(n, filter);
             let spec = index_for(n, &preds, &[]);
-            if spec
+            // An index exists but was not used: the advice changes.
+            let indexed = spec
                 .as_ref()
-                .is_some_and(|s| already_indexed(s, ctx.schema))
-            {
-                // An index exists but was not used: a different problem
-                // (types, statistics, function on the column).
-                continue;
-            }
+                .is_some_and(|s| already_indexed(s, ctx.schema));
             let impact = n.exclusive_ms.map(|t| t * (1.0 - share));
             let measured = n.actual_rows.is_some();
+            let repeated = if passes > 1.0 {
+                format!(", and ran {} times", count(passes))
+            } else {
+                String::new()
+            };
             let message = format!(
-                "Sequential scan of {table} {} {} rows to return {} ({}).",
+                "Sequential scan of {table} {} {} rows to return {} ({}){repeated}.",
                 if measured { "read" } else { "will read about" },
                 count(rows),
                 count(kept),
@@ -97,6 +101,23 @@ impl Rule for SeqScan {
                 .map(|t| format!(" It took {} of the plan.", ms(t)))
                 .unwrap_or_default();
             let advice = match &spec {
+                Some(s) if indexed => {
+                    let disabled = disabled_methods(ctx.plan);
+                    format!(
+                        "An index on {} {}, yet the planner scanned the table. {}",
+                        describe_index(s),
+                        if ctx.schema.is_some() {
+                            "already exists"
+                        } else {
+                            "probably exists (it looks like the primary key)"
+                        },
+                        if disabled.is_empty() {
+                            "Check for a type mismatch between the column and the value, stale statistics (`ANALYZE`), or planner settings such as enable_indexscan.".to_string()
+                        } else {
+                            format!("The plan ran with {}: re-enable them.", disabled.join(", "))
+                        }
+                    )
+                }
                 Some(s) => format!(
                     "Index the filtered columns so only matching rows are read: {}.\n{}",
                     describe_index(s),
@@ -115,7 +136,7 @@ impl Rule for SeqScan {
                     })
                     .impact(impact)
                     .at(node_location(n))
-                    .with_index(spec),
+                    .with_index(spec.filter(|_| !indexed)),
             );
         }
     }

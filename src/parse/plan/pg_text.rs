@@ -64,14 +64,18 @@ fn unwrap_lines(lines: &[Line]) -> Vec<Line> {
             continue;
         };
         let top_level_ok = SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
-        let prev_full = out
-            .last()
-            .is_some_and(|p| width >= 40 && p.text.chars().count() == width);
+        // fold(1) cuts at the width; a cut right after a space lost that
+        // space to trailing-whitespace trimming, so the line is one shorter.
+        let prev_len = out.last().map_or(0, |p| p.text.chars().count());
+        let prev_full = width >= 40 && (prev_len == width || prev_len + 1 == width);
         let continuation =
             prev_full && !t.starts_with("->") && (ind < root || (ind == root && !top_level_ok));
         if continuation {
             let prev = out.last_mut().expect("checked non-empty");
-            prev.text.push_str(&l.text[ind.min(l.text.len())..]);
+            if prev_len + 1 == width && !l.text.starts_with(' ') {
+                prev.text.push(' ');
+            }
+            prev.text.push_str(&l.text);
         } else {
             out.push(l.clone());
         }
