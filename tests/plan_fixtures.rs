@@ -149,6 +149,19 @@ fn parse_text_and_json_of_one_run_give_the_same_tree() {
     assert!(compared >= 30, "compared only {compared} pairs");
 }
 
+#[test]
+fn parse_yaml_and_xml_like_text() {
+    let dir = plans_dir().join("pg");
+    let mut compared = 0;
+    for f in files(&dir, "yaml").into_iter().chain(files(&dir, "xml")) {
+        let text = parse_file(&f.with_extension("txt"));
+        let other = parse_file(&f);
+        assert_eq!(shape(&text), shape(&other), "{}", f.display());
+        compared += 1;
+    }
+    assert!(compared >= 4, "compared only {compared}");
+}
+
 /// Pasted variants are produced from another EXPLAIN run than the bare
 /// fixture, so times differ: compare everything but the measurements.
 fn structure(plan: &Plan) -> Vec<String> {
@@ -333,7 +346,7 @@ fn clean_fixtures_raise_nothing() {
 /// What users see: the rendered text and JSON report of every fixture.
 #[test]
 fn snapshot_reports() {
-    insta::glob!("../fixtures/plans/pg", "*.{txt,json}", |path| {
+    insta::glob!("../fixtures/plans/pg", "*.{txt,json,yaml,xml}", |path| {
         let (text, report) = render(path);
         insta::assert_snapshot!("text", text);
         insta::assert_json_snapshot!("json", report);

@@ -36,6 +36,17 @@ pub fn emit(config: &Config, report: &Report) -> Result<()> {
     let result = match &config.output {
         Some(path) => {
             let file = File::create(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+    // A plan that was cut short or damaged: the part that parsed has been
+    // reported; the run still ends as an input error, naming the line.
+    if let (Task::Explain { .. }, Some(first)) = (&config.task, report.input_problems.first()) {
+        let more = report.input_problems.len() - 1;
+        let message = if more > 0 {
+            format!("{} (and {more} more problems)", first.message)
+        } else {
+            first.message.clone()
+        };
+        return Err(Error::input(&first.path, first.line, message));
+    }
             let mut w = BufWriter::new(file);
             report::write(report, config.format, false, &mut w).and_then(|_| w.flush())
         }

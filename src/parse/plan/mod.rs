@@ -6,6 +6,7 @@
 
 pub mod pg_json;
 pub mod pg_text;
+pub mod pg_yaml_xml;
 pub mod sqlite;
 pub mod unpaste;
 
@@ -29,6 +30,8 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
     let u = unpaste::unpaste(text);
     let mut problems = Vec::new();
     let mut plan = if let Some(plan) = try_json(name, &u.lines)? {
+        plan
+    } else if let Some(plan) = try_yaml_xml(name, &u.lines)? {
         plan
     } else if sqlite::detect(&u.lines) {
         sqlite::parse(name, &u.lines, &mut problems)?
@@ -90,4 +93,35 @@ fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
         }
         None => Ok(None),
     }
+}
+
+/// YAML (`- Plan:`) and XML (`<explain …>`) plans.
+fn try_yaml_xml(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
+    let Some(start) = lines.iter().position(|l| {
+        let t = l.text.trim_start();
+        t.starts_with("- Plan:") || t.starts_with("<explain") || t.starts_with("<?xml")
+    }) else {
+        return Ok(None);
+    };
+    let first = lines[start].text.trim_start();
+    let body: String = lines[start..]
+        .iter()
+        .map(|l| l.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    let line = lines[start].number;
+    let (value, format) = if first.starts_with('<') {
+        let end = body.rfind("</explain>").map(|i| i + "</explain>".len());
+        let xml = &body[..end.unwrap_or(body.len())];
+        (
+            pg_yaml_xml::xml_to_json(xml).map_err(|m| Error::input(name, line, m))?,
+            PlanFormat::PostgresXml,
+        )
+    } else {
+        (
+            pg_yaml_xml::yaml_to_json(&body).map_err(|m| Error::input(name, line, m))?,
+            PlanFormat::PostgresYaml,
+        )
+    };
+    pg_json::from_value(name, &value, format).map(Some)
 }
