@@ -5,6 +5,8 @@
 //! target database, merges specs that one index can serve, and ranks the
 //! result into [`IndexRecommendation`]s (the `indexes` of the JSON report).
 
+pub mod workload;
+
 use serde::Serialize;
 
 use crate::model::schema::{IndexKey, Schema};

@@ -2,6 +2,7 @@
 //! calling sources, parsers, rules and the advisor; this module writes the
 //! report and decides the exit code.
 
+pub mod advise;
 pub mod analyze;
 pub mod explain;
 pub mod rules;
@@ -23,7 +24,12 @@ pub fn run(config: &Config) -> Result<u8> {
         Task::Explain { input, db, schema } => {
             explain::run(input, db.as_deref().map(Path::new), schema.as_deref())?
         }
-        Task::Advise { .. } => return Err(Error::NotYetAvailable("advise")),
+        Task::Advise {
+            queries,
+            schema,
+            db,
+            dialect,
+        } => advise::run(queries, schema.as_deref(), db.as_deref(), *dialect)?,
         task @ Task::Analyze { .. } => analyze::run(task)?,
         Task::Lint { .. } => return Err(Error::NotYetAvailable("lint")),
     };

@@ -2,6 +2,7 @@
 //! their own modules as they arrive.
 
 pub mod target;
+pub mod workload;
 
 use std::io::Read;
 

@@ -426,18 +426,18 @@ impl Analyzer<'_> {
             }
         }
         for c in &cols {
-            if let Some(i) = self.resolve_local(c, &scope) {
-                if let Some(set) = self.scans[i].columns.as_mut() {
-                    set.insert(c.name.clone());
-                }
+            if let Some(i) = self.resolve_local(c, &scope)
+                && let Some(set) = self.scans[i].columns.as_mut()
+            {
+                set.insert(c.name.clone());
             }
         }
 
         for g in group {
-            if let Some((c, None)) = predicate::column_side(g) {
-                if let Some(i) = self.resolve_local(&c, &scope) {
-                    self.scans[i].group_by.push(c.name);
-                }
+            if let Some((c, None)) = predicate::column_side(g)
+                && let Some(i) = self.resolve_local(&c, &scope)
+            {
+                self.scans[i].group_by.push(c.name);
             }
         }
 
@@ -462,11 +462,9 @@ impl Analyzer<'_> {
                     _ => ok = false,
                 }
             }
-            if ok {
-                if let Some(i) = target {
-                    self.scans[i].order_by = keys;
-                    order_scan = Some(i);
-                }
+            if ok && let Some(i) = target {
+                self.scans[i].order_by = keys;
+                order_scan = Some(i);
             }
         }
         if let Some(l) = limit {
@@ -504,7 +502,7 @@ impl Analyzer<'_> {
                     .as_ref()
                     .map(|a| ident_name(&a.name))
                     .unwrap_or_else(|| bare.clone());
-                if name.0.len() == 1 && self.ctes.iter().any(|c| *c == bare) {
+                if name.0.len() == 1 && self.ctes.contains(&bare) {
                     scope.push(Rel {
                         key,
                         full: None,
@@ -734,10 +732,11 @@ fn collect_columns(e: &Expr, out: &mut Vec<ColumnRef>) {
             ControlFlow::Continue(())
         }
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if self.depth == 0 && matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
-                if let Some((c, _)) = predicate::column_side(e) {
-                    self.out.push(c);
-                }
+            if self.depth == 0
+                && matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+                && let Some((c, _)) = predicate::column_side(e)
+            {
+                self.out.push(c);
             }
             ControlFlow::Continue(())
         }

@@ -1,0 +1,1596 @@
+//! The workload advisor: statements in, the smallest set of indexes that
+//! saves the most time out.
+//!
+//! 1. **Fingerprint** every statement (the byte scanner) and fold repeats
+//!    into one entry with their calls summed; the full parse runs once per
+//!    fingerprint.
+//! 2. **Analyse** each distinct statement into table scans with their
+//!    predicates, ORDER BY and LIMIT ([`crate::sql::statement`]).
+//! 3. **Cost** each scan as PostgreSQL's planner would, from the schema's
+//!    statistics: the cheapest of a sequential scan and every existing
+//!    index, against the cheapest candidate index. Candidates put equality
+//!    columns first (most selective first), then one range column or the
+//!    ORDER BY columns; a skewed constant makes a partial index; a function
+//!    that may be indexed makes an expression index, one that may not is
+//!    rewritten as a range on the bare column; INCLUDE columns are added
+//!    only when they make the scan index-only.
+//! 4. **Score**: calls × time saved per call; candidates that one index
+//!    serves (a left prefix of another on the same table and predicate) are
+//!    merged and their scores summed ([`super::rank_indexes`]), then those
+//!    under the threshold are dropped.
+//!
+//! The cost model is PostgreSQL's in miniature (seq_page_cost 1,
+//! random_page_cost 4, cpu_tuple_cost 0.01, cpu_index_tuple_cost 0.005,
+//! cpu_operator_cost 0.0025, default selectivities for ranges), so that its
+//! choices match the planner's on the same statistics. Cost converts to
+//! time at [`MS_PER_COST_UNIT`], unless the workload gives a measured
+//! `mean_ms`; then the saving is that share of the measured time.
+
+use std::collections::HashMap;
+
+use sqlparser::ast::{Expr, visit_expressions_mut};
+
+use super::{Dialect, IndexRecommendation, IndexSpec, rank_indexes};
+use crate::detect::{Finding, Location, Severity};
+use crate::error::Error;
+use crate::model::schema::{IndexKey, Schema, Table};
+use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
+use crate::sql::predicate::{Predicate, PredicateKind};
+use crate::sql::statement::{self, Analysis, TableScan};
+use crate::sql::volatility;
+
+/// One statement of a workload, as a source read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkloadQuery {
+    pub sql: String,
+    /// How many times it ran (1 when unknown).
+    pub calls: u64,
+    /// Measured mean time per call, when the source knows it.
+    pub mean_ms: Option<f64>,
+    /// Where it came from, for reports.
+    pub path: String,
+    pub line: usize,
+}
+
+/// Tuning knobs; [`Default`] gives the values the CLI uses.
+#[derive(Debug, Clone)]
+pub struct AdviseOptions {
+    pub dialect: Dialect,
+    /// An index must save at least this much over the workload (ms).
+    pub min_score_ms: f64,
+    /// …and at least this share of the best index's score.
+    pub min_score_share: f64,
+    /// A candidate must cut its scan's cost by at least this share.
+    pub min_gain: f64,
+    /// Tables with fewer rows are never indexed.
+    pub min_rows: f64,
+}
+
+impl Default for AdviseOptions {
+    fn default() -> Self {
+        AdviseOptions {
+            dialect: Dialect::Postgres,
+            min_score_ms: 1.0,
+            min_score_share: 0.005,
+            min_gain: 0.5,
+            min_rows: 1000.0,
+        }
+    }
+}
+
+/// How planner cost units convert to milliseconds when nothing was measured:
+/// a cached sequential scan reads about 8 kB pages at 1 unit each and some
+/// 100 rows per page at 0.01 each, in roughly 10 µs per page.
+pub const MS_PER_COST_UNIT: f64 = 0.005;
+
+/// Row count assumed for a table without statistics.
+pub const DEFAULT_ROWS: f64 = 100_000.0;
+/// Distinct values assumed for a column without statistics (PostgreSQL's
+/// DEFAULT_NUM_DISTINCT).
+pub const DEFAULT_DISTINCT: f64 = 200.0;
+
+/// A distinct statement of the workload with its totals.
+#[derive(Debug, Clone)]
+pub struct AnalyzedQuery {
+    pub fingerprint: Fingerprint,
+    /// The first occurrence, as written.
+    pub sql: String,
+    pub normalized: String,
+    pub calls: u64,
+    pub mean_ms: Option<f64>,
+    pub path: String,
+    pub line: usize,
+    /// `None` when it did not parse (then it is among the problems).
+    pub analysis: Option<Analysis>,
+    /// Estimated planner cost of one call, before any new index.
+    pub cost: Option<f64>,
+}
+
+/// What one index buys one query.
+#[derive(Debug, Clone)]
+pub struct QueryGain {
+    pub fingerprint: Fingerprint,
+    pub calls: u64,
+    pub cost_before: f64,
+    pub cost_after: f64,
+    /// Milliseconds saved per call.
+    pub saved_ms: f64,
+    /// The statement to run so the index serves it: the query itself, or
+    /// its sargable rewrite.
+    pub sql: String,
+    /// Whether [`Self::sql`] is a rewrite of the original.
+    pub rewritten: bool,
+    pub path: String,
+    pub line: usize,
+}
+
+/// A ranked index with what it buys.
+#[derive(Debug, Clone)]
+pub struct AdvisedIndex {
+    pub recommendation: IndexRecommendation,
+    pub helps: Vec<QueryGain>,
+    /// Estimated size on disk.
+    pub size_bytes: f64,
+}
+
+/// Everything the advisor found.
+#[derive(Debug, Default)]
+pub struct Advice {
+    /// Distinct statements, most calls first.
+    pub queries: Vec<AnalyzedQuery>,
+    pub indexes: Vec<AdvisedIndex>,
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+    /// Statements that did not parse, each with its file and line.
+    pub problems: Vec<Error>,
+}
+
+/// Advises indexes for `queries` against `schema`.
+pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) -> Advice {
+    let mut advice = Advice::default();
+    let distinct = fold(queries, opts.dialect);
+    let mut wanted: Vec<(IndexSpec, f64, String, String)> = Vec::new();
+    let mut gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>> = HashMap::new();
+    let mut missing_tables: Vec<String> = Vec::new();
+    let mut below = 0usize;
+
+    for mut q in distinct {
+        let analysis = match statement::analyze_sql(&q.sql, opts.dialect, Some(schema)) {
+            Ok(a) => a,
+            Err(e) => {
+                advice.problems.push(Error::input(
+                    &q.path,
+                    q.line + e.line.unwrap_or(1) - 1,
+                    format!("cannot parse statement, skipped: {}", e.message),
+                ));
+                advice.queries.push(q);
+                continue;
+            }
+        };
+        let mut total_before = 0.0;
+        let mut per_scan: Vec<(usize, ScanAdvice)> = Vec::new();
+        let rows_out: Vec<Option<f64>> = analysis
+            .scans
+            .iter()
+            .map(|s| {
+                schema
+                    .table(&s.table)
+                    .map(|t| TableInfo::new(t, schema, opts.dialect).local_rows(s))
+            })
+            .collect();
+        for (i, scan) in analysis.scans.iter().enumerate() {
+            let Some(table) = schema.table(&scan.table) else {
+                if !missing_tables.contains(&scan.table) {
+                    missing_tables.push(scan.table.clone());
+                }
+                continue;
+            };
+            let info = TableInfo::new(table, schema, opts.dialect);
+            let loops = join_loops(scan, &analysis.scans, &rows_out);
+            let sa = info.advise_scan(scan, loops, opts);
+            total_before += sa.before;
+            for f in &sa.wrapped {
+                advice
+                    .findings
+                    .push(function_finding(&q, &info, f, opts.dialect));
+            }
+            per_scan.push((i, sa));
+        }
+        q.cost = Some(total_before);
+        for (_, sa) in per_scan {
+            let Some(best) = sa.best else { continue };
+            let saving = sa.before - best.cost;
+            if saving < sa.before * opts.min_gain || saving <= 0.0 {
+                below += 1;
+                continue;
+            }
+            if best.spec.already_served(schema) {
+                continue;
+            }
+            let saved_ms = match q.mean_ms {
+                Some(ms) if total_before > 0.0 => ms * (saving / total_before).min(1.0),
+                _ => saving * MS_PER_COST_UNIT,
+            };
+            let sql = if best.rewrites.is_empty() {
+                q.sql.clone()
+            } else {
+                rewrite_sql(&q.sql, &best.rewrites, opts.dialect).unwrap_or_else(|| q.sql.clone())
+            };
+            let gain = QueryGain {
+                fingerprint: q.fingerprint,
+                calls: q.calls,
+                cost_before: sa.before,
+                cost_after: best.cost,
+                saved_ms,
+                rewritten: !best.rewrites.is_empty(),
+                sql,
+                path: q.path.clone(),
+                line: q.line,
+            };
+            let score = saved_ms * q.calls as f64;
+            wanted.push((
+                best.spec.clone(),
+                score,
+                q.fingerprint.to_string(),
+                String::new(),
+            ));
+            gains
+                .entry((q.fingerprint, best.spec.qualified_table()))
+                .or_default()
+                .push((best.spec, gain));
+        }
+        q.analysis = Some(analysis);
+        advice.queries.push(q);
+    }
+
+    // Merge per table, so the prefix merge never compares across tables.
+    let mut by_table: HashMap<String, Vec<(IndexSpec, f64, String, String)>> = HashMap::new();
+    for w in wanted {
+        by_table.entry(w.0.qualified_table()).or_default().push(w);
+    }
+    let mut ranked: Vec<AdvisedIndex> = Vec::new();
+    for (_, group) in by_table {
+        for rec in rank_indexes(group, opts.dialect) {
+            let mut helps: Vec<QueryGain> = Vec::new();
+            for fp in &rec.queries {
+                let key = (parse_fp(fp), rec.table.clone());
+                for (spec, g) in gains.get(&key).into_iter().flatten() {
+                    if serves(&rec.spec, spec)
+                        && !helps.iter().any(|h| h.fingerprint == g.fingerprint)
+                    {
+                        helps.push(g.clone());
+                    }
+                }
+            }
+            helps.sort_by(|a, b| {
+                (b.saved_ms * b.calls as f64).total_cmp(&(a.saved_ms * a.calls as f64))
+            });
+            let size_bytes = schema
+                .table(&rec.table)
+                .map(|t| TableInfo::new(t, schema, opts.dialect).index_bytes(&rec.spec))
+                .unwrap_or(0.0);
+            ranked.push(AdvisedIndex {
+                recommendation: rec,
+                helps,
+                size_bytes,
+            });
+        }
+    }
+    ranked.sort_by(|a, b| {
+        b.recommendation
+            .score
+            .total_cmp(&a.recommendation.score)
+            .then(a.recommendation.statement.cmp(&b.recommendation.statement))
+    });
+    let top = ranked.first().map_or(0.0, |r| r.recommendation.score);
+    let threshold = opts.min_score_ms.max(top * opts.min_score_share);
+    let before = ranked.len();
+    ranked.retain(|r| r.recommendation.score >= threshold);
+    below += before - ranked.len();
+    for (i, r) in ranked.iter_mut().enumerate() {
+        r.recommendation.rank = i + 1;
+        r.recommendation.score = round3(r.recommendation.score);
+        r.recommendation.reason = reason(r);
+        r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
+    }
+    advice.indexes = ranked;
+
+    advice
+        .queries
+        .sort_by(|a, b| b.calls.cmp(&a.calls).then(a.line.cmp(&b.line)));
+    if !schema.has_statistics {
+        advice.notes.push(format!(
+            "the schema has no statistics: tables are assumed to hold {} rows and columns {} distinct values; \
+             declare real ones with `-- dbperf:` comments in the schema file, or read them with --db",
+            DEFAULT_ROWS as u64, DEFAULT_DISTINCT as u64
+        ));
+    } else {
+        let bare: Vec<&str> = schema
+            .tables
+            .iter()
+            .filter(|t| t.rows.is_none())
+            .map(|t| t.name.as_str())
+            .collect();
+        if !bare.is_empty() {
+            advice.notes.push(format!(
+                "no statistics for {}: assumed {} rows",
+                bare.join(", "),
+                DEFAULT_ROWS as u64
+            ));
+        }
+    }
+    if !missing_tables.is_empty() {
+        missing_tables.sort();
+        advice.notes.push(format!(
+            "not in the schema, so not advised: {}",
+            missing_tables.join(", ")
+        ));
+    }
+    if below > 0 {
+        advice.notes.push(format!(
+            "{below} candidate index{} saved too little to show (under {} ms over the workload, \
+             or less than half of its scan's cost)",
+            if below == 1 { "" } else { "es" },
+            round3(threshold)
+        ));
+    }
+    advice.notes.push(format!(
+        "scores are estimates from a planner cost model over the schema's statistics \
+         (1 cost unit ≈ {MS_PER_COST_UNIT} ms when no time was measured); `verified` says how each index was checked"
+    ));
+    advice
+}
+
+/// Folds repeats of a statement (same fingerprint) into one entry.
+fn fold(queries: &[WorkloadQuery], dialect: Dialect) -> Vec<AnalyzedQuery> {
+    let mut fp = Fingerprinter::new(Lexing::for_dialect(dialect));
+    let mut index: HashMap<Fingerprint, usize> = HashMap::new();
+    let mut out: Vec<AnalyzedQuery> = Vec::new();
+    for q in queries {
+        let f = fp.fingerprint(&q.sql);
+        match index.get(&f) {
+            Some(&i) => {
+                let e = &mut out[i];
+                // Weighted mean of the measured times.
+                e.mean_ms = match (e.mean_ms, q.mean_ms) {
+                    (Some(a), Some(b)) => {
+                        Some((a * e.calls as f64 + b * q.calls as f64) / (e.calls + q.calls) as f64)
+                    }
+                    (a, b) => a.or(b),
+                };
+                e.calls += q.calls;
+            }
+            None => {
+                index.insert(f, out.len());
+                out.push(AnalyzedQuery {
+                    fingerprint: f,
+                    sql: q.sql.clone(),
+                    normalized: fp.normalized().to_string(),
+                    calls: q.calls,
+                    mean_ms: q.mean_ms,
+                    path: q.path.clone(),
+                    line: q.line,
+                    analysis: None,
+                    cost: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn parse_fp(s: &str) -> Fingerprint {
+    Fingerprint(u64::from_str_radix(s, 16).unwrap_or(0))
+}
+
+/// Whether index `host` serves what `spec` asked for (same table and
+/// predicate, `spec`'s keys a left prefix of `host`'s).
+fn serves(host: &IndexSpec, spec: &IndexSpec) -> bool {
+    host.predicate == spec.predicate
+        && spec.keys.len() <= host.keys.len()
+        && spec
+            .keys
+            .iter()
+            .zip(&host.keys)
+            .all(|(a, b)| same_key(a, b))
+}
+
+fn same_key(a: &IndexKey, b: &IndexKey) -> bool {
+    match (a, b) {
+        (IndexKey::Column { name: x, .. }, IndexKey::Column { name: y, .. }) => {
+            x.eq_ignore_ascii_case(y)
+        }
+        (IndexKey::Expression { sql: x }, IndexKey::Expression { sql: y }) => {
+            squash(x) == squash(y)
+        }
+        _ => false,
+    }
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn reason(r: &AdvisedIndex) -> String {
+    let n = r.helps.len();
+    let per: Vec<String> = r
+        .helps
+        .iter()
+        .take(5)
+        .map(|h| {
+            format!(
+                "{}:{} ({} calls, {} → {} cost, -{} each{})",
+                h.path,
+                h.line,
+                h.calls,
+                fmt_num(h.cost_before),
+                fmt_num(h.cost_after),
+                fmt_ms(h.saved_ms),
+                if h.rewritten { ", once rewritten" } else { "" }
+            )
+        })
+        .collect();
+    format!(
+        "helps {n} quer{}: {}{}; est. size {}",
+        if n == 1 { "y" } else { "ies" },
+        per.join("; "),
+        if n > 5 {
+            format!("; and {} more", n - 5)
+        } else {
+            String::new()
+        },
+        fmt_bytes(r.size_bytes)
+    )
+}
+
+fn fmt_num(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{:.0}", x)
+    } else {
+        format!("{:.1}", x)
+    }
+}
+
+fn fmt_ms(ms: f64) -> String {
+    if ms >= 1.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.0} µs", ms * 1000.0)
+    }
+}
+
+fn fmt_bytes(b: f64) -> String {
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.0} kB", (b / 1024.0).max(8.0))
+    }
+}
+
+/// For a scan on the inner side of a join: how many times it would run in
+/// a nested loop, i.e. the rows of the smallest partner it joins with.
+fn join_loops(scan: &TableScan, scans: &[TableScan], rows_out: &[Option<f64>]) -> Option<f64> {
+    if !scan.joined {
+        return None;
+    }
+    let mut loops: Option<f64> = None;
+    for p in &scan.predicates {
+        let PredicateKind::Join(other) = &p.kind else {
+            continue;
+        };
+        let q = other.qualifier.as_deref().unwrap_or("");
+        for (i, s) in scans.iter().enumerate() {
+            if s.block == scan.block
+                && !std::ptr::eq(s, scan)
+                && (s.alias.as_deref() == Some(q)
+                    || s.table == q
+                    || s.table.rsplit('.').next() == Some(q))
+                && let Some(r) = rows_out[i]
+            {
+                loops = Some(loops.map_or(r, |l: f64| l.min(r)));
+            }
+        }
+    }
+    loops
+}
+
+// ---------------------------------------------------------------------------
+// The cost model.
+
+const SEQ_PAGE: f64 = 1.0;
+const RANDOM_PAGE: f64 = 4.0;
+const CPU_TUPLE: f64 = 0.01;
+const CPU_INDEX_TUPLE: f64 = 0.005;
+const CPU_OPERATOR: f64 = 0.0025;
+const PAGE: f64 = 8192.0;
+/// PostgreSQL's DEFAULT_INEQ_SEL and DEFAULT_RANGE_INEQ_SEL.
+const INEQ_SEL: f64 = 1.0 / 3.0;
+const RANGE_SEL: f64 = 0.005;
+/// An index whose seek keeps more than this share of its table is not
+/// proposed: reading that much through an index is no better than a scan.
+const MAX_SHARE: f64 = 0.2;
+/// An existing index that leads with a candidate's equality columns serves
+/// it unless the candidate is this many times cheaper.
+const SERVED_FACTOR: f64 = 10.0;
+/// What an unindexable condition keeps, as a filter.
+const OTHER_SEL: f64 = 0.5;
+
+/// How a condition can use an index key.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Seek {
+    Eq,
+    /// IN / ANY: equality that does not keep the order.
+    In,
+    Range,
+    /// Only a filter.
+    None,
+}
+
+#[derive(Debug, Clone)]
+struct Cond {
+    key: IndexKey,
+    seek: Seek,
+    sel: f64,
+    /// A join condition: seekable only inside a nested loop.
+    join: bool,
+    /// For a skewed constant, the partial-index predicate it could be.
+    partial: Option<String>,
+    /// Conjunct → its sargable rewrite.
+    rewrite: Option<(String, String)>,
+}
+
+/// A predicate that wraps a column, for the function-on-indexed-column finding.
+#[derive(Debug, Clone)]
+struct Wrapped {
+    predicate: Predicate,
+    column_type: Option<String>,
+    /// Expression index that serves it, or the rewrite and its index.
+    expression_index: bool,
+    rewrite: Option<String>,
+    indexed: bool,
+}
+
+#[derive(Debug, Clone)]
+struct Candidate {
+    spec: IndexSpec,
+    cost: f64,
+    size: f64,
+    /// It delivers the scan's ORDER BY (no sort, and LIMIT stops early).
+    ordered: bool,
+    rewrites: Vec<(String, String)>,
+}
+
+struct ScanAdvice {
+    before: f64,
+    best: Option<Candidate>,
+    wrapped: Vec<Wrapped>,
+}
+
+struct TableInfo<'a> {
+    table: &'a Table,
+    schema: &'a Schema,
+    dialect: Dialect,
+    rows: f64,
+    pages: f64,
+    width: f64,
+}
+
+impl<'a> TableInfo<'a> {
+    fn new(table: &'a Table, schema: &'a Schema, dialect: Dialect) -> Self {
+        let rows = table.rows.unwrap_or(DEFAULT_ROWS).max(1.0);
+        let width = 24.0
+            + table
+                .columns
+                .iter()
+                .map(|c| type_width(&c.data_type))
+                .sum::<f64>();
+        let pages = match table.bytes {
+            Some(b) if b > 0 => (b as f64 / PAGE).max(1.0),
+            _ => (rows * width / (PAGE * 0.9)).ceil().max(1.0),
+        };
+        TableInfo {
+            table,
+            schema,
+            dialect,
+            rows,
+            pages,
+            width,
+        }
+    }
+
+    fn column_type(&self, col: &str) -> Option<&str> {
+        self.table.column(col).map(|c| c.data_type.as_str())
+    }
+
+    fn is_unique(&self, col: &str) -> bool {
+        (self.table.primary_key.len() == 1 && self.table.primary_key[0].eq_ignore_ascii_case(col))
+            || self.table.indexes.iter().any(|i| {
+                i.unique && i.predicate.is_none() && i.keys.len() == 1 && i.leads_with(&[col])
+            })
+    }
+
+    fn distinct(&self, col: &str) -> f64 {
+        if self.is_unique(col) {
+            return self.rows;
+        }
+        let nd = self.table.distinct(col).unwrap_or(DEFAULT_DISTINCT);
+        nd.clamp(1.0, self.rows)
+    }
+
+    /// Selectivity of `col = value` (value as SQL, or a parameter).
+    fn eq_sel(&self, col: &str, value: Option<&str>) -> f64 {
+        if self.is_unique(col) {
+            return 1.0 / self.rows;
+        }
+        let Some(c) = self.table.column(col) else {
+            return 1.0 / DEFAULT_DISTINCT;
+        };
+        let nd = self.distinct(col);
+        if let Some(v) = value.and_then(literal_text)
+            && let Some((_, f)) = c.most_common.iter().find(|(m, _)| *m == v)
+        {
+            return *f;
+        }
+        if !c.most_common.is_empty() {
+            let mcv_sum: f64 = c.most_common.iter().map(|(_, f)| f).sum();
+            let rest = (1.0 - mcv_sum - c.null_frac.unwrap_or(0.0)).max(0.0);
+            let others = (nd - c.most_common.len() as f64).max(1.0);
+            // A parameter could be any value: weigh in the common ones too.
+            if value.and_then(literal_text).is_none() {
+                return (1.0 / nd).max(rest / others);
+            }
+            return (rest / others).max(1.0 / self.rows);
+        }
+        1.0 / nd
+    }
+
+    /// The rows a scan returns from its own (non-join) conditions.
+    fn local_rows(&self, scan: &TableScan) -> f64 {
+        let (conds, _) = self.conds(scan);
+        let sel: f64 = conds.iter().filter(|c| !c.join).map(|c| c.sel).product();
+        (self.rows * sel).max(1.0)
+    }
+
+    /// Classifies the scan's predicates into index conditions.
+    fn conds(&self, scan: &TableScan) -> (Vec<Cond>, Vec<Wrapped>) {
+        let mut out: Vec<Cond> = Vec::new();
+        let mut wrapped = Vec::new();
+        let mut ranges: HashMap<String, usize> = HashMap::new();
+        for p in &scan.predicates {
+            let col = match self.table.column(&p.column.name) {
+                Some(c) => c.name.clone(),
+                None => continue,
+            };
+            let ctype = self.column_type(&col).map(str::to_string);
+            let mut key = IndexKey::column(&col);
+            let mut rewrite = None;
+            let mut seek = match &p.kind {
+                PredicateKind::Eq | PredicateKind::IsNull | PredicateKind::Join(_) => Seek::Eq,
+                PredicateKind::In => Seek::In,
+                PredicateKind::Range => Seek::Range,
+                PredicateKind::Other => Seek::None,
+            };
+            if let Some(w) = &p.wrapper {
+                let indexed = self.table.indexes.iter().any(|i| {
+                    i.valid
+                        && i.keys
+                            .first()
+                            .and_then(|k| k.column_name())
+                            .is_some_and(|n| n.eq_ignore_ascii_case(&col))
+                });
+                if volatility::can_index_expression(w, ctype.as_deref(), self.dialect) {
+                    key = IndexKey::Expression {
+                        sql: w.expr_sql.clone(),
+                    };
+                    wrapped.push(Wrapped {
+                        predicate: p.clone(),
+                        column_type: ctype.clone(),
+                        expression_index: true,
+                        rewrite: None,
+                        indexed,
+                    });
+                } else {
+                    let rw = match (&p.kind, &p.value) {
+                        (PredicateKind::Eq, Some(v)) => {
+                            volatility::sargable_rewrite(w, &col, v, self.dialect)
+                        }
+                        _ => None,
+                    };
+                    wrapped.push(Wrapped {
+                        predicate: p.clone(),
+                        column_type: ctype.clone(),
+                        expression_index: false,
+                        rewrite: rw.clone(),
+                        indexed,
+                    });
+                    match rw {
+                        Some(r) => {
+                            seek = Seek::Range;
+                            rewrite = Some((p.sql.clone(), r));
+                        }
+                        None => seek = Seek::None,
+                    }
+                }
+            } else if implicit_cast(p, ctype.as_deref(), self.dialect) {
+                wrapped.push(Wrapped {
+                    predicate: p.clone(),
+                    column_type: ctype.clone(),
+                    expression_index: false,
+                    rewrite: None,
+                    indexed: self.table.has_index_leading_with(&[col.as_str()]),
+                });
+                seek = Seek::None;
+            }
+            let join = matches!(p.kind, PredicateKind::Join(_));
+            let sel = match (&p.kind, seek) {
+                (_, Seek::None) => OTHER_SEL,
+                (_, Seek::Range) if rewrite.is_some() => RANGE_SEL,
+                (PredicateKind::Eq, _)
+                    if p.wrapper.as_ref().is_some_and(|w| {
+                        matches!(w.function.as_str(), "lower" | "upper" | "btrim" | "trim")
+                    }) =>
+                {
+                    // Case folding keeps values about as distinct as they were.
+                    1.0 / self.distinct(&col)
+                }
+                (PredicateKind::Eq, _) if p.wrapper.is_some() => 1.0 / DEFAULT_DISTINCT,
+                (PredicateKind::Eq, _) => self.eq_sel(&col, p.value.as_deref()),
+                (PredicateKind::Join(_), _) => 1.0 / self.distinct(&col),
+                (PredicateKind::In, _) => {
+                    let k = in_count(&p.sql) as f64;
+                    (k * self.eq_sel(&col, None)).min(1.0)
+                }
+                (PredicateKind::IsNull, _) => self
+                    .table
+                    .column(&col)
+                    .and_then(|c| c.null_frac)
+                    .map_or(RANGE_SEL, |f| f.max(1.0 / self.rows)),
+                (PredicateKind::Range, _) => {
+                    if p.sql.to_ascii_uppercase().contains(" BETWEEN ") {
+                        RANGE_SEL
+                    } else if p.sql.to_ascii_uppercase().contains(" LIKE ") {
+                        RANGE_SEL * 2.0
+                    } else {
+                        INEQ_SEL
+                    }
+                }
+                (PredicateKind::Other, _) => OTHER_SEL,
+            };
+            let partial = match (&p.kind, &p.value, seek) {
+                (PredicateKind::Eq, Some(v), Seek::Eq) if p.wrapper.is_none() => {
+                    self.partial_predicate(&col, v)
+                }
+                _ => None,
+            };
+            // Two bounds on one column make one range (PostgreSQL's rule).
+            if seek == Seek::Range && rewrite.is_none() {
+                let k = format!("{key:?}");
+                if let Some(&j) = ranges.get(&k) {
+                    out[j].sel = RANGE_SEL.min(out[j].sel * sel);
+                    continue;
+                }
+                ranges.insert(k, out.len());
+            }
+            out.push(Cond {
+                key,
+                seek,
+                sel,
+                join,
+                partial,
+                rewrite,
+            });
+        }
+        (out, wrapped)
+    }
+
+    /// A partial index predicate for `col = value` when the value is rare
+    /// in a column dominated by other values.
+    fn partial_predicate(&self, col: &str, value: &str) -> Option<String> {
+        let c = self.table.column(col)?;
+        let v = literal_text(value)?;
+        let top = c.most_common.iter().map(|(_, f)| *f).fold(0.0, f64::max);
+        let freq = self.eq_sel(col, Some(value));
+        let nd = self.distinct(col);
+        (top >= 0.5 && freq <= 0.1 && nd <= 100.0)
+            .then(|| format!("{} = '{}'", super::quote_ident(col), v.replace('\'', "''")))
+    }
+
+    fn advise_scan(
+        &self,
+        scan: &TableScan,
+        loops: Option<f64>,
+        opts: &AdviseOptions,
+    ) -> ScanAdvice {
+        let (conds, wrapped) = self.conds(scan);
+        let mut wrapped = wrapped;
+        // Existing access paths.
+        let mut before = self.seq_cost(scan, &conds);
+        let existing: Vec<(Vec<IndexKey>, Vec<String>, Option<String>)> = self
+            .table
+            .indexes
+            .iter()
+            .filter(|i| i.valid && i.method.as_deref().is_none_or(|m| m == "btree"))
+            .map(|i| (i.keys.clone(), i.include.clone(), i.predicate.clone()))
+            .collect();
+        for (keys, include, pred) in &existing {
+            if let Some(c) = self.path_cost(scan, &conds, keys, include, pred.as_deref(), None) {
+                before = before.min(c);
+            }
+            if let Some(l) = loops
+                && let Some(c) =
+                    self.path_cost(scan, &conds, keys, include, pred.as_deref(), Some(l))
+            {
+                before = before.min(c);
+            }
+        }
+        let small = self.rows < opts.min_rows;
+        let mut best: Option<Candidate> = None;
+        if !small {
+            for (spec, rewrites) in self.candidates(scan, &conds, loops.is_some()) {
+                let mut cost = self
+                    .path_cost(
+                        scan,
+                        &conds,
+                        &spec.keys,
+                        &spec.include,
+                        spec.predicate.as_deref(),
+                        None,
+                    )
+                    .unwrap_or(f64::INFINITY);
+                if let Some(l) = loops
+                    && let Some(c) = self.path_cost(
+                        scan,
+                        &conds,
+                        &spec.keys,
+                        &spec.include,
+                        spec.predicate.as_deref(),
+                        Some(l),
+                    )
+                {
+                    cost = cost.min(c);
+                }
+                if !cost.is_finite() {
+                    continue;
+                }
+                // An index on a condition that keeps a large share of the
+                // table is not proposed, unless it delivers a LIMITed order.
+                let share = self.seek_share(&conds, &spec, loops.is_some());
+                if share > MAX_SHARE
+                    && !(scan.limit.is_some() && self.delivers_order(scan, &spec.keys))
+                {
+                    continue;
+                }
+                let size = self.index_bytes(&spec);
+                let ordered = self.delivers_order(scan, &spec.keys);
+                let better = match &best {
+                    None => true,
+                    // INCLUDE columns must earn their place: a tenth of the scan.
+                    Some(b) if !spec.include.is_empty() => cost < b.cost - 0.1 * before,
+                    Some(b) if !b.spec.include.is_empty() => cost <= b.cost + 0.1 * before,
+                    Some(b) => {
+                        cost < b.cost * 0.98
+                            || (cost <= b.cost * 1.02
+                                && (!ordered, size, spec.keys.len())
+                                    < (!b.ordered, b.size, b.spec.keys.len()))
+                    }
+                };
+                if better {
+                    best = Some(Candidate {
+                        spec,
+                        cost,
+                        size,
+                        ordered,
+                        rewrites,
+                    });
+                }
+            }
+        }
+        // An existing index that leads with the candidate's equality columns
+        // already serves it, unless the candidate is an order of magnitude
+        // cheaper.
+        if let Some(b) = &best {
+            let eq_keys: Vec<&IndexKey> = b
+                .spec
+                .keys
+                .iter()
+                .take_while(|k| {
+                    conds
+                        .iter()
+                        .any(|c| matches!(c.seek, Seek::Eq | Seek::In) && same_key(&c.key, k))
+                })
+                .collect();
+            let served = !eq_keys.is_empty()
+                && self.table.indexes.iter().any(|ix| {
+                    ix.valid
+                        && ix.predicate.is_none()
+                        && ix.keys.len() >= eq_keys.len()
+                        && eq_keys.iter().zip(&ix.keys).all(|(a, b)| same_key(a, b))
+                        && self
+                            .path_cost(scan, &conds, &ix.keys, &ix.include, None, loops)
+                            .or_else(|| {
+                                self.path_cost(scan, &conds, &ix.keys, &ix.include, None, None)
+                            })
+                            .is_some_and(|c| c <= b.cost * SERVED_FACTOR)
+                });
+            if served {
+                best = None;
+            }
+        }
+        // Only flag a wrapper on a column that is indexed or index-worthy.
+        wrapped.retain(|w| {
+            w.indexed
+                || best.as_ref().is_some_and(|b| {
+                    b.cost < before * (1.0 - opts.min_gain)
+                        && b.spec.keys.iter().any(|k| match k {
+                            IndexKey::Column { name, .. } => {
+                                name.eq_ignore_ascii_case(&w.predicate.column.name)
+                                    && w.rewrite.is_some()
+                            }
+                            IndexKey::Expression { sql } => {
+                                *sql == w
+                                    .predicate
+                                    .wrapper
+                                    .as_ref()
+                                    .map(|x| x.expr_sql.clone())
+                                    .unwrap_or_default()
+                            }
+                        })
+                })
+        });
+        ScanAdvice {
+            before,
+            best,
+            wrapped,
+        }
+    }
+
+    /// The share of the table an index's seek (and partial predicate) selects.
+    fn seek_share(&self, conds: &[Cond], spec: &IndexSpec, nested_loop: bool) -> f64 {
+        let mut sel = 1.0;
+        if let Some(p) = &spec.predicate
+            && let Some(c) = conds
+                .iter()
+                .find(|c| c.partial.as_deref().is_some_and(|x| squash(x) == squash(p)))
+        {
+            sel *= c.sel;
+        }
+        for k in &spec.keys {
+            let hit = conds
+                .iter()
+                .find(|c| (!c.join || nested_loop) && c.seek != Seek::None && same_key(&c.key, k));
+            match hit {
+                Some(c) => {
+                    sel *= c.sel;
+                    if c.seek == Seek::Range {
+                        break;
+                    }
+                }
+                None => break,
+            }
+        }
+        sel
+    }
+
+    /// Whether an index with `keys` delivers the scan's ORDER BY after the
+    /// equality columns it seeks on.
+    fn delivers_order(&self, scan: &TableScan, keys: &[IndexKey]) -> bool {
+        if scan.order_by.is_empty() {
+            return false;
+        }
+        let (conds, _) = self.conds(scan);
+        let mut used = Vec::new();
+        let mut prefix = 0;
+        for k in keys {
+            match conds
+                .iter()
+                .position(|c| c.seek == Seek::Eq && !c.join && same_key(&c.key, k))
+            {
+                Some(i) => {
+                    used.push(i);
+                    prefix += 1;
+                }
+                None => break,
+            }
+        }
+        order_matches(&keys[prefix..], scan, &conds, &used)
+    }
+
+    /// Candidate indexes for a scan, each with the rewrites it needs.
+    fn candidates(
+        &self,
+        scan: &TableScan,
+        conds: &[Cond],
+        nested_loop: bool,
+    ) -> Vec<(IndexSpec, Vec<(String, String)>)> {
+        let mut eqs: Vec<&Cond> = conds
+            .iter()
+            .filter(|c| matches!(c.seek, Seek::Eq | Seek::In) && (!c.join || nested_loop))
+            .collect();
+        eqs.sort_by(|a, b| {
+            // Equality before IN (IN breaks the order of what follows),
+            // then most selective first.
+            (a.seek == Seek::In)
+                .cmp(&(b.seek == Seek::In))
+                .then(a.sel.total_cmp(&b.sel))
+        });
+        let mut seen: Vec<&IndexKey> = Vec::new();
+        eqs.retain(|c| {
+            if seen.iter().any(|k| same_key(k, &c.key)) {
+                false
+            } else {
+                seen.push(&c.key);
+                true
+            }
+        });
+        eqs.truncate(3);
+        let mut ranges: Vec<&Cond> = conds
+            .iter()
+            .filter(|c| c.seek == Seek::Range && !eqs.iter().any(|e| same_key(&e.key, &c.key)))
+            .collect();
+        ranges.sort_by(|a, b| a.sel.total_cmp(&b.sel));
+
+        let mut shapes: Vec<Vec<&Cond>> = Vec::new();
+        let mut order_tail: Vec<IndexKey> = Vec::new();
+        if !scan.order_by.is_empty() && eqs.iter().all(|c| c.seek == Seek::Eq) {
+            let all_desc = scan.order_by.iter().all(|o| o.descending);
+            for o in &scan.order_by {
+                if eqs
+                    .iter()
+                    .any(|e| e.key.column_name() == Some(o.column.as_str()))
+                {
+                    continue;
+                }
+                order_tail.push(IndexKey::Column {
+                    name: o.column.clone(),
+                    // A backward scan delivers an all-DESC order; mixed
+                    // directions need the index to spell them.
+                    descending: o.descending && !all_desc,
+                });
+            }
+        }
+        if !eqs.is_empty() {
+            shapes.push(eqs.clone());
+        }
+        if let Some(r) = ranges.first() {
+            let mut s = eqs.clone();
+            s.push(r);
+            shapes.push(s);
+        }
+        let mut out = Vec::new();
+        let mut push = |conds: &[&Cond], tail: &[IndexKey], partial: Option<(&Cond, String)>| {
+            let mut keys: Vec<IndexKey> = conds
+                .iter()
+                .filter(|c| partial.as_ref().is_none_or(|(p, _)| !std::ptr::eq(*p, **c)))
+                .map(|c| c.key.clone())
+                .collect();
+            for t in tail {
+                if !keys.iter().any(|k| same_key(k, t)) {
+                    keys.push(t.clone());
+                }
+            }
+            if keys.is_empty() {
+                return;
+            }
+            let mut spec = IndexSpec::new(&self.table.qualified_name(), &[]);
+            spec.keys = keys;
+            spec.predicate = partial.map(|(_, p)| p);
+            let rewrites: Vec<(String, String)> =
+                conds.iter().filter_map(|c| c.rewrite.clone()).collect();
+            out.push((spec, rewrites));
+        };
+        for s in &shapes {
+            push(s, &[], None);
+        }
+        if !order_tail.is_empty() {
+            push(&eqs, &order_tail, None);
+        }
+        // Partial variants: a rare constant on a skewed column moves from the
+        // keys into the WHERE of the index.
+        for c in eqs.iter().filter(|c| c.partial.is_some()) {
+            let p = c.partial.clone().unwrap_or_default();
+            for s in &shapes {
+                push(s, &[], Some((c, p.clone())));
+            }
+            if !order_tail.is_empty() {
+                push(&eqs, &order_tail, Some((c, p.clone())));
+            }
+        }
+        // Covering variants: INCLUDE the few other columns read, when that
+        // makes the scan index-only (PostgreSQL).
+        if self.dialect == Dialect::Postgres
+            && let Some(cols) = &scan.columns
+        {
+            let mut extra = Vec::new();
+            for base in out.clone() {
+                let missing: Vec<String> = cols
+                    .iter()
+                    .filter(|c| {
+                        !base
+                            .0
+                            .keys
+                            .iter()
+                            .any(|k| k.column_name().is_some_and(|n| n.eq_ignore_ascii_case(c)))
+                    })
+                    .filter_map(|c| self.table.column(c).map(|col| col.name.clone()))
+                    .collect();
+                let narrow = missing
+                    .iter()
+                    .all(|c| self.column_type(c).is_some_and(|t| type_width(t) <= 16.0));
+                if !missing.is_empty() && missing.len() <= 2 && narrow {
+                    let mut spec = base.0.clone();
+                    spec.include = missing;
+                    extra.push((spec, base.1.clone()));
+                }
+            }
+            out.extend(extra);
+        }
+        out
+    }
+
+    /// A sequential scan (with a sort when the query orders).
+    fn seq_cost(&self, scan: &TableScan, conds: &[Cond]) -> f64 {
+        let local: Vec<&Cond> = conds.iter().filter(|c| !c.join).collect();
+        let sel: f64 = local.iter().map(|c| c.sel).product();
+        let out = (self.rows * sel).max(1.0);
+        let mut cost =
+            self.pages * SEQ_PAGE + self.rows * (CPU_TUPLE + CPU_OPERATOR * local.len() as f64);
+        if !scan.order_by.is_empty() {
+            cost += sort_cost(out, scan.limit);
+        } else if let Some(l) = scan.limit {
+            // Without an order the scan stops after LIMIT rows.
+            if scan.group_by.is_empty() {
+                cost *= (l as f64 / out).min(1.0);
+            }
+        }
+        cost
+    }
+
+    /// The cost of reading through an index with `keys`, or `None` when the
+    /// index cannot serve the scan. With `loops`, the cost of that many
+    /// nested-loop probes where join conditions count as equalities.
+    fn path_cost(
+        &self,
+        scan: &TableScan,
+        conds: &[Cond],
+        keys: &[IndexKey],
+        include: &[String],
+        predicate: Option<&str>,
+        loops: Option<f64>,
+    ) -> Option<f64> {
+        let usable = |c: &Cond| !c.join || loops.is_some();
+        // A partial index serves only a query that repeats its predicate.
+        let mut partial_sel = 1.0;
+        if let Some(p) = predicate {
+            let c = conds
+                .iter()
+                .find(|c| c.partial.as_deref().is_some_and(|x| squash(x) == squash(p)))
+                .or(None)?;
+            partial_sel = c.sel;
+        }
+        let mut used: Vec<usize> = Vec::new();
+        let mut seek_sel = partial_sel;
+        let mut eq_prefix = 0;
+        let mut has_in = false;
+        for k in keys {
+            let eq = conds.iter().enumerate().find(|(i, c)| {
+                usable(c)
+                    && matches!(c.seek, Seek::Eq | Seek::In)
+                    && same_key(&c.key, k)
+                    && !used.contains(i)
+            });
+            if let Some((i, c)) = eq {
+                used.push(i);
+                seek_sel *= c.sel;
+                eq_prefix += 1;
+                has_in |= c.seek == Seek::In;
+                continue;
+            }
+            if let Some((i, c)) = conds
+                .iter()
+                .enumerate()
+                .find(|(_, c)| c.seek == Seek::Range && same_key(&c.key, k))
+            {
+                used.push(i);
+                seek_sel *= c.sel;
+            }
+            break;
+        }
+        // Conditions matched by the partial predicate count as used.
+        if predicate.is_some()
+            && let Some(i) = conds.iter().position(|c| {
+                c.partial
+                    .as_deref()
+                    .zip(predicate)
+                    .is_some_and(|(x, p)| squash(x) == squash(p))
+            })
+        {
+            used.push(i);
+        }
+        // Does the index deliver the ORDER BY?
+        let ordered = !scan.order_by.is_empty()
+            && !has_in
+            && order_matches(&keys[eq_prefix.min(keys.len())..], scan, conds, &used);
+        if used.is_empty() && !ordered {
+            return None;
+        }
+        let filter_sel: f64 = conds
+            .iter()
+            .enumerate()
+            .filter(|(i, c)| !used.contains(i) && usable(c))
+            .map(|(_, c)| c.sel)
+            .product();
+        let matched = (self.rows * seek_sel).max(1.0);
+        let out = (matched * filter_sel).max(1.0);
+        let read = match (ordered, scan.limit) {
+            (true, Some(l)) => matched.min(l as f64 / filter_sel.max(1e-9)),
+            _ => matched,
+        };
+        let covered = self.covers(scan, keys, include);
+        let index_rows_per_page = (PAGE * 0.9 / self.entry_width(keys, include)).max(1.0);
+        let leaf_pages = (read / index_rows_per_page).ceil();
+        let height = (self.rows.max(2.0).ln() / index_rows_per_page.max(2.0).ln())
+            .ceil()
+            .max(1.0);
+        let mut cost = RANDOM_PAGE * height
+            + leaf_pages * SEQ_PAGE
+            + read * (CPU_INDEX_TUPLE + CPU_OPERATOR * used.len() as f64);
+        if !covered {
+            // Heap pages touched by `read` random rows (Mackert–Lohman in
+            // its simplest form), each priced between sequential and random
+            // the way PostgreSQL prices a bitmap heap scan.
+            let fetched = self.pages * (1.0 - (-read / self.pages).exp());
+            let per_page = RANDOM_PAGE - (RANDOM_PAGE - SEQ_PAGE) * (fetched / self.pages).sqrt();
+            cost += fetched.max(1.0_f64.min(read)) * per_page + read * CPU_TUPLE;
+        }
+        if !scan.order_by.is_empty() && !ordered {
+            cost += sort_cost(out, scan.limit);
+        }
+        if !ordered
+            && scan.order_by.is_empty()
+            && scan.group_by.is_empty()
+            && let Some(l) = scan.limit
+        {
+            cost *= (l as f64 / out).clamp(0.01, 1.0);
+        }
+        Some(match loops {
+            Some(l) => cost * l.max(1.0),
+            None => cost,
+        })
+    }
+
+    /// Whether an index with these keys and INCLUDE holds every column the
+    /// scan reads (an index-only scan).
+    fn covers(&self, scan: &TableScan, keys: &[IndexKey], include: &[String]) -> bool {
+        let Some(cols) = &scan.columns else {
+            return false;
+        };
+        cols.iter().all(|c| {
+            keys.iter()
+                .any(|k| k.column_name().is_some_and(|n| n.eq_ignore_ascii_case(c)))
+                || include.iter().any(|n| n.eq_ignore_ascii_case(c))
+                || self.table.column(c).is_none()
+        })
+    }
+
+    fn entry_width(&self, keys: &[IndexKey], include: &[String]) -> f64 {
+        let data: f64 = keys
+            .iter()
+            .map(|k| match k {
+                IndexKey::Column { name, .. } => self.column_type(name).map_or(8.0, type_width),
+                IndexKey::Expression { .. } => 16.0,
+            })
+            .chain(
+                include
+                    .iter()
+                    .map(|c| self.column_type(c).map_or(8.0, type_width)),
+            )
+            .sum();
+        // IndexTupleData (8) + data aligned to 8 + line pointer (4).
+        8.0 + (data / 8.0).ceil() * 8.0 + 4.0
+    }
+
+    /// Estimated size of a new index: leaf pages at 90% fill plus inner pages.
+    fn index_bytes(&self, spec: &IndexSpec) -> f64 {
+        let rows = match &spec.predicate {
+            Some(p) => {
+                let sel = self
+                    .table
+                    .columns
+                    .iter()
+                    .find_map(|c| {
+                        let lhs = super::quote_ident(&c.name);
+                        p.strip_prefix(&format!("{lhs} = "))
+                            .map(|v| self.eq_sel(&c.name, Some(v)))
+                    })
+                    .unwrap_or(0.1);
+                self.rows * sel
+            }
+            None => self.rows,
+        };
+        let per_page = (PAGE * 0.9 / self.entry_width(&spec.keys, &spec.include)).max(1.0);
+        let leaves = (rows / per_page).ceil().max(1.0);
+        (leaves * 1.01 + 1.0).ceil() * PAGE
+    }
+
+    #[allow(dead_code)]
+    fn schema(&self) -> &Schema {
+        self.schema
+    }
+
+    #[allow(dead_code)]
+    fn width(&self) -> f64 {
+        self.width
+    }
+}
+
+/// Whether `keys` (what follows the equality prefix) deliver the scan's
+/// ORDER BY: the order columns in sequence, all in the index's direction or
+/// all against it. A leading key fixed by equality may be skipped.
+fn order_matches(keys: &[IndexKey], scan: &TableScan, conds: &[Cond], used: &[usize]) -> bool {
+    let mut ki = 0;
+    let mut dir: Option<bool> = None;
+    for o in &scan.order_by {
+        // An ORDER BY column fixed by an equality in the seek is free.
+        let fixed = used.iter().any(|&i| {
+            conds[i].seek == Seek::Eq && conds[i].key.column_name() == Some(o.column.as_str())
+        });
+        if fixed {
+            continue;
+        }
+        let Some(IndexKey::Column { name, descending }) = keys.get(ki) else {
+            return false;
+        };
+        if !name.eq_ignore_ascii_case(&o.column) {
+            return false;
+        }
+        let flip = *descending != o.descending;
+        if dir.is_some_and(|d| d != flip) {
+            return false;
+        }
+        dir = Some(flip);
+        ki += 1;
+    }
+    true
+}
+
+fn sort_cost(rows: f64, limit: Option<u64>) -> f64 {
+    let n = rows.max(2.0);
+    let comparisons = match limit {
+        // Top-N heapsort: log of the limit, not of the input.
+        Some(l) if (l as f64) < n => n * ((2.0 * l as f64).max(2.0)).log2(),
+        _ => n * n.log2(),
+    };
+    2.0 * CPU_OPERATOR * comparisons + rows * CPU_OPERATOR
+}
+
+/// Average stored width of a value of a type.
+fn type_width(t: &str) -> f64 {
+    let t = t.to_ascii_lowercase();
+    match t.as_str() {
+        "boolean" | "bool" => 1.0,
+        "smallint" | "int2" => 2.0,
+        "integer" | "int" | "int4" | "real" | "float4" | "date" => 4.0,
+        "bigint" | "int8" | "double precision" | "float8" | "serial" | "bigserial" => 8.0,
+        "uuid" => 16.0,
+        _ if t.starts_with("timestamp") || t.starts_with("time") || t == "datetime" => 8.0,
+        _ if t.starts_with("numeric") || t.starts_with("decimal") => 8.0,
+        _ if t.starts_with("json") => 64.0,
+        _ if t.starts_with("character(") || t.starts_with("char(") => 8.0,
+        _ => 24.0,
+    }
+}
+
+/// Items of an `IN (…)` list as printed; a parameter array counts as 10.
+fn in_count(sql: &str) -> usize {
+    let Some(open) = sql
+        .rfind(" IN (")
+        .map(|p| p + 4)
+        .or_else(|| sql.rfind("ANY (").map(|p| p + 4))
+    else {
+        return 10;
+    };
+    let mut depth = 0;
+    let mut n = 1;
+    let mut in_str = false;
+    for c in sql[open..].chars() {
+        match c {
+            '\'' => in_str = !in_str,
+            _ if in_str => {}
+            '(' | '[' => depth += 1,
+            ')' | ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            ',' if depth == 1 => n += 1,
+            _ => {}
+        }
+    }
+    if n == 1 && !sql.contains(" IN (") {
+        10
+    } else {
+        n
+    }
+}
+
+/// The text of a literal (`'pending'` → `pending`, `42` → `42`), without a
+/// cast; `None` for a parameter or expression.
+fn literal_text(v: &str) -> Option<String> {
+    let mut t = v.trim();
+    if let Some(p) = t.find("::") {
+        t = &t[..p];
+    }
+    let t = t.trim_start_matches('(').trim_end_matches(')');
+    if let Some(inner) = t.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+        return Some(inner.replace("''", "'"));
+    }
+    if !t.is_empty()
+        && t.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+    {
+        return Some(t.to_string());
+    }
+    if t.eq_ignore_ascii_case("true") || t.eq_ignore_ascii_case("false") {
+        return Some(t.to_ascii_lowercase());
+    }
+    None
+}
+
+/// A comparison the database can only make by converting the column: an
+/// integer column against a fractional number in PostgreSQL, a text column
+/// against a number in MySQL.
+fn implicit_cast(p: &Predicate, column_type: Option<&str>, dialect: Dialect) -> bool {
+    let (Some(t), Some(v)) = (column_type, p.value.as_deref()) else {
+        return false;
+    };
+    if !matches!(p.kind, PredicateKind::Eq | PredicateKind::Range) {
+        return false;
+    }
+    let t = t.to_ascii_lowercase();
+    let int_col = matches!(
+        t.as_str(),
+        "smallint" | "integer" | "int" | "bigint" | "int2" | "int4" | "int8"
+    );
+    let v = v.trim();
+    let fractional = v.contains('.')
+        && v.chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c == '-');
+    match dialect {
+        Dialect::Postgres => int_col && (fractional || v.ends_with("::numeric")),
+        Dialect::Mysql => {
+            (t.starts_with("varchar") || t.starts_with("char") || t == "text")
+                && !v.is_empty()
+                && v.chars()
+                    .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        }
+        Dialect::Sqlite => false,
+    }
+}
+
+/// Rewrites the conjuncts of `sql` as `rewrites` say (sargable forms).
+fn rewrite_sql(sql: &str, rewrites: &[(String, String)], dialect: Dialect) -> Option<String> {
+    let mut stmts = statement::parse(sql, dialect).ok()?;
+    let replacements: Vec<(String, Expr)> = rewrites
+        .iter()
+        .filter_map(|(from, to)| {
+            let e = sqlparser::parser::Parser::new(&sqlparser::dialect::GenericDialect {})
+                .try_with_sql(to)
+                .ok()?
+                .parse_expr()
+                .ok()?;
+            Some((from.to_lowercase(), e))
+        })
+        .collect();
+    let mut done = 0;
+    let _ = visit_expressions_mut(&mut stmts, |e| {
+        let text = e.to_string().to_lowercase();
+        if let Some((_, to)) = replacements.iter().find(|(f, _)| *f == text) {
+            *e = Expr::Nested(Box::new(to.clone()));
+            done += 1;
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    (done > 0).then(|| {
+        stmts
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(";\n")
+    })
+}
+
+fn function_finding(
+    q: &AnalyzedQuery,
+    info: &TableInfo<'_>,
+    w: &Wrapped,
+    dialect: Dialect,
+) -> Finding {
+    let p = &w.predicate;
+    let wrapper = p.wrapper.as_ref();
+    let table = info.table.qualified_name();
+    let col = &p.column.name;
+    let what = match wrapper {
+        Some(wr) if wr.function == "cast" => format!(
+            "casts {table}.{col} to {}",
+            wr.cast_to.as_deref().unwrap_or("another type")
+        ),
+        Some(wr) => format!("wraps {table}.{col} in {}()", wr.function),
+        None => format!(
+            "compares {table}.{col} ({}) with a value of another type, so the column is converted",
+            w.column_type.as_deref().unwrap_or("?")
+        ),
+    };
+    let message = format!("`{}` {what}: a plain index on {col} cannot serve it", p.sql);
+    let advice = if w.expression_index {
+        let mut spec = IndexSpec::new(&table, &[]);
+        spec.keys.push(IndexKey::Expression {
+            sql: wrapper.map(|x| x.expr_sql.clone()).unwrap_or_default(),
+        });
+        format!("index the expression itself: {}", spec.statement(dialect))
+    } else if let Some(rw) = &w.rewrite {
+        let immutable_note = match wrapper
+            .map(|x| volatility::wrapper_volatility(x, w.column_type.as_deref()))
+        {
+            Some(Some(volatility::Volatility::Stable)) => {
+                " (an expression index is not possible: the conversion depends on the session's TimeZone)"
+            }
+            _ => "",
+        };
+        format!(
+            "compare the bare column instead, `{rw}`, which an index on {col} serves{immutable_note}"
+        )
+    } else if wrapper.is_none() {
+        format!(
+            "compare {col} with a value of its own type ({})",
+            w.column_type.as_deref().unwrap_or("?")
+        )
+    } else {
+        format!(
+            "compare the bare column {col} (move the function to the other side), or index the expression"
+        )
+    };
+    let mut f = Finding {
+        rule: "function-on-indexed-column",
+        severity: Severity::Warning,
+        message,
+        advice,
+        impact_ms: None,
+        query_fingerprint: Some(q.fingerprint.to_string()),
+        location: Some(Location::File {
+            path: q.path.clone(),
+            line: q.line,
+            column: None,
+        }),
+        index: None,
+    };
+    if !w.indexed && !w.expression_index && w.rewrite.is_none() {
+        f.severity = Severity::Info;
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_lists_count_their_items() {
+        assert_eq!(in_count("id IN (1, 2, 3)"), 3);
+        assert_eq!(in_count("id IN ('a,b', 'c')"), 2);
+    }
+
+    #[test]
+    fn literals_lose_quotes_and_casts() {
+        assert_eq!(literal_text("'pending'::text").as_deref(), Some("pending"));
+        assert_eq!(literal_text("42").as_deref(), Some("42"));
+        assert_eq!(literal_text("$1"), None);
+    }
+}
