@@ -2,6 +2,7 @@
 
 pub mod plan;
 pub mod schema;
+pub mod workload;
 
 use serde::Serialize;
 

@@ -1,0 +1,600 @@
+//! The workload a log describes: one digest entry per fingerprint (calls,
+//! time, a percentile sketch, the slowest sample with its real values) and
+//! the loops found in each session's sequence of statements.
+//!
+//! Both are built in one pass over the executions, in log order, with
+//! memory that depends on the number of distinct statements and of live
+//! sessions, never on the length of the log: a session keeps only its last
+//! few statements and the runs still open.
+
+use std::collections::HashMap;
+
+use crate::sql::fingerprint::Fingerprint;
+
+/// One run of a statement, as a log reports it.
+#[derive(Debug, Clone, Copy)]
+pub struct Execution {
+    /// The session (pid, session id or connection id), hashed.
+    pub session: u64,
+    pub fingerprint: Fingerprint,
+    /// Milliseconds on the log's clock; only differences matter.
+    pub ts_ms: Option<i64>,
+    pub duration_ms: Option<f64>,
+    pub rows: Option<u64>,
+    /// Hash of the parameter values (the literal text for the simple
+    /// protocol): equal values, equal hash.
+    pub params: u64,
+    /// Index of the input in [`Workload::paths`] and the entry's first line.
+    pub path: u32,
+    pub line: u64,
+}
+
+/// A DDSketch: percentiles with a relative error of at most 1%, in memory
+/// bounded by the spread of the values (at most [`Sketch::MAX_BUCKETS`]
+/// buckets), mergeable. Hand-written (60 lines) rather than a dependency:
+/// all it needs is a log-indexed counter array.
+#[derive(Debug, Clone, Default)]
+pub struct Sketch {
+    /// Index of `counts[0]`.
+    offset: i32,
+    counts: Vec<u32>,
+    /// Values too small for a bucket (≤ 1 µs).
+    zeros: u64,
+    n: u64,
+}
+
+impl Sketch {
+    /// Relative accuracy.
+    pub const ALPHA: f64 = 0.01;
+    pub const MAX_BUCKETS: usize = 2048;
+    const MIN_VALUE: f64 = 1e-3;
+
+    fn ln_gamma() -> f64 {
+        ((1.0 + Self::ALPHA) / (1.0 - Self::ALPHA)).ln()
+    }
+
+    pub fn add(&mut self, v: f64) {
+        self.n += 1;
+        if v.is_nan() || v <= Self::MIN_VALUE {
+            self.zeros += 1;
+            return;
+        }
+        let i = (v.ln() / Self::ln_gamma()).ceil() as i32;
+        if self.counts.is_empty() {
+            self.offset = i;
+            self.counts.push(0);
+        }
+        if i < self.offset {
+            let grow = (self.offset - i) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = i;
+        } else if i >= self.offset + self.counts.len() as i32 {
+            self.counts.resize((i - self.offset) as usize + 1, 0);
+        }
+        self.counts[(i - self.offset) as usize] += 1;
+        if self.counts.len() > Self::MAX_BUCKETS {
+            // Fold the lowest buckets into one: the low percentiles lose
+            // accuracy, the ones people read (p50–p99, max) keep it.
+            let extra = self.counts.len() - Self::MAX_BUCKETS;
+            let folded: u32 = self.counts.drain(..extra).sum();
+            self.counts[0] += folded;
+            self.offset += extra as i32;
+        }
+    }
+
+    pub fn count(&self) -> u64 {
+        self.n
+    }
+
+    /// The value at quantile `q` (0–1), within 1% of an exact answer.
+    pub fn quantile(&self, q: f64) -> Option<f64> {
+        if self.n == 0 {
+            return None;
+        }
+        let rank = (q.clamp(0.0, 1.0) * (self.n - 1) as f64).floor() as u64;
+        if rank < self.zeros {
+            return Some(0.0);
+        }
+        let mut seen = self.zeros;
+        let gamma = Self::ln_gamma().exp();
+        for (k, c) in self.counts.iter().enumerate() {
+            seen += u64::from(*c);
+            if seen > rank {
+                let i = self.offset + k as i32;
+                return Some(2.0 * gamma.powi(i) / (gamma + 1.0));
+            }
+        }
+        None
+    }
+}
+
+/// The slowest run of a statement, as the log wrote it.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub text: String,
+    /// `$1 = '…', $2 = …` of the extended protocol.
+    pub params: Option<String>,
+    pub duration_ms: Option<f64>,
+    pub path: u32,
+    pub line: u64,
+}
+
+/// One fingerprint of the digest.
+#[derive(Debug, Clone)]
+pub struct DigestEntry {
+    pub fingerprint: Fingerprint,
+    pub normalized: String,
+    pub calls: u64,
+    /// Calls with a duration.
+    pub timed: u64,
+    pub total_ms: f64,
+    pub max_ms: f64,
+    pub rows: Option<u64>,
+    pub sketch: Sketch,
+    pub sample: Option<Sample>,
+}
+
+impl DigestEntry {
+    fn new(fingerprint: Fingerprint) -> Self {
+        DigestEntry {
+            fingerprint,
+            normalized: String::new(),
+            calls: 0,
+            timed: 0,
+            total_ms: 0.0,
+            max_ms: 0.0,
+            rows: None,
+            sketch: Sketch::default(),
+            sample: None,
+        }
+    }
+}
+
+/// An auto_explain plan the log holds (the slowest per fingerprint).
+#[derive(Debug, Clone)]
+pub struct LoggedPlan {
+    pub fingerprint: Option<Fingerprint>,
+    pub duration_ms: Option<f64>,
+    pub text: String,
+    pub path: u32,
+    pub line: u64,
+}
+
+/// When a session's repeats count as one loop.
+#[derive(Debug, Clone, Copy)]
+pub struct LoopOptions {
+    /// Runs of the same statement a loop needs.
+    pub min_runs: u64,
+    /// Largest gap between two runs, in milliseconds (plus the clock's
+    /// resolution: a log with whole seconds cannot see smaller gaps).
+    pub max_gap_ms: i64,
+    /// Other statements allowed between two runs (the loop's body).
+    pub max_between: u64,
+}
+
+impl Default for LoopOptions {
+    fn default() -> Self {
+        LoopOptions {
+            min_runs: 5,
+            max_gap_ms: 100,
+            max_between: 3,
+        }
+    }
+}
+
+/// Loops of one statement after one other, summed over sessions.
+#[derive(Debug, Clone)]
+pub struct LoopPattern {
+    pub fingerprint: Fingerprint,
+    /// The statement before the loop (the one that produced the ids).
+    pub before: Option<Fingerprint>,
+    /// Loops found.
+    pub loops: u64,
+    /// Runs of the repeated statement inside them.
+    pub calls: u64,
+    pub time_ms: f64,
+    pub longest: u64,
+    pub sessions: u64,
+    last_session: u64,
+    pub path: u32,
+    pub line: u64,
+}
+
+const RECENT: usize = 8;
+const DISTINCT_CAP: usize = 64;
+
+#[derive(Debug, Clone)]
+struct Run {
+    fingerprint: Fingerprint,
+    count: u64,
+    last_seq: u64,
+    first_ts: Option<i64>,
+    last_ts: Option<i64>,
+    time_ms: f64,
+    params: Vec<u64>,
+    /// Statements that ran before the loop, latest first.
+    before: Vec<Fingerprint>,
+    /// Other statements seen inside the loop, with how often.
+    between: Vec<(Fingerprint, u64)>,
+    path: u32,
+    line: u64,
+}
+
+#[derive(Debug, Default)]
+struct Session {
+    seq: u64,
+    last_ts: Option<i64>,
+    recent: Vec<Fingerprint>,
+    runs: Vec<Run>,
+}
+
+/// The whole workload of one or more logs.
+#[derive(Debug, Default)]
+pub struct Workload {
+    pub paths: Vec<String>,
+    pub digest: HashMap<Fingerprint, DigestEntry>,
+    /// Calls known only from auto_explain plans (used when the log has no
+    /// statement lines).
+    pub plan_digest: HashMap<Fingerprint, DigestEntry>,
+    pub plans: HashMap<Option<Fingerprint>, LoggedPlan>,
+    pub patterns: HashMap<(Fingerprint, Option<Fingerprint>), LoopPattern>,
+    /// Coarsest timestamp resolution seen, in milliseconds.
+    pub resolution_ms: i64,
+    pub options: LoopOptions,
+    sessions: HashMap<u64, Session>,
+    executions: u64,
+    clock: i64,
+}
+
+/// Sessions idle this long (log clock) are closed.
+const SESSION_IDLE_MS: i64 = 120_000;
+
+impl Workload {
+    pub fn new(options: LoopOptions) -> Self {
+        Workload {
+            options,
+            resolution_ms: 1,
+            ..Workload::default()
+        }
+    }
+
+    /// Records the normalized text of a fingerprint the first time it is seen.
+    pub fn name(&mut self, fp: Fingerprint, normalized: &str) {
+        let e = self
+            .digest
+            .entry(fp)
+            .or_insert_with(|| DigestEntry::new(fp));
+        if e.normalized.is_empty() {
+            e.normalized = normalized.to_string();
+        }
+    }
+
+    /// Offers a sample; kept if it is the slowest so far.
+    pub fn offer_sample(&mut self, fp: Fingerprint, sample: Sample) {
+        let e = self
+            .digest
+            .entry(fp)
+            .or_insert_with(|| DigestEntry::new(fp));
+        let better = match &e.sample {
+            None => true,
+            Some(s) => sample.duration_ms.unwrap_or(-1.0) > s.duration_ms.unwrap_or(-1.0),
+        };
+        if better {
+            e.sample = Some(sample);
+        }
+    }
+
+    pub fn offer_plan(&mut self, plan: LoggedPlan) {
+        let slot = self.plans.entry(plan.fingerprint);
+        match slot {
+            std::collections::hash_map::Entry::Occupied(mut o) => {
+                if plan.duration_ms.unwrap_or(-1.0) > o.get().duration_ms.unwrap_or(-1.0) {
+                    o.insert(plan);
+                }
+            }
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(plan);
+            }
+        }
+    }
+
+    /// A call known from an auto_explain plan only.
+    pub fn plan_call(&mut self, fp: Fingerprint, duration_ms: Option<f64>) {
+        let e = self
+            .plan_digest
+            .entry(fp)
+            .or_insert_with(|| DigestEntry::new(fp));
+        add_call(e, duration_ms, None);
+    }
+
+    /// Adds one execution, in log order.
+    pub fn add(&mut self, x: &Execution) {
+        let e = self
+            .digest
+            .entry(x.fingerprint)
+            .or_insert_with(|| DigestEntry::new(x.fingerprint));
+        add_call(e, x.duration_ms, x.rows);
+        self.track(x);
+        self.executions += 1;
+        if self.executions.is_multiple_of(65_536) {
+            self.close_idle();
+        }
+    }
+
+    fn track(&mut self, x: &Execution) {
+        let opts = self.options;
+        let slack = opts.max_gap_ms + self.resolution_ms;
+        if let Some(ts) = x.ts_ms {
+            self.clock = self.clock.max(ts);
+        }
+        let s = self.sessions.entry(x.session).or_default();
+        s.seq += 1;
+        s.last_ts = x.ts_ms.or(s.last_ts);
+        let seq = s.seq;
+        let mut finished = Vec::new();
+        let mut own = None;
+        let mut k = 0;
+        while k < s.runs.len() {
+            let r = &mut s.runs[k];
+            if r.fingerprint == x.fingerprint {
+                let gap_ok = match (r.last_ts, x.ts_ms) {
+                    (Some(a), Some(b)) => b - a <= slack,
+                    _ => true,
+                };
+                if gap_ok {
+                    own = Some(k);
+                    k += 1;
+                } else {
+                    finished.push(s.runs.swap_remove(k));
+                }
+            } else if seq - r.last_seq > opts.max_between + 1 {
+                finished.push(s.runs.swap_remove(k));
+            } else {
+                if let Some((_, n)) = r.between.iter_mut().find(|(f, _)| *f == x.fingerprint) {
+                    *n += 1;
+                } else if r.between.len() < RECENT {
+                    r.between.push((x.fingerprint, 1));
+                }
+                k += 1;
+            }
+        }
+        match own {
+            Some(k) => {
+                let r = &mut s.runs[k];
+                r.count += 1;
+                r.last_seq = seq;
+                r.last_ts = x.ts_ms.or(r.last_ts);
+                r.time_ms += x.duration_ms.unwrap_or(0.0);
+                if r.params.len() < DISTINCT_CAP && !r.params.contains(&x.params) {
+                    r.params.push(x.params);
+                }
+            }
+            None => {
+                if s.runs.len() >= RECENT {
+                    // The oldest open run closes to make room.
+                    let oldest = (0..s.runs.len())
+                        .min_by_key(|&i| s.runs[i].last_seq)
+                        .unwrap_or(0);
+                    finished.push(s.runs.swap_remove(oldest));
+                }
+                let mut before = s.recent.clone();
+                before.reverse();
+                s.runs.push(Run {
+                    fingerprint: x.fingerprint,
+                    count: 1,
+                    last_seq: seq,
+                    first_ts: x.ts_ms,
+                    last_ts: x.ts_ms,
+                    time_ms: x.duration_ms.unwrap_or(0.0),
+                    params: vec![x.params],
+                    before,
+                    between: Vec::new(),
+                    path: x.path,
+                    line: x.line,
+                });
+            }
+        }
+        if s.recent.len() == RECENT {
+            s.recent.remove(0);
+        }
+        s.recent.push(x.fingerprint);
+        for r in finished {
+            self.finish(x.session, r);
+        }
+    }
+
+    fn finish(&mut self, session: u64, r: Run) {
+        let opts = self.options;
+        if r.count < opts.min_runs {
+            return;
+        }
+        // Different values: at least half the runs, and never one value.
+        let distinct = r.params.len() as u64;
+        if distinct < 2 || distinct * 2 < r.count.min(DISTINCT_CAP as u64) {
+            return;
+        }
+        // Close together: the whole loop within the gap per run, plus the
+        // clock's resolution once.
+        if let (Some(a), Some(b)) = (r.first_ts, r.last_ts) {
+            let allowed = opts.max_gap_ms * (r.count as i64 - 1) + self.resolution_ms;
+            if b - a > allowed {
+                return;
+            }
+        }
+        // The statement before the loop, unless it is part of the loop's
+        // body (runs as often as the loop): a producer that runs again
+        // between loops (nested loops) still counts.
+        let before = r.before.iter().copied().find(|f| {
+            *f != r.fingerprint
+                && r.between
+                    .iter()
+                    .find(|(b, _)| b == f)
+                    .is_none_or(|(_, n)| n * 2 < r.count)
+        });
+        let p = self
+            .patterns
+            .entry((r.fingerprint, before))
+            .or_insert_with(|| LoopPattern {
+                fingerprint: r.fingerprint,
+                before,
+                loops: 0,
+                calls: 0,
+                time_ms: 0.0,
+                longest: 0,
+                sessions: 0,
+                last_session: 0,
+                path: r.path,
+                line: r.line,
+            });
+        p.loops += 1;
+        p.calls += r.count;
+        p.time_ms += r.time_ms;
+        p.longest = p.longest.max(r.count);
+        if p.sessions == 0 || p.last_session != session {
+            p.sessions += 1;
+            p.last_session = session;
+        }
+    }
+
+    fn close_idle(&mut self) {
+        let horizon = self.clock - SESSION_IDLE_MS;
+        let idle: Vec<u64> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| s.last_ts.is_some_and(|t| t < horizon))
+            .map(|(k, _)| *k)
+            .collect();
+        for k in idle {
+            if let Some(s) = self.sessions.remove(&k) {
+                for r in s.runs {
+                    self.finish(k, r);
+                }
+            }
+        }
+    }
+
+    /// Closes every session: call once after the last execution.
+    pub fn finish_all(&mut self) {
+        let sessions = std::mem::take(&mut self.sessions);
+        for (k, s) in sessions {
+            for r in s.runs {
+                self.finish(k, r);
+            }
+        }
+    }
+
+    /// Digest entries, most total time first (then most calls).
+    pub fn ranked(&self) -> Vec<&DigestEntry> {
+        let source = if self.digest.values().any(|e| e.calls > 0) {
+            &self.digest
+        } else {
+            &self.plan_digest
+        };
+        let mut v: Vec<&DigestEntry> = source.values().filter(|e| e.calls > 0).collect();
+        v.sort_by(|a, b| {
+            b.total_ms
+                .total_cmp(&a.total_ms)
+                .then(b.calls.cmp(&a.calls))
+                .then(a.fingerprint.cmp(&b.fingerprint))
+        });
+        v
+    }
+
+    /// The normalized text of a fingerprint, when known.
+    pub fn text(&self, fp: Fingerprint) -> Option<&str> {
+        self.digest
+            .get(&fp)
+            .map(|e| e.normalized.as_str())
+            .filter(|t| !t.is_empty())
+    }
+}
+
+fn add_call(e: &mut DigestEntry, duration_ms: Option<f64>, rows: Option<u64>) {
+    e.calls += 1;
+    if let Some(d) = duration_ms {
+        e.timed += 1;
+        e.total_ms += d;
+        e.max_ms = e.max_ms.max(d);
+        e.sketch.add(d);
+    }
+    if let Some(r) = rows {
+        *e.rows.get_or_insert(0) += r;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sketch_quantiles_within_one_percent() {
+        // A skewed, deterministic spread of values from 10 µs to ~10 s.
+        let mut values: Vec<f64> = (0..20_000u64)
+            .map(|i| {
+                let x = (i.wrapping_mul(2_654_435_761) % 1_000_003) as f64 / 1_000_003.0;
+                0.01 * (1_000_000f64).powf(x * x)
+            })
+            .collect();
+        let mut s = Sketch::default();
+        for v in &values {
+            s.add(*v);
+        }
+        values.sort_by(f64::total_cmp);
+        for q in [0.5, 0.9, 0.95, 0.99, 1.0] {
+            let exact = values[(q * (values.len() - 1) as f64).floor() as usize];
+            let got = s.quantile(q).unwrap();
+            assert!(
+                (got - exact).abs() <= exact * 0.0101,
+                "q{q}: {got} vs {exact}"
+            );
+        }
+    }
+
+    fn exec(session: u64, fp: u64, ts: i64, params: u64) -> Execution {
+        Execution {
+            session,
+            fingerprint: Fingerprint(fp),
+            ts_ms: Some(ts),
+            duration_ms: Some(1.0),
+            rows: None,
+            params,
+            path: 0,
+            line: ts as u64,
+        }
+    }
+
+    #[test]
+    fn loop_after_its_producer_is_a_pattern() {
+        let mut w = Workload::new(LoopOptions::default());
+        w.add(&exec(1, 10, 0, 0));
+        for i in 0..6 {
+            w.add(&exec(1, 20, 1 + i, 100 + i as u64));
+        }
+        w.finish_all();
+        let p = &w.patterns[&(Fingerprint(20), Some(Fingerprint(10)))];
+        assert_eq!((p.loops, p.calls, p.sessions), (1, 6, 1));
+    }
+
+    #[test]
+    fn one_statement_across_sessions_is_no_loop() {
+        let mut w = Workload::new(LoopOptions::default());
+        for s in 0..30 {
+            w.add(&exec(s, 20, s as i64, s));
+        }
+        w.finish_all();
+        assert!(w.patterns.is_empty());
+    }
+
+    #[test]
+    fn same_values_or_slow_polls_are_no_loop() {
+        let mut w = Workload::new(LoopOptions::default());
+        for i in 0..8 {
+            w.add(&exec(1, 20, i, 7));
+        }
+        for i in 0..8 {
+            w.add(&exec(2, 30, i * 1000, i as u64));
+        }
+        w.finish_all();
+        assert!(w.patterns.is_empty());
+    }
+}
