@@ -11,6 +11,7 @@ mod heap_fetches;
 mod index_filter;
 mod jit_overhead;
 mod lossy_bitmap;
+pub mod n_plus_one;
 pub mod missing_index;
 mod nested_loop_inner_scan;
 mod no_statistics;
@@ -30,6 +31,7 @@ pub use heap_fetches::HeapFetches;
 pub use index_filter::IndexFilter;
 pub use jit_overhead::JitOverhead;
 pub use lossy_bitmap::LossyBitmap;
+pub use n_plus_one::NPlusOne;
 pub use missing_index::MissingIndex;
 pub use nested_loop_inner_scan::NestedLoopInnerScan;
 pub use no_statistics::NoStatistics;
@@ -56,6 +58,7 @@ pub static ALL: &[&dyn Rule] = &[
     &SlowPlanning,
     &FkWithoutIndex,
     &DuplicateIndex,
+    &NPlusOne,
     &MissingIndex,
     &TempBTree,
     &AutomaticIndex,
