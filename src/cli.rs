@@ -125,6 +125,13 @@ pub struct AnalyzeArgs {
     /// Number of top statements to plan.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+    /// log_line_prefix of PostgreSQL stderr logs (inferred when not given),
+    /// e.g. '%m [%p] %q%u@%d '.
+    #[arg(long, value_name = "PREFIX")]
+    pub prefix: Option<String>,
+    /// Runs of one statement in one session that make an N+1 loop.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub n_plus_one: u64,
     /// Run the embedded demo: build the demo SQLite database if missing and analyse it.
     #[arg(long)]
     pub demo: bool,

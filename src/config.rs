@@ -63,6 +63,10 @@ pub enum Task {
         snapshot: Option<PathBuf>,
         top: usize,
         demo: bool,
+        /// `log_line_prefix` of stderr logs, when not inferred.
+        prefix: Option<String>,
+        /// Runs of one statement an N+1 loop needs.
+        n_plus_one: u64,
     },
     Lint {
         paths: Vec<PathBuf>,
@@ -153,6 +157,9 @@ impl Config {
                 }
             }
             Command::Analyze(a) => {
+                if a.n_plus_one < 2 {
+                    return Err(Error::Usage("--n-plus-one needs at least 2 runs".into()));
+                }
                 if a.db.is_none() && a.log.is_empty() && !a.demo {
                     return Err(Error::Usage(
                         "`dbperf analyze` needs --db URL, --log FILE… or --demo".into(),
@@ -165,6 +172,8 @@ impl Config {
                     snapshot: a.snapshot,
                     top: a.top,
                     demo: a.demo,
+                    prefix: a.prefix,
+                    n_plus_one: a.n_plus_one,
                 }
             }
             Command::Lint(a) => Task::Lint {

@@ -11,7 +11,18 @@ pub fn run(task: &Task) -> Result<Report> {
         unreachable!("analyze::run is only called for Task::Analyze")
     };
     if !logs.is_empty() {
-        return Err(Error::NotYetAvailable("analyze --log"));
+        let Task::Analyze {
+            prefix, n_plus_one, ..
+        } = task
+        else {
+            unreachable!()
+        };
+        return super::analyze_log::run(&super::analyze_log::LogTask {
+            logs: logs.clone(),
+            prefix: prefix.clone(),
+            n_plus_one: *n_plus_one,
+            db: db.clone(),
+        });
     }
     match db.as_deref().map(Target::parse).transpose()? {
         Some(Target::Postgres(_)) => Err(Error::NotYetAvailable("analyze --db postgres://")),

@@ -4,6 +4,7 @@
 
 pub mod advise;
 pub mod analyze;
+pub mod analyze_log;
 pub mod explain;
 pub mod rules;
 

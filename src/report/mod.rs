@@ -24,6 +24,30 @@ pub struct QueryStat {
     pub mean_ms: Option<f64>,
 }
 
+/// One row of a slow-query log's digest: the `queries` fields and what a
+/// log adds (percentiles from a 1%-accurate sketch, rows, share, sample).
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestRow {
+    pub fingerprint: String,
+    pub calls: u64,
+    pub total_ms: f64,
+    pub mean_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    pub rows: Option<u64>,
+    /// Share of the log's total time, 0–1.
+    pub share: f64,
+    /// The normalized statement.
+    pub normalized: String,
+    /// The slowest run with its real values.
+    pub sample: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample_parameters: Option<String>,
+    pub sample_location: String,
+}
+
 /// A problem with part of the input that did not stop the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputProblem {
@@ -40,6 +64,9 @@ pub struct Report {
     pub queries: Vec<QueryStat>,
     pub findings: Vec<Finding>,
     pub indexes: Vec<IndexRecommendation>,
+    /// The full digest of slow-query logs (`analyze --log`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub digest: Vec<DigestRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanView>,
     /// Caveats the reader should know (no statistics, heuristic advice…).
@@ -55,6 +82,7 @@ impl Report {
             queries: Vec::new(),
             findings: Vec::new(),
             indexes: Vec::new(),
+            digest: Vec::new(),
             plan: None,
             notes: Vec::new(),
             input_problems: Vec::new(),
