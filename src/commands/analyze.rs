@@ -7,9 +7,24 @@ use crate::report::Report;
 use crate::source::target::Target;
 
 pub fn run(task: &Task) -> Result<Report> {
-    let Task::Analyze { db, logs, .. } = task else {
+    let Task::Analyze {
+        db,
+        logs,
+        queries,
+        demo,
+        ..
+    } = task
+    else {
         unreachable!("analyze::run is only called for Task::Analyze")
     };
+    if *demo {
+        return super::analyze_sqlite::run_demo();
+    }
+    let target = db.as_deref().map(Target::parse).transpose()?;
+    if let Some(Target::Sqlite(path)) = &target {
+        // A SQLite trace given with --log is the workload of that file.
+        return super::analyze_sqlite::run(path, queries.as_deref(), logs);
+    }
     if !logs.is_empty() {
         let Task::Analyze {
             prefix, n_plus_one, ..
@@ -24,7 +39,7 @@ pub fn run(task: &Task) -> Result<Report> {
             db: db.clone(),
         });
     }
-    match db.as_deref().map(Target::parse).transpose()? {
+    match target {
         Some(Target::Postgres(_)) => Err(Error::NotYetAvailable("analyze --db postgres://")),
         Some(Target::Sqlite(_)) | None => Err(Error::NotYetAvailable("analyze --db sqlite")),
     }

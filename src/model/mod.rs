@@ -2,6 +2,7 @@
 
 pub mod plan;
 pub mod schema;
+pub mod sqlite;
 pub mod workload;
 
 use serde::Serialize;

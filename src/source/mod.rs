@@ -2,6 +2,7 @@
 //! their own modules as they arrive.
 
 pub mod log;
+pub mod sqlite;
 pub mod target;
 pub mod workload;
 

@@ -1,0 +1,443 @@
+//! What-if planning for SQLite on a scratch copy, and the cost proxy that
+//! compares plans.
+//!
+//! The scratch copy is an in-memory database built from the file's schema
+//! SQL and its `sqlite_stat1` / `sqlite_stat4` rows: no data, the same
+//! planner inputs. A candidate index is created there, given the statistics
+//! estimated for it (when the file has statistics at all: without them the
+//! planner after `CREATE INDEX` would have none either), and the
+//! statements are planned again. A candidate counts only if the planner
+//! then uses it. The user's file is never written.
+//!
+//! SQLite's planner does not print its costs, so plans are compared by a
+//! proxy: the estimated rows the plan reads, with nested loops multiplied
+//! out (see [`rows_read`]). Table sizes and rows per key come from
+//! `sqlite_stat1`; where it has nothing, SQLite's own defaults stand in
+//! (ten rows per equality key, a quarter of the rows per range).
+
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+use rusqlite::types::Value;
+
+use crate::advise::{Dialect, IndexSpec};
+use crate::error::{Error, Result};
+use crate::model::plan::{Plan, PlanNode};
+use crate::model::schema::{IndexKey, Schema};
+use crate::source::sqlite::{SchemaObject, explain_on};
+use crate::sql::predicate::PredicateKind;
+use crate::sql::statement::TableScan;
+
+/// Rows per equality key SQLite assumes without statistics.
+pub const DEFAULT_ROWS_PER_KEY: f64 = 10.0;
+/// Share of rows SQLite assumes a range predicate keeps.
+pub const RANGE_SHARE: f64 = 0.25;
+
+/// The in-memory copy the what-if plans run on.
+pub struct Scratch {
+    conn: Connection,
+    has_stats: bool,
+    /// Schema objects that could not be recreated (a virtual table whose
+    /// module is not compiled in…), as `name: reason`.
+    pub skipped: Vec<String>,
+}
+
+impl Scratch {
+    /// Builds the copy from the schema SQL and the statistics rows.
+    pub fn build(
+        objects: &[SchemaObject],
+        stat1: &[Vec<Value>],
+        stat4: &[Vec<Value>],
+        has_stats: bool,
+    ) -> Result<Scratch> {
+        let internal = |e: rusqlite::Error| Error::Database(format!("scratch copy: {e}"));
+        let conn = Connection::open_in_memory().map_err(internal)?;
+        let mut skipped = Vec::new();
+        // Tables first, then views, indexes and triggers, each in the
+        // file's order, so every object finds what it depends on.
+        for kind in ["table", "view", "index", "trigger"] {
+            for o in objects.iter().filter(|o| o.kind == kind) {
+                if let Err(e) = conn.execute_batch(&o.sql) {
+                    let msg = e.to_string();
+                    if !msg.contains("already exists") {
+                        skipped.push(format!("{}: {msg}", o.name));
+                    }
+                }
+            }
+        }
+        if has_stats {
+            // ANALYZE on the empty copy creates the statistics tables.
+            conn.execute_batch("ANALYZE; DELETE FROM sqlite_stat1;")
+                .map_err(internal)?;
+            let has_stat4 = conn
+                .query_row(
+                    "SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_stat4'",
+                    [],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map_err(internal)?
+                > 0;
+            for r in stat1 {
+                conn.execute(
+                    "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?1, ?2, ?3)",
+                    rusqlite::params_from_iter(r.iter()),
+                )
+                .map_err(internal)?;
+            }
+            if has_stat4 {
+                conn.execute_batch("DELETE FROM sqlite_stat4")
+                    .map_err(internal)?;
+                for r in stat4 {
+                    conn.execute(
+                        "INSERT INTO sqlite_stat4 (tbl, idx, neq, nlt, ndlt, sample) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        rusqlite::params_from_iter(r.iter()),
+                    )
+                    .map_err(internal)?;
+                }
+            }
+            conn.execute_batch("ANALYZE sqlite_schema")
+                .map_err(internal)?;
+        }
+        Ok(Scratch {
+            conn,
+            has_stats,
+            skipped,
+        })
+    }
+
+    /// Plans `sql` on the copy as it stands.
+    pub fn plan(&self, sql: &str) -> std::result::Result<Option<Plan>, String> {
+        explain_on(&self.conn, sql)
+    }
+
+    /// Creates `spec` on the copy with the estimated `stat` line, plans
+    /// each statement, and removes the index again. `Err` when SQLite
+    /// refuses the index (a function it cannot index).
+    pub fn plans_with(
+        &self,
+        spec: &IndexSpec,
+        stat: Option<&str>,
+        sqls: &[&str],
+    ) -> std::result::Result<Vec<Option<Plan>>, String> {
+        let name = spec.name();
+        self.conn
+            .execute_batch(&spec.statement(Dialect::Sqlite))
+            .map_err(|e| e.to_string())?;
+        let mut reload = false;
+        if let (true, Some(stat)) = (self.has_stats, stat) {
+            let inserted = self.conn.execute(
+                "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?1, ?2, ?3)",
+                [spec.table.as_str(), name.as_str(), stat],
+            );
+            reload = inserted.is_ok();
+            if reload {
+                let _ = self.conn.execute_batch("ANALYZE sqlite_schema");
+            }
+        }
+        let plans = sqls
+            .iter()
+            .map(|sql| self.plan(sql).ok().flatten())
+            .collect();
+        let _ = self.conn.execute_batch(&format!(
+            "DROP INDEX IF EXISTS \"{}\"",
+            name.replace('"', "\"\"")
+        ));
+        if reload {
+            let _ = self
+                .conn
+                .execute("DELETE FROM sqlite_stat1 WHERE idx = ?1", [name.as_str()]);
+            let _ = self.conn.execute_batch("ANALYZE sqlite_schema");
+        }
+        Ok(plans)
+    }
+}
+
+/// Whether the plan reads through the index named `name`.
+pub fn uses_index(plan: &Plan, name: &str) -> bool {
+    plan.nodes().any(|(_, n)| {
+        n.index_name
+            .as_deref()
+            .is_some_and(|i| i.eq_ignore_ascii_case(name))
+    })
+}
+
+/// What the cost proxy knows: the catalog, rows per key of each index
+/// (by lower-case name, from `sqlite_stat1` or estimated for candidates)
+/// and the statement's table references (to resolve aliases and know the
+/// predicates each scan applies).
+pub struct CostModel<'a> {
+    pub schema: &'a Schema,
+    pub rows_per_key: &'a HashMap<String, Vec<f64>>,
+    pub scans: &'a [TableScan],
+    /// Measured share of rows a range predicate keeps, by its SQL.
+    pub range_shares: &'a HashMap<String, f64>,
+}
+
+impl CostModel<'_> {
+    /// The statement's reference to the table a plan node names (by alias
+    /// or by name; SQLite prints the alias when there is one).
+    fn scan_of(&self, n: &PlanNode) -> Option<&TableScan> {
+        let key = n.alias.as_deref().or(n.relation.as_deref())?;
+        self.scans
+            .iter()
+            .find(|s| {
+                s.alias
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(key))
+            })
+            .or_else(|| {
+                self.scans
+                    .iter()
+                    .find(|s| bare(&s.table).eq_ignore_ascii_case(key))
+            })
+    }
+
+    fn table_rows(&self, table: &str) -> Option<f64> {
+        self.schema.table(table).and_then(|t| t.rows)
+    }
+
+    /// Rows per distinct value of a column: from an index that leads with
+    /// it (real or candidate statistics), else SQLite's default.
+    fn rows_per_value(&self, table: &str, column: &str) -> f64 {
+        let Some(t) = self.schema.table(table) else {
+            return DEFAULT_ROWS_PER_KEY;
+        };
+        t.indexes
+            .iter()
+            .filter(|i| i.leads_with(&[column]))
+            .find_map(|i| {
+                if i.method.as_deref() == Some("rowid") {
+                    return Some(1.0);
+                }
+                self.rows_per_key
+                    .get(&i.name.to_lowercase())
+                    .and_then(|k| k.first().copied())
+            })
+            .or_else(|| {
+                // A column's distinct count, from a candidate's estimate.
+                t.distinct(column)
+                    .zip(t.rows)
+                    .map(|(d, r)| (r / d.max(1.0)).max(1.0))
+            })
+            .unwrap_or(DEFAULT_ROWS_PER_KEY)
+    }
+
+    /// Share of the table's rows the statement's own predicates on it
+    /// keep (join conditions left out).
+    fn filter_share(&self, table: &str, scan: &TableScan, skip: &[String]) -> f64 {
+        let rows = self.table_rows(table).unwrap_or(1.0).max(1.0);
+        let mut share = 1.0;
+        for p in &scan.predicates {
+            if p.wrapper.is_none() && skip.iter().any(|c| c.eq_ignore_ascii_case(&p.column.name)) {
+                continue;
+            }
+            share *= match &p.kind {
+                PredicateKind::Eq | PredicateKind::IsNull if p.wrapper.is_none() => {
+                    (self.rows_per_value(table, &p.column.name) / rows).min(1.0)
+                }
+                PredicateKind::Eq | PredicateKind::IsNull => (DEFAULT_ROWS_PER_KEY / rows).min(1.0),
+                PredicateKind::In => {
+                    (3.0 * self.rows_per_value(table, &p.column.name) / rows).min(1.0)
+                }
+                PredicateKind::Range => self.range_share(&p.sql),
+                PredicateKind::Join(_) | PredicateKind::Other => 1.0,
+            };
+        }
+        share
+    }
+
+    fn range_share(&self, sql: &str) -> f64 {
+        self.range_shares.get(sql).copied().unwrap_or(RANGE_SHARE)
+    }
+
+    /// Rows per key of the index a SEARCH node uses, for its `n` equality
+    /// columns.
+    fn search_rows(&self, table: &str, n: &PlanNode, eq: usize) -> f64 {
+        let rows = self.table_rows(table).unwrap_or(1_000_000.0);
+        if eq == 0 {
+            return rows;
+        }
+        let Some(t) = self.schema.table(table) else {
+            return DEFAULT_ROWS_PER_KEY;
+        };
+        let idx = match n.index_name.as_deref() {
+            Some("PRIMARY KEY") | None => t.indexes.iter().find(|i| i.primary),
+            Some(name) => t.indexes.iter().find(|i| i.name.eq_ignore_ascii_case(name)),
+        };
+        match idx {
+            Some(i) if i.method.as_deref() == Some("rowid") => 1.0,
+            Some(i) => self
+                .rows_per_key
+                .get(&i.name.to_lowercase())
+                .and_then(|k| k.get(eq - 1).or(k.last()).copied())
+                .unwrap_or(if i.unique && eq >= i.keys.len() {
+                    1.0
+                } else {
+                    DEFAULT_ROWS_PER_KEY
+                }),
+            // An automatic index: as selective as its column.
+            None => lookup_columns(n)
+                .first()
+                .map_or(DEFAULT_ROWS_PER_KEY, |c| self.rows_per_value(table, c)),
+        }
+    }
+
+    /// Rows one execution of a scan node reads, and rows it passes on.
+    fn node_rows(&self, n: &PlanNode) -> Option<(f64, f64)> {
+        if n.node_type != "SCAN" && n.node_type != "SEARCH" {
+            return None;
+        }
+        let scan = self.scan_of(n);
+        let table = match scan {
+            Some(s) => s.table.clone(),
+            None => n.relation.clone()?,
+        };
+        let rows = self.table_rows(&table)?;
+        if n.node_type == "SCAN" {
+            let out = rows * scan.map_or(1.0, |s| self.filter_share(&table, s, &[]));
+            return Some((rows, out.max(1.0).min(rows)));
+        }
+        let cols = lookup_columns(n);
+        let eq = n
+            .index_cond
+            .as_deref()
+            .or(n.detail.as_deref())
+            .map_or(0, |c| c.matches("=?").count());
+        let ranged = n
+            .index_cond
+            .as_deref()
+            .is_some_and(|c| c.contains(">?") || c.contains("<?"));
+        let mut matched = self.search_rows(&table, n, eq);
+        if ranged {
+            // The measured share of the range on a searched column.
+            matched *= scan
+                .and_then(|s| {
+                    s.predicates.iter().find(|p| {
+                        p.kind == PredicateKind::Range
+                            && p.wrapper.is_none()
+                            && cols.iter().any(|c| c.eq_ignore_ascii_case(&p.column.name))
+                    })
+                })
+                .map_or(RANGE_SHARE, |p| self.range_share(&p.sql));
+        }
+        // Through a secondary index that does not cover the statement,
+        // each match is two reads: the index entry and the table row.
+        let covering = n.detail.as_deref().is_some_and(|d| d.contains("COVERING"));
+        let by_key = matches!(n.index_name.as_deref(), Some("PRIMARY KEY") | None);
+        let read = if covering || by_key {
+            matched
+        } else {
+            2.0 * matched
+        };
+        let out = matched * scan.map_or(1.0, |s| self.filter_share(&table, s, &cols));
+        Some((read.max(1.0), out.max(1.0).min(matched.max(1.0))))
+    }
+}
+
+/// Columns named in a SEARCH node's condition (`customer_id=? AND a>?`).
+fn lookup_columns(n: &PlanNode) -> Vec<String> {
+    let cond = n.index_cond.as_deref().or_else(|| {
+        let d = n.detail.as_deref()?;
+        Some(&d[d.find('(')? + 1..d.rfind(')')?])
+    });
+    cond.map(|c| {
+        c.split(" AND ")
+            .filter_map(|p| p.split(['=', '<', '>']).next())
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn bare(name: &str) -> &str {
+    name.rsplit('.').next().unwrap_or(name).trim_matches('"')
+}
+
+/// The cost proxy: estimated rows the plan reads. Sibling scans are a
+/// nested loop (each runs once per row its predecessors pass on); an
+/// automatic index costs one full scan of its table to build; a subquery
+/// runs once per row of the loop it sits in; a temporary b-tree counts
+/// the rows it sorts; a match through a secondary index that does not
+/// cover the statement counts twice (index entry and table row).
+pub fn rows_read(plan: &Plan, model: &CostModel<'_>) -> f64 {
+    fn level(
+        plan: &Plan,
+        ix: petgraph::graph::NodeIndex,
+        model: &CostModel<'_>,
+        loops: f64,
+    ) -> f64 {
+        let mut loops = loops;
+        let mut total = 0.0;
+        for c in plan.children(ix) {
+            let n = plan.node(c);
+            match model.node_rows(n) {
+                Some((read, out)) => {
+                    if n.detail.as_deref().is_some_and(|d| d.contains("AUTOMATIC")) {
+                        let build = model
+                            .scan_of(n)
+                            .and_then(|s| model.table_rows(&s.table))
+                            .or_else(|| n.relation.as_deref().and_then(|r| model.table_rows(r)))
+                            .unwrap_or(0.0);
+                        total += build;
+                    }
+                    total += loops * read;
+                    loops *= out;
+                }
+                // A temporary b-tree holds every row that reaches it.
+                None if n.node_type == "USE TEMP B-TREE" => total += loops,
+                None => total += level(plan, c, model, loops),
+            }
+        }
+        total
+    }
+    level(plan, plan.root, model, 1.0)
+}
+
+/// Fills what an EXPLAIN QUERY PLAN does not print, so rules and reports
+/// can read it: the real table name of each scan (SQLite prints the
+/// alias), the statement's own conditions on it as `filter`, and the
+/// estimated rows it returns as `plan_rows`.
+pub fn annotate(plan: &mut Plan, model: &CostModel<'_>) {
+    let ids: Vec<_> = plan.graph.node_indices().collect();
+    for ix in ids {
+        let (scan, rows) = {
+            let n = &plan.graph[ix];
+            (model.scan_of(n).cloned(), model.node_rows(n))
+        };
+        let n = &mut plan.graph[ix];
+        if let Some(s) = &scan {
+            if n.alias.is_none() {
+                n.alias = n.relation.clone();
+            }
+            n.relation = Some(bare(&s.table).to_string());
+            let conds: Vec<&str> = s
+                .predicates
+                .iter()
+                .filter(|p| !matches!(p.kind, PredicateKind::Join(_)))
+                .map(|p| p.sql.as_str())
+                .collect();
+            if n.node_type == "SCAN" && !conds.is_empty() {
+                n.filter = Some(conds.join(" AND "));
+            }
+        }
+        if let Some((_, out)) = rows {
+            n.plan_rows = Some(out.round());
+        }
+    }
+}
+
+/// Whether `spec` names only keys SQLite can index: columns, and
+/// expressions over deterministic functions.
+pub fn indexable_in_sqlite(spec: &IndexSpec) -> bool {
+    spec.keys.iter().all(|k| match k {
+        IndexKey::Column { .. } => true,
+        IndexKey::Expression { sql } => {
+            let s = sql.to_lowercase();
+            !s.contains("'now'")
+                && !s.contains("random(")
+                && !s.contains("current_")
+                && !s.contains("changes(")
+        }
+    })
+}

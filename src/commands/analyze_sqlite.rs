@@ -1,0 +1,905 @@
+//! `dbperf analyze --db sqlite:FILE` and `dbperf analyze --demo`.
+//!
+//! The pipeline: open the file read-only and read its catalog, statistics
+//! and settings ([`crate::source::sqlite`]); read the workload
+//! (`--queries`, `--log`); fingerprint it; for each distinct statement take
+//! SQLite's `EXPLAIN QUERY PLAN` and run the plan rules on it, with the
+//! statement's own predicates filled in; propose index candidates from
+//! what each statement filters, joins and sorts on; keep a candidate only
+//! if SQLite's planner uses it on a scratch copy
+//! ([`crate::advise::sqlite_verify`]); rank what is left by the time it
+//! saves over the workload.
+//!
+//! # Workload files
+//!
+//! `--queries FILE`: SQL statements separated by `;`. A `-- calls: N`
+//! comment before a statement says how often it runs (default 1).
+//!
+//! `--log FILE`: a trace of executed statements, one per line, as an
+//! application's statement trace or `sqlite3`'s `.trace` writes them. A
+//! line may start with its duration: a number with a unit `ns`, `us`, `µs`,
+//! `ms` or `s`, optionally in brackets (`12.5ms SELECT …`, `[0.8 ms]
+//! SELECT …`, `1.2s: SELECT …`); Rust's `{:?}` of a `Duration` has this
+//! shape. Empty lines and lines starting with `--` or `#` are skipped.
+//! With durations the report shows measured times and ranks by them.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use crate::advise::sqlite_verify::{
+    CostModel, Scratch, annotate, indexable_in_sqlite, rows_read, uses_index,
+};
+use crate::advise::{Dialect, IndexSpec, Verification, rank_indexes};
+use crate::config::Input;
+use crate::detect::evidence::{count, node_location, pct};
+use crate::detect::rules::{NoStatistics, SeqScan, SqliteSettings, TempBTree};
+use crate::detect::{self, Finding, PlanContext, Severity};
+use crate::error::{Error, Result};
+use crate::model::plan::Plan;
+use crate::model::schema::{IndexKey, Schema};
+use crate::report::{InputProblem, QueryStat, Report};
+use crate::source::sqlite::{Catalog, SqliteSource, quote};
+use crate::sql::fingerprint::{Fingerprinter, Lexing};
+use crate::sql::predicate::PredicateKind;
+use crate::sql::statement::{TableScan, analyze_sql};
+
+/// Tables smaller than this get no index advice: a scan of them is cheap.
+const MIN_TABLE_ROWS: f64 = 1_000.0;
+/// A full scan of a table this large under a selective filter is `seq-scan`.
+const LARGE_TABLE_ROWS: f64 = 10_000.0;
+/// Share of a table's rows kept below which a full scan is wasteful.
+const SELECTIVE: f64 = 0.10;
+/// A candidate the planner takes must also cut the estimated rows read to
+/// at most this share, or it is not worth its upkeep on every write.
+const MIN_GAIN: f64 = 0.8;
+/// Rows read to measure the time per row.
+const CALIBRATION_ROWS: u64 = 100_000;
+
+const DEMO_SCHEMA: &str = include_str!("../../fixtures/demo/shop.sql");
+const DEMO_WORKLOAD: &str = include_str!("../../fixtures/demo/workload.sql");
+
+/// One statement of the workload as read, before fingerprinting.
+#[derive(Debug, Clone)]
+pub struct WorkloadStatement {
+    pub sql: String,
+    pub calls: u64,
+    /// Measured time over all its calls, when the input had durations.
+    pub total_ms: Option<f64>,
+    pub path: String,
+    pub line: usize,
+}
+
+/// `dbperf analyze --demo`: builds the demo shop database when missing and
+/// analyses it with the demo workload.
+pub fn run_demo() -> Result<Report> {
+    let dir = demo_dir();
+    let db = dir.join("shop.db");
+    if !db.exists() {
+        build_demo(&db)?;
+    }
+    let on_disk = dir.join("workload.sql");
+    let workload = if on_disk.exists() {
+        read_queries(&on_disk)?
+    } else {
+        parse_queries("<demo workload>", DEMO_WORKLOAD)
+    };
+    let mut report = analyze(&db, workload)?;
+    report.notes.insert(
+        0,
+        format!(
+            "demo: {} built from fixtures/demo/shop.sql; delete it to rebuild.",
+            db.display()
+        ),
+    );
+    Ok(report)
+}
+
+/// Where the demo database lives: `fixtures/demo/` of the source tree when
+/// it is there, else a directory under the system's temporary directory.
+fn demo_dir() -> PathBuf {
+    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
+    if tree.is_dir() {
+        // Relative to where dbperf runs, when inside the tree: shorter
+        // paths in the report.
+        std::env::current_dir()
+            .ok()
+            .and_then(|cwd| tree.strip_prefix(cwd).ok().map(Path::to_path_buf))
+            .unwrap_or(tree)
+    } else {
+        std::env::temp_dir().join("dbperf-demo")
+    }
+}
+
+/// Builds the demo database from the embedded SQL into a temporary file
+/// next to `db`, then renames it into place (a half-built file is never
+/// seen by a concurrent run).
+pub fn build_demo(db: &Path) -> Result<()> {
+    let dir = db.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir.display().to_string(), e))?;
+    let tmp = dir.join(format!(".shop.db.{}.tmp", std::process::id()));
+    let _ = std::fs::remove_file(&tmp);
+    let build = || -> rusqlite::Result<()> {
+        let conn = rusqlite::Connection::open(&tmp)?;
+        conn.execute_batch(DEMO_SCHEMA)?;
+        conn.close().map_err(|(_, e)| e)
+    };
+    build().map_err(|e| Error::Database(format!("building the demo database: {e}")))?;
+    std::fs::rename(&tmp, db).map_err(|e| Error::io(db.display().to_string(), e))
+}
+
+/// `dbperf analyze --db sqlite:FILE [--queries FILE] [--log FILE…]`.
+pub fn run(db: &Path, queries: Option<&Path>, logs: &[PathBuf]) -> Result<Report> {
+    let mut workload = Vec::new();
+    if let Some(q) = queries {
+        workload.extend(read_queries(q)?);
+    }
+    for l in logs {
+        workload.extend(read_trace(l)?);
+    }
+    analyze(db, workload)
+}
+
+/// Reads a `--queries` file.
+pub fn read_queries(path: &Path) -> Result<Vec<WorkloadStatement>> {
+    let text = crate::source::read_text(&Input::File(path.to_path_buf()))?;
+    Ok(parse_queries(&text.name, &text.text))
+}
+
+/// SQL statements with optional `-- calls: N` comments.
+pub fn parse_queries(name: &str, text: &str) -> Vec<WorkloadStatement> {
+    crate::sql::split::split(text)
+        .into_iter()
+        .filter(|s| !s.text.is_empty())
+        .map(|s| {
+            let calls = s
+                .comments
+                .iter()
+                .rev()
+                .filter(|(line, _)| *line <= s.line)
+                .find_map(|(_, c)| {
+                    let rest = c.strip_prefix("calls")?.trim_start();
+                    let rest = rest.strip_prefix([':', '='])?.trim();
+                    rest.replace(['_', ','], "").parse::<u64>().ok()
+                })
+                .unwrap_or(1);
+            WorkloadStatement {
+                sql: s.text.to_string(),
+                calls,
+                total_ms: None,
+                path: name.to_string(),
+                line: s.line,
+            }
+        })
+        .collect()
+}
+
+/// Reads a `--log` trace: one statement per line, optionally after its
+/// duration.
+pub fn read_trace(path: &Path) -> Result<Vec<WorkloadStatement>> {
+    let input = if path.as_os_str() == "-" {
+        Input::Stdin
+    } else {
+        Input::File(path.to_path_buf())
+    };
+    let text = crate::source::read_text(&input)?;
+    Ok(parse_trace(&text.name, &text.text))
+}
+
+/// The lines of a trace, as statements.
+pub fn parse_trace(name: &str, text: &str) -> Vec<WorkloadStatement> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"^\[?\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)\s*\]?\s*[:|]?\s+(\S.*)$")
+            .expect("static regex")
+    });
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with("--") || t.starts_with('#') {
+            continue;
+        }
+        let (ms, sql) = match re.captures(t) {
+            Some(c) => {
+                let v: f64 = c[1].parse().unwrap_or(0.0);
+                let ms = match &c[2] {
+                    "ns" => v / 1e6,
+                    "us" | "µs" => v / 1e3,
+                    "ms" => v,
+                    _ => v * 1e3,
+                };
+                (Some(ms), c.get(3).map_or("", |m| m.as_str()))
+            }
+            None => (None, t),
+        };
+        let sql = sql.trim().trim_end_matches(';').trim();
+        if sql.is_empty() {
+            continue;
+        }
+        out.push(WorkloadStatement {
+            sql: sql.to_string(),
+            calls: 1,
+            total_ms: ms,
+            path: name.to_string(),
+            line: i + 1,
+        });
+    }
+    out
+}
+
+/// One distinct statement (fingerprint) of the workload.
+struct Group {
+    fingerprint: String,
+    sql: String,
+    calls: u64,
+    total_ms: Option<f64>,
+    path: String,
+    line: usize,
+    scans: Vec<TableScan>,
+    plan: Option<Plan>,
+    /// Estimated rows read by the current plan (the cost proxy).
+    before: f64,
+}
+
+/// A candidate the planner took for a statement.
+#[derive(Clone)]
+struct Verified {
+    spec: IndexSpec,
+    table: String,
+    after: f64,
+    after_plan: Plan,
+}
+
+fn fingerprint_groups(workload: Vec<WorkloadStatement>) -> Vec<Group> {
+    let mut fp = Fingerprinter::new(Lexing::for_dialect(Dialect::Sqlite));
+    let mut groups: Vec<Group> = Vec::new();
+    let mut by_fp: HashMap<u64, usize> = HashMap::new();
+    for s in workload {
+        let f = fp.fingerprint(&s.sql);
+        match by_fp.get(&f.0) {
+            Some(&i) => {
+                let g = &mut groups[i];
+                g.calls += s.calls;
+                g.total_ms = match (g.total_ms, s.total_ms) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                };
+            }
+            None => {
+                by_fp.insert(f.0, groups.len());
+                groups.push(Group {
+                    fingerprint: f.to_string(),
+                    sql: s.sql,
+                    calls: s.calls,
+                    total_ms: s.total_ms,
+                    path: s.path,
+                    line: s.line,
+                    scans: Vec::new(),
+                    plan: None,
+                    before: 0.0,
+                });
+            }
+        }
+    }
+    groups
+}
+
+/// Index candidates for one table reference: equality columns then a
+/// range column; equality then ORDER BY / GROUP BY columns; join lookup
+/// columns; expression keys for wrapped columns.
+fn candidates(scan: &TableScan, table: &str) -> Vec<IndexSpec> {
+    let plain = |k: &PredicateKind| {
+        matches!(
+            k,
+            PredicateKind::Eq | PredicateKind::In | PredicateKind::IsNull
+        )
+    };
+    let mut eq: Vec<String> = Vec::new();
+    for p in scan.predicates.iter().filter(|p| p.wrapper.is_none()) {
+        if plain(&p.kind) && !eq.iter().any(|c| c.eq_ignore_ascii_case(&p.column.name)) {
+            eq.push(p.column.name.clone());
+        }
+    }
+    let range = scan
+        .predicates
+        .iter()
+        .find(|p| p.wrapper.is_none() && p.kind == PredicateKind::Range)
+        .map(|p| p.column.name.clone());
+    let joins: Vec<String> = scan
+        .predicates
+        .iter()
+        .filter(|p| p.wrapper.is_none() && matches!(p.kind, PredicateKind::Join(_)))
+        .map(|p| p.column.name.clone())
+        .collect();
+    let mut out: Vec<Vec<IndexKey>> = Vec::new();
+    let cols = |v: &[String]| -> Vec<IndexKey> { v.iter().map(|c| IndexKey::column(c)).collect() };
+    let with = |base: &[String], more: &[String]| -> Vec<String> {
+        let mut v = base.to_vec();
+        for m in more {
+            if !v.iter().any(|c| c.eq_ignore_ascii_case(m)) {
+                v.push(m.clone());
+            }
+        }
+        v
+    };
+    if !eq.is_empty() || range.is_some() {
+        out.push(cols(&with(&eq, range.as_slice())));
+    }
+    if !scan.order_by.is_empty() {
+        let order: Vec<String> = scan.order_by.iter().map(|o| o.column.clone()).collect();
+        out.push(cols(&with(&eq, &order)));
+    }
+    if !scan.group_by.is_empty() {
+        out.push(cols(&with(&eq, &scan.group_by)));
+    }
+    for j in &joins {
+        out.push(cols(&with(std::slice::from_ref(j), &eq)));
+    }
+    for p in scan.predicates.iter() {
+        if let Some(w) = &p.wrapper
+            && p.kind.is_indexable()
+        {
+            out.push(vec![IndexKey::Expression {
+                sql: w.expr_sql.clone(),
+            }]);
+        }
+    }
+    let mut specs: Vec<IndexSpec> = Vec::new();
+    for keys in out {
+        if keys.is_empty() {
+            continue;
+        }
+        let mut s = IndexSpec::new(table, &[]);
+        s.keys = keys;
+        if indexable_in_sqlite(&s) && !specs.contains(&s) {
+            specs.push(s);
+        }
+    }
+    specs
+}
+
+fn key_sql(k: &IndexKey) -> String {
+    match k {
+        IndexKey::Column { name, .. } => quote(name),
+        IndexKey::Expression { sql } => sql.clone(),
+    }
+}
+
+/// The whole SQLite analysis of one file and workload.
+pub fn analyze(db: &Path, workload: Vec<WorkloadStatement>) -> Result<Report> {
+    let source = SqliteSource::open(db)?;
+    let Catalog {
+        mut schema,
+        facts,
+        objects,
+        stat1,
+        stat4,
+        mut rows_per_key,
+        without_rowid,
+    } = source.catalog()?;
+    let mut report = Report::new("analyze");
+    let has_workload = !workload.is_empty();
+    let mut groups = fingerprint_groups(workload);
+
+    // Plans of the file, and what each statement asks of each table.
+    for g in &mut groups {
+        g.scans = analyze_sql(&g.sql, Dialect::Sqlite, Some(&schema))
+            .map(|a| a.scans)
+            .unwrap_or_default();
+        match source.explain(&g.sql) {
+            Ok(plan) => g.plan = plan,
+            Err(msg) => report.input_problems.push(InputProblem {
+                path: g.path.clone(),
+                line: g.line,
+                message: format!("SQLite cannot plan this statement: {msg}"),
+            }),
+        }
+    }
+
+    // Candidates, with statistics estimated from a sample of the file.
+    let mut wanted: Vec<(IndexSpec, Vec<usize>)> = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        if g.plan.is_none() {
+            continue;
+        }
+        for scan in &g.scans {
+            let Some(t) = schema.table(&scan.table) else {
+                continue;
+            };
+            if t.rows.unwrap_or(0.0) < MIN_TABLE_ROWS {
+                continue;
+            }
+            for spec in candidates(scan, &t.name) {
+                if spec.already_served(&schema) {
+                    continue;
+                }
+                match wanted.iter_mut().find(|(s, _)| *s == spec) {
+                    Some((_, gs)) if !gs.contains(&gi) => gs.push(gi),
+                    Some(_) => {}
+                    None => wanted.push((spec, vec![gi])),
+                }
+            }
+        }
+    }
+    let mut stats: HashMap<String, String> = HashMap::new();
+    for (spec, _) in &wanted {
+        let Some(t) = schema.table(&spec.table) else {
+            continue;
+        };
+        let keys: Vec<String> = spec.keys.iter().map(key_sql).collect();
+        let wr = without_rowid.contains(&t.name.to_lowercase());
+        if let Ok(line) = source.estimate_index_stat(&t.name, &keys, t.rows.unwrap_or(0.0), wr) {
+            stats.insert(spec.name(), line);
+        }
+    }
+    // Candidate estimates tell the cost model how selective their leading
+    // column is.
+    for (spec, _) in &wanted {
+        let Some(line) = stats.get(&spec.name()) else {
+            continue;
+        };
+        let nums: Vec<f64> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
+        rows_per_key.insert(spec.name().to_lowercase(), nums[1..].to_vec());
+        if let (Some(IndexKey::Column { name, .. }), Some(&per)) = (spec.keys.first(), nums.get(1))
+            && let Some(t) = schema.table_mut(&spec.table)
+        {
+            let rows = t.rows.unwrap_or(0.0);
+            if let Some(c) = t
+                .columns
+                .iter_mut()
+                .find(|c| c.name.eq_ignore_ascii_case(name))
+            {
+                c.n_distinct.get_or_insert((rows / per.max(1.0)).max(1.0));
+            }
+        }
+    }
+
+    // Range predicates with constants: their share measured on a sample.
+    let mut range_shares: HashMap<String, f64> = HashMap::new();
+    for g in &groups {
+        for scan in &g.scans {
+            let Some(t) = schema.table(&scan.table) else {
+                continue;
+            };
+            if t.rows.unwrap_or(0.0) < MIN_TABLE_ROWS {
+                continue;
+            }
+            let alias = scan.alias.clone().unwrap_or_else(|| t.name.clone());
+            let wr = without_rowid.contains(&t.name.to_lowercase());
+            for p in &scan.predicates {
+                if p.kind != PredicateKind::Range || range_shares.contains_key(&p.sql) {
+                    continue;
+                }
+                if let Some(share) =
+                    source.sample_share(&t.name, &alias, &p.sql, t.rows.unwrap_or(0.0), wr)
+                {
+                    range_shares.insert(p.sql.clone(), share);
+                }
+            }
+        }
+    }
+
+    // Costs of the current plans.
+    for g in &mut groups {
+        if let Some(plan) = &mut g.plan {
+            let model = CostModel {
+                schema: &schema,
+                rows_per_key: &rows_per_key,
+                scans: &g.scans,
+                range_shares: &range_shares,
+            };
+            g.before = rows_read(plan, &model);
+            annotate(plan, &model);
+        }
+    }
+
+    // What-if on the scratch copy: one candidate at a time.
+    let scratch = if wanted.is_empty() {
+        None
+    } else {
+        Some(Scratch::build(&objects, &stat1, &stat4, facts.has_stat1)?)
+    };
+    let mut verified: Vec<Vec<Verified>> = vec![Vec::new(); groups.len()];
+    if let Some(scratch) = &scratch {
+        for o in &scratch.skipped {
+            report
+                .notes
+                .push(format!("scratch copy: could not recreate {o}"));
+        }
+        for (spec, gis) in &wanted {
+            let sqls: Vec<&str> = gis.iter().map(|&i| groups[i].sql.as_str()).collect();
+            let Ok(plans) =
+                scratch.plans_with(spec, stats.get(&spec.name()).map(String::as_str), &sqls)
+            else {
+                continue;
+            };
+            for (&gi, plan) in gis.iter().zip(plans) {
+                let Some(mut plan) = plan else { continue };
+                if !uses_index(&plan, &spec.name()) {
+                    continue;
+                }
+                let g = &groups[gi];
+                let model = CostModel {
+                    schema: &schema,
+                    rows_per_key: &rows_per_key,
+                    scans: &g.scans,
+                    range_shares: &range_shares,
+                };
+                let after = rows_read(&plan, &model);
+                if after <= MIN_GAIN * g.before {
+                    annotate(&mut plan, &model);
+                    verified[gi].push(Verified {
+                        spec: spec.clone(),
+                        table: spec.table.clone(),
+                        after,
+                        after_plan: plan,
+                    });
+                }
+            }
+        }
+    }
+    // The best candidate per statement and table: fewest rows read, then
+    // fewest keys.
+    let mut best: Vec<Vec<Verified>> = Vec::with_capacity(groups.len());
+    for vs in &verified {
+        let mut per_table: Vec<Verified> = Vec::new();
+        for v in vs {
+            match per_table.iter_mut().find(|b| b.table == v.table) {
+                Some(b) => {
+                    if v.after < b.after
+                        || (v.after == b.after && v.spec.keys.len() < b.spec.keys.len())
+                    {
+                        *b = v.clone();
+                    }
+                }
+                None => per_table.push(v.clone()),
+            }
+        }
+        best.push(per_table);
+    }
+
+    // Time scale: measured durations when the workload has them, else the
+    // measured time to read a row of the largest table.
+    let timed = !groups.is_empty() && groups.iter().all(|g| g.total_ms.is_some());
+    let ms_per_row = if timed {
+        None
+    } else {
+        schema
+            .tables
+            .iter()
+            .filter(|t| !without_rowid.contains(&t.name.to_lowercase()) || t.rows.is_some())
+            .max_by(|a, b| a.rows.unwrap_or(0.0).total_cmp(&b.rows.unwrap_or(0.0)))
+            .and_then(|t| source.ms_per_row(&t.name, CALIBRATION_ROWS))
+    };
+    let saved_ms = |g: &Group, after: f64| -> Option<f64> {
+        let share = if g.before > 0.0 {
+            (1.0 - after / g.before).max(0.0)
+        } else {
+            0.0
+        };
+        match (g.total_ms, ms_per_row) {
+            (Some(t), _) if timed => Some(t * share),
+            (_, Some(per)) => Some((g.before - after).max(0.0) * per * g.calls as f64),
+            _ => None,
+        }
+    };
+
+    // Ranked indexes, re-verified as merged.
+    let mut ranked_input = Vec::new();
+    for (gi, bs) in best.iter().enumerate() {
+        let g = &groups[gi];
+        for b in bs {
+            let score = saved_ms(g, b.after).unwrap_or((g.before - b.after) * g.calls as f64);
+            let reason = format!(
+                "The planner switches {} from {} to {} on a scratch copy (about {} → {} rows read per run).",
+                b.table,
+                scan_word(g.plan.as_ref(), &b.table),
+                search_word(&b.after_plan, &b.spec.name()),
+                count(g.before),
+                count(b.after)
+            );
+            ranked_input.push((b.spec.clone(), score, g.fingerprint.clone(), reason));
+        }
+    }
+    let mut indexes = rank_indexes(ranked_input, Dialect::Sqlite);
+    if let Some(scratch) = &scratch {
+        for r in &mut indexes {
+            let gis: Vec<usize> = r
+                .queries
+                .iter()
+                .filter_map(|f| groups.iter().position(|g| &g.fingerprint == f))
+                .collect();
+            let sqls: Vec<&str> = gis.iter().map(|&i| groups[i].sql.as_str()).collect();
+            let plans = scratch
+                .plans_with(
+                    &r.spec,
+                    stats.get(&r.spec.name()).map(String::as_str),
+                    &sqls,
+                )
+                .unwrap_or_default();
+            let (mut before, mut after, mut score) = (0.0, 0.0, 0.0);
+            let mut helped = Vec::new();
+            for (&gi, plan) in gis.iter().zip(plans) {
+                let g = &groups[gi];
+                let Some(plan) = plan.filter(|p| uses_index(p, &r.spec.name())) else {
+                    continue;
+                };
+                let model = CostModel {
+                    schema: &schema,
+                    rows_per_key: &rows_per_key,
+                    scans: &g.scans,
+                    range_shares: &range_shares,
+                };
+                let a = rows_read(&plan, &model);
+                if a > MIN_GAIN * g.before {
+                    continue;
+                }
+                before += g.before;
+                after += a;
+                score += saved_ms(g, a).unwrap_or((g.before - a) * g.calls as f64);
+                helped.push(g.fingerprint.clone());
+            }
+            r.queries = helped;
+            r.verified = Verification::Planner;
+            r.cost_before = Some(before.round());
+            r.cost_after = Some(after.round());
+            r.score = (score * 1000.0).round() / 1000.0;
+        }
+    }
+    indexes.retain(|r| !r.queries.is_empty());
+    indexes.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.statement.cmp(&b.statement))
+    });
+    for (i, r) in indexes.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+
+    // Findings: plan rules on each annotated plan, full scans, settings,
+    // statistics and schema rules.
+    let mut findings = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        let Some(plan) = &g.plan else { continue };
+        let ctx = PlanContext {
+            plan,
+            schema: Some(&schema),
+            query_fingerprint: Some(&g.fingerprint),
+        };
+        let mut fs = detect::check_plan(&ctx);
+        full_scans(g, plan, &schema, &best[gi], &mut fs);
+        for f in &mut fs {
+            sqlite_advice(f);
+            let fix = best[gi].iter().find(|b| fixes(f, b, plan));
+            if let Some(b) = fix
+                && f.index.as_ref().is_none_or(|s| s.table == b.spec.table)
+            {
+                if f.rule == TempBTree::META.id {
+                    f.advice = format!(
+                        "{}\nThe planner uses this index on a scratch copy and the temporary b-tree goes away:\n{}",
+                        f.advice,
+                        b.spec.statement(Dialect::Sqlite)
+                    );
+                    f.index = Some(b.spec.clone());
+                }
+                f.impact_ms = saved_ms(g, b.after).map(|v| (v * 1000.0).round() / 1000.0);
+            }
+            f.query_fingerprint = Some(g.fingerprint.clone());
+            let where_ = format!(" (statement at {}:{})", g.path, g.line);
+            if !f.message.contains(&where_) {
+                f.message.push_str(&where_);
+            }
+        }
+        findings.extend(fs);
+    }
+    findings.extend(detect::check_schema(&schema));
+    NoStatistics::check(&facts, &mut findings);
+    SqliteSettings::check(&facts, &mut findings);
+    detect::rank(&mut findings);
+
+    // Queries, most time first (or most rows read × calls, untimed).
+    let mut order: Vec<usize> = (0..groups.len()).collect();
+    order.sort_by(|&a, &b| {
+        let ka = groups[a]
+            .total_ms
+            .unwrap_or(groups[a].before * groups[a].calls as f64);
+        let kb = groups[b]
+            .total_ms
+            .unwrap_or(groups[b].before * groups[b].calls as f64);
+        kb.total_cmp(&ka)
+    });
+    report.queries = order
+        .into_iter()
+        .map(|i| {
+            let g = &groups[i];
+            QueryStat {
+                fingerprint: g.fingerprint.clone(),
+                query: g.sql.clone(),
+                calls: g.calls,
+                total_ms: g.total_ms.map(|t| (t * 1000.0).round() / 1000.0),
+                mean_ms: g
+                    .total_ms
+                    .map(|t| (t / g.calls.max(1) as f64 * 1000.0).round() / 1000.0),
+            }
+        })
+        .collect();
+    report.findings = findings;
+    report.indexes = indexes;
+
+    let mut notes = Vec::new();
+    if !has_workload {
+        notes.push("no workload given (--queries FILE or --log FILE): only the schema, statistics and settings were checked.".to_string());
+    }
+    notes.push("SQLite prints no plan costs: cost_before/cost_after are the estimated rows the plans read (table sizes and rows per key from sqlite_stat1, SQLite's defaults where it has none; nested loops multiplied out), summed over the statements an index helps.".to_string());
+    match (timed, ms_per_row) {
+        (true, _) => notes.push("scores are measured time × the share of rows the index saves.".into()),
+        (false, Some(per)) => notes.push(format!(
+            "the workload has no timings: scores are rows saved × calls × {:.3} µs, the time this machine took to read a row of the largest table.",
+            per * 1000.0
+        )),
+        (false, None) => notes.push("the workload has no timings and the tables are empty: scores are rows saved × calls.".into()),
+    }
+    if !facts.has_stat1 {
+        notes.push("without sqlite_stat1 the candidates were planned without statistics too, as they would be after CREATE INDEX on this file.".into());
+    }
+    notes.push(format!(
+        "{} opened read-only; candidates were planned on an in-memory copy of its schema and statistics.",
+        source.name
+    ));
+    report.notes = notes;
+    Ok(report)
+}
+
+/// `seq-scan` for SQLite: a full `SCAN` of a large table whose statement
+/// filters it selectively, by the estimate or by the planner's own choice
+/// of an index on the scratch copy.
+fn full_scans(g: &Group, plan: &Plan, schema: &Schema, best: &[Verified], out: &mut Vec<Finding>) {
+    for (_, n) in plan.nodes() {
+        if n.node_type != "SCAN" {
+            continue;
+        }
+        let fix = best.iter().find(|b| {
+            n.relation
+                .as_deref()
+                .is_some_and(|r| b.table.eq_ignore_ascii_case(r))
+        });
+        // Another finding on this node already says it (seq-scan from a
+        // rule, or function-on-indexed-column with the same index).
+        if out.iter().any(|f| {
+            f.location == Some(node_location(n))
+                && (f.rule == SeqScan::META.id
+                    || f.index.is_some() && f.index.as_ref() == fix.map(|b| &b.spec))
+        }) {
+            continue;
+        }
+        let Some(filter) = &n.filter else { continue };
+        let Some(t) = n.relation.as_deref().and_then(|r| schema.table(r)) else {
+            continue;
+        };
+        let rows = t.rows.unwrap_or(0.0);
+        if rows < LARGE_TABLE_ROWS {
+            continue;
+        }
+        let kept = n.plan_rows.unwrap_or(rows);
+        let share = kept / rows.max(1.0);
+        if share > SELECTIVE {
+            continue;
+        }
+        let message = format!(
+            "Full scan of {} reads all {} rows to return about {} ({}) under `{filter}`.",
+            t.name,
+            count(rows),
+            count(kept),
+            pct(share)
+        );
+        let advice = match fix {
+            Some(b) => format!(
+                "Index the filtered columns; SQLite's planner uses this index on a scratch copy (about {} rows read instead of {}):\n{}",
+                count(b.after),
+                count(g.before),
+                b.spec.statement(Dialect::Sqlite)
+            ),
+            None => "Index the filtered columns (equality columns first, then one range column) so only matching rows are read.".to_string(),
+        };
+        out.push(
+            Finding::new(&SeqScan::META, message, advice)
+                .severity(if fix.is_some() {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                })
+                .at(node_location(n))
+                .with_index(fix.map(|b| b.spec.clone())),
+        );
+    }
+}
+
+/// Rules written for PostgreSQL render their index statement for it;
+/// SQLite takes the same index without `CONCURRENTLY`.
+fn sqlite_advice(f: &mut Finding) {
+    if let Some(spec) = &f.index {
+        let pg = spec.statement(Dialect::Postgres);
+        if f.advice.contains(&pg) {
+            f.advice = f.advice.replace(&pg, &spec.statement(Dialect::Sqlite));
+        }
+    }
+    if f.advice.contains("CREATE INDEX CONCURRENTLY") {
+        f.advice = f
+            .advice
+            .replace("CREATE INDEX CONCURRENTLY", "CREATE INDEX");
+    }
+}
+
+/// Whether a verified candidate answers this finding: same index, or the
+/// finding's plan node is gone from the plan with the candidate.
+fn fixes(f: &Finding, b: &Verified, before: &Plan) -> bool {
+    if let Some(spec) = &f.index {
+        return spec == &b.spec;
+    }
+    let Some(crate::detect::Location::PlanNode { id, .. }) = &f.location else {
+        return false;
+    };
+    let Some((_, n)) = before.nodes().find(|(_, n)| n.id == *id) else {
+        return false;
+    };
+    !b.after_plan
+        .nodes()
+        .any(|(_, m)| m.node_type == n.node_type && m.detail == n.detail)
+}
+
+fn scan_word(plan: Option<&Plan>, table: &str) -> String {
+    plan.and_then(|p| {
+        p.nodes()
+            .find(|(_, n)| {
+                n.relation
+                    .as_deref()
+                    .is_some_and(|r| r.eq_ignore_ascii_case(table))
+            })
+            .and_then(|(_, n)| n.detail.clone())
+    })
+    .unwrap_or_else(|| "a full scan".into())
+}
+
+fn search_word(plan: &Plan, index: &str) -> String {
+    plan.nodes()
+        .find(|(_, n)| {
+            n.index_name
+                .as_deref()
+                .is_some_and(|i| i.eq_ignore_ascii_case(index))
+        })
+        .and_then(|(_, n)| n.detail.clone())
+        .unwrap_or_else(|| format!("a search using {index}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_queries_reads_calls() {
+        let w = parse_queries(
+            "w.sql",
+            "-- calls: 1,500\nSELECT 1;\nSELECT 2;\n-- calls=7\nSELECT 3",
+        );
+        let calls: Vec<u64> = w.iter().map(|s| s.calls).collect();
+        assert_eq!(calls, vec![1500, 1, 7]);
+        assert_eq!(w[2].line, 5);
+    }
+
+    #[test]
+    fn parse_trace_reads_durations() {
+        let w = parse_trace(
+            "t.log",
+            "SELECT 1\n12.5ms SELECT 2;\n[0.8 ms] SELECT 3\n1.2s: SELECT 4\n350µs SELECT 5\n\n-- x\n",
+        );
+        let ms: Vec<Option<f64>> = w.iter().map(|s| s.total_ms).collect();
+        assert_eq!(
+            ms,
+            vec![None, Some(12.5), Some(0.8), Some(1200.0), Some(0.35)]
+        );
+        assert_eq!(w[1].sql, "SELECT 2");
+        assert_eq!(w[4].line, 5);
+    }
+}

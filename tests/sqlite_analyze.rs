@@ -1,0 +1,383 @@
+//! `dbperf analyze --db sqlite:FILE` on real SQLite files built from
+//! `fixtures/demo/shop.sql`: the findings appear, the proposed indexes make
+//! the planner search instead of scan and the statements faster, statements
+//! already served get nothing, the file is untouched, a WAL writer is never
+//! blocked, and broken inputs fail with one line and exit 2.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use common::{dbperf, fixture};
+use rusqlite::Connection;
+use serde_json::Value;
+
+/// A fresh directory for one test.
+fn scratch_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dbperf-sqlite-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The demo database, built once per test run, copied for each test.
+fn demo_copy(test: &str) -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    let master = BUILT.get_or_init(|| {
+        let dir = scratch_dir("master");
+        let db = dir.join("shop.db");
+        dbperf::commands::analyze_sqlite::build_demo(&db).unwrap();
+        db
+    });
+    let dir = scratch_dir(test);
+    let db = dir.join("shop.db");
+    std::fs::copy(master, &db).unwrap();
+    db
+}
+
+fn analyze_json(db: &Path, workload: &Path) -> Value {
+    let out = dbperf()
+        .args(["analyze", "--format", "json", "--queries"])
+        .arg(workload)
+        .arg("--db")
+        .arg(format!("sqlite:{}", db.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "dbperf failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn rules(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn fingerprint_of(report: &Value, needle: &str) -> String {
+    report["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["query"].as_str().unwrap().contains(needle))
+        .unwrap_or_else(|| panic!("no query with `{needle}`"))["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn plan_of(conn: &Connection, sql: &str) -> String {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let rows: Vec<String> = stmt
+        .query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    rows.join("\n")
+}
+
+/// Median wall time of running `sql` to completion.
+fn time_query(conn: &Connection, sql: &str) -> Duration {
+    let mut times: Vec<Duration> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            let mut stmt = conn.prepare(sql).unwrap();
+            let mut rows = stmt.query([]).unwrap();
+            while rows.next().unwrap().is_some() {}
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times[2]
+}
+
+#[test]
+fn demo_workload_raises_the_expected_findings() {
+    let db = demo_copy("findings");
+    let report = analyze_json(&db, &fixture("demo/workload.sql"));
+    let found = rules(&report);
+    for rule in [
+        "seq-scan",
+        "temp-b-tree",
+        "automatic-index",
+        "function-on-indexed-column",
+        "fk-without-index",
+        "sqlite-settings",
+    ] {
+        assert!(found.iter().any(|r| r == rule), "no {rule} in {found:?}");
+    }
+    // ANALYZE ran when the demo was built.
+    assert!(!found.iter().any(|r| r == "no-statistics"));
+    let indexes = report["indexes"].as_array().unwrap();
+    assert!(!indexes.is_empty());
+    for ix in indexes {
+        assert_eq!(ix["verified"], "planner");
+        assert!(ix["cost_after"].as_f64().unwrap() < ix["cost_before"].as_f64().unwrap());
+        assert!(
+            ix["statement"]
+                .as_str()
+                .unwrap()
+                .starts_with("CREATE INDEX IF NOT EXISTS")
+        );
+    }
+    // Statements an index already serves get nothing.
+    for served in ["WHERE id = 17", "WHERE sku =", "WHERE order_id = 123"] {
+        let fp = fingerprint_of(&report, served);
+        assert!(
+            !report["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["query_fingerprint"] == fp.as_str()),
+            "a finding for the already indexed `{served}`"
+        );
+        assert!(
+            !indexes.iter().any(|ix| ix["queries"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|q| q == fp.as_str())),
+            "an index for the already indexed `{served}`"
+        );
+    }
+}
+
+#[test]
+fn proposed_indexes_turn_scans_into_searches_and_run_faster() {
+    let db = demo_copy("faster");
+    let report = analyze_json(&db, &fixture("demo/workload.sql"));
+    let queries: Vec<(String, String)> = report["queries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| {
+            (
+                q["fingerprint"].as_str().unwrap().to_string(),
+                q["query"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let conn = Connection::open(&db).unwrap();
+    let mut checked = 0;
+    for ix in report["indexes"].as_array().unwrap() {
+        let statement = ix["statement"].as_str().unwrap();
+        let table = ix["table"].as_str().unwrap();
+        let helped: Vec<&str> = ix["queries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                queries
+                    .iter()
+                    .find(|(fp, _)| fp == f.as_str().unwrap())
+                    .unwrap()
+                    .1
+                    .as_str()
+            })
+            .collect();
+        let before: Vec<(String, Duration)> = helped
+            .iter()
+            .map(|q| (plan_of(&conn, q), time_query(&conn, q)))
+            .collect();
+        conn.execute_batch(statement).unwrap();
+        let name = statement.split_whitespace().nth(5).unwrap();
+        for (q, (plan_before, t_before)) in helped.iter().zip(before) {
+            let plan_after = plan_of(&conn, q);
+            assert!(
+                plan_after.contains(&format!("USING INDEX {name}"))
+                    || plan_after.contains(&format!("USING COVERING INDEX {name}")),
+                "{statement}: the planner does not use it for `{q}`:\n{plan_after}"
+            );
+            assert!(
+                plan_before.lines().any(|l| l.starts_with("SCAN")
+                    || l.contains("AUTOMATIC")
+                    || l.contains("TEMP B-TREE")),
+                "`{q}` had no scan to fix:\n{plan_before}"
+            );
+            let t_after = time_query(&conn, q);
+            let ratio = t_before.as_secs_f64() / t_after.as_secs_f64().max(1e-9);
+            eprintln!("{statement} on {table}: {t_before:?} -> {t_after:?} ({ratio:.1}x) for {q}");
+            assert!(
+                ratio > 1.5,
+                "{statement} made `{q}` only {ratio:.2}x faster ({t_before:?} -> {t_after:?})"
+            );
+            checked += 1;
+        }
+        conn.execute_batch(&format!("DROP INDEX {name}")).unwrap();
+    }
+    assert!(checked >= 4, "only {checked} statements checked");
+}
+
+#[test]
+fn the_file_is_byte_for_byte_unchanged() {
+    let db = demo_copy("unchanged");
+    let before = std::fs::read(&db).unwrap();
+    let modified = std::fs::metadata(&db).unwrap().modified().unwrap();
+    analyze_json(&db, &fixture("demo/workload.sql"));
+    assert!(
+        before == std::fs::read(&db).unwrap(),
+        "the database file changed"
+    );
+    assert_eq!(
+        modified,
+        std::fs::metadata(&db).unwrap().modified().unwrap()
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .filter(|n| n != "shop.db")
+        .collect();
+    assert!(leftovers.is_empty(), "files left beside it: {leftovers:?}");
+}
+
+#[test]
+fn wal_database_with_a_busy_writer_neither_blocks_nor_fails() {
+    let db = demo_copy("wal");
+    {
+        let c = Connection::open(&db).unwrap();
+        let mode: String = c
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let db = db.clone();
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let c = Connection::open(&db).unwrap();
+            // No waiting: a reader that blocked the writer would show up as
+            // SQLITE_BUSY here.
+            c.busy_timeout(Duration::ZERO).unwrap();
+            let mut commits = 0u64;
+            let mut id = 1_000_000i64;
+            while !stop.load(Ordering::Relaxed) {
+                c.execute_batch("BEGIN IMMEDIATE").unwrap();
+                for _ in 0..50 {
+                    id += 1;
+                    c.execute(
+                        "INSERT INTO orders (id, customer_id, status, created_at, total) VALUES (?1, 1, 'pending', '2025-01-01', 1.0)",
+                        [id],
+                    )
+                    .unwrap();
+                }
+                c.execute_batch("COMMIT").unwrap();
+                commits += 1;
+            }
+            commits
+        })
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    let report = analyze_json(&db, &fixture("demo/workload.sql"));
+    stop.store(true, Ordering::Relaxed);
+    let commits = writer.join().expect("the writer failed while dbperf read");
+    assert!(commits > 0);
+    assert!(rules(&report).iter().any(|r| r == "seq-scan"));
+    // WAL is the recommended mode: no journal-mode advice.
+    assert!(
+        !report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains("journal_mode"))
+    );
+}
+
+#[test]
+fn no_statistics_is_reported() {
+    let dir = scratch_dir("nostats");
+    let db = dir.join("plain.db");
+    let c = Connection::open(&db).unwrap();
+    c.execute_batch(
+        "CREATE TABLE events (id INTEGER PRIMARY KEY, kind TEXT, at TEXT);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
+         INSERT INTO events SELECT i, 'k' || (i % 500), datetime('2024-01-01', '+' || i || ' minutes') FROM n;",
+    )
+    .unwrap();
+    drop(c);
+    let workload = dir.join("w.sql");
+    std::fs::write(&workload, "SELECT id FROM events WHERE kind = 'k7';\n").unwrap();
+    let report = analyze_json(&db, &workload);
+    let found = rules(&report);
+    assert!(found.iter().any(|r| r == "no-statistics"), "{found:?}");
+    assert!(found.iter().any(|r| r == "seq-scan"), "{found:?}");
+}
+
+/// Runs dbperf on `target` and returns its exit code and stderr.
+fn fails(target: &str) -> (Option<i32>, String) {
+    let out = dbperf()
+        .args(["analyze", "--db", target, "--queries"])
+        .arg(fixture("demo/workload.sql"))
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn assert_one_line_exit_2(target: &str, expect: &str) {
+    let (code, err) = fails(target);
+    assert_eq!(code, Some(2), "{target}: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{target}: not one line: {err}"
+    );
+    assert!(
+        err.to_lowercase().contains(expect),
+        "{target}: `{expect}` not in: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn missing_file_fails_with_one_line() {
+    let dir = scratch_dir("missing");
+    assert_one_line_exit_2(
+        &format!("sqlite:{}", dir.join("nope.db").display()),
+        "no such file",
+    );
+}
+
+#[test]
+fn non_sqlite_file_fails_with_one_line() {
+    let dir = scratch_dir("notdb");
+    let p = dir.join("notes.txt");
+    std::fs::write(
+        &p,
+        "these are not the pages you are looking for\n".repeat(200),
+    )
+    .unwrap();
+    assert_one_line_exit_2(&format!("sqlite:{}", p.display()), "not a sqlite database");
+}
+
+#[test]
+fn corrupt_file_fails_with_one_line() {
+    let db = demo_copy("corrupt");
+    let mut bytes = std::fs::read(&db).unwrap();
+    // Keep the header, wreck the schema page and what follows.
+    for b in &mut bytes[100..64 * 1024] {
+        *b = 0xA5;
+    }
+    std::fs::write(&db, &bytes).unwrap();
+    assert_one_line_exit_2(&format!("sqlite:{}", db.display()), "corrupt");
+}
+
+#[test]
+fn locked_file_fails_with_one_line() {
+    let db = demo_copy("locked");
+    let holder = Connection::open(&db).unwrap();
+    holder.execute_batch("PRAGMA journal_mode = DELETE; BEGIN EXCLUSIVE; UPDATE products SET price = price + 1 WHERE id = 1;").unwrap();
+    assert_one_line_exit_2(&format!("sqlite:{}", db.display()), "locked");
+    holder.execute_batch("ROLLBACK").unwrap();
+}
