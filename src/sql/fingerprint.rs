@@ -14,9 +14,9 @@
 //! - comments, whitespace and the case of unquoted words do not count;
 //!   a quoted identifier that needs no quotes (`"orders"`) is the bare word.
 //!
-//! The id is the 64-bit FNV-1a hash of the normalized text, printed as 16
-//! hex digits. FNV is stable across Rust releases and platforms, so ids can
-//! be stored and compared between runs.
+//! The id is a 64-bit hash of the normalized text (see [`hash`]), printed
+//! as 16 hex digits; it is stable across Rust releases and platforms, so
+//! ids can be stored and compared between runs.
 
 use std::fmt;
 
@@ -100,7 +100,9 @@ struct Frame {
 #[derive(Debug, Default)]
 pub struct Fingerprinter {
     lexing: Lexing,
-    out: String,
+    /// The normalized text; valid UTF-8, since only whole words, quoted
+    /// identifiers and ASCII punctuation are copied into it.
+    out: Vec<u8>,
     stack: Vec<Frame>,
     /// Text of the first VALUES row at each depth that has one.
     first_row: Option<(usize, usize, usize)>,
@@ -110,7 +112,7 @@ impl Fingerprinter {
     pub fn new(lexing: Lexing) -> Self {
         Fingerprinter {
             lexing,
-            out: String::with_capacity(256),
+            out: Vec::with_capacity(256),
             stack: Vec::with_capacity(8),
             first_row: None,
         }
@@ -119,12 +121,12 @@ impl Fingerprinter {
     /// Fingerprints one statement; [`Self::normalized`] then holds its text.
     pub fn fingerprint(&mut self, sql: &str) -> Fingerprint {
         self.normalize_into(sql);
-        Fingerprint(fnv1a(self.out.as_bytes()))
+        Fingerprint(hash(&self.out))
     }
 
     /// The normalized text of the last statement fingerprinted.
     pub fn normalized(&self) -> &str {
-        &self.out
+        std::str::from_utf8(&self.out).unwrap_or_default()
     }
 
     fn normalize_into(&mut self, sql: &str) {
@@ -171,11 +173,11 @@ impl Fingerprinter {
                     let inner = &sql[i + 1..inner_end];
                     self.space_before(prev, Tok::Word);
                     if is_plain_identifier(inner) {
-                        self.out.push_str(inner);
+                        self.out.extend_from_slice(inner.as_bytes());
                     } else {
-                        self.out.push('"');
-                        self.out.push_str(inner);
-                        self.out.push('"');
+                        self.out.push(b'"');
+                        self.out.extend_from_slice(inner.as_bytes());
+                        self.out.push(b'"');
                     }
                     self.mark_nonconst();
                     prev = Tok::Word;
@@ -195,7 +197,7 @@ impl Fingerprinter {
                     } else {
                         i += 1;
                         self.space_before(prev, Tok::Op);
-                        self.out.push('$');
+                        self.out.push(b'$');
                         self.mark_nonconst();
                         prev = Tok::Op;
                     }
@@ -218,7 +220,7 @@ impl Fingerprinter {
                         self.out.len()
                     };
                     self.space_before(prev, Tok::Open);
-                    self.out.push(c as char);
+                    self.out.push(c);
                     let list = prev == Tok::ListKeyword;
                     self.stack.push(Frame {
                         start: self.out.len(),
@@ -231,12 +233,12 @@ impl Fingerprinter {
                 }
                 b')' | b']' => {
                     i += 1;
-                    let close = c as char;
+                    let close = c;
                     match self.stack.pop() {
                         Some(f) => {
                             if f.list && f.only_consts && self.out.len() > f.start {
                                 self.out.truncate(f.start);
-                                self.out.push_str("...");
+                                self.out.extend_from_slice(b"...");
                             }
                             self.out.push(close);
                             let tuple = f.only_consts;
@@ -256,26 +258,26 @@ impl Fingerprinter {
                     if values_depth == Some(self.stack.len()) {
                         pending_sep = Some(self.out.len());
                     }
-                    self.out.push(',');
+                    self.out.push(b',');
                     prev = Tok::Comma;
                 }
                 b';' => {
                     i += 1;
                     // A trailing `;` does not count; one between statements does.
                     if b[i..].iter().any(|c| !c.is_ascii_whitespace()) {
-                        self.out.push(';');
+                        self.out.push(b';');
                         prev = Tok::Start;
                         values_depth = None;
                     }
                 }
                 b'.' => {
                     i += 1;
-                    self.out.push('.');
+                    self.out.push(b'.');
                     prev = Tok::Dot;
                 }
                 b':' if i + 1 < n && b[i + 1] == b':' => {
                     i += 2;
-                    self.out.push_str("::");
+                    self.out.extend_from_slice(b"::");
                     prev = Tok::Cast;
                 }
                 b':' if i + 1 < n && is_ident_start(b[i + 1]) && prev != Tok::Cast => {
@@ -314,14 +316,14 @@ impl Fingerprinter {
                     let kind = keyword_kind(word);
                     if prev == Tok::Cast {
                         // A type name after `::` keeps a constant a constant.
-                        self.out.push_str(&word.to_ascii_lowercase());
+                        self.out
+                            .extend(word.bytes().map(|b| b.to_ascii_lowercase()));
                         prev = Tok::Word;
                         continue;
                     }
                     self.space_before(prev, kind);
-                    for ch in word.chars() {
-                        self.out.push(ch.to_ascii_lowercase());
-                    }
+                    self.out
+                        .extend(word.bytes().map(|b| b.to_ascii_lowercase()));
                     self.mark_nonconst();
                     if kind == Tok::Values {
                         values_depth = Some(self.stack.len());
@@ -380,7 +382,7 @@ impl Fingerprinter {
                         continue;
                     }
                     self.space_before(prev, Tok::Op);
-                    self.out.push_str(op);
+                    self.out.extend_from_slice(op.as_bytes());
                     // Comparison operators keep the constant-ness of a list.
                     self.mark_nonconst();
                     prev = Tok::Op;
@@ -392,7 +394,7 @@ impl Fingerprinter {
     /// Writes a `?` for a constant or parameter.
     fn constant(&mut self, prev: Tok) -> Tok {
         self.space_before(prev, Tok::Const);
-        self.out.push('?');
+        self.out.push(b'?');
         Tok::Const
     }
 
@@ -426,7 +428,7 @@ impl Fingerprinter {
             _ => true,
         };
         if space && !self.out.is_empty() {
-            self.out.push(' ');
+            self.out.push(b' ');
         }
     }
 }
@@ -440,49 +442,10 @@ pub fn fingerprint(sql: &str) -> Fingerprint {
 pub fn normalize(sql: &str) -> String {
     let mut f = Fingerprinter::new(Lexing::default());
     f.fingerprint(sql);
-    f.out
+    f.normalized().to_string()
 }
 
 fn keyword_kind(word: &str) -> Tok {
-    const KEYWORDS: &[&str] = &[
-        "select",
-        "where",
-        "and",
-        "or",
-        "not",
-        "when",
-        "then",
-        "else",
-        "between",
-        "is",
-        "like",
-        "ilike",
-        "return",
-        "returning",
-        "limit",
-        "offset",
-        "by",
-        "set",
-        "on",
-        "as",
-        "from",
-        "join",
-        "having",
-        "case",
-        "exists",
-        "with",
-        "union",
-        "except",
-        "intersect",
-        "using",
-        "distinct",
-        "over",
-        "filter",
-        "within",
-        "lateral",
-        "if",
-        "elsif",
-    ];
     if word.len() > 9 {
         return Tok::Word;
     }
@@ -490,11 +453,14 @@ fn keyword_kind(word: &str) -> Tok {
     for (d, s) in buf.iter_mut().zip(word.bytes()) {
         *d = s.to_ascii_lowercase();
     }
-    let lower = &buf[..word.len()];
-    match lower {
+    match &buf[..word.len()] {
         b"in" | b"any" | b"all" | b"some" | b"array" => Tok::ListKeyword,
         b"values" => Tok::Values,
-        _ if KEYWORDS.iter().any(|k| k.as_bytes() == lower) => Tok::Keyword,
+        b"select" | b"where" | b"and" | b"or" | b"not" | b"when" | b"then" | b"else"
+        | b"between" | b"is" | b"like" | b"ilike" | b"return" | b"returning" | b"limit"
+        | b"offset" | b"by" | b"set" | b"on" | b"as" | b"from" | b"join" | b"having" | b"case"
+        | b"exists" | b"with" | b"union" | b"except" | b"intersect" | b"using" | b"distinct"
+        | b"over" | b"filter" | b"within" | b"lateral" | b"if" | b"elsif" => Tok::Keyword,
         _ => Tok::Word,
     }
 }
@@ -639,13 +605,31 @@ fn skip_number(b: &[u8], mut i: usize) -> usize {
     i
 }
 
-fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in bytes {
-        h ^= *b as u64;
-        h = h.wrapping_mul(0x100000001b3);
+/// A 64-bit hash that reads eight bytes a step: each word is folded in
+/// with a 64×64→128-bit multiply (the wyhash construction), which mixes
+/// well enough that distinct statements do not collide in practice, and is
+/// stable across platforms and Rust releases.
+fn hash(bytes: &[u8]) -> u64 {
+    const P0: u64 = 0xa076_1d64_78bd_642f;
+    const P1: u64 = 0xe703_7ed1_a0b4_28db;
+    const P2: u64 = 0x8ebc_6af0_9c88_c6e3;
+    fn mix(a: u64, b: u64) -> u64 {
+        let r = (a as u128).wrapping_mul(b as u128);
+        (r as u64) ^ ((r >> 64) as u64)
     }
-    h
+    let mut h = P0 ^ (bytes.len() as u64).wrapping_mul(P2);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        h = mix(h ^ w, P1);
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut buf = [0u8; 8];
+        buf[..rest.len()].copy_from_slice(rest);
+        h = mix(h ^ u64::from_le_bytes(buf) ^ P2, P1);
+    }
+    mix(h ^ P0, P2 ^ bytes.len() as u64)
 }
 
 #[cfg(test)]
