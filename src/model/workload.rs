@@ -223,6 +223,8 @@ struct Run {
 #[derive(Debug, Default)]
 struct Session {
     seq: u64,
+    /// The workload's execution count at this session's last statement.
+    last_exec: u64,
     last_ts: Option<i64>,
     recent: Vec<Fingerprint>,
     runs: Vec<Run>,
@@ -248,6 +250,11 @@ pub struct Workload {
 
 /// Sessions idle this long (log clock) are closed.
 const SESSION_IDLE_MS: i64 = 120_000;
+/// Sessions silent for this many statements of others are closed too (a
+/// log whose clock does not advance, a pid never reused).
+const SESSION_IDLE_EXECUTIONS: u64 = 1_000_000;
+/// Live sessions kept at most; the longest silent close first.
+const MAX_SESSIONS: usize = 50_000;
 
 impl Workload {
     pub fn new(options: LoopOptions) -> Self {
@@ -316,7 +323,7 @@ impl Workload {
         add_call(e, x.duration_ms, x.rows);
         self.track(x);
         self.executions += 1;
-        if self.executions.is_multiple_of(65_536) {
+        if self.executions.is_multiple_of(16_384) {
             self.close_idle();
         }
     }
@@ -329,6 +336,7 @@ impl Workload {
         }
         let s = self.sessions.entry(x.session).or_default();
         s.seq += 1;
+        s.last_exec = self.executions;
         s.last_ts = x.ts_ms.or(s.last_ts);
         let seq = s.seq;
         let mut finished = Vec::new();
@@ -458,12 +466,23 @@ impl Workload {
 
     fn close_idle(&mut self) {
         let horizon = self.clock - SESSION_IDLE_MS;
-        let idle: Vec<u64> = self
+        let quiet = self.executions.saturating_sub(SESSION_IDLE_EXECUTIONS);
+        let mut idle: Vec<u64> = self
             .sessions
             .iter()
-            .filter(|(_, s)| s.last_ts.is_some_and(|t| t < horizon))
+            .filter(|(_, s)| s.last_ts.is_some_and(|t| t < horizon) || s.last_exec < quiet)
             .map(|(k, _)| *k)
             .collect();
+        if self.sessions.len() - idle.len() > MAX_SESSIONS {
+            let mut by_age: Vec<(u64, u64)> = self
+                .sessions
+                .iter()
+                .map(|(k, s)| (s.last_exec, *k))
+                .collect();
+            by_age.sort_unstable();
+            let excess = self.sessions.len() - MAX_SESSIONS / 2;
+            idle = by_age.into_iter().take(excess).map(|(_, k)| k).collect();
+        }
         for k in idle {
             if let Some(s) = self.sessions.remove(&k) {
                 for r in s.runs {
