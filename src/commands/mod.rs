@@ -36,14 +36,6 @@ pub fn run(config: &Config) -> Result<u8> {
         Task::Lint { .. } => return Err(Error::NotYetAvailable("lint")),
     };
     emit(config, &report)?;
-    Ok(exit_code(config, &report))
-}
-
-/// Writes the report where the configuration says, in its format.
-pub fn emit(config: &Config, report: &Report) -> Result<()> {
-    let result = match &config.output {
-        Some(path) => {
-            let file = File::create(path).map_err(|e| Error::io(path.display().to_string(), e))?;
     // A plan that was cut short or damaged: the part that parsed has been
     // reported; the run still ends as an input error, naming the line.
     if let (Task::Explain { .. }, Some(first)) = (&config.task, report.input_problems.first()) {
@@ -55,6 +47,14 @@ pub fn emit(config: &Config, report: &Report) -> Result<()> {
         };
         return Err(Error::input(&first.path, first.line, message));
     }
+    Ok(exit_code(config, &report))
+}
+
+/// Writes the report where the configuration says, in its format.
+pub fn emit(config: &Config, report: &Report) -> Result<()> {
+    let result = match &config.output {
+        Some(path) => {
+            let file = File::create(path).map_err(|e| Error::io(path.display().to_string(), e))?;
             let mut w = BufWriter::new(file);
             report::write(report, config.format, false, &mut w).and_then(|_| w.flush())
         }

@@ -80,12 +80,13 @@ pub fn redact(s: &str) -> String {
         regex::Regex::new(r"(?i)(postgres(?:ql)?://[^:/@\s]*):[^@\s]*@").expect("static regex")
     });
     let kv = KV.get_or_init(|| {
-        regex::Regex::new(r"(?i)\bpassword\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)").expect("static regex")
+        regex::Regex::new(r"(?i)(^|\s)password\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S+)")
+            .expect("static regex")
     });
     let q =
         Q.get_or_init(|| regex::Regex::new(r"(?i)([?&]password=)[^&\s]*").expect("static regex"));
     let s = url.replace_all(s, "$1:***@");
-    let s = kv.replace_all(&s, "password=***");
+    let s = kv.replace_all(&s, "${1}password=***");
     q.replace_all(&s, "${1}***").into_owned()
 }
 

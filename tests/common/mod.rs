@@ -12,7 +12,9 @@ pub fn pg_url(test: &str) -> Option<String> {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
             if std::env::var_os("CI").is_some() {
-                panic!("{test}: DBPERF_TEST_PG_URL is not set, and CI is: PostgreSQL tests must run under CI");
+                panic!(
+                    "{test}: DBPERF_TEST_PG_URL is not set, and CI is: PostgreSQL tests must run under CI"
+                );
             }
             eprintln!("SKIPPED {test}: set DBPERF_TEST_PG_URL to a PostgreSQL URL to run it");
             None
@@ -22,7 +24,9 @@ pub fn pg_url(test: &str) -> Option<String> {
 
 /// Path of a file under `fixtures/`.
 pub fn fixture(rel: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(rel)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(rel)
 }
 
 /// The built `dbperf` binary.

@@ -27,19 +27,29 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
         let line = text[..text.find('\0').unwrap_or(0)].matches('\n').count() + 1;
         return Err(Error::input(name, line, "binary data, not an EXPLAIN plan"));
     }
-    let u = unpaste::unpaste(text);
+    // Fast path: a bare JSON plan, as EXPLAIN (FORMAT JSON) prints it.
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('[') || trimmed.starts_with('{') {
+        if let Ok(plan) = pg_json::from_str(name, text, PlanFormat::PostgresJson) {
+            return Ok(Parsed {
+                plan,
+                problems: Vec::new(),
+            });
+        }
+    }
+    let unpaste::Unpasted { lines, query_text } = unpaste::unpaste(text);
     let mut problems = Vec::new();
-    let mut plan = if let Some(plan) = try_json(name, &u.lines)? {
+    let mut plan = if let Some(plan) = try_json(name, &lines)? {
         plan
-    } else if let Some(plan) = try_yaml_xml(name, &u.lines)? {
+    } else if let Some(plan) = try_yaml_xml(name, &lines)? {
         plan
-    } else if sqlite::detect(&u.lines) {
-        sqlite::parse(name, &u.lines, &mut problems)?
+    } else if sqlite::detect(&lines) {
+        sqlite::parse(name, &lines, &mut problems)?
     } else {
-        pg_text::parse(name, &u.lines, &mut problems)?
+        pg_text::parse(name, lines, &mut problems)?
     };
     if plan.query_text.is_none() {
-        plan.query_text = u.query_text;
+        plan.query_text = query_text;
     }
     Ok(Parsed { plan, problems })
 }
@@ -76,7 +86,7 @@ fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     let mut stream = serde_json::Deserializer::from_str(&joined).into_iter::<serde_json::Value>();
     match stream.next() {
         Some(Ok(v)) => {
-            let plan = pg_json::from_value(name, &v, PlanFormat::PostgresJson)?;
+            let plan = pg_json::from_value(name, v, PlanFormat::PostgresJson)?;
             Ok(Some(plan))
         }
         Some(Err(e)) => {
@@ -123,5 +133,5 @@ fn try_yaml_xml(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
             PlanFormat::PostgresYaml,
         )
     };
-    pg_json::from_value(name, &value, format).map(Some)
+    pg_json::from_value(name, value, format).map(Some)
 }

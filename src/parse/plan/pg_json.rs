@@ -1,7 +1,13 @@
 //! PostgreSQL EXPLAIN (FORMAT JSON), and YAML and XML after they have been
 //! turned into the same JSON value. Keys are PostgreSQL's own (`Node Type`,
 //! `Actual Total Time`…); a node whose loops are 0 was never executed.
+//!
+//! The document is deserialized straight into typed structs (no generic
+//! JSON tree in between): a 10 MB plan is mostly keys, and matching them at
+//! deserialization time is what keeps it fast.
 
+use serde::Deserialize;
+use serde::de::{self, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
@@ -9,107 +15,322 @@ use crate::model::plan::{
     Buffers, IoTimings, Jit, Plan, PlanBuilder, PlanFormat, PlanNode, Trigger, WorkerStats,
 };
 
-/// Parses an EXPLAIN document: `[ { "Plan": … } ]`, or the object alone
-/// (auto_explain's JSON).
-pub fn from_value(name: &str, value: &Value, format: PlanFormat) -> Result<Plan> {
-    let top = match value {
-        Value::Array(items) => items
-            .first()
-            .ok_or_else(|| Error::input(name, 0, "empty JSON plan array"))?,
-        other => other,
-    };
-    let top = top
-        .as_object()
-        .ok_or_else(|| Error::input(name, 0, "JSON plan is not an object"))?;
-    let root = top
-        .get("Plan")
-        .and_then(Value::as_object)
-        .ok_or_else(|| Error::input(name, 0, "JSON has no \"Plan\" object: not an EXPLAIN plan"))?;
-    let mut b = PlanBuilder::new();
-    add_node(&mut b, None, root, 0).map_err(|m| Error::input(name, 0, m))?;
-    let mut plan = b.finish(format);
-    plan.query_text = str_of(top, "Query Text");
-    plan.planning_ms = f(top, "Planning Time");
-    plan.execution_ms = f(top, "Execution Time").or_else(|| f(top, "Total Runtime"));
-    if let Some(p) = top.get("Planning").and_then(Value::as_object) {
-        plan.planning_buffers = buffers(p);
-    }
-    if let Some(ts) = top.get("Triggers").and_then(Value::as_array) {
-        for t in ts.iter().filter_map(Value::as_object) {
-            plan.triggers.push(Trigger {
-                name: trigger_name(t),
-                relation: str_of(t, "Relation"),
-                time_ms: f(t, "Time"),
-                calls: f(t, "Calls").map(|c| c as u64),
-            });
+/// `[ {…} ]` as EXPLAIN prints it, or the object alone (auto_explain).
+enum Doc {
+    Many(Vec<Top>),
+    One(Box<Top>),
+}
+
+#[derive(Deserialize)]
+struct Top {
+    #[serde(rename = "Plan")]
+    plan: Option<RawNode>,
+    #[serde(rename = "Query Text", default, deserialize_with = "opt_string")]
+    query_text: Option<String>,
+    #[serde(rename = "Planning Time", default, deserialize_with = "opt_f64")]
+    planning_ms: Option<f64>,
+    #[serde(
+        rename = "Execution Time",
+        alias = "Total Runtime",
+        default,
+        deserialize_with = "opt_f64"
+    )]
+    execution_ms: Option<f64>,
+    #[serde(rename = "Planning")]
+    planning: Option<RawBuffers>,
+    #[serde(rename = "Triggers", default)]
+    triggers: Vec<RawTrigger>,
+    #[serde(rename = "JIT")]
+    jit: Option<RawJit>,
+    #[serde(rename = "Settings")]
+    settings: Option<Map<String, Value>>,
+    #[serde(rename = "Query Identifier", default, deserialize_with = "opt_string")]
+    query_identifier: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawTrigger {
+    #[serde(rename = "Trigger Name", default, deserialize_with = "opt_string")]
+    name: Option<String>,
+    #[serde(rename = "Constraint Name", default, deserialize_with = "opt_string")]
+    constraint: Option<String>,
+    #[serde(rename = "Relation", default, deserialize_with = "opt_string")]
+    relation: Option<String>,
+    #[serde(rename = "Time", default, deserialize_with = "opt_f64")]
+    time: Option<f64>,
+    #[serde(rename = "Calls", default, deserialize_with = "opt_f64")]
+    calls: Option<f64>,
+}
+
+#[derive(Deserialize)]
+struct RawJit {
+    #[serde(rename = "Functions", default, deserialize_with = "opt_f64")]
+    functions: Option<f64>,
+    #[serde(rename = "Timing")]
+    timing: Option<RawJitTiming>,
+}
+
+#[derive(Deserialize)]
+struct RawJitTiming {
+    #[serde(rename = "Generation", default, deserialize_with = "opt_f64")]
+    generation: Option<f64>,
+    #[serde(rename = "Inlining", default, deserialize_with = "opt_f64")]
+    inlining: Option<f64>,
+    #[serde(rename = "Optimization", default, deserialize_with = "opt_f64")]
+    optimization: Option<f64>,
+    #[serde(rename = "Emission", default, deserialize_with = "opt_f64")]
+    emission: Option<f64>,
+    #[serde(rename = "Total", default, deserialize_with = "opt_f64")]
+    total: Option<f64>,
+}
+
+/// Buffer and I/O counters, shared by nodes and the planning section.
+#[derive(Deserialize, Default)]
+struct RawBuffers {
+    #[serde(rename = "Shared Hit Blocks", default, deserialize_with = "opt_f64")]
+    shared_hit: Option<f64>,
+    #[serde(rename = "Shared Read Blocks", default, deserialize_with = "opt_f64")]
+    shared_read: Option<f64>,
+    #[serde(
+        rename = "Shared Dirtied Blocks",
+        default,
+        deserialize_with = "opt_f64"
+    )]
+    shared_dirtied: Option<f64>,
+    #[serde(
+        rename = "Shared Written Blocks",
+        default,
+        deserialize_with = "opt_f64"
+    )]
+    shared_written: Option<f64>,
+    #[serde(rename = "Local Hit Blocks", default, deserialize_with = "opt_f64")]
+    local_hit: Option<f64>,
+    #[serde(rename = "Local Read Blocks", default, deserialize_with = "opt_f64")]
+    local_read: Option<f64>,
+    #[serde(rename = "Local Dirtied Blocks", default, deserialize_with = "opt_f64")]
+    local_dirtied: Option<f64>,
+    #[serde(rename = "Local Written Blocks", default, deserialize_with = "opt_f64")]
+    local_written: Option<f64>,
+    #[serde(rename = "Temp Read Blocks", default, deserialize_with = "opt_f64")]
+    temp_read: Option<f64>,
+    #[serde(rename = "Temp Written Blocks", default, deserialize_with = "opt_f64")]
+    temp_written: Option<f64>,
+}
+
+impl RawBuffers {
+    fn model(&self) -> Buffers {
+        let g = |v: Option<f64>| v.unwrap_or(0.0) as u64;
+        Buffers {
+            shared_hit: g(self.shared_hit),
+            shared_read: g(self.shared_read),
+            shared_dirtied: g(self.shared_dirtied),
+            shared_written: g(self.shared_written),
+            local_hit: g(self.local_hit),
+            local_read: g(self.local_read),
+            local_dirtied: g(self.local_dirtied),
+            local_written: g(self.local_written),
+            temp_read: g(self.temp_read),
+            temp_written: g(self.temp_written),
         }
     }
-    if let Some(j) = top.get("JIT").and_then(Value::as_object) {
-        let timing = j.get("Timing").and_then(Value::as_object);
-        let t = |k: &str| timing.and_then(|m| f(m, k));
-        plan.jit = Some(Jit {
-            functions: f(j, "Functions").map(|v| v as u64),
-            generation_ms: t("Generation"),
-            inlining_ms: t("Inlining"),
-            optimization_ms: t("Optimization"),
-            emission_ms: t("Emission"),
-            total_ms: t("Total"),
+}
+
+#[derive(Deserialize)]
+struct RawWorker {
+    #[serde(rename = "Worker Number", default, deserialize_with = "opt_f64")]
+    number: Option<f64>,
+    #[serde(rename = "Actual Total Time", default, deserialize_with = "opt_f64")]
+    total: Option<f64>,
+    #[serde(rename = "Actual Rows", default, deserialize_with = "opt_f64")]
+    rows: Option<f64>,
+    #[serde(rename = "Actual Loops", default, deserialize_with = "opt_f64")]
+    loops: Option<f64>,
+    #[serde(rename = "Sort Method", default, deserialize_with = "opt_string")]
+    sort_method: Option<String>,
+    #[serde(rename = "Sort Space Used", default, deserialize_with = "opt_f64")]
+    sort_space: Option<f64>,
+    #[serde(rename = "Sort Space Type", default, deserialize_with = "opt_string")]
+    sort_space_type: Option<String>,
+}
+
+macro_rules! raw_node {
+    ($( $field:ident : $ty:ty = $key:literal $(| $alias:literal)? , $de:literal );* $(;)?) => {
+        #[derive(Deserialize)]
+        struct RawNode {
+            $(
+                #[serde(rename = $key, $(alias = $alias,)? default, deserialize_with = $de)]
+                $field: $ty,
+            )*
+            #[serde(rename = "Plans", default)]
+            plans: Vec<RawNode>,
+            #[serde(rename = "Workers", default)]
+            workers: Vec<RawWorker>,
+        }
+    };
+}
+
+raw_node! {
+    node_type: Option<String> = "Node Type", "opt_string";
+    parent_relationship: Option<String> = "Parent Relationship", "opt_string";
+    subplan_name: Option<String> = "Subplan Name", "opt_string";
+    parallel_aware: Option<bool> = "Parallel Aware", "opt_bool";
+    async_capable: Option<bool> = "Async Capable", "opt_bool";
+    partial_mode: Option<String> = "Partial Mode", "opt_string";
+    strategy: Option<String> = "Strategy", "opt_string";
+    join_type: Option<String> = "Join Type", "opt_string";
+    operation: Option<String> = "Operation", "opt_string";
+    command: Option<String> = "Command", "opt_string";
+    scan_direction: Option<String> = "Scan Direction", "opt_string";
+    relation: Option<String> = "Relation Name", "opt_string";
+    schema: Option<String> = "Schema", "opt_string";
+    alias: Option<String> = "Alias", "opt_string";
+    index_name: Option<String> = "Index Name", "opt_string";
+    cte_name: Option<String> = "CTE Name", "opt_string";
+    function_name: Option<String> = "Function Name", "opt_string";
+    custom_provider: Option<String> = "Custom Plan Provider", "opt_string";
+    startup_cost: Option<f64> = "Startup Cost", "opt_f64";
+    total_cost: Option<f64> = "Total Cost", "opt_f64";
+    plan_rows: Option<f64> = "Plan Rows", "opt_f64";
+    plan_width: Option<f64> = "Plan Width", "opt_f64";
+    actual_startup: Option<f64> = "Actual Startup Time", "opt_f64";
+    actual_total: Option<f64> = "Actual Total Time", "opt_f64";
+    actual_rows: Option<f64> = "Actual Rows", "opt_f64";
+    actual_loops: Option<f64> = "Actual Loops", "opt_f64";
+    filter: Option<String> = "Filter", "opt_string";
+    index_cond: Option<String> = "Index Cond", "opt_string";
+    recheck_cond: Option<String> = "Recheck Cond", "opt_string";
+    join_filter: Option<String> = "Join Filter", "opt_string";
+    hash_cond: Option<String> = "Hash Cond", "opt_string";
+    merge_cond: Option<String> = "Merge Cond", "opt_string";
+    tid_cond: Option<String> = "TID Cond", "opt_string";
+    one_time_filter: Option<String> = "One-Time Filter", "opt_string";
+    removed_filter: Option<f64> = "Rows Removed by Filter", "opt_f64";
+    removed_recheck: Option<f64> = "Rows Removed by Index Recheck", "opt_f64";
+    removed_join_filter: Option<f64> = "Rows Removed by Join Filter", "opt_f64";
+    sort_key: Vec<String> = "Sort Key", "strings";
+    group_key: Vec<String> = "Group Key", "strings";
+    output: Vec<String> = "Output", "strings";
+    sort_method: Option<String> = "Sort Method", "opt_string";
+    sort_space: Option<f64> = "Sort Space Used", "opt_f64";
+    sort_space_type: Option<String> = "Sort Space Type", "opt_string";
+    hash_buckets: Option<f64> = "Hash Buckets", "opt_f64";
+    original_hash_buckets: Option<f64> = "Original Hash Buckets", "opt_f64";
+    hash_batches: Option<f64> = "Hash Batches" | "HashAgg Batches", "opt_f64";
+    original_hash_batches: Option<f64> = "Original Hash Batches", "opt_f64";
+    peak_memory: Option<f64> = "Peak Memory Usage", "opt_f64";
+    disk_usage: Option<f64> = "Disk Usage", "opt_f64";
+    heap_fetches: Option<f64> = "Heap Fetches", "opt_f64";
+    exact_heap_blocks: Option<f64> = "Exact Heap Blocks", "opt_f64";
+    lossy_heap_blocks: Option<f64> = "Lossy Heap Blocks", "opt_f64";
+    cache_hits: Option<f64> = "Cache Hits", "opt_f64";
+    cache_misses: Option<f64> = "Cache Misses", "opt_f64";
+    cache_evictions: Option<f64> = "Cache Evictions", "opt_f64";
+    cache_overflows: Option<f64> = "Cache Overflows", "opt_f64";
+    workers_planned: Option<f64> = "Workers Planned", "opt_f64";
+    workers_launched: Option<f64> = "Workers Launched", "opt_f64";
+    shared_read_time: Option<f64> = "Shared I/O Read Time" | "I/O Read Time", "opt_f64";
+    shared_write_time: Option<f64> = "Shared I/O Write Time" | "I/O Write Time", "opt_f64";
+    local_read_time: Option<f64> = "Local I/O Read Time", "opt_f64";
+    local_write_time: Option<f64> = "Local I/O Write Time", "opt_f64";
+    temp_read_time: Option<f64> = "Temp I/O Read Time", "opt_f64";
+    temp_write_time: Option<f64> = "Temp I/O Write Time", "opt_f64";
+    shared_hit: Option<f64> = "Shared Hit Blocks", "opt_f64";
+    shared_read: Option<f64> = "Shared Read Blocks", "opt_f64";
+    shared_dirtied: Option<f64> = "Shared Dirtied Blocks", "opt_f64";
+    shared_written: Option<f64> = "Shared Written Blocks", "opt_f64";
+    local_hit: Option<f64> = "Local Hit Blocks", "opt_f64";
+    local_read: Option<f64> = "Local Read Blocks", "opt_f64";
+    local_dirtied: Option<f64> = "Local Dirtied Blocks", "opt_f64";
+    local_written: Option<f64> = "Local Written Blocks", "opt_f64";
+    temp_read: Option<f64> = "Temp Read Blocks", "opt_f64";
+    temp_written: Option<f64> = "Temp Written Blocks", "opt_f64";
+}
+
+/// Parses EXPLAIN JSON text.
+pub fn from_str(name: &str, text: &str, format: PlanFormat) -> std::result::Result<Plan, String> {
+    // Chosen by the first character: an untagged enum would buffer the
+    // whole document before deciding.
+    let doc = if text.trim_start().starts_with('[') {
+        Doc::Many(serde_json::from_str(text).map_err(|e| e.to_string())?)
+    } else {
+        Doc::One(serde_json::from_str(text).map_err(|e| e.to_string())?)
+    };
+    from_doc(name, doc, format)
+}
+
+/// Parses an EXPLAIN document already read as a JSON value (YAML, XML).
+pub fn from_value(name: &str, value: Value, format: PlanFormat) -> Result<Plan> {
+    let not_a_plan =
+        |e: serde_json::Error| Error::input(name, 0, format!("not an EXPLAIN plan: {e}"));
+    let doc = if value.is_array() {
+        Doc::Many(serde_json::from_value(value).map_err(not_a_plan)?)
+    } else {
+        Doc::One(serde_json::from_value(value).map_err(not_a_plan)?)
+    };
+    from_doc(name, doc, format).map_err(|m| Error::input(name, 0, m))
+}
+
+fn from_doc(_name: &str, doc: Doc, format: PlanFormat) -> std::result::Result<Plan, String> {
+    let top = match doc {
+        Doc::Many(v) => v.into_iter().next().ok_or("empty JSON plan array")?,
+        Doc::One(t) => *t,
+    };
+    let root = top
+        .plan
+        .ok_or("JSON has no \"Plan\" object: not an EXPLAIN plan")?;
+    let mut b = PlanBuilder::new();
+    // Depth-first with an explicit stack, children in printed order.
+    let mut stack: Vec<(Option<petgraph::graph::NodeIndex>, RawNode)> = vec![(None, root)];
+    while let Some((parent, mut raw)) = stack.pop() {
+        let children = std::mem::take(&mut raw.plans);
+        let node = node_from(raw)?;
+        let ix = b.add(parent, node);
+        for c in children.into_iter().rev() {
+            stack.push((Some(ix), c));
+        }
+    }
+    let mut plan = b.finish(format);
+    plan.query_text = top.query_text;
+    plan.planning_ms = top.planning_ms;
+    plan.execution_ms = top.execution_ms;
+    if let Some(p) = &top.planning {
+        plan.planning_buffers = p.model();
+    }
+    for t in top.triggers {
+        plan.triggers.push(Trigger {
+            // Text prints `Trigger for constraint <name>`.
+            name: match t.constraint {
+                Some(c) => format!("for constraint {c}"),
+                None => t.name.unwrap_or_default(),
+            },
+            relation: t.relation,
+            time_ms: t.time,
+            calls: t.calls.map(|c| c as u64),
         });
     }
-    if let Some(s) = top.get("Settings").and_then(Value::as_object) {
+    if let Some(j) = top.jit {
+        let t = j.timing;
+        plan.jit = Some(Jit {
+            functions: j.functions.map(|v| v as u64),
+            generation_ms: t.as_ref().and_then(|t| t.generation),
+            inlining_ms: t.as_ref().and_then(|t| t.inlining),
+            optimization_ms: t.as_ref().and_then(|t| t.optimization),
+            emission_ms: t.as_ref().and_then(|t| t.emission),
+            total_ms: t.as_ref().and_then(|t| t.total),
+        });
+    }
+    if let Some(s) = top.settings {
         for (k, v) in s {
             let v = match v {
-                Value::String(s) => s.clone(),
+                Value::String(s) => s,
                 other => other.to_string(),
             };
-            plan.settings.push((k.clone(), v));
+            plan.settings.push((k, v));
         }
     }
-    plan.query_identifier = top.get("Query Identifier").map(|v| match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
+    plan.query_identifier = top.query_identifier;
     plan.finish();
     Ok(plan)
-}
-
-fn trigger_name(t: &Map<String, Value>) -> String {
-    let name = str_of(t, "Trigger Name").unwrap_or_default();
-    match str_of(t, "Constraint Name") {
-        // Text prints `Trigger for constraint <name>`.
-        Some(c) => format!("for constraint {c}"),
-        None => name,
-    }
-}
-
-const MAX_DEPTH: usize = 500;
-
-fn add_node(
-    b: &mut PlanBuilder,
-    parent: Option<petgraph::graph::NodeIndex>,
-    m: &Map<String, Value>,
-    depth: usize,
-) -> std::result::Result<(), String> {
-    if depth > MAX_DEPTH {
-        return Err(format!("plan is nested deeper than {MAX_DEPTH} levels"));
-    }
-    let node = node_from(m)?;
-    let ix = b.add(parent, node);
-    if let Some(children) = m.get("Plans").and_then(Value::as_array) {
-        for c in children {
-            let c = c.as_object().ok_or("a child plan is not an object")?;
-            add_node(b, Some(ix), c, depth + 1)?;
-        }
-    }
-    Ok(())
-}
-
-fn f(m: &Map<String, Value>, k: &str) -> Option<f64> {
-    match m.get(k)? {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 /// JSON prints zero counters that text leaves out; read them as absent.
@@ -117,151 +338,177 @@ fn nonzero(v: Option<f64>) -> Option<f64> {
     v.filter(|x| *x != 0.0)
 }
 
-fn u(m: &Map<String, Value>, k: &str) -> Option<u64> {
-    f(m, k).map(|v| v as u64)
+fn node_from(r: RawNode) -> std::result::Result<PlanNode, String> {
+    let node_type = r.node_type.ok_or("a plan node has no \"Node Type\"")?;
+    let never = r.actual_loops == Some(0.0);
+    let u = |v: Option<f64>| v.map(|x| x as u64);
+    let scan_direction = if node_type == "Seq Scan" || node_type == "Bitmap Heap Scan" {
+        None
+    } else {
+        r.scan_direction
+    };
+    Ok(PlanNode {
+        node_type,
+        parent_relationship: r.parent_relationship,
+        subplan_name: r.subplan_name,
+        parallel_aware: r.parallel_aware.unwrap_or(false),
+        async_capable: r.async_capable.unwrap_or(false),
+        partial_mode: r.partial_mode,
+        strategy: r.strategy,
+        join_type: r.join_type,
+        operation: r.operation,
+        command: r.command,
+        scan_direction,
+        relation: r.relation,
+        schema: r.schema,
+        alias: r.alias,
+        index_name: r.index_name,
+        cte_name: r.cte_name,
+        function_name: r.function_name,
+        detail: r.custom_provider,
+        startup_cost: r.startup_cost,
+        total_cost: r.total_cost,
+        plan_rows: r.plan_rows,
+        plan_width: u(r.plan_width),
+        actual_startup_ms: r.actual_startup.filter(|_| !never),
+        actual_total_ms: r.actual_total.filter(|_| !never),
+        actual_rows: r.actual_rows.filter(|_| !never),
+        actual_loops: r.actual_loops.filter(|_| !never),
+        never_executed: never,
+        filter: r.filter,
+        index_cond: r.index_cond,
+        recheck_cond: r.recheck_cond,
+        join_filter: r.join_filter,
+        hash_cond: r.hash_cond,
+        merge_cond: r.merge_cond,
+        tid_cond: r.tid_cond,
+        one_time_filter: r.one_time_filter,
+        rows_removed_by_filter: nonzero(r.removed_filter),
+        rows_removed_by_index_recheck: nonzero(r.removed_recheck),
+        rows_removed_by_join_filter: nonzero(r.removed_join_filter),
+        sort_key: r.sort_key,
+        group_key: r.group_key,
+        output: r.output,
+        buffers: RawBuffers {
+            shared_hit: r.shared_hit,
+            shared_read: r.shared_read,
+            shared_dirtied: r.shared_dirtied,
+            shared_written: r.shared_written,
+            local_hit: r.local_hit,
+            local_read: r.local_read,
+            local_dirtied: r.local_dirtied,
+            local_written: r.local_written,
+            temp_read: r.temp_read,
+            temp_written: r.temp_written,
+        }
+        .model(),
+        io: IoTimings {
+            shared_read_ms: r.shared_read_time.unwrap_or(0.0),
+            shared_write_ms: r.shared_write_time.unwrap_or(0.0),
+            local_read_ms: r.local_read_time.unwrap_or(0.0),
+            local_write_ms: r.local_write_time.unwrap_or(0.0),
+            temp_read_ms: r.temp_read_time.unwrap_or(0.0),
+            temp_write_ms: r.temp_write_time.unwrap_or(0.0),
+        },
+        sort_method: r.sort_method,
+        sort_space_kb: u(r.sort_space),
+        sort_space_type: r.sort_space_type,
+        hash_buckets: u(r.hash_buckets),
+        original_hash_buckets: u(r.original_hash_buckets),
+        hash_batches: u(r.hash_batches),
+        original_hash_batches: u(r.original_hash_batches),
+        peak_memory_kb: u(r.peak_memory),
+        disk_usage_kb: u(r.disk_usage),
+        heap_fetches: r.heap_fetches,
+        exact_heap_blocks: u(r.exact_heap_blocks).filter(|v| *v != 0),
+        lossy_heap_blocks: u(r.lossy_heap_blocks).filter(|v| *v != 0),
+        cache_hits: u(r.cache_hits),
+        cache_misses: u(r.cache_misses),
+        cache_evictions: u(r.cache_evictions),
+        cache_overflows: u(r.cache_overflows),
+        workers_planned: u(r.workers_planned),
+        workers_launched: u(r.workers_launched),
+        workers: r
+            .workers
+            .into_iter()
+            .map(|w| WorkerStats {
+                number: w.number.unwrap_or(0.0) as u32,
+                actual_total_ms: w.total,
+                actual_rows: w.rows,
+                loops: w.loops,
+                sort_method: w.sort_method,
+                sort_space_kb: w.sort_space.map(|v| v as u64),
+                sort_space_type: w.sort_space_type,
+            })
+            .collect(),
+        ..Default::default()
+    })
 }
 
-fn str_of(m: &Map<String, Value>, k: &str) -> Option<String> {
-    match m.get(k)? {
-        Value::String(s) => Some(s.clone()),
+// Lenient field readers: YAML and XML turn some numbers into strings and
+// some strings into numbers; PostgreSQL versions differ in what they print.
+
+fn opt_string<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
         Value::Null => None,
+        Value::String(s) => Some(s),
         other => Some(other.to_string()),
-    }
+    })
 }
 
-fn bool_of(m: &Map<String, Value>, k: &str) -> bool {
-    match m.get(k) {
-        Some(Value::Bool(b)) => *b,
-        Some(Value::String(s)) => s == "true",
-        _ => false,
+fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<f64>, D::Error> {
+    struct V;
+    impl<'de> de::Visitor<'de> for V {
+        type Value = Option<f64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a number")
+        }
+        fn visit_f64<E>(self, v: f64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_u64<E>(self, v: u64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_i64<E>(self, v: i64) -> std::result::Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+            Ok(v.trim().parse().ok())
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(
+            self,
+            d: D,
+        ) -> std::result::Result<Self::Value, D::Error> {
+            d.deserialize_any(V)
+        }
     }
+    d.deserialize_any(V)
 }
 
-fn strings(m: &Map<String, Value>, k: &str) -> Vec<String> {
-    match m.get(k) {
-        Some(Value::Array(a)) => a
-            .iter()
+fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<bool>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => Some(b),
+        Value::String(s) => Some(s == "true"),
+        _ => None,
+    })
+}
+
+fn strings<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(a) => a
+            .into_iter()
             .map(|v| match v {
-                Value::String(s) => s.clone(),
+                Value::String(s) => s,
                 other => other.to_string(),
             })
             .collect(),
-        Some(Value::String(s)) => vec![s.clone()],
+        Value::String(s) => vec![s],
         _ => Vec::new(),
-    }
-}
-
-fn buffers(m: &Map<String, Value>) -> Buffers {
-    let g = |k: &str| u(m, k).unwrap_or(0);
-    Buffers {
-        shared_hit: g("Shared Hit Blocks"),
-        shared_read: g("Shared Read Blocks"),
-        shared_dirtied: g("Shared Dirtied Blocks"),
-        shared_written: g("Shared Written Blocks"),
-        local_hit: g("Local Hit Blocks"),
-        local_read: g("Local Read Blocks"),
-        local_dirtied: g("Local Dirtied Blocks"),
-        local_written: g("Local Written Blocks"),
-        temp_read: g("Temp Read Blocks"),
-        temp_written: g("Temp Written Blocks"),
-    }
-}
-
-fn io(m: &Map<String, Value>) -> IoTimings {
-    let g = |a: &str, b: &str| f(m, a).or_else(|| f(m, b)).unwrap_or(0.0);
-    IoTimings {
-        shared_read_ms: g("Shared I/O Read Time", "I/O Read Time"),
-        shared_write_ms: g("Shared I/O Write Time", "I/O Write Time"),
-        local_read_ms: g("Local I/O Read Time", "-"),
-        local_write_ms: g("Local I/O Write Time", "-"),
-        temp_read_ms: g("Temp I/O Read Time", "-"),
-        temp_write_ms: g("Temp I/O Write Time", "-"),
-    }
-}
-
-fn node_from(m: &Map<String, Value>) -> std::result::Result<PlanNode, String> {
-    let node_type = str_of(m, "Node Type").ok_or("a plan node has no \"Node Type\"")?;
-    let loops = f(m, "Actual Loops");
-    let never = loops == Some(0.0);
-    let mut n = PlanNode {
-        node_type,
-        parent_relationship: str_of(m, "Parent Relationship"),
-        subplan_name: str_of(m, "Subplan Name"),
-        parallel_aware: bool_of(m, "Parallel Aware"),
-        async_capable: bool_of(m, "Async Capable"),
-        partial_mode: str_of(m, "Partial Mode"),
-        strategy: str_of(m, "Strategy"),
-        join_type: str_of(m, "Join Type"),
-        operation: str_of(m, "Operation"),
-        command: str_of(m, "Command"),
-        scan_direction: str_of(m, "Scan Direction"),
-        relation: str_of(m, "Relation Name"),
-        schema: str_of(m, "Schema"),
-        alias: str_of(m, "Alias"),
-        index_name: str_of(m, "Index Name"),
-        cte_name: str_of(m, "CTE Name"),
-        function_name: str_of(m, "Function Name"),
-        detail: str_of(m, "Custom Plan Provider"),
-        startup_cost: f(m, "Startup Cost"),
-        total_cost: f(m, "Total Cost"),
-        plan_rows: f(m, "Plan Rows"),
-        plan_width: u(m, "Plan Width"),
-        actual_startup_ms: f(m, "Actual Startup Time").filter(|_| !never),
-        actual_total_ms: f(m, "Actual Total Time").filter(|_| !never),
-        actual_rows: f(m, "Actual Rows").filter(|_| !never),
-        actual_loops: loops.filter(|_| !never),
-        never_executed: never,
-        filter: str_of(m, "Filter"),
-        index_cond: str_of(m, "Index Cond"),
-        recheck_cond: str_of(m, "Recheck Cond"),
-        join_filter: str_of(m, "Join Filter"),
-        hash_cond: str_of(m, "Hash Cond"),
-        merge_cond: str_of(m, "Merge Cond"),
-        tid_cond: str_of(m, "TID Cond"),
-        one_time_filter: str_of(m, "One-Time Filter"),
-        rows_removed_by_filter: nonzero(f(m, "Rows Removed by Filter")),
-        rows_removed_by_index_recheck: nonzero(f(m, "Rows Removed by Index Recheck")),
-        rows_removed_by_join_filter: nonzero(f(m, "Rows Removed by Join Filter")),
-        sort_key: strings(m, "Sort Key"),
-        group_key: strings(m, "Group Key"),
-        output: strings(m, "Output"),
-        buffers: buffers(m),
-        io: io(m),
-        sort_method: str_of(m, "Sort Method"),
-        sort_space_kb: u(m, "Sort Space Used"),
-        sort_space_type: str_of(m, "Sort Space Type"),
-        hash_buckets: u(m, "Hash Buckets"),
-        original_hash_buckets: u(m, "Original Hash Buckets"),
-        hash_batches: u(m, "Hash Batches").or_else(|| u(m, "HashAgg Batches")),
-        original_hash_batches: u(m, "Original Hash Batches"),
-        peak_memory_kb: u(m, "Peak Memory Usage"),
-        disk_usage_kb: u(m, "Disk Usage"),
-        heap_fetches: f(m, "Heap Fetches"),
-        exact_heap_blocks: u(m, "Exact Heap Blocks").filter(|v| *v != 0),
-        lossy_heap_blocks: u(m, "Lossy Heap Blocks").filter(|v| *v != 0),
-        cache_hits: u(m, "Cache Hits"),
-        cache_misses: u(m, "Cache Misses"),
-        cache_evictions: u(m, "Cache Evictions"),
-        cache_overflows: u(m, "Cache Overflows"),
-        workers_planned: u(m, "Workers Planned"),
-        workers_launched: u(m, "Workers Launched"),
-        ..Default::default()
-    };
-    if let Some(ws) = m.get("Workers").and_then(Value::as_array) {
-        for w in ws.iter().filter_map(Value::as_object) {
-            n.workers.push(WorkerStats {
-                number: u(w, "Worker Number").unwrap_or(0) as u32,
-                actual_total_ms: f(w, "Actual Total Time"),
-                actual_rows: f(w, "Actual Rows"),
-                loops: f(w, "Actual Loops"),
-                sort_method: str_of(w, "Sort Method"),
-                sort_space_kb: u(w, "Sort Space Used"),
-                sort_space_type: str_of(w, "Sort Space Type"),
-            });
-        }
-    }
-    if n.node_type == "Seq Scan" || n.node_type == "Bitmap Heap Scan" {
-        n.scan_direction = None;
-    }
-    Ok(n)
+    })
 }

@@ -45,12 +45,10 @@ fn indent_of(s: &str) -> usize {
 /// A wrapped tail starts at or left of the root's indentation without being
 /// a statement-level line, and follows a line as long as the longest one
 /// (the terminal's width). Other stray lines (prose after the plan) stay.
-fn unwrap_lines(lines: &[Line]) -> Vec<Line> {
-    let width = lines
-        .iter()
-        .map(|l| l.text.chars().count())
-        .max()
-        .unwrap_or(0);
+fn unwrap_lines(lines: Vec<Line>) -> Vec<Line> {
+    // Widths in bytes: fold(1) and terminals cut plan text, which is ASCII
+    // but for the odd identifier.
+    let width = lines.iter().map(|l| l.text.len()).max().unwrap_or(0);
     let mut out: Vec<Line> = Vec::with_capacity(lines.len());
     let mut root_indent: Option<usize> = None;
     for l in lines {
@@ -60,13 +58,13 @@ fn unwrap_lines(lines: &[Line]) -> Vec<Line> {
             if looks_like_root(t) {
                 root_indent = Some(ind);
             }
-            out.push(l.clone());
+            out.push(l);
             continue;
         };
         let top_level_ok = SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
         // fold(1) cuts at the width; a cut right after a space lost that
         // space to trailing-whitespace trimming, so the line is one shorter.
-        let prev_len = out.last().map_or(0, |p| p.text.chars().count());
+        let prev_len = out.last().map_or(0, |p| p.text.len());
         let prev_full = width >= 40 && (prev_len == width || prev_len + 1 == width);
         let continuation =
             prev_full && !t.starts_with("->") && (ind < root || (ind == root && !top_level_ok));
@@ -77,7 +75,7 @@ fn unwrap_lines(lines: &[Line]) -> Vec<Line> {
             }
             prev.text.push_str(&l.text);
         } else {
-            out.push(l.clone());
+            out.push(l);
         }
     }
     out
@@ -92,7 +90,7 @@ enum Section {
 
 /// Parses the cleaned lines. Problems that do not stop the parse (a node
 /// line cut short, a stray line) are pushed to `problems` with their line.
-pub fn parse(name: &str, lines: &[Line], problems: &mut Vec<Error>) -> Result<Plan> {
+pub fn parse(name: &str, lines: Vec<Line>, problems: &mut Vec<Error>) -> Result<Plan> {
     let lines = unwrap_lines(lines);
     let mut b = PlanBuilder::new();
     // (indent of the node's arrow or root text, node index)
@@ -244,6 +242,9 @@ fn shorten(s: &str) -> String {
 }
 
 fn is_subplan_header(t: &str) -> bool {
+    if !(t.starts_with("InitPlan ") || t.starts_with("SubPlan ") || t.starts_with("CTE ")) {
+        return false;
+    }
     static R: OnceLock<Regex> = OnceLock::new();
     re(
         &R,
@@ -321,19 +322,6 @@ const KNOWN_NODES: &[&str] = &[
 /// Parses `Title  (cost=…) (actual …)`; the flag is false when a cost or
 /// actual group is there but cut short.
 pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
-    static COST: OnceLock<Regex> = OnceLock::new();
-    static ACTUAL: OnceLock<Regex> = OnceLock::new();
-    static ACTUAL_ROWS: OnceLock<Regex> = OnceLock::new();
-    let cost = re(
-        &COST,
-        r"\(cost=(-?[\d.]+)\.\.(-?[\d.]+) rows=([\d.]+) width=(\d+)\)",
-    );
-    let actual = re(
-        &ACTUAL,
-        r"\(actual time=([\d.]+)\.\.([\d.]+) rows=([\d.]+) loops=([\d.]+)\)",
-    );
-    let actual_rows = re(&ACTUAL_ROWS, r"\(actual rows=([\d.]+) loops=([\d.]+)\)");
-
     let cut = ["(cost=", "(actual ", "(never executed)"]
         .iter()
         .filter_map(|m| body.find(m))
@@ -346,30 +334,67 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
     let mut node = parse_title(title);
     let rest = &body[cut..];
     let mut complete = true;
-    if rest.contains("(cost=") && !cost.is_match(rest) {
-        complete = false;
+    if let Some(i) = rest.find("(cost=") {
+        // `(cost=0.00..431.00 rows=10000 width=4)`
+        match group(&rest[i + 6..]).and_then(|g| {
+            let (range, kv) = g.split_once(' ')?;
+            let (a, b) = range.split_once("..")?;
+            let kv: Vec<(&str, &str)> = pairs(kv).collect();
+            Some((
+                a.parse().ok()?,
+                b.parse().ok()?,
+                value(&kv, "rows")?,
+                value(&kv, "width")?,
+            ))
+        }) {
+            Some((a, b, rows, width)) => {
+                node.startup_cost = Some(a);
+                node.total_cost = Some(b);
+                node.plan_rows = Some(rows);
+                node.plan_width = Some(width as u64);
+            }
+            None => complete = false,
+        }
     }
-    if rest.contains("(actual ") && !actual.is_match(rest) && !actual_rows.is_match(rest) {
-        complete = false;
-    }
-    if let Some(c) = cost.captures(rest) {
-        node.startup_cost = c[1].parse().ok();
-        node.total_cost = c[2].parse().ok();
-        node.plan_rows = c[3].parse().ok();
-        node.plan_width = c[4].parse().ok();
-    }
-    if let Some(c) = actual.captures(rest) {
-        node.actual_startup_ms = c[1].parse().ok();
-        node.actual_total_ms = c[2].parse().ok();
-        node.actual_rows = c[3].parse().ok();
-        node.actual_loops = c[4].parse().ok();
-    } else if let Some(c) = actual_rows.captures(rest) {
-        node.actual_rows = c[1].parse().ok();
-        node.actual_loops = c[2].parse().ok();
+    if let Some(i) = rest.find("(actual ") {
+        // `(actual time=0.01..2.30 rows=10 loops=1)` or `(actual rows=10 loops=1)`
+        match group(&rest[i + 8..]).and_then(|g| {
+            let kv: Vec<(&str, &str)> = pairs(g).collect();
+            let times = kv.iter().find(|(k, _)| *k == "time").map(|(_, v)| *v);
+            let times = match times {
+                Some(t) => {
+                    let (a, b) = t.split_once("..")?;
+                    Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?))
+                }
+                None => None,
+            };
+            Some((times, value(&kv, "rows")?, value(&kv, "loops")?))
+        }) {
+            Some((times, rows, loops)) => {
+                if let Some((a, b)) = times {
+                    node.actual_startup_ms = Some(a);
+                    node.actual_total_ms = Some(b);
+                }
+                node.actual_rows = Some(rows);
+                node.actual_loops = Some(loops);
+            }
+            None => complete = false,
+        }
     } else if rest.contains("(never executed)") {
         node.never_executed = true;
     }
     Some((node, complete))
+}
+
+/// The text up to the closing parenthesis, when there is one.
+fn group(s: &str) -> Option<&str> {
+    s.find(')').map(|end| &s[..end])
+}
+
+fn value(kv: &[(&str, &str)], key: &str) -> Option<f64> {
+    kv.iter()
+        .find(|(k, _)| *k == key)
+        .and_then(|(_, v)| v.parse().ok())
 }
 
 /// Turns a text title into the fields JSON would carry, so both formats
@@ -419,7 +444,7 @@ pub fn parse_title(title: &str) -> PlanNode {
         r"^(SetOp|HashSetOp) (Intersect All|Intersect|Except All|Except)$",
     );
 
-    if let Some(c) = index.captures(t) {
+    if let Some(c) = t.starts_with("Index").then(|| index.captures(t)).flatten() {
         node.node_type = c[1].to_string();
         if c.get(2).is_some() {
             node.scan_direction = Some("Backward".into());
@@ -428,7 +453,11 @@ pub fn parse_title(title: &str) -> PlanNode {
         }
         node.index_name = Some(unquote(&c[3]));
         set_target(&mut node, &c[4]);
-    } else if let Some(c) = join.captures(t) {
+    } else if let Some(c) =
+        (t.starts_with("Nested Loop") || t.starts_with("Hash") || t.starts_with("Merge"))
+            .then(|| join.captures(t))
+            .flatten()
+    {
         let kind = &c[1];
         let is_join = c.get(3).is_some() || kind == "Nested Loop";
         if is_join {
@@ -441,7 +470,7 @@ pub fn parse_title(title: &str) -> PlanNode {
         } else {
             node.node_type = kind.to_string();
         }
-    } else if let Some(c) = scan_on.captures(t) {
+    } else if let Some(c) = t.contains(" Scan").then(|| scan_on.captures(t)).flatten() {
         node.node_type = c[1].to_string();
         if node.node_type == "Seq Scan" || node.node_type == "Index Scan" {
             node.scan_direction = None;
@@ -453,17 +482,21 @@ pub fn parse_title(title: &str) -> PlanNode {
                 set_target(&mut node, target.as_str());
             }
         }
-    } else if let Some(c) = modify.captures(t) {
+    } else if let Some(c) = t.contains(" on ").then(|| modify.captures(t)).flatten() {
         node.node_type = "ModifyTable".into();
         node.operation = Some(c[1].to_string());
         set_target(&mut node, &c[2]);
-    } else if let Some(c) = custom.captures(t) {
+    } else if let Some(c) = t
+        .starts_with("Custom Scan")
+        .then(|| custom.captures(t))
+        .flatten()
+    {
         node.node_type = "Custom Scan".into();
         node.detail = Some(c[1].to_string());
         if let Some(target) = c.get(2) {
             set_target(&mut node, target.as_str());
         }
-    } else if let Some(c) = setop.captures(t) {
+    } else if let Some(c) = t.contains("SetOp").then(|| setop.captures(t)).flatten() {
         node.node_type = "SetOp".into();
         node.strategy = Some(
             if &c[1] == "HashSetOp" {

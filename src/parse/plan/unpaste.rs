@@ -32,17 +32,31 @@ pub fn unpaste(text: &str) -> Unpasted {
     let mut lines: Vec<Line> = text
         .split('\n')
         .enumerate()
-        .map(|(i, l)| Line {
-            number: i + 1,
-            text: l.trim_end_matches('\r').replace('\t', "    "),
+        .map(|(i, l)| {
+            let l = l.trim_end();
+            Line {
+                number: i + 1,
+                text: if l.contains('\t') {
+                    l.replace('\t', "    ")
+                } else {
+                    l.to_string()
+                },
+            }
         })
         .collect();
     let mut out = Unpasted::default();
-    lines = join_psql_wrapped(lines);
-    if let Some(plan_lines) = auto_explain_block(&lines) {
-        lines = plan_lines;
+    // Each repair runs only when its marks are in the text at all.
+    if text.contains("\n.") {
+        lines = join_psql_wrapped(lines);
     }
-    lines = expanded_records(lines);
+    if text.contains("plan:") {
+        if let Some(plan_lines) = auto_explain_block(&lines) {
+            lines = plan_lines;
+        }
+    }
+    if text.contains("[ RECORD ") {
+        lines = expanded_records(lines);
+    }
     lines.retain(|l| !is_noise(&l.text));
     strip_bars(&mut lines);
     let json = lines
@@ -57,8 +71,8 @@ pub fn unpaste(text: &str) -> Unpasted {
     }
     strip_plus_marks(&mut lines);
     for l in &mut lines {
-        let t = l.text.trim_end().to_string();
-        l.text = t;
+        let len = l.text.trim_end().len();
+        l.text.truncate(len);
     }
     lines.retain(|l| !l.text.trim().is_empty());
     take_query_text(&mut lines, &mut out);
@@ -159,6 +173,11 @@ fn expanded_records(lines: Vec<Line>) -> Vec<Line> {
 /// Frame rules, the `QUERY PLAN` header, the `(N rows)` footer.
 fn is_noise(text: &str) -> bool {
     let t = text.trim();
+    // Fast path: plan lines start with a letter (or `->`); noise does not,
+    // except the header.
+    if t.starts_with(|c: char| c.is_ascii_alphanumeric()) && !t.starts_with("QUERY PLAN") {
+        return false;
+    }
     if t.len() >= 3 && t.chars().all(|c| FRAME_CHARS.contains(&c) || c == ' ') {
         return true;
     }
@@ -177,6 +196,12 @@ fn is_noise(text: &str) -> bool {
 
 /// `\pset border 2`: every line is `| … |`.
 fn strip_bars(lines: &mut [Line]) {
+    if !lines
+        .first()
+        .is_some_and(|l| l.text.trim_start().starts_with(BARS))
+    {
+        return;
+    }
     let framed = lines.iter().filter(|l| !l.text.trim().is_empty()).all(|l| {
         let t = l.text.trim();
         t.starts_with(BARS) && t.ends_with(BARS) && t.chars().count() >= 2
@@ -200,6 +225,9 @@ fn strip_bars(lines: &mut [Line]) {
 /// quotes is always a quoted value; CSV quotes only some lines.
 fn strip_quotes(lines: &mut [Line]) {
     for l in lines.iter_mut() {
+        if !l.text.trim_start().starts_with('"') {
+            continue;
+        }
         let t = l.text.trim();
         let t = t.strip_suffix(',').unwrap_or(t);
         if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
