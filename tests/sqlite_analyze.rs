@@ -381,3 +381,37 @@ fn locked_file_fails_with_one_line() {
     assert_one_line_exit_2(&format!("sqlite:{}", db.display()), "locked");
     holder.execute_batch("ROLLBACK").unwrap();
 }
+
+#[test]
+fn a_timed_trace_is_a_workload_with_measured_times() {
+    let db = demo_copy("trace");
+    let trace = db.parent().unwrap().join("trace.log");
+    std::fs::write(
+        &trace,
+        "12.5ms SELECT id FROM orders WHERE customer_id = 17\n\
+         [9.5 ms] SELECT id FROM orders WHERE customer_id = 99\n\
+         0.05ms SELECT id, email, name FROM customers WHERE id = 17\n",
+    )
+    .unwrap();
+    let out = dbperf()
+        .args(["analyze", "--format", "json", "--log"])
+        .arg(&trace)
+        .arg("--db")
+        .arg(format!("sqlite:{}", db.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &report["queries"][0];
+    assert_eq!(first["calls"], 2);
+    assert_eq!(first["total_ms"].as_f64(), Some(22.0));
+    assert!(rules(&report).iter().any(|r| r == "seq-scan"));
+    let ix = &report["indexes"][0];
+    assert_eq!(ix["columns"][0], "customer_id");
+    // Measured time × the share of rows the index saves: at most 22 ms.
+    assert!(ix["score"].as_f64().unwrap() <= 22.0);
+}

@@ -441,7 +441,10 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadStatement>) -> Result<Report> {
             continue;
         };
         let nums: Vec<f64> = line.split(' ').filter_map(|w| w.parse().ok()).collect();
-        rows_per_key.insert(spec.name().to_lowercase(), nums[1..].to_vec());
+        rows_per_key.insert(
+            spec.name().to_lowercase(),
+            nums.get(1..).unwrap_or_default().to_vec(),
+        );
         if let (Some(IndexKey::Column { name, .. }), Some(&per)) = (spec.keys.first(), nums.get(1))
             && let Some(t) = schema.table_mut(&spec.table)
         {

@@ -194,7 +194,10 @@ impl SqliteSource {
             let Some(&n) = nums.first() else { continue };
             table_rows.entry(tbl.to_lowercase()).or_insert(n);
             if let Some(Value::Text(idx)) = r.get(1) {
-                rows_per_key.insert(idx.to_lowercase(), nums[1..].to_vec());
+                rows_per_key.insert(
+                    idx.to_lowercase(),
+                    nums.get(1..).unwrap_or_default().to_vec(),
+                );
             }
         }
 
@@ -503,7 +506,7 @@ impl SqliteSource {
             let (lo, hi): (i64, i64) = self
                 .conn
                 .query_row(
-                    &format!("SELECT min(rowid), max(rowid) FROM {t}"),
+                    &format!("SELECT (SELECT min(rowid) FROM {t}), (SELECT max(rowid) FROM {t})"),
                     [],
                     |r| {
                         Ok((
@@ -702,7 +705,7 @@ impl SqliteSource {
         let (lo, hi): (i64, i64) = self
             .conn
             .query_row(
-                &format!("SELECT min(rowid), max(rowid) FROM {t}"),
+                &format!("SELECT (SELECT min(rowid) FROM {t}), (SELECT max(rowid) FROM {t})"),
                 [],
                 |r| {
                     Ok((
