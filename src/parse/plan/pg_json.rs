@@ -38,7 +38,7 @@ struct Top {
     execution_ms: Option<f64>,
     #[serde(rename = "Planning")]
     planning: Option<RawBuffers>,
-    #[serde(rename = "Triggers", default)]
+    #[serde(rename = "Triggers", default, deserialize_with = "list")]
     triggers: Vec<RawTrigger>,
     #[serde(rename = "JIT")]
     jit: Option<RawJit>,
@@ -161,9 +161,9 @@ macro_rules! raw_node {
                 #[serde(rename = $key, $(alias = $alias,)? default, deserialize_with = $de)]
                 $field: $ty,
             )*
-            #[serde(rename = "Plans", default)]
+            #[serde(rename = "Plans", default, deserialize_with = "list")]
             plans: Vec<RawNode>,
-            #[serde(rename = "Workers", default)]
+            #[serde(rename = "Workers", default, deserialize_with = "list")]
             workers: Vec<RawWorker>,
         }
     };
@@ -511,4 +511,44 @@ fn strings<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Vec<String>, 
         Value::String(s) => vec![s],
         _ => Vec::new(),
     })
+}
+
+/// A list, where YAML prints an empty one as nothing and XML as an empty
+/// element. A visitor, not an untagged enum, so nothing is buffered.
+fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Vec<T>, D::Error> {
+    struct V<T>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>> de::Visitor<'de> for V<T> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+            while let Some(item) = seq.next_element()? {
+                out.push(item);
+            }
+            Ok(out)
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_none<E>(self) -> std::result::Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_str<E>(self, _: &str) -> std::result::Result<Vec<T>, E> {
+            Ok(Vec::new())
+        }
+        fn visit_some<D2: Deserializer<'de>>(
+            self,
+            d: D2,
+        ) -> std::result::Result<Vec<T>, D2::Error> {
+            d.deserialize_any(self)
+        }
+    }
+    d.deserialize_any(V(std::marker::PhantomData))
 }
