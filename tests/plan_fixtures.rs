@@ -365,3 +365,39 @@ fn render(path: &Path) -> (String, dbperf::report::Report) {
     dbperf::report::text::write(&report, false, &mut text).unwrap();
     (String::from_utf8(text).unwrap(), report)
 }
+
+/// With the catalog (`--schema`), an index that exists is not proposed again.
+#[test]
+fn schema_context_suppresses_existing_indexes() {
+    let ddl_path = plans_dir().join("pg/schema.sql");
+    let ddl = read(&ddl_path);
+    let (schema, _) = dbperf::parse::ddl::parse_schema(
+        &ddl_path.display().to_string(),
+        &ddl,
+        dbperf::model::Dialect::Postgres,
+    );
+    let plan = parse_file(&plans_dir().join("pg/cast_created_at_date.txt"));
+    let without = dbperf::commands::explain::analyse(&plan, vec![], None);
+    let with = dbperf::commands::explain::analyse(&plan, vec![], Some(&schema));
+    let proposes = |r: &dbperf::report::Report| {
+        r.indexes
+            .iter()
+            .any(|i| i.columns == vec!["created_at".to_string()] && i.table.ends_with("orders"))
+    };
+    assert!(
+        proposes(&without),
+        "without the catalog the index is proposed"
+    );
+    assert!(
+        !proposes(&with),
+        "orders_created_at_idx exists in schema.sql"
+    );
+    assert!(
+        with.findings
+            .iter()
+            .any(|f| f.rule == "function-on-indexed-column"
+                && f.advice.contains("existing index on created_at serves it")),
+        "{:?}",
+        with.findings.iter().map(|f| &f.advice).collect::<Vec<_>>()
+    );
+}

@@ -127,7 +127,10 @@ proptest! {
 }
 
 fn run_explain(input: &[u8]) -> (Option<i32>, String, String) {
-    let dir = std::env::temp_dir().join(format!("dbperf-robust-{}", std::process::id()));
+    // One directory per call: the tests run in parallel threads.
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("dbperf-robust-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let f = dir.join("input.txt");
     std::fs::write(&f, input).unwrap();

@@ -4,17 +4,38 @@ use std::path::Path;
 
 use crate::config::Input;
 use crate::detect::{self, PlanContext};
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::model::Dialect;
 use crate::parse;
 use crate::report::{InputProblem, PlanView, Report};
 use crate::source;
 
 /// Reads and analyses one plan. Problems that did not stop the parse come
 /// back in the report's `input_problems`; the caller exits 2 when there are any.
-pub fn run(input: &Input, _db: Option<&Path>, _schema: Option<&Path>) -> Result<Report> {
+pub fn run(input: &Input, db: Option<&str>, schema: Option<&Path>) -> Result<Report> {
     let text = source::read_text(input)?;
     let parsed = parse::plan::parse(&text.name, &text.text)?;
-    Ok(analyse(&parsed.plan, parsed.problems, None))
+    let dialect = if parsed.plan.format.is_sqlite() {
+        Dialect::Sqlite
+    } else {
+        Dialect::Postgres
+    };
+    let mut notes = Vec::new();
+    let catalog = match (db, schema) {
+        (Some(_), _) => return Err(Error::NotYetAvailable("explain --db")),
+        (None, Some(path)) => {
+            let ddl = source::read_text(&Input::File(path.to_path_buf()))?;
+            let (schema, problems) = parse::ddl::parse_schema(&ddl.name, &ddl.text, dialect);
+            for p in problems.iter().take(5) {
+                notes.push(format!("schema: {p}"));
+            }
+            Some(schema)
+        }
+        (None, None) => None,
+    };
+    let mut report = analyse(&parsed.plan, parsed.problems, catalog.as_ref());
+    report.notes.extend(notes);
+    Ok(report)
 }
 
 /// The analysis of a parsed plan, shared with `analyze` and the log reader.

@@ -11,7 +11,6 @@ pub mod rules;
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
 
 use crate::config::{Config, Task};
 use crate::error::{Error, Result};
@@ -24,7 +23,7 @@ pub fn run(config: &Config) -> Result<u8> {
         Task::Rules => return rules::list(config),
         Task::Rule { id } => return rules::show(config, id),
         Task::Explain { input, db, schema } => {
-            explain::run(input, db.as_deref().map(Path::new), schema.as_deref())?
+            explain::run(input, db.as_deref(), schema.as_deref())?
         }
         Task::Advise {
             queries,

@@ -218,6 +218,18 @@ pub struct PlanContext<'a> {
     pub query_fingerprint: Option<&'a str>,
 }
 
+impl PlanContext<'_> {
+    /// The database index statements are written for: the schema's, else
+    /// the plan's own.
+    pub fn dialect(&self) -> crate::model::Dialect {
+        match self.schema {
+            Some(s) => s.dialect,
+            None if self.plan.format.is_sqlite() => crate::model::Dialect::Sqlite,
+            None => crate::model::Dialect::Postgres,
+        }
+    }
+}
+
 /// A rule. Each check has an empty default so a rule implements only the
 /// inputs it understands.
 pub trait Rule: Sync {

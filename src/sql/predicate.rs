@@ -589,7 +589,7 @@ pub fn normalize_sql(e: &Expr) -> String {
     let s = re.replace_all(&s, "$1").into_owned();
     static RE2: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re2 = RE2.get_or_init(|| regex::Regex::new(r"(?i)('[^']*')::text\b").unwrap());
-    re2.replace_all(&s, "$1").into_owned()
+    lower_type_names(&re2.replace_all(&s, "$1"))
 }
 
 /// Whether an expression references any column.

@@ -258,11 +258,16 @@ pub fn sargable_rewrite(
     })
 }
 
+/// The literal without its cast: `'2024-03-01'::date` and
+/// `'2024-03-01 00:00:00+00'::timestamp with time zone` → the quoted text.
 fn strip_date_cast(v: &str) -> &str {
     let t = v.trim();
-    for suffix in ["::date", "::DATE", "::timestamp", "::timestamptz"] {
-        if let Some(s) = t.strip_suffix(suffix) {
-            return s;
+    if t.starts_with('\'') {
+        if let Some(end) = t[1..].find('\'') {
+            let lit = &t[..end + 2];
+            if t[end + 2..].trim_start().starts_with("::") || t.len() == end + 2 {
+                return lit;
+            }
         }
     }
     if let Some(s) = t.strip_prefix("DATE ").or_else(|| t.strip_prefix("date ")) {

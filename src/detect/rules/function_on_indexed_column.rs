@@ -5,6 +5,7 @@ use crate::detect::{Finding, PlanContext, Rule, RuleMeta};
 use crate::model::plan::PlanNode;
 use crate::model::schema::{IndexKey, Schema};
 use crate::sql::predicate::{Predicate, Wrapper};
+use crate::sql::volatility::{can_index_expression, sargable_rewrite, wrapper_volatility};
 
 declare_rule! {
     /// ## What it does
@@ -77,7 +78,7 @@ impl Rule for FunctionOnIndexedColumn {
                     if !worth_it(n, &p, ctx.schema) {
                         continue;
                     }
-                    if let Some(f) = finding(n, &p, w, ctx.schema) {
+                    if let Some(f) = finding(n, &p, w, ctx.schema, ctx.dialect()) {
                         out.push(f);
                     }
                 }
@@ -124,50 +125,6 @@ fn worth_it(n: &PlanNode, p: &Predicate, schema: Option<&Schema>) -> bool {
     }
 }
 
-/// What PostgreSQL can index: `Some(true)` immutable, `Some(false)` not,
-/// `None` unknown (depends on a type the plan does not show).
-pub fn immutable(w: &Wrapper, column_type: Option<&str>) -> Option<bool> {
-    let tz = column_type.map(|t| t.contains("with time zone") || t == "timestamptz");
-    match w.function.as_str() {
-        "lower"
-        | "upper"
-        | "btrim"
-        | "ltrim"
-        | "rtrim"
-        | "trim"
-        | "md5"
-        | "abs"
-        | "length"
-        | "char_length"
-        | "substr"
-        | "substring"
-        | "left"
-        | "right"
-        | "reverse"
-        | "replace"
-        | "coalesce"
-        | "nullif"
-        | "round"
-        | "floor"
-        | "ceil"
-        | "ceiling"
-        | "split_part"
-        | "jsonb_extract_path_text"
-        | "operator" => Some(true),
-        "now" | "to_char" | "age" | "random" | "clock_timestamp" | "current_date" => Some(false),
-        "date_trunc" | "date_part" | "extract" | "date" => tz.map(|tz| !tz),
-        "cast" => {
-            let to = w.cast_to.as_deref().unwrap_or("");
-            if to == "date" || to.starts_with("timestamp") || to == "time" {
-                tz.map(|tz| !tz)
-            } else {
-                Some(true)
-            }
-        }
-        _ => None,
-    }
-}
-
 fn is_time_function(w: &Wrapper) -> bool {
     matches!(
         w.function.as_str(),
@@ -178,7 +135,13 @@ fn is_time_function(w: &Wrapper) -> bool {
             .is_some_and(|t| t == "date" || t.starts_with("timestamp")))
 }
 
-fn finding(n: &PlanNode, p: &Predicate, w: &Wrapper, schema: Option<&Schema>) -> Option<Finding> {
+fn finding(
+    n: &PlanNode,
+    p: &Predicate,
+    w: &Wrapper,
+    schema: Option<&Schema>,
+    dialect: Dialect,
+) -> Option<Finding> {
     let table = relation_of(n)?;
     let column_type = schema
         .and_then(|s| s.table(&table))
@@ -190,7 +153,17 @@ fn finding(n: &PlanNode, p: &Predicate, w: &Wrapper, schema: Option<&Schema>) ->
                 .clone()
                 .filter(|t| t.starts_with("timestamp") && w.function != "cast")
         });
-    let imm = immutable(w, column_type.as_deref());
+    // Whether the database accepts an index on the expression; unknown when
+    // a date/time function's answer depends on a type the plan does not show.
+    let imm = if column_type.is_none() && dialect == Dialect::Postgres && is_time_function(w) {
+        None
+    } else if dialect == Dialect::Postgres
+        && wrapper_volatility(w, column_type.as_deref()).is_none()
+    {
+        None
+    } else {
+        Some(can_index_expression(w, column_type.as_deref(), dialect))
+    };
     let scanned = n
         .rows_scanned()
         .map(|s| {
@@ -223,9 +196,9 @@ fn finding(n: &PlanNode, p: &Predicate, w: &Wrapper, schema: Option<&Schema>) ->
     let (advice, spec) = match imm {
         Some(true) if !already_indexed(&expr_index, schema) => (
             format!(
-                "Index the expression itself ({} is immutable):\n{}",
+                "Index the expression itself ({} always gives the same result for the same value):\n{}",
                 w.expr_sql,
-                expr_index.statement(Dialect::Postgres)
+                expr_index.statement(dialect)
             ),
             Some(expr_index),
         ),
@@ -238,11 +211,11 @@ fn finding(n: &PlanNode, p: &Predicate, w: &Wrapper, schema: Option<&Schema>) ->
         ),
         Some(false) => (
             format!(
-                "{} is not immutable for {} ({}), so PostgreSQL refuses an index on it. {}",
+                "{} is not immutable for {} ({}): its result depends on session settings, so the database refuses an index on it. {}",
                 w.expr_sql,
                 p.column.name,
                 column_type.as_deref().unwrap_or("its type"),
-                rewrite_advice(p, w, &bare, schema)
+                rewrite_advice(p, w, &bare, schema, dialect)
             ),
             (!already_indexed(&bare, schema)).then_some(bare),
         ),
@@ -251,7 +224,7 @@ fn finding(n: &PlanNode, p: &Predicate, w: &Wrapper, schema: Option<&Schema>) ->
                 "If {} is timestamptz, {} is not immutable and cannot be indexed. {}",
                 p.column.name,
                 w.expr_sql,
-                rewrite_advice(p, w, &bare, schema)
+                rewrite_advice(p, w, &bare, schema, dialect)
             ),
             (!already_indexed(&bare, schema)).then_some(bare),
         ),
@@ -259,7 +232,7 @@ fn finding(n: &PlanNode, p: &Predicate, w: &Wrapper, schema: Option<&Schema>) ->
             format!(
                 "If {}() is immutable, index the expression:\n{}\nOtherwise compare the bare column {} with a value or range.",
                 w.function,
-                expr_index.statement(Dialect::Postgres),
+                expr_index.statement(dialect),
                 p.column.name
             ),
             None,
@@ -274,28 +247,23 @@ fn finding(n: &PlanNode, p: &Predicate, w: &Wrapper, schema: Option<&Schema>) ->
 }
 
 /// The sargable form of a date/time wrapper: a half-open range on the column.
-fn rewrite_advice(p: &Predicate, w: &Wrapper, bare: &IndexSpec, schema: Option<&Schema>) -> String {
+fn rewrite_advice(
+    p: &Predicate,
+    w: &Wrapper,
+    bare: &IndexSpec,
+    schema: Option<&Schema>,
+    dialect: Dialect,
+) -> String {
     let col = &p.column.name;
     let value = p.value.as_deref().unwrap_or("$1");
-    let step = match (w.function.as_str(), w.expr_sql.to_lowercase()) {
-        (_, s) if s.contains("'year'") || s.starts_with("extract(year") => "1 year",
-        (_, s) if s.contains("'month'") => "1 month",
-        (_, s) if s.contains("'hour'") => "1 hour",
-        (_, s) if s.contains("'week'") => "1 week",
-        _ => "1 day",
-    };
-    let rewrite = if matches!(p.kind, crate::sql::predicate::PredicateKind::Eq) {
-        format!("{col} >= {value} AND {col} < {value} + interval '{step}'")
-    } else {
-        format!("a range on {col} itself")
+    let rewrite = match sargable_rewrite(w, col, value, dialect) {
+        Some(r) if matches!(p.kind, crate::sql::predicate::PredicateKind::Eq) => r,
+        _ => format!("a range on {col} itself"),
     };
     let index = if already_indexed(bare, schema) {
-        format!("the existing index on {col} then serves it.")
+        format!("and the existing index on {col} serves it.")
     } else {
-        format!(
-            "and index the column:\n{}",
-            bare.statement(Dialect::Postgres)
-        )
+        format!("and index the column:\n{}", bare.statement(dialect))
     };
     format!("Rewrite the predicate as `{rewrite}` {index}")
 }

@@ -76,7 +76,7 @@ impl Rule for IndexFilter {
                 Some(s) => format!(
                     "Put the filter's columns in the index so it finds only matching rows: {}.\n{}",
                     describe_index(s),
-                    s.statement(crate::advise::Dialect::Postgres)
+                    s.statement(ctx.dialect())
                 ),
                 None => "Rewrite the filter so an index can serve it, or make its columns part of the index.".to_string(),
             };

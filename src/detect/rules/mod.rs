@@ -26,7 +26,7 @@ pub use automatic_index::AutomaticIndex;
 pub use disk_spill::DiskSpill;
 pub use duplicate_index::DuplicateIndex;
 pub use fk_without_index::{FkWithoutIndex, fk_is_indexed};
-pub use function_on_indexed_column::{FunctionOnIndexedColumn, immutable};
+pub use function_on_indexed_column::FunctionOnIndexedColumn;
 pub use heap_fetches::HeapFetches;
 pub use index_filter::IndexFilter;
 pub use jit_overhead::JitOverhead;

@@ -101,7 +101,7 @@ impl Rule for NestedLoopInnerScan {
                 Some(s) => format!(
                     "Index the inner table's join column so each loop is a lookup: {}.\n{}",
                     describe_index(s),
-                    s.statement(crate::advise::Dialect::Postgres)
+                    s.statement(ctx.dialect())
                 ),
                 None => "Give the inner side an index on its join column, or check the outer row estimate: a hash join would read the inner table once.".to_string(),
             };

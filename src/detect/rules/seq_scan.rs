@@ -51,7 +51,10 @@ impl Rule for SeqScan {
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
         for (_, n) in ctx.plan.nodes() {
-            if n.node_type != "Seq Scan" {
+            // PostgreSQL's Seq Scan, or SQLite's full `SCAN t` (no index);
+            // SQLite plans carry the statement's conditions as their filter.
+            let sqlite_scan = n.node_type == "SCAN" && n.index_name.is_none();
+            if n.node_type != "Seq Scan" && !sqlite_scan {
                 continue;
             }
             let Some(filter) = n.filter.as_deref() else {
@@ -85,6 +88,8 @@ impl Rule for SeqScan {
                 .is_some_and(|s| already_indexed(s, ctx.schema));
             let impact = n.exclusive_ms.map(|t| t * (1.0 - share));
             let measured = n.actual_rows.is_some();
+            // Estimates from real statistics are firm enough to warn on.
+            let firm = measured || ctx.schema.is_some_and(|s| s.has_statistics);
             let repeated = if passes > 1.0 {
                 format!(", and ran {} times", count(passes))
             } else {
@@ -121,7 +126,7 @@ impl Rule for SeqScan {
                 Some(s) => format!(
                     "Index the filtered columns so only matching rows are read: {}.\n{}",
                     describe_index(s),
-                    s.statement(crate::advise::Dialect::Postgres)
+                    s.statement(ctx.dialect())
                 ),
                 None => format!(
                     "No predicate of `{filter}` can use a plain index as written; rewrite it so a column is compared directly with a value (see the other findings on this node)."
@@ -129,7 +134,7 @@ impl Rule for SeqScan {
             };
             out.push(
                 Finding::new(&Self::META, message, advice)
-                    .severity(if measured {
+                    .severity(if firm {
                         Severity::Warning
                     } else {
                         Severity::Info
