@@ -6,6 +6,7 @@
 //! result into [`IndexRecommendation`]s (the `indexes` of the JSON report).
 
 pub mod workload;
+pub mod hypopg;
 pub mod sqlite_verify;
 
 use serde::Serialize;

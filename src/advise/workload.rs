@@ -418,7 +418,7 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-fn reason(r: &AdvisedIndex) -> String {
+pub fn reason(r: &AdvisedIndex) -> String {
     let n = r.helps.len();
     let per: Vec<String> = r
         .helps

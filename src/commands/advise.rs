@@ -20,8 +20,21 @@ pub fn run(
 ) -> Result<Report> {
     let dialect = dialect.unwrap_or_default();
     let Some(schema_path) = schema else {
-        let _ = db;
-        return Err(Error::NotYetAvailable("advise --db (use --schema FILE)"));
+        let db = db.unwrap_or_default();
+        let schema = match crate::source::target::Target::parse(db)? {
+            crate::source::target::Target::Postgres(url) => super::analyze_pg::load_schema(&url)?.0,
+            crate::source::target::Target::Sqlite(_) => {
+                return Err(Error::NotYetAvailable(
+                    "advise --db sqlite: (use --schema FILE)",
+                ));
+            }
+        };
+        let (workload, problems) = source::workload::read(queries)?;
+        let opts = AdviseOptions {
+            dialect: Dialect::Postgres,
+            ..AdviseOptions::default()
+        };
+        return Ok(report(advise(&workload, &schema, &opts), problems));
     };
     let text = source::read_text(&Input::File(schema_path.to_path_buf()))?;
     let (schema, schema_problems) = parse_schema(&text.name, &text.text, dialect);

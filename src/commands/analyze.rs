@@ -40,7 +40,16 @@ pub fn run(task: &Task) -> Result<Report> {
         });
     }
     match target {
-        Some(Target::Postgres(_)) => Err(Error::NotYetAvailable("analyze --db postgres://")),
+        Some(Target::Postgres(url)) => {
+            let Task::Analyze { snapshot, top, .. } = task else {
+                unreachable!()
+            };
+            super::analyze_pg::run(&super::analyze_pg::PgTask {
+                db: &url,
+                snapshot: snapshot.as_deref(),
+                top: *top,
+            })
+        }
         Some(Target::Sqlite(_)) | None => Err(Error::NotYetAvailable("analyze --db sqlite")),
     }
 }

@@ -22,7 +22,21 @@ pub fn run(input: &Input, db: Option<&str>, schema: Option<&Path>) -> Result<Rep
     };
     let mut notes = Vec::new();
     let catalog = match (db, schema) {
-        (Some(_), _) => return Err(Error::NotYetAvailable("explain --db")),
+        (Some(db), _) => match source::target::Target::parse(db)? {
+            source::target::Target::Postgres(url) => {
+                let (schema, facts) = super::analyze_pg::load_schema(&url)?;
+                notes.push(format!(
+                    "catalog context: {} tables of database {} (PostgreSQL {}).",
+                    schema.tables.len(),
+                    facts.database,
+                    facts.version
+                ));
+                Some(schema)
+            }
+            source::target::Target::Sqlite(_) => {
+                return Err(Error::NotYetAvailable("explain --db sqlite:"));
+            }
+        },
         (None, Some(path)) => {
             let ddl = source::read_text(&Input::File(path.to_path_buf()))?;
             let (schema, problems) = parse::ddl::parse_schema(&ddl.name, &ddl.text, dialect);

@@ -5,6 +5,7 @@
 pub mod advise;
 pub mod analyze;
 pub mod analyze_log;
+pub mod analyze_pg;
 pub mod analyze_sqlite;
 pub mod explain;
 pub mod rules;

@@ -1,6 +1,7 @@
 //! The model every stage shares: plans, the catalog, the workload.
 
 pub mod plan;
+pub mod postgres;
 pub mod schema;
 pub mod sqlite;
 pub mod workload;

@@ -3,6 +3,7 @@
 //! when told to (a terminal without `NO_COLOR`).
 
 pub mod json;
+pub mod markdown;
 pub mod text;
 
 use std::io::{self, Write};
@@ -48,6 +49,51 @@ pub struct DigestRow {
     pub sample_location: String,
 }
 
+/// What the workload of a live analysis covers (`analyze --db postgres://`).
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadSummary {
+    /// Where the counters come from (`pg_stat_statements 1.10`).
+    pub source: String,
+    /// Seconds the counters cover: since the previous `--snapshot`, or
+    /// since pg_stat_statements was reset, when known.
+    pub covered_s: Option<f64>,
+    /// `snapshot` (delta since the previous snapshot), `reset` (since the
+    /// counters' reset) or `none` (no pg_stat_statements).
+    pub since: String,
+    /// Distinct statements (fingerprints).
+    pub statements: usize,
+    pub calls: u64,
+    pub total_ms: f64,
+    /// Statements planned and checked (the top by total time).
+    pub planned: usize,
+    /// Share of the total time those statements account for, 0–1.
+    pub planned_share: f64,
+}
+
+/// One of the top statements of a live analysis, with what was found on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementRow {
+    pub rank: usize,
+    pub fingerprint: String,
+    pub query: String,
+    pub calls: u64,
+    pub total_ms: f64,
+    pub mean_ms: f64,
+    pub rows: u64,
+    /// Share of the workload's total time, 0–1.
+    pub share: f64,
+    /// Time spent planning, included in `total_ms`, when tracked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_ms: Option<f64>,
+    /// The planner's total cost of one call (generic plan), when planned.
+    pub cost: Option<f64>,
+    /// Rule ids of the findings on this statement.
+    pub findings: Vec<&'static str>,
+    /// Why it was not planned, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_planned: Option<String>,
+}
+
 /// A problem with part of the input that did not stop the run.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputProblem {
@@ -67,6 +113,12 @@ pub struct Report {
     /// The full digest of slow-query logs (`analyze --log`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub digest: Vec<DigestRow>,
+    /// Workload summary of a live analysis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadSummary>,
+    /// The top statements of a live analysis with their findings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub statements: Vec<StatementRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanView>,
     /// Caveats the reader should know (no statistics, heuristic advice…).
@@ -83,6 +135,8 @@ impl Report {
             findings: Vec::new(),
             indexes: Vec::new(),
             digest: Vec::new(),
+            workload: None,
+            statements: Vec::new(),
             plan: None,
             notes: Vec::new(),
             input_problems: Vec::new(),
@@ -226,6 +280,7 @@ pub fn write(report: &Report, format: Format, color: bool, w: &mut dyn Write) ->
     match format {
         Format::Json => json::write(report, w),
         Format::Text => text::write(report, color, w),
-        Format::Markdown | Format::Sarif | Format::Github => text::write(report, false, w),
+        Format::Markdown => markdown::write(report, w),
+        Format::Sarif | Format::Github => text::write(report, false, w),
     }
 }

@@ -43,7 +43,10 @@ pub fn write(report: &Report, color: bool, w: &mut dyn Write) -> io::Result<()> 
         write_plan(plan, &p, w)?;
         writeln!(w)?;
     }
-    if !report.queries.is_empty() {
+    if report.workload.is_some() {
+        write_live(report, &p, w)?;
+        writeln!(w)?;
+    } else if !report.queries.is_empty() {
         write_queries(report, &p, w)?;
         writeln!(w)?;
     }
@@ -286,6 +289,88 @@ fn write_indexes(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<
         }
     }
     Ok(())
+}
+
+/// The workload summary and top statements of a live analysis.
+fn write_live(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+    if let Some(s) = &report.workload {
+        let covered = match (s.covered_s, s.since.as_str()) {
+            (Some(c), "snapshot") => format!("the last {} (since the previous snapshot)", span(c)),
+            (Some(c), _) => format!("the last {} (since the counters were reset)", span(c)),
+            (None, "none") => "nothing (no pg_stat_statements)".to_string(),
+            (None, _) => "since the counters were reset".to_string(),
+        };
+        writeln!(w, "{}", p.bold("Workload"))?;
+        writeln!(w, "  source        {}", s.source)?;
+        writeln!(w, "  time covered  {covered}")?;
+        writeln!(
+            w,
+            "  statements    {} distinct, {} calls, {} in all",
+            fmt_count(s.statements as f64),
+            fmt_count(s.calls as f64),
+            ms(s.total_ms)
+        )?;
+        writeln!(
+            w,
+            "  checked       top {} statements, {:.1}% of the time",
+            s.planned,
+            s.planned_share * 100.0
+        )?;
+        writeln!(w)?;
+    }
+    if report.statements.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        w,
+        "{}",
+        p.bold(&format!("Top statements ({})", report.statements.len()))
+    )?;
+    writeln!(
+        w,
+        "{}",
+        p.dim("   #      calls       total       mean        rows  share  statement")
+    )?;
+    for s in &report.statements {
+        let one_line: String = s.query.split_whitespace().collect::<Vec<_>>().join(" ");
+        let short: String = if one_line.chars().count() > 80 {
+            one_line.chars().take(77).collect::<String>() + "..."
+        } else {
+            one_line
+        };
+        writeln!(
+            w,
+            "  {:>2} {:>10} {:>11} {:>10} {:>11} {:>5.1}%  {short}",
+            s.rank,
+            fmt_count(s.calls as f64),
+            ms(s.total_ms),
+            ms(s.mean_ms),
+            fmt_count(s.rows as f64),
+            s.share * 100.0
+        )?;
+        if let Some(why) = &s.not_planned {
+            writeln!(w, "  {}", p.dim(&format!("{:>50}not planned: {why}", "")))?;
+        } else if !s.findings.is_empty() {
+            writeln!(
+                w,
+                "  {}",
+                p.dim(&format!("{:>50}findings: {}", "", s.findings.join(", ")))
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn span(s: f64) -> String {
+    if s >= 2.0 * 86_400.0 {
+        format!("{:.1} days", s / 86_400.0)
+    } else if s >= 2.0 * 3600.0 {
+        format!("{:.1} hours", s / 3600.0)
+    } else if s >= 120.0 {
+        format!("{:.0} minutes", s / 60.0)
+    } else {
+        format!("{s:.0} seconds")
+    }
 }
 
 fn verification(v: crate::advise::Verification) -> &'static str {

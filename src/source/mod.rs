@@ -2,6 +2,8 @@
 //! their own modules as they arrive.
 
 pub mod log;
+pub mod postgres;
+pub mod snapshot;
 pub mod sqlite;
 pub mod target;
 pub mod workload;

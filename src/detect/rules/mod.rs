@@ -3,12 +3,14 @@
 //! regenerated page in `rules/` (see README, "Adding a rule").
 
 mod automatic_index;
+mod dead_tuples;
 mod disk_spill;
 mod duplicate_index;
 mod fk_without_index;
 mod function_on_indexed_column;
 mod heap_fetches;
 mod index_filter;
+mod invalid_index;
 mod jit_overhead;
 mod lossy_bitmap;
 pub mod n_plus_one;
@@ -17,18 +19,22 @@ mod nested_loop_inner_scan;
 mod no_statistics;
 mod row_misestimate;
 mod seq_scan;
+mod seq_scanned_table;
 mod slow_planning;
 mod sqlite_settings;
 mod temp_b_tree;
+pub mod unused_index;
 mod workers_not_launched;
 
 pub use automatic_index::AutomaticIndex;
+pub use dead_tuples::DeadTuples;
 pub use disk_spill::DiskSpill;
 pub use duplicate_index::DuplicateIndex;
 pub use fk_without_index::{FkWithoutIndex, fk_is_indexed};
 pub use function_on_indexed_column::FunctionOnIndexedColumn;
 pub use heap_fetches::HeapFetches;
 pub use index_filter::IndexFilter;
+pub use invalid_index::InvalidIndex;
 pub use jit_overhead::JitOverhead;
 pub use lossy_bitmap::LossyBitmap;
 pub use n_plus_one::NPlusOne;
@@ -37,9 +43,11 @@ pub use nested_loop_inner_scan::NestedLoopInnerScan;
 pub use no_statistics::NoStatistics;
 pub use row_misestimate::RowMisestimate;
 pub use seq_scan::SeqScan;
+pub use seq_scanned_table::SeqScannedTable;
 pub use slow_planning::SlowPlanning;
 pub use sqlite_settings::SqliteSettings;
 pub use temp_b_tree::TempBTree;
+pub use unused_index::UnusedIndex;
 pub use workers_not_launched::WorkersNotLaunched;
 
 use super::{Rule, RuleMeta};
@@ -64,6 +72,10 @@ pub static ALL: &[&dyn Rule] = &[
     &AutomaticIndex,
     &NoStatistics,
     &SqliteSettings,
+    &InvalidIndex,
+    &UnusedIndex,
+    &SeqScannedTable,
+    &DeadTuples,
 ];
 
 /// Every rule's metadata, in registry order.

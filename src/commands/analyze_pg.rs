@@ -1,0 +1,519 @@
+//! `dbperf analyze --db postgres://…`: live analysis of a PostgreSQL
+//! database, read-only.
+//!
+//! The pipeline: open a read-only session ([`crate::source::postgres`]);
+//! read the catalog, statistics and activity counters into the model; read
+//! pg_stat_statements (or, with `--snapshot`, its delta since the previous
+//! snapshot); fold it by fingerprint and rank by total time; plan the top
+//! statements (generic plans for `$n` parameters) and run the plan rules on
+//! them; run the workload advisor over them; verify each candidate with
+//! HypoPG when it is there ([`crate::advise::hypopg`]); run the schema
+//! rules; report. A statement that cannot be planned is reported and
+//! skipped; a missing pg_stat_statements or HypoPG is a note that says
+//! what to run, and the rest still runs.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::advise::Dialect;
+use crate::advise::hypopg;
+use crate::advise::workload::{AdviseOptions, WorkloadQuery, advise};
+use crate::detect::rules::{DeadTuples, SeqScannedTable, UnusedIndex, missing_index};
+use crate::detect::{self, Finding, PlanContext};
+use crate::error::{Error, Result};
+use crate::model::plan::Plan;
+use crate::model::postgres::PgFacts;
+use crate::model::schema::Schema;
+use crate::report::{InputProblem, QueryStat, Report, StatementRow, WorkloadSummary, round3};
+use crate::source::postgres::{self, Hypo, Limits, PgSession, StatRow, Statements};
+use crate::source::snapshot::{self, SnapshotStore};
+use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
+use crate::sql::statement::{StatementKind, analyze_sql};
+
+/// What `analyze --db postgres://…` was asked.
+#[derive(Debug, Clone)]
+pub struct PgTask<'a> {
+    pub db: &'a str,
+    pub snapshot: Option<&'a Path>,
+    /// Statements to plan, advise and verify (most total time first).
+    pub top: usize,
+}
+
+/// EXPLAIN calls the HypoPG verification may make, at least.
+const MIN_EXPLAIN_BUDGET: usize = 500;
+
+pub fn run(task: &PgTask<'_>) -> Result<Report> {
+    runtime()?.block_on(analyze(task))
+}
+
+/// The schema and counters of a database, for `advise --db` and `explain --db`.
+pub fn load_schema(db: &str) -> Result<(Schema, PgFacts)> {
+    runtime()?.block_on(async {
+        let mut s = postgres::connect(db, Limits::default()).await?;
+        let r = s.read_catalog().await;
+        s.close().await;
+        r
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Database(format!("cannot start the async runtime: {e}")))
+}
+
+/// A progress bar on stderr, only when stderr is a terminal.
+struct Progress(ProgressBar);
+
+impl Progress {
+    fn new() -> Self {
+        let target = if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(0), target);
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg:40} [{bar:30}] {pos}/{len}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Progress(bar)
+    }
+
+    fn stage(&self, msg: &'static str, len: u64) {
+        self.0.set_message(msg);
+        self.0.set_length(len);
+        self.0.set_position(0);
+    }
+
+    fn inc(&self) {
+        self.0.inc(1);
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
+}
+
+async fn analyze(task: &PgTask<'_>) -> Result<Report> {
+    let progress = Progress::new();
+    progress.stage("connecting", 1);
+    let mut s = postgres::connect(task.db, Limits::default()).await?;
+    let r = analyze_in(&mut s, task, &progress).await;
+    // Ends the read-only transaction; hypothetical indexes go with the backend.
+    s.close().await;
+    r
+}
+
+/// One distinct statement (fingerprint) of pg_stat_statements.
+struct Group {
+    fingerprint: Fingerprint,
+    query: String,
+    calls: u64,
+    total_ms: f64,
+    plan_ms: f64,
+    rows: u64,
+    /// Calls of the entry whose text is kept.
+    text_calls: u64,
+}
+
+fn fold(rows: &[StatRow]) -> Vec<Group> {
+    let mut fp = Fingerprinter::new(Lexing::for_dialect(Dialect::Postgres));
+    let mut index: HashMap<Fingerprint, usize> = HashMap::new();
+    let mut out: Vec<Group> = Vec::new();
+    for r in rows {
+        let f = fp.fingerprint(&r.query);
+        let calls = r.calls.max(0) as u64;
+        match index.get(&f) {
+            Some(&i) => {
+                let g = &mut out[i];
+                g.calls += calls;
+                g.total_ms += r.total_ms;
+                g.plan_ms += r.plan_ms;
+                g.rows += r.rows.max(0) as u64;
+                if calls > g.text_calls {
+                    g.query = r.query.clone();
+                    g.text_calls = calls;
+                }
+            }
+            None => {
+                index.insert(f, out.len());
+                out.push(Group {
+                    fingerprint: f,
+                    query: r.query.clone(),
+                    calls,
+                    total_ms: r.total_ms,
+                    plan_ms: r.plan_ms,
+                    rows: r.rows.max(0) as u64,
+                    text_calls: calls,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        b.total_ms
+            .total_cmp(&a.total_ms)
+            .then(b.calls.cmp(&a.calls))
+            .then(a.fingerprint.cmp(&b.fingerprint))
+    });
+    out
+}
+
+async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -> Result<Report> {
+    let mut report = Report::new("analyze");
+    let mut notes: Vec<String> = Vec::new();
+
+    progress.stage("reading the catalog", 1);
+    let (schema, facts) = s.read_catalog().await?;
+    progress.inc();
+
+    progress.stage("reading pg_stat_statements", 1);
+    let statements = s.read_statements().await?;
+    let now = s.now().await?;
+    let (rows, source, covered_s, since, planning_tracked) = match statements {
+        Statements::Missing(how) => {
+            notes.push(how);
+            (
+                Vec::new(),
+                "none".to_string(),
+                None,
+                "none".to_string(),
+                false,
+            )
+        }
+        Statements::Rows {
+            rows,
+            reset_at,
+            planning_tracked,
+            version,
+        } => {
+            let source = format!("pg_stat_statements {version}");
+            match task.snapshot {
+                Some(path) => {
+                    let mut store = SnapshotStore::open(path)?;
+                    let prev = store.previous(&s.display)?;
+                    store.save(&s.display, now, reset_at, &rows)?;
+                    match prev {
+                        Some(p) => {
+                            let d = snapshot::delta(&rows, &p, reset_at);
+                            notes.push(format!(
+                                "workload: the delta since the previous snapshot in {} ({} ago); this run's counters were saved as the next one.",
+                                path.display(),
+                                crate::detect::rules::unused_index::duration(now - p.taken_at)
+                            ));
+                            (
+                                d,
+                                source,
+                                Some(now - p.taken_at),
+                                "snapshot".into(),
+                                planning_tracked,
+                            )
+                        }
+                        None => {
+                            notes.push(format!(
+                                "workload: first snapshot in {}: the counters since pg_stat_statements was reset; the next run with this file reports the delta since now.",
+                                path.display()
+                            ));
+                            (
+                                rows,
+                                source,
+                                reset_at.map(|r| now - r),
+                                "reset".into(),
+                                planning_tracked,
+                            )
+                        }
+                    }
+                }
+                None => (
+                    rows,
+                    source,
+                    reset_at.map(|r| now - r),
+                    "reset".into(),
+                    planning_tracked,
+                ),
+            }
+        }
+    };
+    progress.inc();
+    if !planning_tracked && !rows.is_empty() {
+        notes.push("planning time is not in the totals: set pg_stat_statements.track_planning = on to count it.".into());
+    }
+
+    let groups = fold(&rows);
+    let total_ms: f64 = groups.iter().map(|g| g.total_ms).sum();
+    let total_calls: u64 = groups.iter().map(|g| g.calls).sum();
+
+    // The top statements by total time; those that are DML on this
+    // database's tables are planned, the others say why not.
+    let top: Vec<usize> = (0..groups.len().min(task.top)).collect();
+    let mut planned: Vec<usize> = Vec::new();
+    let mut not_planned: HashMap<Fingerprint, String> = HashMap::new();
+    for &i in &top {
+        let g = &groups[i];
+        match analyze_sql(&g.query, Dialect::Postgres, Some(&schema)) {
+            Ok(a) if a.kind == StatementKind::Other => {
+                not_planned.insert(
+                    g.fingerprint,
+                    "not a SELECT, INSERT, UPDATE or DELETE".into(),
+                );
+            }
+            Ok(a) if !a.scans.iter().any(|sc| schema.table(&sc.table).is_some()) => {
+                not_planned.insert(
+                    g.fingerprint,
+                    "reads no table of this database's schemas".into(),
+                );
+            }
+            Ok(_) => planned.push(i),
+            Err(e) => {
+                not_planned.insert(g.fingerprint, format!("dbperf cannot parse it: {e}"));
+            }
+        }
+    }
+
+    // Plans and plan rules.
+    progress.stage("planning the top statements", planned.len() as u64);
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut baseline: HashMap<Fingerprint, f64> = HashMap::new();
+    let mut denied = false;
+    for &i in &planned {
+        let g = &groups[i];
+        let rank = i;
+        progress.inc();
+        let json = match s.explain(&g.query).await {
+            Ok(j) => j,
+            Err(e) => {
+                denied |= e.0.contains("42501");
+                report.input_problems.push(InputProblem {
+                    path: "pg_stat_statements".into(),
+                    line: rank + 1,
+                    message: format!(
+                        "statement {} cannot be planned, skipped: {}",
+                        g.fingerprint, e.0
+                    ),
+                });
+                not_planned.insert(g.fingerprint, e.0);
+                continue;
+            }
+        };
+        let Some((cost, plan)) = hypopg::plan_cost(&json) else {
+            not_planned.insert(g.fingerprint, "EXPLAIN output did not parse".into());
+            continue;
+        };
+        baseline.insert(g.fingerprint, cost);
+        findings.extend(plan_findings(&plan, &schema, g, rank + 1));
+    }
+    if denied {
+        notes.push("this role may not plan statements on these tables (permission denied): grant it pg_read_all_data (PostgreSQL 14+) or SELECT on the tables for plans and what-if verification; the rest was checked.".into());
+    }
+
+    // The advisor over the planned statements, weighted by calls and time.
+    let workload: Vec<WorkloadQuery> = planned
+        .iter()
+        .map(|&i| {
+            let g = &groups[i];
+            WorkloadQuery {
+                sql: g.query.clone(),
+                calls: g.calls.max(1),
+                mean_ms: (g.calls > 0).then(|| g.total_ms / g.calls as f64),
+                path: "pg_stat_statements".into(),
+                line: i + 1,
+            }
+        })
+        .collect();
+    let advice = advise(&workload, &schema, &AdviseOptions::default());
+    let mean_ms: HashMap<Fingerprint, f64> = planned
+        .iter()
+        .map(|&i| &groups[i])
+        .filter(|g| g.calls > 0)
+        .map(|g| (g.fingerprint, g.total_ms / g.calls as f64))
+        .collect();
+
+    let hypo = if advice.indexes.is_empty() {
+        None
+    } else {
+        Some(s.hypopg().await?)
+    };
+    let indexes = match hypo {
+        Some(Hypo::Ready { version }) => {
+            progress.stage("verifying indexes with HypoPG", advice.indexes.len() as u64);
+            let candidates = advice.indexes.len();
+            let budget = MIN_EXPLAIN_BUDGET.max(task.top * 10);
+            let out = hypopg::verify(s, advice.indexes, &baseline, &mean_ms, budget).await;
+            progress.0.set_position(candidates as u64);
+            let left = s.hypo_count().await.unwrap_or(0);
+            notes.push(format!(
+                "indexes verified what-if with HypoPG {version}: {} of {candidates} candidates lowered the planner's cost by at least {:.0}% ({} EXPLAIN calls); {left} hypothetical indexes left in the session.",
+                out.kept.len(),
+                hypopg::MIN_COST_GAIN * 100.0,
+                out.explains
+            ));
+            for (stmt, why) in out.rejected.iter().take(10) {
+                notes.push(format!("not proposed: {stmt} ({why})"));
+            }
+            let mut kept = out.kept;
+            if !out.unverified.is_empty() {
+                notes.push(format!(
+                    "{} candidates were not verified (EXPLAIN budget spent): listed as heuristic.",
+                    out.unverified.len()
+                ));
+                kept.extend(out.unverified);
+            }
+            kept
+        }
+        Some(Hypo::Missing(how)) => {
+            notes.push(format!(
+                "indexes are heuristic (not verified by the planner): {how}."
+            ));
+            advice.indexes
+        }
+        None => Vec::new(),
+    };
+    for (rank, ix) in indexes.iter().enumerate() {
+        let _ = rank;
+        findings.push(missing_index::finding(ix));
+    }
+    // Function wrappers the advisor saw that no plan rule reported.
+    for f in advice.findings {
+        let dup = findings
+            .iter()
+            .any(|g| g.rule == f.rule && g.query_fingerprint == f.query_fingerprint);
+        if !dup {
+            findings.push(f);
+        }
+    }
+
+    // Schema health.
+    findings.extend(detect::check_schema(&schema));
+    UnusedIndex::check(&facts, &mut findings);
+    SeqScannedTable::check(&facts, &mut findings);
+    DeadTuples::check(&facts, &mut findings);
+    detect::rank(&mut findings);
+
+    if schema.has_statistics
+        && schema
+            .tables
+            .iter()
+            .all(|t| t.columns.iter().all(|c| c.n_distinct.is_none()))
+        && schema.tables.iter().any(|t| t.rows.unwrap_or(0.0) > 0.0)
+    {
+        notes.push("pg_stats shows no column statistics to this role (it needs SELECT on the tables, or pg_read_all_data): the advisor assumed default selectivities.".into());
+    }
+    if !schema.has_statistics && !schema.tables.is_empty() {
+        notes.push(
+            "no table has statistics yet: run ANALYZE so the planner and the advisor see real row counts."
+                .into(),
+        );
+    }
+
+    // The report.
+    let planned_ms: f64 = planned.iter().map(|&i| groups[i].total_ms).sum();
+    let verified = indexes
+        .iter()
+        .any(|i| i.recommendation.verified == crate::advise::Verification::Hypopg);
+    report.workload = Some(WorkloadSummary {
+        source,
+        covered_s: covered_s.map(round3),
+        since,
+        statements: groups.len(),
+        calls: total_calls,
+        total_ms: round3(total_ms),
+        planned: planned.len(),
+        planned_share: if total_ms > 0.0 {
+            round3(planned_ms / total_ms)
+        } else {
+            0.0
+        },
+    });
+    report.statements = top
+        .iter()
+        .enumerate()
+        .map(|(rank, &i)| {
+            let g = &groups[i];
+            let fp = g.fingerprint.to_string();
+            let mut rules: Vec<&'static str> = findings
+                .iter()
+                .filter(|f| f.query_fingerprint.as_deref() == Some(fp.as_str()))
+                .map(|f| f.rule)
+                .collect();
+            rules.dedup();
+            let mut seen = Vec::new();
+            rules.retain(|r| {
+                let new = !seen.contains(r);
+                seen.push(*r);
+                new
+            });
+            StatementRow {
+                rank: rank + 1,
+                fingerprint: fp,
+                query: one_line(&g.query),
+                calls: g.calls,
+                total_ms: round3(g.total_ms),
+                mean_ms: round3(g.total_ms / g.calls.max(1) as f64),
+                rows: g.rows,
+                share: if total_ms > 0.0 {
+                    round3(g.total_ms / total_ms)
+                } else {
+                    0.0
+                },
+                plan_ms: planning_tracked.then(|| round3(g.plan_ms)),
+                cost: baseline.get(&g.fingerprint).copied(),
+                findings: rules,
+                not_planned: not_planned.get(&g.fingerprint).cloned(),
+            }
+        })
+        .collect();
+    report.queries = groups
+        .iter()
+        .map(|g| QueryStat {
+            fingerprint: g.fingerprint.to_string(),
+            query: one_line(&g.query),
+            calls: g.calls,
+            total_ms: Some(round3(g.total_ms)),
+            mean_ms: Some(round3(g.total_ms / g.calls.max(1) as f64)),
+        })
+        .collect();
+    report.findings = findings;
+    report.indexes = indexes.into_iter().map(|i| i.recommendation).collect();
+    for n in advice.notes {
+        if verified && n.starts_with("scores are estimates") {
+            notes.push("scores are the measured mean time of each helped statement × the share of its planner cost the index saves, × its calls.".into());
+        } else {
+            notes.push(n);
+        }
+    }
+    notes.push(format!(
+        "{} (PostgreSQL {}, database {}) was read in one read-only transaction with statement_timeout and lock_timeout; plans are EXPLAIN without ANALYZE (generic plans for parameterized statements).",
+        s.display, facts.version, facts.database
+    ));
+    report.notes = notes;
+    Ok(report)
+}
+
+/// Plan rules on one statement's plan, tied to the statement.
+fn plan_findings(plan: &Plan, schema: &Schema, g: &Group, rank: usize) -> Vec<Finding> {
+    let fp = g.fingerprint.to_string();
+    let ctx = PlanContext {
+        plan,
+        schema: Some(schema),
+        query_fingerprint: Some(&fp),
+    };
+    let mut fs = detect::check_plan(&ctx);
+    for f in &mut fs {
+        let at = format!(" (top statement #{rank}, {fp})");
+        if !f.message.contains(&at) {
+            f.message.push_str(&at);
+        }
+    }
+    fs
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

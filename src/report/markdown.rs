@@ -1,0 +1,243 @@
+//! The Markdown report, for pasting into a ticket or a pull request: the
+//! workload summary, the top statements as a table, the findings, and the
+//! indexes with their before/after cost — the table a performance review
+//! wants. No colour, GitHub-flavoured tables, statements in code spans.
+
+use std::io::{self, Write};
+
+use super::Report;
+use super::text::{fmt_count, ms};
+use crate::advise::Verification;
+
+pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "# dbperf {} report", report.command)?;
+    if let Some(s) = &report.workload {
+        writeln!(w)?;
+        writeln!(w, "## Workload")?;
+        writeln!(w)?;
+        let covered = match (s.covered_s, s.since.as_str()) {
+            (Some(c), "snapshot") => format!("the last {} (since the previous snapshot)", span(c)),
+            (Some(c), _) => format!("the last {} (since the counters were reset)", span(c)),
+            (None, "none") => "nothing (no pg_stat_statements)".to_string(),
+            (None, _) => "since the counters were reset".to_string(),
+        };
+        writeln!(w, "| | |")?;
+        writeln!(w, "| --- | --- |")?;
+        writeln!(w, "| source | {} |", cell(&s.source))?;
+        writeln!(w, "| time covered | {covered} |")?;
+        writeln!(w, "| statements | {} |", fmt_count(s.statements as f64))?;
+        writeln!(w, "| calls | {} |", fmt_count(s.calls as f64))?;
+        writeln!(w, "| total time | {} |", ms(s.total_ms))?;
+        writeln!(
+            w,
+            "| planned and checked | top {} statements, {:.1}% of the time |",
+            s.planned,
+            s.planned_share * 100.0
+        )?;
+    }
+    if !report.statements.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "## Top statements")?;
+        writeln!(w)?;
+        writeln!(
+            w,
+            "| # | calls | total | mean | rows | share | findings | statement |"
+        )?;
+        writeln!(w, "| ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")?;
+        for s in &report.statements {
+            let findings = if let Some(why) = &s.not_planned {
+                format!("not planned: {}", cell(why))
+            } else {
+                s.findings.join(", ")
+            };
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {:.1}% | {} | {} |",
+                s.rank,
+                fmt_count(s.calls as f64),
+                ms(s.total_ms),
+                ms(s.mean_ms),
+                fmt_count(s.rows as f64),
+                s.share * 100.0,
+                findings,
+                code(&short(&s.query, 160))
+            )?;
+        }
+    } else if !report.queries.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "## Statements")?;
+        writeln!(w)?;
+        writeln!(w, "| calls | total | mean | statement |")?;
+        writeln!(w, "| ---: | ---: | ---: | --- |")?;
+        for q in report.queries.iter().take(20) {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} |",
+                fmt_count(q.calls as f64),
+                q.total_ms.map(ms).unwrap_or_default(),
+                q.mean_ms.map(ms).unwrap_or_default(),
+                code(&short(&q.query, 160))
+            )?;
+        }
+    }
+    if !report.indexes.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "## Indexes to create, ranked by time saved")?;
+        writeln!(w)?;
+        writeln!(
+            w,
+            "| rank | index | saves | cost before | cost after | verified | helps |"
+        )?;
+        writeln!(w, "| ---: | --- | ---: | ---: | ---: | --- | --- |")?;
+        for ix in &report.indexes {
+            let cost = |c: Option<f64>| c.map(|v| format!("{v:.1}")).unwrap_or("—".into());
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                ix.rank,
+                code(&ix.statement),
+                ms(ix.score),
+                cost(ix.cost_before),
+                cost(ix.cost_after),
+                match ix.verified {
+                    Verification::Hypopg => "HypoPG",
+                    Verification::Planner => "planner",
+                    Verification::Heuristic => "heuristic",
+                },
+                ix.queries
+                    .iter()
+                    .map(|q| code(q))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            )?;
+        }
+    }
+    writeln!(w)?;
+    if report.findings.is_empty() {
+        writeln!(w, "## Findings\n\nNo findings.")?;
+    } else {
+        writeln!(w, "## Findings ({})", report.findings.len())?;
+        for f in &report.findings {
+            writeln!(w)?;
+            let at = f
+                .location
+                .as_ref()
+                .map(|l| format!(" — {}", l))
+                .unwrap_or_default();
+            let impact = f
+                .impact_ms
+                .map(|v| format!(" (up to {} to save)", ms(v)))
+                .unwrap_or_default();
+            writeln!(w, "- **{}** `{}`{at}{impact}  ", f.severity, f.rule)?;
+            writeln!(w, "  {}", f.message.replace('\n', " "))?;
+            if !f.advice.is_empty() {
+                writeln!(w)?;
+                writeln!(w, "  ```sql")?;
+                for l in f.advice.lines() {
+                    writeln!(w, "  {l}")?;
+                }
+                writeln!(w, "  ```")?;
+            }
+        }
+    }
+    if !report.notes.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "## Notes")?;
+        writeln!(w)?;
+        for n in &report.notes {
+            writeln!(w, "- {}", n.replace('\n', " "))?;
+        }
+    }
+    if !report.input_problems.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "## Input problems (skipped)")?;
+        writeln!(w)?;
+        for p in &report.input_problems {
+            writeln!(w, "- {}:{}: {}", p.path, p.line, cell(&p.message))?;
+        }
+    }
+    Ok(())
+}
+
+/// Text safe inside a table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// A code span that survives backticks and pipes in the text.
+fn code(s: &str) -> String {
+    let s = cell(s);
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
+}
+
+fn short(s: &str, max: usize) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > max {
+        one.chars().take(max - 1).collect::<String>() + "…"
+    } else {
+        one
+    }
+}
+
+fn span(s: f64) -> String {
+    if s >= 2.0 * 86_400.0 {
+        format!("{:.1} days", s / 86_400.0)
+    } else if s >= 2.0 * 3600.0 {
+        format!("{:.1} hours", s / 3600.0)
+    } else if s >= 120.0 {
+        format!("{:.0} minutes", s / 60.0)
+    } else {
+        format!("{s:.0} seconds")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{StatementRow, WorkloadSummary};
+
+    #[test]
+    fn tables_escape_pipes_and_show_before_after() {
+        let mut r = Report::new("analyze");
+        r.workload = Some(WorkloadSummary {
+            source: "pg_stat_statements 1.10".into(),
+            covered_s: Some(3600.0),
+            since: "snapshot".into(),
+            statements: 2,
+            calls: 10,
+            total_ms: 12.0,
+            planned: 1,
+            planned_share: 0.9,
+        });
+        r.statements.push(StatementRow {
+            rank: 1,
+            fingerprint: "ab".into(),
+            query: "SELECT a || b FROM t WHERE x = $1".into(),
+            calls: 9,
+            total_ms: 10.8,
+            mean_ms: 1.2,
+            rows: 9,
+            share: 0.9,
+            plan_ms: None,
+            cost: Some(100.0),
+            findings: vec!["seq-scan"],
+            not_planned: None,
+        });
+        let mut out = Vec::new();
+        write(&r, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.contains("| time covered | the last 60 minutes (since the previous snapshot) |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`SELECT a \\|\\| b FROM t WHERE x = $1`"),
+            "{text}"
+        );
+        assert!(text.contains("| seq-scan |"), "{text}");
+    }
+}

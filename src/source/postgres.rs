@@ -1,0 +1,921 @@
+//! PostgreSQL: the live source of `dbperf analyze --db postgres://…`,
+//! `advise --db` and `explain --db`.
+//!
+//! It owns the connection and every statement sent on it; nothing else in
+//! the crate talks to PostgreSQL. What it reads comes back as the model
+//! ([`Schema`], [`PgFacts`]), as raw pg_stat_statements rows, or as the
+//! JSON text of a plan for the plan parser.
+//!
+//! # Safety
+//! One session, one `READ ONLY` transaction that ends in `ROLLBACK` (so not
+//! even a commit is counted), with `default_transaction_read_only`,
+//! `statement_timeout` and `lock_timeout` set at its start and
+//! `application_name=dbperf` in the startup packet. Plans are plain `EXPLAIN`
+//! (never `ANALYZE`), parameterized statements get a generic plan. HypoPG's
+//! hypothetical indexes live in this backend's memory only; they are reset
+//! after each what-if, before the session ends, and vanish with it in any
+//! case. Every statement dbperf sends starts with `/* dbperf */` so its
+//! own statements can be left out of pg_stat_statements' workload.
+
+pub mod conninfo;
+pub mod tls;
+
+use std::collections::HashMap;
+
+use tokio_postgres::{Client, SimpleQueryMessage};
+
+use crate::error::{Error, Result};
+use crate::model::Dialect;
+use crate::model::postgres::{PgFacts, PgIndexStats, PgTableStats};
+use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
+use crate::source::target::redact;
+
+/// Mark of every statement dbperf sends.
+pub const TAG: &str = "/* dbperf */";
+
+/// Limits every statement runs under.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub statement_timeout_ms: u64,
+    pub lock_timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            statement_timeout_ms: 30_000,
+            lock_timeout_ms: 1_000,
+        }
+    }
+}
+
+/// An open, read-only session.
+pub struct PgSession {
+    client: Client,
+    conn: tokio::task::JoinHandle<()>,
+    /// The target as it may be shown (no password).
+    pub display: String,
+    pub version_num: u32,
+    generic_mode_set: bool,
+}
+
+/// One row of pg_stat_statements (for this database, top-level), with the
+/// time spent planning included where tracked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatRow {
+    /// `userid:queryid:toplevel`: what identifies an entry across snapshots.
+    pub key: String,
+    pub query: String,
+    pub calls: i64,
+    /// Execution plus planning time, milliseconds.
+    pub total_ms: f64,
+    pub plan_ms: f64,
+    pub rows: i64,
+    pub shared_blks_hit: i64,
+    pub shared_blks_read: i64,
+}
+
+/// What pg_stat_statements gave.
+#[derive(Debug, Clone)]
+pub enum Statements {
+    Rows {
+        rows: Vec<StatRow>,
+        /// `pg_stat_statements_info.stats_reset` as Unix seconds (1.9+).
+        reset_at: Option<f64>,
+        /// Whether planning time is included (`pg_stat_statements.track_planning`).
+        planning_tracked: bool,
+        version: String,
+    },
+    /// Not usable; the text says why and exactly what to run.
+    Missing(String),
+}
+
+/// Whether HypoPG can be used in this session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Hypo {
+    Ready {
+        version: String,
+    },
+    /// Not usable; the text says how to enable it.
+    Missing(String),
+}
+
+/// A plan failure: the statement was not planned, for this reason.
+#[derive(Debug, Clone)]
+pub struct PlanError(pub String);
+
+/// Connects and opens the read-only transaction.
+pub async fn connect(conninfo: &str, limits: Limits) -> Result<PgSession> {
+    let info = conninfo::parse(conninfo, &conninfo::ProcessEnv)?;
+    let display = info.display.clone();
+    let fail = |e: tokio_postgres::Error| {
+        Error::Database(format!("cannot connect to {display}: {}", describe(&e)))
+    };
+    let (client, conn) = match tls::connector(info.ssl, info.root_cert.as_deref())? {
+        Some(tls) => {
+            let (client, conn) = info.config.connect(tls).await.map_err(fail)?;
+            let h = tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            (client, h)
+        }
+        None => {
+            let (client, conn) = info
+                .config
+                .connect(tokio_postgres::NoTls)
+                .await
+                .map_err(fail)?;
+            let h = tokio::spawn(async move {
+                let _ = conn.await;
+            });
+            (client, h)
+        }
+    };
+    let mut s = PgSession {
+        client,
+        conn,
+        display: display.clone(),
+        version_num: 0,
+        generic_mode_set: false,
+    };
+    // One statement per call: pg_stat_statements keeps each with its own
+    // text, and the tag must lead every one of them.
+    for stmt in [
+        format!("{TAG} BEGIN TRANSACTION READ ONLY"),
+        format!("{TAG} SET default_transaction_read_only = on"),
+        format!(
+            "{TAG} SET statement_timeout = {}",
+            limits.statement_timeout_ms
+        ),
+        format!("{TAG} SET lock_timeout = {}", limits.lock_timeout_ms),
+        format!(
+            "{TAG} SET idle_in_transaction_session_timeout = {}",
+            limits.statement_timeout_ms * 4
+        ),
+    ] {
+        s.client
+            .batch_execute(&stmt)
+            .await
+            .map_err(|e| s.err("setting up the read-only session", &e))?;
+    }
+    let v = s
+        .client
+        .query_one(
+            &format!("{TAG} SELECT current_setting('server_version_num')::int4"),
+            &[],
+        )
+        .await
+        .map_err(|e| s.err("reading the server version", &e))?;
+    s.version_num = v.get::<_, i32>(0).max(0) as u32;
+    Ok(s)
+}
+
+/// A driver error as one line: the server's message and SQLSTATE, its
+/// hint, or the transport error; never the password.
+pub fn describe(e: &tokio_postgres::Error) -> String {
+    let text = match e.as_db_error() {
+        Some(db) => {
+            let mut m = format!("{} (SQLSTATE {})", db.message(), db.code().code());
+            if let Some(h) = db.hint() {
+                m.push_str(&format!("; hint: {h}"));
+            }
+            m
+        }
+        None => {
+            let mut m = e.to_string();
+            let mut src = std::error::Error::source(e);
+            while let Some(s) = src {
+                let t = s.to_string();
+                if !m.contains(&t) {
+                    m.push_str(&format!(": {t}"));
+                }
+                src = s.source();
+            }
+            m
+        }
+    };
+    redact(&text)
+}
+
+impl PgSession {
+    fn err(&self, what: &str, e: &tokio_postgres::Error) -> Error {
+        Error::Database(format!("{}: {what}: {}", self.display, describe(e)))
+    }
+
+    /// Ends the session: rolls the read-only transaction back and drops
+    /// every hypothetical index with the backend.
+    pub async fn close(self) {
+        let _ = self.client.batch_execute(&format!("{TAG} ROLLBACK")).await;
+        drop(self.client);
+        let _ = self.conn.await;
+    }
+
+    /// Runs `sql` inside a savepoint so that a failing statement does not
+    /// abort the transaction.
+    async fn guarded(&mut self, sql: &str) -> std::result::Result<Vec<SimpleQueryMessage>, String> {
+        // One fixed name: each savepoint is released before the next, and
+        // pg_stat_statements gets one entry, not one per call.
+        self.client
+            .batch_execute(&format!("{TAG} SAVEPOINT dbperf_sp"))
+            .await
+            .map_err(|e| describe(&e))?;
+        match self.client.simple_query(sql).await {
+            Ok(rows) => {
+                let _ = self
+                    .client
+                    .batch_execute(&format!("{TAG} RELEASE SAVEPOINT dbperf_sp"))
+                    .await;
+                Ok(rows)
+            }
+            Err(e) => {
+                let _ = self
+                    .client
+                    .batch_execute(&format!("{TAG} ROLLBACK TO SAVEPOINT dbperf_sp"))
+                    .await;
+                let _ = self
+                    .client
+                    .batch_execute(&format!("{TAG} RELEASE SAVEPOINT dbperf_sp"))
+                    .await;
+                Err(describe(&e))
+            }
+        }
+    }
+
+    /// The catalog and statistics of every user table, as the model.
+    pub async fn read_catalog(&mut self) -> Result<(Schema, PgFacts)> {
+        let mut facts = PgFacts {
+            version_num: self.version_num,
+            ..PgFacts::default()
+        };
+        let row = self
+            .client
+            .query_one(
+                &format!(
+                    "{TAG} SELECT current_setting('server_version'), current_database(), \
+                     extract(epoch FROM now() - coalesce(d.stats_reset, pg_postmaster_start_time()))::float8 \
+                     FROM pg_stat_database d WHERE d.datname = current_database()"
+                ),
+                &[],
+            )
+            .await
+            .map_err(|e| self.err("reading the server version", &e))?;
+        facts.version = row.get(0);
+        facts.database = row.get(1);
+        facts.stats_age_s = row.get(2);
+        let settings = self
+            .client
+            .query(
+                &format!(
+                    "{TAG} SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY($1) ORDER BY name"
+                ),
+                &[&SETTINGS.as_slice()],
+            )
+            .await
+            .map_err(|e| self.err("reading settings", &e))?;
+        facts.settings = settings.iter().map(|r| (r.get(0), r.get(1))).collect();
+
+        let tables = self
+            .client
+            .query(
+                &format!(
+                    "{TAG} SELECT c.oid::int8, n.nspname::text, c.relname::text, c.reltuples::float8, \
+                     pg_total_relation_size(c.oid)::int8, pg_relation_size(c.oid)::int8, \
+                     coalesce(s.seq_scan, 0)::int8, coalesce(s.seq_tup_read, 0)::int8, coalesce(s.idx_scan, 0)::int8, \
+                     coalesce(s.n_tup_ins, 0)::int8, coalesce(s.n_tup_upd, 0)::int8, coalesce(s.n_tup_del, 0)::int8, \
+                     coalesce(s.n_live_tup, 0)::int8, coalesce(s.n_dead_tup, 0)::int8, \
+                     extract(epoch FROM now() - greatest(s.last_vacuum, s.last_autovacuum))::float8 \
+                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+                     LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
+                     WHERE c.relkind IN ('r', 'p', 'm') \
+                       AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+                       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' \
+                       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                                       AND d.objid = c.oid AND d.deptype = 'e') \
+                     ORDER BY n.nspname, c.relname"
+                ),
+                &[],
+            )
+            .await
+            .map_err(|e| self.err("reading the tables", &e))?;
+        let mut schema = Schema {
+            tables: Vec::with_capacity(tables.len()),
+            has_statistics: false,
+            dialect: Dialect::Postgres,
+        };
+        let mut by_oid: HashMap<i64, usize> = HashMap::new();
+        for r in &tables {
+            let oid: i64 = r.get(0);
+            let nsp: String = r.get(1);
+            let name: String = r.get(2);
+            let reltuples: f64 = r.get(3);
+            let total: i64 = r.get(4);
+            let heap: i64 = r.get(5);
+            // reltuples is -1 (PostgreSQL 14+) or 0 with no pages when the
+            // table was never analysed or vacuumed.
+            let rows = if reltuples >= 0.0 && !(reltuples == 0.0 && heap > 0) {
+                Some(reltuples)
+            } else {
+                None
+            };
+            if rows.is_some() {
+                schema.has_statistics = true;
+            }
+            by_oid.insert(oid, schema.tables.len());
+            let qualified = format!("{nsp}.{name}");
+            facts.tables.push(PgTableStats {
+                table: qualified,
+                seq_scan: r.get::<_, i64>(6) as u64,
+                seq_tup_read: r.get::<_, i64>(7) as u64,
+                idx_scan: r.get::<_, i64>(8) as u64,
+                n_tup_ins: r.get::<_, i64>(9) as u64,
+                n_tup_upd: r.get::<_, i64>(10) as u64,
+                n_tup_del: r.get::<_, i64>(11) as u64,
+                n_live_tup: r.get::<_, i64>(12) as u64,
+                n_dead_tup: r.get::<_, i64>(13) as u64,
+                vacuum_age_s: r.get(14),
+                bytes: total.max(0) as u64,
+            });
+            schema.tables.push(Table {
+                schema: Some(nsp),
+                name,
+                rows,
+                bytes: Some(total.max(0) as u64),
+                ..Table::default()
+            });
+        }
+        let oids: Vec<i64> = by_oid.keys().copied().collect();
+
+        // Columns with pg_stats (visible only for columns the role may
+        // read; others keep no statistics and the advisor's defaults).
+        let cols = self
+            .client
+            .query(
+                &format!(
+                    "{TAG} SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+                     s.n_distinct::float8, s.null_frac::float8, s.most_common_vals::text, s.most_common_freqs::float8[] \
+                     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                     LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname \
+                          AND s.attname = a.attname AND NOT s.inherited \
+                     WHERE a.attrelid = ANY($1::int8[]::oid[]) AND a.attnum > 0 AND NOT a.attisdropped \
+                     ORDER BY a.attrelid, a.attnum"
+                ),
+                &[&oids],
+            )
+            .await
+            .map_err(|e| self.err("reading the columns", &e))?;
+        for r in &cols {
+            let Some(&ti) = by_oid.get(&r.get::<_, i64>(0)) else {
+                continue;
+            };
+            let mcv: Option<String> = r.get(6);
+            let freqs: Option<Vec<f64>> = r.get(7);
+            let most_common = match (mcv, freqs) {
+                (Some(v), Some(f)) => parse_array(&v).into_iter().zip(f).collect(),
+                _ => Vec::new(),
+            };
+            schema.tables[ti].columns.push(Column {
+                name: r.get(1),
+                data_type: r.get::<_, String>(2).to_lowercase(),
+                not_null: r.get(3),
+                n_distinct: r.get(4),
+                null_frac: r.get(5),
+                most_common,
+            });
+        }
+
+        let idx = self
+            .client
+            .query(
+                &format!(
+                    "{TAG} SELECT i.indrelid::int8, ic.relname::text, i.indisunique, i.indisprimary, \
+                     i.indisvalid AND i.indisready, am.amname::text, pg_get_indexdef(i.indexrelid), \
+                     pg_get_expr(i.indpred, i.indrelid), i.indnkeyatts::int4, \
+                     ARRAY(SELECT coalesce(a.attname::text, pg_get_indexdef(i.indexrelid, k, true)) \
+                           FROM generate_series(1, i.indnatts) k \
+                           LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[k - 1] \
+                                AND i.indkey[k - 1] <> 0 ORDER BY k), \
+                     ARRAY(SELECT i.indkey[k - 1] = 0 FROM generate_series(1, i.indnatts) k ORDER BY k), \
+                     ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+                     EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')), \
+                     pg_relation_size(i.indexrelid)::int8, coalesce(s.idx_scan, 0)::int8, n.nspname::text \
+                     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \
+                     JOIN pg_namespace n ON n.oid = ic.relnamespace \
+                     LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid \
+                     WHERE i.indrelid = ANY($1::int8[]::oid[]) ORDER BY i.indrelid, ic.relname"
+                ),
+                &[&oids],
+            )
+            .await
+            .map_err(|e| self.err("reading the indexes", &e))?;
+        for r in &idx {
+            let Some(&ti) = by_oid.get(&r.get::<_, i64>(0)) else {
+                continue;
+            };
+            let name: String = r.get(1);
+            let nkey = r.get::<_, i32>(8).max(0) as usize;
+            let names: Vec<String> = r.get(9);
+            let is_expr: Vec<bool> = r.get(10);
+            let desc: Vec<bool> = r.get(11);
+            let mut keys = Vec::new();
+            let mut include = Vec::new();
+            for (k, n) in names.into_iter().enumerate() {
+                if k >= nkey {
+                    include.push(n);
+                } else if is_expr.get(k).copied().unwrap_or(false) {
+                    keys.push(IndexKey::Expression { sql: n });
+                } else {
+                    keys.push(IndexKey::Column {
+                        name: n,
+                        descending: desc.get(k).copied().unwrap_or(false),
+                    });
+                }
+            }
+            let bytes = r.get::<_, i64>(13).max(0) as u64;
+            let scans = r.get::<_, i64>(14).max(0) as u64;
+            let t = &mut schema.tables[ti];
+            facts.indexes.push(PgIndexStats {
+                table: t.qualified_name(),
+                index: name.clone(),
+                schema: r.get(15),
+                idx_scan: scans,
+                bytes,
+                unique: r.get(2),
+                primary: r.get(3),
+                constraint: r.get(12),
+                valid: r.get(4),
+                definition: r.get(6),
+            });
+            t.indexes.push(Index {
+                name,
+                keys,
+                include,
+                unique: r.get(2),
+                primary: r.get(3),
+                predicate: r.get(7),
+                valid: r.get(4),
+                method: Some(r.get(5)),
+                scans: Some(scans),
+                bytes: Some(bytes),
+                defined_at: None,
+            });
+        }
+
+        let cons = self
+            .client
+            .query(
+                &format!(
+                    "{TAG} SELECT con.conrelid::int8, con.contype::text, con.conname::text, \
+                     ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o) \
+                           JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o), \
+                     fn.nspname::text || '.' || fc.relname::text, \
+                     ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) \
+                           JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o) \
+                     FROM pg_constraint con \
+                     LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
+                     LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
+                     WHERE con.contype IN ('p', 'f') AND con.conrelid = ANY($1::int8[]::oid[]) \
+                     ORDER BY con.conrelid, con.conname"
+                ),
+                &[&oids],
+            )
+            .await
+            .map_err(|e| self.err("reading the constraints", &e))?;
+        for r in &cons {
+            let Some(&ti) = by_oid.get(&r.get::<_, i64>(0)) else {
+                continue;
+            };
+            let kind: String = r.get(1);
+            let cols: Vec<String> = r.get(3);
+            let t = &mut schema.tables[ti];
+            if kind == "p" {
+                t.primary_key = cols;
+            } else {
+                t.foreign_keys.push(ForeignKey {
+                    name: Some(r.get(2)),
+                    columns: cols,
+                    referenced_table: r.get::<_, Option<String>>(4).unwrap_or_default(),
+                    referenced_columns: r.get(5),
+                    defined_at: None,
+                });
+            }
+        }
+        Ok((schema, facts))
+    }
+
+    /// pg_stat_statements for this database, whatever its version.
+    pub async fn read_statements(&mut self) -> Result<Statements> {
+        let ext = self
+            .client
+            .query_opt(
+                &format!(
+                    "{TAG} SELECT e.extversion, n.nspname::text FROM pg_extension e \
+                     JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'"
+                ),
+                &[],
+            )
+            .await
+            .map_err(|e| self.err("looking for pg_stat_statements", &e))?;
+        let preload: String = self
+            .client
+            .query_one(
+                &format!("{TAG} SELECT current_setting('shared_preload_libraries')"),
+                &[],
+            )
+            .await
+            .map_err(|e| self.err("reading shared_preload_libraries", &e))?
+            .get(0);
+        let loaded = preload
+            .split(',')
+            .any(|l| l.trim().trim_matches('"') == "pg_stat_statements");
+        let enable_preload = format!(
+            "add pg_stat_statements to shared_preload_libraries (ALTER SYSTEM SET shared_preload_libraries = '{}'; then restart PostgreSQL)",
+            if preload.trim().is_empty() {
+                "pg_stat_statements".to_string()
+            } else {
+                format!("{preload},pg_stat_statements")
+            }
+        );
+        let Some(ext) = ext else {
+            let mut how = String::from("pg_stat_statements is not installed in this database: ");
+            if !loaded {
+                how.push_str(&enable_preload);
+                how.push_str(", then ");
+            }
+            how.push_str("run CREATE EXTENSION pg_stat_statements; in it (as a superuser). Without it dbperf cannot see the workload; the catalog and statistics were still checked.");
+            return Ok(Statements::Missing(how));
+        };
+        if !loaded {
+            return Ok(Statements::Missing(format!(
+                "pg_stat_statements is installed but not loaded: {enable_preload}. The catalog and statistics were still checked."
+            )));
+        }
+        let version: String = ext.get(0);
+        let nsp: String = ext.get(1);
+        let view = format!("{}.pg_stat_statements", quote_ident(&nsp));
+        let cols: Vec<String> = self
+            .client
+            .query(
+                &format!(
+                    "{TAG} SELECT attname::text FROM pg_attribute WHERE attrelid = $1::text::regclass AND attnum > 0"
+                ),
+                &[&view],
+            )
+            .await
+            .map_err(|e| self.err("reading pg_stat_statements' columns", &e))?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let has = |c: &str| cols.iter().any(|x| x == c);
+        // 1.8 (PostgreSQL 13) split total_time into plan and exec time.
+        let exec = if has("total_exec_time") {
+            "total_exec_time"
+        } else {
+            "total_time"
+        };
+        let plan = if has("total_plan_time") {
+            "total_plan_time"
+        } else {
+            "0"
+        };
+        let toplevel = if has("toplevel") { "AND toplevel" } else { "" };
+        let toplevel_key = if has("toplevel") {
+            "toplevel::text"
+        } else {
+            "'t'"
+        };
+        let sql = format!(
+            "{TAG} SELECT userid::int8::text || ':' || coalesce(queryid::text, md5(query)) || ':' || {toplevel_key}, \
+             query, calls::int8, ({exec} + {plan})::float8, {plan}::float8, rows::int8, \
+             shared_blks_hit::int8, shared_blks_read::int8 \
+             FROM {view} \
+             WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) {toplevel} \
+               AND query NOT LIKE '/* dbperf */%' AND calls > 0"
+        );
+        let rows = match self.client.query(&sql, &[]).await {
+            Ok(r) => r,
+            Err(e) => {
+                return Ok(Statements::Missing(format!(
+                    "pg_stat_statements could not be read: {}. The catalog and statistics were still checked.",
+                    describe(&e)
+                )));
+            }
+        };
+        let rows = rows
+            .iter()
+            .map(|r| StatRow {
+                key: r.get(0),
+                query: r.get(1),
+                calls: r.get(2),
+                total_ms: r.get(3),
+                plan_ms: r.get(4),
+                rows: r.get(5),
+                shared_blks_hit: r.get(6),
+                shared_blks_read: r.get(7),
+            })
+            .collect();
+        let reset_at = if has_info(&version) {
+            self.client
+                .query_one(
+                    &format!(
+                        "{TAG} SELECT extract(epoch FROM stats_reset)::float8 FROM {}.pg_stat_statements_info",
+                        quote_ident(&nsp)
+                    ),
+                    &[],
+                )
+                .await
+                .ok()
+                .and_then(|r| r.get(0))
+        } else {
+            None
+        };
+        let planning_tracked = plan != "0"
+            && self
+                .client
+                .query_one(
+                    &format!(
+                        "{TAG} SELECT coalesce(current_setting('pg_stat_statements.track_planning', true), 'off')"
+                    ),
+                    &[],
+                )
+                .await
+                .is_ok_and(|r| r.get::<_, String>(0) == "on");
+        Ok(Statements::Rows {
+            rows,
+            reset_at,
+            planning_tracked,
+            version,
+        })
+    }
+
+    /// The database server's clock, Unix seconds.
+    pub async fn now(&self) -> Result<f64> {
+        let r = self
+            .client
+            .query_one(
+                &format!("{TAG} SELECT extract(epoch FROM clock_timestamp())::float8"),
+                &[],
+            )
+            .await
+            .map_err(|e| self.err("reading the clock", &e))?;
+        Ok(r.get(0))
+    }
+
+    /// The plan of `sql` as EXPLAIN's JSON text: plain EXPLAIN (never
+    /// ANALYZE), a generic plan when it has `$n` parameters.
+    pub async fn explain(&mut self, sql: &str) -> std::result::Result<String, PlanError> {
+        let sql = sql.trim().trim_end_matches(';');
+        let params = max_param(sql);
+        let rows = if params == 0 {
+            self.guarded(&format!("{TAG} EXPLAIN (FORMAT JSON) {sql}"))
+                .await
+        } else if self.version_num >= 160000 {
+            self.guarded(&format!("{TAG} EXPLAIN (GENERIC_PLAN, FORMAT JSON) {sql}"))
+                .await
+        } else {
+            if !self.generic_mode_set {
+                self.client
+                    .batch_execute(&format!(
+                        "{TAG} SET LOCAL plan_cache_mode = force_generic_plan"
+                    ))
+                    .await
+                    .map_err(|e| PlanError(describe(&e)))?;
+                self.generic_mode_set = true;
+            }
+            let name = "dbperf_stmt";
+            let nulls = vec!["NULL"; params].join(", ");
+            let r = match self
+                .guarded(&format!("{TAG} PREPARE {name} AS {sql}"))
+                .await
+            {
+                Ok(_) => {
+                    self.guarded(&format!(
+                        "{TAG} EXPLAIN (FORMAT JSON) EXECUTE {name}({nulls})"
+                    ))
+                    .await
+                }
+                Err(e) => Err(e),
+            };
+            // Prepared statements outlive a rolled-back savepoint.
+            let _ = self
+                .client
+                .batch_execute(&format!("{TAG} DEALLOCATE {name}"))
+                .await;
+            r
+        }
+        .map_err(PlanError)?;
+        let text: String = rows
+            .iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(r) => r.get(0).map(str::to_string),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        if text.is_empty() {
+            return Err(PlanError("EXPLAIN returned no plan".into()));
+        }
+        Ok(text)
+    }
+
+    /// Whether HypoPG is installed in this database and callable.
+    pub async fn hypopg(&mut self) -> Result<Hypo> {
+        let installed = self
+            .client
+            .query_opt(
+                &format!("{TAG} SELECT extversion FROM pg_extension WHERE extname = 'hypopg'"),
+                &[],
+            )
+            .await
+            .map_err(|e| self.err("looking for HypoPG", &e))?;
+        let Some(v) = installed else {
+            let available = self
+                .client
+                .query_opt(
+                    &format!("{TAG} SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'"),
+                    &[],
+                )
+                .await
+                .ok()
+                .flatten()
+                .is_some();
+            return Ok(Hypo::Missing(if available {
+                "HypoPG is available on the server but not installed in this database: run CREATE EXTENSION hypopg; to verify each index what-if".into()
+            } else {
+                "HypoPG is not installed: install it (e.g. the postgresql-NN-hypopg package) and run CREATE EXTENSION hypopg; to verify each index what-if".into()
+            }));
+        };
+        match self.guarded(&format!("{TAG} SELECT hypopg_reset()")).await {
+            Ok(_) => Ok(Hypo::Ready { version: v.get(0) }),
+            Err(e) => Ok(Hypo::Missing(format!(
+                "HypoPG is installed but cannot be used by this role: {e}"
+            ))),
+        }
+    }
+
+    /// Creates a hypothetical index from a `CREATE INDEX` statement;
+    /// returns its estimated size in bytes.
+    pub async fn hypo_create(&mut self, create: &str) -> std::result::Result<u64, PlanError> {
+        let q = format!(
+            "{TAG} SELECT hypopg_relation_size(indexrelid)::int8 FROM hypopg_create_index({})",
+            quote_literal(create)
+        );
+        let rows = self.guarded(&q).await.map_err(PlanError)?;
+        Ok(rows
+            .iter()
+            .find_map(|m| match m {
+                SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse::<u64>().ok()),
+                _ => None,
+            })
+            .unwrap_or(0))
+    }
+
+    /// Drops every hypothetical index of this session.
+    pub async fn hypo_reset(&mut self) -> std::result::Result<(), PlanError> {
+        self.guarded(&format!("{TAG} SELECT hypopg_reset()"))
+            .await
+            .map(|_| ())
+            .map_err(PlanError)
+    }
+
+    /// How many hypothetical indexes this session holds.
+    pub async fn hypo_count(&mut self) -> std::result::Result<u64, PlanError> {
+        let rows = self
+            .guarded(&format!("{TAG} SELECT count(*) FROM hypopg_list_indexes"))
+            .await
+            .map_err(PlanError)?;
+        Ok(rows
+            .iter()
+            .find_map(|m| match m {
+                SimpleQueryMessage::Row(r) => r.get(0).and_then(|v| v.parse().ok()),
+                _ => None,
+            })
+            .unwrap_or(0))
+    }
+}
+
+/// Settings the report and rules read.
+const SETTINGS: [&str; 14] = [
+    "random_page_cost",
+    "seq_page_cost",
+    "effective_cache_size",
+    "shared_buffers",
+    "work_mem",
+    "track_io_timing",
+    "track_counts",
+    "default_statistics_target",
+    "max_parallel_workers_per_gather",
+    "jit",
+    "plan_cache_mode",
+    "pg_stat_statements.track",
+    "pg_stat_statements.track_planning",
+    "pg_stat_statements.max",
+];
+
+/// `pg_stat_statements_info` exists from 1.9 on.
+fn has_info(version: &str) -> bool {
+    let mut it = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+    (major, minor) >= (1, 9)
+}
+
+/// The highest `$n` parameter of a statement (0 for none), outside
+/// quotes and comments.
+pub fn max_param(sql: &str) -> usize {
+    let b = sql.as_bytes();
+    let mut max = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\'' | b'"' => {
+                let q = b[i];
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    i += 1;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'$' if i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_') => {
+                let start = i + 1;
+                let mut j = start;
+                while j < b.len() && b[j].is_ascii_digit() {
+                    j += 1;
+                }
+                if j > start {
+                    max = max.max(sql[start..j].parse().unwrap_or(0));
+                    i = j;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    max
+}
+
+fn quote_ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// The elements of a PostgreSQL array literal (`{a,"b c",NULL}`).
+fn parse_array(s: &str) -> Vec<String> {
+    let inner = s
+        .trim()
+        .strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .unwrap_or("");
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut quoted = false;
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => quoted = !quoted,
+            '\\' if quoted => cur.extend(chars.next()),
+            ',' if !quoted => out.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    if !inner.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn params_outside_quotes() {
+        assert_eq!(max_param("SELECT * FROM t WHERE a = $1 AND b = $12"), 12);
+        assert_eq!(max_param("SELECT '$3', \"$4\" -- $5\n FROM t"), 0);
+        assert_eq!(max_param("SELECT 1"), 0);
+        assert_eq!(max_param("SELECT a$1 FROM t"), 0);
+    }
+
+    #[test]
+    fn array_literals() {
+        assert_eq!(
+            parse_array("{US,DE,\"a, b\",\"q\\\"x\"}"),
+            vec!["US", "DE", "a, b", "q\"x"]
+        );
+        assert!(parse_array("{}").is_empty());
+    }
+
+    #[test]
+    fn info_view_from_1_9() {
+        assert!(!has_info("1.8"));
+        assert!(has_info("1.9"));
+        assert!(has_info("1.10"));
+        assert!(has_info("2.0"));
+    }
+}
