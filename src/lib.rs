@@ -11,6 +11,7 @@ pub mod advise;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod config_file;
 pub mod detect;
 pub mod error;
 pub mod model;

@@ -3,3 +3,4 @@
 pub mod plan;
 pub mod ddl;
 pub mod log;
+pub mod migration;

@@ -2,6 +2,7 @@
 //! their own modules as they arrive.
 
 pub mod log;
+pub mod migrations;
 pub mod postgres;
 pub mod snapshot;
 pub mod sqlite;
