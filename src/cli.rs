@@ -141,9 +141,42 @@ pub struct AnalyzeArgs {
 pub struct LintArgs {
     /// Migration files or directories.
     pub paths: Vec<PathBuf>,
-    /// The application's statements to check against the final schema.
+    /// The application's statements to check against the final schema
+    /// (SQL, or the JSON report of `dbperf analyze`).
     #[arg(long, value_name = "FILE")]
     pub queries: Option<PathBuf>,
     #[arg(long, value_enum)]
     pub dialect: Option<DialectArg>,
+    /// Order of the migrations: auto (the tools' version order), name, or given.
+    #[arg(long, value_enum)]
+    pub order: Option<OrderArg>,
+    /// Report only findings introduced by files changed since this git ref
+    /// (all files are still replayed).
+    #[arg(long, value_name = "REF")]
+    pub changed_since: Option<String>,
+    /// Run only these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Do not run these rules (comma-separated ids).
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Leave out files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Table sizes and column statistics: a schema file with `-- dbperf:` comments.
+    #[arg(long, value_name = "FILE")]
+    pub stats: Option<PathBuf>,
+    /// Settings file (default: the nearest dbperf.toml from the current directory up).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Do not read dbperf.toml.
+    #[arg(long)]
+    pub no_config: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OrderArg {
+    Auto,
+    Name,
+    Given,
 }

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::advise::Dialect;
-use crate::cli::{Cli, Command, DialectArg, FormatArg, SeverityArg};
+use crate::cli::{Cli, Command, DialectArg, FormatArg, OrderArg, SeverityArg};
 use crate::detect::Severity;
 use crate::error::{Error, Result};
 
@@ -68,15 +68,29 @@ pub enum Task {
         /// Runs of one statement an N+1 loop needs.
         n_plus_one: u64,
     },
-    Lint {
-        paths: Vec<PathBuf>,
-        queries: Option<PathBuf>,
-        dialect: Option<Dialect>,
-    },
+    Lint(LintTask),
     Rules,
     Rule {
         id: String,
     },
+}
+
+/// `dbperf lint`'s flags; `dbperf.toml` fills what they leave open.
+#[derive(Debug, Clone, Default)]
+pub struct LintTask {
+    pub paths: Vec<PathBuf>,
+    pub queries: Option<PathBuf>,
+    pub dialect: Option<Dialect>,
+    pub order: Option<crate::source::migrations::Order>,
+    pub changed_since: Option<String>,
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    pub exclude: Vec<String>,
+    pub stats: Option<PathBuf>,
+    pub config: Option<PathBuf>,
+    pub no_config: bool,
+    /// Whether --fail-on was given (else dbperf.toml's, else warning).
+    pub fail_on_given: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -176,15 +190,35 @@ impl Config {
                     n_plus_one: a.n_plus_one,
                 }
             }
-            Command::Lint(a) => Task::Lint {
-                paths: if a.paths.is_empty() {
-                    vec![PathBuf::from(".")]
-                } else {
-                    a.paths
-                },
-                queries: a.queries,
-                dialect: dialect(a.dialect),
-            },
+            Command::Lint(a) => {
+                if a.config.is_some() && a.no_config {
+                    return Err(Error::Usage(
+                        "give --config or --no-config, not both".into(),
+                    ));
+                }
+                Task::Lint(LintTask {
+                    paths: if a.paths.is_empty() {
+                        vec![PathBuf::from(".")]
+                    } else {
+                        a.paths
+                    },
+                    queries: a.queries,
+                    dialect: dialect(a.dialect),
+                    order: a.order.map(|o| match o {
+                        OrderArg::Auto => crate::source::migrations::Order::Auto,
+                        OrderArg::Name => crate::source::migrations::Order::Name,
+                        OrderArg::Given => crate::source::migrations::Order::Given,
+                    }),
+                    changed_since: a.changed_since,
+                    select: a.select,
+                    ignore: a.ignore,
+                    exclude: a.exclude,
+                    stats: a.stats,
+                    config: a.config,
+                    no_config: a.no_config,
+                    fail_on_given: g.fail_on.is_some(),
+                })
+            }
             Command::Rules => Task::Rules,
             Command::Rule { id } => Task::Rule { id },
         };

@@ -8,6 +8,7 @@ pub mod analyze_log;
 pub mod analyze_pg;
 pub mod analyze_sqlite;
 pub mod explain;
+pub mod lint;
 pub mod rules;
 
 use std::fs::File;
@@ -33,7 +34,7 @@ pub fn run(config: &Config) -> Result<u8> {
             dialect,
         } => advise::run(queries, schema.as_deref(), db.as_deref(), *dialect)?,
         task @ Task::Analyze { .. } => analyze::run(task)?,
-        Task::Lint { .. } => return Err(Error::NotYetAvailable("lint")),
+        Task::Lint(_) => return lint::run(config),
     };
     emit(config, &report)?;
     // A plan that was cut short or damaged: the part that parsed has been

@@ -2,8 +2,11 @@
 //! writes it to any `io::Write`. Only the text reporter colours, and only
 //! when told to (a terminal without `NO_COLOR`).
 
+pub mod github;
 pub mod json;
+pub mod lint_text;
 pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use std::io::{self, Write};
@@ -124,6 +127,33 @@ pub struct Report {
     /// Caveats the reader should know (no statistics, heuristic advice…).
     pub notes: Vec<String>,
     pub input_problems: Vec<InputProblem>,
+    /// `lint`: the source spans findings and problems point at, for carets
+    /// and SARIF regions.
+    #[serde(skip)]
+    pub regions: Vec<Region>,
+}
+
+/// A span of a source file with its lines, so reporters can show it
+/// without reading the file again. Columns count characters, 1-based;
+/// `end_column` is the column after the last character.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// The lines `line..=end_line` of the file.
+    pub lines: Vec<String>,
+}
+
+impl Report {
+    /// The region a finding or problem at `path:line[:column]` points at.
+    pub fn region(&self, path: &str, line: usize, column: Option<usize>) -> Option<&Region> {
+        self.regions
+            .iter()
+            .find(|r| r.path == path && r.line == line && column.is_none_or(|c| c == r.column))
+    }
 }
 
 impl Report {
@@ -140,6 +170,7 @@ impl Report {
             plan: None,
             notes: Vec::new(),
             input_problems: Vec::new(),
+            regions: Vec::new(),
         }
     }
 }
@@ -279,8 +310,10 @@ pub fn round3(x: f64) -> f64 {
 pub fn write(report: &Report, format: Format, color: bool, w: &mut dyn Write) -> io::Result<()> {
     match format {
         Format::Json => json::write(report, w),
+        Format::Text if report.command == "lint" => lint_text::write(report, color, w),
         Format::Text => text::write(report, color, w),
         Format::Markdown => markdown::write(report, w),
-        Format::Sarif | Format::Github => text::write(report, false, w),
+        Format::Sarif => sarif::write(report, w),
+        Format::Github => github::write(report, w),
     }
 }

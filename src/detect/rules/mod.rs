@@ -5,6 +5,7 @@
 mod automatic_index;
 mod dead_tuples;
 mod disk_spill;
+pub mod dropped_index_needed;
 mod duplicate_index;
 mod fk_without_index;
 mod function_on_indexed_column;
@@ -17,11 +18,13 @@ pub mod n_plus_one;
 pub mod missing_index;
 mod nested_loop_inner_scan;
 mod no_statistics;
+pub mod non_concurrent_index;
 mod row_misestimate;
 mod seq_scan;
 mod seq_scanned_table;
 mod slow_planning;
 mod sqlite_settings;
+pub mod table_without_primary_key;
 mod temp_b_tree;
 pub mod unused_index;
 mod workers_not_launched;
@@ -29,6 +32,7 @@ mod workers_not_launched;
 pub use automatic_index::AutomaticIndex;
 pub use dead_tuples::DeadTuples;
 pub use disk_spill::DiskSpill;
+pub use dropped_index_needed::DroppedIndexNeeded;
 pub use duplicate_index::DuplicateIndex;
 pub use fk_without_index::{FkWithoutIndex, fk_is_indexed};
 pub use function_on_indexed_column::FunctionOnIndexedColumn;
@@ -41,11 +45,13 @@ pub use n_plus_one::NPlusOne;
 pub use missing_index::MissingIndex;
 pub use nested_loop_inner_scan::NestedLoopInnerScan;
 pub use no_statistics::NoStatistics;
+pub use non_concurrent_index::NonConcurrentIndex;
 pub use row_misestimate::RowMisestimate;
 pub use seq_scan::SeqScan;
 pub use seq_scanned_table::SeqScannedTable;
 pub use slow_planning::SlowPlanning;
 pub use sqlite_settings::SqliteSettings;
+pub use table_without_primary_key::TableWithoutPrimaryKey;
 pub use temp_b_tree::TempBTree;
 pub use unused_index::UnusedIndex;
 pub use workers_not_launched::WorkersNotLaunched;
@@ -66,6 +72,9 @@ pub static ALL: &[&dyn Rule] = &[
     &SlowPlanning,
     &FkWithoutIndex,
     &DuplicateIndex,
+    &NonConcurrentIndex,
+    &TableWithoutPrimaryKey,
+    &DroppedIndexNeeded,
     &NPlusOne,
     &MissingIndex,
     &TempBTree,
