@@ -683,24 +683,23 @@ impl PgSession {
             }
             let name = "dbperf_stmt";
             let nulls = vec!["NULL"; params].join(", ");
-            let r = match self
+            match self
                 .guarded(&format!("{TAG} PREPARE {name} AS {sql}"))
                 .await
             {
                 Ok(_) => {
-                    self.guarded(&format!(
-                        "{TAG} EXPLAIN (FORMAT JSON) EXECUTE {name}({nulls})"
-                    ))
-                    .await
+                    let r = self
+                        .guarded(&format!(
+                            "{TAG} EXPLAIN (FORMAT JSON) EXECUTE {name}({nulls})"
+                        ))
+                        .await;
+                    // Prepared statements outlive a rolled-back savepoint;
+                    // guarded, so a failure cannot abort the transaction.
+                    let _ = self.guarded(&format!("{TAG} DEALLOCATE {name}")).await;
+                    r
                 }
                 Err(e) => Err(e),
-            };
-            // Prepared statements outlive a rolled-back savepoint.
-            let _ = self
-                .client
-                .batch_execute(&format!("{TAG} DEALLOCATE {name}"))
-                .await;
-            r
+            }
         }
         .map_err(PlanError)?;
         let text: String = rows
