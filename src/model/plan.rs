@@ -340,6 +340,14 @@ impl PlanBuilder {
         }
     }
 
+    /// Room for `nodes` nodes up front: nodes are large, and regrowing the
+    /// graph would copy them all again.
+    pub fn with_capacity(nodes: usize) -> Self {
+        PlanBuilder {
+            graph: DiGraph::with_capacity(nodes, nodes),
+        }
+    }
+
     /// Adds `node` as the last child of `parent` (or as the root).
     pub fn add(&mut self, parent: Option<NodeIndex>, mut node: PlanNode) -> NodeIndex {
         node.id = self.graph.node_count();

@@ -217,6 +217,13 @@ impl PlanView {
             .nodes()
             .filter_map(|(_, n)| n.exclusive_ms)
             .sum::<f64>();
+        // Depths in one pass: pre-order puts every parent before its children.
+        let mut depths = vec![0usize; plan.len()];
+        for (ix, _) in plan.nodes() {
+            if let Some(p) = plan.parent(ix) {
+                depths[ix.index()] = depths[p.index()] + 1;
+            }
+        }
         let nodes = plan
             .nodes()
             .map(|(ix, n)| {
@@ -269,7 +276,7 @@ impl PlanView {
                 NodeView {
                     id: n.id,
                     parent: plan.parent(ix).map(|p| plan.node(p).id),
-                    depth: plan.depth(ix),
+                    depth: depths[ix.index()],
                     title: n.title(),
                     node_type: n.node_type.clone(),
                     subplan_name: n.subplan_name.clone(),
@@ -312,8 +319,8 @@ pub fn write(report: &Report, format: Format, color: bool, w: &mut dyn Write) ->
         Format::Json => json::write(report, w),
         Format::Text if report.command == "lint" => lint_text::write(report, color, w),
         Format::Text => text::write(report, color, w),
-        Format::Markdown => markdown::write(report, w),
         Format::Sarif => sarif::write(report, w),
         Format::Github => github::write(report, w),
+        Format::Markdown => markdown::write(report, w),
     }
 }

@@ -67,7 +67,7 @@ fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     let head: String = lines[start..]
         .iter()
         .take(6)
-        .map(|l| l.text.as_str())
+        .map(|l| l.text.as_ref())
         .collect::<Vec<_>>()
         .join(" ");
     if !(head.contains("\"Plan\"")
@@ -80,7 +80,7 @@ fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     }
     let joined: String = lines[start..]
         .iter()
-        .map(|l| l.text.as_str())
+        .map(|l| l.text.as_ref())
         .collect::<Vec<_>>()
         .join("\n");
     let mut stream = serde_json::Deserializer::from_str(&joined).into_iter::<serde_json::Value>();
@@ -116,7 +116,7 @@ fn try_yaml_xml(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     let first = lines[start].text.trim_start();
     let body: String = lines[start..]
         .iter()
-        .map(|l| l.text.as_str())
+        .map(|l| l.text.as_ref())
         .collect::<Vec<_>>()
         .join("\n");
     let line = lines[start].number;

@@ -329,7 +329,6 @@ fn from_doc(_name: &str, doc: Doc, format: PlanFormat) -> std::result::Result<Pl
         }
     }
     plan.query_identifier = top.query_identifier;
-    plan.finish();
     Ok(plan)
 }
 

@@ -37,7 +37,7 @@ const SUMMARY_PREFIXES: &[&str] = &[
 ];
 
 fn indent_of(s: &str) -> usize {
-    s.len() - s.trim_start().len()
+    s.bytes().take_while(|b| *b == b' ').count()
 }
 
 /// Joins lines a terminal hard-wrapped back onto the line they belong to.
@@ -45,15 +45,15 @@ fn indent_of(s: &str) -> usize {
 /// A wrapped tail starts at or left of the root's indentation without being
 /// a statement-level line, and follows a line as long as the longest one
 /// (the terminal's width). Other stray lines (prose after the plan) stay.
-fn unwrap_lines(lines: Vec<Line>) -> Vec<Line> {
+fn unwrap_lines(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
     // Widths in bytes: fold(1) and terminals cut plan text, which is ASCII
     // but for the odd identifier.
     let width = lines.iter().map(|l| l.text.len()).max().unwrap_or(0);
-    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut out: Vec<Line<'_>> = Vec::with_capacity(lines.len());
     let mut root_indent: Option<usize> = None;
     for l in lines {
         let ind = indent_of(&l.text);
-        let t = l.text.trim_start();
+        let t = l.text.trim_ascii_start();
         let Some(root) = root_indent else {
             if looks_like_root(t) {
                 root_indent = Some(ind);
@@ -61,7 +61,7 @@ fn unwrap_lines(lines: Vec<Line>) -> Vec<Line> {
             out.push(l);
             continue;
         };
-        let top_level_ok = SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
+        let top_level_ok = ind <= root && SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
         // fold(1) cuts at the width; a cut right after a space lost that
         // space to trailing-whitespace trimming, so the line is one shorter.
         let prev_len = out.last().map_or(0, |p| p.text.len());
@@ -70,10 +70,11 @@ fn unwrap_lines(lines: Vec<Line>) -> Vec<Line> {
             prev_full && !t.starts_with("->") && (ind < root || (ind == root && !top_level_ok));
         if continuation {
             let prev = out.last_mut().expect("checked non-empty");
+            let joined = prev.text.to_mut();
             if prev_len + 1 == width && !l.text.starts_with(' ') {
-                prev.text.push(' ');
+                joined.push(' ');
             }
-            prev.text.push_str(&l.text);
+            joined.push_str(&l.text);
         } else {
             out.push(l);
         }
@@ -90,9 +91,13 @@ enum Section {
 
 /// Parses the cleaned lines. Problems that do not stop the parse (a node
 /// line cut short, a stray line) are pushed to `problems` with their line.
-pub fn parse(name: &str, lines: Vec<Line>, problems: &mut Vec<Error>) -> Result<Plan> {
+pub fn parse(name: &str, lines: Vec<Line<'_>>, problems: &mut Vec<Error>) -> Result<Plan> {
     let lines = unwrap_lines(lines);
-    let mut b = PlanBuilder::new();
+    let arrows = lines
+        .iter()
+        .filter(|l| l.text.trim_ascii_start().starts_with("->"))
+        .count();
+    let mut b = PlanBuilder::with_capacity(arrows + 1);
     // (indent of the node's arrow or root text, node index)
     let mut stack: Vec<(usize, petgraph::graph::NodeIndex)> = Vec::new();
     let mut pending_subplan: Option<(usize, String, petgraph::graph::NodeIndex)> = None;
@@ -103,7 +108,7 @@ pub fn parse(name: &str, lines: Vec<Line>, problems: &mut Vec<Error>) -> Result<
 
     for line in &lines {
         let ind = indent_of(&line.text);
-        let t = line.text.trim();
+        let t = line.text.trim_ascii();
         if t.is_empty() {
             continue;
         }
@@ -124,7 +129,7 @@ pub fn parse(name: &str, lines: Vec<Line>, problems: &mut Vec<Error>) -> Result<
         let is_arrow = t.starts_with("->");
         if is_arrow || b.is_empty() {
             let (node_indent, body) = if is_arrow {
-                (ind, t.trim_start_matches("->").trim_start())
+                (ind, t.strip_prefix("->").unwrap_or(t).trim_ascii_start())
             } else {
                 root_indent = ind;
                 (ind, t)
@@ -205,7 +210,7 @@ pub fn parse(name: &str, lines: Vec<Line>, problems: &mut Vec<Error>) -> Result<
         let node = b.node_mut(owner);
         if let Some(rest) = t.strip_prefix("Worker ") {
             if let Some((num, body)) = rest.split_once(':') {
-                if let Ok(n) = num.trim().parse::<u32>() {
+                if let Ok(n) = num.trim_ascii().parse::<u32>() {
                     let pos = match node.workers.iter().position(|w| w.number == n) {
                         Some(p) => p,
                         None => {
@@ -216,7 +221,7 @@ pub fn parse(name: &str, lines: Vec<Line>, problems: &mut Vec<Error>) -> Result<
                             node.workers.len() - 1
                         }
                     };
-                    worker_property(&mut node.workers[pos], body.trim());
+                    worker_property(&mut node.workers[pos], body.trim_ascii());
                     worker = Some((ind, pos));
                     continue;
                 }
@@ -229,7 +234,6 @@ pub fn parse(name: &str, lines: Vec<Line>, problems: &mut Vec<Error>) -> Result<
     }
     let mut plan = b.finish(PlanFormat::PostgresText);
     summary.apply(&mut plan);
-    plan.finish();
     Ok(plan)
 }
 
@@ -322,12 +326,18 @@ const KNOWN_NODES: &[&str] = &[
 /// Parses `Title  (cost=…) (actual …)`; the flag is false when a cost or
 /// actual group is there but cut short.
 pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
-    let cut = ["(cost=", "(actual ", "(never executed)"]
-        .iter()
-        .filter_map(|m| body.find(m))
-        .min()
+    // The first `(` that opens a cost or actual group ends the title.
+    let cut = body
+        .match_indices('(')
+        .map(|(i, _)| i)
+        .find(|&i| {
+            let r = &body[i..];
+            r.starts_with("(cost=")
+                || r.starts_with("(actual ")
+                || r.starts_with("(never executed)")
+        })
         .unwrap_or(body.len());
-    let title = body[..cut].trim();
+    let title = body[..cut].trim_ascii();
     if title.is_empty() {
         return None;
     }
@@ -419,16 +429,11 @@ pub fn parse_title(title: &str) -> PlanNode {
             break;
         }
     }
-    static INDEX: OnceLock<Regex> = OnceLock::new();
     static JOIN: OnceLock<Regex> = OnceLock::new();
     static SCAN_ON: OnceLock<Regex> = OnceLock::new();
     static MODIFY: OnceLock<Regex> = OnceLock::new();
     static CUSTOM: OnceLock<Regex> = OnceLock::new();
     static SETOP: OnceLock<Regex> = OnceLock::new();
-    let index = re(
-        &INDEX,
-        r#"^(Index Scan|Index Only Scan)( Backward)? using (\S+|"(?:[^"]|"")+") on (.+)$"#,
-    );
     let join = re(
         &JOIN,
         r"^(Nested Loop|Hash|Merge)(?: (Left|Full|Right|Semi|Anti|Right Semi|Right Anti))?(?: (Join))?$",
@@ -444,15 +449,11 @@ pub fn parse_title(title: &str) -> PlanNode {
         r"^(SetOp|HashSetOp) (Intersect All|Intersect|Except All|Except)$",
     );
 
-    if let Some(c) = t.starts_with("Index").then(|| index.captures(t)).flatten() {
-        node.node_type = c[1].to_string();
-        if c.get(2).is_some() {
-            node.scan_direction = Some("Backward".into());
-        } else {
-            node.scan_direction = Some("Forward".into());
-        }
-        node.index_name = Some(unquote(&c[3]));
-        set_target(&mut node, &c[4]);
+    if let Some((kind, backward, index, target)) = index_scan_title(t) {
+        node.node_type = kind.to_string();
+        node.scan_direction = Some(if backward { "Backward" } else { "Forward" }.into());
+        node.index_name = Some(unquote(index));
+        set_target(&mut node, target);
     } else if let Some(c) =
         (t.starts_with("Nested Loop") || t.starts_with("Hash") || t.starts_with("Merge"))
             .then(|| join.captures(t))
@@ -534,12 +535,46 @@ pub fn parse_title(title: &str) -> PlanNode {
     node
 }
 
+/// `Index [Only ]Scan [Backward ]using <index> on <target>`, read by hand:
+/// it is the most common title of a large plan.
+fn index_scan_title(t: &str) -> Option<(&'static str, bool, &str, &str)> {
+    let (kind, rest) = if let Some(r) = t.strip_prefix("Index Only Scan ") {
+        ("Index Only Scan", r)
+    } else if let Some(r) = t.strip_prefix("Index Scan ") {
+        ("Index Scan", r)
+    } else {
+        return None;
+    };
+    let (backward, rest) = match rest.strip_prefix("Backward ") {
+        Some(r) => (true, r),
+        None => (false, rest),
+    };
+    let rest = rest.strip_prefix("using ")?;
+    // The index name may be quoted, with doubled quotes inside.
+    let end = if rest.starts_with('"') {
+        let bytes = rest.as_bytes();
+        let mut i = 1;
+        loop {
+            match bytes.get(i) {
+                Some(b'"') if bytes.get(i + 1) == Some(&b'"') => i += 2,
+                Some(b'"') => break i + 1,
+                Some(_) => i += 1,
+                None => return None,
+            }
+        }
+    } else {
+        rest.find(' ')?
+    };
+    let target = rest[end..].strip_prefix(" on ")?;
+    Some((kind, backward, &rest[..end], target))
+}
+
 /// `[schema.]relation [alias]` after ` on `.
 fn set_target(node: &mut PlanNode, target: &str) {
-    let target = target.trim();
+    let target = target.trim_ascii();
     let (rel, alias) = split_ident_and_rest(target);
     let (schema, rel) = split_schema(&rel);
-    let alias = alias.map(|a| unquote(a.trim()));
+    let alias = alias.map(|a| unquote(a.trim_ascii()));
     match node.node_type.as_str() {
         "CTE Scan" | "WorkTable Scan" => node.cte_name = Some(rel.clone()),
         "Function Scan" | "Table Function Scan" => node.function_name = Some(rel.clone()),
@@ -560,7 +595,7 @@ fn split_ident_and_rest(s: &str) -> (String, Option<&str>) {
         match ch {
             '"' => in_quotes = !in_quotes,
             ' ' if !in_quotes => {
-                let rest = s[i..].trim();
+                let rest = s[i..].trim_ascii();
                 return (s[..i].to_string(), (!rest.is_empty()).then_some(rest));
             }
             _ => {}
@@ -594,11 +629,19 @@ fn unquote(s: &str) -> String {
 }
 
 fn num(s: &str) -> Option<f64> {
-    s.trim().trim_end_matches("ms").trim().parse().ok()
+    s.trim_ascii()
+        .trim_end_matches("ms")
+        .trim_ascii()
+        .parse()
+        .ok()
 }
 
 fn kb(s: &str) -> Option<u64> {
-    s.trim().trim_end_matches("kB").trim().parse().ok()
+    s.trim_ascii()
+        .trim_end_matches("kB")
+        .trim_ascii()
+        .parse()
+        .ok()
 }
 
 /// `key=value` pairs of a line like `hit=1 read=2`.
@@ -609,14 +652,14 @@ fn pairs(s: &str) -> impl Iterator<Item = (&str, &str)> {
 /// `Key: value  Key2: value2` groups as printed on one line.
 fn colon_groups(s: &str) -> Vec<(&str, &str)> {
     s.split("  ")
-        .filter_map(|g| g.trim().split_once(':'))
-        .map(|(k, v)| (k.trim(), v.trim()))
+        .filter_map(|g| g.trim_ascii().split_once(':'))
+        .map(|(k, v)| (k.trim_ascii(), v.trim_ascii()))
         .collect()
 }
 
 pub fn parse_buffers(value: &str, b: &mut Buffers) {
     for group in value.split(", ") {
-        let group = group.trim();
+        let group = group.trim_ascii();
         let (kind, rest) = group.split_once(' ').unwrap_or((group, ""));
         for (k, v) in pairs(rest) {
             let v: u64 = v.parse().unwrap_or(0);
@@ -641,7 +684,7 @@ pub fn parse_buffers(value: &str, b: &mut Buffers) {
 /// read=…` (15), `shared read=…, local read=…, temp read=…` (16+).
 pub fn parse_io_timings(value: &str, io: &mut IoTimings) {
     for group in value.split(", ") {
-        let group = group.trim();
+        let group = group.trim_ascii();
         let (kind, rest) = match group.split_once(' ') {
             Some((k, r)) if !k.contains('=') => (k, r),
             _ => ("shared", group),
@@ -666,23 +709,22 @@ fn list(value: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut depth = 0i32;
     let mut in_quote = false;
-    let mut cur = String::new();
-    for ch in value.chars() {
-        match ch {
-            '\'' => in_quote = !in_quote,
-            '(' if !in_quote => depth += 1,
-            ')' if !in_quote => depth -= 1,
-            ',' if !in_quote && depth == 0 => {
-                out.push(cur.trim().to_string());
-                cur.clear();
-                continue;
+    let mut start = 0;
+    for (i, b) in value.bytes().enumerate() {
+        match b {
+            b'\'' => in_quote = !in_quote,
+            b'(' if !in_quote => depth += 1,
+            b')' if !in_quote => depth -= 1,
+            b',' if !in_quote && depth == 0 => {
+                out.push(value[start..i].trim_ascii().to_string());
+                start = i + 1;
             }
             _ => {}
         }
-        cur.push(ch);
     }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_string());
+    let last = value[start..].trim_ascii();
+    if !last.is_empty() {
+        out.push(last.to_string());
     }
     out
 }
@@ -690,10 +732,10 @@ fn list(value: &str) -> Vec<String> {
 fn sort_method(value: &str) -> (String, Option<String>, Option<u64>) {
     // `external merge  Disk: 1234kB`, `quicksort  Memory: 25kB`
     let mut parts = value.split("  ");
-    let method = parts.next().unwrap_or("").trim().to_string();
+    let method = parts.next().unwrap_or("").trim_ascii().to_string();
     for p in parts {
-        if let Some((k, v)) = p.trim().split_once(':') {
-            let k = k.trim();
+        if let Some((k, v)) = p.trim_ascii().split_once(':') {
+            let k = k.trim_ascii();
             if k == "Memory" || k == "Disk" {
                 return (method, Some(k.to_string()), kb(v));
             }
@@ -707,7 +749,7 @@ fn node_property(node: &mut PlanNode, t: &str) {
         node.extra.push((t.to_string(), String::new()));
         return;
     };
-    let value = value.trim();
+    let value = value.trim_ascii();
     match key {
         "Filter" => node.filter = Some(value.into()),
         "Index Cond" => node.index_cond = Some(value.into()),
@@ -789,7 +831,7 @@ fn worker_property(w: &mut WorkerStats, t: &str) {
         w.actual_rows = c[3].parse().ok();
         w.loops = c[4].parse().ok();
     } else if let Some(v) = t.strip_prefix("Sort Method:") {
-        let (m, st, kbv) = sort_method(v.trim());
+        let (m, st, kbv) = sort_method(v.trim_ascii());
         w.sort_method = Some(m);
         w.sort_space_type = st;
         w.sort_space_kb = kbv;
@@ -844,10 +886,10 @@ impl Summary {
                     .push((c[1].to_string(), c[2].replace("''", "'")));
             }
         } else if let Some(v) = t.strip_prefix("Query Identifier:") {
-            self.query_identifier = Some(v.trim().to_string());
+            self.query_identifier = Some(v.trim_ascii().to_string());
         } else if let Some((k, v)) = t.split_once(':') {
             if k == "Serialization" || k == "Memory" {
-                self.extra.push((k.to_string(), v.trim().to_string()));
+                self.extra.push((k.to_string(), v.trim_ascii().to_string()));
             } else {
                 return false;
             }
@@ -861,17 +903,17 @@ impl Summary {
         match section {
             Section::Planning => {
                 if let Some(v) = t.strip_prefix("Buffers:") {
-                    parse_buffers(v.trim(), &mut self.planning_buffers);
+                    parse_buffers(v.trim_ascii(), &mut self.planning_buffers);
                 } else if let Some((k, v)) = t.split_once(':') {
                     self.extra
-                        .push((format!("Planning {k}"), v.trim().to_string()));
+                        .push((format!("Planning {k}"), v.trim_ascii().to_string()));
                 }
             }
             Section::Jit => {
                 static TIMING: OnceLock<Regex> = OnceLock::new();
                 let jit = self.jit.get_or_insert_with(Jit::default);
                 if let Some(v) = t.strip_prefix("Functions:") {
-                    jit.functions = v.trim().parse().ok();
+                    jit.functions = v.trim_ascii().parse().ok();
                 } else if let Some(v) = t.strip_prefix("Timing:") {
                     let timing = re(
                         &TIMING,

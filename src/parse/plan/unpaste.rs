@@ -6,17 +6,31 @@
 //! The result keeps each line's original line number so that parse errors
 //! point into the file the user gave us.
 
+use std::borrow::Cow;
+
 /// A line of the cleaned plan and the 1-based line it came from.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Line {
+pub struct Line<'a> {
     pub number: usize,
-    pub text: String,
+    /// Borrowed from the input unless a repair changed it.
+    pub text: Cow<'a, str>,
+}
+
+/// Narrows a line's text to a part of itself without copying borrowed text.
+fn reslice<'a>(c: &mut Cow<'a, str>, f: impl for<'b> Fn(&'b str) -> &'b str) {
+    match c {
+        Cow::Borrowed(s) => *c = Cow::Borrowed(f(s)),
+        Cow::Owned(s) => {
+            let t = f(s).to_string();
+            *s = t;
+        }
+    }
 }
 
 /// What unpasting found around the plan.
 #[derive(Debug, Default)]
-pub struct Unpasted {
-    pub lines: Vec<Line>,
+pub struct Unpasted<'a> {
+    pub lines: Vec<Line<'a>>,
     /// `Query Text:` of an auto_explain plan.
     pub query_text: Option<String>,
 }
@@ -28,18 +42,20 @@ const FRAME_CHARS: &[char] = &[
 ];
 const BARS: &[char] = &['|', '│', '║', '┃'];
 
-pub fn unpaste(text: &str) -> Unpasted {
-    let mut lines: Vec<Line> = text
+pub fn unpaste(text: &str) -> Unpasted<'_> {
+    let odd_spaces = text.contains(['\t', '\u{a0}']);
+    let mut lines: Vec<Line<'_>> = text
         .split('\n')
         .enumerate()
         .map(|(i, l)| {
-            let l = l.trim_end();
+            let l = l.trim_ascii_end();
             Line {
                 number: i + 1,
-                text: if l.contains('\t') {
-                    l.replace('\t', "    ")
+                text: if odd_spaces && l.contains(['\t', '\u{a0}']) {
+                    // Tabs, and the no-break spaces web pages paste.
+                    Cow::Owned(l.replace('\t', "    ").replace('\u{a0}', " "))
                 } else {
-                    l.to_string()
+                    Cow::Borrowed(l)
                 },
             }
         })
@@ -61,9 +77,9 @@ pub fn unpaste(text: &str) -> Unpasted {
     strip_bars(&mut lines);
     let json = lines
         .iter()
-        .find(|l| !l.text.trim().is_empty())
+        .find(|l| !l.text.trim_ascii().is_empty())
         .is_some_and(|l| {
-            let t = l.text.trim_start();
+            let t = l.text.trim_ascii_start();
             t.starts_with('[') || t.starts_with('{')
         });
     if !json {
@@ -71,10 +87,9 @@ pub fn unpaste(text: &str) -> Unpasted {
     }
     strip_plus_marks(&mut lines);
     for l in &mut lines {
-        let len = l.text.trim_end().len();
-        l.text.truncate(len);
+        reslice(&mut l.text, str::trim_ascii_end);
     }
-    lines.retain(|l| !l.text.trim().is_empty());
+    lines.retain(|l| !l.text.trim_ascii().is_empty());
     take_query_text(&mut lines, &mut out);
     out.lines = lines;
     out
@@ -82,7 +97,7 @@ pub fn unpaste(text: &str) -> Unpasted {
 
 /// psql's `\pset format wrapped` ends a cut line with `.` in the right
 /// margin and starts its continuation with `.` in the left one.
-fn join_psql_wrapped(lines: Vec<Line>) -> Vec<Line> {
+fn join_psql_wrapped(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
     let width = lines
         .iter()
         .map(|l| l.text.chars().count())
@@ -91,13 +106,14 @@ fn join_psql_wrapped(lines: Vec<Line>) -> Vec<Line> {
     if width < 20 {
         return lines;
     }
-    let mut out: Vec<Line> = Vec::with_capacity(lines.len());
+    let mut out: Vec<Line<'_>> = Vec::with_capacity(lines.len());
     let mut joining = false;
     for l in lines {
         if joining && l.text.starts_with('.') {
             let prev = out.last_mut().expect("joining implies a previous line");
-            prev.text.pop();
-            prev.text.push_str(&l.text[1..]);
+            let t = prev.text.to_mut();
+            t.pop();
+            t.push_str(&l.text[1..]);
             // A continuation that is itself cut ends with the marker at full width.
             let cont_len = l.text.chars().count();
             joining = cont_len == width && l.text.ends_with('.');
@@ -111,9 +127,9 @@ fn join_psql_wrapped(lines: Vec<Line>) -> Vec<Line> {
 
 /// An auto_explain entry in a server log: `LOG:  duration: 1.2 ms  plan:`
 /// followed by TAB-indented lines. Returns those lines, one indent removed.
-fn auto_explain_block(lines: &[Line]) -> Option<Vec<Line>> {
+fn auto_explain_block<'a>(lines: &[Line<'a>]) -> Option<Vec<Line<'a>>> {
     let start = lines.iter().position(|l| {
-        let t = l.text.trim_end();
+        let t = l.text.trim_ascii_end();
         t.ends_with("plan:") && t.contains("duration:")
     })?;
     let mut block = Vec::new();
@@ -122,7 +138,8 @@ fn auto_explain_block(lines: &[Line]) -> Option<Vec<Line>> {
         if !l.text.starts_with(' ') && !l.text.is_empty() {
             break;
         }
-        let text = l.text.strip_prefix("    ").unwrap_or(&l.text).to_string();
+        let mut text = l.text.clone();
+        reslice(&mut text, |t| t.strip_prefix("    ").unwrap_or(t));
         block.push(Line {
             number: l.number,
             text,
@@ -132,9 +149,9 @@ fn auto_explain_block(lines: &[Line]) -> Option<Vec<Line>> {
 }
 
 /// psql `\x`: `-[ RECORD 1 ]---` then `QUERY PLAN | <line>` per record.
-fn expanded_records(lines: Vec<Line>) -> Vec<Line> {
+fn expanded_records(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
     let is_record = |t: &str| {
-        let t = t.trim_start_matches(BARS).trim_start();
+        let t = t.trim_start_matches(BARS).trim_ascii_start();
         t.starts_with("-[ RECORD ") || t.starts_with("─[ RECORD ") || t.starts_with("[ RECORD ")
     };
     if !lines.iter().any(|l| is_record(&l.text)) {
@@ -145,22 +162,22 @@ fn expanded_records(lines: Vec<Line>) -> Vec<Line> {
         if is_record(&l.text) {
             continue;
         }
-        let t = l.text.trim_start_matches(BARS).trim_start();
+        let t = l.text.trim_start_matches(BARS).trim_ascii_start();
         if let Some(rest) = t.strip_prefix("QUERY PLAN") {
-            let rest = rest.trim_start();
+            let rest = rest.trim_ascii_start();
             let rest = rest
                 .strip_prefix('|')
                 .or_else(|| rest.strip_prefix('│'))
                 .unwrap_or(rest);
             let rest = rest.strip_prefix(' ').unwrap_or(rest);
-            let rest = rest.trim_end();
+            let rest = rest.trim_ascii_end();
             let rest = rest
                 .strip_suffix('|')
                 .or_else(|| rest.strip_suffix('│'))
                 .unwrap_or(rest);
             out.push(Line {
                 number: l.number,
-                text: rest.trim_end().to_string(),
+                text: Cow::Owned(rest.trim_ascii_end().to_string()),
             });
         } else if !is_noise(&l.text) {
             // A value psql wrapped onto the next line in expanded mode.
@@ -172,7 +189,7 @@ fn expanded_records(lines: Vec<Line>) -> Vec<Line> {
 
 /// Frame rules, the `QUERY PLAN` header, the `(N rows)` footer.
 fn is_noise(text: &str) -> bool {
-    let t = text.trim();
+    let t = text.trim_ascii();
     // Fast path: plan lines start with a letter (or `->`); noise does not,
     // except the header.
     if t.starts_with(|c: char| c.is_ascii_alphanumeric()) && !t.starts_with("QUERY PLAN") {
@@ -181,7 +198,7 @@ fn is_noise(text: &str) -> bool {
     if t.len() >= 3 && t.chars().all(|c| FRAME_CHARS.contains(&c) || c == ' ') {
         return true;
     }
-    let inner = t.trim_matches(BARS).trim();
+    let inner = t.trim_matches(BARS).trim_ascii();
     if inner == "QUERY PLAN" || inner == "\"QUERY PLAN\"" {
         return true;
     }
@@ -195,88 +212,94 @@ fn is_noise(text: &str) -> bool {
 }
 
 /// `\pset border 2`: every line is `| … |`.
-fn strip_bars(lines: &mut [Line]) {
+fn strip_bars(lines: &mut [Line<'_>]) {
     if !lines
         .first()
-        .is_some_and(|l| l.text.trim_start().starts_with(BARS))
+        .is_some_and(|l| l.text.trim_ascii_start().starts_with(BARS))
     {
         return;
     }
-    let framed = lines.iter().filter(|l| !l.text.trim().is_empty()).all(|l| {
-        let t = l.text.trim();
-        t.starts_with(BARS) && t.ends_with(BARS) && t.chars().count() >= 2
-    });
+    let framed = lines
+        .iter()
+        .filter(|l| !l.text.trim_ascii().is_empty())
+        .all(|l| {
+            let t = l.text.trim_ascii();
+            t.starts_with(BARS) && t.ends_with(BARS) && t.chars().count() >= 2
+        });
     if !framed || lines.is_empty() {
         return;
     }
     for l in lines.iter_mut() {
-        let t = l.text.trim();
+        let t = l.text.trim_ascii();
         let mut chars = t.chars();
         chars.next();
         chars.next_back();
         let inner = chars.as_str();
         let inner = inner.strip_prefix(' ').unwrap_or(inner);
-        l.text = inner.trim_end().to_string();
+        l.text = Cow::Owned(inner.trim_ascii_end().to_string());
     }
 }
 
 /// pgAdmin and CSV exports: `"Seq Scan on t  (cost=…)"`, inner quotes
 /// doubled. A plan line never starts with a quote, so a line wrapped in
 /// quotes is always a quoted value; CSV quotes only some lines.
-fn strip_quotes(lines: &mut [Line]) {
+fn strip_quotes(lines: &mut [Line<'_>]) {
     for l in lines.iter_mut() {
-        if !l.text.trim_start().starts_with('"') {
+        if !l.text.trim_ascii_start().starts_with('"') {
             continue;
         }
-        let t = l.text.trim();
+        let t = l.text.trim_ascii();
         let t = t.strip_suffix(',').unwrap_or(t);
         if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
-            l.text = t[1..t.len() - 1].replace("\"\"", "\"");
+            l.text = Cow::Owned(t[1..t.len() - 1].replace("\"\"", "\""));
         }
     }
 }
 
 /// psql's aligned format marks a value that goes on past the line end with `+`.
-fn strip_plus_marks(lines: &mut [Line]) {
-    let non_empty = lines.iter().filter(|l| !l.text.trim().is_empty()).count();
+fn strip_plus_marks(lines: &mut [Line<'_>]) {
+    let non_empty = lines
+        .iter()
+        .filter(|l| !l.text.trim_ascii().is_empty())
+        .count();
     let marked = lines
         .iter()
-        .filter(|l| l.text.trim_end().ends_with('+'))
+        .filter(|l| l.text.trim_ascii_end().ends_with('+'))
         .count();
     if marked == 0 || marked * 2 < non_empty {
         return;
     }
     for l in lines.iter_mut() {
-        let t = l.text.trim_end();
+        let t = l.text.trim_ascii_end();
         if let Some(s) = t.strip_suffix('+') {
-            l.text = s.trim_end().to_string();
+            l.text = Cow::Owned(s.trim_ascii_end().to_string());
         }
     }
 }
 
 /// `Query Text: …` (auto_explain) up to the plan's first node line.
-fn take_query_text(lines: &mut Vec<Line>, out: &mut Unpasted) {
+fn take_query_text(lines: &mut Vec<Line<'_>>, out: &mut Unpasted<'_>) {
     let Some(pos) = lines
         .iter()
-        .position(|l| l.text.trim_start().starts_with("Query Text:"))
+        .position(|l| l.text.trim_ascii_start().starts_with("Query Text:"))
     else {
         return;
     };
-    let first = lines[pos].text.trim_start()["Query Text:".len()..]
-        .trim()
+    let first = lines[pos].text.trim_ascii_start()["Query Text:".len()..]
+        .trim_ascii()
         .to_string();
     let mut query = vec![first];
     let mut end = pos + 1;
     while end < lines.len() && !looks_like_node(&lines[end].text) {
-        query.push(lines[end].text.trim().to_string());
+        query.push(lines[end].text.trim_ascii().to_string());
         end += 1;
     }
-    out.query_text = Some(query.join("\n").trim().to_string());
+    out.query_text = Some(query.join("\n").trim_ascii().to_string());
     lines.drain(pos..end);
 }
 
 fn looks_like_node(text: &str) -> bool {
-    let t = text.trim_start();
+    let t = text.trim_ascii_start();
     t.starts_with("->")
         || t.contains("(cost=")
         || t.contains("(actual ")
@@ -288,8 +311,8 @@ fn looks_like_node(text: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn texts(u: &Unpasted) -> Vec<&str> {
-        u.lines.iter().map(|l| l.text.as_str()).collect()
+    fn texts<'a>(u: &'a Unpasted<'_>) -> Vec<&'a str> {
+        u.lines.iter().map(|l| l.text.as_ref()).collect()
     }
 
     #[test]
