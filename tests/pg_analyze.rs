@@ -13,6 +13,9 @@
 //!   named; a bad connection is one line without the password.
 //!
 //! The tests share one database and run one at a time.
+// Each test runs on its own single-threaded runtime; the std mutex only
+// serialises the tests (they share one database) across test threads.
+#![allow(clippy::await_holding_lock)]
 
 mod common;
 

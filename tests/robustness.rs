@@ -107,14 +107,13 @@ proptest! {
         let corpus = corpus();
         let (name, text) = &corpus[pick % corpus.len()];
         let bytes = apply(text, &muts);
-        if let Ok(text) = dbperf::source::decode(name, bytes) {
-            if let Ok(parsed) = dbperf::parse::plan::parse(name, &text) {
+        if let Ok(text) = dbperf::source::decode(name, bytes)
+            && let Ok(parsed) = dbperf::parse::plan::parse(name, &text) {
                 let report = dbperf::commands::explain::analyse(&parsed.plan, parsed.problems, None);
                 let mut out = Vec::new();
                 dbperf::report::text::write(&report, true, &mut out).unwrap();
                 dbperf::report::json::write(&report, &mut out).unwrap();
             }
-        }
     }
 
     /// Arbitrary bytes, not derived from a plan.

@@ -5,9 +5,9 @@
 //! target database, merges specs that one index can serve, and ranks the
 //! result into [`IndexRecommendation`]s (the `indexes` of the JSON report).
 
-pub mod workload;
 pub mod hypopg;
 pub mod sqlite_verify;
+pub mod workload;
 
 use serde::Serialize;
 

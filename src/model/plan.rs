@@ -215,11 +215,11 @@ impl PlanNode {
             other => other.to_string(),
         };
         s.push_str(&base);
-        if self.node_type == "SetOp" || self.node_type == "HashSetOp" {
-            if let Some(cmd) = &self.command {
-                s.push(' ');
-                s.push_str(cmd);
-            }
+        if (self.node_type == "SetOp" || self.node_type == "HashSetOp")
+            && let Some(cmd) = &self.command
+        {
+            s.push(' ');
+            s.push_str(cmd);
         }
         if self.scan_direction.as_deref() == Some("Backward") {
             s.push_str(" Backward");
@@ -546,10 +546,9 @@ impl Plan {
                 .subplan_name
                 .as_deref()
                 .and_then(|s| s.strip_prefix("CTE "))
+                && let Some(t) = n.inclusive_ms
             {
-                if let Some(t) = n.inclusive_ms {
-                    cte_time.insert(name.trim().to_string(), t);
-                }
+                cte_time.insert(name.trim().to_string(), t);
             }
         }
         for &ix in &order {
@@ -567,14 +566,13 @@ impl Plan {
                     children_ms += child.inclusive_ms.unwrap_or(0.0);
                 }
             }
-            if self.graph[ix].node_type == "CTE Scan" {
-                if let Some(name) = self.graph[ix].cte_name.clone() {
-                    if let Some(t) = cte_time.get_mut(&name) {
-                        let take = t.min(incl);
-                        children_ms += take;
-                        *t -= take;
-                    }
-                }
+            if self.graph[ix].node_type == "CTE Scan"
+                && let Some(name) = self.graph[ix].cte_name.clone()
+                && let Some(t) = cte_time.get_mut(&name)
+            {
+                let take = t.min(incl);
+                children_ms += take;
+                *t -= take;
             }
             self.graph[ix].exclusive_ms = Some((incl - children_ms).max(0.0));
         }

@@ -1,6 +1,6 @@
 //! Parsers: text in, model out. No I/O: they take what a source read.
 
-pub mod plan;
 pub mod ddl;
 pub mod log;
 pub mod migration;
+pub mod plan;

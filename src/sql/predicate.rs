@@ -250,17 +250,17 @@ fn classify_inner(e: &Expr, out: &mut Vec<Predicate>) {
             right,
             ..
         } => {
-            if let Some((col, wrapper)) = column_side(left) {
-                if !has_column(right) {
-                    out.push(Predicate {
-                        column: col,
-                        kind: PredicateKind::In,
-                        wrapper,
-                        compared_type: None,
-                        value: Some(right.to_string()),
-                        sql,
-                    });
-                }
+            if let Some((col, wrapper)) = column_side(left)
+                && !has_column(right)
+            {
+                out.push(Predicate {
+                    column: col,
+                    kind: PredicateKind::In,
+                    wrapper,
+                    compared_type: None,
+                    value: Some(right.to_string()),
+                    sql,
+                });
             }
         }
         Expr::InList {
@@ -268,27 +268,27 @@ fn classify_inner(e: &Expr, out: &mut Vec<Predicate>) {
             list,
             negated,
         } => {
-            if let Some((col, wrapper)) = column_side(expr) {
-                if !list.iter().any(has_column) {
-                    out.push(Predicate {
-                        column: col,
-                        kind: if *negated {
-                            PredicateKind::Other
-                        } else {
-                            PredicateKind::In
-                        },
-                        wrapper,
-                        compared_type: None,
-                        value: Some(format!(
-                            "({})",
-                            list.iter()
-                                .map(|v| v.to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                        sql,
-                    });
-                }
+            if let Some((col, wrapper)) = column_side(expr)
+                && !list.iter().any(has_column)
+            {
+                out.push(Predicate {
+                    column: col,
+                    kind: if *negated {
+                        PredicateKind::Other
+                    } else {
+                        PredicateKind::In
+                    },
+                    wrapper,
+                    compared_type: None,
+                    value: Some(format!(
+                        "({})",
+                        list.iter()
+                            .map(|v| v.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                    sql,
+                });
             }
         }
         Expr::InSubquery { expr, negated, .. } => {
@@ -313,21 +313,22 @@ fn classify_inner(e: &Expr, out: &mut Vec<Predicate>) {
             low,
             high,
         } => {
-            if let Some((col, wrapper)) = column_side(expr) {
-                if !has_column(low) && !has_column(high) {
-                    out.push(Predicate {
-                        column: col,
-                        kind: if *negated {
-                            PredicateKind::Other
-                        } else {
-                            PredicateKind::Range
-                        },
-                        wrapper,
-                        compared_type: constant_type(low),
-                        value: Some(low.to_string()),
-                        sql,
-                    });
-                }
+            if let Some((col, wrapper)) = column_side(expr)
+                && !has_column(low)
+                && !has_column(high)
+            {
+                out.push(Predicate {
+                    column: col,
+                    kind: if *negated {
+                        PredicateKind::Other
+                    } else {
+                        PredicateKind::Range
+                    },
+                    wrapper,
+                    compared_type: constant_type(low),
+                    value: Some(low.to_string()),
+                    sql,
+                });
             }
         }
         Expr::Like {

@@ -262,12 +262,12 @@ pub fn sargable_rewrite(
 /// `'2024-03-01 00:00:00+00'::timestamp with time zone` → the quoted text.
 fn strip_date_cast(v: &str) -> &str {
     let t = v.trim();
-    if t.starts_with('\'') {
-        if let Some(end) = t[1..].find('\'') {
-            let lit = &t[..end + 2];
-            if t[end + 2..].trim_start().starts_with("::") || t.len() == end + 2 {
-                return lit;
-            }
+    if t.starts_with('\'')
+        && let Some(end) = t[1..].find('\'')
+    {
+        let lit = &t[..end + 2];
+        if t[end + 2..].trim_start().starts_with("::") || t.len() == end + 2 {
+            return lit;
         }
     }
     if let Some(s) = t.strip_prefix("DATE ").or_else(|| t.strip_prefix("date ")) {

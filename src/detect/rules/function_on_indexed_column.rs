@@ -108,13 +108,12 @@ fn discards_most(n: &PlanNode) -> bool {
 /// The column is indexed, or the scan discards most of a large table.
 fn worth_it(n: &PlanNode, p: &Predicate, schema: Option<&Schema>) -> bool {
     let table = relation_of(n).and_then(|r| schema.and_then(|s| s.table(&r)));
-    if let Some(t) = table {
-        if t.indexes
+    if let Some(t) = table
+        && t.indexes
             .iter()
             .any(|i| i.leads_with(&[p.column.name.as_str()]))
-        {
-            return true;
-        }
+    {
+        return true;
     }
     match n.rows_scanned() {
         Some(scanned) => {
@@ -155,15 +154,10 @@ fn finding(
         });
     // Whether the database accepts an index on the expression; unknown when
     // a date/time function's answer depends on a type the plan does not show.
-    let imm = if column_type.is_none() && dialect == Dialect::Postgres && is_time_function(w) {
-        None
-    } else if dialect == Dialect::Postgres
-        && wrapper_volatility(w, column_type.as_deref()).is_none()
-    {
-        None
-    } else {
-        Some(can_index_expression(w, column_type.as_deref(), dialect))
-    };
+    let unknown = dialect == Dialect::Postgres
+        && ((column_type.is_none() && is_time_function(w))
+            || wrapper_volatility(w, column_type.as_deref()).is_none());
+    let imm = (!unknown).then(|| can_index_expression(w, column_type.as_deref(), dialect));
     let scanned = n
         .rows_scanned()
         .map(|s| {

@@ -58,10 +58,10 @@ impl Rule for NestedLoopInnerScan {
             };
             let mut inner = plan.node(inner_ix);
             let mut loops_node = inner;
-            if inner.node_type == "Materialize" {
-                if let Some(&c) = plan.children(inner_ix).first() {
-                    inner = plan.node(c);
-                }
+            if inner.node_type == "Materialize"
+                && let Some(&c) = plan.children(inner_ix).first()
+            {
+                inner = plan.node(c);
             }
             if inner.node_type != "Seq Scan" {
                 continue;

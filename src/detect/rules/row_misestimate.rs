@@ -78,10 +78,10 @@ impl Rule for RowMisestimate {
             // estimate; it still misleads any query that joins this result.
             let parent = plan.parent(ix).map(|p| plan.node(p));
             let parent_ms = parent.and_then(|p| p.inclusive_ms);
-            if let (Some(pm), true) = (parent_ms, total > 0.0) {
-                if pm / total < MATTERS {
-                    continue;
-                }
+            if let (Some(pm), true) = (parent_ms, total > 0.0)
+                && pm / total < MATTERS
+            {
+                continue;
             }
             let factor = n.row_factor.unwrap_or(1.0);
             let direction = if factor >= 1.0 { "under" } else { "over" };

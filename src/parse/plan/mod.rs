@@ -29,13 +29,13 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
     }
     // Fast path: a bare JSON plan, as EXPLAIN (FORMAT JSON) prints it.
     let trimmed = text.trim_start();
-    if trimmed.starts_with('[') || trimmed.starts_with('{') {
-        if let Ok(plan) = pg_json::from_str(name, text, PlanFormat::PostgresJson) {
-            return Ok(Parsed {
-                plan,
-                problems: Vec::new(),
-            });
-        }
+    if (trimmed.starts_with('[') || trimmed.starts_with('{'))
+        && let Ok(plan) = pg_json::from_str(name, text, PlanFormat::PostgresJson)
+    {
+        return Ok(Parsed {
+            plan,
+            problems: Vec::new(),
+        });
     }
     let unpaste::Unpasted { lines, query_text } = unpaste::unpaste(text);
     let mut problems = Vec::new();

@@ -160,19 +160,19 @@ pub fn parse(name: &str, lines: Vec<Line<'_>>, problems: &mut Vec<Error>) -> Res
                 stack.pop();
             }
             let mut parent = stack.last().map(|(_, ix)| *ix);
-            if let Some((sub_indent, sub_name, owner)) = pending_subplan.take() {
-                if node_indent > sub_indent {
-                    parent = Some(owner);
-                    node.parent_relationship = Some(
-                        if sub_name.starts_with("SubPlan") {
-                            "SubPlan"
-                        } else {
-                            "InitPlan"
-                        }
-                        .to_string(),
-                    );
-                    node.subplan_name = Some(sub_name);
-                }
+            if let Some((sub_indent, sub_name, owner)) = pending_subplan.take()
+                && node_indent > sub_indent
+            {
+                parent = Some(owner);
+                node.parent_relationship = Some(
+                    if sub_name.starts_with("SubPlan") {
+                        "SubPlan"
+                    } else {
+                        "InitPlan"
+                    }
+                    .to_string(),
+                );
+                node.subplan_name = Some(sub_name);
             }
             if b.is_empty() {
                 root_indent = node_indent;
@@ -208,24 +208,23 @@ pub fn parse(name: &str, lines: Vec<Line<'_>>, problems: &mut Vec<Error>) -> Res
             worker = None;
         }
         let node = b.node_mut(owner);
-        if let Some(rest) = t.strip_prefix("Worker ") {
-            if let Some((num, body)) = rest.split_once(':') {
-                if let Ok(n) = num.trim_ascii().parse::<u32>() {
-                    let pos = match node.workers.iter().position(|w| w.number == n) {
-                        Some(p) => p,
-                        None => {
-                            node.workers.push(WorkerStats {
-                                number: n,
-                                ..Default::default()
-                            });
-                            node.workers.len() - 1
-                        }
-                    };
-                    worker_property(&mut node.workers[pos], body.trim_ascii());
-                    worker = Some((ind, pos));
-                    continue;
+        if let Some(rest) = t.strip_prefix("Worker ")
+            && let Some((num, body)) = rest.split_once(':')
+            && let Ok(n) = num.trim_ascii().parse::<u32>()
+        {
+            let pos = match node.workers.iter().position(|w| w.number == n) {
+                Some(p) => p,
+                None => {
+                    node.workers.push(WorkerStats {
+                        number: n,
+                        ..Default::default()
+                    });
+                    node.workers.len() - 1
                 }
-            }
+            };
+            worker_property(&mut node.workers[pos], body.trim_ascii());
+            worker = Some((ind, pos));
+            continue;
         }
         node_property(node, t);
     }

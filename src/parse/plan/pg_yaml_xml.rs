@@ -55,13 +55,15 @@ fn yaml_value(y: Yaml) -> Value {
 /// Elements whose children form a list (`<Plans><Plan>…`, `<Sort-Key><Item>…`).
 const LIST_ITEMS: &[&str] = &["Plan", "Item", "Worker", "Trigger", "Query"];
 
+/// An element being read: its name, its children so far, its text.
+type Open = (String, Vec<(String, Value)>, String);
+
 /// Parses XML EXPLAIN output into the JSON document shape.
 pub fn xml_to_json(text: &str) -> Result<Value, String> {
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(true);
     // Stack of (element name, children as (name, value), text).
-    let mut stack: Vec<(String, Vec<(String, Value)>, String)> =
-        vec![("#root".into(), Vec::new(), String::new())];
+    let mut stack: Vec<Open> = vec![("#root".into(), Vec::new(), String::new())];
     loop {
         let pos = reader.buffer_position();
         match reader.read_event() {

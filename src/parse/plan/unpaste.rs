@@ -65,10 +65,10 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
     if text.contains("\n.") {
         lines = join_psql_wrapped(lines);
     }
-    if text.contains("plan:") {
-        if let Some(plan_lines) = auto_explain_block(&lines) {
-            lines = plan_lines;
-        }
+    if text.contains("plan:")
+        && let Some(plan_lines) = auto_explain_block(&lines)
+    {
+        lines = plan_lines;
     }
     if text.contains("[ RECORD ") {
         lines = expanded_records(lines);
