@@ -37,8 +37,8 @@
 //! database's `pg_class` and `pg_stats`.
 
 use sqlparser::ast::{
-    AlterTableOperation, ColumnOption, CreateIndex, CreateTable, Expr, ForeignKeyConstraint,
-    IndexColumn, ObjectName, OrderBySort, Statement, TableConstraint,
+    AlterTableOperation, ColumnDef, ColumnOption, CreateIndex, CreateTable, Expr,
+    ForeignKeyConstraint, IndexColumn, ObjectName, OrderBySort, Statement, TableConstraint,
 };
 
 use crate::advise::Dialect;
@@ -261,17 +261,7 @@ impl Builder<'_> {
                 self.constraint(table, constraint, line)
             }
             AlterTableOperation::AddColumn { column_def, .. } => {
-                let col = Column {
-                    name: ident_name(&column_def.name),
-                    data_type: column_def.data_type.to_string().to_lowercase(),
-                    not_null: column_def.options.iter().any(|o| {
-                        matches!(
-                            o.option,
-                            ColumnOption::NotNull | ColumnOption::PrimaryKey(_)
-                        )
-                    }),
-                    ..Column::default()
-                };
+                let col = column(column_def);
                 if let Some(t) = self.table_mut(table, line) {
                     t.columns.push(col);
                 }
@@ -353,35 +343,7 @@ impl Builder<'_> {
     }
 
     fn create_index(&mut self, ci: &CreateIndex, line: usize) {
-        let table = object_name(&ci.table_name);
-        let bare = split_name(&table).1;
-        let keys = index_keys(&ci.columns);
-        let name = ci.name.as_ref().map(object_name).map_or_else(
-            || {
-                let words: Vec<String> = keys
-                    .iter()
-                    .map(|k| k.column_name().unwrap_or("expr").to_string())
-                    .collect();
-                format!("{bare}_{}_idx", words.join("_"))
-            },
-            |n| split_name(&n).1,
-        );
-        let ix = Index {
-            name,
-            keys,
-            include: ci.include.iter().map(ident_name).collect(),
-            unique: ci.unique,
-            primary: false,
-            predicate: ci.predicate.as_ref().map(|p| p.to_string()),
-            valid: true,
-            method: Some(
-                ci.using
-                    .as_ref()
-                    .map_or("btree".to_string(), |u| u.to_string().to_lowercase()),
-            ),
-            defined_at: Some((self.path.to_string(), line)),
-            ..Index::default()
-        };
+        let (table, ix) = index_from_create(ci, Some((self.path.to_string(), line)));
         if let Some(t) = self.table_mut(&table, line) {
             t.indexes.push(ix);
         }
@@ -468,30 +430,93 @@ impl Builder<'_> {
     }
 }
 
-fn split_name(full: &str) -> (Option<String>, String) {
+/// `schema.table` → (`schema`, `table`).
+pub(crate) fn split_name(full: &str) -> (Option<String>, String) {
     match full.rsplit_once('.') {
         Some((s, t)) => (Some(s.to_string()), t.to_string()),
         None => (None, full.to_string()),
     }
 }
 
-fn index_keys(cols: &[IndexColumn]) -> Vec<IndexKey> {
+/// A column as CREATE TABLE or ADD COLUMN declares it (its type lower-case;
+/// NOT NULL also from a PRIMARY KEY).
+pub(crate) fn column(c: &ColumnDef) -> Column {
+    Column {
+        name: ident_name(&c.name),
+        data_type: c.data_type.to_string().to_lowercase(),
+        not_null: c.options.iter().any(|o| {
+            matches!(
+                o.option,
+                ColumnOption::NotNull | ColumnOption::PrimaryKey(_)
+            )
+        }),
+        ..Column::default()
+    }
+}
+
+/// The table a CREATE INDEX is on, and the index; an unnamed index gets
+/// PostgreSQL's default name shape.
+pub(crate) fn index_from_create(
+    ci: &CreateIndex,
+    defined_at: Option<(String, usize)>,
+) -> (String, Index) {
+    let table = object_name(&ci.table_name);
+    let bare = split_name(&table).1;
+    let keys = index_keys(&ci.columns);
+    let name = ci.name.as_ref().map(object_name).map_or_else(
+        || {
+            let words: Vec<String> = keys
+                .iter()
+                .map(|k| k.column_name().unwrap_or("expr").to_string())
+                .collect();
+            format!("{bare}_{}_idx", words.join("_"))
+        },
+        |n| split_name(&n).1,
+    );
+    let ix = Index {
+        name,
+        keys,
+        include: ci.include.iter().map(ident_name).collect(),
+        unique: ci.unique,
+        primary: false,
+        predicate: ci.predicate.as_ref().map(|p| p.to_string()),
+        valid: true,
+        method: Some(
+            ci.using
+                .as_ref()
+                .map_or("btree".to_string(), |u| u.to_string().to_lowercase()),
+        ),
+        defined_at,
+        ..Index::default()
+    };
+    (table, ix)
+}
+
+/// Index keys: plain columns (with direction) or expressions. A column with
+/// an operator class (`varchar_pattern_ops`) serves other operators than
+/// the plain column, so it is a key of its own.
+pub(crate) fn index_keys(cols: &[IndexColumn]) -> Vec<IndexKey> {
     cols.iter()
         .map(|c| {
             let descending = matches!(c.column.options.sort, Some(OrderBySort::Desc));
-            match &c.column.expr {
+            let e = match &c.column.expr {
+                Expr::Nested(inner) => inner.as_ref(),
+                e => e,
+            };
+            match e {
+                Expr::Identifier(id) if c.operator_class.is_some() => IndexKey::Expression {
+                    sql: format!(
+                        "{} {}",
+                        ident_name(id),
+                        c.operator_class
+                            .as_ref()
+                            .map(object_name)
+                            .unwrap_or_default()
+                    ),
+                },
                 Expr::Identifier(id) => IndexKey::Column {
                     name: ident_name(id),
                     descending,
-                },
-                Expr::Nested(inner) => match inner.as_ref() {
-                    Expr::Identifier(id) => IndexKey::Column {
-                        name: ident_name(id),
-                        descending,
-                    },
-                    e => IndexKey::Expression {
-                        sql: normalize_sql(e),
-                    },
                 },
                 e => IndexKey::Expression {
                     sql: normalize_sql(e),

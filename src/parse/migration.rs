@@ -21,15 +21,15 @@ use std::collections::{HashMap, HashSet};
 
 use sqlparser::ast::{
     AlterIndexOperation, AlterTableOperation, ColumnDef, ColumnOption, CreateIndex, CreateTable,
-    Expr, ForeignKeyConstraint, IndexColumn, ObjectType, OrderBySort, RenameTableNameKind,
-    Statement, TableConstraint,
+    ForeignKeyConstraint, IndexColumn, ObjectType, RenameTableNameKind, Statement, TableConstraint,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 
 use crate::model::Dialect;
-use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
-use crate::sql::predicate::{ident_name, normalize_sql};
+use crate::model::schema::{ForeignKey, Index, IndexKey, Schema, Table};
+use crate::parse::ddl::{column, index_from_create, index_keys, split_name};
+use crate::sql::predicate::ident_name;
 use crate::sql::split::split;
 use crate::sql::statement::object_name;
 
@@ -688,35 +688,8 @@ impl Replayer {
     }
 
     fn create_index(&mut self, file: usize, ci: Box<CreateIndex>, in_tx: bool) -> Event {
-        let table = object_name(&ci.table_name);
+        let (table, index) = index_from_create(&ci, Some(self.at.clone()));
         let b = bare(&table);
-        let keys = index_keys(&ci.columns);
-        let name = ci.name.as_ref().map(object_name).map_or_else(
-            || {
-                let words: Vec<String> = keys
-                    .iter()
-                    .map(|k| k.column_name().unwrap_or("expr").to_string())
-                    .collect();
-                format!("{b}_{}_idx", words.join("_"))
-            },
-            |n| split_name(&n).1,
-        );
-        let index = Index {
-            name,
-            keys,
-            include: ci.include.iter().map(ident_name).collect(),
-            unique: ci.unique,
-            primary: false,
-            predicate: ci.predicate.as_ref().map(|p| p.to_string()),
-            valid: true,
-            method: Some(
-                ci.using
-                    .as_ref()
-                    .map_or("btree".to_string(), |u| u.to_string().to_lowercase()),
-            ),
-            defined_at: Some(self.at.clone()),
-            ..Index::default()
-        };
         let table_new_in_file = self.table_file.get(&b) == Some(&file);
         let t = self.table_mut(&table);
         let exists = t
@@ -832,27 +805,6 @@ fn error_position(text: &str) -> (String, Option<usize>, Option<usize>) {
     }
 }
 
-fn split_name(full: &str) -> (Option<String>, String) {
-    match full.rsplit_once('.') {
-        Some((s, t)) => (Some(s.to_string()), t.to_string()),
-        None => (None, full.to_string()),
-    }
-}
-
-fn column(c: &ColumnDef) -> Column {
-    Column {
-        name: ident_name(&c.name),
-        data_type: c.data_type.to_string().to_lowercase(),
-        not_null: c.options.iter().any(|o| {
-            matches!(
-                o.option,
-                ColumnOption::NotNull | ColumnOption::PrimaryKey(_)
-            )
-        }),
-        ..Column::default()
-    }
-}
-
 /// A column's inline PRIMARY KEY, UNIQUE and REFERENCES as table constraints.
 fn inline_constraints(c: &ColumnDef) -> Vec<TableConstraint> {
     let mut out = Vec::new();
@@ -907,39 +859,6 @@ fn rename_column(t: &mut Table, old: &str, new: &str) {
             *c = new.to_string();
         }
     }
-}
-
-fn index_keys(cols: &[IndexColumn]) -> Vec<IndexKey> {
-    cols.iter()
-        .map(|c| {
-            let descending = matches!(c.column.options.sort, Some(OrderBySort::Desc));
-            let e = match &c.column.expr {
-                Expr::Nested(inner) => inner.as_ref(),
-                e => e,
-            };
-            match e {
-                // An operator class (`varchar_pattern_ops`) serves other
-                // operators than the plain column: a key of its own.
-                Expr::Identifier(id) if c.operator_class.is_some() => IndexKey::Expression {
-                    sql: format!(
-                        "{} {}",
-                        ident_name(id),
-                        c.operator_class
-                            .as_ref()
-                            .map(object_name)
-                            .unwrap_or_default()
-                    ),
-                },
-                Expr::Identifier(id) => IndexKey::Column {
-                    name: ident_name(id),
-                    descending,
-                },
-                e => IndexKey::Expression {
-                    sql: normalize_sql(e),
-                },
-            }
-        })
-        .collect()
 }
 
 fn foreign_key(fk: &ForeignKeyConstraint) -> ForeignKey {
