@@ -205,7 +205,7 @@ async fn ensure_shop(base: &str) -> String {
         .await
         .unwrap()
         .is_some();
-    let url = with_dbname(base, "dbperf_shop");
+    let url = common::with_dbname(base, "dbperf_shop");
     if exists {
         return url;
     }
@@ -220,7 +220,7 @@ async fn ensure_shop(base: &str) -> String {
         .unwrap();
     {
         let (c, conn) =
-            tokio_postgres::connect(&with_dbname(base, &scratch), tokio_postgres::NoTls)
+            tokio_postgres::connect(&common::with_dbname(base, &scratch), tokio_postgres::NoTls)
                 .await
                 .unwrap();
         let h = tokio::spawn(conn);
@@ -240,22 +240,6 @@ async fn ensure_shop(base: &str) -> String {
         .await
         .unwrap();
     url
-}
-
-fn with_dbname(url: &str, db: &str) -> String {
-    let (head, query) = match url.split_once('?') {
-        Some((h, q)) => (h, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = head.find("://").map_or(0, |p| p + 3);
-    let base = match head[scheme_end..].find('/') {
-        Some(p) => &head[..scheme_end + p],
-        None => head,
-    };
-    match query {
-        Some(q) => format!("{base}/{db}?{q}"),
-        None => format!("{base}/{db}"),
-    }
 }
 
 #[tokio::test]

@@ -32,22 +32,6 @@ const DB: &str = "dbperf_pgshop";
 /// Indexes of the fixture itself (besides those backing constraints).
 const FIXTURE_INDEXES: [&str; 2] = ["products_category_idx", "order_items_order_id_idx"];
 
-fn with_dbname(url: &str, db: &str) -> String {
-    let (head, query) = match url.split_once('?') {
-        Some((h, q)) => (h, Some(q)),
-        None => (url, None),
-    };
-    let scheme_end = head.find("://").map_or(0, |p| p + 3);
-    let base = match head[scheme_end..].find('/') {
-        Some(p) => &head[..scheme_end + p],
-        None => head,
-    };
-    match query {
-        Some(q) => format!("{base}/{db}?{q}"),
-        None => format!("{base}/{db}"),
-    }
-}
-
 fn with_user(url: &str, user: &str) -> String {
     let scheme_end = url.find("://").map_or(0, |p| p + 3);
     let rest = &url[scheme_end..];
@@ -75,7 +59,7 @@ async fn ensure_shop(base: &str) -> String {
         .await
         .unwrap()
         .is_some();
-    let url = with_dbname(base, DB);
+    let url = common::with_dbname(base, DB);
     if !exists {
         let scratch = format!("dbperf_pgshop_build_{}", std::process::id());
         admin
@@ -87,7 +71,7 @@ async fn ensure_shop(base: &str) -> String {
             .await
             .unwrap();
         {
-            let c = connect(&with_dbname(base, &scratch)).await;
+            let c = connect(&common::with_dbname(base, &scratch)).await;
             let script = std::fs::read_to_string(common::fixture("pg_shop/shop.sql")).unwrap();
             for st in dbperf::sql::split::split(&script) {
                 if !st.text.is_empty() {
@@ -421,7 +405,7 @@ async fn pg_analyze_writes_nothing() {
     let url = ensure_shop(&base).await;
     // A workload, so there are candidates to verify with HypoPG.
     pgbench(&url, 3);
-    let admin = connect(&with_dbname(&base, "postgres")).await;
+    let admin = connect(&common::with_dbname(&base, "postgres")).await;
     let tables0 = table_counters(&url).await;
     // What merely opening and closing a session counts (the server's own
     // start-up transaction): the floor for any client.
@@ -539,7 +523,7 @@ async fn pg_analyze_without_pg_stat_statements_says_how_to_enable_it() {
             .await
             .unwrap();
     }
-    let url = with_dbname(&base, "dbperf_pgnostat");
+    let url = common::with_dbname(&base, "dbperf_pgnostat");
     let c = connect(&url).await;
     c.batch_execute(
         "DROP EXTENSION IF EXISTS pg_stat_statements; \

@@ -33,3 +33,20 @@ pub fn fixture(rel: &str) -> PathBuf {
 pub fn dbperf() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_dbperf"))
 }
+
+/// `url` with its database name replaced by `db`, query string kept.
+pub fn with_dbname(url: &str, db: &str) -> String {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = head.find("://").map_or(0, |p| p + 3);
+    let base = match head[scheme_end..].find('/') {
+        Some(p) => &head[..scheme_end + p],
+        None => head,
+    };
+    match query {
+        Some(q) => format!("{base}/{db}?{q}"),
+        None => format!("{base}/{db}"),
+    }
+}
