@@ -61,6 +61,8 @@ impl std::str::FromStr for Severity {
 pub enum Location {
     /// A node of a plan: its pre-order id and its title.
     PlanNode { id: usize, title: String },
+    /// A part of a plan that is no node: `JIT`, `Planning`, `Triggers`.
+    Plan { part: String },
     /// A line (and column) of an input file.
     File {
         path: String,
@@ -80,6 +82,7 @@ impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Location::PlanNode { id, title } => write!(f, "node #{id} {title}"),
+            Location::Plan { part } => write!(f, "plan {part}"),
             Location::File { path, line, column } => match column {
                 Some(c) => write!(f, "{path}:{line}:{c}"),
                 None => write!(f, "{path}:{line}"),
@@ -104,6 +107,10 @@ impl Serialize for Location {
                 m.serialize_entry("kind", "plan_node")?;
                 m.serialize_entry("node", id)?;
                 m.serialize_entry("title", title)?;
+            }
+            Location::Plan { part } => {
+                m.serialize_entry("kind", "plan")?;
+                m.serialize_entry("part", part)?;
             }
             Location::File { path, line, column } => {
                 m.serialize_entry("kind", "file")?;

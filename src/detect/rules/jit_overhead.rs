@@ -58,9 +58,8 @@ impl Rule for JitOverhead {
                 "Raise jit_above_cost (and jit_inline_above_cost, jit_optimize_above_cost) so this query is not compiled, or turn JIT off for this role: `ALTER ROLE … SET jit = off;`.".to_string(),
             )
             .impact(Some(total))
-            .at(crate::detect::Location::PlanNode {
-                id: 0,
-                title: "JIT".into(),
+            .at(crate::detect::Location::Plan {
+                part: "JIT".into(),
             }),
         );
     }

@@ -54,9 +54,8 @@ impl Rule for SlowPlanning {
                 "Use a prepared statement so the plan is reused; check partition pruning and the number of joined relations.".to_string(),
             )
             .impact(Some(plan_ms - 1.0))
-            .at(crate::detect::Location::PlanNode {
-                id: 0,
-                title: "Planning".into(),
+            .at(crate::detect::Location::Plan {
+                part: "Planning".into(),
             }),
         );
     }
