@@ -26,6 +26,12 @@ pub fn run(task: &Task) -> Result<Report> {
         return super::analyze_sqlite::run(path, queries.as_deref(), logs);
     }
     if !logs.is_empty() {
+        // With a PostgreSQL --db, the logged workload is advised against its
+        // live catalog and verified with HypoPG; without, advice is heuristic.
+        let pg = match &target {
+            Some(Target::Postgres(url)) => Some(url.clone()),
+            _ => None,
+        };
         let Task::Analyze {
             prefix, n_plus_one, ..
         } = task
@@ -36,7 +42,7 @@ pub fn run(task: &Task) -> Result<Report> {
             logs: logs.clone(),
             prefix: prefix.clone(),
             n_plus_one: *n_plus_one,
-            db: db.clone(),
+            db: pg,
         });
     }
     match target {

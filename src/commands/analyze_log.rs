@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
+use crate::advise::workload::WorkloadQuery;
 use crate::advise::{self, Dialect};
 use crate::commands::explain;
 use crate::detect::rules::n_plus_one;
@@ -340,6 +341,8 @@ pub fn run(task: &LogTask) -> Result<Report> {
         Dialect::Postgres
     };
     let mut rows = Vec::new();
+    // The logged statements with their measured times, for the advisor.
+    let mut logged = Vec::new();
     for e in w.ranked() {
         let sample = e.sample.as_ref();
         let text = match sample {
@@ -350,6 +353,15 @@ pub fn run(task: &LogTask) -> Result<Report> {
             None => e.normalized.clone(),
         };
         let timed = e.timed > 0;
+        if let Some(s) = sample {
+            logged.push(WorkloadQuery {
+                sql: text.clone(),
+                calls: e.calls.max(1),
+                mean_ms: timed.then(|| e.total_ms / e.timed as f64),
+                path: w.paths.get(s.path as usize).cloned().unwrap_or_default(),
+                line: s.line as usize,
+            });
+        }
         report.queries.push(QueryStat {
             fingerprint: e.fingerprint.to_string(),
             query: text.clone(),
@@ -420,7 +432,14 @@ pub fn run(task: &LogTask) -> Result<Report> {
     }
     detect::rank(&mut report.findings);
 
-    // Indexes the findings ask for, heuristic: a log carries no catalog.
+    // With a PostgreSQL --db (routing sends SQLite elsewhere), the logged
+    // workload goes through the advisor with the live catalog and HypoPG.
+    let live = match &task.db {
+        Some(db) => Some(super::analyze_pg::advise_workload(db, logged)?),
+        None => None,
+    };
+    // Without it, indexes the findings ask for, heuristic: a log carries no catalog.
+    let mut live_notes = Vec::new();
     let wanted: Vec<_> = report
         .findings
         .iter()
@@ -435,7 +454,23 @@ pub fn run(task: &LogTask) -> Result<Report> {
             })
         })
         .collect();
-    report.indexes = advise::rank_indexes(wanted, dialect);
+    match live {
+        Some(v) => {
+            report.indexes = v.indexes;
+            for f in v.findings {
+                let dup = report
+                    .findings
+                    .iter()
+                    .any(|g| g.rule == f.rule && g.query_fingerprint == f.query_fingerprint);
+                if !dup {
+                    report.findings.push(f);
+                }
+            }
+            detect::rank(&mut report.findings);
+            live_notes = v.notes;
+        }
+        None => report.indexes = advise::rank_indexes(wanted, dialect),
+    }
 
     let formats: Vec<String> = d
         .formats
@@ -461,14 +496,10 @@ pub fn run(task: &LogTask) -> Result<Report> {
                 .into(),
         );
     }
-    if !report.indexes.is_empty() {
-        report.notes.push("Indexes are heuristic, from the SQL and plans alone; `--db` with the live catalog verifies them (not yet wired for logs).".into());
-    }
     if task.db.is_some() {
-        report.notes.push(
-            "--db with --log: the live catalog is not yet used for logs; advice is heuristic."
-                .into(),
-        );
+        report.notes.extend(live_notes);
+    } else if !report.indexes.is_empty() {
+        report.notes.push("Indexes are heuristic, from the SQL and plans alone; `--db postgres://…` advises and verifies them with the live catalog and HypoPG.".into());
     }
     if d.problem_count > 0 {
         report.notes.push(format!(

@@ -18,9 +18,9 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::advise::Dialect;
 use crate::advise::hypopg;
-use crate::advise::workload::{AdviseOptions, WorkloadQuery, advise};
+use crate::advise::workload::{AdviseOptions, AdvisedIndex, WorkloadQuery, advise};
+use crate::advise::{Dialect, IndexRecommendation};
 use crate::detect::rules::{DeadTuples, SeqScannedTable, UnusedIndex, missing_index};
 use crate::detect::{self, Finding, PlanContext};
 use crate::error::{Error, Result};
@@ -335,46 +335,17 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .map(|g| (g.fingerprint, g.total_ms / g.calls as f64))
         .collect();
 
-    let hypo = if advice.indexes.is_empty() {
-        None
-    } else {
-        Some(s.hypopg().await?)
-    };
-    let indexes = match hypo {
-        Some(Hypo::Ready { version }) => {
-            progress.stage("verifying indexes with HypoPG", advice.indexes.len() as u64);
-            let candidates = advice.indexes.len();
-            let budget = MIN_EXPLAIN_BUDGET.max(task.top * 10);
-            let out = hypopg::verify(s, advice.indexes, &baseline, &mean_ms, budget).await;
-            progress.0.set_position(candidates as u64);
-            let left = s.hypo_count().await.unwrap_or(0);
-            notes.push(format!(
-                "indexes verified what-if with HypoPG {version}: {} of {candidates} candidates lowered the planner's cost by at least {:.0}% ({} EXPLAIN calls); {left} hypothetical indexes left in the session.",
-                out.kept.len(),
-                hypopg::MIN_COST_GAIN * 100.0,
-                out.explains
-            ));
-            for (stmt, why) in out.rejected.iter().take(10) {
-                notes.push(format!("not proposed: {stmt} ({why})"));
-            }
-            let mut kept = out.kept;
-            if !out.unverified.is_empty() {
-                notes.push(format!(
-                    "{} candidates were not verified (EXPLAIN budget spent): listed as heuristic.",
-                    out.unverified.len()
-                ));
-                kept.extend(out.unverified);
-            }
-            kept
-        }
-        Some(Hypo::Missing(how)) => {
-            notes.push(format!(
-                "indexes are heuristic (not verified by the planner): {how}."
-            ));
-            advice.indexes
-        }
-        None => Vec::new(),
-    };
+    let budget = MIN_EXPLAIN_BUDGET.max(task.top * 10);
+    let indexes = verify_indexes(
+        s,
+        advice.indexes,
+        &baseline,
+        &mean_ms,
+        budget,
+        progress,
+        &mut notes,
+    )
+    .await?;
     for (rank, ix) in indexes.iter().enumerate() {
         let _ = rank;
         findings.push(missing_index::finding(ix));
@@ -494,6 +465,173 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     ));
     report.notes = notes;
     Ok(report)
+}
+
+/// The advisor's candidates verified what-if with HypoPG when it is there
+/// (heuristic, with a note saying what to run, when it is not); what
+/// happened goes to `notes`.
+async fn verify_indexes(
+    s: &mut PgSession,
+    candidates: Vec<AdvisedIndex>,
+    baseline: &HashMap<Fingerprint, f64>,
+    mean_ms: &HashMap<Fingerprint, f64>,
+    budget: usize,
+    progress: &Progress,
+    notes: &mut Vec<String>,
+) -> Result<Vec<AdvisedIndex>> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(match s.hypopg().await? {
+        Hypo::Ready { version } => {
+            progress.stage("verifying indexes with HypoPG", candidates.len() as u64);
+            let n = candidates.len();
+            let out = hypopg::verify(s, candidates, baseline, mean_ms, budget).await;
+            progress.0.set_position(n as u64);
+            let left = s.hypo_count().await.unwrap_or(0);
+            notes.push(format!(
+                "indexes verified what-if with HypoPG {version}: {} of {n} candidates lowered the planner's cost by at least {:.0}% ({} EXPLAIN calls); {left} hypothetical indexes left in the session.",
+                out.kept.len(),
+                hypopg::MIN_COST_GAIN * 100.0,
+                out.explains
+            ));
+            for (stmt, why) in out.rejected.iter().take(10) {
+                notes.push(format!("not proposed: {stmt} ({why})"));
+            }
+            let mut kept = out.kept;
+            if !out.unverified.is_empty() {
+                notes.push(format!(
+                    "{} candidates were not verified (EXPLAIN budget spent): listed as heuristic.",
+                    out.unverified.len()
+                ));
+                kept.extend(out.unverified);
+            }
+            kept
+        }
+        Hypo::Missing(how) => {
+            notes.push(format!(
+                "indexes are heuristic (not verified by the planner): {how}."
+            ));
+            candidates
+        }
+    })
+}
+
+/// What the advisor and HypoPG make of a workload from elsewhere (a
+/// slow-query log) against a live database's catalog.
+#[derive(Debug, Default)]
+pub struct VerifiedAdvice {
+    pub indexes: Vec<IndexRecommendation>,
+    /// `missing-index` for each index, and what else the advisor saw.
+    pub findings: Vec<Finding>,
+    pub notes: Vec<String>,
+}
+
+/// Runs `workload` through the advisor with the live catalog of `db` and
+/// verifies the candidates with HypoPG, in one read-only session (the
+/// hypothetical indexes go with it). Statements that are not DML on this
+/// database's tables, or cannot be planned, are left out with a note.
+pub fn advise_workload(db: &str, workload: Vec<WorkloadQuery>) -> Result<VerifiedAdvice> {
+    runtime()?.block_on(async {
+        let progress = Progress::new();
+        progress.stage("connecting", 1);
+        let mut s = postgres::connect(db, Limits::default()).await?;
+        let r = advise_workload_in(&mut s, workload, &progress).await;
+        s.close().await;
+        r
+    })
+}
+
+async fn advise_workload_in(
+    s: &mut PgSession,
+    workload: Vec<WorkloadQuery>,
+    progress: &Progress,
+) -> Result<VerifiedAdvice> {
+    let mut out = VerifiedAdvice::default();
+    progress.stage("reading the catalog", 1);
+    let (schema, facts) = s.read_catalog().await?;
+    progress.inc();
+
+    let mut fp = Fingerprinter::new(Lexing::for_dialect(Dialect::Postgres));
+    let mut baseline: HashMap<Fingerprint, f64> = HashMap::new();
+    let mut mean_ms: HashMap<Fingerprint, f64> = HashMap::new();
+    let mut planned: Vec<WorkloadQuery> = Vec::new();
+    let (mut foreign, mut failed) = (0usize, 0usize);
+    progress.stage("planning the logged statements", workload.len() as u64);
+    for q in workload {
+        progress.inc();
+        match analyze_sql(&q.sql, Dialect::Postgres, Some(&schema)) {
+            Ok(a)
+                if a.kind != StatementKind::Other
+                    && a.scans.iter().any(|sc| schema.table(&sc.table).is_some()) => {}
+            _ => {
+                foreign += 1;
+                continue;
+            }
+        }
+        let cost = match s.explain(&q.sql).await {
+            Ok(json) => hypopg::plan_cost(&json).map(|(c, _)| c),
+            Err(_) => None,
+        };
+        let Some(cost) = cost else {
+            failed += 1;
+            continue;
+        };
+        let f = fp.fingerprint(&q.sql);
+        baseline.insert(f, cost);
+        if let Some(m) = q.mean_ms {
+            mean_ms.insert(f, m);
+        }
+        planned.push(q);
+    }
+    if foreign > 0 {
+        out.notes.push(format!(
+            "{foreign} logged statement(s) are not DML on this database's tables (or do not parse) and were left out of the index advice."
+        ));
+    }
+    if failed > 0 {
+        out.notes.push(format!(
+            "{failed} logged statement(s) could not be planned on this database and were left out of the index advice."
+        ));
+    }
+
+    let advice = advise(&planned, &schema, &AdviseOptions::default());
+    let indexes = verify_indexes(
+        s,
+        advice.indexes,
+        &baseline,
+        &mean_ms,
+        MIN_EXPLAIN_BUDGET,
+        progress,
+        &mut out.notes,
+    )
+    .await?;
+    let verified = indexes
+        .iter()
+        .any(|i| i.recommendation.verified == crate::advise::Verification::Hypopg);
+    out.findings = indexes.iter().map(missing_index::finding).collect();
+    for f in advice.findings {
+        let dup = out
+            .findings
+            .iter()
+            .any(|g| g.rule == f.rule && g.query_fingerprint == f.query_fingerprint);
+        if !dup {
+            out.findings.push(f);
+        }
+    }
+    out.indexes = indexes.into_iter().map(|i| i.recommendation).collect();
+    for n in advice.notes {
+        if verified && n.starts_with("scores are estimates") {
+            out.notes.push("scores are the logged mean time of each helped statement × the share of its planner cost the index saves, × its calls.".into());
+        } else {
+            out.notes.push(n);
+        }
+    }
+    out.notes.push(format!(
+        "index advice: the live catalog of {} (PostgreSQL {}, database {}) was read in one read-only transaction with statement_timeout and lock_timeout; plans are EXPLAIN without ANALYZE.",
+        s.display, facts.version, facts.database
+    ));
+    Ok(out)
 }
 
 /// Plan rules on one statement's plan, tied to the statement.
