@@ -189,65 +189,12 @@ fn advise_reports_unparseable_statements_and_goes_on() {
 // ---------------------------------------------------------------------------
 // Against the real database.
 
-/// Builds dbperf_shop from fixtures/shop/shop.sql unless it exists: into a
-/// scratch database first, renamed when complete, so a half-built database
-/// is never taken for a finished one.
-async fn ensure_shop(base: &str) -> String {
-    let (admin, conn) = tokio_postgres::connect(base, tokio_postgres::NoTls)
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let exists = admin
-        .query_opt(
-            "SELECT 1 FROM pg_database WHERE datname = 'dbperf_shop'",
-            &[],
-        )
-        .await
-        .unwrap()
-        .is_some();
-    let url = common::with_dbname(base, "dbperf_shop");
-    if exists {
-        return url;
-    }
-    let scratch = format!("dbperf_shop_build_{}", std::process::id());
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {scratch}"))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {scratch}"))
-        .await
-        .unwrap();
-    {
-        let (c, conn) =
-            tokio_postgres::connect(&common::with_dbname(base, &scratch), tokio_postgres::NoTls)
-                .await
-                .unwrap();
-        let h = tokio::spawn(conn);
-        let script = std::fs::read_to_string(common::fixture("shop/shop.sql")).unwrap();
-        for st in dbperf::sql::split::split(&script) {
-            if !st.text.is_empty() {
-                c.batch_execute(st.text)
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: {e}", st.text));
-            }
-        }
-        drop(c);
-        let _ = h.await;
-    }
-    admin
-        .batch_execute(&format!("ALTER DATABASE {scratch} RENAME TO dbperf_shop"))
-        .await
-        .unwrap();
-    url
-}
-
 #[tokio::test]
 async fn advise_shop_indexes_run_and_are_used_by_postgres() {
     let Some(base) = common::pg_url("advise_shop_indexes_run_and_are_used_by_postgres") else {
         return;
     };
-    let url = ensure_shop(&base).await;
+    let url = common::ensure_database(&base, "dbperf_shop", "shop/shop.sql").await;
     let (c, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
         .await
         .unwrap();

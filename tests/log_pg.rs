@@ -6,55 +6,16 @@
 
 mod common;
 
-use std::time::Duration;
-
 use serde_json::Value;
-use tokio_postgres::{Client, NoTls};
 
 const DB: &str = "dbperf_logs_pg";
 
-async fn connect(url: &str) -> Client {
-    let (c, conn) = tokio_postgres::connect(url, NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
-    tokio::spawn(conn);
-    c
-}
-
-/// Builds dbperf_logs_pg unless it exists: into a scratch database first,
-/// renamed when complete.
+/// dbperf_logs_pg, built from fixtures/logs/schema.sql when missing, with HypoPG.
 async fn ensure_db(base: &str) -> String {
-    let admin = connect(base).await;
-    let exists = admin
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&DB])
+    let url = common::ensure_database(base, DB, "logs/schema.sql").await;
+    common::connect(&url)
         .await
-        .unwrap()
-        .is_some();
-    let url = common::with_dbname(base, DB);
-    if !exists {
-        let scratch = format!("{DB}_build_{}", std::process::id());
-        for sql in [
-            format!("DROP DATABASE IF EXISTS {scratch}"),
-            format!("CREATE DATABASE {scratch}"),
-        ] {
-            admin.batch_execute(&sql).await.unwrap();
-        }
-        {
-            let c = connect(&common::with_dbname(base, &scratch)).await;
-            let script = std::fs::read_to_string(common::fixture("logs/schema.sql")).unwrap();
-            c.batch_execute(&format!("SET client_min_messages = warning; {script}"))
-                .await
-                .unwrap_or_else(|e| panic!("fixtures/logs/schema.sql: {e}"));
-        }
-        // The scratch session must be gone before the rename.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        admin
-            .batch_execute(&format!("ALTER DATABASE {scratch} RENAME TO {DB}"))
-            .await
-            .unwrap();
-    }
-    let c = connect(&url).await;
-    c.batch_execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        .batch_execute("CREATE EXTENSION IF NOT EXISTS hypopg")
         .await
         .unwrap();
     url
@@ -152,7 +113,7 @@ async fn logged_workload_gets_hypopg_verified_indexes_from_the_live_catalog() {
             .any(|n| n.as_str().unwrap().contains("heuristic")),
         "{notes:#?}"
     );
-    let c = connect(&url).await;
+    let c = common::connect(&url).await;
     let left: i64 = c
         .query_one("SELECT count(*) FROM hypopg_list_indexes", &[])
         .await

@@ -24,7 +24,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use serde_json::Value;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -42,53 +42,11 @@ fn with_user(url: &str, user: &str) -> String {
     format!("{}{user}@{rest}", &url[..scheme_end])
 }
 
-async fn connect(url: &str) -> Client {
-    let (c, conn) = tokio_postgres::connect(url, NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
-    tokio::spawn(conn);
-    c
-}
-
-/// Builds dbperf_pgshop unless it exists: into a scratch database first,
-/// renamed when complete.
+/// dbperf_pgshop, built from fixtures/pg_shop/shop.sql when missing, with
+/// its extensions and only the fixture's own indexes.
 async fn ensure_shop(base: &str) -> String {
-    let admin = connect(base).await;
-    let exists = admin
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&DB])
-        .await
-        .unwrap()
-        .is_some();
-    let url = common::with_dbname(base, DB);
-    if !exists {
-        let scratch = format!("dbperf_pgshop_build_{}", std::process::id());
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {scratch}"))
-            .await
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {scratch}"))
-            .await
-            .unwrap();
-        {
-            let c = connect(&common::with_dbname(base, &scratch)).await;
-            let script = std::fs::read_to_string(common::fixture("pg_shop/shop.sql")).unwrap();
-            for st in dbperf::sql::split::split(&script) {
-                if !st.text.is_empty() {
-                    c.batch_execute(st.text)
-                        .await
-                        .unwrap_or_else(|e| panic!("{}: {e}", st.text));
-                }
-            }
-        }
-        // The scratch session must be gone before the rename.
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        admin
-            .batch_execute(&format!("ALTER DATABASE {scratch} RENAME TO {DB}"))
-            .await
-            .unwrap();
-    }
-    let c = connect(&url).await;
+    let url = common::ensure_database(base, DB, "pg_shop/shop.sql").await;
+    let c = common::connect(&url).await;
     c.batch_execute(
         "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; CREATE EXTENSION IF NOT EXISTS hypopg",
     )
@@ -206,7 +164,7 @@ async fn pg_analyze_finds_verifies_indexes_and_the_workload_speeds_up() {
     };
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let url = ensure_shop(&base).await;
-    let c = connect(&url).await;
+    let c = common::connect(&url).await;
     let dir = std::env::temp_dir().join(format!("dbperf-pg-analyze-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let snap = dir.join("snapshots.db");
@@ -352,7 +310,7 @@ async fn pg_analyze_finds_verifies_indexes_and_the_workload_speeds_up() {
 
 /// Every table's inserted/updated/deleted rows.
 async fn table_counters(url: &str) -> Vec<i64> {
-    let shop = connect(url).await;
+    let shop = common::connect(url).await;
     shop.query(
         "SELECT n_tup_ins + n_tup_upd + n_tup_del + n_tup_hot_upd FROM pg_stat_user_tables ORDER BY relid",
         &[],
@@ -405,12 +363,12 @@ async fn pg_analyze_writes_nothing() {
     let url = ensure_shop(&base).await;
     // A workload, so there are candidates to verify with HypoPG.
     pgbench(&url, 3);
-    let admin = connect(&common::with_dbname(&base, "postgres")).await;
+    let admin = common::connect(&common::with_dbname(&base, "postgres")).await;
     let tables0 = table_counters(&url).await;
     // What merely opening and closing a session counts (the server's own
     // start-up transaction): the floor for any client.
     let db0 = db_counters(&admin).await;
-    drop(connect(&url).await);
+    drop(common::connect(&url).await);
     let db1 = db_counters(&admin).await;
     let report = dbperf_json(&["analyze", "--db", &url]);
     let db2 = db_counters(&admin).await;
@@ -446,7 +404,7 @@ async fn pg_analyze_under_a_pg_monitor_role() {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let url = ensure_shop(&base).await;
     pgbench(&url, 2);
-    let admin = connect(&base).await;
+    let admin = common::connect(&base).await;
     admin
         .batch_execute(
             "DO $$ BEGIN \
@@ -508,7 +466,7 @@ async fn pg_analyze_without_pg_stat_statements_says_how_to_enable_it() {
     else {
         return;
     };
-    let admin = connect(&base).await;
+    let admin = common::connect(&base).await;
     let exists = admin
         .query_opt(
             "SELECT 1 FROM pg_database WHERE datname = 'dbperf_pgnostat'",
@@ -524,7 +482,7 @@ async fn pg_analyze_without_pg_stat_statements_says_how_to_enable_it() {
             .unwrap();
     }
     let url = common::with_dbname(&base, "dbperf_pgnostat");
-    let c = connect(&url).await;
+    let c = common::connect(&url).await;
     c.batch_execute(
         "DROP EXTENSION IF EXISTS pg_stat_statements; \
          CREATE TABLE IF NOT EXISTS parent (id int PRIMARY KEY); \

@@ -50,3 +50,61 @@ pub fn with_dbname(url: &str, db: &str) -> String {
         None => format!("{base}/{db}"),
     }
 }
+
+/// A client on `url`, its connection driven by a spawned task.
+pub async fn connect(url: &str) -> tokio_postgres::Client {
+    let (c, conn) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("connect {url}: {e}"));
+    tokio::spawn(conn);
+    c
+}
+
+/// The URL of database `name`, built from `fixtures/<script>` unless it
+/// exists: into a scratch database first, renamed when complete, so a
+/// half-built database is never taken for a finished one.
+pub async fn ensure_database(base: &str, name: &str, script: &str) -> String {
+    let admin = connect(base).await;
+    let url = with_dbname(base, name);
+    let exists = admin
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .await
+        .unwrap()
+        .is_some();
+    if exists {
+        return url;
+    }
+    let scratch = format!("{name}_build_{}", std::process::id());
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {scratch}"),
+        format!("CREATE DATABASE {scratch}"),
+    ] {
+        admin.batch_execute(&sql).await.unwrap();
+    }
+    {
+        let (c, conn) =
+            tokio_postgres::connect(&with_dbname(base, &scratch), tokio_postgres::NoTls)
+                .await
+                .unwrap();
+        let session = tokio::spawn(conn);
+        c.batch_execute("SET client_min_messages = warning")
+            .await
+            .unwrap();
+        let text = std::fs::read_to_string(fixture(script)).unwrap();
+        for st in dbperf::sql::split::split(&text) {
+            if !st.text.is_empty() {
+                c.batch_execute(st.text)
+                    .await
+                    .unwrap_or_else(|e| panic!("fixtures/{script}:{}: {e}", st.line));
+            }
+        }
+        // The scratch session must be gone before the rename.
+        drop(c);
+        let _ = session.await;
+    }
+    admin
+        .batch_execute(&format!("ALTER DATABASE {scratch} RENAME TO {name}"))
+        .await
+        .unwrap();
+    url
+}
