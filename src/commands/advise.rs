@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use crate::advise::Dialect;
-use crate::advise::workload::{Advice, AdviseOptions, advise};
+use crate::advise::workload::{Advice, AdviseOptions, AnalyzedQuery, advise};
 use crate::config::Input;
 use crate::detect::{self, rules::missing_index};
 use crate::error::{Error, Result};
@@ -60,17 +60,7 @@ pub fn run(
 /// one `missing-index` per index), the ranked indexes, notes and problems.
 pub fn report(advice: Advice, problems: Vec<Error>) -> Report {
     let mut report = Report::new("advise");
-    report.queries = advice
-        .queries
-        .iter()
-        .map(|q| QueryStat {
-            fingerprint: q.fingerprint.to_string(),
-            query: q.sql.split_whitespace().collect::<Vec<_>>().join(" "),
-            calls: q.calls,
-            total_ms: q.mean_ms.map(|m| round3(m * q.calls as f64)),
-            mean_ms: q.mean_ms.map(round3),
-        })
-        .collect();
+    report.queries = advice.queries.iter().map(query_stat).collect();
     report.findings = advice.findings;
     report
         .findings
@@ -101,4 +91,16 @@ pub fn report(advice: Advice, problems: Vec<Error>) -> Report {
         }
     }
     report
+}
+
+/// An advised statement as a `queries` entry: its text on one line, total
+/// time from the mean when the workload gave one.
+pub fn query_stat(q: &AnalyzedQuery) -> QueryStat {
+    QueryStat {
+        fingerprint: q.fingerprint.to_string(),
+        query: q.sql.split_whitespace().collect::<Vec<_>>().join(" "),
+        calls: q.calls,
+        total_ms: q.mean_ms.map(|m| round3(m * q.calls as f64)),
+        mean_ms: q.mean_ms.map(round3),
+    }
 }

@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::model::schema::Schema;
 use crate::parse::ddl::parse_schema;
 use crate::parse::migration::{self, Ignore, Input, Replayed, position};
-use crate::report::{InputProblem, QueryStat, Region, Report, round3};
+use crate::report::{InputProblem, QueryStat, Region, Report};
 use crate::source::migrations::{self, MigrationFile, Order};
 use crate::sql::split::split;
 
@@ -253,13 +253,7 @@ pub fn lint(
         query_stats = advice
             .queries
             .iter()
-            .map(|q| QueryStat {
-                fingerprint: q.fingerprint.to_string(),
-                query: q.sql.split_whitespace().collect::<Vec<_>>().join(" "),
-                calls: q.calls,
-                total_ms: q.mean_ms.map(|m| round3(m * q.calls as f64)),
-                mean_ms: q.mean_ms.map(round3),
-            })
+            .map(crate::commands::advise::query_stat)
             .collect();
         for p in advice.problems {
             notes.push(format!("--queries: {p}"));

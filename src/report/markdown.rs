@@ -6,7 +6,7 @@
 use std::io::{self, Write};
 
 use super::Report;
-use super::text::{fmt_count, ms};
+use super::text::{fmt_count, ms, span};
 use crate::advise::Verification;
 
 pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
@@ -180,18 +180,6 @@ fn short(s: &str, max: usize) -> String {
         one.chars().take(max - 1).collect::<String>() + "…"
     } else {
         one
-    }
-}
-
-fn span(s: f64) -> String {
-    if s >= 2.0 * 86_400.0 {
-        format!("{:.1} days", s / 86_400.0)
-    } else if s >= 2.0 * 3600.0 {
-        format!("{:.1} hours", s / 3600.0)
-    } else if s >= 120.0 {
-        format!("{:.0} minutes", s / 60.0)
-    } else {
-        format!("{s:.0} seconds")
     }
 }
 

@@ -361,7 +361,8 @@ fn write_live(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()>
     Ok(())
 }
 
-fn span(s: f64) -> String {
+/// A duration in seconds as people say it: `90 seconds`, `42 minutes`, `3.5 hours`.
+pub fn span(s: f64) -> String {
     if s >= 2.0 * 86_400.0 {
         format!("{:.1} days", s / 86_400.0)
     } else if s >= 2.0 * 3600.0 {
