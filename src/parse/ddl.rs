@@ -38,7 +38,8 @@
 
 use sqlparser::ast::{
     AlterTableOperation, ColumnDef, ColumnOption, CreateIndex, CreateTable, Expr,
-    ForeignKeyConstraint, IndexColumn, ObjectName, OrderBySort, Statement, TableConstraint,
+    ForeignKeyConstraint, IndexColumn, ObjectName, OrderBySort, PrimaryKeyConstraint, Statement,
+    TableConstraint, UniqueConstraint,
 };
 
 use crate::advise::Dialect;
@@ -275,65 +276,17 @@ impl Builder<'_> {
         let bare = split_name(table).1;
         match c {
             TableConstraint::PrimaryKey(pk) => {
-                let keys = index_keys(&pk.columns);
-                let Some(t) = self.table_mut(table, line) else {
-                    return;
-                };
-                t.primary_key = keys
-                    .iter()
-                    .filter_map(|k| k.column_name().map(str::to_string))
-                    .collect();
-                for k in &t.primary_key.clone() {
-                    if let Some(col) = t
-                        .columns
-                        .iter_mut()
-                        .find(|c| c.name.eq_ignore_ascii_case(k))
-                    {
-                        col.not_null = true;
-                    }
+                if let Some(t) = self.table_mut(table, line) {
+                    add_primary_key(t, pk, &bare, Some((path, line)));
                 }
-                t.indexes.push(Index {
-                    name: pk
-                        .name
-                        .as_ref()
-                        .map(ident_name)
-                        .unwrap_or_else(|| format!("{bare}_pkey")),
-                    keys,
-                    unique: true,
-                    primary: true,
-                    valid: true,
-                    method: Some("btree".into()),
-                    include: pk.include.iter().map(ident_name).collect(),
-                    defined_at: Some((path, line)),
-                    ..Index::default()
-                });
             }
             TableConstraint::Unique(u) => {
-                let keys = index_keys(&u.columns);
-                let Some(t) = self.table_mut(table, line) else {
-                    return;
-                };
-                let cols: Vec<String> = keys
-                    .iter()
-                    .map(|k| k.column_name().unwrap_or("expr").to_string())
-                    .collect();
-                t.indexes.push(Index {
-                    name: u
-                        .name
-                        .as_ref()
-                        .map(ident_name)
-                        .unwrap_or_else(|| format!("{bare}_{}_key", cols.join("_"))),
-                    keys,
-                    unique: true,
-                    valid: true,
-                    method: Some("btree".into()),
-                    include: u.include.iter().map(ident_name).collect(),
-                    defined_at: Some((path, line)),
-                    ..Index::default()
-                });
+                if let Some(t) = self.table_mut(table, line) {
+                    t.indexes.push(unique_index(u, &bare, Some((path, line))));
+                }
             }
             TableConstraint::ForeignKey(fk) => {
-                let fk = foreign_key(fk, &path, line);
+                let fk = foreign_key(fk, Some((path, line)));
                 if let Some(t) = self.table_mut(table, line) {
                     t.foreign_keys.push(fk);
                 }
@@ -526,13 +479,83 @@ pub(crate) fn index_keys(cols: &[IndexColumn]) -> Vec<IndexKey> {
         .collect()
 }
 
-fn foreign_key(fk: &ForeignKeyConstraint, path: &str, line: usize) -> ForeignKey {
+/// A FOREIGN KEY constraint as the model holds it.
+pub(crate) fn foreign_key(
+    fk: &ForeignKeyConstraint,
+    defined_at: Option<(String, usize)>,
+) -> ForeignKey {
     ForeignKey {
         name: fk.name.as_ref().map(ident_name),
         columns: fk.columns.iter().map(ident_name).collect(),
         referenced_table: object_name(&fk.foreign_table),
         referenced_columns: fk.referred_columns.iter().map(ident_name).collect(),
-        defined_at: Some((path.to_string(), line)),
+        defined_at,
+    }
+}
+
+/// Applies a PRIMARY KEY to `t` (table `bare`): its columns become NOT
+/// NULL, and its index replaces any earlier primary one.
+pub(crate) fn add_primary_key(
+    t: &mut Table,
+    pk: &PrimaryKeyConstraint,
+    bare: &str,
+    defined_at: Option<(String, usize)>,
+) {
+    let keys = index_keys(&pk.columns);
+    t.primary_key = keys
+        .iter()
+        .filter_map(|k| k.column_name().map(str::to_string))
+        .collect();
+    for col in &mut t.columns {
+        if t.primary_key
+            .iter()
+            .any(|k| col.name.eq_ignore_ascii_case(k))
+        {
+            col.not_null = true;
+        }
+    }
+    t.indexes.retain(|i| !i.primary);
+    t.indexes.push(Index {
+        name: pk
+            .name
+            .as_ref()
+            .map(ident_name)
+            .unwrap_or_else(|| format!("{bare}_pkey")),
+        keys,
+        unique: true,
+        primary: true,
+        valid: true,
+        method: Some("btree".into()),
+        include: pk.include.iter().map(ident_name).collect(),
+        defined_at,
+        ..Index::default()
+    });
+}
+
+/// The index a UNIQUE constraint on table `bare` creates.
+pub(crate) fn unique_index(
+    u: &UniqueConstraint,
+    bare: &str,
+    defined_at: Option<(String, usize)>,
+) -> Index {
+    let keys = index_keys(&u.columns);
+    let cols: Vec<String> = keys
+        .iter()
+        .map(|k| k.column_name().unwrap_or("expr").to_string())
+        .collect();
+    Index {
+        name: u
+            .name
+            .as_ref()
+            .map(ident_name)
+            .unwrap_or_else(|| format!("{bare}_{}_key", cols.join("_"))),
+        keys,
+        unique: true,
+        valid: true,
+        method: Some("btree".into()),
+        include: u.include.iter().map(ident_name).collect(),
+        defined_at,
+        ..Index::default()
     }
 }
 

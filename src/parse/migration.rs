@@ -21,14 +21,16 @@ use std::collections::{HashMap, HashSet};
 
 use sqlparser::ast::{
     AlterIndexOperation, AlterTableOperation, ColumnDef, ColumnOption, CreateIndex, CreateTable,
-    ForeignKeyConstraint, IndexColumn, ObjectType, RenameTableNameKind, Statement, TableConstraint,
+    IndexColumn, ObjectType, RenameTableNameKind, Statement, TableConstraint,
 };
 use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 
 use crate::model::Dialect;
-use crate::model::schema::{ForeignKey, Index, IndexKey, Schema, Table};
-use crate::parse::ddl::{column, index_from_create, index_keys, split_name};
+use crate::model::schema::{Index, IndexKey, Schema, Table};
+use crate::parse::ddl::{
+    add_primary_key, column, foreign_key, index_from_create, split_name, unique_index,
+};
 use crate::sql::predicate::ident_name;
 use crate::sql::split::split;
 use crate::sql::statement::object_name;
@@ -624,63 +626,14 @@ impl Replayer {
         let at = Some(self.at.clone());
         match c {
             TableConstraint::PrimaryKey(pk) => {
-                let keys = index_keys(&pk.columns);
-                let t = self.table_mut(table);
-                t.primary_key = keys
-                    .iter()
-                    .filter_map(|k| k.column_name().map(str::to_string))
-                    .collect();
-                for k in t.primary_key.clone() {
-                    if let Some(col) = t
-                        .columns
-                        .iter_mut()
-                        .find(|c| c.name.eq_ignore_ascii_case(&k))
-                    {
-                        col.not_null = true;
-                    }
-                }
-                t.indexes.retain(|i| !i.primary);
-                t.indexes.push(Index {
-                    name: pk
-                        .name
-                        .as_ref()
-                        .map(ident_name)
-                        .unwrap_or_else(|| format!("{b}_pkey")),
-                    keys,
-                    unique: true,
-                    primary: true,
-                    valid: true,
-                    method: Some("btree".into()),
-                    include: pk.include.iter().map(ident_name).collect(),
-                    defined_at: at,
-                    ..Index::default()
-                });
+                add_primary_key(self.table_mut(table), pk, &b, at);
             }
             TableConstraint::Unique(u) => {
-                let keys = index_keys(&u.columns);
-                let cols: Vec<String> = keys
-                    .iter()
-                    .map(|k| k.column_name().unwrap_or("expr").to_string())
-                    .collect();
-                let t = self.table_mut(table);
-                t.indexes.push(Index {
-                    name: u
-                        .name
-                        .as_ref()
-                        .map(ident_name)
-                        .unwrap_or_else(|| format!("{b}_{}_key", cols.join("_"))),
-                    keys,
-                    unique: true,
-                    valid: true,
-                    method: Some("btree".into()),
-                    include: u.include.iter().map(ident_name).collect(),
-                    defined_at: at,
-                    ..Index::default()
-                });
+                let ix = unique_index(u, &b, at);
+                self.table_mut(table).indexes.push(ix);
             }
             TableConstraint::ForeignKey(fk) => {
-                let mut fk = foreign_key(fk);
-                fk.defined_at = Some(self.at.clone());
+                let fk = foreign_key(fk, at);
                 self.table_mut(table).foreign_keys.push(fk);
             }
             _ => {}
@@ -858,16 +811,6 @@ fn rename_column(t: &mut Table, old: &str, new: &str) {
         if same(c) {
             *c = new.to_string();
         }
-    }
-}
-
-fn foreign_key(fk: &ForeignKeyConstraint) -> ForeignKey {
-    ForeignKey {
-        name: fk.name.as_ref().map(ident_name),
-        columns: fk.columns.iter().map(ident_name).collect(),
-        referenced_table: object_name(&fk.foreign_table),
-        referenced_columns: fk.referred_columns.iter().map(ident_name).collect(),
-        defined_at: None,
     }
 }
 
