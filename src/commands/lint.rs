@@ -595,20 +595,7 @@ fn ignores_by_line(text: &str) -> HashMap<usize, Ignore> {
             } else {
                 continue;
             };
-            let e = out.entry(key).or_default();
-            let ids: Vec<String> = ids
-                .split([',', ' '])
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
-            *e = match (std::mem::take(e), ids.is_empty()) {
-                (_, true) | (Ignore::All, _) => Ignore::All,
-                (Ignore::Nothing, false) => Ignore::Rules(ids),
-                (Ignore::Rules(mut r), false) => {
-                    r.extend(ids);
-                    Ignore::Rules(r)
-                }
-            };
+            out.entry(key).or_default().add(ids);
         }
     }
     out

@@ -62,7 +62,8 @@ impl Ignore {
         }
     }
 
-    fn add(&mut self, rules: &str) {
+    /// Adds the rule ids of one ignore comment (none: every rule).
+    pub(crate) fn add(&mut self, rules: &str) {
         let ids: Vec<String> = rules
             .split([',', ' ', '\t'])
             .map(str::trim)

@@ -5,31 +5,11 @@
 
 use std::io::{self, Write};
 
-use owo_colors::{OwoColorize, Style};
+use owo_colors::Style;
 
+use super::text::Painter;
 use super::{Region, Report};
 use crate::detect::{Location, Severity};
-
-struct Painter {
-    color: bool,
-}
-
-impl Painter {
-    fn paint(&self, s: &str, style: Style) -> String {
-        if self.color {
-            s.style(style).to_string()
-        } else {
-            s.to_string()
-        }
-    }
-    fn severity_style(sev: Severity) -> Style {
-        match sev {
-            Severity::Error => Style::new().red().bold(),
-            Severity::Warning => Style::new().yellow().bold(),
-            Severity::Info => Style::new().cyan().bold(),
-        }
-    }
-}
 
 pub fn write(report: &Report, color: bool, w: &mut dyn Write) -> io::Result<()> {
     let p = Painter { color };

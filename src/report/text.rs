@@ -9,12 +9,13 @@ use owo_colors::{OwoColorize, Style};
 use super::{NodeView, PlanView, Report};
 use crate::detect::Severity;
 
-struct Painter {
-    color: bool,
+/// Paints text with a style, or leaves it plain when colour is off.
+pub(crate) struct Painter {
+    pub(crate) color: bool,
 }
 
 impl Painter {
-    fn paint(&self, s: &str, style: Style) -> String {
+    pub(crate) fn paint(&self, s: &str, style: Style) -> String {
         if self.color {
             s.style(style).to_string()
         } else {
@@ -27,13 +28,15 @@ impl Painter {
     fn dim(&self, s: &str) -> String {
         self.paint(s, Style::new().dimmed())
     }
-    fn severity(&self, sev: Severity) -> String {
-        let style = match sev {
+    pub(crate) fn severity_style(sev: Severity) -> Style {
+        match sev {
             Severity::Error => Style::new().red().bold(),
             Severity::Warning => Style::new().yellow().bold(),
             Severity::Info => Style::new().cyan().bold(),
-        };
-        self.paint(sev.as_str(), style)
+        }
+    }
+    fn severity(&self, sev: Severity) -> String {
+        self.paint(sev.as_str(), Self::severity_style(sev))
     }
 }
 

@@ -104,6 +104,21 @@ impl SqliteSource {
         Ok(SqliteSource { conn, name })
     }
 
+    /// The lowest and highest rowid of table `t` (quoted), as two indexed
+    /// lookups: `min(rowid), max(rowid)` in one query would scan the table.
+    fn rowid_range(&self, t: &str) -> rusqlite::Result<(i64, i64)> {
+        self.conn.query_row(
+            &format!("SELECT (SELECT min(rowid) FROM {t}), (SELECT max(rowid) FROM {t})"),
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+                    r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+                ))
+            },
+        )
+    }
+
     fn err(&self, e: rusqlite::Error) -> Error {
         db_error(&self.name, e)
     }
@@ -503,19 +518,7 @@ impl SqliteSource {
         if without_rowid || rows <= SAMPLE_ROWS as f64 {
             take(&format!("SELECT {cols} FROM {t} LIMIT {SAMPLE_ROWS}"), &[])?;
         } else {
-            let (lo, hi): (i64, i64) = self
-                .conn
-                .query_row(
-                    &format!("SELECT (SELECT min(rowid) FROM {t}), (SELECT max(rowid) FROM {t})"),
-                    [],
-                    |r| {
-                        Ok((
-                            r.get::<_, Option<i64>>(0)?.unwrap_or(0),
-                            r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-                        ))
-                    },
-                )
-                .map_err(|e| self.err(e))?;
+            let (lo, hi): (i64, i64) = self.rowid_range(&t).map_err(|e| self.err(e))?;
             let span = (hi - lo).max(1) as u64;
             let slice = SAMPLE_ROWS / SAMPLE_SLICES;
             let sql = format!("SELECT {cols} FROM {t} WHERE rowid >= ?1 LIMIT {slice}");
@@ -702,19 +705,7 @@ impl SqliteSource {
                 .ok()?;
             return avg.filter(|_| c > 0);
         }
-        let (lo, hi): (i64, i64) = self
-            .conn
-            .query_row(
-                &format!("SELECT (SELECT min(rowid) FROM {t}), (SELECT max(rowid) FROM {t})"),
-                [],
-                |r| {
-                    Ok((
-                        r.get::<_, Option<i64>>(0)?.unwrap_or(0),
-                        r.get::<_, Option<i64>>(1)?.unwrap_or(0),
-                    ))
-                },
-            )
-            .ok()?;
+        let (lo, hi): (i64, i64) = self.rowid_range(&t).ok()?;
         let span = (hi - lo).max(1) as f64;
         let slice = SAMPLE_ROWS / SAMPLE_SLICES;
         let sql = format!(
