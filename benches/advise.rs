@@ -7,7 +7,7 @@
 use std::fmt::Write;
 use std::time::Instant;
 
-use dbperf::advise::Dialect;
+use dbperf::model::Dialect;
 use dbperf::advise::workload::{AdviseOptions, WorkloadQuery, advise};
 use dbperf::parse::ddl::parse_schema;
 

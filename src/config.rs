@@ -4,44 +4,12 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use crate::advise::Dialect;
+use crate::model::Dialect;
+pub use crate::model::report::Format;
+pub use crate::source::Input;
 use crate::cli::{Cli, Command, DialectArg, FormatArg, OrderArg, SeverityArg};
 use crate::detect::Severity;
 use crate::error::{Error, Result};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    Json,
-    Markdown,
-    Sarif,
-    Github,
-}
-
-/// Where an input comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    Stdin,
-    File(PathBuf),
-}
-
-impl Input {
-    pub fn from_arg(p: Option<PathBuf>) -> Input {
-        match p {
-            None => Input::Stdin,
-            Some(p) if p.as_os_str() == "-" => Input::Stdin,
-            Some(p) => Input::File(p),
-        }
-    }
-
-    /// The name errors and locations use.
-    pub fn display_name(&self) -> String {
-        match self {
-            Input::Stdin => "<stdin>".to_string(),
-            Input::File(p) => p.display().to_string(),
-        }
-    }
-}
 
 #[derive(Debug, Clone)]
 pub enum Task {

@@ -5,7 +5,7 @@
 
 mod common;
 
-use dbperf::advise::Dialect;
+use dbperf::model::Dialect;
 use dbperf::advise::workload::{Advice, AdviseOptions, advise};
 use dbperf::parse::ddl::parse_schema;
 

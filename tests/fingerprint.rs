@@ -128,7 +128,7 @@ fn fingerprint_keeps_different_queries_apart() {
 
 #[test]
 fn fingerprint_mysql_lexing() {
-    let mut f = Fingerprinter::new(Lexing::for_dialect(dbperf::advise::Dialect::Mysql));
+    let mut f = Fingerprinter::new(Lexing::for_dialect(dbperf::model::Dialect::Mysql));
     let a = f.fingerprint("SELECT * FROM users WHERE name = 'O\\'Brien' # trailing comment");
     let b = f.fingerprint("SELECT * FROM users WHERE name = \"Smith\"");
     assert_eq!(a, b, "{}", f.normalized());

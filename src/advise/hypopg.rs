@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use super::Verification;
+use crate::model::index::Verification;
 use super::workload::{AdvisedIndex, MS_PER_COST_UNIT, QueryGain, reason};
 use crate::model::plan::Plan;
 use crate::model::plan::PlanFormat;

@@ -20,7 +20,8 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
-use crate::advise::{Dialect, IndexSpec};
+use crate::model::Dialect;
+use crate::model::index::IndexSpec;
 use crate::error::{Error, Result};
 use crate::model::plan::{Plan, PlanNode};
 use crate::model::schema::{IndexKey, Schema};

@@ -30,7 +30,9 @@ use std::collections::HashMap;
 
 use sqlparser::ast::{Expr, visit_expressions_mut};
 
-use super::{Dialect, IndexRecommendation, IndexSpec, rank_indexes};
+use super::rank_indexes;
+use crate::model::Dialect;
+use crate::model::index::{IndexRecommendation, IndexSpec};
 use crate::detect::{Finding, Location, Severity};
 use crate::error::Error;
 use crate::model::schema::{IndexKey, Schema, Table};
@@ -38,6 +40,7 @@ use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
 use crate::sql::predicate::{Predicate, PredicateKind};
 use crate::sql::statement::{self, Analysis, TableScan};
 use crate::sql::volatility;
+use crate::model::fmt::{bytes as fmt_bytes, ms_short as fmt_ms, approx as fmt_num, round3};
 
 /// One statement of a workload, as a source read it.
 #[derive(Debug, Clone, PartialEq)]
@@ -414,10 +417,6 @@ fn squash(s: &str) -> String {
         .collect()
 }
 
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
-}
-
 pub fn reason(r: &AdvisedIndex) -> String {
     let n = r.helps.len();
     let per: Vec<String> = r
@@ -448,30 +447,6 @@ pub fn reason(r: &AdvisedIndex) -> String {
         },
         fmt_bytes(r.size_bytes)
     )
-}
-
-fn fmt_num(x: f64) -> String {
-    if x >= 100.0 {
-        format!("{:.0}", x)
-    } else {
-        format!("{:.1}", x)
-    }
-}
-
-fn fmt_ms(ms: f64) -> String {
-    if ms >= 1.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{:.0} µs", ms * 1000.0)
-    }
-}
-
-fn fmt_bytes(b: f64) -> String {
-    if b >= 1024.0 * 1024.0 {
-        format!("{:.1} MB", b / (1024.0 * 1024.0))
-    } else {
-        format!("{:.0} kB", (b / 1024.0).max(8.0))
-    }
 }
 
 /// For a scan on the inner side of a join: how many times it would run in
@@ -799,7 +774,7 @@ impl<'a> TableInfo<'a> {
         let freq = self.eq_sel(col, Some(value));
         let nd = self.distinct(col);
         (top >= 0.5 && freq <= 0.1 && nd <= 100.0)
-            .then(|| format!("{} = '{}'", super::quote_ident(col), v.replace('\'', "''")))
+            .then(|| format!("{} = '{}'", crate::model::index::quote_ident(col), v.replace('\'', "''")))
     }
 
     fn advise_scan(
@@ -1305,7 +1280,7 @@ impl<'a> TableInfo<'a> {
                     .columns
                     .iter()
                     .find_map(|c| {
-                        let lhs = super::quote_ident(&c.name);
+                        let lhs = crate::model::index::quote_ident(&c.name);
                         p.strip_prefix(&format!("{lhs} = "))
                             .map(|v| self.eq_sel(&c.name, Some(v)))
                     })

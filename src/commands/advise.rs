@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::advise::Dialect;
+use crate::model::Dialect;
 use crate::advise::workload::{Advice, AdviseOptions, AnalyzedQuery, advise};
 use crate::config::Input;
 use crate::detect::{self, rules::missing_index};

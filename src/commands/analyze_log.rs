@@ -14,7 +14,8 @@ use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
 use crate::advise::workload::WorkloadQuery;
-use crate::advise::{self, Dialect};
+use crate::advise;
+use crate::model::Dialect;
 use crate::commands::explain;
 use crate::detect::rules::n_plus_one;
 use crate::detect::{self, Location};

@@ -20,7 +20,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::advise::hypopg;
 use crate::advise::workload::{AdviseOptions, AdvisedIndex, WorkloadQuery, advise};
-use crate::advise::{Dialect, IndexRecommendation};
+use crate::model::Dialect;
+use crate::model::index::IndexRecommendation;
 use crate::detect::rules::{DeadTuples, SeqScannedTable, UnusedIndex, missing_index};
 use crate::detect::{self, Finding, PlanContext};
 use crate::error::{Error, Result};
@@ -206,7 +207,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
                             notes.push(format!(
                                 "workload: the delta since the previous snapshot in {} ({} ago); this run's counters were saved as the next one.",
                                 path.display(),
-                                crate::detect::rules::unused_index::duration(now - p.taken_at)
+                                crate::model::fmt::duration(now - p.taken_at)
                             ));
                             (
                                 d,
@@ -387,7 +388,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     let planned_ms: f64 = planned.iter().map(|&i| groups[i].total_ms).sum();
     let verified = indexes
         .iter()
-        .any(|i| i.recommendation.verified == crate::advise::Verification::Hypopg);
+        .any(|i| i.recommendation.verified == crate::model::index::Verification::Hypopg);
     report.workload = Some(WorkloadSummary {
         source,
         covered_s: covered_s.map(round3),
@@ -608,7 +609,7 @@ async fn advise_workload_in(
     .await?;
     let verified = indexes
         .iter()
-        .any(|i| i.recommendation.verified == crate::advise::Verification::Hypopg);
+        .any(|i| i.recommendation.verified == crate::model::index::Verification::Hypopg);
     out.findings = indexes.iter().map(missing_index::finding).collect();
     for f in advice.findings {
         let dup = out

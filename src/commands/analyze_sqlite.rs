@@ -32,7 +32,9 @@ use regex::Regex;
 use crate::advise::sqlite_verify::{
     CostModel, Scratch, annotate, indexable_in_sqlite, rows_read, uses_index,
 };
-use crate::advise::{Dialect, IndexSpec, Verification, rank_indexes};
+use crate::advise::rank_indexes;
+use crate::model::Dialect;
+use crate::model::index::{IndexSpec, Verification};
 use crate::config::Input;
 use crate::detect::evidence::{count, node_location, pct};
 use crate::detect::rules::{NoStatistics, SeqScan, SqliteSettings, TempBTree};

@@ -94,7 +94,7 @@ pub fn analyse(
 fn indexes_from_findings(
     findings: &[crate::detect::Finding],
     plan: &crate::model::plan::Plan,
-) -> Vec<crate::advise::IndexRecommendation> {
+) -> Vec<crate::model::index::IndexRecommendation> {
     let dialect = if plan.format.is_sqlite() {
         crate::model::Dialect::Sqlite
     } else {

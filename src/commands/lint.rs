@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use crate::advise::workload::{AdviseOptions, WorkloadQuery, advise};
-use crate::advise::{Dialect, IndexRecommendation};
+use crate::model::Dialect;
+use crate::model::index::IndexRecommendation;
 use crate::config::{Config, Format, Task};
 use crate::config_file::{self, FileConfig};
 use crate::detect::rules::{

@@ -1,7 +1,7 @@
 //! What plan rules share: where a node is, how large its table is, and the
 //! index a node's conditions ask for.
 
-use crate::advise::IndexSpec;
+use crate::model::index::IndexSpec;
 use crate::detect::Location;
 use crate::model::plan::PlanNode;
 use crate::model::schema::{IndexKey, Schema};
@@ -134,12 +134,12 @@ pub fn disabled_methods(plan: &crate::model::plan::Plan) -> Vec<String> {
 
 /// `12.3 ms` for messages.
 pub fn ms(v: f64) -> String {
-    crate::report::text::ms(v)
+    crate::model::fmt::ms(v)
 }
 
 /// `1,234` for messages.
 pub fn count(v: f64) -> String {
-    crate::report::text::fmt_count(v)
+    crate::model::fmt::fmt_count(v)
 }
 
 /// Percent with sensible precision: `0.002%`, `4.1%`, `93%`.

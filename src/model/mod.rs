@@ -1,7 +1,11 @@
 //! The model every stage shares: plans, the catalog, the workload.
 
+pub mod finding;
+pub mod fmt;
+pub mod index;
 pub mod plan;
 pub mod postgres;
+pub mod report;
 pub mod schema;
 pub mod sqlite;
 pub mod workload;

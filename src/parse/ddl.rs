@@ -42,7 +42,7 @@ use sqlparser::ast::{
     TableConstraint, UniqueConstraint,
 };
 
-use crate::advise::Dialect;
+use crate::model::Dialect;
 use crate::error::Error;
 use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
 use crate::sql::predicate::{ident_name, normalize_sql};

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 
 use super::Report;
 use super::text::{fmt_count, ms, span};
-use crate::advise::Verification;
+use crate::model::index::Verification;
 
 pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "# dbperf {} report", report.command)?;

@@ -2,6 +2,7 @@
 //! eye goes to the expensive node), then findings with their advice, then
 //! the ranked indexes. Colour only when the caller says so.
 
+pub use crate::model::fmt::{fmt_count, ms};
 use std::io::{self, Write};
 
 use owo_colors::{OwoColorize, Style};
@@ -377,38 +378,12 @@ pub fn span(s: f64) -> String {
     }
 }
 
-fn verification(v: crate::advise::Verification) -> &'static str {
+fn verification(v: crate::model::index::Verification) -> &'static str {
     match v {
-        crate::advise::Verification::Hypopg => "HypoPG what-if",
-        crate::advise::Verification::Planner => "SQLite planner on a scratch copy",
-        crate::advise::Verification::Heuristic => "heuristic (not verified by a planner)",
+        crate::model::index::Verification::Hypopg => "HypoPG what-if",
+        crate::model::index::Verification::Planner => "SQLite planner on a scratch copy",
+        crate::model::index::Verification::Heuristic => "heuristic (not verified by a planner)",
     }
 }
 
-/// `12.345 ms`, `1.23 s`.
-pub fn ms(v: f64) -> String {
-    if v >= 10_000.0 {
-        format!("{:.2} s", v / 1000.0)
-    } else if v >= 100.0 {
-        format!("{v:.1} ms")
-    } else {
-        format!("{v:.3} ms")
-    }
-}
 
-/// `1,234,567` for counts; fractional counts (PG 18) keep two decimals.
-pub fn fmt_count(v: f64) -> String {
-    if v.fract() != 0.0 && v < 1000.0 {
-        return format!("{v:.2}");
-    }
-    let n = v.round() as i64;
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}

@@ -11,8 +11,33 @@ pub mod workload;
 
 use std::io::Read;
 
-use crate::config::Input;
+use std::path::PathBuf;
 use crate::error::{Error, Result};
+
+/// Where an input comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    pub fn from_arg(p: Option<PathBuf>) -> Input {
+        match p {
+            None => Input::Stdin,
+            Some(p) if p.as_os_str() == "-" => Input::Stdin,
+            Some(p) => Input::File(p),
+        }
+    }
+
+    /// The name errors and locations use.
+    pub fn display_name(&self) -> String {
+        match self {
+            Input::Stdin => "<stdin>".to_string(),
+            Input::File(p) => p.display().to_string(),
+        }
+    }
+}
 
 /// An input read whole, with the name errors should use.
 pub struct Text {

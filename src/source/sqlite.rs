@@ -25,7 +25,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use sqlparser::ast::Statement;
 
-use crate::advise::Dialect;
+use crate::model::Dialect;
 use crate::error::{Error, Result};
 use crate::model::plan::{Plan, PlanBuilder, PlanFormat, PlanNode};
 use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};

@@ -50,9 +50,9 @@ pub struct Lexing {
 }
 
 impl Lexing {
-    pub fn for_dialect(d: crate::advise::Dialect) -> Self {
+    pub fn for_dialect(d: crate::model::Dialect) -> Self {
         match d {
-            crate::advise::Dialect::Mysql => Lexing {
+            crate::model::Dialect::Mysql => Lexing {
                 backslash_escapes: true,
                 double_quoted_strings: true,
                 hash_comments: true,

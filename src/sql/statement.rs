@@ -24,7 +24,7 @@ use sqlparser::ast::{
 use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 
-use crate::advise::Dialect;
+use crate::model::Dialect;
 use crate::model::schema::Schema;
 use crate::sql::predicate::{self, ColumnRef, Predicate, PredicateKind, ident_name};
 

@@ -12,7 +12,7 @@
 //! [`Wrapper`] from the predicate classifier and, when the catalog is known,
 //! the column's type.
 
-use crate::advise::Dialect;
+use crate::model::Dialect;
 use crate::sql::predicate::Wrapper;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

@@ -2,7 +2,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::advise::{Dialect, IndexSpec};
+use crate::model::Dialect;
+use crate::model::index::IndexSpec;
 use crate::declare_rule;
 use crate::detect::evidence::{already_indexed, count, node_location, relation_of};
 use crate::detect::{Finding, PlanContext, Rule, RuleMeta};

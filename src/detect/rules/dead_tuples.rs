@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::detect::evidence::{count, pct};
-use crate::detect::rules::unused_index::duration;
+use crate::model::fmt::duration;
 use crate::detect::{Finding, Location, Rule, RuleMeta};
 use crate::model::postgres::PgFacts;
 

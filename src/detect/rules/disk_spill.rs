@@ -50,7 +50,7 @@ impl Rule for DiskSpill {
                 "{} spilled to disk: {what}.{}",
                 n.title(),
                 n.exclusive_ms
-                    .map(|t| format!(" The node took {}.", crate::report::text::ms(t)))
+                    .map(|t| format!(" The node took {}.", crate::model::fmt::ms(t)))
                     .unwrap_or_default()
             );
             let advice = format!(

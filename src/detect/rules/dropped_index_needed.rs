@@ -1,4 +1,4 @@
-use crate::advise::IndexSpec;
+use crate::model::index::IndexSpec;
 use crate::advise::workload::AnalyzedQuery;
 use crate::declare_rule;
 use crate::detect::{Finding, Location, Rule, RuleMeta};

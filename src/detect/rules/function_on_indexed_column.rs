@@ -1,4 +1,5 @@
-use crate::advise::{Dialect, IndexSpec};
+use crate::model::Dialect;
+use crate::model::index::IndexSpec;
 use crate::declare_rule;
 use crate::detect::evidence::{already_indexed, count, node_location, own_predicates, relation_of};
 use crate::detect::{Finding, PlanContext, Rule, RuleMeta};

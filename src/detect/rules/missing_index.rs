@@ -78,7 +78,7 @@ pub fn finding(ix: &AdvisedIndex) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::advise::Dialect;
+    use crate::model::Dialect;
     use crate::advise::workload::{AdviseOptions, WorkloadQuery, advise};
     use crate::parse::ddl::parse_schema;
 

@@ -1,4 +1,5 @@
-use crate::advise::{Dialect, IndexSpec};
+use crate::model::Dialect;
+use crate::model::index::IndexSpec;
 use crate::declare_rule;
 use crate::detect::evidence::ms;
 use crate::detect::{Finding, Location, Rule, RuleMeta};
@@ -160,7 +161,7 @@ fn finding(w: &Workload, p: &LoopPattern, dialect: Dialect) -> Finding {
     // One batched statement per loop costs about one run.
     let saved = p.time_ms * (1.0 - p.loops as f64 / p.calls.max(1) as f64);
     let mut f = Finding::new(&NPlusOne::META, message, advice)
-        .impact(Some(crate::report::round3(saved)))
+        .impact(Some(crate::model::fmt::round3(saved)))
         .at(Location::LogLine {
             path: w.paths.get(p.path as usize).cloned().unwrap_or_default(),
             line: p.line as usize,

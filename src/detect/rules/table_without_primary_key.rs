@@ -52,7 +52,7 @@ pub fn check(schema: &Schema, created: &HashSet<String>, out: &mut Vec<Finding>)
             continue;
         }
         let table = t.qualified_name();
-        let q = crate::advise::quote_ident;
+        let q = crate::model::index::quote_ident;
         let qualified = match &t.schema {
             Some(s) => format!("{}.{}", q(s), q(&t.name)),
             None => q(&t.name),

@@ -1,6 +1,7 @@
 use crate::declare_rule;
 use crate::detect::evidence::count;
 use crate::detect::{Finding, Location, Rule, RuleMeta, Severity};
+use crate::model::fmt::duration;
 use crate::model::postgres::PgFacts;
 
 declare_rule! {
@@ -80,17 +81,6 @@ impl UnusedIndex {
                 }),
             );
         }
-    }
-}
-
-/// `3 days`, `5 hours`, `12 minutes`.
-pub fn duration(s: f64) -> String {
-    if s >= 2.0 * 86_400.0 {
-        format!("{:.0} days", s / 86_400.0)
-    } else if s >= 2.0 * 3600.0 {
-        format!("{:.0} hours", s / 3600.0)
-    } else {
-        format!("{:.0} minutes", (s / 60.0).max(1.0))
     }
 }
 

@@ -1,0 +1,74 @@
+//! Numbers as people read them, shared by the rules' messages, the
+//! advisor's reasons and the reports, so one quantity reads the same
+//! everywhere.
+
+/// `12.345 ms`, `1.23 s`.
+pub fn ms(v: f64) -> String {
+    if v >= 10_000.0 {
+        format!("{:.2} s", v / 1000.0)
+    } else if v >= 100.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.3} ms")
+    }
+}
+
+/// `1,234,567` for counts; fractional counts (PG 18) keep two decimals.
+pub fn fmt_count(v: f64) -> String {
+    if v.fract() != 0.0 && v < 1000.0 {
+        return format!("{v:.2}");
+    }
+    let n = v.round() as i64;
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// `3 days`, `5 hours`, `12 minutes`.
+pub fn duration(s: f64) -> String {
+    if s >= 2.0 * 86_400.0 {
+        format!("{:.0} days", s / 86_400.0)
+    } else if s >= 2.0 * 3600.0 {
+        format!("{:.0} hours", s / 3600.0)
+    } else {
+        format!("{:.0} minutes", (s / 60.0).max(1.0))
+    }
+}
+
+/// Rounds to three decimals so reports do not show float noise.
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// A cost or a row count with the precision it deserves: none from 100 up.
+pub fn approx(x: f64) -> String {
+    if x >= 100.0 {
+        format!("{:.0}", x)
+    } else {
+        format!("{:.1}", x)
+    }
+}
+
+/// A short duration: milliseconds from 1 ms up, microseconds below.
+pub fn ms_short(ms: f64) -> String {
+    if ms >= 1.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.0} µs", ms * 1000.0)
+    }
+}
+
+/// A size: MB from 1 MB up, else kB (one page at least).
+pub fn bytes(b: f64) -> String {
+    if b >= 1024.0 * 1024.0 {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    } else {
+        format!("{:.0} kB", (b / 1024.0).max(8.0))
+    }
+}

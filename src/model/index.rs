@@ -1,0 +1,295 @@
+//! Indexes as every stage sees them: an [`IndexSpec`] (what to build), its
+//! deterministic name and the statement that builds it on each database,
+//! and an [`IndexRecommendation`] (one entry of the ranked `indexes` list).
+//! Rules, the advisor and the reports share these, so they live here.
+
+use serde::Serialize;
+
+use crate::model::Dialect;
+use crate::model::schema::{IndexKey, Schema};
+
+/// An index to propose: table, keys in order, optional INCLUDE and WHERE.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndexSpec {
+    /// Schema of the table when known.
+    pub schema: Option<String>,
+    pub table: String,
+    pub keys: Vec<IndexKey>,
+    pub include: Vec<String>,
+    /// Partial index predicate.
+    pub predicate: Option<String>,
+}
+
+impl IndexSpec {
+    pub fn new(table: &str, columns: &[&str]) -> Self {
+        let (schema, table) = split_qualified(table);
+        IndexSpec {
+            schema,
+            table,
+            keys: columns.iter().map(|c| IndexKey::column(c)).collect(),
+            include: Vec::new(),
+            predicate: None,
+        }
+    }
+
+    pub fn qualified_table(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{s}.{}", self.table),
+            None => self.table.clone(),
+        }
+    }
+
+    /// Column names and expressions, as the `columns` field shows them.
+    pub fn columns(&self) -> Vec<String> {
+        self.keys
+            .iter()
+            .map(|k| match k {
+                IndexKey::Column { name, descending } => {
+                    if *descending {
+                        format!("{name} DESC")
+                    } else {
+                        name.clone()
+                    }
+                }
+                IndexKey::Expression { sql } => sql.clone(),
+            })
+            .collect()
+    }
+
+    /// A readable, deterministic name: `orders_customer_id_created_at_idx`,
+    /// expressions reduced to their words (`customers_lower_email_idx`), at
+    /// most 63 bytes (PostgreSQL's identifier limit).
+    pub fn name(&self) -> String {
+        let mut parts = vec![self.table.clone()];
+        for k in &self.keys {
+            let raw = match k {
+                IndexKey::Column { name, .. } => name.clone(),
+                IndexKey::Expression { sql } => sql.clone(),
+            };
+            let word: String = raw
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            let word = word
+                .split('_')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join("_");
+            parts.push(word);
+        }
+        if self.predicate.is_some() {
+            parts.push("partial".into());
+        }
+        let mut name = parts.join("_");
+        let suffix = "_idx";
+        if name.len() + suffix.len() > 63 {
+            // Keep it unique with a short hash of the full name.
+            let h = fnv1a(name.as_bytes());
+            name.truncate(63 - suffix.len() - 9);
+            name = format!("{name}_{:08x}", h as u32);
+        }
+        name + suffix
+    }
+
+    /// The complete statement, runnable as is on the target database.
+    pub fn statement(&self, dialect: Dialect) -> String {
+        let keys: Vec<String> = self
+            .keys
+            .iter()
+            .map(|k| match k {
+                IndexKey::Column { name, descending } => {
+                    let q = quote_ident(name);
+                    if *descending { format!("{q} DESC") } else { q }
+                }
+                IndexKey::Expression { sql } => format!("({sql})"),
+            })
+            .collect();
+        let table = match &self.schema {
+            Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&self.table)),
+            None => quote_ident(&self.table),
+        };
+        let mut s = match dialect {
+            Dialect::Postgres => format!(
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})",
+                self.name(),
+                table,
+                keys.join(", ")
+            ),
+            Dialect::Sqlite => format!(
+                "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
+                self.name(),
+                table,
+                keys.join(", ")
+            ),
+            Dialect::Mysql => format!(
+                "CREATE INDEX {} ON {} ({})",
+                self.name(),
+                table,
+                keys.join(", ")
+            ),
+        };
+        if !self.include.is_empty() && dialect == Dialect::Postgres {
+            let inc: Vec<String> = self.include.iter().map(|c| quote_ident(c)).collect();
+            s.push_str(&format!(" INCLUDE ({})", inc.join(", ")));
+        }
+        if let Some(p) = &self.predicate {
+            s.push_str(" WHERE ");
+            s.push_str(p);
+        }
+        s.push(';');
+        s
+    }
+
+    /// Whether an existing index of `schema` already serves this spec: same
+    /// leading keys (an index whose keys start with ours serves our lookups).
+    pub fn already_served(&self, schema: &Schema) -> bool {
+        let Some(table) = schema.table(&self.qualified_table()) else {
+            return false;
+        };
+        table.indexes.iter().any(|ix| {
+            ix.valid
+                && (ix.predicate.is_none() || ix.predicate == self.predicate)
+                && self.keys.len() <= ix.keys.len()
+                && self
+                    .keys
+                    .iter()
+                    .zip(&ix.keys)
+                    .all(|(a, b)| keys_match(a, b))
+        })
+    }
+}
+
+pub fn keys_match(a: &IndexKey, b: &IndexKey) -> bool {
+    match (a, b) {
+        (IndexKey::Column { name: x, .. }, IndexKey::Column { name: y, .. }) => {
+            x.eq_ignore_ascii_case(y)
+        }
+        (IndexKey::Expression { sql: x }, IndexKey::Expression { sql: y }) => {
+            normalize_expr(x) == normalize_expr(y)
+        }
+        _ => false,
+    }
+}
+
+fn normalize_expr(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && *c != '(' && *c != ')')
+        .flat_map(|c| c.to_lowercase())
+        .collect::<String>()
+        .replace("::text", "")
+}
+
+/// Quotes an identifier only when it needs it (upper case, odd characters,
+/// leading digit).
+pub fn quote_ident(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        s.to_string()
+    } else {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+}
+
+fn split_qualified(name: &str) -> (Option<String>, String) {
+    match name.rsplit_once('.') {
+        Some((s, t)) => (Some(s.to_string()), t.to_string()),
+        None => (None, name.to_string()),
+    }
+}
+
+fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in bytes {
+        h ^= *b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+/// How an index recommendation was checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verification {
+    /// Re-planned with a HypoPG hypothetical index.
+    Hypopg,
+    /// SQLite's planner chose it on a scratch copy.
+    Planner,
+    /// Derived from the SQL or plan alone.
+    Heuristic,
+}
+
+/// One entry of the ranked `indexes` list (SPEC.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct IndexRecommendation {
+    pub rank: usize,
+    pub statement: String,
+    pub table: String,
+    pub columns: Vec<String>,
+    /// Estimated time saved over the workload, in milliseconds.
+    pub score: f64,
+    /// Fingerprints (or plan node locations) of the queries it helps.
+    pub queries: Vec<String>,
+    pub verified: Verification,
+    pub cost_before: Option<f64>,
+    pub cost_after: Option<f64>,
+    /// Why this index: the evidence in a sentence.
+    pub reason: String,
+    #[serde(skip)]
+    pub spec: IndexSpec,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statement_runs_as_is_shape() {
+        let spec = IndexSpec::new("public.orders", &["customer_id", "created_at"]);
+        assert_eq!(
+            spec.statement(Dialect::Postgres),
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_created_at_idx ON public.orders (customer_id, created_at);"
+        );
+        assert_eq!(
+            spec.statement(Dialect::Sqlite),
+            "CREATE INDEX IF NOT EXISTS orders_customer_id_created_at_idx ON public.orders (customer_id, created_at);"
+        );
+    }
+
+    #[test]
+    fn expression_index_name_is_readable() {
+        let mut spec = IndexSpec::new("customers", &[]);
+        spec.keys.push(IndexKey::Expression {
+            sql: "lower(email)".into(),
+        });
+        assert_eq!(spec.name(), "customers_lower_email_idx");
+        assert_eq!(
+            spec.statement(Dialect::Postgres),
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_lower_email_idx ON customers ((lower(email)));"
+        );
+    }
+
+    #[test]
+    fn long_names_stay_within_63_bytes_and_distinct() {
+        let a = IndexSpec::new(
+            "a_very_long_table_name_for_testing_limits",
+            &["first_long_column_name", "second_long_column_name_a"],
+        );
+        let b = IndexSpec::new(
+            "a_very_long_table_name_for_testing_limits",
+            &["first_long_column_name", "second_long_column_name_b"],
+        );
+        assert!(a.name().len() <= 63);
+        assert_ne!(a.name(), b.name());
+    }
+}

@@ -1,0 +1,312 @@
+//! The report as data: everything an analysis found, in the shape SPEC.md
+//! fixes for JSON ([`Report`]), and the output formats. An analysis fills
+//! it; the reporters in [`crate::report`] render it.
+
+use serde::Serialize;
+
+use crate::model::finding::Finding;
+pub use crate::model::fmt::round3;
+use crate::model::index::IndexRecommendation;
+use crate::model::plan::{Buffers, Plan, PlanFormat};
+
+/// An output format (`--format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Markdown,
+    Sarif,
+    Github,
+}
+
+
+/// One normalized statement of the workload (SPEC.md `queries`).
+#[derive(Debug, Clone, Serialize)]
+pub struct QueryStat {
+    pub fingerprint: String,
+    pub query: String,
+    pub calls: u64,
+    pub total_ms: Option<f64>,
+    pub mean_ms: Option<f64>,
+}
+
+/// One row of a slow-query log's digest: the `queries` fields and what a
+/// log adds (percentiles from a 1%-accurate sketch, rows, share, sample).
+#[derive(Debug, Clone, Serialize)]
+pub struct DigestRow {
+    pub fingerprint: String,
+    pub calls: u64,
+    pub total_ms: f64,
+    pub mean_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p95_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+    pub max_ms: Option<f64>,
+    pub rows: Option<u64>,
+    /// Share of the log's total time, 0–1.
+    pub share: f64,
+    /// The normalized statement.
+    pub normalized: String,
+    /// The slowest run with its real values.
+    pub sample: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sample_parameters: Option<String>,
+    pub sample_location: String,
+}
+
+/// What the workload of a live analysis covers (`analyze --db postgres://`).
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadSummary {
+    /// Where the counters come from (`pg_stat_statements 1.10`).
+    pub source: String,
+    /// Seconds the counters cover: since the previous `--snapshot`, or
+    /// since pg_stat_statements was reset, when known.
+    pub covered_s: Option<f64>,
+    /// `snapshot` (delta since the previous snapshot), `reset` (since the
+    /// counters' reset) or `none` (no pg_stat_statements).
+    pub since: String,
+    /// Distinct statements (fingerprints).
+    pub statements: usize,
+    pub calls: u64,
+    pub total_ms: f64,
+    /// Statements planned and checked (the top by total time).
+    pub planned: usize,
+    /// Share of the total time those statements account for, 0–1.
+    pub planned_share: f64,
+}
+
+/// One of the top statements of a live analysis, with what was found on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatementRow {
+    pub rank: usize,
+    pub fingerprint: String,
+    pub query: String,
+    pub calls: u64,
+    pub total_ms: f64,
+    pub mean_ms: f64,
+    pub rows: u64,
+    /// Share of the workload's total time, 0–1.
+    pub share: f64,
+    /// Time spent planning, included in `total_ms`, when tracked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan_ms: Option<f64>,
+    /// The planner's total cost of one call (generic plan), when planned.
+    pub cost: Option<f64>,
+    /// Rule ids of the findings on this statement.
+    pub findings: Vec<&'static str>,
+    /// Why it was not planned, when it was not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_planned: Option<String>,
+}
+
+/// A problem with part of the input that did not stop the run.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputProblem {
+    pub path: String,
+    pub line: usize,
+    pub message: String,
+}
+
+/// Everything a command found, in the shape SPEC.md fixes for JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub version: &'static str,
+    pub command: &'static str,
+    pub queries: Vec<QueryStat>,
+    pub findings: Vec<Finding>,
+    pub indexes: Vec<IndexRecommendation>,
+    /// The full digest of slow-query logs (`analyze --log`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub digest: Vec<DigestRow>,
+    /// Workload summary of a live analysis.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadSummary>,
+    /// The top statements of a live analysis with their findings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub statements: Vec<StatementRow>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plan: Option<PlanView>,
+    /// Caveats the reader should know (no statistics, heuristic advice…).
+    pub notes: Vec<String>,
+    pub input_problems: Vec<InputProblem>,
+    /// `lint`: the source spans findings and problems point at, for carets
+    /// and SARIF regions.
+    #[serde(skip)]
+    pub regions: Vec<Region>,
+}
+
+/// A span of a source file with its lines, so reporters can show it
+/// without reading the file again. Columns count characters, 1-based;
+/// `end_column` is the column after the last character.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Region {
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub end_line: usize,
+    pub end_column: usize,
+    /// The lines `line..=end_line` of the file.
+    pub lines: Vec<String>,
+}
+
+impl Report {
+    /// The region a finding or problem at `path:line[:column]` points at.
+    pub fn region(&self, path: &str, line: usize, column: Option<usize>) -> Option<&Region> {
+        self.regions
+            .iter()
+            .find(|r| r.path == path && r.line == line && column.is_none_or(|c| c == r.column))
+    }
+}
+
+impl Report {
+    pub fn new(command: &'static str) -> Self {
+        Report {
+            version: env!("CARGO_PKG_VERSION"),
+            command,
+            queries: Vec::new(),
+            findings: Vec::new(),
+            indexes: Vec::new(),
+            digest: Vec::new(),
+            workload: None,
+            statements: Vec::new(),
+            plan: None,
+            notes: Vec::new(),
+            input_problems: Vec::new(),
+            regions: Vec::new(),
+        }
+    }
+}
+
+/// The plan as the report shows it: nodes in pre-order with their depth,
+/// times and the lines that matter.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanView {
+    pub format: PlanFormat,
+    pub query_text: Option<String>,
+    pub planning_ms: Option<f64>,
+    pub execution_ms: Option<f64>,
+    pub nodes: Vec<NodeView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeView {
+    pub id: usize,
+    pub parent: Option<usize>,
+    pub depth: usize,
+    pub title: String,
+    pub node_type: String,
+    pub subplan_name: Option<String>,
+    pub relation: Option<String>,
+    pub total_cost: Option<f64>,
+    pub plan_rows: Option<f64>,
+    pub actual_rows: Option<f64>,
+    pub loops: Option<f64>,
+    pub never_executed: bool,
+    pub inclusive_ms: Option<f64>,
+    pub exclusive_ms: Option<f64>,
+    /// Share of the plan's time spent in this node alone, 0–1.
+    pub time_share: Option<f64>,
+    pub row_factor: Option<f64>,
+    /// Conditions and other lines worth showing (`Filter: …`, `Sort Method: …`).
+    pub details: Vec<String>,
+    #[serde(skip_serializing_if = "Buffers::is_empty")]
+    pub buffers: Buffers,
+}
+
+impl PlanView {
+    pub fn from_plan(plan: &Plan) -> Self {
+        let total = plan
+            .nodes()
+            .filter_map(|(_, n)| n.exclusive_ms)
+            .sum::<f64>();
+        // Depths in one pass: pre-order puts every parent before its children.
+        let mut depths = vec![0usize; plan.len()];
+        for (ix, _) in plan.nodes() {
+            if let Some(p) = plan.parent(ix) {
+                depths[ix.index()] = depths[p.index()] + 1;
+            }
+        }
+        let nodes = plan
+            .nodes()
+            .map(|(ix, n)| {
+                let mut details = Vec::new();
+                let mut push = |label: &str, v: &Option<String>| {
+                    if let Some(v) = v {
+                        details.push(format!("{label}: {v}"));
+                    }
+                };
+                push("Index Cond", &n.index_cond);
+                push("Recheck Cond", &n.recheck_cond);
+                push("Hash Cond", &n.hash_cond);
+                push("Merge Cond", &n.merge_cond);
+                push("Join Filter", &n.join_filter);
+                push("Filter", &n.filter);
+                if let Some(r) = n.rows_removed_by_filter.filter(|r| *r > 0.0) {
+                    details.push(format!("Rows Removed by Filter: {r}"));
+                }
+                if let Some(r) = n.rows_removed_by_index_recheck.filter(|r| *r > 0.0) {
+                    details.push(format!("Rows Removed by Index Recheck: {r}"));
+                }
+                if let Some(m) = &n.sort_method {
+                    let space = match (n.sort_space_type.as_deref(), n.sort_space_kb) {
+                        (Some(t), Some(kb)) => format!("  {t}: {kb}kB"),
+                        _ => String::new(),
+                    };
+                    details.push(format!("Sort Method: {m}{space}"));
+                }
+                if let Some(b) = n.hash_batches.filter(|b| *b > 1) {
+                    details.push(format!(
+                        "Batches: {b} (originally {})",
+                        n.original_hash_batches.unwrap_or(b)
+                    ));
+                }
+                if let Some(d) = n.disk_usage_kb.filter(|d| *d > 0) {
+                    details.push(format!("Disk Usage: {d}kB"));
+                }
+                if let Some(l) = n.lossy_heap_blocks.filter(|l| *l > 0) {
+                    details.push(format!(
+                        "Heap Blocks: exact={} lossy={l}",
+                        n.exact_heap_blocks.unwrap_or(0)
+                    ));
+                }
+                if let Some(h) = n.heap_fetches.filter(|h| *h > 0.0) {
+                    details.push(format!("Heap Fetches: {h}"));
+                }
+                if let (Some(p), Some(l)) = (n.workers_planned, n.workers_launched) {
+                    details.push(format!("Workers Planned: {p}, Launched: {l}"));
+                }
+                NodeView {
+                    id: n.id,
+                    parent: plan.parent(ix).map(|p| plan.node(p).id),
+                    depth: depths[ix.index()],
+                    title: n.title(),
+                    node_type: n.node_type.clone(),
+                    subplan_name: n.subplan_name.clone(),
+                    relation: n.relation.clone(),
+                    total_cost: n.total_cost,
+                    plan_rows: n.plan_rows,
+                    actual_rows: n.actual_rows,
+                    loops: n.actual_loops,
+                    never_executed: n.never_executed,
+                    inclusive_ms: n.inclusive_ms.map(round3),
+                    exclusive_ms: n.exclusive_ms.map(round3),
+                    time_share: n
+                        .exclusive_ms
+                        .filter(|_| total > 0.0)
+                        .map(|e| round3(e / total)),
+                    row_factor: n.row_factor.map(round3),
+                    details,
+                    buffers: n.buffers,
+                }
+            })
+            .collect();
+        PlanView {
+            format: plan.format,
+            query_text: plan.query_text.clone(),
+            planning_ms: plan.planning_ms,
+            execution_ms: plan.execution_ms,
+            nodes,
+        }
+    }
+}
+
