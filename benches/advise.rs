@@ -7,8 +7,8 @@
 use std::fmt::Write;
 use std::time::Instant;
 
-use dbperf::model::Dialect;
 use dbperf::advise::workload::{AdviseOptions, WorkloadQuery, advise};
+use dbperf::model::Dialect;
 use dbperf::parse::ddl::parse_schema;
 
 const TABLES: usize = 200;
@@ -126,7 +126,7 @@ fn main() {
     let advice = advise(&queries, &schema, &AdviseOptions::default());
     let advised = start.elapsed().as_secs_f64();
     println!(
-        "advise: schema of {} tables parsed in {:.3} s; {} statements ({} distinct, {} problems) advised in {:.3} s; {} indexes, {} findings",
+        "advise: schema of {} tables parsed in {:.3} s; {} statements ({} distinct, {} problems) advised in {:.3} s; {} indexes, {} wrapped columns",
         schema.tables.len(),
         parsed,
         queries.len(),
@@ -134,6 +134,6 @@ fn main() {
         advice.problems.len(),
         advised,
         advice.indexes.len(),
-        advice.findings.len()
+        advice.wrapped.len()
     );
 }

@@ -21,7 +21,7 @@ fn main() {
         for _ in 0..7 {
             let start = Instant::now();
             let parsed = dbperf::parse::plan::parse(name, &text).expect("benchmark plan parses");
-            let report = dbperf::commands::explain::analyse(&parsed.plan, parsed.problems, None);
+            let report = dbperf::analysis::plan::analyse(&parsed.plan, parsed.problems, None);
             times.push(start.elapsed());
             nodes = parsed.plan.len();
             findings = report.findings.len();

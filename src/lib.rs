@@ -8,10 +8,10 @@
 //! it; `main.rs` only parses flags and maps the outcome to an exit code.
 
 pub mod advise;
+pub mod analysis;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod config_file;
 pub mod detect;
 pub mod error;
 pub mod model;

@@ -5,8 +5,8 @@
 
 mod common;
 
-use dbperf::model::Dialect;
 use dbperf::advise::workload::{Advice, AdviseOptions, advise};
+use dbperf::model::Dialect;
 use dbperf::parse::ddl::parse_schema;
 
 fn shop_advice() -> Advice {
@@ -103,8 +103,15 @@ fn advise_shop_proposes_what_an_expert_would() {
         );
     }
     // The date cast is flagged with its sargable rewrite.
-    let f = advice
-        .findings
+    let findings = dbperf::detect::run(&dbperf::detect::Inputs {
+        advice: Some(dbperf::detect::AdviceContext {
+            indexes: &advice.indexes,
+            wrapped: &advice.wrapped,
+            dialect: Dialect::Postgres,
+        }),
+        ..Default::default()
+    });
+    let f = findings
         .iter()
         .find(|f| f.rule == "function-on-indexed-column" && f.message.contains("created_at::date"))
         .expect("function-on-indexed-column for created_at::date");

@@ -4,7 +4,7 @@
 //! statement by statement as its tool would run it, then every proposed
 //! statement is executed.
 
-use dbperf::commands::lint::{LintOptions, lint, read_queries};
+use dbperf::analysis::lint::{LintOptions, lint, read_queries};
 use dbperf::source::migrations::{self, MigrationFile, Order};
 use dbperf::sql::split::split;
 use tokio_postgres::NoTls;

@@ -8,7 +8,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use dbperf::commands::analyze_log::{self, LogTask};
+use dbperf::analysis::log::{self as analyze_log, LogTask};
 use dbperf::sql::fingerprint::{Fingerprinter, Lexing};
 
 fn task(files: &[&str]) -> LogTask {

@@ -304,7 +304,7 @@ fn fixtures_raise_their_rule() {
     for (name, rule) in cases {
         for ext in ["txt", "json"] {
             let f = plans_dir().join("pg").join(format!("{name}.{ext}"));
-            let report = dbperf::commands::explain::analyse(&parse_file(&f), vec![], None);
+            let report = dbperf::analysis::plan::analyse(&parse_file(&f), vec![], None);
             assert!(
                 report.findings.iter().any(|x| x.rule == rule),
                 "{name}.{ext} should raise {rule}; got {:?}",
@@ -327,7 +327,7 @@ fn clean_fixtures_raise_nothing() {
                 .starts_with("clean_")
         })
     {
-        let report = dbperf::commands::explain::analyse(&parse_file(&f), vec![], None);
+        let report = dbperf::analysis::plan::analyse(&parse_file(&f), vec![], None);
         assert!(
             report.findings.is_empty(),
             "{} must raise nothing: {:?}",
@@ -360,7 +360,7 @@ fn snapshot_reports() {
 
 fn render(path: &Path) -> (String, dbperf::report::Report) {
     let plan = parse_file(path);
-    let report = dbperf::commands::explain::analyse(&plan, vec![], None);
+    let report = dbperf::analysis::plan::analyse(&plan, vec![], None);
     let mut text = Vec::new();
     dbperf::report::text::write(&report, false, &mut text).unwrap();
     (String::from_utf8(text).unwrap(), report)
@@ -377,8 +377,8 @@ fn schema_context_suppresses_existing_indexes() {
         dbperf::model::Dialect::Postgres,
     );
     let plan = parse_file(&plans_dir().join("pg/cast_created_at_date.txt"));
-    let without = dbperf::commands::explain::analyse(&plan, vec![], None);
-    let with = dbperf::commands::explain::analyse(&plan, vec![], Some(&schema));
+    let without = dbperf::analysis::plan::analyse(&plan, vec![], None);
+    let with = dbperf::analysis::plan::analyse(&plan, vec![], Some(&schema));
     let proposes = |r: &dbperf::report::Report| {
         r.indexes
             .iter()

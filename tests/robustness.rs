@@ -109,7 +109,7 @@ proptest! {
         let bytes = apply(text, &muts);
         if let Ok(text) = dbperf::source::decode(name, bytes)
             && let Ok(parsed) = dbperf::parse::plan::parse(name, &text) {
-                let report = dbperf::commands::explain::analyse(&parsed.plan, parsed.problems, None);
+                let report = dbperf::analysis::plan::analyse(&parsed.plan, parsed.problems, None);
                 let mut out = Vec::new();
                 dbperf::report::text::write(&report, true, &mut out).unwrap();
                 dbperf::report::json::write(&report, &mut out).unwrap();

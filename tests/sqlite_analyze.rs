@@ -29,7 +29,7 @@ fn demo_copy(test: &str) -> PathBuf {
     let master = BUILT.get_or_init(|| {
         let dir = scratch_dir("master");
         let db = dir.join("shop.db");
-        dbperf::commands::analyze_sqlite::build_demo(&db).unwrap();
+        dbperf::analysis::sqlite::build_demo(&db).unwrap();
         db
     });
     let dir = scratch_dir(test);

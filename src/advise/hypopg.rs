@@ -11,8 +11,8 @@
 
 use std::collections::HashMap;
 
-use crate::model::index::Verification;
 use super::workload::{AdvisedIndex, MS_PER_COST_UNIT, QueryGain, reason};
+use crate::model::index::Verification;
 use crate::model::plan::Plan;
 use crate::model::plan::PlanFormat;
 use crate::parse::plan::pg_json;

@@ -20,9 +20,9 @@ use std::collections::HashMap;
 use rusqlite::Connection;
 use rusqlite::types::Value;
 
+use crate::error::{Error, Result};
 use crate::model::Dialect;
 use crate::model::index::IndexSpec;
-use crate::error::{Error, Result};
 use crate::model::plan::{Plan, PlanNode};
 use crate::model::schema::{IndexKey, Schema};
 use crate::source::sqlite::{SchemaObject, explain_on};

@@ -31,29 +31,17 @@ use std::collections::HashMap;
 use sqlparser::ast::{Expr, visit_expressions_mut};
 
 use super::rank_indexes;
-use crate::model::Dialect;
-use crate::model::index::{IndexRecommendation, IndexSpec};
-use crate::detect::{Finding, Location, Severity};
 use crate::error::Error;
+use crate::model::Dialect;
+pub use crate::model::advice::{Advice, AdvisedIndex, AnalyzedQuery, QueryGain, WrappedColumn};
+use crate::model::fmt::{approx as fmt_num, bytes as fmt_bytes, ms_short as fmt_ms, round3};
+use crate::model::index::IndexSpec;
 use crate::model::schema::{IndexKey, Schema, Table};
+pub use crate::model::statement::WorkloadQuery;
 use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
 use crate::sql::predicate::{Predicate, PredicateKind};
-use crate::sql::statement::{self, Analysis, TableScan};
+use crate::sql::statement::{self, TableScan};
 use crate::sql::volatility;
-use crate::model::fmt::{bytes as fmt_bytes, ms_short as fmt_ms, approx as fmt_num, round3};
-
-/// One statement of a workload, as a source read it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WorkloadQuery {
-    pub sql: String,
-    /// How many times it ran (1 when unknown).
-    pub calls: u64,
-    /// Measured mean time per call, when the source knows it.
-    pub mean_ms: Option<f64>,
-    /// Where it came from, for reports.
-    pub path: String,
-    pub line: usize,
-}
 
 /// Tuning knobs; [`Default`] gives the values the CLI uses.
 #[derive(Debug, Clone)]
@@ -91,62 +79,6 @@ pub const DEFAULT_ROWS: f64 = 100_000.0;
 /// Distinct values assumed for a column without statistics (PostgreSQL's
 /// DEFAULT_NUM_DISTINCT).
 pub const DEFAULT_DISTINCT: f64 = 200.0;
-
-/// A distinct statement of the workload with its totals.
-#[derive(Debug, Clone)]
-pub struct AnalyzedQuery {
-    pub fingerprint: Fingerprint,
-    /// The first occurrence, as written.
-    pub sql: String,
-    pub normalized: String,
-    pub calls: u64,
-    pub mean_ms: Option<f64>,
-    pub path: String,
-    pub line: usize,
-    /// `None` when it did not parse (then it is among the problems).
-    pub analysis: Option<Analysis>,
-    /// Estimated planner cost of one call, before any new index.
-    pub cost: Option<f64>,
-}
-
-/// What one index buys one query.
-#[derive(Debug, Clone)]
-pub struct QueryGain {
-    pub fingerprint: Fingerprint,
-    pub calls: u64,
-    pub cost_before: f64,
-    pub cost_after: f64,
-    /// Milliseconds saved per call.
-    pub saved_ms: f64,
-    /// The statement to run so the index serves it: the query itself, or
-    /// its sargable rewrite.
-    pub sql: String,
-    /// Whether [`Self::sql`] is a rewrite of the original.
-    pub rewritten: bool,
-    pub path: String,
-    pub line: usize,
-}
-
-/// A ranked index with what it buys.
-#[derive(Debug, Clone)]
-pub struct AdvisedIndex {
-    pub recommendation: IndexRecommendation,
-    pub helps: Vec<QueryGain>,
-    /// Estimated size on disk.
-    pub size_bytes: f64,
-}
-
-/// Everything the advisor found.
-#[derive(Debug, Default)]
-pub struct Advice {
-    /// Distinct statements, most calls first.
-    pub queries: Vec<AnalyzedQuery>,
-    pub indexes: Vec<AdvisedIndex>,
-    pub findings: Vec<Finding>,
-    pub notes: Vec<String>,
-    /// Statements that did not parse, each with its file and line.
-    pub problems: Vec<Error>,
-}
 
 /// Advises indexes for `queries` against `schema`.
 pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) -> Advice {
@@ -192,10 +124,18 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             let loops = join_loops(scan, &analysis.scans, &rows_out);
             let sa = info.advise_scan(scan, loops, opts);
             total_before += sa.before;
-            for f in &sa.wrapped {
-                advice
-                    .findings
-                    .push(function_finding(&q, &info, f, opts.dialect));
+            for w in &sa.wrapped {
+                advice.wrapped.push(WrappedColumn {
+                    fingerprint: q.fingerprint,
+                    path: q.path.clone(),
+                    line: q.line,
+                    table: info.table.qualified_name(),
+                    predicate: w.predicate.clone(),
+                    column_type: w.column_type.clone(),
+                    expression_index: w.expression_index,
+                    rewrite: w.rewrite.clone(),
+                    indexed: w.indexed,
+                });
             }
             per_scan.push((i, sa));
         }
@@ -773,8 +713,13 @@ impl<'a> TableInfo<'a> {
         let top = c.most_common.iter().map(|(_, f)| *f).fold(0.0, f64::max);
         let freq = self.eq_sel(col, Some(value));
         let nd = self.distinct(col);
-        (top >= 0.5 && freq <= 0.1 && nd <= 100.0)
-            .then(|| format!("{} = '{}'", crate::model::index::quote_ident(col), v.replace('\'', "''")))
+        (top >= 0.5 && freq <= 0.1 && nd <= 100.0).then(|| {
+            format!(
+                "{} = '{}'",
+                crate::model::index::quote_ident(col),
+                v.replace('\'', "''")
+            )
+        })
     }
 
     fn advise_scan(
@@ -1480,76 +1425,6 @@ fn rewrite_sql(sql: &str, rewrites: &[(String, String)], dialect: Dialect) -> Op
             .collect::<Vec<_>>()
             .join(";\n")
     })
-}
-
-fn function_finding(
-    q: &AnalyzedQuery,
-    info: &TableInfo<'_>,
-    w: &Wrapped,
-    dialect: Dialect,
-) -> Finding {
-    let p = &w.predicate;
-    let wrapper = p.wrapper.as_ref();
-    let table = info.table.qualified_name();
-    let col = &p.column.name;
-    let what = match wrapper {
-        Some(wr) if wr.function == "cast" => format!(
-            "casts {table}.{col} to {}",
-            wr.cast_to.as_deref().unwrap_or("another type")
-        ),
-        Some(wr) => format!("wraps {table}.{col} in {}()", wr.function),
-        None => format!(
-            "compares {table}.{col} ({}) with a value of another type, so the column is converted",
-            w.column_type.as_deref().unwrap_or("?")
-        ),
-    };
-    let message = format!("`{}` {what}: a plain index on {col} cannot serve it", p.sql);
-    let advice = if w.expression_index {
-        let mut spec = IndexSpec::new(&table, &[]);
-        spec.keys.push(IndexKey::Expression {
-            sql: wrapper.map(|x| x.expr_sql.clone()).unwrap_or_default(),
-        });
-        format!("index the expression itself: {}", spec.statement(dialect))
-    } else if let Some(rw) = &w.rewrite {
-        let immutable_note = match wrapper
-            .map(|x| volatility::wrapper_volatility(x, w.column_type.as_deref()))
-        {
-            Some(Some(volatility::Volatility::Stable)) => {
-                " (an expression index is not possible: the conversion depends on the session's TimeZone)"
-            }
-            _ => "",
-        };
-        format!(
-            "compare the bare column instead, `{rw}`, which an index on {col} serves{immutable_note}"
-        )
-    } else if wrapper.is_none() {
-        format!(
-            "compare {col} with a value of its own type ({})",
-            w.column_type.as_deref().unwrap_or("?")
-        )
-    } else {
-        format!(
-            "compare the bare column {col} (move the function to the other side), or index the expression"
-        )
-    };
-    let mut f = Finding {
-        rule: "function-on-indexed-column",
-        severity: Severity::Warning,
-        message,
-        advice,
-        impact_ms: None,
-        query_fingerprint: Some(q.fingerprint.to_string()),
-        location: Some(Location::File {
-            path: q.path.clone(),
-            line: q.line,
-            column: None,
-        }),
-        index: None,
-    };
-    if !w.indexed && !w.expression_index && w.rewrite.is_none() {
-        f.severity = Severity::Info;
-    }
-    f
 }
 
 #[cfg(test)]

@@ -1,12 +1,9 @@
-//! One module per command: each turns its [`Task`] into a [`Report`] by
-//! calling sources, parsers, rules and the advisor; this module writes the
-//! report and decides the exit code.
+//! One module per command: each reads as checked configuration → analysis
+//! ([`crate::analysis`]) → report, and never calls another command. This
+//! module dispatches, writes reports and decides the exit code.
 
 pub mod advise;
 pub mod analyze;
-pub mod analyze_log;
-pub mod analyze_pg;
-pub mod analyze_sqlite;
 pub mod explain;
 pub mod lint;
 pub mod rules;
@@ -21,34 +18,30 @@ use crate::report::{self, Report};
 /// Runs the configured command; returns the exit code (0, or 1 when a
 /// finding reaches `--fail-on`). Errors map to exit code 2 in `main`.
 pub fn run(config: &Config) -> Result<u8> {
-    let report = match &config.task {
-        Task::Rules => return rules::list(config),
-        Task::Rule { id } => return rules::show(config, id),
-        Task::Explain { input, db, schema } => {
-            explain::run(input, db.as_deref(), schema.as_deref())?
-        }
-        Task::Advise {
-            queries,
-            schema,
-            db,
-            dialect,
-        } => advise::run(queries, schema.as_deref(), db.as_deref(), *dialect)?,
-        task @ Task::Analyze { .. } => analyze::run(task)?,
-        Task::Lint(_) => return lint::run(config),
-    };
-    emit(config, &report)?;
-    // A plan that was cut short or damaged: the part that parsed has been
-    // reported; the run still ends as an input error, naming the line.
-    if let (Task::Explain { .. }, Some(first)) = (&config.task, report.input_problems.first()) {
-        let more = report.input_problems.len() - 1;
-        let message = if more > 0 {
-            format!("{} (and {more} more problems)", first.message)
-        } else {
-            first.message.clone()
-        };
-        return Err(Error::input(&first.path, first.line, message));
+    match &config.task {
+        Task::Rules => rules::list(config),
+        Task::Rule { id } => rules::show(config, id),
+        Task::Explain { .. } => explain::run(config),
+        Task::Advise { .. } => advise::run(config),
+        Task::Analyze(_) => analyze::run(config),
+        Task::Lint(_) => lint::run(config),
     }
-    Ok(exit_code(config, &report))
+}
+
+/// The input error a report with input problems ends in (exit 2), after
+/// the report has been written: the first problem, and how many more
+/// `noun` there were.
+fn input_error(report: &Report, noun: &str) -> Result<()> {
+    let Some(first) = report.input_problems.first() else {
+        return Ok(());
+    };
+    let more = report.input_problems.len() - 1;
+    let message = match (more, noun) {
+        (0, _) => first.message.clone(),
+        (_, "") => format!("{} (and {more} more)", first.message),
+        _ => format!("{} (and {more} more {noun})", first.message),
+    };
+    Err(Error::input(&first.path, first.line, message))
 }
 
 /// Writes the report where the configuration says, in its format.

@@ -1,8 +1,8 @@
 //! What plan rules share: where a node is, how large its table is, and the
 //! index a node's conditions ask for.
 
-use crate::model::index::IndexSpec;
 use crate::detect::Location;
+use crate::model::index::IndexSpec;
 use crate::model::plan::PlanNode;
 use crate::model::schema::{IndexKey, Schema};
 use crate::sql::predicate::{self, Predicate, PredicateKind};

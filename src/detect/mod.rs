@@ -9,15 +9,26 @@
 pub mod evidence;
 pub mod rules;
 
+use std::collections::HashSet;
+
+use crate::model::Dialect;
+use crate::model::advice::{AdvisedIndex, AnalyzedQuery, PlannerFix, WrappedColumn};
 pub use crate::model::finding::{Finding, Location, RuleMeta, Severity};
 use crate::model::plan::Plan;
+use crate::model::postgres::PgFacts;
 use crate::model::schema::Schema;
+use crate::model::sqlite::SqliteFacts;
+use crate::model::workload::Workload;
+use crate::parse::migration::Replayed;
 
 /// What a plan rule sees: the plan and, when given, the schema.
 pub struct PlanContext<'a> {
     pub plan: &'a Plan,
     pub schema: Option<&'a Schema>,
     pub query_fingerprint: Option<&'a str>,
+    /// In a live SQLite analysis: the indexes SQLite's planner took for
+    /// this statement on a scratch copy (empty when none helped).
+    pub planner_fixes: Option<&'a [PlannerFix]>,
 }
 
 impl PlanContext<'_> {
@@ -32,16 +43,98 @@ impl PlanContext<'_> {
     }
 }
 
-/// A rule. Each check has an empty default so a rule implements only the
-/// inputs it understands.
+/// What a schema rule sees: the schema and, when it comes from replayed
+/// migrations, the tables those migrations created (lower-case names).
+pub struct SchemaContext<'a> {
+    pub schema: &'a Schema,
+    pub created: Option<&'a HashSet<String>>,
+}
+
+/// What a migration rule sees: one replayed statement of the file `path`,
+/// the schema the migrations leave, and the application's statements
+/// (`--queries`) as the advisor analysed them.
+pub struct MigrationContext<'a> {
+    pub statement: &'a Replayed,
+    pub path: &'a str,
+    pub dialect: Dialect,
+    pub schema: &'a Schema,
+    pub queries: &'a [AnalyzedQuery],
+}
+
+/// What a workload rule sees: the sessions and loops of a log digest.
+pub struct WorkloadContext<'a> {
+    pub workload: &'a Workload,
+    pub dialect: Dialect,
+}
+
+/// What an advice rule sees: the advisor's facts (indexes with what they
+/// buy, columns hidden behind functions).
+pub struct AdviceContext<'a> {
+    pub indexes: &'a [AdvisedIndex],
+    pub wrapped: &'a [WrappedColumn],
+    pub dialect: Dialect,
+}
+
+/// The kinds of input a rule reads, as it declares them ([`Rule::reads`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    Plan,
+    Schema,
+    /// Migration files as `dbperf lint` replays them: their statements, the
+    /// schema they leave, and the application's `--queries` against it.
+    /// The rules that read it are lint's.
+    Migration,
+    Workload,
+    Advice,
+    PostgresFacts,
+    SqliteFacts,
+}
+
+/// Everything one detection pass may look at; an analysis fills what it
+/// has and [`run`] calls each rule on each input it reads.
+#[derive(Default)]
+pub struct Inputs<'a> {
+    pub plan: Option<PlanContext<'a>>,
+    pub schema: Option<SchemaContext<'a>>,
+    pub migration: Option<MigrationContext<'a>>,
+    pub workload: Option<WorkloadContext<'a>>,
+    pub advice: Option<AdviceContext<'a>>,
+    pub postgres: Option<&'a PgFacts>,
+    pub sqlite: Option<&'a SqliteFacts>,
+}
+
+/// A rule. It declares the inputs it reads and implements one check per
+/// input; each check has an empty default.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
+
+    /// The inputs this rule reads.
+    fn reads(&self) -> &'static [Reads];
 
     /// Called once per plan.
     fn check_plan(&self, _ctx: &PlanContext<'_>, _out: &mut Vec<Finding>) {}
 
+    /// Called once per plan after every rule's [`Rule::check_plan`], with
+    /// all their findings: for a rule that speaks only where no other did.
+    fn review_plan(&self, _ctx: &PlanContext<'_>, _out: &mut Vec<Finding>) {}
+
     /// Called once per schema (catalog, DDL file, or replayed migrations).
-    fn check_schema(&self, _schema: &Schema, _out: &mut Vec<Finding>) {}
+    fn check_schema(&self, _ctx: &SchemaContext<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Called once per replayed migration statement.
+    fn check_migration(&self, _ctx: &MigrationContext<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Called once per log workload (sessions and their loops).
+    fn check_workload(&self, _ctx: &WorkloadContext<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Called once per piece of index advice.
+    fn check_advice(&self, _ctx: &AdviceContext<'_>, _out: &mut Vec<Finding>) {}
+
+    /// Called once per live PostgreSQL database (activity counters).
+    fn check_postgres(&self, _facts: &PgFacts, _out: &mut Vec<Finding>) {}
+
+    /// Called once per SQLite file (statistics and settings).
+    fn check_sqlite(&self, _facts: &SqliteFacts, _out: &mut Vec<Finding>) {}
 }
 
 /// Declares a rule's unit struct and its [`RuleMeta`], taking the doc comment
@@ -82,29 +175,53 @@ macro_rules! declare_rule {
     };
 }
 
-/// Runs every plan rule on `plan` and ranks the findings by impact.
-pub fn check_plan(ctx: &PlanContext<'_>) -> Vec<Finding> {
+/// Runs every rule on every input it reads, in registry order, and ranks
+/// the findings. Plan findings carry the plan's query fingerprint.
+pub fn run(inputs: &Inputs<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
-    for rule in rules::ALL {
-        rule.check_plan(ctx, &mut out);
+    if let Some(ctx) = &inputs.plan {
+        for rule in rules::ALL {
+            rule.check_plan(ctx, &mut out);
+        }
+        for rule in rules::ALL {
+            rule.review_plan(ctx, &mut out);
+        }
+        for f in &mut out {
+            if f.query_fingerprint.is_none() {
+                f.query_fingerprint = ctx.query_fingerprint.map(str::to_string);
+            }
+        }
     }
-    for f in &mut out {
-        if f.query_fingerprint.is_none() {
-            f.query_fingerprint = ctx.query_fingerprint.map(str::to_string);
+    for rule in rules::ALL {
+        if let Some(ctx) = &inputs.schema {
+            rule.check_schema(ctx, &mut out);
+        }
+        if let Some(ctx) = &inputs.migration {
+            rule.check_migration(ctx, &mut out);
+        }
+        if let Some(ctx) = &inputs.workload {
+            rule.check_workload(ctx, &mut out);
+        }
+        if let Some(ctx) = &inputs.advice {
+            rule.check_advice(ctx, &mut out);
+        }
+        if let Some(facts) = inputs.postgres {
+            rule.check_postgres(facts, &mut out);
+        }
+        if let Some(facts) = inputs.sqlite {
+            rule.check_sqlite(facts, &mut out);
         }
     }
     rank(&mut out);
     out
 }
 
-/// Runs every schema rule.
-pub fn check_schema(schema: &Schema) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for rule in rules::ALL {
-        rule.check_schema(schema, &mut out);
-    }
-    rank(&mut out);
-    out
+/// The rules `dbperf lint` runs: those that read migrations.
+pub fn lint_rules() -> impl Iterator<Item = &'static dyn Rule> {
+    rules::ALL
+        .iter()
+        .copied()
+        .filter(|r| r.reads().contains(&Reads::Migration))
 }
 
 /// Most time saved first, then most severe, then rule id for a stable order.

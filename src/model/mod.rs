@@ -1,5 +1,6 @@
 //! The model every stage shares: plans, the catalog, the workload.
 
+pub mod advice;
 pub mod finding;
 pub mod fmt;
 pub mod index;
@@ -8,6 +9,7 @@ pub mod postgres;
 pub mod report;
 pub mod schema;
 pub mod sqlite;
+pub mod statement;
 pub mod workload;
 
 use serde::Serialize;

@@ -19,7 +19,6 @@ pub enum Format {
     Github,
 }
 
-
 /// One normalized statement of the workload (SPEC.md `queries`).
 #[derive(Debug, Clone, Serialize)]
 pub struct QueryStat {
@@ -309,4 +308,3 @@ impl PlanView {
         }
     }
 }
-

@@ -42,8 +42,8 @@ use sqlparser::ast::{
     TableConstraint, UniqueConstraint,
 };
 
-use crate::model::Dialect;
 use crate::error::Error;
+use crate::model::Dialect;
 use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
 use crate::sql::predicate::{ident_name, normalize_sql};
 use crate::sql::split::{RawStatement, split};

@@ -97,7 +97,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
 /// The SARIF log as JSON.
 pub fn document(report: &Report) -> Value {
     // Every rule a lint can report, so rule indexes stay stable.
-    let mut ids: Vec<&'static str> = crate::commands::lint::RULES.to_vec();
+    let mut ids: Vec<&'static str> = detect::lint_rules().map(|r| r.meta().id).collect();
     for f in &report.findings {
         if !ids.contains(&f.rule) {
             ids.push(f.rule);

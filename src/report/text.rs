@@ -385,5 +385,3 @@ fn verification(v: crate::model::index::Verification) -> &'static str {
         crate::model::index::Verification::Heuristic => "heuristic (not verified by a planner)",
     }
 }
-
-

@@ -11,8 +11,8 @@ pub mod workload;
 
 use std::io::Read;
 
-use std::path::PathBuf;
 use crate::error::{Error, Result};
+use std::path::PathBuf;
 
 /// Where an input comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -889,6 +889,23 @@ fn parse_array(s: &str) -> Vec<String> {
     out
 }
 
+/// The schema and counters of a database, for `advise --db` and `explain --db`.
+pub fn load_schema(db: &str) -> Result<(Schema, PgFacts)> {
+    runtime()?.block_on(async {
+        let mut s = connect(db, Limits::default()).await?;
+        let r = s.read_catalog().await;
+        s.close().await;
+        r
+    })
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Database(format!("cannot start the async runtime: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

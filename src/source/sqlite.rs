@@ -25,8 +25,8 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use sqlparser::ast::Statement;
 
-use crate::model::Dialect;
 use crate::error::{Error, Result};
+use crate::model::Dialect;
 use crate::model::plan::{Plan, PlanBuilder, PlanFormat, PlanNode};
 use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
 use crate::model::sqlite::SqliteFacts;

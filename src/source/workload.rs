@@ -13,8 +13,8 @@
 
 use std::path::Path;
 
-use crate::advise::workload::WorkloadQuery;
 use crate::error::{Error, Result};
+use crate::model::statement::WorkloadQuery;
 use crate::sql::split::split;
 
 /// Reads a workload file. A bad `-- calls:` value is an error of its

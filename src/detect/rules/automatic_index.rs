@@ -2,11 +2,11 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use crate::model::Dialect;
-use crate::model::index::IndexSpec;
 use crate::declare_rule;
 use crate::detect::evidence::{already_indexed, count, node_location, relation_of};
-use crate::detect::{Finding, PlanContext, Rule, RuleMeta};
+use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta};
+use crate::model::Dialect;
+use crate::model::index::IndexSpec;
 
 declare_rule! {
     /// ## What it does
@@ -48,6 +48,10 @@ declare_rule! {
 impl Rule for AutomaticIndex {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Plan]
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
@@ -141,6 +145,7 @@ mod tests {
                 plan: &plan,
                 schema: None,
                 query_fingerprint: None,
+                planner_fixes: None,
             },
             &mut out,
         );

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::detect::evidence::{count, pct};
+use crate::detect::{Finding, Location, Reads, Rule, RuleMeta};
 use crate::model::fmt::duration;
-use crate::detect::{Finding, Location, Rule, RuleMeta};
 use crate::model::postgres::PgFacts;
 
 declare_rule! {
@@ -40,15 +40,17 @@ declare_rule! {
 const MIN_DEAD: u64 = 10_000;
 const MIN_SHARE: f64 = 0.2;
 
-/// Findings come from a live database's counters ([`DeadTuples::check`]).
+/// Findings come from a live database's counters ([`Rule::check_postgres`]).
 impl Rule for DeadTuples {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-}
 
-impl DeadTuples {
-    pub fn check(facts: &PgFacts, out: &mut Vec<Finding>) {
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::PostgresFacts]
+    }
+
+    fn check_postgres(&self, facts: &PgFacts, out: &mut Vec<Finding>) {
         for t in &facts.tables {
             let all = t.n_live_tup + t.n_dead_tup;
             if t.n_dead_tup < MIN_DEAD || all == 0 {
@@ -105,7 +107,7 @@ mod tests {
     #[test]
     fn lint_errors_on_many_dead_tuples() {
         let mut out = Vec::new();
-        DeadTuples::check(&facts(120_000, 410_000), &mut out);
+        DeadTuples.check_postgres(&facts(120_000, 410_000), &mut out);
         assert_eq!(out.len(), 1);
         assert!(
             out[0].message.contains("never vacuumed"),
@@ -117,8 +119,8 @@ mod tests {
     #[test]
     fn lint_ok_on_few_dead_tuples() {
         let mut out = Vec::new();
-        DeadTuples::check(&facts(1_000_000, 50_000), &mut out);
-        DeadTuples::check(&facts(100, 5_000), &mut out);
+        DeadTuples.check_postgres(&facts(1_000_000, 50_000), &mut out);
+        DeadTuples.check_postgres(&facts(100, 5_000), &mut out);
         assert!(out.is_empty());
     }
 }

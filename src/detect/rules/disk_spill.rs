@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::detect::evidence::node_location;
-use crate::detect::{Finding, PlanContext, Rule, RuleMeta};
+use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta};
 use crate::model::plan::PlanNode;
 
 declare_rule! {
@@ -38,6 +38,10 @@ declare_rule! {
 impl Rule for DiskSpill {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Plan]
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {

@@ -1,7 +1,7 @@
-use crate::model::index::IndexSpec;
-use crate::advise::workload::AnalyzedQuery;
 use crate::declare_rule;
-use crate::detect::{Finding, Location, Rule, RuleMeta};
+use crate::detect::{Finding, Location, MigrationContext, Reads, Rule, RuleMeta};
+use crate::model::advice::AnalyzedQuery;
+use crate::model::index::IndexSpec;
 use crate::model::schema::Schema;
 use crate::parse::migration::{Event, Replayed};
 
@@ -39,16 +39,23 @@ declare_rule! {
     }
 }
 
-/// Findings come from replayed migrations and the `--queries` workload
-/// ([`check`]).
+/// Findings come from replayed migrations and the `--queries` workload.
 impl Rule for DroppedIndexNeeded {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Migration]
+    }
+
+    fn check_migration(&self, ctx: &MigrationContext<'_>, out: &mut Vec<Finding>) {
+        out.extend(check(ctx.statement, ctx.path, ctx.schema, ctx.queries));
+    }
 }
 
 /// Checks one replayed statement against the workload and the final schema.
-pub fn check(
+fn check(
     stmt: &Replayed,
     path: &str,
     schema: &Schema,
@@ -121,7 +128,7 @@ fn one_line(sql: &str, max: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::lint::testing::lint_with_queries;
+    use crate::analysis::lint::testing::lint_with_queries;
 
     const ID: &str = "dropped-index-in-use";
     const SCHEMA: &str = "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint, status text);\nCREATE INDEX orders_customer_id_idx ON orders (customer_id);";

@@ -1,7 +1,7 @@
 use crate::declare_rule;
-use crate::detect::{Finding, Location, Rule, RuleMeta};
+use crate::detect::{Finding, Location, Reads, Rule, RuleMeta, SchemaContext};
 use crate::model::Dialect;
-use crate::model::schema::{Index, Schema};
+use crate::model::schema::Index;
 
 declare_rule! {
     /// ## What it does
@@ -38,7 +38,12 @@ impl Rule for DuplicateIndex {
         &Self::META
     }
 
-    fn check_schema(&self, schema: &Schema, out: &mut Vec<Finding>) {
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Schema, Reads::Migration]
+    }
+
+    fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
+        let schema = ctx.schema;
         for t in &schema.tables {
             for (i, a) in t.indexes.iter().enumerate() {
                 if a.unique || a.primary {

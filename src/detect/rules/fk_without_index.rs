@@ -1,7 +1,7 @@
-use crate::model::index::IndexSpec;
 use crate::declare_rule;
-use crate::detect::{Finding, Location, Rule, RuleMeta};
-use crate::model::schema::{Schema, Table};
+use crate::detect::{Finding, Location, Reads, Rule, RuleMeta, SchemaContext};
+use crate::model::index::IndexSpec;
+use crate::model::schema::Table;
 
 declare_rule! {
     /// ## What it does
@@ -38,7 +38,12 @@ impl Rule for FkWithoutIndex {
         &Self::META
     }
 
-    fn check_schema(&self, schema: &Schema, out: &mut Vec<Finding>) {
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Schema, Reads::Migration]
+    }
+
+    fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
+        let schema = ctx.schema;
         let dialect = schema.dialect;
         for t in &schema.tables {
             for fk in &t.foreign_keys {

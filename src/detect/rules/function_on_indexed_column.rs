@@ -1,12 +1,17 @@
-use crate::model::Dialect;
-use crate::model::index::IndexSpec;
 use crate::declare_rule;
 use crate::detect::evidence::{already_indexed, count, node_location, own_predicates, relation_of};
-use crate::detect::{Finding, PlanContext, Rule, RuleMeta};
+use crate::detect::{
+    AdviceContext, Finding, Location, PlanContext, Reads, Rule, RuleMeta, Severity,
+};
+use crate::model::Dialect;
+use crate::model::advice::WrappedColumn;
+use crate::model::index::IndexSpec;
 use crate::model::plan::PlanNode;
 use crate::model::schema::{IndexKey, Schema};
 use crate::sql::predicate::{Predicate, Wrapper};
-use crate::sql::volatility::{can_index_expression, sargable_rewrite, wrapper_volatility};
+use crate::sql::volatility::{
+    Volatility, can_index_expression, sargable_rewrite, wrapper_volatility,
+};
 
 declare_rule! {
     /// ## What it does
@@ -55,6 +60,14 @@ const MIN_SCANNED: f64 = 10_000.0;
 impl Rule for FunctionOnIndexedColumn {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Plan, Reads::Advice]
+    }
+
+    fn check_advice(&self, ctx: &AdviceContext<'_>, out: &mut Vec<Finding>) {
+        out.extend(ctx.wrapped.iter().map(|w| advice_finding(w, ctx.dialect)));
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
@@ -261,4 +274,62 @@ fn rewrite_advice(
         format!("and index the column:\n{}", bare.statement(dialect))
     };
     format!("Rewrite the predicate as `{rewrite}` {index}")
+}
+
+/// The finding for a wrapped column the workload advisor saw in a
+/// statement (`advise`, `analyze`, `lint --queries`).
+fn advice_finding(w: &WrappedColumn, dialect: Dialect) -> Finding {
+    let p = &w.predicate;
+    let wrapper = p.wrapper.as_ref();
+    let table = &w.table;
+    let col = &p.column.name;
+    let what = match wrapper {
+        Some(wr) if wr.function == "cast" => format!(
+            "casts {table}.{col} to {}",
+            wr.cast_to.as_deref().unwrap_or("another type")
+        ),
+        Some(wr) => format!("wraps {table}.{col} in {}()", wr.function),
+        None => format!(
+            "compares {table}.{col} ({}) with a value of another type, so the column is converted",
+            w.column_type.as_deref().unwrap_or("?")
+        ),
+    };
+    let message = format!("`{}` {what}: a plain index on {col} cannot serve it", p.sql);
+    let advice = if w.expression_index {
+        let mut spec = IndexSpec::new(table, &[]);
+        spec.keys.push(IndexKey::Expression {
+            sql: wrapper.map(|x| x.expr_sql.clone()).unwrap_or_default(),
+        });
+        format!("index the expression itself: {}", spec.statement(dialect))
+    } else if let Some(rw) = &w.rewrite {
+        let immutable_note = match wrapper.map(|x| wrapper_volatility(x, w.column_type.as_deref()))
+        {
+            Some(Some(Volatility::Stable)) => {
+                " (an expression index is not possible: the conversion depends on the session's TimeZone)"
+            }
+            _ => "",
+        };
+        format!(
+            "compare the bare column instead, `{rw}`, which an index on {col} serves{immutable_note}"
+        )
+    } else if wrapper.is_none() {
+        format!(
+            "compare {col} with a value of its own type ({})",
+            w.column_type.as_deref().unwrap_or("?")
+        )
+    } else {
+        format!(
+            "compare the bare column {col} (move the function to the other side), or index the expression"
+        )
+    };
+    let mut f = Finding::new(&FunctionOnIndexedColumn::META, message, advice).at(Location::File {
+        path: w.path.clone(),
+        line: w.line,
+        column: None,
+    });
+    f.query_fingerprint = Some(w.fingerprint.to_string());
+    if !w.indexed && !w.expression_index && w.rewrite.is_none() {
+        f.severity = Severity::Info;
+    }
+    f
 }

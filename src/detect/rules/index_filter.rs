@@ -2,7 +2,7 @@ use crate::declare_rule;
 use crate::detect::evidence::{
     already_indexed, count, describe_index, index_for, node_location, own_predicates, pct,
 };
-use crate::detect::{Finding, PlanContext, Rule, RuleMeta};
+use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -40,6 +40,10 @@ const DISCARDED: f64 = 0.9;
 impl Rule for IndexFilter {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Plan]
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {

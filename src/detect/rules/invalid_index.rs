@@ -1,7 +1,6 @@
 use crate::declare_rule;
-use crate::detect::{Finding, Location, Rule, RuleMeta};
+use crate::detect::{Finding, Location, Reads, Rule, RuleMeta, SchemaContext};
 use crate::model::Dialect;
-use crate::model::schema::Schema;
 
 declare_rule! {
     /// ## What it does
@@ -40,7 +39,12 @@ impl Rule for InvalidIndex {
         &Self::META
     }
 
-    fn check_schema(&self, schema: &Schema, out: &mut Vec<Finding>) {
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Schema]
+    }
+
+    fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
+        let schema = ctx.schema;
         if schema.dialect != Dialect::Postgres {
             return;
         }
@@ -77,7 +81,7 @@ impl Rule for InvalidIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::schema::{Index, IndexKey, Table};
+    use crate::model::schema::{Index, IndexKey, Schema, Table};
 
     fn schema(valid: bool) -> Schema {
         Schema {
@@ -100,7 +104,13 @@ mod tests {
     #[test]
     fn lint_errors_on_invalid_index() {
         let mut out = Vec::new();
-        InvalidIndex.check_schema(&schema(false), &mut out);
+        InvalidIndex.check_schema(
+            &SchemaContext {
+                schema: &schema(false),
+                created: None,
+            },
+            &mut out,
+        );
         assert_eq!(out.len(), 1);
         assert!(
             out[0]
@@ -112,7 +122,13 @@ mod tests {
     #[test]
     fn lint_ok_on_valid_index() {
         let mut out = Vec::new();
-        InvalidIndex.check_schema(&schema(true), &mut out);
+        InvalidIndex.check_schema(
+            &SchemaContext {
+                schema: &schema(true),
+                created: None,
+            },
+            &mut out,
+        );
         assert!(out.is_empty());
     }
 }

@@ -1,6 +1,6 @@
-use crate::advise::workload::AdvisedIndex;
 use crate::declare_rule;
-use crate::detect::{Finding, Location, Rule, RuleMeta};
+use crate::detect::{AdviceContext, Finding, Location, Reads, Rule, RuleMeta};
+use crate::model::advice::AdvisedIndex;
 
 declare_rule! {
     /// ## What it does
@@ -42,16 +42,24 @@ declare_rule! {
     }
 }
 
-/// Findings come from the workload advisor ([`finding`]), not from a plan
-/// or a schema alone.
+/// Findings come from the workload advisor's indexes, not from a plan or
+/// a schema alone.
 impl Rule for MissingIndex {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Advice, Reads::Migration]
+    }
+
+    fn check_advice(&self, ctx: &AdviceContext<'_>, out: &mut Vec<Finding>) {
+        out.extend(ctx.indexes.iter().map(finding));
+    }
 }
 
 /// The finding for one recommended index.
-pub fn finding(ix: &AdvisedIndex) -> Finding {
+fn finding(ix: &AdvisedIndex) -> Finding {
     let rec = &ix.recommendation;
     let top = ix.helps.first();
     let n = ix.helps.len();
@@ -78,8 +86,8 @@ pub fn finding(ix: &AdvisedIndex) -> Finding {
 
 #[cfg(test)]
 mod tests {
-    use crate::model::Dialect;
     use crate::advise::workload::{AdviseOptions, WorkloadQuery, advise};
+    use crate::model::Dialect;
     use crate::parse::ddl::parse_schema;
 
     const SCHEMA: &str = "

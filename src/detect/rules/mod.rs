@@ -1,11 +1,13 @@
-//! The rule registry: one line per rule. Adding a rule: write its file here
-//! (doc comment first), add it to [`ALL`], run `cargo test` and accept the
-//! regenerated page in `rules/` (see README, "Adding a rule").
+//! The rule registry: one line per rule, and the only list of rules (lint
+//! and SARIF take theirs from it). Adding a rule: write its file here (doc
+//! comment first, `reads` and one check per input it reads), add it to
+//! [`ALL`], run `cargo test` and accept the regenerated page in `rules/`
+//! (see README, "Adding a rule").
 
 mod automatic_index;
 mod dead_tuples;
 mod disk_spill;
-pub mod dropped_index_needed;
+mod dropped_index_needed;
 mod duplicate_index;
 mod fk_without_index;
 mod function_on_indexed_column;
@@ -14,19 +16,19 @@ mod index_filter;
 mod invalid_index;
 mod jit_overhead;
 mod lossy_bitmap;
-pub mod missing_index;
-pub mod n_plus_one;
+mod missing_index;
+mod n_plus_one;
 mod nested_loop_inner_scan;
 mod no_statistics;
-pub mod non_concurrent_index;
+mod non_concurrent_index;
 mod row_misestimate;
 mod seq_scan;
 mod seq_scanned_table;
 mod slow_planning;
 mod sqlite_settings;
-pub mod table_without_primary_key;
+mod table_without_primary_key;
 mod temp_b_tree;
-pub mod unused_index;
+mod unused_index;
 mod workers_not_launched;
 
 pub use automatic_index::AutomaticIndex;
@@ -73,10 +75,10 @@ pub static ALL: &[&dyn Rule] = &[
     &FkWithoutIndex,
     &DuplicateIndex,
     &NonConcurrentIndex,
+    &MissingIndex,
     &TableWithoutPrimaryKey,
     &DroppedIndexNeeded,
     &NPlusOne,
-    &MissingIndex,
     &TempBTree,
     &AutomaticIndex,
     &NoStatistics,

@@ -1,8 +1,8 @@
-use crate::model::Dialect;
-use crate::model::index::IndexSpec;
 use crate::declare_rule;
 use crate::detect::evidence::ms;
-use crate::detect::{Finding, Location, Rule, RuleMeta};
+use crate::detect::{Finding, Location, Reads, Rule, RuleMeta, WorkloadContext};
+use crate::model::Dialect;
+use crate::model::index::IndexSpec;
 use crate::model::workload::{LoopPattern, Workload};
 use crate::sql::predicate::PredicateKind;
 use crate::sql::statement::analyze_sql;
@@ -60,13 +60,21 @@ impl Rule for NPlusOne {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Workload]
+    }
+
+    fn check_workload(&self, ctx: &WorkloadContext<'_>, out: &mut Vec<Finding>) {
+        out.extend(loops(ctx.workload, ctx.dialect));
+    }
 }
 
 /// Mean time per run above which a lookup probably scans.
 const SLOW_LOOKUP_MS: f64 = 1.0;
 
 /// The findings for the loops a workload's sessions hold, most time first.
-pub fn check_workload(w: &Workload, dialect: Dialect) -> Vec<Finding> {
+fn loops(w: &Workload, dialect: Dialect) -> Vec<Finding> {
     let mut patterns: Vec<&LoopPattern> = w.patterns.values().collect();
     patterns.sort_by(|a, b| b.time_ms.total_cmp(&a.time_ms).then(b.calls.cmp(&a.calls)));
     patterns

@@ -2,7 +2,7 @@ use crate::declare_rule;
 use crate::detect::evidence::{
     already_indexed, count, describe_index, index_for, ms, node_location, own_predicates,
 };
-use crate::detect::{Finding, PlanContext, Rule, RuleMeta};
+use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -44,6 +44,10 @@ const MIN_ROWS_READ: f64 = 10_000.0;
 impl Rule for NestedLoopInnerScan {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Plan]
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {

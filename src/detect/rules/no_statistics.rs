@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::detect::{Finding, Location, Rule, RuleMeta, Severity};
+use crate::detect::{Finding, Location, Reads, Rule, RuleMeta, Severity};
 use crate::model::sqlite::SqliteFacts;
 
 declare_rule! {
@@ -39,11 +39,13 @@ impl Rule for NoStatistics {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-}
 
-impl NoStatistics {
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::SqliteFacts]
+    }
+
     /// Checks one SQLite file's statistics.
-    pub fn check(facts: &SqliteFacts, out: &mut Vec<Finding>) {
+    fn check_sqlite(&self, facts: &SqliteFacts, out: &mut Vec<Finding>) {
         if !facts.has_stat1 {
             out.push(Finding::new(
                 &Self::META,

@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::detect::{Finding, Location, Rule, RuleMeta, Severity};
+use crate::detect::{Finding, Location, MigrationContext, Reads, Rule, RuleMeta, Severity};
 use crate::model::Dialect;
 use crate::parse::migration::{Event, Replayed};
 
@@ -38,15 +38,23 @@ declare_rule! {
     }
 }
 
-/// Findings come from replayed migrations ([`check`]).
+/// Findings come from replayed migrations.
 impl Rule for NonConcurrentIndex {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Migration]
+    }
+
+    fn check_migration(&self, ctx: &MigrationContext<'_>, out: &mut Vec<Finding>) {
+        out.extend(check(ctx.statement, ctx.path, ctx.dialect));
+    }
 }
 
 /// Checks one replayed statement of the migration file `path`.
-pub fn check(stmt: &Replayed, path: &str, dialect: Dialect) -> Option<Finding> {
+fn check(stmt: &Replayed, path: &str, dialect: Dialect) -> Option<Finding> {
     let Event::CreateIndex {
         table,
         index,
@@ -102,7 +110,7 @@ pub fn check(stmt: &Replayed, path: &str, dialect: Dialect) -> Option<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::lint::testing::{lint_errors, lint_ok};
+    use crate::analysis::lint::testing::{lint_errors, lint_ok};
 
     const ID: &str = "non-concurrent-index";
 

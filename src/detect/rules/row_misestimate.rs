@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::detect::evidence::{count, node_location, own_predicates, relation_of};
-use crate::detect::{Finding, PlanContext, Rule, RuleMeta};
+use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -45,6 +45,10 @@ const MATTERS: f64 = 0.05;
 impl Rule for RowMisestimate {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Plan]
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {

@@ -3,7 +3,9 @@ use crate::detect::evidence::{
     already_indexed, count, describe_index, disabled_methods, index_for, ms, node_location,
     own_predicates, pct, relation_of, scan_share, table_rows,
 };
-use crate::detect::{Finding, PlanContext, Rule, RuleMeta, Severity};
+use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta, Severity};
+use crate::model::Dialect;
+use crate::model::advice::PlannerFix;
 
 declare_rule! {
     /// ## What it does
@@ -47,6 +49,10 @@ const SELECTIVE: f64 = 0.10;
 impl Rule for SeqScan {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Plan]
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
@@ -148,5 +154,79 @@ impl Rule for SeqScan {
                     .with_index(spec.filter(|_| !indexed)),
             );
         }
+    }
+
+    /// In a live SQLite analysis, a full `SCAN` of a large table that the
+    /// other rules left unexplained: judged by the planner's own estimate
+    /// and by the index SQLite's planner took on a scratch copy.
+    fn review_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
+        if let Some(fixes) = ctx.planner_fixes {
+            full_scans(ctx, fixes, out);
+        }
+    }
+}
+
+/// `seq-scan` for a live SQLite analysis: a full `SCAN` of a large table
+/// whose statement filters it selectively, by the estimate or by the
+/// planner's own choice of an index on the scratch copy.
+fn full_scans(ctx: &PlanContext<'_>, best: &[PlannerFix], out: &mut Vec<Finding>) {
+    let Some(schema) = ctx.schema else { return };
+    for (_, n) in ctx.plan.nodes() {
+        if n.node_type != "SCAN" {
+            continue;
+        }
+        let fix = best.iter().find(|b| {
+            n.relation
+                .as_deref()
+                .is_some_and(|r| b.table.eq_ignore_ascii_case(r))
+        });
+        // Another finding on this node already says it (seq-scan from a
+        // rule, or function-on-indexed-column with the same index).
+        if out.iter().any(|f| {
+            f.location == Some(node_location(n))
+                && (f.rule == SeqScan::META.id
+                    || f.index.is_some() && f.index.as_ref() == fix.map(|b| &b.spec))
+        }) {
+            continue;
+        }
+        let Some(filter) = &n.filter else { continue };
+        let Some(t) = n.relation.as_deref().and_then(|r| schema.table(r)) else {
+            continue;
+        };
+        let rows = t.rows.unwrap_or(0.0);
+        if rows < LARGE_TABLE_ROWS {
+            continue;
+        }
+        let kept = n.plan_rows.unwrap_or(rows);
+        let share = kept / rows.max(1.0);
+        if share > SELECTIVE {
+            continue;
+        }
+        let message = format!(
+            "Full scan of {} reads all {} rows to return about {} ({}) under `{filter}`.",
+            t.name,
+            count(rows),
+            count(kept),
+            pct(share)
+        );
+        let advice = match fix {
+            Some(b) => format!(
+                "Index the filtered columns; SQLite's planner uses this index on a scratch copy (about {} rows read instead of {}):\n{}",
+                count(b.rows_after),
+                count(b.rows_before),
+                b.spec.statement(Dialect::Sqlite)
+            ),
+            None => "Index the filtered columns (equality columns first, then one range column) so only matching rows are read.".to_string(),
+        };
+        out.push(
+            Finding::new(&SeqScan::META, message, advice)
+                .severity(if fix.is_some() {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                })
+                .at(node_location(n))
+                .with_index(fix.map(|b| b.spec.clone())),
+        );
     }
 }

@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::detect::evidence::{count, pct};
-use crate::detect::{Finding, Location, Rule, RuleMeta};
+use crate::detect::{Finding, Location, Reads, Rule, RuleMeta};
 use crate::model::postgres::PgFacts;
 
 declare_rule! {
@@ -38,15 +38,17 @@ declare_rule! {
 const LARGE_ROWS: u64 = 100_000;
 const MIN_SEQ_SCANS: u64 = 50;
 
-/// Findings come from a live database's counters ([`SeqScannedTable::check`]).
+/// Findings come from a live database's counters ([`Rule::check_postgres`]).
 impl Rule for SeqScannedTable {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-}
 
-impl SeqScannedTable {
-    pub fn check(facts: &PgFacts, out: &mut Vec<Finding>) {
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::PostgresFacts]
+    }
+
+    fn check_postgres(&self, facts: &PgFacts, out: &mut Vec<Finding>) {
         for t in &facts.tables {
             if t.n_live_tup < LARGE_ROWS || t.seq_scan < MIN_SEQ_SCANS || t.seq_scan <= t.idx_scan {
                 continue;
@@ -97,16 +99,16 @@ mod tests {
     #[test]
     fn lint_errors_on_large_table_scanned_sequentially() {
         let mut out = Vec::new();
-        SeqScannedTable::check(&facts(200_000, 5_000, 100), &mut out);
+        SeqScannedTable.check_postgres(&facts(200_000, 5_000, 100), &mut out);
         assert_eq!(out.len(), 1);
     }
 
     #[test]
     fn lint_ok_on_small_or_index_read_tables() {
         let mut out = Vec::new();
-        SeqScannedTable::check(&facts(5_000, 5_000, 0), &mut out);
-        SeqScannedTable::check(&facts(200_000, 5_000, 90_000), &mut out);
-        SeqScannedTable::check(&facts(200_000, 3, 0), &mut out);
+        SeqScannedTable.check_postgres(&facts(5_000, 5_000, 0), &mut out);
+        SeqScannedTable.check_postgres(&facts(200_000, 5_000, 90_000), &mut out);
+        SeqScannedTable.check_postgres(&facts(200_000, 3, 0), &mut out);
         assert!(out.is_empty());
     }
 }

@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::detect::{Finding, Rule, RuleMeta, Severity};
+use crate::detect::{Finding, Reads, Rule, RuleMeta, Severity};
 use crate::model::sqlite::SqliteFacts;
 
 declare_rule! {
@@ -56,11 +56,13 @@ impl Rule for SqliteSettings {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-}
 
-impl SqliteSettings {
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::SqliteFacts]
+    }
+
     /// Checks the settings of one SQLite file.
-    pub fn check(facts: &SqliteFacts, out: &mut Vec<Finding>) {
+    fn check_sqlite(&self, facts: &SqliteFacts, out: &mut Vec<Finding>) {
         let m = &Self::META;
         let wal = facts.journal_mode == "wal";
         match facts.journal_mode.as_str() {

@@ -1,7 +1,7 @@
 use std::collections::HashSet;
 
 use crate::declare_rule;
-use crate::detect::{Finding, Location, Rule, RuleMeta};
+use crate::detect::{Finding, Location, Reads, Rule, RuleMeta, SchemaContext};
 use crate::model::schema::Schema;
 
 declare_rule! {
@@ -42,11 +42,21 @@ impl Rule for TableWithoutPrimaryKey {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Schema, Reads::Migration]
+    }
+
+    fn check_schema(&self, ctx: &SchemaContext<'_>, out: &mut Vec<Finding>) {
+        if let Some(created) = ctx.created {
+            check(ctx.schema, created, out);
+        }
+    }
 }
 
 /// Tables of `schema` whose lower-case name is in `created` and that have no
 /// primary key.
-pub fn check(schema: &Schema, created: &HashSet<String>, out: &mut Vec<Finding>) {
+fn check(schema: &Schema, created: &HashSet<String>, out: &mut Vec<Finding>) {
     for t in &schema.tables {
         if !t.primary_key.is_empty() || !created.contains(&t.name.to_lowercase()) {
             continue;
@@ -87,7 +97,7 @@ pub fn check(schema: &Schema, created: &HashSet<String>, out: &mut Vec<Finding>)
 
 #[cfg(test)]
 mod tests {
-    use crate::commands::lint::testing::{lint_errors, lint_ok};
+    use crate::analysis::lint::testing::{lint_errors, lint_ok};
 
     const ID: &str = "no-primary-key";
 

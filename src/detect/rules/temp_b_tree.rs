@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::detect::evidence::{count, node_location, relation_of};
-use crate::detect::{Finding, PlanContext, Rule, RuleMeta, Severity};
+use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta, Severity};
 
 declare_rule! {
     /// ## What it does
@@ -46,6 +46,10 @@ const LARGE_SORT_ROWS: f64 = 10_000.0;
 impl Rule for TempBTree {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Plan]
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {

@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::detect::evidence::count;
-use crate::detect::{Finding, Location, Rule, RuleMeta, Severity};
+use crate::detect::{Finding, Location, Reads, Rule, RuleMeta, Severity};
 use crate::model::fmt::duration;
 use crate::model::postgres::PgFacts;
 
@@ -40,15 +40,17 @@ declare_rule! {
 /// Counters younger than this make the finding information only.
 const FIRM_AGE_S: f64 = 7.0 * 86_400.0;
 
-/// Findings come from a live database's counters ([`UnusedIndex::check`]).
+/// Findings come from a live database's counters ([`Rule::check_postgres`]).
 impl Rule for UnusedIndex {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
     }
-}
 
-impl UnusedIndex {
-    pub fn check(facts: &PgFacts, out: &mut Vec<Finding>) {
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::PostgresFacts]
+    }
+
+    fn check_postgres(&self, facts: &PgFacts, out: &mut Vec<Finding>) {
         let age = facts.stats_age_s;
         let firm = age.is_some_and(|a| a >= FIRM_AGE_S);
         let covered = age.map_or_else(
@@ -109,7 +111,7 @@ mod tests {
     #[test]
     fn lint_errors_on_never_scanned_index() {
         let mut out = Vec::new();
-        UnusedIndex::check(&facts(0, false), &mut out);
+        UnusedIndex.check_postgres(&facts(0, false), &mut out);
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].severity, Severity::Warning);
         assert!(out[0].message.contains("30 days"), "{}", out[0].message);
@@ -118,8 +120,8 @@ mod tests {
     #[test]
     fn lint_ok_on_scanned_or_unique_index() {
         let mut out = Vec::new();
-        UnusedIndex::check(&facts(3, false), &mut out);
-        UnusedIndex::check(&facts(0, true), &mut out);
+        UnusedIndex.check_postgres(&facts(3, false), &mut out);
+        UnusedIndex.check_postgres(&facts(0, true), &mut out);
         assert!(out.is_empty());
     }
 }

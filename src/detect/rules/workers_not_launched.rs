@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::detect::evidence::node_location;
-use crate::detect::{Finding, PlanContext, Rule, RuleMeta};
+use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it does
@@ -35,6 +35,10 @@ declare_rule! {
 impl Rule for WorkersNotLaunched {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
+    }
+
+    fn reads(&self) -> &'static [Reads] {
+        &[Reads::Plan]
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {

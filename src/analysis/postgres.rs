@@ -19,16 +19,16 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::advise::hypopg;
-use crate::advise::workload::{AdviseOptions, AdvisedIndex, WorkloadQuery, advise};
+use crate::advise::workload::{AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise};
+use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
+use crate::error::Result;
 use crate::model::Dialect;
 use crate::model::index::IndexRecommendation;
-use crate::detect::rules::{DeadTuples, SeqScannedTable, UnusedIndex, missing_index};
-use crate::detect::{self, Finding, PlanContext};
-use crate::error::{Error, Result};
 use crate::model::plan::Plan;
-use crate::model::postgres::PgFacts;
+use crate::model::report::{
+    InputProblem, QueryStat, Report, StatementRow, WorkloadSummary, round3,
+};
 use crate::model::schema::Schema;
-use crate::report::{InputProblem, QueryStat, Report, StatementRow, WorkloadSummary, round3};
 use crate::source::postgres::{self, Hypo, Limits, PgSession, StatRow, Statements};
 use crate::source::snapshot::{self, SnapshotStore};
 use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
@@ -47,24 +47,7 @@ pub struct PgTask<'a> {
 const MIN_EXPLAIN_BUDGET: usize = 500;
 
 pub fn run(task: &PgTask<'_>) -> Result<Report> {
-    runtime()?.block_on(analyze(task))
-}
-
-/// The schema and counters of a database, for `advise --db` and `explain --db`.
-pub fn load_schema(db: &str) -> Result<(Schema, PgFacts)> {
-    runtime()?.block_on(async {
-        let mut s = postgres::connect(db, Limits::default()).await?;
-        let r = s.read_catalog().await;
-        s.close().await;
-        r
-    })
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Database(format!("cannot start the async runtime: {e}")))
+    postgres::runtime()?.block_on(analyze(task))
 }
 
 /// A progress bar on stderr, only when stderr is a terminal.
@@ -347,25 +330,20 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         &mut notes,
     )
     .await?;
-    for (rank, ix) in indexes.iter().enumerate() {
-        let _ = rank;
-        findings.push(missing_index::finding(ix));
-    }
-    // Function wrappers the advisor saw that no plan rule reported.
-    for f in advice.findings {
-        let dup = findings
-            .iter()
-            .any(|g| g.rule == f.rule && g.query_fingerprint == f.query_fingerprint);
-        if !dup {
-            findings.push(f);
-        }
-    }
+    // `missing-index` for each index, and the function wrappers the advisor
+    // saw that no plan rule reported.
+    findings.extend(advice_findings(&indexes, &[]));
+    add_unless_reported(&mut findings, advice_findings(&[], &advice.wrapped));
 
     // Schema health.
-    findings.extend(detect::check_schema(&schema));
-    UnusedIndex::check(&facts, &mut findings);
-    SeqScannedTable::check(&facts, &mut findings);
-    DeadTuples::check(&facts, &mut findings);
+    findings.extend(detect::run(&Inputs {
+        schema: Some(SchemaContext {
+            schema: &schema,
+            created: None,
+        }),
+        postgres: Some(&facts),
+        ..Inputs::default()
+    }));
     detect::rank(&mut findings);
 
     if schema.has_statistics
@@ -533,7 +511,7 @@ pub struct VerifiedAdvice {
 /// hypothetical indexes go with it). Statements that are not DML on this
 /// database's tables, or cannot be planned, are left out with a note.
 pub fn advise_workload(db: &str, workload: Vec<WorkloadQuery>) -> Result<VerifiedAdvice> {
-    runtime()?.block_on(async {
+    postgres::runtime()?.block_on(async {
         let progress = Progress::new();
         progress.stage("connecting", 1);
         let mut s = postgres::connect(db, Limits::default()).await?;
@@ -610,16 +588,8 @@ async fn advise_workload_in(
     let verified = indexes
         .iter()
         .any(|i| i.recommendation.verified == crate::model::index::Verification::Hypopg);
-    out.findings = indexes.iter().map(missing_index::finding).collect();
-    for f in advice.findings {
-        let dup = out
-            .findings
-            .iter()
-            .any(|g| g.rule == f.rule && g.query_fingerprint == f.query_fingerprint);
-        if !dup {
-            out.findings.push(f);
-        }
-    }
+    out.findings = advice_findings(&indexes, &[]);
+    add_unless_reported(&mut out.findings, advice_findings(&[], &advice.wrapped));
     out.indexes = indexes.into_iter().map(|i| i.recommendation).collect();
     for n in advice.notes {
         if verified && n.starts_with("scores are estimates") {
@@ -635,6 +605,31 @@ async fn advise_workload_in(
     Ok(out)
 }
 
+/// The advice rules on verified indexes and the advisor's wrapped columns.
+fn advice_findings(indexes: &[AdvisedIndex], wrapped: &[WrappedColumn]) -> Vec<Finding> {
+    detect::run(&Inputs {
+        advice: Some(AdviceContext {
+            indexes,
+            wrapped,
+            dialect: Dialect::Postgres,
+        }),
+        ..Inputs::default()
+    })
+}
+
+/// Adds the findings of `new` whose rule has not already been reported on
+/// the same statement (a plan rule saw the wrapped column first).
+fn add_unless_reported(findings: &mut Vec<Finding>, new: Vec<Finding>) {
+    for f in new {
+        let dup = findings
+            .iter()
+            .any(|g| g.rule == f.rule && g.query_fingerprint == f.query_fingerprint);
+        if !dup {
+            findings.push(f);
+        }
+    }
+}
+
 /// Plan rules on one statement's plan, tied to the statement.
 fn plan_findings(plan: &Plan, schema: &Schema, g: &Group, rank: usize) -> Vec<Finding> {
     let fp = g.fingerprint.to_string();
@@ -642,8 +637,12 @@ fn plan_findings(plan: &Plan, schema: &Schema, g: &Group, rank: usize) -> Vec<Fi
         plan,
         schema: Some(schema),
         query_fingerprint: Some(&fp),
+        planner_fixes: None,
     };
-    let mut fs = detect::check_plan(&ctx);
+    let mut fs = detect::run(&Inputs {
+        plan: Some(ctx),
+        ..Inputs::default()
+    });
     for f in &mut fs {
         let at = format!(" (top statement #{rank}, {fp})");
         if !f.message.contains(&at) {

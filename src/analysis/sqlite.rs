@@ -29,20 +29,21 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use crate::advise::rank_indexes;
 use crate::advise::sqlite_verify::{
     CostModel, Scratch, annotate, indexable_in_sqlite, rows_read, uses_index,
 };
-use crate::advise::rank_indexes;
-use crate::model::Dialect;
-use crate::model::index::{IndexSpec, Verification};
-use crate::config::Input;
-use crate::detect::evidence::{count, node_location, pct};
-use crate::detect::rules::{NoStatistics, SeqScan, SqliteSettings, TempBTree};
-use crate::detect::{self, Finding, PlanContext, Severity};
+use crate::detect::evidence::count;
+use crate::detect::rules::TempBTree;
+use crate::detect::{self, Finding, Inputs, PlanContext, SchemaContext};
 use crate::error::{Error, Result};
+use crate::model::Dialect;
+use crate::model::advice::PlannerFix;
+use crate::model::index::{IndexSpec, Verification};
 use crate::model::plan::Plan;
-use crate::model::schema::{IndexKey, Schema};
-use crate::report::{InputProblem, QueryStat, Report};
+use crate::model::report::{InputProblem, QueryStat, Report};
+use crate::model::schema::IndexKey;
+use crate::source::Input;
 use crate::source::sqlite::{Catalog, SqliteSource, quote};
 use crate::sql::fingerprint::{Fingerprinter, Lexing};
 use crate::sql::predicate::PredicateKind;
@@ -50,10 +51,6 @@ use crate::sql::statement::{TableScan, analyze_sql};
 
 /// Tables smaller than this get no index advice: a scan of them is cheap.
 const MIN_TABLE_ROWS: f64 = 1_000.0;
-/// A full scan of a table this large under a selective filter is `seq-scan`.
-const LARGE_TABLE_ROWS: f64 = 10_000.0;
-/// Share of a table's rows kept below which a full scan is wasteful.
-const SELECTIVE: f64 = 0.10;
 /// A candidate the planner takes must also cut the estimated rows read to
 /// at most this share, or it is not worth its upkeep on every write.
 const MIN_GAIN: f64 = 0.8;
@@ -668,13 +665,24 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadStatement>) -> Result<Report> {
     let mut findings = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
         let Some(plan) = &g.plan else { continue };
-        let ctx = PlanContext {
-            plan,
-            schema: Some(&schema),
-            query_fingerprint: Some(&g.fingerprint),
-        };
-        let mut fs = detect::check_plan(&ctx);
-        full_scans(g, plan, &schema, &best[gi], &mut fs);
+        let planner_fixes: Vec<PlannerFix> = best[gi]
+            .iter()
+            .map(|b| PlannerFix {
+                spec: b.spec.clone(),
+                table: b.table.clone(),
+                rows_before: g.before,
+                rows_after: b.after,
+            })
+            .collect();
+        let mut fs = detect::run(&Inputs {
+            plan: Some(PlanContext {
+                plan,
+                schema: Some(&schema),
+                query_fingerprint: Some(&g.fingerprint),
+                planner_fixes: Some(&planner_fixes),
+            }),
+            ..Inputs::default()
+        });
         for f in &mut fs {
             sqlite_advice(f);
             let fix = best[gi].iter().find(|b| fixes(f, b, plan));
@@ -699,9 +707,14 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadStatement>) -> Result<Report> {
         }
         findings.extend(fs);
     }
-    findings.extend(detect::check_schema(&schema));
-    NoStatistics::check(&facts, &mut findings);
-    SqliteSettings::check(&facts, &mut findings);
+    findings.extend(detect::run(&Inputs {
+        schema: Some(SchemaContext {
+            schema: &schema,
+            created: None,
+        }),
+        sqlite: Some(&facts),
+        ..Inputs::default()
+    }));
     detect::rank(&mut findings);
 
     // Queries, most time first (or most rows read × calls, untimed).
@@ -755,70 +768,6 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadStatement>) -> Result<Report> {
     ));
     report.notes = notes;
     Ok(report)
-}
-
-/// `seq-scan` for SQLite: a full `SCAN` of a large table whose statement
-/// filters it selectively, by the estimate or by the planner's own choice
-/// of an index on the scratch copy.
-fn full_scans(g: &Group, plan: &Plan, schema: &Schema, best: &[Verified], out: &mut Vec<Finding>) {
-    for (_, n) in plan.nodes() {
-        if n.node_type != "SCAN" {
-            continue;
-        }
-        let fix = best.iter().find(|b| {
-            n.relation
-                .as_deref()
-                .is_some_and(|r| b.table.eq_ignore_ascii_case(r))
-        });
-        // Another finding on this node already says it (seq-scan from a
-        // rule, or function-on-indexed-column with the same index).
-        if out.iter().any(|f| {
-            f.location == Some(node_location(n))
-                && (f.rule == SeqScan::META.id
-                    || f.index.is_some() && f.index.as_ref() == fix.map(|b| &b.spec))
-        }) {
-            continue;
-        }
-        let Some(filter) = &n.filter else { continue };
-        let Some(t) = n.relation.as_deref().and_then(|r| schema.table(r)) else {
-            continue;
-        };
-        let rows = t.rows.unwrap_or(0.0);
-        if rows < LARGE_TABLE_ROWS {
-            continue;
-        }
-        let kept = n.plan_rows.unwrap_or(rows);
-        let share = kept / rows.max(1.0);
-        if share > SELECTIVE {
-            continue;
-        }
-        let message = format!(
-            "Full scan of {} reads all {} rows to return about {} ({}) under `{filter}`.",
-            t.name,
-            count(rows),
-            count(kept),
-            pct(share)
-        );
-        let advice = match fix {
-            Some(b) => format!(
-                "Index the filtered columns; SQLite's planner uses this index on a scratch copy (about {} rows read instead of {}):\n{}",
-                count(b.after),
-                count(g.before),
-                b.spec.statement(Dialect::Sqlite)
-            ),
-            None => "Index the filtered columns (equality columns first, then one range column) so only matching rows are read.".to_string(),
-        };
-        out.push(
-            Finding::new(&SeqScan::META, message, advice)
-                .severity(if fix.is_some() {
-                    Severity::Warning
-                } else {
-                    Severity::Info
-                })
-                .at(node_location(n))
-                .with_index(fix.map(|b| b.spec.clone())),
-        );
-    }
 }
 
 /// Rules written for PostgreSQL render their index statement for it;

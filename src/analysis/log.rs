@@ -13,16 +13,15 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, sync_channel};
 use std::sync::{Arc, Mutex};
 
-use crate::advise::workload::WorkloadQuery;
+use super::plan as explain;
 use crate::advise;
-use crate::model::Dialect;
-use crate::commands::explain;
-use crate::detect::rules::n_plus_one;
-use crate::detect::{self, Location};
+use crate::advise::workload::WorkloadQuery;
+use crate::detect::{self, Inputs, Location, WorkloadContext};
 use crate::error::{Error, Result};
+use crate::model::Dialect;
+use crate::model::report::{DigestRow, InputProblem, QueryStat, Report, round3};
 use crate::model::workload::{LoopOptions, Workload};
 use crate::parse::log::{Chunk, LogFormat, Prefix, Scanner, detect as detect_format};
-use crate::report::{DigestRow, InputProblem, QueryStat, Report, round3};
 use crate::source::log as source;
 
 /// What `dbperf analyze --log` was asked.
@@ -401,7 +400,13 @@ pub fn run(task: &LogTask) -> Result<Report> {
     }
     report.digest = rows;
 
-    report.findings = n_plus_one::check_workload(w, dialect);
+    report.findings = detect::run(&Inputs {
+        workload: Some(WorkloadContext {
+            workload: w,
+            dialect,
+        }),
+        ..Inputs::default()
+    });
     // auto_explain plans go through the plan rules of `dbperf explain`.
     let mut plans: Vec<_> = w.plans.values().collect();
     plans.sort_by_key(|p| (p.path, p.line));
@@ -436,7 +441,7 @@ pub fn run(task: &LogTask) -> Result<Report> {
     // With a PostgreSQL --db (routing sends SQLite elsewhere), the logged
     // workload goes through the advisor with the live catalog and HypoPG.
     let live = match &task.db {
-        Some(db) => Some(super::analyze_pg::advise_workload(db, logged)?),
+        Some(db) => Some(super::postgres::advise_workload(db, logged)?),
         None => None,
     };
     // Without it, indexes the findings ask for, heuristic: a log carries no catalog.

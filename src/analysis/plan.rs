@@ -1,0 +1,121 @@
+//! `dbperf explain`: one plan in, findings and index advice out.
+
+use std::path::Path;
+
+use crate::detect::{self, Inputs, PlanContext};
+use crate::error::{Error, Result};
+use crate::model::Dialect;
+use crate::model::report::{InputProblem, PlanView, Report};
+use crate::parse;
+use crate::source;
+use crate::source::Input;
+
+/// Reads and analyses one plan. Problems that did not stop the parse come
+/// back in the report's `input_problems`; the caller exits 2 when there are any.
+pub fn run(input: &Input, db: Option<&str>, schema: Option<&Path>) -> Result<Report> {
+    let text = source::read_text(input)?;
+    let parsed = parse::plan::parse(&text.name, &text.text)?;
+    let dialect = if parsed.plan.format.is_sqlite() {
+        Dialect::Sqlite
+    } else {
+        Dialect::Postgres
+    };
+    let mut notes = Vec::new();
+    let catalog = match (db, schema) {
+        (Some(db), _) => match source::target::Target::parse(db)? {
+            source::target::Target::Postgres(url) => {
+                let (schema, facts) = crate::source::postgres::load_schema(&url)?;
+                notes.push(format!(
+                    "catalog context: {} tables of database {} (PostgreSQL {}).",
+                    schema.tables.len(),
+                    facts.database,
+                    facts.version
+                ));
+                Some(schema)
+            }
+            source::target::Target::Sqlite(_) => {
+                return Err(Error::NotYetAvailable("explain --db sqlite:"));
+            }
+        },
+        (None, Some(path)) => {
+            let ddl = source::read_text(&Input::File(path.to_path_buf()))?;
+            let (schema, problems) = parse::ddl::parse_schema(&ddl.name, &ddl.text, dialect);
+            for p in problems.iter().take(5) {
+                notes.push(format!("schema: {p}"));
+            }
+            Some(schema)
+        }
+        (None, None) => None,
+    };
+    let mut report = analyse(&parsed.plan, parsed.problems, catalog.as_ref());
+    report.notes.extend(notes);
+    Ok(report)
+}
+
+/// The analysis of a parsed plan, shared with `analyze` and the log reader.
+pub fn analyse(
+    plan: &crate::model::plan::Plan,
+    problems: Vec<crate::error::Error>,
+    schema: Option<&crate::model::schema::Schema>,
+) -> Report {
+    let mut report = Report::new("explain");
+    let ctx = PlanContext {
+        plan,
+        schema,
+        query_fingerprint: None,
+        planner_fixes: None,
+    };
+    report.findings = detect::run(&Inputs {
+        plan: Some(ctx),
+        ..Inputs::default()
+    });
+    report.indexes = indexes_from_findings(&report.findings, plan);
+    if !report.indexes.is_empty() {
+        report.notes.push(
+            "Indexes are derived from the plan's conditions (heuristic); `dbperf analyze` verifies them with the planner.".into(),
+        );
+    }
+    report.plan = Some(PlanView::from_plan(plan));
+    for p in problems {
+        if let crate::error::Error::Input {
+            path,
+            line,
+            message,
+        } = p
+        {
+            report.input_problems.push(InputProblem {
+                path,
+                line,
+                message,
+            });
+        }
+    }
+    report
+}
+
+/// The indexes the findings ask for, merged and ranked by the time the
+/// findings say they would save.
+fn indexes_from_findings(
+    findings: &[crate::detect::Finding],
+    plan: &crate::model::plan::Plan,
+) -> Vec<crate::model::index::IndexRecommendation> {
+    let dialect = if plan.format.is_sqlite() {
+        crate::model::Dialect::Sqlite
+    } else {
+        crate::model::Dialect::Postgres
+    };
+    let wanted = findings
+        .iter()
+        .filter_map(|f| {
+            let spec = f.index.clone()?;
+            let at = f
+                .location
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_else(|| "plan".into());
+            let reason = format!("{} ({})", f.message, f.rule);
+            Some((spec, f.impact_ms.unwrap_or(0.0), at, reason))
+        })
+        .collect();
+    crate::advise::rank_indexes(wanted, dialect)
+}

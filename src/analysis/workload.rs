@@ -1,0 +1,115 @@
+//! `dbperf advise --queries FILE (--schema FILE | --db URL)`: index advice
+//! for a workload of SQL statements, offline against a schema file.
+
+use std::path::Path;
+
+use crate::advise::workload::{Advice, AdviseOptions, AnalyzedQuery, advise};
+use crate::detect::{self, AdviceContext, Inputs};
+use crate::error::{Error, Result};
+use crate::model::Dialect;
+use crate::model::report::{InputProblem, QueryStat, Report, round3};
+use crate::parse::ddl::parse_schema;
+use crate::source;
+use crate::source::Input;
+
+pub fn run(
+    queries: &Path,
+    schema: Option<&Path>,
+    db: Option<&str>,
+    dialect: Option<Dialect>,
+) -> Result<Report> {
+    let dialect = dialect.unwrap_or_default();
+    let Some(schema_path) = schema else {
+        let db = db.unwrap_or_default();
+        let schema = match crate::source::target::Target::parse(db)? {
+            crate::source::target::Target::Postgres(url) => {
+                crate::source::postgres::load_schema(&url)?.0
+            }
+            crate::source::target::Target::Sqlite(_) => {
+                return Err(Error::NotYetAvailable(
+                    "advise --db sqlite: (use --schema FILE)",
+                ));
+            }
+        };
+        let (workload, problems) = source::workload::read(queries)?;
+        let opts = AdviseOptions {
+            dialect: Dialect::Postgres,
+            ..AdviseOptions::default()
+        };
+        return Ok(report(
+            advise(&workload, &schema, &opts),
+            problems,
+            opts.dialect,
+        ));
+    };
+    let text = source::read_text(&Input::File(schema_path.to_path_buf()))?;
+    let (schema, schema_problems) = parse_schema(&text.name, &text.text, dialect);
+    if schema.tables.is_empty() {
+        return Err(Error::input(
+            &text.name,
+            0,
+            "no CREATE TABLE statement found",
+        ));
+    }
+    let (workload, workload_problems) = source::workload::read(queries)?;
+    let opts = AdviseOptions {
+        dialect,
+        ..AdviseOptions::default()
+    };
+    let advice = advise(&workload, &schema, &opts);
+    let mut problems = schema_problems;
+    problems.extend(workload_problems);
+    Ok(report(advice, problems, dialect))
+}
+
+/// The report of an [`Advice`]: queries, findings (function wrappers and
+/// one `missing-index` per index), the ranked indexes, notes and problems.
+pub fn report(advice: Advice, problems: Vec<Error>, dialect: Dialect) -> Report {
+    let mut report = Report::new("advise");
+    report.queries = advice.queries.iter().map(query_stat).collect();
+    report.findings = detect::run(&Inputs {
+        advice: Some(AdviceContext {
+            indexes: &advice.indexes,
+            wrapped: &advice.wrapped,
+            dialect,
+        }),
+        ..Inputs::default()
+    });
+    report.indexes = advice
+        .indexes
+        .into_iter()
+        .map(|i| i.recommendation)
+        .collect();
+    report.notes = advice.notes;
+    for e in problems.into_iter().chain(advice.problems) {
+        match e {
+            Error::Input {
+                path,
+                line,
+                message,
+            } => report.input_problems.push(InputProblem {
+                path,
+                line,
+                message,
+            }),
+            other => report.input_problems.push(InputProblem {
+                path: String::new(),
+                line: 0,
+                message: other.to_string(),
+            }),
+        }
+    }
+    report
+}
+
+/// An advised statement as a `queries` entry: its text on one line, total
+/// time from the mean when the workload gave one.
+pub fn query_stat(q: &AnalyzedQuery) -> QueryStat {
+    QueryStat {
+        fingerprint: q.fingerprint.to_string(),
+        query: q.sql.split_whitespace().collect::<Vec<_>>().join(" "),
+        calls: q.calls,
+        total_ms: q.mean_ms.map(|m| round3(m * q.calls as f64)),
+        mean_ms: q.mean_ms.map(round3),
+    }
+}

@@ -1,0 +1,324 @@
+//! The checked configuration: flags turned into a [`Config`] whose every
+//! combination is valid, before any input is read or connection opened.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::model::Dialect;
+pub use crate::model::report::Format;
+pub use crate::source::Input;
+
+pub mod file;
+
+pub use crate::analysis::lint::{LintOptions, LintTask};
+use crate::cli::{Cli, Command, DialectArg, FormatArg, LintArgs, OrderArg, SeverityArg};
+use crate::detect::Severity;
+use crate::error::{Error, Result};
+use crate::source::migrations::Order;
+use crate::source::target::Target;
+use file::FileConfig;
+
+#[derive(Debug, Clone)]
+pub enum Task {
+    Explain {
+        input: Input,
+        db: Option<String>,
+        schema: Option<PathBuf>,
+    },
+    Advise {
+        queries: PathBuf,
+        schema: Option<PathBuf>,
+        db: Option<String>,
+        dialect: Option<Dialect>,
+    },
+    Analyze(AnalyzeTask),
+    Lint(LintTask),
+    Rules,
+    Rule {
+        id: String,
+    },
+}
+
+/// What `dbperf analyze` analyses, resolved from `--demo`, `--db` and
+/// `--log` before any work starts.
+#[derive(Debug, Clone)]
+pub enum AnalyzeTask {
+    /// The embedded demo shop database.
+    Demo,
+    /// A SQLite file with its workload (`--queries`, `--log` traces).
+    Sqlite {
+        path: PathBuf,
+        queries: Option<PathBuf>,
+        logs: Vec<PathBuf>,
+    },
+    /// Slow-query logs, advised against a live PostgreSQL when `db` is set.
+    Log {
+        logs: Vec<PathBuf>,
+        /// `log_line_prefix` of stderr logs, when not inferred.
+        prefix: Option<String>,
+        /// Runs of one statement an N+1 loop needs.
+        n_plus_one: u64,
+        db: Option<String>,
+    },
+    /// A live PostgreSQL database.
+    Postgres {
+        db: String,
+        snapshot: Option<PathBuf>,
+        top: usize,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    /// `None`: findings never fail the run.
+    pub fail_on: Option<Severity>,
+    pub color: bool,
+    pub task: Task,
+}
+
+fn dialect(d: Option<DialectArg>) -> Option<Dialect> {
+    d.map(|d| match d {
+        DialectArg::Postgres => Dialect::Postgres,
+        DialectArg::Sqlite => Dialect::Sqlite,
+        DialectArg::Mysql => Dialect::Mysql,
+    })
+}
+
+impl Config {
+    pub fn from_cli(cli: Cli) -> Result<Config> {
+        let g = cli.global;
+        let is_lint = matches!(cli.command, Command::Lint(_));
+        let format = match g.format.unwrap_or(FormatArg::Text) {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Markdown => Format::Markdown,
+            FormatArg::Sarif if is_lint => Format::Sarif,
+            FormatArg::Github if is_lint => Format::Github,
+            FormatArg::Sarif | FormatArg::Github => {
+                return Err(Error::Usage(
+                    "--format sarif and --format github are for `dbperf lint`".into(),
+                ));
+            }
+        };
+        let mut fail_on = match g.fail_on {
+            Some(SeverityArg::Never) => None,
+            Some(SeverityArg::Info) => Some(Severity::Info),
+            Some(SeverityArg::Warning) => Some(Severity::Warning),
+            Some(SeverityArg::Error) => Some(Severity::Error),
+            None if is_lint => Some(Severity::Warning),
+            None => None,
+        };
+        let color = format == Format::Text
+            && g.output.is_none()
+            && !g.no_color
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::io::stdout().is_terminal();
+        let task = match cli.command {
+            Command::Explain(a) => {
+                if a.db.is_some() && a.schema.is_some() {
+                    return Err(Error::Usage("give --db or --schema, not both".into()));
+                }
+                Task::Explain {
+                    input: Input::from_arg(a.file),
+                    db: a.db,
+                    schema: a.schema,
+                }
+            }
+            Command::Advise(a) => {
+                match (&a.schema, &a.db) {
+                    (None, None) => {
+                        return Err(Error::Usage(
+                            "`dbperf advise` needs --schema FILE or --db URL".into(),
+                        ));
+                    }
+                    (Some(_), Some(_)) => {
+                        return Err(Error::Usage("give --schema or --db, not both".into()));
+                    }
+                    _ => {}
+                }
+                Task::Advise {
+                    queries: a.queries,
+                    schema: a.schema,
+                    db: a.db,
+                    dialect: dialect(a.dialect),
+                }
+            }
+            Command::Analyze(a) => {
+                if a.n_plus_one < 2 {
+                    return Err(Error::Usage("--n-plus-one needs at least 2 runs".into()));
+                }
+                if a.db.is_none() && a.log.is_empty() && !a.demo {
+                    return Err(Error::Usage(
+                        "`dbperf analyze` needs --db URL, --log FILE… or --demo".into(),
+                    ));
+                }
+                Task::Analyze(analyze_task(a)?)
+            }
+            Command::Lint(a) => {
+                let (task, fail) = lint_task(a, g.fail_on.is_some())?;
+                if g.fail_on.is_none() {
+                    fail_on = fail;
+                }
+                Task::Lint(task)
+            }
+            Command::Rules => Task::Rules,
+            Command::Rule { id } => Task::Rule { id },
+        };
+        Ok(Config {
+            format,
+            output: g.output,
+            fail_on,
+            color,
+            task,
+        })
+    }
+}
+
+fn analyze_task(a: crate::cli::AnalyzeArgs) -> Result<AnalyzeTask> {
+    if a.demo {
+        return Ok(AnalyzeTask::Demo);
+    }
+    let target = a.db.as_deref().map(Target::parse).transpose()?;
+    Ok(match target {
+        // A SQLite trace given with --log is the workload of that file.
+        Some(Target::Sqlite(path)) => AnalyzeTask::Sqlite {
+            path,
+            queries: a.queries,
+            logs: a.log,
+        },
+        // With a PostgreSQL --db, the logged workload is advised against its
+        // live catalog and verified with HypoPG; without, advice is heuristic.
+        db if !a.log.is_empty() => AnalyzeTask::Log {
+            logs: a.log,
+            prefix: a.prefix,
+            n_plus_one: a.n_plus_one,
+            db: match db {
+                Some(Target::Postgres(url)) => Some(url),
+                _ => None,
+            },
+        },
+        Some(Target::Postgres(db)) => AnalyzeTask::Postgres {
+            db,
+            snapshot: a.snapshot,
+            top: a.top,
+        },
+        None => {
+            return Err(Error::Usage(
+                "`dbperf analyze` needs --db URL, --log FILE… or --demo".into(),
+            ));
+        }
+    })
+}
+
+/// Merges lint's flags with `dbperf.toml` (found by walking up from the
+/// current directory unless `--config`/`--no-config` say otherwise); flags
+/// win. Returns the task and the file's `fail-on` (default `warning`).
+fn lint_task(a: LintArgs, fail_on_given: bool) -> Result<(LintTask, Option<Severity>)> {
+    if a.config.is_some() && a.no_config {
+        return Err(Error::Usage(
+            "give --config or --no-config, not both".into(),
+        ));
+    }
+    let file = if a.no_config {
+        FileConfig::default()
+    } else if let Some(p) = &a.config {
+        file::load(p)?
+    } else {
+        let cwd = std::env::current_dir().map_err(|e| Error::io(".", e))?;
+        match file::find(&cwd) {
+            Some(p) => file::load(&p)?,
+            None => FileConfig::default(),
+        }
+    };
+    let fl = &file.lint;
+    let mut options = LintOptions {
+        dialect: match (dialect(a.dialect), &fl.dialect) {
+            (Some(d), _) => d,
+            (None, Some(s)) => dialect_name(s)?,
+            (None, None) => Dialect::Postgres,
+        },
+        ..LintOptions::default()
+    };
+    options.select = if a.select.is_empty() {
+        fl.select.clone()
+    } else {
+        Some(a.select.clone())
+    };
+    options.ignore = fl.ignore.iter().chain(&a.ignore).cloned().collect();
+    if let Some(sel) = &options.select {
+        lint_rule_ids(sel, "select")?;
+    }
+    lint_rule_ids(&options.ignore, "ignore")?;
+    for (id, sev) in &fl.severity {
+        lint_rule_ids(std::slice::from_ref(id), "[lint.severity]")?;
+        let sev: Severity = sev.parse().map_err(Error::Usage)?;
+        options.severity.insert(id.clone(), sev);
+    }
+    if let Some(n) = fl.large_table_rows {
+        options.large_table_rows = n;
+    }
+    let fail_on = if fail_on_given {
+        None
+    } else {
+        match fl.fail_on.as_deref() {
+            Some("never") => None,
+            Some(s) => Some(s.parse::<Severity>().map_err(Error::Usage)?),
+            None => Some(Severity::Warning),
+        }
+    };
+    let order = match (a.order, &fl.order) {
+        (Some(o), _) => match o {
+            OrderArg::Auto => Order::Auto,
+            OrderArg::Name => Order::Name,
+            OrderArg::Given => Order::Given,
+        },
+        (None, Some(s)) => s.parse::<Order>().map_err(Error::Usage)?,
+        (None, None) => Order::Auto,
+    };
+    let task = LintTask {
+        paths: if a.paths.is_empty() {
+            vec![PathBuf::from(".")]
+        } else {
+            a.paths
+        },
+        order,
+        exclude: fl.exclude.iter().chain(&a.exclude).cloned().collect(),
+        queries: a
+            .queries
+            .or_else(|| fl.queries.as_ref().map(|p| file.resolve(p))),
+        stats: a
+            .stats
+            .or_else(|| fl.stats.as_ref().map(|p| file.resolve(p))),
+        changed_since: a.changed_since,
+        options,
+        settings: file.path.clone(),
+    };
+    Ok((task, fail_on))
+}
+
+/// Checks rule ids given to lint against the registry's lint rules.
+fn lint_rule_ids(ids: &[String], what: &str) -> Result<()> {
+    let lint_rules: Vec<&str> = crate::detect::lint_rules().map(|r| r.meta().id).collect();
+    for id in ids {
+        if !lint_rules.contains(&id.as_str()) {
+            return Err(Error::Usage(format!(
+                "{what}: unknown lint rule `{id}` (lint rules: {})",
+                lint_rules.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn dialect_name(s: &str) -> Result<Dialect> {
+    match s.to_ascii_lowercase().as_str() {
+        "postgres" | "postgresql" => Ok(Dialect::Postgres),
+        "sqlite" => Ok(Dialect::Sqlite),
+        "mysql" | "mariadb" => Ok(Dialect::Mysql),
+        _ => Err(Error::Usage(format!(
+            "unknown dialect `{s}` (postgres, sqlite, mysql)"
+        ))),
+    }
+}

@@ -1,0 +1,98 @@
+//! What the advisor found, as facts the rules and reports read: each
+//! distinct statement with its estimated cost, each ranked index with what
+//! it buys each statement, and the columns predicates hide behind a
+//! function. The `missing-index` and `function-on-indexed-column` rules
+//! turn them into findings.
+
+use crate::error::Error;
+use crate::model::index::{IndexRecommendation, IndexSpec};
+use crate::sql::fingerprint::Fingerprint;
+use crate::sql::predicate::Predicate;
+use crate::sql::statement::Analysis;
+
+/// A distinct statement of the workload with its totals.
+#[derive(Debug, Clone)]
+pub struct AnalyzedQuery {
+    pub fingerprint: Fingerprint,
+    /// The first occurrence, as written.
+    pub sql: String,
+    pub normalized: String,
+    pub calls: u64,
+    pub mean_ms: Option<f64>,
+    pub path: String,
+    pub line: usize,
+    /// `None` when it did not parse (then it is among the problems).
+    pub analysis: Option<Analysis>,
+    /// Estimated planner cost of one call, before any new index.
+    pub cost: Option<f64>,
+}
+
+/// What one index buys one query.
+#[derive(Debug, Clone)]
+pub struct QueryGain {
+    pub fingerprint: Fingerprint,
+    pub calls: u64,
+    pub cost_before: f64,
+    pub cost_after: f64,
+    /// Milliseconds saved per call.
+    pub saved_ms: f64,
+    /// The statement to run so the index serves it: the query itself, or
+    /// its sargable rewrite.
+    pub sql: String,
+    /// Whether [`Self::sql`] is a rewrite of the original.
+    pub rewritten: bool,
+    pub path: String,
+    pub line: usize,
+}
+
+/// A ranked index with what it buys.
+#[derive(Debug, Clone)]
+pub struct AdvisedIndex {
+    pub recommendation: IndexRecommendation,
+    pub helps: Vec<QueryGain>,
+    /// Estimated size on disk.
+    pub size_bytes: f64,
+}
+
+/// Everything the advisor found.
+#[derive(Debug, Default)]
+pub struct Advice {
+    /// Distinct statements, most calls first.
+    pub queries: Vec<AnalyzedQuery>,
+    pub indexes: Vec<AdvisedIndex>,
+    /// Predicates that hide an (index-worthy) column behind a function or
+    /// cast, with the fix the advisor found.
+    pub wrapped: Vec<WrappedColumn>,
+    pub notes: Vec<String>,
+    /// Statements that did not parse, each with its file and line.
+    pub problems: Vec<Error>,
+}
+
+/// A predicate that wraps a column in a function or cast (or compares it
+/// with a value of another type), so no plain index on it serves it.
+#[derive(Debug, Clone)]
+pub struct WrappedColumn {
+    pub fingerprint: Fingerprint,
+    pub path: String,
+    pub line: usize,
+    /// The table, schema-qualified when known.
+    pub table: String,
+    pub predicate: Predicate,
+    pub column_type: Option<String>,
+    /// An expression index on the wrapped expression serves it.
+    pub expression_index: bool,
+    /// The sargable rewrite of the predicate, when there is one.
+    pub rewrite: Option<String>,
+    /// The bare column leads an existing index.
+    pub indexed: bool,
+}
+
+/// An index a planner took for one statement (SQLite's, on a scratch
+/// copy), with the rows the statement's plan reads before and after.
+#[derive(Debug, Clone)]
+pub struct PlannerFix {
+    pub spec: IndexSpec,
+    pub table: String,
+    pub rows_before: f64,
+    pub rows_after: f64,
+}
