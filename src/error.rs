@@ -61,3 +61,29 @@ impl Error {
         }
     }
 }
+
+/// A statement the database would not plan (or a what-if it refused), with
+/// the server's SQLSTATE when it gave one. Not fatal: the statement is
+/// skipped and reported.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PlanError {
+    /// The five-character SQLSTATE (`42501`), when the server sent one.
+    pub sqlstate: Option<String>,
+    /// One line, free of secrets.
+    pub message: String,
+}
+
+impl PlanError {
+    pub fn new(message: impl Into<String>) -> Self {
+        PlanError {
+            sqlstate: None,
+            message: message.into(),
+        }
+    }
+
+    /// The role lacks a privilege (SQLSTATE 42501).
+    pub fn permission_denied(&self) -> bool {
+        self.sqlstate.as_deref() == Some("42501")
+    }
+}

@@ -1,5 +1,5 @@
-//! What-if verification with HypoPG: each candidate of the workload
-//! advisor is created as a hypothetical index, the statements it is meant
+//! What-if verification with HypoPG (through a [`Planner`]): each
+//! candidate of the workload advisor is created as a hypothetical index, the statements it is meant
 //! to help are planned again, and only a candidate that the planner uses
 //! and that lowers the planned cost by at least [`MIN_COST_GAIN`] is kept.
 //! `cost_before`/`cost_after` and the index size then come from
@@ -12,11 +12,10 @@
 use std::collections::HashMap;
 
 use super::workload::{AdvisedIndex, MS_PER_COST_UNIT, QueryGain, reason};
+use crate::model::fmt::round3;
 use crate::model::index::Verification;
 use crate::model::plan::Plan;
-use crate::model::plan::PlanFormat;
-use crate::parse::plan::pg_json;
-use crate::source::postgres::PgSession;
+use crate::model::planner::Planner;
 use crate::sql::fingerprint::Fingerprint;
 
 /// A hypothetical index must cut a statement's planned cost by this share
@@ -47,13 +46,6 @@ pub fn hypothetical_statement(statement: &str) -> String {
     }
 }
 
-/// The root's total cost of a plan in EXPLAIN JSON.
-pub fn plan_cost(json: &str) -> Option<(f64, Plan)> {
-    let plan = pg_json::from_str("EXPLAIN", json, PlanFormat::PostgresJson).ok()?;
-    let cost = plan.nodes().next().and_then(|(_, n)| n.total_cost)?;
-    Some((cost, plan))
-}
-
 /// Whether the plan reads through a HypoPG index (`<13556>btree_…`).
 pub fn uses_hypothetical(plan: &Plan) -> bool {
     plan.nodes().any(|(_, n)| {
@@ -67,7 +59,7 @@ pub fn uses_hypothetical(plan: &Plan) -> bool {
 /// cost of each statement as it runs today (by fingerprint), `mean_ms`
 /// its measured mean time; `budget` bounds the EXPLAIN calls.
 pub async fn verify(
-    session: &mut PgSession,
+    session: &mut impl Planner,
     candidates: Vec<AdvisedIndex>,
     baseline: &HashMap<Fingerprint, f64>,
     mean_ms: &HashMap<Fingerprint, f64>,
@@ -94,10 +86,10 @@ pub async fn verify(
                 None => {
                     out.explains += 1;
                     budget -= 1;
-                    match session.explain(&h.sql).await {
-                        Ok(json) => plan_cost(&json).map(|(c, _)| c),
+                    match session.plan(&h.sql).await {
+                        Ok((c, _)) => Some(c),
                         Err(e) => {
-                            out.failures.push((h.fingerprint, e.0));
+                            out.failures.push((h.fingerprint, e.message));
                             None
                         }
                     }
@@ -106,13 +98,13 @@ pub async fn verify(
             before.push(cost);
         }
         let create = hypothetical_statement(&cand.recommendation.statement);
-        let size = match session.hypo_create(&create).await {
+        let size = match session.hypothesize(&create).await {
             Ok(s) => s,
             Err(e) => {
-                let _ = session.hypo_reset().await;
+                let _ = session.forget().await;
                 out.rejected.push((
                     cand.recommendation.statement.clone(),
-                    format!("HypoPG could not create it: {}", e.0),
+                    format!("HypoPG could not create it: {e}"),
                 ));
                 continue;
             }
@@ -123,10 +115,10 @@ pub async fn verify(
             let Some(b) = *b else { continue };
             out.explains += 1;
             budget = budget.saturating_sub(1);
-            let after = match session.explain(&h.sql).await {
-                Ok(json) => plan_cost(&json),
+            let after = match session.plan(&h.sql).await {
+                Ok(p) => Some(p),
                 Err(e) => {
-                    out.failures.push((h.fingerprint, e.0));
+                    out.failures.push((h.fingerprint, e.message));
                     None
                 }
             };
@@ -153,7 +145,7 @@ pub async fn verify(
             kept.push(g);
         }
         // Nothing may outlive the what-if, whatever happened above.
-        let _ = session.hypo_reset().await;
+        let _ = session.forget().await;
         if kept.is_empty() {
             out.rejected.push((
                 cand.recommendation.statement.clone(),
@@ -191,10 +183,6 @@ pub async fn verify(
         c.recommendation.rank = i + 1;
     }
     out
-}
-
-fn round3(x: f64) -> f64 {
-    (x * 1000.0).round() / 1000.0
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ use crate::model::report::{
     InputProblem, QueryStat, Report, StatementRow, WorkloadSummary, round3,
 };
 use crate::model::schema::Schema;
+use crate::parse::plan::plan_cost;
 use crate::source::postgres::{self, Hypo, Limits, PgSession, StatRow, Statements};
 use crate::source::snapshot::{self, SnapshotStore};
 use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
@@ -273,20 +274,20 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         let json = match s.explain(&g.query).await {
             Ok(j) => j,
             Err(e) => {
-                denied |= e.0.contains("42501");
+                denied |= e.permission_denied();
                 report.input_problems.push(InputProblem {
                     path: "pg_stat_statements".into(),
                     line: rank + 1,
                     message: format!(
                         "statement {} cannot be planned, skipped: {}",
-                        g.fingerprint, e.0
+                        g.fingerprint, e.message
                     ),
                 });
-                not_planned.insert(g.fingerprint, e.0);
+                not_planned.insert(g.fingerprint, e.message);
                 continue;
             }
         };
-        let Some((cost, plan)) = hypopg::plan_cost(&json) else {
+        let Some((cost, plan)) = plan_cost(&json) else {
             not_planned.insert(g.fingerprint, "EXPLAIN output did not parse".into());
             continue;
         };
@@ -549,7 +550,7 @@ async fn advise_workload_in(
             }
         }
         let cost = match s.explain(&q.sql).await {
-            Ok(json) => hypopg::plan_cost(&json).map(|(c, _)| c),
+            Ok(json) => plan_cost(&json).map(|(c, _)| c),
             Err(_) => None,
         };
         let Some(cost) = cost else {

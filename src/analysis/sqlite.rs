@@ -31,7 +31,7 @@ use regex::Regex;
 
 use crate::advise::rank_indexes;
 use crate::advise::sqlite_verify::{
-    CostModel, Scratch, annotate, indexable_in_sqlite, rows_read, uses_index,
+    CostModel, annotate, indexable_in_sqlite, rows_read, uses_index,
 };
 use crate::detect::evidence::count;
 use crate::detect::rules::TempBTree;
@@ -44,6 +44,7 @@ use crate::model::plan::Plan;
 use crate::model::report::{InputProblem, QueryStat, Report};
 use crate::model::schema::IndexKey;
 use crate::source::Input;
+use crate::source::scratch::Scratch;
 use crate::source::sqlite::{Catalog, SqliteSource, quote};
 use crate::sql::fingerprint::{Fingerprinter, Lexing};
 use crate::sql::predicate::PredicateKind;

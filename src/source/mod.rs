@@ -4,6 +4,7 @@
 pub mod log;
 pub mod migrations;
 pub mod postgres;
+pub mod scratch;
 pub mod snapshot;
 pub mod sqlite;
 pub mod target;

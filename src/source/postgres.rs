@@ -26,8 +26,11 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 
 use crate::error::{Error, Result};
 use crate::model::Dialect;
+use crate::model::plan::Plan;
+use crate::model::planner::Planner;
 use crate::model::postgres::{PgFacts, PgIndexStats, PgTableStats};
 use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
+use crate::parse::plan::plan_cost;
 use crate::source::target::redact;
 
 /// Mark of every statement dbperf sends.
@@ -100,9 +103,15 @@ pub enum Hypo {
     Missing(String),
 }
 
-/// A plan failure: the statement was not planned, for this reason.
-#[derive(Debug, Clone)]
-pub struct PlanError(pub String);
+pub use crate::error::PlanError;
+
+/// A driver error as a [`PlanError`]: [`describe`]'s line and the SQLSTATE.
+fn plan_error(e: &tokio_postgres::Error) -> PlanError {
+    PlanError {
+        sqlstate: e.code().map(|c| c.code().to_string()),
+        message: describe(e),
+    }
+}
 
 /// Connects and opens the read-only transaction.
 pub async fn connect(conninfo: &str, limits: Limits) -> Result<PgSession> {
@@ -212,13 +221,16 @@ impl PgSession {
 
     /// Runs `sql` inside a savepoint so that a failing statement does not
     /// abort the transaction.
-    async fn guarded(&mut self, sql: &str) -> std::result::Result<Vec<SimpleQueryMessage>, String> {
+    async fn guarded(
+        &mut self,
+        sql: &str,
+    ) -> std::result::Result<Vec<SimpleQueryMessage>, PlanError> {
         // One fixed name: each savepoint is released before the next, and
         // pg_stat_statements gets one entry, not one per call.
         self.client
             .batch_execute(&format!("{TAG} SAVEPOINT dbperf_sp"))
             .await
-            .map_err(|e| describe(&e))?;
+            .map_err(|e| plan_error(&e))?;
         match self.client.simple_query(sql).await {
             Ok(rows) => {
                 let _ = self
@@ -236,7 +248,7 @@ impl PgSession {
                     .client
                     .batch_execute(&format!("{TAG} RELEASE SAVEPOINT dbperf_sp"))
                     .await;
-                Err(describe(&e))
+                Err(plan_error(&e))
             }
         }
     }
@@ -678,7 +690,7 @@ impl PgSession {
                         "{TAG} SET LOCAL plan_cache_mode = force_generic_plan"
                     ))
                     .await
-                    .map_err(|e| PlanError(describe(&e)))?;
+                    .map_err(|e| plan_error(&e))?;
                 self.generic_mode_set = true;
             }
             let name = "dbperf_stmt";
@@ -700,8 +712,7 @@ impl PgSession {
                 }
                 Err(e) => Err(e),
             }
-        }
-        .map_err(PlanError)?;
+        }?;
         let text: String = rows
             .iter()
             .filter_map(|m| match m {
@@ -711,7 +722,7 @@ impl PgSession {
             .collect::<Vec<_>>()
             .join("\n");
         if text.is_empty() {
-            return Err(PlanError("EXPLAIN returned no plan".into()));
+            return Err(PlanError::new("EXPLAIN returned no plan"));
         }
         Ok(text)
     }
@@ -758,7 +769,7 @@ impl PgSession {
             "{TAG} SELECT hypopg_relation_size(indexrelid)::int8 FROM hypopg_create_index({})",
             quote_literal(create)
         );
-        let rows = self.guarded(&q).await.map_err(PlanError)?;
+        let rows = self.guarded(&q).await?;
         Ok(rows
             .iter()
             .find_map(|m| match m {
@@ -773,15 +784,13 @@ impl PgSession {
         self.guarded(&format!("{TAG} SELECT hypopg_reset()"))
             .await
             .map(|_| ())
-            .map_err(PlanError)
     }
 
     /// How many hypothetical indexes this session holds.
     pub async fn hypo_count(&mut self) -> std::result::Result<u64, PlanError> {
         let rows = self
             .guarded(&format!("{TAG} SELECT count(*) FROM hypopg_list_indexes"))
-            .await
-            .map_err(PlanError)?;
+            .await?;
         Ok(rows
             .iter()
             .find_map(|m| match m {
@@ -789,6 +798,23 @@ impl PgSession {
                 _ => None,
             })
             .unwrap_or(0))
+    }
+}
+
+/// The advisor's what-if planner: plain EXPLAIN with HypoPG's
+/// hypothetical indexes, all inside the read-only transaction.
+impl Planner for PgSession {
+    async fn plan(&mut self, sql: &str) -> std::result::Result<(f64, Plan), PlanError> {
+        let json = self.explain(sql).await?;
+        plan_cost(&json).ok_or_else(|| PlanError::new("EXPLAIN output did not parse"))
+    }
+
+    async fn hypothesize(&mut self, create: &str) -> std::result::Result<u64, PlanError> {
+        self.hypo_create(create).await
+    }
+
+    async fn forget(&mut self) -> std::result::Result<(), PlanError> {
+        self.hypo_reset().await
     }
 }
 

@@ -135,3 +135,10 @@ fn try_yaml_xml(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     };
     pg_json::from_value(name, value, format).map(Some)
 }
+
+/// The root's total cost of a PostgreSQL plan in EXPLAIN JSON, with the plan.
+pub fn plan_cost(json: &str) -> Option<(f64, Plan)> {
+    let plan = pg_json::from_str("EXPLAIN", json, PlanFormat::PostgresJson).ok()?;
+    let cost = plan.nodes().next().and_then(|(_, n)| n.total_cost)?;
+    Some((cost, plan))
+}
