@@ -37,8 +37,9 @@ pub use crate::model::advice::{Advice, AdvisedIndex, AnalyzedQuery, QueryGain, W
 use crate::model::fmt::{approx as fmt_num, bytes as fmt_bytes, ms_short as fmt_ms, round3};
 use crate::model::index::IndexSpec;
 use crate::model::schema::{IndexKey, Schema, Table};
+use crate::model::statement as statement_model;
 pub use crate::model::statement::WorkloadQuery;
-use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
+use crate::sql::fingerprint::Fingerprint;
 use crate::sql::predicate::{Predicate, PredicateKind};
 use crate::sql::statement::{self, TableScan};
 use crate::sql::volatility;
@@ -285,41 +286,22 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
 }
 
 /// Folds repeats of a statement (same fingerprint) into one entry.
+/// The distinct statements of the workload, not analysed yet.
 fn fold(queries: &[WorkloadQuery], dialect: Dialect) -> Vec<AnalyzedQuery> {
-    let mut fp = Fingerprinter::new(Lexing::for_dialect(dialect));
-    let mut index: HashMap<Fingerprint, usize> = HashMap::new();
-    let mut out: Vec<AnalyzedQuery> = Vec::new();
-    for q in queries {
-        let f = fp.fingerprint(&q.sql);
-        match index.get(&f) {
-            Some(&i) => {
-                let e = &mut out[i];
-                // Weighted mean of the measured times.
-                e.mean_ms = match (e.mean_ms, q.mean_ms) {
-                    (Some(a), Some(b)) => {
-                        Some((a * e.calls as f64 + b * q.calls as f64) / (e.calls + q.calls) as f64)
-                    }
-                    (a, b) => a.or(b),
-                };
-                e.calls += q.calls;
-            }
-            None => {
-                index.insert(f, out.len());
-                out.push(AnalyzedQuery {
-                    fingerprint: f,
-                    sql: q.sql.clone(),
-                    normalized: fp.normalized().to_string(),
-                    calls: q.calls,
-                    mean_ms: q.mean_ms,
-                    path: q.path.clone(),
-                    line: q.line,
-                    analysis: None,
-                    cost: None,
-                });
-            }
-        }
-    }
-    out
+    statement_model::fold(queries, dialect)
+        .into_iter()
+        .map(|s| AnalyzedQuery {
+            fingerprint: s.fingerprint,
+            sql: s.sql,
+            normalized: s.normalized,
+            calls: s.calls,
+            mean_ms: s.mean_ms,
+            path: s.path,
+            line: s.line,
+            analysis: None,
+            cost: None,
+        })
+        .collect()
 }
 
 fn parse_fp(s: &str) -> Fingerprint {

@@ -645,33 +645,7 @@ fn parse_queries(name: String, text: String) -> Result<Queries> {
             list,
         });
     }
-    let doc: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| Error::input(&name, e.line(), format!("not a dbperf JSON report: {e}")))?;
-    let Some(items) = doc.get("queries").and_then(|q| q.as_array()) else {
-        return Err(Error::input(
-            &name,
-            0,
-            "a JSON --queries file must be a dbperf report with a `queries` list",
-        ));
-    };
-    // The line of each `"query":` key, in order.
-    let lines: Vec<usize> = text
-        .match_indices("\"query\":")
-        .map(|(i, _)| text[..i].matches('\n').count() + 1)
-        .collect();
-    let mut list = Vec::new();
-    for (i, q) in items.iter().enumerate() {
-        let Some(sql) = q.get("query").and_then(|s| s.as_str()) else {
-            continue;
-        };
-        list.push(WorkloadQuery {
-            sql: sql.to_string(),
-            calls: q.get("calls").and_then(|c| c.as_u64()).unwrap_or(1).max(1),
-            mean_ms: q.get("mean_ms").and_then(|m| m.as_f64()),
-            path: name.clone(),
-            line: lines.get(i).copied().unwrap_or(0),
-        });
-    }
+    let list = crate::source::workload::parse_report(&name, &text)?;
     Ok(Queries {
         path: name,
         text: String::new(),

@@ -10,24 +10,12 @@
 //! ([`crate::advise::sqlite_verify`]); rank what is left by the time it
 //! saves over the workload.
 //!
-//! # Workload files
-//!
-//! `--queries FILE`: SQL statements separated by `;`. A `-- calls: N`
-//! comment before a statement says how often it runs (default 1).
-//!
-//! `--log FILE`: a trace of executed statements, one per line, as an
-//! application's statement trace or `sqlite3`'s `.trace` writes them. A
-//! line may start with its duration: a number with a unit `ns`, `us`, `µs`,
-//! `ms` or `s`, optionally in brackets (`12.5ms SELECT …`, `[0.8 ms]
-//! SELECT …`, `1.2s: SELECT …`); Rust's `{:?}` of a `Duration` has this
-//! shape. Empty lines and lines starting with `--` or `#` are skipped.
-//! With durations the report shows measured times and ranks by them.
+//! The workload: `--queries FILE` (statements with `-- calls: N`) and
+//! `--log FILE` (a statement trace, durations optional), both read by
+//! [`crate::source::workload`]. With durations the report shows measured times and ranks by them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-use regex::Regex;
 
 use crate::advise::rank_indexes;
 use crate::advise::sqlite_verify::{
@@ -43,10 +31,10 @@ use crate::model::index::{IndexSpec, Verification};
 use crate::model::plan::Plan;
 use crate::model::report::{InputProblem, QueryStat, Report};
 use crate::model::schema::IndexKey;
-use crate::source::Input;
+use crate::model::statement::{self, WorkloadQuery};
 use crate::source::scratch::Scratch;
 use crate::source::sqlite::{Catalog, SqliteSource, quote};
-use crate::sql::fingerprint::{Fingerprinter, Lexing};
+use crate::source::workload;
 use crate::sql::predicate::PredicateKind;
 use crate::sql::statement::{TableScan, analyze_sql};
 
@@ -61,17 +49,6 @@ const CALIBRATION_ROWS: u64 = 100_000;
 const DEMO_SCHEMA: &str = include_str!("../../fixtures/demo/shop.sql");
 const DEMO_WORKLOAD: &str = include_str!("../../fixtures/demo/workload.sql");
 
-/// One statement of the workload as read, before fingerprinting.
-#[derive(Debug, Clone)]
-pub struct WorkloadStatement {
-    pub sql: String,
-    pub calls: u64,
-    /// Measured time over all its calls, when the input had durations.
-    pub total_ms: Option<f64>,
-    pub path: String,
-    pub line: usize,
-}
-
 /// `dbperf analyze --demo`: builds the demo shop database when missing and
 /// analyses it with the demo workload.
 pub fn run_demo() -> Result<Report> {
@@ -82,11 +59,12 @@ pub fn run_demo() -> Result<Report> {
     }
     let on_disk = dir.join("workload.sql");
     let workload = if on_disk.exists() {
-        read_queries(&on_disk)?
+        workload::read(&on_disk)?
     } else {
-        parse_queries("<demo workload>", DEMO_WORKLOAD)
+        workload::parse("<demo workload>", DEMO_WORKLOAD)
     };
-    let mut report = analyze(&db, workload)?;
+    let mut report = analyze(&db, workload.0)?;
+    report.input_problems.extend(problems(workload.1));
     report.notes.insert(
         0,
         format!(
@@ -132,101 +110,19 @@ pub fn build_demo(db: &Path) -> Result<()> {
 
 /// `dbperf analyze --db sqlite:FILE [--queries FILE] [--log FILE…]`.
 pub fn run(db: &Path, queries: Option<&Path>, logs: &[PathBuf]) -> Result<Report> {
-    let mut workload = Vec::new();
+    let mut statements = Vec::new();
+    let mut bad = Vec::new();
     if let Some(q) = queries {
-        workload.extend(read_queries(q)?);
+        let (list, problems) = workload::read(q)?;
+        statements.extend(list);
+        bad.extend(problems);
     }
     for l in logs {
-        workload.extend(read_trace(l)?);
+        statements.extend(workload::read_trace(l)?);
     }
-    analyze(db, workload)
-}
-
-/// Reads a `--queries` file.
-pub fn read_queries(path: &Path) -> Result<Vec<WorkloadStatement>> {
-    let text = crate::source::read_text(&Input::File(path.to_path_buf()))?;
-    Ok(parse_queries(&text.name, &text.text))
-}
-
-/// SQL statements with optional `-- calls: N` comments.
-pub fn parse_queries(name: &str, text: &str) -> Vec<WorkloadStatement> {
-    crate::sql::split::split(text)
-        .into_iter()
-        .filter(|s| !s.text.is_empty())
-        .map(|s| {
-            let calls = s
-                .comments
-                .iter()
-                .rev()
-                .filter(|(line, _)| *line <= s.line)
-                .find_map(|(_, c)| {
-                    let rest = c.strip_prefix("calls")?.trim_start();
-                    let rest = rest.strip_prefix([':', '='])?.trim();
-                    rest.replace(['_', ','], "").parse::<u64>().ok()
-                })
-                .unwrap_or(1);
-            WorkloadStatement {
-                sql: s.text.to_string(),
-                calls,
-                total_ms: None,
-                path: name.to_string(),
-                line: s.line,
-            }
-        })
-        .collect()
-}
-
-/// Reads a `--log` trace: one statement per line, optionally after its
-/// duration.
-pub fn read_trace(path: &Path) -> Result<Vec<WorkloadStatement>> {
-    let input = if path.as_os_str() == "-" {
-        Input::Stdin
-    } else {
-        Input::File(path.to_path_buf())
-    };
-    let text = crate::source::read_text(&input)?;
-    Ok(parse_trace(&text.name, &text.text))
-}
-
-/// The lines of a trace, as statements.
-pub fn parse_trace(name: &str, text: &str) -> Vec<WorkloadStatement> {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| {
-        Regex::new(r"^\[?\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s)\s*\]?\s*[:|]?\s+(\S.*)$")
-            .expect("static regex")
-    });
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with("--") || t.starts_with('#') {
-            continue;
-        }
-        let (ms, sql) = match re.captures(t) {
-            Some(c) => {
-                let v: f64 = c[1].parse().unwrap_or(0.0);
-                let ms = match &c[2] {
-                    "ns" => v / 1e6,
-                    "us" | "µs" => v / 1e3,
-                    "ms" => v,
-                    _ => v * 1e3,
-                };
-                (Some(ms), c.get(3).map_or("", |m| m.as_str()))
-            }
-            None => (None, t),
-        };
-        let sql = sql.trim().trim_end_matches(';').trim();
-        if sql.is_empty() {
-            continue;
-        }
-        out.push(WorkloadStatement {
-            sql: sql.to_string(),
-            calls: 1,
-            total_ms: ms,
-            path: name.to_string(),
-            line: i + 1,
-        });
-    }
-    out
+    let mut report = analyze(db, statements)?;
+    report.input_problems.extend(problems(bad));
+    Ok(report)
 }
 
 /// One distinct statement (fingerprint) of the workload.
@@ -252,38 +148,44 @@ struct Verified {
     after_plan: Plan,
 }
 
-fn fingerprint_groups(workload: Vec<WorkloadStatement>) -> Vec<Group> {
-    let mut fp = Fingerprinter::new(Lexing::for_dialect(Dialect::Sqlite));
-    let mut groups: Vec<Group> = Vec::new();
-    let mut by_fp: HashMap<u64, usize> = HashMap::new();
-    for s in workload {
-        let f = fp.fingerprint(&s.sql);
-        match by_fp.get(&f.0) {
-            Some(&i) => {
-                let g = &mut groups[i];
-                g.calls += s.calls;
-                g.total_ms = match (g.total_ms, s.total_ms) {
-                    (Some(a), Some(b)) => Some(a + b),
-                    (a, b) => a.or(b),
-                };
-            }
-            None => {
-                by_fp.insert(f.0, groups.len());
-                groups.push(Group {
-                    fingerprint: f.to_string(),
-                    sql: s.sql,
-                    calls: s.calls,
-                    total_ms: s.total_ms,
-                    path: s.path,
-                    line: s.line,
-                    scans: Vec::new(),
-                    plan: None,
-                    before: 0.0,
-                });
-            }
-        }
-    }
-    groups
+fn fingerprint_groups(workload: Vec<WorkloadQuery>) -> Vec<Group> {
+    statement::fold(&workload, Dialect::Sqlite)
+        .into_iter()
+        .map(|s| Group {
+            fingerprint: s.fingerprint.to_string(),
+            total_ms: s.total_ms(),
+            sql: s.sql,
+            calls: s.calls,
+            path: s.path,
+            line: s.line,
+            scans: Vec::new(),
+            plan: None,
+            before: 0.0,
+        })
+        .collect()
+}
+
+/// Workload lines that could not be read, as the report's input problems.
+fn problems(errors: Vec<Error>) -> Vec<InputProblem> {
+    errors
+        .into_iter()
+        .map(|e| match e {
+            Error::Input {
+                path,
+                line,
+                message,
+            } => InputProblem {
+                path,
+                line,
+                message,
+            },
+            other => InputProblem {
+                path: String::new(),
+                line: 0,
+                message: other.to_string(),
+            },
+        })
+        .collect()
 }
 
 /// Index candidates for one table reference: equality columns then a
@@ -368,7 +270,7 @@ fn key_sql(k: &IndexKey) -> String {
 }
 
 /// The whole SQLite analysis of one file and workload.
-pub fn analyze(db: &Path, workload: Vec<WorkloadStatement>) -> Result<Report> {
+pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
     let source = SqliteSource::open(db)?;
     let Catalog {
         mut schema,
@@ -826,35 +728,4 @@ fn search_word(plan: &Plan, index: &str) -> String {
         })
         .and_then(|(_, n)| n.detail.clone())
         .unwrap_or_else(|| format!("a search using {index}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parse_queries_reads_calls() {
-        let w = parse_queries(
-            "w.sql",
-            "-- calls: 1,500\nSELECT 1;\nSELECT 2;\n-- calls=7\nSELECT 3",
-        );
-        let calls: Vec<u64> = w.iter().map(|s| s.calls).collect();
-        assert_eq!(calls, vec![1500, 1, 7]);
-        assert_eq!(w[2].line, 5);
-    }
-
-    #[test]
-    fn parse_trace_reads_durations() {
-        let w = parse_trace(
-            "t.log",
-            "SELECT 1\n12.5ms SELECT 2;\n[0.8 ms] SELECT 3\n1.2s: SELECT 4\n350µs SELECT 5\n\n-- x\n",
-        );
-        let ms: Vec<Option<f64>> = w.iter().map(|s| s.total_ms).collect();
-        assert_eq!(
-            ms,
-            vec![None, Some(12.5), Some(0.8), Some(1200.0), Some(0.35)]
-        );
-        assert_eq!(w[1].sql, "SELECT 2");
-        assert_eq!(w[4].line, 5);
-    }
 }
