@@ -84,110 +84,164 @@ pub const DEFAULT_DISTINCT: f64 = 200.0;
 /// Advises indexes for `queries` against `schema`.
 pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) -> Advice {
     let mut advice = Advice::default();
-    let distinct = fold(queries, opts.dialect);
-    let mut wanted: Vec<(IndexSpec, f64, String, String)> = Vec::new();
-    let mut gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>> = HashMap::new();
-    let mut missing_tables: Vec<String> = Vec::new();
-    let mut below = 0usize;
+    let mut acc = Wanted::default();
+    for q in fold(queries, opts.dialect) {
+        advise_query(q, schema, opts, &mut advice, &mut acc);
+    }
+    let mut ranked = merge(acc.specs, &acc.gains, schema, opts);
+    ranked.sort_by(|a, b| {
+        b.recommendation
+            .score
+            .total_cmp(&a.recommendation.score)
+            .then(a.recommendation.statement.cmp(&b.recommendation.statement))
+    });
+    // Indexes that save too little against the best one are cut.
+    let top = ranked.first().map_or(0.0, |r| r.recommendation.score);
+    let threshold = opts.min_score_ms.max(top * opts.min_score_share);
+    let before = ranked.len();
+    ranked.retain(|r| r.recommendation.score >= threshold);
+    acc.below += before - ranked.len();
+    for (i, r) in ranked.iter_mut().enumerate() {
+        r.recommendation.rank = i + 1;
+        r.recommendation.score = round3(r.recommendation.score);
+        r.recommendation.reason = reason(r);
+        r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
+    }
+    advice.indexes = ranked;
+    advice
+        .queries
+        .sort_by(|a, b| b.calls.cmp(&a.calls).then(a.line.cmp(&b.line)));
+    advice.notes = notes(schema, acc.missing_tables, acc.below, threshold);
+    advice
+}
 
-    for mut q in distinct {
-        let analysis = match statement::analyze_sql(&q.sql, opts.dialect, Some(schema)) {
-            Ok(a) => a,
-            Err(e) => {
-                advice.problems.push(Error::input(
-                    &q.path,
-                    q.line + e.line.unwrap_or(1) - 1,
-                    format!("cannot parse statement, skipped: {}", e.message),
-                ));
-                advice.queries.push(q);
-                continue;
-            }
-        };
-        let mut total_before = 0.0;
-        let mut per_scan: Vec<(usize, ScanAdvice)> = Vec::new();
-        let rows_out: Vec<Option<f64>> = analysis
-            .scans
-            .iter()
-            .map(|s| {
-                schema
-                    .table(&s.table)
-                    .map(|t| TableInfo::new(t, schema, opts.dialect).local_rows(s))
-            })
-            .collect();
-        for (i, scan) in analysis.scans.iter().enumerate() {
-            let Some(table) = schema.table(&scan.table) else {
-                if !missing_tables.contains(&scan.table) {
-                    missing_tables.push(scan.table.clone());
-                }
-                continue;
-            };
-            let info = TableInfo::new(table, schema, opts.dialect);
-            let loops = join_loops(scan, &analysis.scans, &rows_out);
-            let sa = info.advise_scan(scan, loops, opts);
-            total_before += sa.before;
-            for w in &sa.wrapped {
-                advice.wrapped.push(WrappedColumn {
-                    fingerprint: q.fingerprint,
-                    path: q.path.clone(),
-                    line: q.line,
-                    table: info.table.qualified_name(),
-                    predicate: w.predicate.clone(),
-                    column_type: w.column_type.clone(),
-                    expression_index: w.expression_index,
-                    rewrite: w.rewrite.clone(),
-                    indexed: w.indexed,
-                });
-            }
-            per_scan.push((i, sa));
+/// What the statements ask for, gathered across the workload.
+#[derive(Default)]
+struct Wanted {
+    /// Each statement's best candidate per scan: spec, score, fingerprint.
+    specs: Vec<(IndexSpec, f64, String, String)>,
+    /// What each candidate buys, by statement and table.
+    gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    /// Tables the statements read that the schema does not have.
+    missing_tables: Vec<String>,
+    /// Candidates that saved too little.
+    below: usize,
+}
+
+/// Analyses one distinct statement and adds its candidates (and the
+/// columns it wraps) to `acc` and `advice`.
+fn advise_query(
+    mut q: AnalyzedQuery,
+    schema: &Schema,
+    opts: &AdviseOptions,
+    advice: &mut Advice,
+    acc: &mut Wanted,
+) {
+    let analysis = match statement::analyze_sql(&q.sql, opts.dialect, Some(schema)) {
+        Ok(a) => a,
+        Err(e) => {
+            advice.problems.push(Error::input(
+                &q.path,
+                q.line + e.line.unwrap_or(1) - 1,
+                format!("cannot parse statement, skipped: {}", e.message),
+            ));
+            advice.queries.push(q);
+            return;
         }
-        q.cost = Some(total_before);
-        for (_, sa) in per_scan {
-            let Some(best) = sa.best else { continue };
-            let saving = sa.before - best.cost;
-            if saving < sa.before * opts.min_gain || saving <= 0.0 {
-                below += 1;
-                continue;
+    };
+    let mut total_before = 0.0;
+    let mut per_scan: Vec<ScanAdvice> = Vec::new();
+    let rows_out: Vec<Option<f64>> = analysis
+        .scans
+        .iter()
+        .map(|s| {
+            schema
+                .table(&s.table)
+                .map(|t| TableInfo::new(t, schema, opts.dialect).local_rows(s))
+        })
+        .collect();
+    for scan in &analysis.scans {
+        let Some(table) = schema.table(&scan.table) else {
+            if !acc.missing_tables.contains(&scan.table) {
+                acc.missing_tables.push(scan.table.clone());
             }
-            if best.spec.already_served(schema) {
-                continue;
-            }
-            let saved_ms = match q.mean_ms {
-                Some(ms) if total_before > 0.0 => ms * (saving / total_before).min(1.0),
-                _ => saving * MS_PER_COST_UNIT,
-            };
-            let sql = if best.rewrites.is_empty() {
-                q.sql.clone()
-            } else {
-                rewrite_sql(&q.sql, &best.rewrites, opts.dialect).unwrap_or_else(|| q.sql.clone())
-            };
-            let gain = QueryGain {
+            continue;
+        };
+        let info = TableInfo::new(table, schema, opts.dialect);
+        let loops = join_loops(scan, &analysis.scans, &rows_out);
+        let sa = info.advise_scan(scan, loops, opts);
+        total_before += sa.before;
+        for w in &sa.wrapped {
+            advice.wrapped.push(WrappedColumn {
                 fingerprint: q.fingerprint,
-                calls: q.calls,
-                cost_before: sa.before,
-                cost_after: best.cost,
-                saved_ms,
-                rewritten: !best.rewrites.is_empty(),
-                sql,
                 path: q.path.clone(),
                 line: q.line,
-            };
-            let score = saved_ms * q.calls as f64;
-            wanted.push((
-                best.spec.clone(),
-                score,
-                q.fingerprint.to_string(),
-                String::new(),
-            ));
-            gains
-                .entry((q.fingerprint, best.spec.qualified_table()))
-                .or_default()
-                .push((best.spec, gain));
+                table: info.table.qualified_name(),
+                predicate: w.predicate.clone(),
+                column_type: w.column_type.clone(),
+                expression_index: w.expression_index,
+                rewrite: w.rewrite.clone(),
+                indexed: w.indexed,
+            });
         }
-        q.analysis = Some(analysis);
-        advice.queries.push(q);
+        per_scan.push(sa);
     }
+    q.cost = Some(total_before);
+    for sa in per_scan {
+        let Some(best) = sa.best else { continue };
+        let saving = sa.before - best.cost;
+        if saving < sa.before * opts.min_gain || saving <= 0.0 {
+            acc.below += 1;
+            continue;
+        }
+        if best.spec.already_served(schema) {
+            continue;
+        }
+        let saved_ms = match q.mean_ms {
+            Some(ms) if total_before > 0.0 => ms * (saving / total_before).min(1.0),
+            _ => saving * MS_PER_COST_UNIT,
+        };
+        let sql = if best.rewrites.is_empty() {
+            q.sql.clone()
+        } else {
+            rewrite_sql(&q.sql, &best.rewrites, opts.dialect).unwrap_or_else(|| q.sql.clone())
+        };
+        let gain = QueryGain {
+            fingerprint: q.fingerprint,
+            calls: q.calls,
+            cost_before: sa.before,
+            cost_after: best.cost,
+            saved_ms,
+            rewritten: !best.rewrites.is_empty(),
+            sql,
+            path: q.path.clone(),
+            line: q.line,
+        };
+        let score = saved_ms * q.calls as f64;
+        acc.specs.push((
+            best.spec.clone(),
+            score,
+            q.fingerprint.to_string(),
+            String::new(),
+        ));
+        acc.gains
+            .entry((q.fingerprint, best.spec.qualified_table()))
+            .or_default()
+            .push((best.spec, gain));
+    }
+    q.analysis = Some(analysis);
+    advice.queries.push(q);
+}
 
-    // Merge per table, so the prefix merge never compares across tables.
+/// Merges the wanted specs per table (so the prefix merge never compares
+/// across tables) into indexes, each with the gains of the statements it
+/// serves, most time saved first, and its estimated size.
+fn merge(
+    wanted: Vec<(IndexSpec, f64, String, String)>,
+    gains: &HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    schema: &Schema,
+    opts: &AdviseOptions,
+) -> Vec<AdvisedIndex> {
     let mut by_table: HashMap<String, Vec<(IndexSpec, f64, String, String)>> = HashMap::new();
     for w in wanted {
         by_table.entry(w.0.qualified_table()).or_default().push(w);
@@ -220,30 +274,20 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             });
         }
     }
-    ranked.sort_by(|a, b| {
-        b.recommendation
-            .score
-            .total_cmp(&a.recommendation.score)
-            .then(a.recommendation.statement.cmp(&b.recommendation.statement))
-    });
-    let top = ranked.first().map_or(0.0, |r| r.recommendation.score);
-    let threshold = opts.min_score_ms.max(top * opts.min_score_share);
-    let before = ranked.len();
-    ranked.retain(|r| r.recommendation.score >= threshold);
-    below += before - ranked.len();
-    for (i, r) in ranked.iter_mut().enumerate() {
-        r.recommendation.rank = i + 1;
-        r.recommendation.score = round3(r.recommendation.score);
-        r.recommendation.reason = reason(r);
-        r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
-    }
-    advice.indexes = ranked;
+    ranked
+}
 
-    advice
-        .queries
-        .sort_by(|a, b| b.calls.cmp(&a.calls).then(a.line.cmp(&b.line)));
+/// What the reader should know: assumed statistics, tables not in the
+/// schema, candidates cut for saving too little.
+fn notes(
+    schema: &Schema,
+    mut missing_tables: Vec<String>,
+    below: usize,
+    threshold: f64,
+) -> Vec<String> {
+    let mut notes = Vec::new();
     if !schema.has_statistics {
-        advice.notes.push(format!(
+        notes.push(format!(
             "the schema has no statistics: tables are assumed to hold {} rows and columns {} distinct values; \
              declare real ones with `-- dbperf:` comments in the schema file, or read them with --db",
             DEFAULT_ROWS as u64, DEFAULT_DISTINCT as u64
@@ -256,7 +300,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             .map(|t| t.name.as_str())
             .collect();
         if !bare.is_empty() {
-            advice.notes.push(format!(
+            notes.push(format!(
                 "no statistics for {}: assumed {} rows",
                 bare.join(", "),
                 DEFAULT_ROWS as u64
@@ -265,27 +309,31 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
     }
     if !missing_tables.is_empty() {
         missing_tables.sort();
-        advice.notes.push(format!(
+        notes.push(format!(
             "not in the schema, so not advised: {}",
             missing_tables.join(", ")
         ));
     }
     if below > 0 {
-        advice.notes.push(format!(
+        notes.push(format!(
             "{below} candidate index{} saved too little to show (under {} ms over the workload, \
              or less than half of its scan's cost)",
             if below == 1 { "" } else { "es" },
             round3(threshold)
         ));
     }
-    advice.notes.push(format!(
-        "scores are estimates from a planner cost model over the schema's statistics \
-         (1 cost unit ≈ {MS_PER_COST_UNIT} ms when no time was measured); `verified` says how each index was checked"
-    ));
-    advice
+    notes
 }
 
-/// Folds repeats of a statement (same fingerprint) into one entry.
+/// How the scores of an unverified [`Advice`] were estimated: the last
+/// note of a report whose indexes no planner checked.
+pub fn estimated_scores_note() -> String {
+    format!(
+        "scores are estimates from a planner cost model over the schema's statistics \
+         (1 cost unit ≈ {MS_PER_COST_UNIT} ms when no time was measured); `verified` says how each index was checked"
+    )
+}
+
 /// The distinct statements of the workload, not analysed yet.
 fn fold(queries: &[WorkloadQuery], dialect: Dialect) -> Vec<AnalyzedQuery> {
     statement_model::fold(queries, dialect)

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::advise::workload::{AdviseOptions, AdvisedIndex, WorkloadQuery, advise};
+use crate::advise::workload::{Advice, AdviseOptions, AdvisedIndex, WorkloadQuery, advise};
 use crate::detect::{
     self, AdviceContext, Finding, Inputs, Location, MigrationContext, SchemaContext, Severity,
 };
@@ -26,7 +26,7 @@ use crate::model::index::IndexRecommendation;
 use crate::model::report::{InputProblem, QueryStat, Region, Report};
 use crate::model::schema::Schema;
 use crate::parse::ddl::parse_schema;
-use crate::parse::migration::{self, Ignore, Input, Replayed, position};
+use crate::parse::migration::{self, Ignore, Input, Replay, Replayed, position};
 use crate::source::migrations::{self, MigrationFile, Order};
 use crate::sql::split::split;
 
@@ -135,36 +135,74 @@ pub fn lint(
     if let Some(stats) = stats {
         merge_statistics(&mut replay.schema, stats);
     }
-    let schema = &replay.schema;
-    let file_of: HashMap<&str, usize> = files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.path.as_str(), i))
-        .collect();
-    let mut out: Vec<Spanned> = Vec::new();
+    // Line starts of every file, computed once: spans become lines and
+    // columns for each finding without reading a file again.
+    let starts: Vec<Vec<usize>> = files.iter().map(|f| line_starts(&f.text)).collect();
 
     // The application's statements against the final schema.
     let advice = queries.map(|q| {
         advise(
             &q.list,
-            schema,
+            &replay.schema,
             &AdviseOptions {
                 dialect: opts.dialect,
                 ..AdviseOptions::default()
             },
         )
     });
-    let analyzed = advice.as_ref().map_or(&[][..], |a| a.queries.as_slice());
+    let mut out = migration_findings(files, &replay, opts, advice.as_ref());
+    out.extend(schema_findings(files, &replay, &starts));
+    let mut notes = replay.notes.clone();
+    let mut indexes = Vec::new();
+    let mut query_stats = Vec::new();
+    if let (Some(q), Some(advice)) = (queries, &advice) {
+        let (found, large) = query_findings(q, advice, &replay.schema, opts, &mut notes);
+        out.extend(found);
+        indexes = large;
+        query_stats = advice
+            .queries
+            .iter()
+            .map(super::workload::query_stat)
+            .collect();
+        for p in &advice.problems {
+            notes.push(format!("--queries: {p}"));
+        }
+    }
+    for (i, r) in indexes.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
 
-    // Migration rules, statement by statement.
+    select(&mut out, opts, &replay, queries);
+    let mut regions = regions(&mut out, files, &starts, queries);
+    let problems = parse_problems(&replay, files, &starts, &mut regions);
+    Outcome {
+        findings: out.into_iter().map(|s| s.finding).collect(),
+        regions,
+        problems,
+        notes,
+        indexes,
+        queries: query_stats,
+        statements: replay.statements.len(),
+    }
+}
+
+/// The migration rules, statement by statement, each finding spanning
+/// what it is about.
+fn migration_findings(
+    files: &[MigrationFile],
+    replay: &Replay,
+    opts: &LintOptions,
+    advice: Option<&Advice>,
+) -> Vec<Spanned> {
+    let analyzed = advice.map_or(&[][..], |a| a.queries.as_slice());
+    let mut out = Vec::new();
     for s in &replay.statements {
-        let path = &files[s.file].path;
         let findings = detect::run(&Inputs {
             migration: Some(MigrationContext {
                 statement: s,
-                path,
+                path: &files[s.file].path,
                 dialect: opts.dialect,
-                schema,
+                schema: &replay.schema,
                 queries: analyzed,
             }),
             ..Inputs::default()
@@ -182,23 +220,43 @@ pub fn lint(
             });
         }
     }
+    out
+}
 
-    // Schema rules on the final schema; their locations are statement lines.
-    let schema_findings = detect::run(&Inputs {
+/// The schema rules on the final schema; their locations are the lines of
+/// the statements that made what they are about.
+fn schema_findings(
+    files: &[MigrationFile],
+    replay: &Replay,
+    starts: &[Vec<usize>],
+) -> Vec<Spanned> {
+    let file_of: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.path.as_str(), i))
+        .collect();
+    let statement_at: HashMap<(usize, usize), &Replayed> = replay
+        .statements
+        .iter()
+        .rev()
+        .map(|s| ((s.file, s.line), s))
+        .collect();
+    let findings = detect::run(&Inputs {
         schema: Some(SchemaContext {
-            schema,
+            schema: &replay.schema,
             created: Some(&replay.created),
         }),
         ..Inputs::default()
     });
-    for mut f in schema_findings {
+    let mut out = Vec::new();
+    for mut f in findings {
         let Some(Location::File { path, line, .. }) = f.location.clone() else {
             continue;
         };
         let Some(&fi) = file_of.get(path.as_str()) else {
             continue;
         };
-        let Some(s) = replay.statement_at(&inputs, &path, line) else {
+        let Some(s) = statement_at.get(&(fi, line)).copied() else {
             continue;
         };
         let text = &files[fi].text;
@@ -208,8 +266,7 @@ pub fn lint(
             "duplicate-index" => index_name_span(text, s).unwrap_or_else(|| first_line(text, s)),
             _ => first_line(text, s),
         };
-        let starts = line_starts(text);
-        let (l, c) = position(text, &starts, span.0);
+        let (l, c) = position(text, &starts[fi], span.0);
         f.location = Some(Location::File {
             path,
             line: l,
@@ -221,75 +278,84 @@ pub fn lint(
             span,
         });
     }
+    out
+}
 
-    let mut indexes = Vec::new();
-    let mut query_stats = Vec::new();
-    let mut notes = replay.notes.clone();
-    if let (Some(q), Some(advice)) = (queries, &advice) {
-        let starts = line_starts(&q.text);
-        let spans = statement_spans(&q.text);
-        // `missing-index` only for tables declared large enough.
-        let (large, small): (Vec<AdvisedIndex>, Vec<AdvisedIndex>) =
-            advice.indexes.iter().cloned().partition(|ix| {
-                schema
-                    .table(&ix.recommendation.table)
-                    .and_then(|t| t.rows)
-                    .unwrap_or(0.0)
-                    >= opts.large_table_rows
-            });
-        let small = small.len();
-        let advised = detect::run(&Inputs {
-            advice: Some(AdviceContext {
-                indexes: &large,
-                wrapped: &advice.wrapped,
-                dialect: opts.dialect,
-            }),
-            ..Inputs::default()
+/// The advice rules on the application's statements (`--queries`), and the
+/// indexes they propose: `missing-index` only for tables declared large
+/// enough (the others are counted in a note).
+fn query_findings(
+    q: &Queries,
+    advice: &Advice,
+    schema: &Schema,
+    opts: &LintOptions,
+    notes: &mut Vec<String>,
+) -> (Vec<Spanned>, Vec<IndexRecommendation>) {
+    let starts = line_starts(&q.text);
+    let spans = statement_spans(&q.text);
+    let (large, small): (Vec<AdvisedIndex>, Vec<AdvisedIndex>) =
+        advice.indexes.iter().cloned().partition(|ix| {
+            schema
+                .table(&ix.recommendation.table)
+                .and_then(|t| t.rows)
+                .unwrap_or(0.0)
+                >= opts.large_table_rows
         });
-        for mut f in advised {
-            let span = match &f.location {
-                Some(Location::File { line, .. }) => spans.get(line).copied(),
-                _ => None,
-            };
-            if let (Some(span), Some(Location::File { line, column, .. })) = (span, &mut f.location)
-            {
-                let (l, c) = position(&q.text, &starts, span.0);
-                *line = l;
-                *column = Some(c);
-            }
-            out.push(Spanned {
-                finding: f,
-                file: None,
-                span: span.unwrap_or((0, 0)),
-            });
+    let advised = detect::run(&Inputs {
+        advice: Some(AdviceContext {
+            indexes: &large,
+            wrapped: &advice.wrapped,
+            dialect: opts.dialect,
+        }),
+        ..Inputs::default()
+    });
+    let mut out = Vec::new();
+    for mut f in advised {
+        let span = match &f.location {
+            Some(Location::File { line, .. }) => spans.get(line).copied(),
+            _ => None,
+        };
+        if let (Some(span), Some(Location::File { line, column, .. })) = (span, &mut f.location) {
+            let (l, c) = position(&q.text, &starts, span.0);
+            *line = l;
+            *column = Some(c);
         }
-        indexes = large.into_iter().map(|ix| ix.recommendation).collect();
-        if small > 0 {
-            notes.push(format!(
-                "missing-index: {small} index{} left out because {} not declared to hold at least {} rows \
-                 (declare sizes with `-- dbperf: TABLE rows=N` in a migration, or --stats FILE)",
-                if small == 1 { "" } else { "es" },
-                if small == 1 { "its table is" } else { "their tables are" },
-                opts.large_table_rows as u64
-            ));
-        }
-        query_stats = advice
-            .queries
-            .iter()
-            .map(super::workload::query_stat)
-            .collect();
-        for p in &advice.problems {
-            notes.push(format!("--queries: {p}"));
-        }
+        out.push(Spanned {
+            finding: f,
+            file: None,
+            span: span.unwrap_or((0, 0)),
+        });
     }
-    for (i, r) in indexes.iter_mut().enumerate() {
-        r.rank = i + 1;
+    if !small.is_empty() {
+        let small = small.len();
+        notes.push(format!(
+            "missing-index: {small} index{} left out because {} not declared to hold at least {} rows \
+             (declare sizes with `-- dbperf: TABLE rows=N` in a migration, or --stats FILE)",
+            if small == 1 { "" } else { "es" },
+            if small == 1 { "its table is" } else { "their tables are" },
+            opts.large_table_rows as u64
+        ));
     }
+    let indexes = large.into_iter().map(|ix| ix.recommendation).collect();
+    (out, indexes)
+}
 
-    // Selection, inline ignores, severities.
+/// Keeps the findings of selected rules that no ignore covers, applies the
+/// severity overrides, and orders them by file, position and rule.
+fn select(out: &mut Vec<Spanned>, opts: &LintOptions, replay: &Replay, queries: Option<&Queries>) {
     let query_ignores = queries
         .map(|q| ignores_by_line(&q.text))
         .unwrap_or_default();
+    // The statements that carry an ignore comment, per file: few, so each
+    // finding is checked against them alone.
+    let mut ignoring: Vec<Vec<&Replayed>> = vec![Vec::new(); replay.file_ignores.len()];
+    for st in &replay.statements {
+        if st.ignore != Ignore::Nothing
+            && let Some(v) = ignoring.get_mut(st.file)
+        {
+            v.push(st);
+        }
+    }
     out.retain(|s| {
         let rule = s.finding.rule;
         if !opts.enabled(rule) {
@@ -300,12 +366,9 @@ pub fn lint(
                 if replay.file_ignores[fi].covers(rule) {
                     return false;
                 }
-                let covered = replay.statements.iter().any(|st| {
-                    st.file == fi
-                        && st.start <= s.span.0
-                        && s.span.0 <= st.end
-                        && st.ignore.covers(rule)
-                });
+                let covered = ignoring[fi]
+                    .iter()
+                    .any(|st| st.start <= s.span.0 && s.span.0 <= st.end && st.ignore.covers(rule));
                 !covered
             }
             None => {
@@ -318,7 +381,7 @@ pub fn lint(
             }
         }
     });
-    for s in &mut out {
+    for s in out.iter_mut() {
         if let Some(sev) = opts.severity.get(s.finding.rule) {
             s.finding.severity = *sev;
         }
@@ -327,22 +390,26 @@ pub fn lint(
         let key = |s: &Spanned| (s.file.unwrap_or(usize::MAX), s.span.0, s.finding.rule);
         key(a).cmp(&key(b))
     });
+}
 
-    // Regions for carets and SARIF; a finding's column is its span's.
+/// Regions for carets and SARIF; a finding's column becomes its span's.
+fn regions(
+    out: &mut [Spanned],
+    files: &[MigrationFile],
+    starts: &[Vec<usize>],
+    queries: Option<&Queries>,
+) -> Vec<Region> {
+    let query_starts = queries.map(|q| line_starts(&q.text));
     let mut regions = Vec::new();
-    let mut starts_cache: HashMap<Option<usize>, Vec<usize>> = HashMap::new();
-    for s in &mut out {
-        let (path, text) = match (s.file, queries) {
-            (Some(fi), _) => (&files[fi].path, &files[fi].text),
-            (None, Some(q)) => (&q.path, &q.text),
-            (None, None) => continue,
+    for s in out {
+        let (path, text, starts) = match (s.file, queries, &query_starts) {
+            (Some(fi), _, _) => (&files[fi].path, &files[fi].text, &starts[fi]),
+            (None, Some(q), Some(qs)) => (&q.path, &q.text, qs),
+            _ => continue,
         };
         if s.span == (0, 0) && s.file.is_none() {
             continue;
         }
-        let starts = starts_cache
-            .entry(s.file)
-            .or_insert_with(|| line_starts(text));
         let r = region(path, text, starts, s.span);
         if let Some(Location::File { line, column, .. }) = &mut s.finding.location {
             *line = r.line;
@@ -350,8 +417,17 @@ pub fn lint(
         }
         regions.push(r);
     }
+    regions
+}
 
-    // Statements that did not parse.
+/// Statements that did not parse (and were not ignored), with a region on
+/// the line where reading stopped.
+fn parse_problems(
+    replay: &Replay,
+    files: &[MigrationFile],
+    starts: &[Vec<usize>],
+    regions: &mut Vec<Region>,
+) -> Vec<InputProblem> {
     let mut problems = Vec::new();
     for p in &replay.problems {
         if p.ignored || replay.file_ignores[p.file] == Ignore::All {
@@ -363,8 +439,7 @@ pub fn lint(
             line: p.line,
             message: format!("cannot parse this statement: {}", p.message),
         });
-        let starts = line_starts(&f.text);
-        let line_text = f.text[starts[p.line - 1]..]
+        let line_text = f.text[starts[p.file][p.line - 1]..]
             .lines()
             .next()
             .unwrap_or("")
@@ -378,15 +453,7 @@ pub fn lint(
             lines: vec![line_text],
         });
     }
-    Outcome {
-        findings: out.into_iter().map(|s| s.finding).collect(),
-        regions,
-        problems,
-        notes,
-        indexes,
-        queries: query_stats,
-        statements: replay.statements.len(),
-    }
+    problems
 }
 
 /// Copies table sizes and column statistics from a statistics schema.

@@ -19,7 +19,9 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::advise::hypopg;
-use crate::advise::workload::{AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise};
+use crate::advise::workload::{
+    AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
+};
 use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
 use crate::error::Result;
 use crate::model::Dialect;
@@ -160,107 +162,20 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     progress.inc();
 
     progress.stage("reading pg_stat_statements", 1);
-    let statements = s.read_statements().await?;
-    let now = s.now().await?;
-    let (rows, source, covered_s, since, planning_tracked) = match statements {
-        Statements::Missing(how) => {
-            notes.push(how);
-            (
-                Vec::new(),
-                "none".to_string(),
-                None,
-                "none".to_string(),
-                false,
-            )
-        }
-        Statements::Rows {
-            rows,
-            reset_at,
-            planning_tracked,
-            version,
-        } => {
-            let source = format!("pg_stat_statements {version}");
-            match task.snapshot {
-                Some(path) => {
-                    let mut store = SnapshotStore::open(path)?;
-                    let prev = store.previous(&s.display)?;
-                    store.save(&s.display, now, reset_at, &rows)?;
-                    match prev {
-                        Some(p) => {
-                            let d = snapshot::delta(&rows, &p, reset_at);
-                            notes.push(format!(
-                                "workload: the delta since the previous snapshot in {} ({} ago); this run's counters were saved as the next one.",
-                                path.display(),
-                                crate::model::fmt::duration(now - p.taken_at)
-                            ));
-                            (
-                                d,
-                                source,
-                                Some(now - p.taken_at),
-                                "snapshot".into(),
-                                planning_tracked,
-                            )
-                        }
-                        None => {
-                            notes.push(format!(
-                                "workload: first snapshot in {}: the counters since pg_stat_statements was reset; the next run with this file reports the delta since now.",
-                                path.display()
-                            ));
-                            (
-                                rows,
-                                source,
-                                reset_at.map(|r| now - r),
-                                "reset".into(),
-                                planning_tracked,
-                            )
-                        }
-                    }
-                }
-                None => (
-                    rows,
-                    source,
-                    reset_at.map(|r| now - r),
-                    "reset".into(),
-                    planning_tracked,
-                ),
-            }
-        }
-    };
+    let counters = read_counters(s, task.snapshot, &mut notes).await?;
     progress.inc();
-    if !planning_tracked && !rows.is_empty() {
+    if !counters.planning_tracked && !counters.rows.is_empty() {
         notes.push("planning time is not in the totals: set pg_stat_statements.track_planning = on to count it.".into());
     }
 
-    let groups = fold(&rows);
+    let groups = fold(&counters.rows);
     let total_ms: f64 = groups.iter().map(|g| g.total_ms).sum();
     let total_calls: u64 = groups.iter().map(|g| g.calls).sum();
 
     // The top statements by total time; those that are DML on this
     // database's tables are planned, the others say why not.
     let top: Vec<usize> = (0..groups.len().min(task.top)).collect();
-    let mut planned: Vec<usize> = Vec::new();
-    let mut not_planned: HashMap<Fingerprint, String> = HashMap::new();
-    for &i in &top {
-        let g = &groups[i];
-        match analyze_sql(&g.query, Dialect::Postgres, Some(&schema)) {
-            Ok(a) if a.kind == StatementKind::Other => {
-                not_planned.insert(
-                    g.fingerprint,
-                    "not a SELECT, INSERT, UPDATE or DELETE".into(),
-                );
-            }
-            Ok(a) if !a.scans.iter().any(|sc| schema.table(&sc.table).is_some()) => {
-                not_planned.insert(
-                    g.fingerprint,
-                    "reads no table of this database's schemas".into(),
-                );
-            }
-            Ok(_) => planned.push(i),
-            Err(e) => {
-                not_planned.insert(g.fingerprint, format!("dbperf cannot parse it: {e}"));
-            }
-        }
-    }
+    let (planned, mut not_planned) = plannable(&groups, &top, &schema);
 
     // Plans and plan rules.
     progress.stage("planning the top statements", planned.len() as u64);
@@ -269,7 +184,6 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     let mut denied = false;
     for &i in &planned {
         let g = &groups[i];
-        let rank = i;
         progress.inc();
         let json = match s.explain(&g.query).await {
             Ok(j) => j,
@@ -277,7 +191,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
                 denied |= e.permission_denied();
                 report.input_problems.push(InputProblem {
                     path: "pg_stat_statements".into(),
-                    line: rank + 1,
+                    line: i + 1,
                     message: format!(
                         "statement {} cannot be planned, skipped: {}",
                         g.fingerprint, e.message
@@ -292,7 +206,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
             continue;
         };
         baseline.insert(g.fingerprint, cost);
-        findings.extend(plan_findings(&plan, &schema, g, rank + 1));
+        findings.extend(plan_findings(&plan, &schema, g, i + 1));
     }
     if denied {
         notes.push("this role may not plan statements on these tables (permission denied): grant it pg_read_all_data (PostgreSQL 14+) or SELECT on the tables for plans and what-if verification; the rest was checked.".into());
@@ -346,22 +260,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         ..Inputs::default()
     }));
     detect::rank(&mut findings);
-
-    if schema.has_statistics
-        && schema
-            .tables
-            .iter()
-            .all(|t| t.columns.iter().all(|c| c.n_distinct.is_none()))
-        && schema.tables.iter().any(|t| t.rows.unwrap_or(0.0) > 0.0)
-    {
-        notes.push("pg_stats shows no column statistics to this role (it needs SELECT on the tables, or pg_read_all_data): the advisor assumed default selectivities.".into());
-    }
-    if !schema.has_statistics && !schema.tables.is_empty() {
-        notes.push(
-            "no table has statistics yet: run ANALYZE so the planner and the advisor see real row counts."
-                .into(),
-        );
-    }
+    notes.extend(statistics_notes(&schema));
 
     // The report.
     let planned_ms: f64 = planned.iter().map(|&i| groups[i].total_ms).sum();
@@ -369,9 +268,9 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .iter()
         .any(|i| i.recommendation.verified == crate::model::index::Verification::Hypopg);
     report.workload = Some(WorkloadSummary {
-        source,
-        covered_s: covered_s.map(round3),
-        since,
+        source: counters.source,
+        covered_s: counters.covered_s.map(round3),
+        since: counters.since,
         statements: groups.len(),
         calls: total_calls,
         total_ms: round3(total_ms),
@@ -387,22 +286,9 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .enumerate()
         .map(|(rank, &i)| {
             let g = &groups[i];
-            let fp = g.fingerprint.to_string();
-            let mut rules: Vec<&'static str> = findings
-                .iter()
-                .filter(|f| f.query_fingerprint.as_deref() == Some(fp.as_str()))
-                .map(|f| f.rule)
-                .collect();
-            rules.dedup();
-            let mut seen = Vec::new();
-            rules.retain(|r| {
-                let new = !seen.contains(r);
-                seen.push(*r);
-                new
-            });
             StatementRow {
                 rank: rank + 1,
-                fingerprint: fp,
+                fingerprint: g.fingerprint.to_string(),
                 query: one_line(&g.query),
                 calls: g.calls,
                 total_ms: round3(g.total_ms),
@@ -413,9 +299,9 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
                 } else {
                     0.0
                 },
-                plan_ms: planning_tracked.then(|| round3(g.plan_ms)),
+                plan_ms: counters.planning_tracked.then(|| round3(g.plan_ms)),
                 cost: baseline.get(&g.fingerprint).copied(),
-                findings: rules,
+                findings: rules_on(&findings, g.fingerprint),
                 not_planned: not_planned.get(&g.fingerprint).cloned(),
             }
         })
@@ -432,19 +318,163 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .collect();
     report.findings = findings;
     report.indexes = indexes.into_iter().map(|i| i.recommendation).collect();
-    for n in advice.notes {
-        if verified && n.starts_with("scores are estimates") {
-            notes.push("scores are the measured mean time of each helped statement × the share of its planner cost the index saves, × its calls.".into());
-        } else {
-            notes.push(n);
-        }
-    }
+    notes.extend(advice.notes);
+    notes.push(if verified {
+        "scores are the measured mean time of each helped statement × the share of its planner cost the index saves, × its calls.".into()
+    } else {
+        estimated_scores_note()
+    });
     notes.push(format!(
         "{} (PostgreSQL {}, database {}) was read in one read-only transaction with statement_timeout and lock_timeout; plans are EXPLAIN without ANALYZE (generic plans for parameterized statements).",
         s.display, facts.version, facts.database
     ));
     report.notes = notes;
     Ok(report)
+}
+
+/// The pg_stat_statements counters a run analyses, and what they cover.
+struct Counters {
+    rows: Vec<StatRow>,
+    /// Where they come from (`pg_stat_statements 1.10`, or `none`).
+    source: String,
+    covered_s: Option<f64>,
+    /// `snapshot`, `reset` or `none` (see [`WorkloadSummary::since`]).
+    since: String,
+    planning_tracked: bool,
+}
+
+/// Reads pg_stat_statements: the counters since the last reset, or with
+/// `--snapshot` the delta since the previous snapshot in that file (and
+/// saves this run's counters as the next one). A missing extension is a
+/// note, not an error.
+async fn read_counters(
+    s: &mut PgSession,
+    snapshot_file: Option<&Path>,
+    notes: &mut Vec<String>,
+) -> Result<Counters> {
+    let statements = s.read_statements().await?;
+    let now = s.now().await?;
+    let (rows, reset_at, planning_tracked, version) = match statements {
+        Statements::Missing(how) => {
+            notes.push(how);
+            return Ok(Counters {
+                rows: Vec::new(),
+                source: "none".into(),
+                covered_s: None,
+                since: "none".into(),
+                planning_tracked: false,
+            });
+        }
+        Statements::Rows {
+            rows,
+            reset_at,
+            planning_tracked,
+            version,
+        } => (rows, reset_at, planning_tracked, version),
+    };
+    let source = format!("pg_stat_statements {version}");
+    let since_reset = |rows| Counters {
+        rows,
+        source: source.clone(),
+        covered_s: reset_at.map(|r| now - r),
+        since: "reset".into(),
+        planning_tracked,
+    };
+    let Some(path) = snapshot_file else {
+        return Ok(since_reset(rows));
+    };
+    let mut store = SnapshotStore::open(path)?;
+    let prev = store.previous(&s.display)?;
+    store.save(&s.display, now, reset_at, &rows)?;
+    Ok(match prev {
+        Some(p) => {
+            notes.push(format!(
+                "workload: the delta since the previous snapshot in {} ({} ago); this run's counters were saved as the next one.",
+                path.display(),
+                crate::model::fmt::duration(now - p.taken_at)
+            ));
+            Counters {
+                rows: snapshot::delta(&rows, &p, reset_at),
+                source,
+                covered_s: Some(now - p.taken_at),
+                since: "snapshot".into(),
+                planning_tracked,
+            }
+        }
+        None => {
+            notes.push(format!(
+                "workload: first snapshot in {}: the counters since pg_stat_statements was reset; the next run with this file reports the delta since now.",
+                path.display()
+            ));
+            since_reset(rows)
+        }
+    })
+}
+
+/// Of the `top` statements, those to plan (DML on this database's tables)
+/// and, for the others, why not.
+fn plannable(
+    groups: &[Group],
+    top: &[usize],
+    schema: &Schema,
+) -> (Vec<usize>, HashMap<Fingerprint, String>) {
+    let mut planned: Vec<usize> = Vec::new();
+    let mut not_planned: HashMap<Fingerprint, String> = HashMap::new();
+    for &i in top {
+        let g = &groups[i];
+        match analyze_sql(&g.query, Dialect::Postgres, Some(schema)) {
+            Ok(a) if a.kind == StatementKind::Other => {
+                not_planned.insert(
+                    g.fingerprint,
+                    "not a SELECT, INSERT, UPDATE or DELETE".into(),
+                );
+            }
+            Ok(a) if !a.scans.iter().any(|sc| schema.table(&sc.table).is_some()) => {
+                not_planned.insert(
+                    g.fingerprint,
+                    "reads no table of this database's schemas".into(),
+                );
+            }
+            Ok(_) => planned.push(i),
+            Err(e) => {
+                not_planned.insert(g.fingerprint, format!("dbperf cannot parse it: {e}"));
+            }
+        }
+    }
+    (planned, not_planned)
+}
+
+/// What the catalog's statistics leave the advisor to assume.
+fn statistics_notes(schema: &Schema) -> Vec<String> {
+    let mut notes = Vec::new();
+    if schema.has_statistics
+        && schema
+            .tables
+            .iter()
+            .all(|t| t.columns.iter().all(|c| c.n_distinct.is_none()))
+        && schema.tables.iter().any(|t| t.rows.unwrap_or(0.0) > 0.0)
+    {
+        notes.push("pg_stats shows no column statistics to this role (it needs SELECT on the tables, or pg_read_all_data): the advisor assumed default selectivities.".into());
+    }
+    if !schema.has_statistics && !schema.tables.is_empty() {
+        notes.push(
+            "no table has statistics yet: run ANALYZE so the planner and the advisor see real row counts."
+                .into(),
+        );
+    }
+    notes
+}
+
+/// The rule ids of the findings on one statement, each once, in order.
+fn rules_on(findings: &[Finding], fingerprint: Fingerprint) -> Vec<&'static str> {
+    let fp = fingerprint.to_string();
+    let mut rules: Vec<&'static str> = Vec::new();
+    for f in findings {
+        if f.query_fingerprint.as_deref() == Some(fp.as_str()) && !rules.contains(&f.rule) {
+            rules.push(f.rule);
+        }
+    }
+    rules
 }
 
 /// The advisor's candidates verified what-if with HypoPG when it is there
@@ -592,13 +622,12 @@ async fn advise_workload_in(
     out.findings = advice_findings(&indexes, &[]);
     add_unless_reported(&mut out.findings, advice_findings(&[], &advice.wrapped));
     out.indexes = indexes.into_iter().map(|i| i.recommendation).collect();
-    for n in advice.notes {
-        if verified && n.starts_with("scores are estimates") {
-            out.notes.push("scores are the logged mean time of each helped statement × the share of its planner cost the index saves, × its calls.".into());
-        } else {
-            out.notes.push(n);
-        }
-    }
+    out.notes.extend(advice.notes);
+    out.notes.push(if verified {
+        "scores are the logged mean time of each helped statement × the share of its planner cost the index saves, × its calls.".into()
+    } else {
+        estimated_scores_note()
+    });
     out.notes.push(format!(
         "index advice: the live catalog of {} (PostgreSQL {}, database {}) was read in one read-only transaction with statement_timeout and lock_timeout; plans are EXPLAIN without ANALYZE.",
         s.display, facts.version, facts.database

@@ -14,7 +14,7 @@
 //! `--log FILE` (a statement trace, durations optional), both read by
 //! [`crate::source::workload`]. With durations the report shows measured times and ranks by them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::advise::rank_indexes;
@@ -27,10 +27,10 @@ use crate::detect::{self, Finding, Inputs, PlanContext, SchemaContext};
 use crate::error::{Error, Result};
 use crate::model::Dialect;
 use crate::model::advice::PlannerFix;
-use crate::model::index::{IndexSpec, Verification};
+use crate::model::index::{IndexRecommendation, IndexSpec, Verification};
 use crate::model::plan::Plan;
 use crate::model::report::{InputProblem, QueryStat, Report};
-use crate::model::schema::IndexKey;
+use crate::model::schema::{IndexKey, Schema};
 use crate::model::statement::{self, WorkloadQuery};
 use crate::source::scratch::Scratch;
 use crate::source::sqlite::{Catalog, SqliteSource, quote};
@@ -284,23 +284,97 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
     let mut report = Report::new("analyze");
     let has_workload = !workload.is_empty();
     let mut groups = fingerprint_groups(workload);
+    plan_statements(&source, &schema, &mut groups, &mut report.input_problems);
 
-    // Plans of the file, and what each statement asks of each table.
+    // Candidates, with statistics estimated from a sample of the file.
+    let wanted = candidates_of(&groups, &schema);
+    let stats = estimate_candidates(
+        &source,
+        &mut schema,
+        &without_rowid,
+        &wanted,
+        &mut rows_per_key,
+    );
+    let range_shares = range_shares(&source, &schema, &without_rowid, &groups);
+    let costs = Costs {
+        schema: &schema,
+        rows_per_key: &rows_per_key,
+        range_shares: &range_shares,
+    };
     for g in &mut groups {
-        g.scans = analyze_sql(&g.sql, Dialect::Sqlite, Some(&schema))
+        if let Some(plan) = &mut g.plan {
+            let model = costs.model(&g.scans);
+            g.before = rows_read(plan, &model);
+            annotate(plan, &model);
+        }
+    }
+
+    // What-if on the scratch copy: one candidate at a time.
+    let scratch = if wanted.is_empty() {
+        None
+    } else {
+        Some(Scratch::build(&objects, &stat1, &stat4, facts.has_stat1)?)
+    };
+    let mut best: Vec<Vec<Verified>> = vec![Vec::new(); groups.len()];
+    if let Some(scratch) = &scratch {
+        for o in &scratch.skipped {
+            report
+                .notes
+                .push(format!("scratch copy: could not recreate {o}"));
+        }
+        best = best_per_table(verify(scratch, &wanted, &stats, &groups, &costs));
+    }
+    let scale = TimeScale::of(&source, &schema, &without_rowid, &groups);
+    let indexes = ranked_indexes(scratch.as_ref(), &best, &stats, &groups, &costs, &scale);
+
+    let mut findings = Vec::new();
+    for (gi, g) in groups.iter().enumerate() {
+        findings.extend(statement_findings(g, &best[gi], &schema, &scale));
+    }
+    findings.extend(detect::run(&Inputs {
+        schema: Some(SchemaContext {
+            schema: &schema,
+            created: None,
+        }),
+        sqlite: Some(&facts),
+        ..Inputs::default()
+    }));
+    detect::rank(&mut findings);
+
+    report.queries = query_stats(&groups);
+    report.findings = findings;
+    report.indexes = indexes;
+    report
+        .notes
+        .extend(notes(has_workload, &scale, facts.has_stat1, &source.name));
+    Ok(report)
+}
+
+/// Each statement's plan on the file, and what it asks of each table.
+fn plan_statements(
+    source: &SqliteSource,
+    schema: &Schema,
+    groups: &mut [Group],
+    problems: &mut Vec<InputProblem>,
+) {
+    for g in groups {
+        g.scans = analyze_sql(&g.sql, Dialect::Sqlite, Some(schema))
             .map(|a| a.scans)
             .unwrap_or_default();
         match source.explain(&g.sql) {
             Ok(plan) => g.plan = plan,
-            Err(msg) => report.input_problems.push(InputProblem {
+            Err(msg) => problems.push(InputProblem {
                 path: g.path.clone(),
                 line: g.line,
                 message: format!("SQLite cannot plan this statement: {msg}"),
             }),
         }
     }
+}
 
-    // Candidates, with statistics estimated from a sample of the file.
+/// The index candidates of the planned statements on tables worth
+/// indexing, each with the statements (group indexes) it may help.
+fn candidates_of(groups: &[Group], schema: &Schema) -> Vec<(IndexSpec, Vec<usize>)> {
     let mut wanted: Vec<(IndexSpec, Vec<usize>)> = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
         if g.plan.is_none() {
@@ -314,7 +388,7 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
                 continue;
             }
             for spec in candidates(scan, &t.name) {
-                if spec.already_served(&schema) {
+                if spec.already_served(schema) {
                     continue;
                 }
                 match wanted.iter_mut().find(|(s, _)| *s == spec) {
@@ -325,8 +399,21 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
             }
         }
     }
+    wanted
+}
+
+/// The `sqlite_stat1` line each candidate would get, estimated from a
+/// sample of the file (by index name). The estimates also tell the cost
+/// model how selective each candidate's leading column is.
+fn estimate_candidates(
+    source: &SqliteSource,
+    schema: &mut Schema,
+    without_rowid: &HashSet<String>,
+    wanted: &[(IndexSpec, Vec<usize>)],
+    rows_per_key: &mut HashMap<String, Vec<f64>>,
+) -> HashMap<String, String> {
     let mut stats: HashMap<String, String> = HashMap::new();
-    for (spec, _) in &wanted {
+    for (spec, _) in wanted {
         let Some(t) = schema.table(&spec.table) else {
             continue;
         };
@@ -336,9 +423,7 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
             stats.insert(spec.name(), line);
         }
     }
-    // Candidate estimates tell the cost model how selective their leading
-    // column is.
-    for (spec, _) in &wanted {
+    for (spec, _) in wanted {
         let Some(line) = stats.get(&spec.name()) else {
             continue;
         };
@@ -360,10 +445,18 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
             }
         }
     }
+    stats
+}
 
-    // Range predicates with constants: their share measured on a sample.
-    let mut range_shares: HashMap<String, f64> = HashMap::new();
-    for g in &groups {
+/// Range predicates with constants: their share measured on a sample.
+fn range_shares(
+    source: &SqliteSource,
+    schema: &Schema,
+    without_rowid: &HashSet<String>,
+    groups: &[Group],
+) -> HashMap<String, f64> {
+    let mut shares: HashMap<String, f64> = HashMap::new();
+    for g in groups {
         for scan in &g.scans {
             let Some(t) = schema.table(&scan.table) else {
                 continue;
@@ -374,80 +467,81 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
             let alias = scan.alias.clone().unwrap_or_else(|| t.name.clone());
             let wr = without_rowid.contains(&t.name.to_lowercase());
             for p in &scan.predicates {
-                if p.kind != PredicateKind::Range || range_shares.contains_key(&p.sql) {
+                if p.kind != PredicateKind::Range || shares.contains_key(&p.sql) {
                     continue;
                 }
                 if let Some(share) =
                     source.sample_share(&t.name, &alias, &p.sql, t.rows.unwrap_or(0.0), wr)
                 {
-                    range_shares.insert(p.sql.clone(), share);
+                    shares.insert(p.sql.clone(), share);
                 }
             }
         }
     }
+    shares
+}
 
-    // Costs of the current plans.
-    for g in &mut groups {
-        if let Some(plan) = &mut g.plan {
-            let model = CostModel {
-                schema: &schema,
-                rows_per_key: &rows_per_key,
-                scans: &g.scans,
-                range_shares: &range_shares,
-            };
-            g.before = rows_read(plan, &model);
-            annotate(plan, &model);
+/// What the cost proxy needs besides a statement's own table references.
+struct Costs<'a> {
+    schema: &'a Schema,
+    rows_per_key: &'a HashMap<String, Vec<f64>>,
+    range_shares: &'a HashMap<String, f64>,
+}
+
+impl<'a> Costs<'a> {
+    fn model(&self, scans: &'a [TableScan]) -> CostModel<'a> {
+        CostModel {
+            schema: self.schema,
+            rows_per_key: self.rows_per_key,
+            scans,
+            range_shares: self.range_shares,
         }
     }
+}
 
-    // What-if on the scratch copy: one candidate at a time.
-    let scratch = if wanted.is_empty() {
-        None
-    } else {
-        Some(Scratch::build(&objects, &stat1, &stat4, facts.has_stat1)?)
-    };
+/// Each candidate on the scratch copy: per statement, the candidates the
+/// planner takes and that cut the rows read enough.
+fn verify(
+    scratch: &Scratch,
+    wanted: &[(IndexSpec, Vec<usize>)],
+    stats: &HashMap<String, String>,
+    groups: &[Group],
+    costs: &Costs<'_>,
+) -> Vec<Vec<Verified>> {
     let mut verified: Vec<Vec<Verified>> = vec![Vec::new(); groups.len()];
-    if let Some(scratch) = &scratch {
-        for o in &scratch.skipped {
-            report
-                .notes
-                .push(format!("scratch copy: could not recreate {o}"));
-        }
-        for (spec, gis) in &wanted {
-            let sqls: Vec<&str> = gis.iter().map(|&i| groups[i].sql.as_str()).collect();
-            let Ok(plans) =
-                scratch.plans_with(spec, stats.get(&spec.name()).map(String::as_str), &sqls)
-            else {
+    for (spec, gis) in wanted {
+        let sqls: Vec<&str> = gis.iter().map(|&i| groups[i].sql.as_str()).collect();
+        let Ok(plans) =
+            scratch.plans_with(spec, stats.get(&spec.name()).map(String::as_str), &sqls)
+        else {
+            continue;
+        };
+        for (&gi, plan) in gis.iter().zip(plans) {
+            let Some(mut plan) = plan else { continue };
+            if !uses_index(&plan, &spec.name()) {
                 continue;
-            };
-            for (&gi, plan) in gis.iter().zip(plans) {
-                let Some(mut plan) = plan else { continue };
-                if !uses_index(&plan, &spec.name()) {
-                    continue;
-                }
-                let g = &groups[gi];
-                let model = CostModel {
-                    schema: &schema,
-                    rows_per_key: &rows_per_key,
-                    scans: &g.scans,
-                    range_shares: &range_shares,
-                };
-                let after = rows_read(&plan, &model);
-                if after <= MIN_GAIN * g.before {
-                    annotate(&mut plan, &model);
-                    verified[gi].push(Verified {
-                        spec: spec.clone(),
-                        table: spec.table.clone(),
-                        after,
-                        after_plan: plan,
-                    });
-                }
+            }
+            let g = &groups[gi];
+            let model = costs.model(&g.scans);
+            let after = rows_read(&plan, &model);
+            if after <= MIN_GAIN * g.before {
+                annotate(&mut plan, &model);
+                verified[gi].push(Verified {
+                    spec: spec.clone(),
+                    table: spec.table.clone(),
+                    after,
+                    after_plan: plan,
+                });
             }
         }
     }
-    // The best candidate per statement and table: fewest rows read, then
-    // fewest keys.
-    let mut best: Vec<Vec<Verified>> = Vec::with_capacity(groups.len());
+    verified
+}
+
+/// The best candidate per statement and table: fewest rows read, then
+/// fewest keys.
+fn best_per_table(verified: Vec<Vec<Verified>>) -> Vec<Vec<Verified>> {
+    let mut best: Vec<Vec<Verified>> = Vec::with_capacity(verified.len());
     for vs in &verified {
         let mut per_table: Vec<Verified> = Vec::new();
         for v in vs {
@@ -464,39 +558,74 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
         }
         best.push(per_table);
     }
+    best
+}
 
-    // Time scale: measured durations when the workload has them, else the
-    // measured time to read a row of the largest table.
-    let timed = !groups.is_empty() && groups.iter().all(|g| g.total_ms.is_some());
-    let ms_per_row = if timed {
-        None
-    } else {
-        schema
-            .tables
-            .iter()
-            .filter(|t| !without_rowid.contains(&t.name.to_lowercase()) || t.rows.is_some())
-            .max_by(|a, b| a.rows.unwrap_or(0.0).total_cmp(&b.rows.unwrap_or(0.0)))
-            .and_then(|t| source.ms_per_row(&t.name, CALIBRATION_ROWS))
-    };
-    let saved_ms = |g: &Group, after: f64| -> Option<f64> {
+/// How rows saved become time: measured durations when the workload has
+/// them, else the measured time to read a row of the largest table.
+struct TimeScale {
+    timed: bool,
+    ms_per_row: Option<f64>,
+}
+
+impl TimeScale {
+    fn of(
+        source: &SqliteSource,
+        schema: &Schema,
+        without_rowid: &HashSet<String>,
+        groups: &[Group],
+    ) -> TimeScale {
+        let timed = !groups.is_empty() && groups.iter().all(|g| g.total_ms.is_some());
+        let ms_per_row = if timed {
+            None
+        } else {
+            schema
+                .tables
+                .iter()
+                .filter(|t| !without_rowid.contains(&t.name.to_lowercase()) || t.rows.is_some())
+                .max_by(|a, b| a.rows.unwrap_or(0.0).total_cmp(&b.rows.unwrap_or(0.0)))
+                .and_then(|t| source.ms_per_row(&t.name, CALIBRATION_ROWS))
+        };
+        TimeScale { timed, ms_per_row }
+    }
+
+    /// Time a statement saves over its calls when its plan reads `after`
+    /// rows instead of its `before`.
+    fn saved_ms(&self, g: &Group, after: f64) -> Option<f64> {
         let share = if g.before > 0.0 {
             (1.0 - after / g.before).max(0.0)
         } else {
             0.0
         };
-        match (g.total_ms, ms_per_row) {
-            (Some(t), _) if timed => Some(t * share),
+        match (g.total_ms, self.ms_per_row) {
+            (Some(t), _) if self.timed => Some(t * share),
             (_, Some(per)) => Some((g.before - after).max(0.0) * per * g.calls as f64),
             _ => None,
         }
-    };
+    }
 
-    // Ranked indexes, re-verified as merged.
+    /// The score of saving `before - after` rows: time when it can be had,
+    /// else rows × calls.
+    fn score(&self, g: &Group, after: f64) -> f64 {
+        self.saved_ms(g, after)
+            .unwrap_or((g.before - after) * g.calls as f64)
+    }
+}
+
+/// The best candidates merged into ranked indexes, each re-verified as
+/// merged on the scratch copy against every statement it is meant to help.
+fn ranked_indexes(
+    scratch: Option<&Scratch>,
+    best: &[Vec<Verified>],
+    stats: &HashMap<String, String>,
+    groups: &[Group],
+    costs: &Costs<'_>,
+    scale: &TimeScale,
+) -> Vec<IndexRecommendation> {
     let mut ranked_input = Vec::new();
     for (gi, bs) in best.iter().enumerate() {
         let g = &groups[gi];
         for b in bs {
-            let score = saved_ms(g, b.after).unwrap_or((g.before - b.after) * g.calls as f64);
             let reason = format!(
                 "The planner switches {} from {} to {} on a scratch copy (about {} → {} rows read per run).",
                 b.table,
@@ -505,11 +634,16 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
                 count(g.before),
                 count(b.after)
             );
-            ranked_input.push((b.spec.clone(), score, g.fingerprint.clone(), reason));
+            ranked_input.push((
+                b.spec.clone(),
+                scale.score(g, b.after),
+                g.fingerprint.clone(),
+                reason,
+            ));
         }
     }
     let mut indexes = rank_indexes(ranked_input, Dialect::Sqlite);
-    if let Some(scratch) = &scratch {
+    if let Some(scratch) = scratch {
         for r in &mut indexes {
             let gis: Vec<usize> = r
                 .queries
@@ -531,19 +665,13 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
                 let Some(plan) = plan.filter(|p| uses_index(p, &r.spec.name())) else {
                     continue;
                 };
-                let model = CostModel {
-                    schema: &schema,
-                    rows_per_key: &rows_per_key,
-                    scans: &g.scans,
-                    range_shares: &range_shares,
-                };
-                let a = rows_read(&plan, &model);
+                let a = rows_read(&plan, &costs.model(&g.scans));
                 if a > MIN_GAIN * g.before {
                     continue;
                 }
                 before += g.before;
                 after += a;
-                score += saved_ms(g, a).unwrap_or((g.before - a) * g.calls as f64);
+                score += scale.score(g, a);
                 helped.push(g.fingerprint.clone());
             }
             r.queries = helped;
@@ -562,65 +690,67 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
     for (i, r) in indexes.iter_mut().enumerate() {
         r.rank = i + 1;
     }
+    indexes
+}
 
-    // Findings: plan rules on each annotated plan, full scans, settings,
-    // statistics and schema rules.
-    let mut findings = Vec::new();
-    for (gi, g) in groups.iter().enumerate() {
-        let Some(plan) = &g.plan else { continue };
-        let planner_fixes: Vec<PlannerFix> = best[gi]
-            .iter()
-            .map(|b| PlannerFix {
-                spec: b.spec.clone(),
-                table: b.table.clone(),
-                rows_before: g.before,
-                rows_after: b.after,
-            })
-            .collect();
-        let mut fs = detect::run(&Inputs {
-            plan: Some(PlanContext {
-                plan,
-                schema: Some(&schema),
-                query_fingerprint: Some(&g.fingerprint),
-                planner_fixes: Some(&planner_fixes),
-            }),
-            ..Inputs::default()
-        });
-        for f in &mut fs {
-            sqlite_advice(f);
-            let fix = best[gi].iter().find(|b| fixes(f, b, plan));
-            if let Some(b) = fix
-                && f.index.as_ref().is_none_or(|s| s.table == b.spec.table)
-            {
-                if f.rule == TempBTree::META.id {
-                    f.advice = format!(
-                        "{}\nThe planner uses this index on a scratch copy and the temporary b-tree goes away:\n{}",
-                        f.advice,
-                        b.spec.statement(Dialect::Sqlite)
-                    );
-                    f.index = Some(b.spec.clone());
-                }
-                f.impact_ms = saved_ms(g, b.after).map(|v| (v * 1000.0).round() / 1000.0);
-            }
-            f.query_fingerprint = Some(g.fingerprint.clone());
-            let where_ = format!(" (statement at {}:{})", g.path, g.line);
-            if !f.message.contains(&where_) {
-                f.message.push_str(&where_);
-            }
-        }
-        findings.extend(fs);
-    }
-    findings.extend(detect::run(&Inputs {
-        schema: Some(SchemaContext {
-            schema: &schema,
-            created: None,
+/// The plan rules on one statement's annotated plan, with the planner's
+/// fixes: SQLite's statements, the time a fix saves, the statement's place.
+fn statement_findings(
+    g: &Group,
+    best: &[Verified],
+    schema: &Schema,
+    scale: &TimeScale,
+) -> Vec<Finding> {
+    let Some(plan) = &g.plan else {
+        return Vec::new();
+    };
+    let planner_fixes: Vec<PlannerFix> = best
+        .iter()
+        .map(|b| PlannerFix {
+            spec: b.spec.clone(),
+            table: b.table.clone(),
+            rows_before: g.before,
+            rows_after: b.after,
+        })
+        .collect();
+    let mut fs = detect::run(&Inputs {
+        plan: Some(PlanContext {
+            plan,
+            schema: Some(schema),
+            query_fingerprint: Some(&g.fingerprint),
+            planner_fixes: Some(&planner_fixes),
         }),
-        sqlite: Some(&facts),
         ..Inputs::default()
-    }));
-    detect::rank(&mut findings);
+    });
+    for f in &mut fs {
+        sqlite_advice(f);
+        let fix = best.iter().find(|b| fixes(f, b, plan));
+        if let Some(b) = fix
+            && f.index.as_ref().is_none_or(|s| s.table == b.spec.table)
+        {
+            if f.rule == TempBTree::META.id {
+                f.advice = format!(
+                    "{}\nThe planner uses this index on a scratch copy and the temporary b-tree goes away:\n{}",
+                    f.advice,
+                    b.spec.statement(Dialect::Sqlite)
+                );
+                f.index = Some(b.spec.clone());
+            }
+            f.impact_ms = scale
+                .saved_ms(g, b.after)
+                .map(|v| (v * 1000.0).round() / 1000.0);
+        }
+        f.query_fingerprint = Some(g.fingerprint.clone());
+        let where_ = format!(" (statement at {}:{})", g.path, g.line);
+        if !f.message.contains(&where_) {
+            f.message.push_str(&where_);
+        }
+    }
+    fs
+}
 
-    // Queries, most time first (or most rows read × calls, untimed).
+/// The statements, most time first (or most rows read × calls, untimed).
+fn query_stats(groups: &[Group]) -> Vec<QueryStat> {
     let mut order: Vec<usize> = (0..groups.len()).collect();
     order.sort_by(|&a, &b| {
         let ka = groups[a]
@@ -631,7 +761,7 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
             .unwrap_or(groups[b].before * groups[b].calls as f64);
         kb.total_cmp(&ka)
     });
-    report.queries = order
+    order
         .into_iter()
         .map(|i| {
             let g = &groups[i];
@@ -645,16 +775,17 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
                     .map(|t| (t / g.calls.max(1) as f64 * 1000.0).round() / 1000.0),
             }
         })
-        .collect();
-    report.findings = findings;
-    report.indexes = indexes;
+        .collect()
+}
 
+/// What the reader should know about how the figures were had.
+fn notes(has_workload: bool, scale: &TimeScale, has_stat1: bool, name: &str) -> Vec<String> {
     let mut notes = Vec::new();
     if !has_workload {
         notes.push("no workload given (--queries FILE or --log FILE): only the schema, statistics and settings were checked.".to_string());
     }
     notes.push("SQLite prints no plan costs: cost_before/cost_after are the estimated rows the plans read (table sizes and rows per key from sqlite_stat1, SQLite's defaults where it has none; nested loops multiplied out), summed over the statements an index helps.".to_string());
-    match (timed, ms_per_row) {
+    match (scale.timed, scale.ms_per_row) {
         (true, _) => notes.push("scores are measured time × the share of rows the index saves.".into()),
         (false, Some(per)) => notes.push(format!(
             "the workload has no timings: scores are rows saved × calls × {:.3} µs, the time this machine took to read a row of the largest table.",
@@ -662,15 +793,13 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
         )),
         (false, None) => notes.push("the workload has no timings and the tables are empty: scores are rows saved × calls.".into()),
     }
-    if !facts.has_stat1 {
+    if !has_stat1 {
         notes.push("without sqlite_stat1 the candidates were planned without statistics too, as they would be after CREATE INDEX on this file.".into());
     }
     notes.push(format!(
-        "{} opened read-only; candidates were planned on an in-memory copy of its schema and statistics.",
-        source.name
+        "{name} opened read-only; candidates were planned on an in-memory copy of its schema and statistics."
     ));
-    report.notes = notes;
-    Ok(report)
+    notes
 }
 
 /// Rules written for PostgreSQL render their index statement for it;

@@ -3,7 +3,9 @@
 
 use std::path::Path;
 
-use crate::advise::workload::{Advice, AdviseOptions, AnalyzedQuery, advise};
+use crate::advise::workload::{
+    Advice, AdviseOptions, AnalyzedQuery, advise, estimated_scores_note,
+};
 use crate::detect::{self, AdviceContext, Inputs};
 use crate::error::{Error, Result};
 use crate::model::Dialect;
@@ -81,6 +83,7 @@ pub fn report(advice: Advice, problems: Vec<Error>, dialect: Dialect) -> Report 
         .map(|i| i.recommendation)
         .collect();
     report.notes = advice.notes;
+    report.notes.push(estimated_scores_note());
     for e in problems.into_iter().chain(advice.problems) {
         match e {
             Error::Input {

@@ -254,6 +254,8 @@ impl PgSession {
     }
 
     /// The catalog and statistics of every user table, as the model.
+    // A sequence of catalog queries, each followed by the few lines that
+    // put its rows into the model; long, but read top to bottom.
     pub async fn read_catalog(&mut self) -> Result<(Schema, PgFacts)> {
         let mut facts = PgFacts {
             version_num: self.version_num,

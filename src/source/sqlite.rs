@@ -133,6 +133,8 @@ impl SqliteSource {
         out
     }
 
+    // One short read of every catalog table, each followed by the lines
+    // that put its rows into the model; long, but read top to bottom.
     fn read_catalog(&self) -> Result<Catalog> {
         let conn = &self.conn;
         let mut stmt = conn

@@ -129,6 +129,9 @@ impl Fingerprinter {
         std::str::from_utf8(&self.out).unwrap_or_default()
     }
 
+    // One pass of one byte scanner over the statement (the hot path of log
+    // reading): its states share the output buffer, so it stays one
+    // function rather than a chain of calls per token.
     fn normalize_into(&mut self, sql: &str) {
         self.out.clear();
         self.stack.clear();
