@@ -2,10 +2,13 @@
 //!
 //! The crate is a pipeline, one module per stage:
 //! **source** (files, stdin, PostgreSQL, SQLite: the only I/O) →
-//! **parse** (plans, SQL, logs into the model) → **model** (plans, schema,
-//! workload) → **detect** (rules → findings) → **advise** (ranked indexes) →
-//! **report** (text, JSON). [`run`] wires a checked [`config::Config`] through
-//! it; `main.rs` only parses flags and maps the outcome to an exit code.
+//! **parse** (plans, SQL, logs into the model) → **model** (what the stages
+//! share: plans, schema, statements, findings, indexes) → **detect** (rules
+//! → findings) → **advise** (ranked indexes) → **report** (text, JSON,
+//! Markdown, SARIF). [`analysis`] joins the stages, one pipeline per job;
+//! [`commands`] run a checked [`config::Config`] through an analysis and a
+//! report; `main.rs` only parses flags and maps the outcome to an exit
+//! code. `tests/architecture.rs` keeps the arrows pointing one way.
 
 pub mod advise;
 pub mod analysis;
