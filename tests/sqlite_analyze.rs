@@ -415,3 +415,33 @@ fn a_timed_trace_is_a_workload_with_measured_times() {
     // Measured time × the share of rows the index saves: at most 22 ms.
     assert!(ix["score"].as_f64().unwrap() <= 22.0);
 }
+
+#[test]
+fn the_same_input_gives_the_same_report() {
+    // Scores without timings come from rows saved, never from a stopwatch:
+    // two runs over the same file and workload are byte-identical.
+    let db = demo_copy("reproducible");
+    let workload = common::fixture("demo/workload.sql");
+    let run = || {
+        let out = dbperf()
+            .args(["analyze", "--format", "json", "--queries"])
+            .arg(&workload)
+            .arg("--db")
+            .arg(format!("sqlite:{}", db.display()))
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    let first = run();
+    let report: Value = serde_json::from_slice(&first).unwrap();
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["impact_ms"].as_f64().is_some_and(|ms| ms > 0.0)),
+        "the demo has findings with an impact"
+    );
+    assert_eq!(first, run(), "two runs gave different reports");
+}

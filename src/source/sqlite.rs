@@ -666,22 +666,6 @@ fn db_error(name: &str, e: rusqlite::Error) -> Error {
 }
 
 impl SqliteSource {
-    /// Measured time to read one row of `table` in a plain scan, in
-    /// milliseconds: the scale that turns the cost proxy (rows read) into
-    /// time. Reads at most `limit` rows; `None` for an empty table.
-    pub fn ms_per_row(&self, table: &str, limit: u64) -> Option<f64> {
-        let sql = format!(
-            "SELECT count(*) FROM (SELECT * FROM {} LIMIT {limit})",
-            quote(table)
-        );
-        let start = std::time::Instant::now();
-        let n: i64 = self.conn.query_row(&sql, [], |r| r.get(0)).ok()?;
-        let elapsed = start.elapsed().as_secs_f64() * 1000.0;
-        (n > 0).then(|| elapsed / n as f64)
-    }
-}
-
-impl SqliteSource {
     /// Share of `table`'s rows for which `predicate` (SQL naming the
     /// table's columns, or `alias.column`) holds, measured by SQLite itself
     /// on the same spread sample as [`Self::estimate_index_stat`]. `None`
