@@ -15,6 +15,14 @@ pub fn ms(v: f64) -> String {
 
 /// `1,234,567` for counts; fractional counts (PG 18) keep two decimals.
 pub fn fmt_count(v: f64) -> String {
+    // Beyond what a count can honestly be (and what `i64` holds): say so
+    // instead of printing a saturated 9,223,372,036,854,775,807.
+    if !v.is_finite() {
+        return if v.is_nan() { "?".into() } else { "∞".into() };
+    }
+    if v.abs() >= 1e15 {
+        return format!("{v:.1e}");
+    }
     if v.fract() != 0.0 && v < 1000.0 {
         return format!("{v:.2}");
     }
@@ -70,5 +78,20 @@ pub fn bytes(b: f64) -> String {
         format!("{:.1} MB", b / (1024.0 * 1024.0))
     } else {
         format!("{:.0} kB", (b / 1024.0).max(8.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_group_digits_and_never_saturate() {
+        assert_eq!(fmt_count(1_234_567.0), "1,234,567");
+        assert_eq!(fmt_count(0.5), "0.50");
+        assert_eq!(fmt_count(-1234.0), "-1,234");
+        assert_eq!(fmt_count(9.3e18), "9.3e18");
+        assert_eq!(fmt_count(f64::INFINITY), "∞");
+        assert_eq!(fmt_count(f64::NAN), "?");
     }
 }
