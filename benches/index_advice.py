@@ -7,6 +7,8 @@
   dbperf JSON OUT.sql         the index statements (and their `requires`) of a
                               `dbperf analyze --format json` report
   report RUNDIR               the table of tps, mean times and ratios
+  compare DBA.sql OTHER.sql   which of the DBA's indexes another set has (same
+                              table, method, keys and predicate), what it misses
 """
 import csv
 import json
@@ -111,8 +113,54 @@ def main():
         cmd_dbperf(sys.argv[2], sys.argv[3])
     elif cmd == "report":
         cmd_report(sys.argv[2])
+    elif cmd == "compare":
+        cmd_compare(sys.argv[2], sys.argv[3])
     else:
         sys.exit(__doc__)
+
+
+
+def index_key(stmt):
+    """(table, method, key list, predicate) of a CREATE INDEX statement, names,
+    CONCURRENTLY, IF NOT EXISTS and INCLUDE left out, for comparing sets."""
+    import re
+
+    s = " ".join(stmt.strip().rstrip(";").split())
+    m = re.match(
+        r"(?i)create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?:\S+\s+)?on\s+(?:only\s+)?(\S+)\s*(?:using\s+(\w+)\s*)?\((.*)$",
+        s,
+    )
+    if not m:
+        return None
+    table, method, rest = m.group(1), (m.group(2) or "btree").lower(), m.group(3)
+    depth, i = 1, 0
+    while i < len(rest) and depth:
+        depth += {"(": 1, ")": -1}.get(rest[i], 0)
+        i += 1
+    keys, tail = rest[: i - 1], rest[i:]
+    pred = re.search(r"(?i)\bwhere\s+(.*)$", tail)
+    norm = lambda x: re.sub(r"\s+", "", x.lower())
+    return (table.lower(), method, norm(keys), norm(pred.group(1)) if pred else "")
+
+
+def cmd_compare(dba_sql, other_sql):
+    def load(path):
+        out = {}
+        for line in open(path):
+            k = index_key(line)
+            if k:
+                out[k] = line.strip()
+        return out
+
+    dba, other = load(dba_sql), load(other_sql)
+    same = [k for k in dba if k in other]
+    print(f"{len(same)} of the DBA's {len(dba)} indexes proposed as such; {len(other) - len(same)} others proposed")
+    for k in dba:
+        if k not in other:
+            print(f"  missed: {dba[k]}")
+    for k in other:
+        if k not in dba:
+            print(f"  extra:  {other[k]}")
 
 
 if __name__ == "__main__":
