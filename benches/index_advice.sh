@@ -104,9 +104,11 @@ measure() {
   local name=$1
   "${PSQL[@]}" "$URL" -c "VACUUM ANALYZE"
   log "$name: warm-up and $TXNS measured transactions"
-  pgbench -n -c 1 -t 10 --random-seed=7 "${scripts[@]}" "$URL" > /dev/null 2>&1
+  pgbench -n -c 1 -t 10 --random-seed=7 "${scripts[@]}" "$URL" > "$out/$name.warmup.pgbench" 2>&1 \
+    || { echo "index_advice.sh: pgbench failed, see $out/$name.warmup.pgbench" >&2; exit 2; }
   snapshot "$out/$name.before.csv"
-  pgbench -n -c 1 -t "$TXNS" --random-seed=16 "${scripts[@]}" "$URL" > "$out/$name.pgbench" 2>&1
+  pgbench -n -c 1 -t "$TXNS" --random-seed=16 "${scripts[@]}" "$URL" > "$out/$name.pgbench" 2>&1 \
+    || { echo "index_advice.sh: pgbench failed, see $out/$name.pgbench" >&2; exit 2; }
   snapshot "$out/$name.after.csv"
   sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out/$name.pgbench" > "$out/$name.tps"
 }
