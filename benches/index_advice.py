@@ -7,8 +7,9 @@
   dbperf JSON OUT.sql         the index statements (and their `requires`) of a
                               `dbperf analyze --format json` report
   report RUNDIR               the table of tps, mean times and ratios
-  compare DBA.sql OTHER.sql   which of the DBA's indexes another set has (same
-                              table, method, keys and predicate), what it misses
+  compare DBA.sql OTHER.sql   which of the indexes of DBA.sql (or of an
+                              avoid.sql) another set has (same table, method,
+                              keys and predicate), what it misses, what else
 """
 import csv
 import json
@@ -154,7 +155,7 @@ def cmd_compare(dba_sql, other_sql):
 
     dba, other = load(dba_sql), load(other_sql)
     same = [k for k in dba if k in other]
-    print(f"{len(same)} of the DBA's {len(dba)} indexes proposed as such; {len(other) - len(same)} others proposed")
+    print(f"{len(same)} of the {len(dba)} indexes of {dba_sql} proposed as such; {len(other) - len(same)} others proposed")
     for k in dba:
         if k not in other:
             print(f"  missed: {dba[k]}")

@@ -138,6 +138,9 @@ reset_indexes
   python3 benches/index_advice.py report "$out"
   for cfg in dbperf supabase; do
     echo; echo "$cfg against the DBA's set:"; python3 benches/index_advice.py compare "$out/dba.sql" "$out/$cfg.sql"
+    if [ -f "$dir/avoid.sql" ]; then
+      echo "$cfg against the indexes not to build: $(python3 benches/index_advice.py compare "$dir/avoid.sql" "$out/$cfg.sql" | head -1)"
+    fi
   done
   echo; echo "dbperf: $(jq -c '.workload' "$out/dbperf.json" 2>/dev/null)"
 } | tee "$out/report.txt"
