@@ -1,0 +1,168 @@
+#!/usr/bin/env python3
+"""Helpers of benches/index_advice.sh (see there). Subcommands:
+
+  supabase DBURL OUT.sql      run supabase's index_advisor() once per workload
+                              statement (read from the baseline delta) and
+                              write the distinct index statements it proposes
+  dbperf JSON OUT.sql         the index statements (and their `requires`) of a
+                              `dbperf analyze --format json` report
+  report RUNDIR               the table of tps, mean times and ratios
+  compare DBA.sql OTHER.sql   which of the indexes of DBA.sql (or of an
+                              avoid.sql) another set has (same table, method,
+                              keys and predicate), what it misses, what else
+"""
+import csv
+import json
+import os
+import sys
+
+
+def read_snapshot(path):
+    rows = {}
+    with open(path, newline="") as f:
+        for qid, calls, total, query in csv.reader(f):
+            rows[qid] = (int(calls), float(total), query)
+    return rows
+
+
+def delta(before, after):
+    """Statements that ran between two snapshots: {queryid: (calls, total_ms, query)}."""
+    out = {}
+    for qid, (calls, total, query) in after.items():
+        c0, t0, _ = before.get(qid, (0, 0.0, query))
+        if calls > c0 and "pg_stat_statements" not in query:
+            out[qid] = (calls - c0, total - t0, query)
+    return out
+
+
+def workload_statements(rundir):
+    d = delta(read_snapshot(f"{rundir}/none.before.csv"), read_snapshot(f"{rundir}/none.after.csv"))
+    return sorted(d.items(), key=lambda kv: -kv[1][1])
+
+
+def cmd_supabase(dburl, out, rundir):
+    import psycopg2
+
+    conn = psycopg2.connect(dburl)
+    conn.autocommit = True
+    cur = conn.cursor()
+    found, log = [], []
+    for qid, (_, _, query) in workload_statements(rundir):
+        cur.execute("SELECT index_statements, errors FROM index_advisor(%s)", (query,))
+        stmts, errors = cur.fetchone()
+        one = " ".join(query.split())[:90]
+        log.append(f"{one}\n    -> {stmts or []} {('errors: ' + '; '.join(errors)) if errors else ''}")
+        for s in stmts or []:
+            if s not in found:
+                found.append(s)
+    with open(out, "w") as f:
+        for s in found:
+            f.write(s.rstrip(";") + ";\n")
+    with open(out + ".log", "w") as f:
+        f.write("\n".join(log) + "\n")
+
+
+def cmd_dbperf(report, out):
+    doc = json.load(open(report))
+    lines = []
+    for ix in doc.get("indexes", []):
+        for req in ix.get("requires") or []:
+            if req not in lines:
+                lines.append(req.rstrip(";"))
+        lines.append(ix["statement"].rstrip(";"))
+    with open(out, "w") as f:
+        for s in lines:
+            f.write(s + ";\n")
+
+
+CONFIGS = ["none", "dbperf", "dba", "supabase"]
+
+
+def cmd_report(rundir):
+    base = workload_statements(rundir)
+    runs, tps, meta = {}, {}, {}
+    for c in CONFIGS:
+        b, a = f"{rundir}/{c}.before.csv", f"{rundir}/{c}.after.csv"
+        if not (os.path.exists(b) and os.path.exists(a)):
+            continue
+        runs[c] = delta(read_snapshot(b), read_snapshot(a))
+        tps[c] = float(open(f"{rundir}/{c}.tps").read().strip() or 0)
+        meta[c] = open(f"{rundir}/{c}.meta").read().strip() if os.path.exists(f"{rundir}/{c}.meta") else ""
+    cs = [c for c in CONFIGS if c in runs]
+    print("configuration   tps       ×none   ÷dba    statement time (ms)   indexes")
+    for c in cs:
+        total = sum(v[1] for v in runs[c].values())
+        print(f"{c:<14} {tps[c]:8.2f} {tps[c] / tps['none']:7.2f}× {tps[c] / tps['dba'] if 'dba' in tps else float('nan'):6.2f}  {total:12.0f}         {meta[c]}")
+    print()
+    print("mean execution time per statement (ms), most baseline time first:")
+    print(" | ".join(f"{c:>9}" for c in cs) + " | statement")
+    for qid, (_, _, query) in base:
+        cells = []
+        for c in cs:
+            v = runs[c].get(qid)
+            cells.append(f"{v[1] / v[0]:9.2f}" if v else f"{'-':>9}")
+        print(" | ".join(cells) + " | " + " ".join(query.split())[:150])
+
+
+def main():
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    cmd = sys.argv[1]
+    if cmd == "supabase":
+        cmd_supabase(sys.argv[2], sys.argv[3], sys.argv[4])
+    elif cmd == "dbperf":
+        cmd_dbperf(sys.argv[2], sys.argv[3])
+    elif cmd == "report":
+        cmd_report(sys.argv[2])
+    elif cmd == "compare":
+        cmd_compare(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)
+
+
+
+def index_key(stmt):
+    """(table, method, key list, predicate) of a CREATE INDEX statement, names,
+    CONCURRENTLY, IF NOT EXISTS and INCLUDE left out, for comparing sets."""
+    import re
+
+    s = " ".join(stmt.strip().rstrip(";").split())
+    m = re.match(
+        r"(?i)create\s+(?:unique\s+)?index\s+(?:concurrently\s+)?(?:if\s+not\s+exists\s+)?(?:\S+\s+)?on\s+(?:only\s+)?(\S+)\s*(?:using\s+(\w+)\s*)?\((.*)$",
+        s,
+    )
+    if not m:
+        return None
+    table, method, rest = m.group(1), (m.group(2) or "btree").lower(), m.group(3)
+    depth, i = 1, 0
+    while i < len(rest) and depth:
+        depth += {"(": 1, ")": -1}.get(rest[i], 0)
+        i += 1
+    keys, tail = rest[: i - 1], rest[i:]
+    pred = re.search(r"(?i)\bwhere\s+(.*)$", tail)
+    norm = lambda x: re.sub(r"\s+", "", x.lower())
+    return (table.lower(), method, norm(keys), norm(pred.group(1)) if pred else "")
+
+
+def cmd_compare(dba_sql, other_sql):
+    def load(path):
+        out = {}
+        for line in open(path):
+            k = index_key(line)
+            if k:
+                out[k] = line.strip()
+        return out
+
+    dba, other = load(dba_sql), load(other_sql)
+    same = [k for k in dba if k in other]
+    print(f"{len(same)} of the {len(dba)} indexes of {dba_sql} proposed as such; {len(other) - len(same)} others proposed")
+    for k in dba:
+        if k not in other:
+            print(f"  missed: {dba[k]}")
+    for k in other:
+        if k not in dba:
+            print(f"  extra:  {other[k]}")
+
+
+if __name__ == "__main__":
+    main()

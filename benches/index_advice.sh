@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Benchmark: whose indexes make a workload fastest? For one workload of
+# fixtures/workloads/<domain>/ it loads the schema and data into a scratch
+# database, drives the same pgbench traffic (one client, a fixed number of
+# transactions, a fixed random seed) four times, and measures pgbench's tps
+# and pg_stat_statements' mean time per statement with:
+#   none      the schema's own indexes (primary keys, unique constraints)
+#   dbperf    + `dbperf analyze --db … --format json` → .indexes[].statement
+#             (and each index's `requires`), advised after the baseline run
+#   dba       + fixtures/workloads/<domain>/dba.sql (see EXPECTED.md there)
+#   supabase  + supabase's index_advisor() run on every workload statement
+#             (the SQL of github.com/supabase/index_advisor, loaded into the
+#             scratch database; it needs HypoPG)
+# and prints a table of ratios. Results of a run: benches/results/.
+#
+# Usage: PGURL=postgres://postgres@127.0.0.1:5432 bash benches/index_advice.sh helpdesk
+#   TXNS=100            pgbench transactions per configuration
+#   INDEX_ADVISOR_SQL   path of index_advisor--0.2.0.sql (default: taken
+#                       from a fetched mirror of supabase/index_advisor)
+#   KEEP=1              keep the scratch database afterwards
+# Needs: a server with pg_stat_statements preloaded, HypoPG and pg_trgm
+# installed, pgbench, python3 with psycopg2; it builds dbperf --release.
+# pg_stat_statements is never reset: each run's figures are the difference
+# of two snapshots. The scratch database is workloads_bench_<domain>, a
+# copy of workloads_bench_<domain>_tpl (kept between runs).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+domain=${1:?usage: benches/index_advice.sh DOMAIN (a folder of fixtures/workloads/)}
+dir=fixtures/workloads/$domain
+[ -f "$dir/schema_data.sql" ] || { echo "index_advice.sh: no $dir/schema_data.sql" >&2; exit 2; }
+PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
+TXNS=${TXNS:-100}
+DB=workloads_bench_$domain
+URL=$PGURL/$DB
+PSQL=(psql -X -q -v ON_ERROR_STOP=1)
+out=benches/results/$domain
+rm -rf "$out" && mkdir -p "$out"
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+advisor_sql=${INDEX_ADVISOR_SQL:-}
+if [ -z "$advisor_sql" ]; then
+  advisor_sql=$out/index_advisor.sql
+  git --git-dir=/work/.mirror/supabase+index_advisor/repo show HEAD:index_advisor--0.2.0.sql > "$advisor_sql"
+fi
+
+log "building dbperf (release)"
+nice -n 15 cargo build --release --quiet
+bin=${CARGO_TARGET_DIR:-target}/release/dbperf
+
+# The data is loaded once into a template database (kept, and rebuilt when
+# schema_data.sql changes); each run copies it. The copy has a new OID, so
+# the load's own statements are not in its pg_stat_statements entries: the
+# advisors see the pgbench traffic only.
+TPL=${DB}_tpl
+sum=$(md5sum "$dir/schema_data.sql" | cut -c1-32)
+have=$("${PSQL[@]}" "$PGURL/postgres" -Atc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$TPL'")
+if [ "$have" != "$sum" ]; then
+  log "loading $dir into $TPL"
+  "${PSQL[@]}" "$PGURL/postgres" -c "DROP DATABASE IF EXISTS $TPL" -c "CREATE DATABASE $TPL"
+  nice -n 19 "${PSQL[@]}" -o /dev/null "$PGURL/$TPL" -f "$dir/schema_data.sql"
+  "${PSQL[@]}" "$PGURL/$TPL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "CREATE EXTENSION IF NOT EXISTS hypopg"
+  "${PSQL[@]}" "$PGURL/postgres" -c "COMMENT ON DATABASE $TPL IS '$sum'"
+fi
+log "copying $TPL to $DB"
+"${PSQL[@]}" "$PGURL/postgres" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB TEMPLATE $TPL"
+
+# The pgbench arguments: one -f script@weight per line of the weights file.
+scripts=()
+while read -r f w; do [ -n "$f" ] && scripts+=(-f "$dir/$f@$w"); done < "$dir/weights"
+
+snapshot() {
+  "${PSQL[@]}" "$URL" -c "\copy (SELECT queryid, calls, total_exec_time, query FROM pg_stat_statements
+    WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())) TO '$1' CSV"
+}
+
+# Drop every index of the domain's schema that no constraint owns.
+reset_indexes() {
+  "${PSQL[@]}" "$URL" <<SQL
+SELECT format('DROP INDEX %s', i.indexrelid::regclass)
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+ WHERE c.relnamespace = '$domain'::regnamespace
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) \gexec
+DROP EXTENSION IF EXISTS pg_trgm;
+SQL
+}
+
+# Build a set of index statements (one per line); failures are counted, not fatal.
+apply_set() {
+  local name=$1 file=$2 ok=0 failed=0
+  while IFS= read -r stmt; do
+    case "$stmt" in ''|--*) continue ;; esac
+    if psql -X -q "$URL" -c "$stmt" >> "$out/$name.apply.log" 2>&1; then ok=$((ok + 1)); else
+      failed=$((failed + 1)); echo "FAILED: $stmt" >> "$out/$name.apply.log"; fi
+  done < "$file"
+  local size
+  size=$("${PSQL[@]}" "$URL" -Atc "SELECT pg_size_pretty(coalesce(sum(pg_relation_size(i.indexrelid)), 0))
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
+    WHERE c.relnamespace = '$domain'::regnamespace
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)")
+  echo "$ok built, $failed failed, $size" > "$out/$name.meta"
+}
+
+measure() {
+  local name=$1
+  "${PSQL[@]}" "$URL" -c "VACUUM ANALYZE"
+  log "$name: warm-up and $TXNS measured transactions"
+  pgbench -n -c 1 -t 10 --random-seed=7 "${scripts[@]}" "$URL" > "$out/$name.warmup.pgbench" 2>&1 \
+    || { echo "index_advice.sh: pgbench failed, see $out/$name.warmup.pgbench" >&2; exit 2; }
+  snapshot "$out/$name.before.csv"
+  pgbench -n -c 1 -t "$TXNS" --random-seed=16 "${scripts[@]}" "$URL" > "$out/$name.pgbench" 2>&1 \
+    || { echo "index_advice.sh: pgbench failed, see $out/$name.pgbench" >&2; exit 2; }
+  snapshot "$out/$name.after.csv"
+  sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out/$name.pgbench" > "$out/$name.tps"
+}
+
+echo "0 built (primary keys and unique constraints only)" > "$out/none.meta"
+measure none
+
+log "dbperf analyze"
+"$bin" analyze --db "$URL" --format json > "$out/dbperf.json" 2> "$out/dbperf.stderr" || true
+python3 benches/index_advice.py dbperf "$out/dbperf.json" "$out/dbperf.sql"
+
+log "supabase index_advisor"
+"${PSQL[@]}" "$URL" -f "$advisor_sql" > /dev/null
+python3 benches/index_advice.py supabase "$URL" "$out/supabase.sql" "$out"
+"${PSQL[@]}" "$URL" -c "DROP FUNCTION index_advisor(text)"
+
+grep -v '^--' "$dir/dba.sql" > "$out/dba.sql"
+for cfg in dbperf dba supabase; do
+  log "$cfg: building its indexes"
+  reset_indexes
+  apply_set "$cfg" "$out/$cfg.sql"
+  measure "$cfg"
+done
+reset_indexes
+
+{
+  python3 benches/index_advice.py report "$out"
+  for cfg in dbperf supabase; do
+    echo; echo "$cfg against the DBA's set:"; python3 benches/index_advice.py compare "$out/dba.sql" "$out/$cfg.sql"
+    if [ -f "$dir/avoid.sql" ]; then
+      echo "$cfg against the indexes not to build: $(python3 benches/index_advice.py compare "$dir/avoid.sql" "$out/$cfg.sql" | head -1)"
+    fi
+  done
+  echo; echo "dbperf: $(jq -c '.workload' "$out/dbperf.json" 2>/dev/null)"
+} | tee "$out/report.txt"
+[ -n "${KEEP:-}" ] || "${PSQL[@]}" "$PGURL/postgres" -c "DROP DATABASE $DB"

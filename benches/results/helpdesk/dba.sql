@@ -1,0 +1,15 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX ON helpdesk.tickets (customer_id, created_at);
+CREATE INDEX ON helpdesk.tickets (cc_customer_id) WHERE cc_customer_id IS NOT NULL;
+CREATE INDEX ON helpdesk.comments (ticket_id);
+CREATE INDEX ON helpdesk.tickets (assignee_id, updated_at, id);
+CREATE INDEX ON helpdesk.tickets (created_at) WHERE assignee_id IS NULL;
+CREATE INDEX ON helpdesk.ticket_watchers (agent_id);
+CREATE INDEX ON helpdesk.tickets USING gin (subject gin_trgm_ops);
+CREATE INDEX ON helpdesk.tickets USING gin (label_ids);
+CREATE INDEX ON helpdesk.tickets USING gin (meta jsonb_path_ops);
+CREATE INDEX ON helpdesk.comments USING gin (to_tsvector('english', body));
+CREATE INDEX ON helpdesk.customers (handle text_pattern_ops);
+CREATE INDEX ON helpdesk.tickets (created_at);
+CREATE INDEX ON helpdesk.tickets (closed_at);
+CREATE INDEX ON helpdesk.audit_log USING brin (logged_at);

@@ -1,0 +1,13 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX ON telemetry.alerts (raised_at, id);
+CREATE INDEX ON telemetry.alerts (raised_at) WHERE acknowledged_at IS NULL;
+CREATE INDEX ON telemetry.alerts (ack_by);
+CREATE INDEX ON telemetry.alerts (escalated_to) WHERE escalated_to IS NOT NULL;
+CREATE INDEX ON telemetry.alerts (device_id);
+CREATE INDEX ON telemetry.devices (site_id);
+CREATE INDEX ON telemetry.devices USING gin (hostname gin_trgm_ops);
+CREATE INDEX ON telemetry.devices USING gin (labels);
+CREATE INDEX ON telemetry.alerts USING gin (details jsonb_path_ops);
+CREATE INDEX ON telemetry.alerts USING gin (to_tsvector('simple', message));
+CREATE INDEX ON telemetry.devices (serial text_pattern_ops);
+CREATE INDEX ON telemetry.readings USING brin (ts);

@@ -1,0 +1,12 @@
+CREATE INDEX ON public.lineitem (l_orderkey);
+CREATE INDEX ON public.nation (n_nationkey,n_regionkey);
+CREATE INDEX ON public.customer (c_mktsegment,c_custkey);
+CREATE INDEX ON public.customer (c_acctbal);
+CREATE INDEX ON public.partsupp (ps_partkey);
+CREATE INDEX ON public.customer (c_custkey,c_name);
+CREATE INDEX ON public.lineitem (l_partkey,l_suppkey);
+CREATE INDEX ON public.part (p_size);
+CREATE INDEX ON public.orders (o_custkey);
+CREATE INDEX ON public.supplier (s_suppkey,s_nationkey);
+CREATE INDEX ON public.supplier (s_nationkey);
+CREATE INDEX ON public.supplier (s_nationkey,s_suppkey);

@@ -1,0 +1,16 @@
+CREATE INDEX ON public.part USING btree (p_size);
+CREATE INDEX ON public.partsupp USING btree (ps_partkey);
+CREATE INDEX ON public.partsupp USING btree (ps_suppkey);
+CREATE INDEX ON public.lineitem USING btree (l_orderkey);
+CREATE INDEX ON public.orders USING btree (o_orderdate);
+CREATE INDEX ON public.orders USING btree (o_custkey);
+CREATE INDEX ON public.part USING btree (p_type);
+CREATE INDEX ON public.nation USING btree (n_name);
+CREATE INDEX ON public.lineitem USING btree (l_partkey);
+CREATE INDEX ON public.supplier USING btree (s_nationkey);
+CREATE INDEX ON public.lineitem USING btree (l_shipdate);
+CREATE INDEX ON public.part USING btree (p_brand);
+CREATE INDEX ON public.part USING btree (p_container);
+CREATE INDEX ON public.lineitem USING btree (l_suppkey);
+CREATE INDEX ON public.supplier USING btree (s_name);
+CREATE INDEX ON public.customer USING btree (c_acctbal);
