@@ -34,6 +34,7 @@ use crate::model::schema::Schema;
 use crate::parse::plan::plan_cost;
 use crate::source::postgres::{self, Hypo, Limits, PgSession, StatRow, Statements};
 use crate::source::snapshot::{self, SnapshotStore};
+use crate::sql::class::{StatementClass, classify};
 use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
 use crate::sql::statement::{StatementKind, analyze_sql};
 
@@ -168,7 +169,12 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         notes.push("planning time is not in the totals: set pg_stat_statements.track_planning = on to count it.".into());
     }
 
-    let groups = fold(&counters.rows);
+    // The application's statements are ranked; utility, monitoring and
+    // dbperf's own statements are counted apart in one note.
+    let (groups, apart): (Vec<Group>, Vec<Group>) = fold(&counters.rows)
+        .into_iter()
+        .partition(|g| classify(&g.query, postgres::TAG) == StatementClass::Application);
+    notes.extend(apart_note(&apart));
     let total_ms: f64 = groups.iter().map(|g| g.total_ms).sum();
     let total_calls: u64 = groups.iter().map(|g| g.calls).sum();
 
@@ -409,6 +415,30 @@ async fn read_counters(
             since_reset(rows)
         }
     })
+}
+
+/// One line on the statements that are not the application's workload.
+fn apart_note(apart: &[Group]) -> Option<String> {
+    if apart.is_empty() {
+        return None;
+    }
+    let count = |class: StatementClass| {
+        apart
+            .iter()
+            .filter(|g| classify(&g.query, postgres::TAG) == class)
+            .count()
+    };
+    let calls: u64 = apart.iter().map(|g| g.calls).sum();
+    let ms: f64 = apart.iter().map(|g| g.total_ms).sum();
+    Some(format!(
+        "not ranked as workload: {} statements ({} calls, {}) that are utility or maintenance ({}), monitoring ({}) or dbperf's own ({}).",
+        apart.len(),
+        crate::model::fmt::fmt_count(calls as f64),
+        crate::model::fmt::ms(ms),
+        count(StatementClass::Utility),
+        count(StatementClass::Monitoring),
+        count(StatementClass::Own),
+    ))
 }
 
 /// Of the `top` statements, those to plan (DML on this database's tables)

@@ -1,5 +1,6 @@
 //! SQL understanding: predicates of conditions and statements.
 
+pub mod class;
 pub mod fingerprint;
 pub mod predicate;
 pub mod split;
