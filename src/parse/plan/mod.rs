@@ -16,7 +16,11 @@ use crate::model::plan::{Plan, PlanFormat};
 /// A parsed plan and what was wrong with the input without stopping us.
 pub struct Parsed {
     pub plan: Plan,
+    /// Problems that did not stop the parse; each means exit 2.
     pub problems: Vec<Error>,
+    /// One-line notes on lines that were read by a guess (the tree is
+    /// complete, but its damaged indentation allowed more than one reading).
+    pub notes: Vec<String>,
 }
 
 pub fn parse(name: &str, text: &str) -> Result<Parsed> {
@@ -35,10 +39,22 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
         return Ok(Parsed {
             plan,
             problems: Vec::new(),
+            notes: Vec::new(),
         });
     }
-    let unpaste::Unpasted { lines, query_text } = unpaste::unpaste(text);
+    let unpaste::Unpasted {
+        lines,
+        query_text,
+        psql_header,
+        psql_rows,
+        auto_explain,
+    } = unpaste::unpaste(text);
     let mut problems = Vec::new();
+    let mut ctx = pg_text::TextContext {
+        auto_explain: auto_explain || query_text.is_some(),
+        notes: Vec::new(),
+    };
+    let last_line = lines.last().map_or(0, |l| l.number);
     let mut plan = if let Some(plan) = try_json(name, &lines)? {
         plan
     } else if let Some(plan) = try_yaml_xml(name, &lines)? {
@@ -46,18 +62,32 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
     } else if sqlite::detect(&lines) {
         sqlite::parse(name, &lines, &mut problems)?
     } else {
-        pg_text::parse(name, lines, &mut problems)?
+        pg_text::parse(name, lines, &mut problems, &mut ctx)?
     };
+    if let (Some(header), None) = (psql_header, psql_rows)
+        && problems.is_empty()
+    {
+        problems.push(Error::input(
+            name,
+            last_line.max(header),
+            "the plan is cut short: psql's `(N rows)` footer is missing after this line; the part before is reported",
+        ));
+    }
     if plan.query_text.is_none() {
         plan.query_text = query_text;
     }
-    Ok(Parsed { plan, problems })
+    Ok(Parsed {
+        plan,
+        problems,
+        notes: ctx.notes,
+    })
 }
 
 /// Finds a JSON plan in the cleaned lines, with any text before or after it.
 fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     let start = lines.iter().position(|l| {
         let t = l.text.trim_start();
+        let t = t.strip_prefix('"').unwrap_or(t);
         t.starts_with('[') || t.starts_with('{')
     });
     let Some(start) = start else {
@@ -71,6 +101,7 @@ fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
         .collect::<Vec<_>>()
         .join(" ");
     if !(head.contains("\"Plan\"")
+        || head.contains("\"\"Plan\"\"")
         || head.contains("\"Query Text\"")
         || head.trim() == "["
         || head.trim_start().starts_with("[ {")
@@ -78,11 +109,15 @@ fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     {
         return Ok(None);
     }
-    let joined: String = lines[start..]
+    let mut joined: String = lines[start..]
         .iter()
         .map(|l| l.text.as_ref())
         .collect::<Vec<_>>()
         .join("\n");
+    if head.contains("\"\"Plan\"\"") {
+        // A CSV field: the value is quoted, its quotes doubled.
+        joined = unquote_csv_field(&joined);
+    }
     let mut stream = serde_json::Deserializer::from_str(&joined).into_iter::<serde_json::Value>();
     match stream.next() {
         Some(Ok(v)) => {
@@ -103,6 +138,15 @@ fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
         }
         None => Ok(None),
     }
+}
+
+/// `"[\n  {\n    ""Plan"": …}\n]"` → the JSON inside the CSV quotes.
+fn unquote_csv_field(s: &str) -> String {
+    let t = s.trim();
+    let t = t.strip_prefix('"').unwrap_or(t);
+    // A JSON plan ends with `]` or `}`: a last `"` is the closing quote.
+    let t = t.strip_suffix('"').unwrap_or(t);
+    t.replace("\"\"", "\"")
 }
 
 /// YAML (`- Plan:`) and XML (`<explain …>`) plans.
