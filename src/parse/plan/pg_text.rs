@@ -49,6 +49,17 @@ fn starts_group(t: &str) -> bool {
         || t.starts_with("(never executed)")
 }
 
+/// A line that ends where plan lines end: a closed group, a time, a size.
+/// Text after such a line at full width is more likely prose than its tail.
+fn looks_complete(s: &str) -> bool {
+    let t = s.trim_ascii_end();
+    (t.ends_with(')') && !unbalanced(t)) || t.ends_with(" ms") || t.ends_with("kB")
+}
+
+fn has_group(t: &str) -> bool {
+    t.contains("(cost=") || t.contains("(actual ") || t.contains("(never executed)")
+}
+
 /// More `(` than `)`: the line stops inside a parenthesis.
 fn unbalanced(s: &str) -> bool {
     let mut depth = 0i32;
@@ -72,16 +83,19 @@ fn unbalanced(s: &str) -> bool {
 /// Returns the lines and the width.
 fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
     // Widths in bytes: fold(1) and terminals cut plan text, which is ASCII
-    // but for the odd identifier.
-    let width = lines.iter().map(|l| l.text.len()).max().unwrap_or(0);
+    // but for the odd identifier. A line cut right after a blank lost that
+    // blank to trimming: its raw length still shows the cut.
+    let width = lines.iter().map(|l| l.raw_len).max().unwrap_or(0);
     let mut out: Vec<Line<'_>> = Vec::with_capacity(lines.len());
     let mut root_indent: Option<usize> = None;
+    let mut root_line = usize::MAX;
     for l in lines {
         let ind = indent_of(&l.text);
         let t = l.text.trim_ascii_start();
         let Some(root) = root_indent else {
             if looks_like_root(t) {
                 root_indent = Some(ind);
+                root_line = out.len();
             }
             out.push(l);
             continue;
@@ -97,21 +111,33 @@ fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
             continue;
         }
         let top_level_ok = ind <= root && SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
-        // fold(1) cuts at the width; a cut right after a space lost that
-        // space to trailing-whitespace trimming, so the line is one shorter.
-        let prev_len = out.last().map_or(0, |p| p.text.len());
-        let prev_full = width >= 40 && (prev_len == width || prev_len + 1 == width);
-        let prev_open = out.last().is_some_and(|p| unbalanced(&p.text));
+        let prev_raw = out.last().map_or(0, |p| p.raw_len);
+        let prev_full = width >= 40 && prev_raw == width;
+        // At the root's indentation a tail is told from prose by the line
+        // before: one that stops inside a parenthesis, or a property line
+        // that does not end like one (prose glued to a property costs no
+        // node; glued to a node title it would rename the node).
+        let prev_open = out.last().is_some_and(|p| {
+            let pt = p.text.trim_ascii_start();
+            let is_node = pt.starts_with("->") || out.len() - 1 == root_line;
+            unbalanced(&p.text)
+                || (!is_node && !looks_complete(&p.text))
+                // A node title cut before its group: the group is on the tail.
+                || (is_node && !p.text.contains(" (") && has_group(t))
+        });
         let continuation = prev_full
             && !t.starts_with("->")
             && (ind < root || (ind == root && !top_level_ok && prev_open));
         if continuation {
             let prev = out.last_mut().expect("checked non-empty");
+            let lost_blanks = prev.raw_len.saturating_sub(prev.text.len());
             let joined = prev.text.to_mut();
-            if prev_len + 1 == width && !l.text.starts_with(' ') {
+            for _ in 0..lost_blanks {
                 joined.push(' ');
             }
             joined.push_str(&l.text);
+            // A tail cut again at the width goes on on the next line.
+            prev.raw_len = l.raw_len;
         } else {
             out.push(l);
         }
@@ -150,6 +176,7 @@ pub fn parse(
     // plan, or a wrapped tail we could not place. (line, text, after a full-width line)
     let mut stray: Option<(usize, String, bool)> = None;
     let mut prev_len = 0usize;
+    let mut prev_complete = true;
     let mut node_lines: Vec<usize> = Vec::new();
     let arrows = lines
         .iter()
@@ -167,8 +194,9 @@ pub fn parse(
     for line in &lines {
         let ind = indent_of(&line.text);
         let t = line.text.trim_ascii();
-        let after_full = width >= 40 && prev_len + 1 >= width;
-        prev_len = line.text.len();
+        let after_full = width >= 40 && prev_len == width && !prev_complete;
+        prev_len = line.raw_len;
+        prev_complete = looks_complete(&line.text);
         if t.is_empty() {
             continue;
         }

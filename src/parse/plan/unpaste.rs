@@ -14,6 +14,9 @@ pub struct Line<'a> {
     pub number: usize,
     /// Borrowed from the input unless a repair changed it.
     pub text: Cow<'a, str>,
+    /// Bytes the line had before its trailing blanks were trimmed (a
+    /// terminal or fold(1) cuts at a width, blanks included).
+    pub raw_len: usize,
 }
 
 /// Narrows a line's text to a part of itself without copying borrowed text.
@@ -54,9 +57,11 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
         .split('\n')
         .enumerate()
         .map(|(i, l)| {
+            let raw_len = l.strip_suffix('\r').unwrap_or(l).len();
             let l = l.trim_ascii_end();
             Line {
                 number: i + 1,
+                raw_len,
                 text: if odd_spaces && l.contains(['\t', '\u{a0}']) {
                     // Tabs, and the no-break spaces web pages paste.
                     Cow::Owned(l.replace('\t', "    ").replace('\u{a0}', " "))
@@ -111,6 +116,20 @@ fn join_psql_wrapped(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
     if width < 20 {
         return lines;
     }
+    // psql marks every line it wraps: `.` in the right margin, `.` in the
+    // left margin of the next. A line at full width without both marks was
+    // cut by something else (fold(1), a terminal): not psql's format.
+    let psql_marked = lines.iter().enumerate().all(|(i, l)| {
+        l.text.chars().count() != width
+            || l.text
+                .trim_ascii()
+                .chars()
+                .all(|c| FRAME_CHARS.contains(&c))
+            || (l.text.ends_with('.') && lines.get(i + 1).is_some_and(|n| n.text.starts_with('.')))
+    });
+    if !psql_marked {
+        return lines;
+    }
     let mut out: Vec<Line<'_>> = Vec::with_capacity(lines.len());
     let mut joining = false;
     for l in lines {
@@ -147,6 +166,7 @@ fn auto_explain_block<'a>(lines: &[Line<'a>]) -> Option<Vec<Line<'a>>> {
         reslice(&mut text, |t| t.strip_prefix("    ").unwrap_or(t));
         block.push(Line {
             number: l.number,
+            raw_len: l.raw_len,
             text,
         });
     }
@@ -182,6 +202,7 @@ fn expanded_records(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
                 .unwrap_or(rest);
             out.push(Line {
                 number: l.number,
+                raw_len: l.raw_len,
                 text: Cow::Owned(rest.trim_ascii_end().to_string()),
             });
         } else if !is_noise(&l.text) {
