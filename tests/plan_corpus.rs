@@ -50,7 +50,20 @@ fn body_of(text: &str) -> Option<Vec<String>> {
     let first = lines.first()?.trim();
     let rows: Vec<&str> = if first == "QUERY PLAN" {
         // psql aligned, border 1: header, dashes, ` value`, `(N rows)`.
-        lines.get(2..lines.len() - 1)?.to_vec()
+        let rows = lines.get(2..lines.len() - 1)?.to_vec();
+        let n: usize = lines[lines.len() - 1]
+            .trim()
+            .trim_start_matches('(')
+            .split(' ')
+            .next()?
+            .parse()
+            .ok()?;
+        // One line per row, unless the value is one multi-line cell (JSON):
+        // an identifier holding a newline breaks the oracle's premise.
+        if n != rows.len() && n != 1 {
+            return None;
+        }
+        rows
     } else if first == "--- QUERY PLAN ---" {
         lines[1..].to_vec()
     } else {
@@ -120,7 +133,9 @@ fn text_oracle(body: &[String]) -> Option<Vec<Node>> {
         };
         let title_col = line.len() - text.len();
         let title = text[..title_end(text)].trim_end().to_string();
-        if title.is_empty() {
+        // An odd number of `"`: a quoted identifier holding a newline, which
+        // EXPLAIN prints over two rows. The one-line premise fails.
+        if title.is_empty() || title.matches('"').count() % 2 == 1 {
             return None;
         }
         while stack.last().is_some_and(|(c, _)| *c >= col) {

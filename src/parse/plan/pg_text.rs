@@ -125,9 +125,18 @@ fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
                 // A node title cut before its group: the group is on the tail.
                 || (is_node && !p.text.contains(" (") && has_group(t))
         });
-        let continuation = prev_full
-            && !t.starts_with("->")
-            && (ind < root || (ind == root && !top_level_ok && prev_open));
+        // A node line whose group is still open goes on whatever the width
+        // (an editor wraps at blanks, short of the width).
+        let prev_node_open = out.last().is_some_and(|p| {
+            unbalanced(&p.text)
+                && (p.text.trim_ascii_start().starts_with("->") || out.len() - 1 == root_line)
+        });
+        // A line that ended in blanks was cut at a blank: plan lines never
+        // end in one (psql's own padding is gone with its frame).
+        let prev_blank_cut = out.last().is_some_and(|p| p.raw_len > p.text.len());
+        let continuation = !t.starts_with("->")
+            && ((prev_full && (ind < root || (ind == root && !top_level_ok && prev_open)))
+                || ((prev_node_open || prev_blank_cut) && ind <= root && !top_level_ok));
         if continuation {
             let prev = out.last_mut().expect("checked non-empty");
             let lost_blanks = prev.raw_len.saturating_sub(prev.text.len());
@@ -191,7 +200,7 @@ pub fn parse(
     let mut section = Section::Tree;
     let mut summary = Summary::default();
 
-    for line in &lines {
+    for (li, line) in lines.iter().enumerate() {
         let ind = indent_of(&line.text);
         let t = line.text.trim_ascii();
         let after_full = width >= 40 && prev_len == width && !prev_complete;
@@ -233,8 +242,24 @@ pub fn parse(
             let (node_indent, body) = if is_arrow {
                 (ind, t.strip_prefix("->").unwrap_or(t).trim_ascii_start())
             } else {
-                root_indent = ind;
-                (ind, t)
+                // A root indented by hand as far as its own lines (or
+                // further): its lines say where its column really is.
+                let next = lines[li + 1..]
+                    .iter()
+                    .find(|l| !l.text.trim_ascii().is_empty());
+                root_indent = match next {
+                    Some(n)
+                        if indent_of(&n.text) <= ind
+                            && indent_of(&n.text) >= 2
+                            && !SUMMARY_PREFIXES
+                                .iter()
+                                .any(|p| n.text.trim_ascii_start().starts_with(p)) =>
+                    {
+                        indent_of(&n.text) - 2
+                    }
+                    _ => ind,
+                };
+                (root_indent, t)
             };
             if b.is_empty() && !looks_like_root(body) {
                 // Prose before the plan (a question, a heading): skip it.

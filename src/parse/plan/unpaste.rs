@@ -263,6 +263,8 @@ fn strip_bars(lines: &mut [Line<'_>]) {
         let inner = chars.as_str();
         let inner = inner.strip_prefix(' ').unwrap_or(inner);
         l.text = Cow::Owned(inner.trim_ascii_end().to_string());
+        // psql pads framed lines: their blanks say nothing about a cut.
+        l.raw_len = l.text.len();
     }
 }
 
@@ -284,6 +286,7 @@ fn strip_mail_quotes(lines: &mut [Line<'_>]) {
         if !l.text.trim_ascii_start().starts_with('>') {
             continue;
         }
+        let before = l.text.len();
         reslice(&mut l.text, |t| {
             let mut t = t.trim_ascii_start();
             while let Some(r) = t.strip_prefix('>') {
@@ -294,6 +297,7 @@ fn strip_mail_quotes(lines: &mut [Line<'_>]) {
             }
             t
         });
+        l.raw_len = l.raw_len.saturating_sub(before - l.text.len());
     }
 }
 
@@ -316,10 +320,10 @@ fn note_psql_frame(lines: &[Line<'_>], out: &mut Unpasted<'_>) {
             {
                 out.psql_header = Some(l.number);
             }
-        } else if t.ends_with("row)") || t.ends_with("rows)") {
-            if let Some(n) = footer_rows(t) {
-                out.psql_rows = Some(n);
-            }
+        } else if (t.ends_with("row)") || t.ends_with("rows)"))
+            && let Some(n) = footer_rows(t)
+        {
+            out.psql_rows = Some(n);
         }
     }
 }
@@ -350,6 +354,7 @@ fn strip_quotes(lines: &mut [Line<'_>]) {
             let doubled = if q == '"' { "\"\"" } else { "''" };
             let single = if q == '"' { "\"" } else { "'" };
             l.text = Cow::Owned(t[1..t.len() - 1].replace(doubled, single));
+            l.raw_len = l.text.len();
         }
     }
 }
@@ -377,6 +382,7 @@ fn strip_plus_marks(lines: &mut [Line<'_>]) {
         let t = l.text.trim_ascii_end();
         if let Some(s) = t.strip_suffix(mark) {
             l.text = Cow::Owned(s.trim_ascii_end().to_string());
+            l.raw_len = l.text.len();
         }
     }
 }
