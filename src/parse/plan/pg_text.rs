@@ -100,10 +100,16 @@ fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
             out.push(l);
             continue;
         };
+        let is_root_line = out.len().checked_sub(1) == Some(root_line);
         if starts_group(t)
             && let Some(prev) = out.last_mut()
-            && !prev.text.contains("(cost=")
-            && !prev.text.contains("(actual")
+            && (prev.text.trim_ascii_start().starts_with("->") || is_root_line)
+            && !prev.text.contains(if t.starts_with("(cost=") {
+                "(cost="
+            } else {
+                "(actual"
+            })
+            && !prev.text.contains("(never executed)")
         {
             let joined = prev.text.to_mut();
             joined.push_str("  ");
