@@ -201,10 +201,30 @@ fn parse_pasted_variants_like_their_source() {
             let strip = |s: &str| s.split(" rows=").next().unwrap().to_string();
             assert_eq!(strip(a), strip(&b), "{name}");
         }
-        assert!(pasted.is_analyzed(), "{name}: lost the ANALYZE numbers");
+        assert_eq!(
+            pasted.is_analyzed(),
+            want.is_analyzed(),
+            "{name}: lost the ANALYZE numbers"
+        );
         checked += 1;
     }
     assert!(checked >= 20, "checked only {checked} pasted variants");
+}
+
+/// `head -8` of a plan (generate_more.sh): refused with the line where
+/// it stops, and the part that parsed is still there.
+#[test]
+fn parse_refuses_plans_cut_short() {
+    let dir = plans_dir().join("pg").join("pasted");
+    let cut = files(&dir, "cut");
+    assert_eq!(cut.len(), 2);
+    for f in cut {
+        let parsed = parse(&f.display().to_string(), &read(&f)).unwrap();
+        assert_eq!(parsed.problems.len(), 1, "{}", f.display());
+        let why = parsed.problems[0].to_string();
+        assert!(why.contains("cut short") && why.contains(".cut:"), "{why}");
+        assert!(parsed.plan.len() >= 3, "{}", f.display());
+    }
 }
 
 #[test]

@@ -48,6 +48,8 @@ pub fn run(input: &Input, db: Option<&str>, schema: Option<&Path>) -> Result<Rep
         (None, None) => None,
     };
     let mut report = analyse(&parsed.plan, parsed.problems, catalog.as_ref());
+    // Lines the parser read by a guess: said once, in one line.
+    report.notes.extend(parsed.notes);
     report.notes.extend(notes);
     Ok(report)
 }

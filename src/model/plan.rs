@@ -85,6 +85,9 @@ pub struct PlanNode {
     pub parent_relationship: Option<String>,
     /// `InitPlan 1 (returns $0)`, `SubPlan 2`, `CTE name`.
     pub subplan_name: Option<String>,
+    /// The title exactly as a text plan printed it (`Custom Scan (ChunkAppend)
+    /// on metrics`, quoted names and all); `None` for structured formats.
+    pub printed_title: Option<String>,
     pub parallel_aware: bool,
     pub async_capable: bool,
     /// `Partial`, `Finalize` (aggregates).
@@ -177,6 +180,9 @@ impl PlanNode {
         if let Some(detail) = self.detail.as_deref().filter(|_| self.is_sqlite()) {
             return detail.to_string();
         }
+        if let Some(printed) = &self.printed_title {
+            return printed.clone();
+        }
         let mut s = String::new();
         if let Some(mode) = self.partial_mode.as_deref().filter(|m| *m != "Simple") {
             s.push_str(mode);
@@ -212,6 +218,10 @@ impl PlanNode {
                     (t, jt) => format!("{} {jt} Join", t.trim_end_matches(" Join")),
                 }
             }
+            "Custom Scan" => match &self.detail {
+                Some(provider) => format!("Custom Scan ({provider})"),
+                None => "Custom Scan".to_string(),
+            },
             other => other.to_string(),
         };
         s.push_str(&base);
@@ -225,7 +235,12 @@ impl PlanNode {
             s.push_str(" Backward");
         }
         if let Some(idx) = &self.index_name {
-            s.push_str(" using ");
+            // `Bitmap Index Scan on idx` names the index, not a table.
+            s.push_str(if self.node_type == "Bitmap Index Scan" {
+                " on "
+            } else {
+                " using "
+            });
             s.push_str(idx);
         }
         let target = self
@@ -244,8 +259,14 @@ impl PlanNode {
                 s.push(' ');
                 s.push_str(alias);
             }
-        } else if self.node_type == "Bitmap Index Scan" {
-            // `Bitmap Index Scan on idx` names the index, not a table.
+        } else if let Some(alias) = self.alias.as_ref().filter(|_| {
+            matches!(
+                self.node_type.as_str(),
+                "Subquery Scan" | "Values Scan" | "Named Tuplestore Scan"
+            )
+        }) {
+            s.push_str(" on ");
+            s.push_str(alias);
         }
         s
     }

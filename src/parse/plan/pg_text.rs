@@ -40,46 +40,124 @@ fn indent_of(s: &str) -> usize {
     s.bytes().take_while(|b| *b == b' ').count()
 }
 
+/// Whether a line opens a node's cost or actual group: a node line wrapped
+/// at the spaces before it (a narrow window, a mail client).
+fn starts_group(t: &str) -> bool {
+    t.starts_with("(cost=")
+        || t.starts_with("(actual ")
+        || t.starts_with("(actual)")
+        || t.starts_with("(never executed)")
+}
+
+/// A line that ends where plan lines end: a closed group, a time, a size.
+/// Text after such a line at full width is more likely prose than its tail.
+fn looks_complete(s: &str) -> bool {
+    let t = s.trim_ascii_end();
+    (t.ends_with(')') && !unbalanced(t)) || t.ends_with(" ms") || t.ends_with("kB")
+}
+
+fn has_group(t: &str) -> bool {
+    t.contains("(cost=") || t.contains("(actual ") || t.contains("(never executed)")
+}
+
+/// More `(` than `)`: the line stops inside a parenthesis.
+fn unbalanced(s: &str) -> bool {
+    let mut depth = 0i32;
+    for b in s.bytes() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth -= 1,
+            _ => {}
+        }
+    }
+    depth > 0
+}
+
 /// Joins lines a terminal hard-wrapped back onto the line they belong to.
 ///
-/// A wrapped tail starts at or left of the root's indentation without being
-/// a statement-level line, and follows a line as long as the longest one
-/// (the terminal's width). Other stray lines (prose after the plan) stay.
-fn unwrap_lines(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
+/// A wrapped tail follows a line as long as the longest one (the terminal's
+/// width) and starts left of the root's indentation, or at it when the line
+/// before stops inside a parenthesis (a cut cost group, a cut condition).
+/// A node's cost group on a line of its own joins its title whatever the
+/// width. Other stray lines stay; the parser decides what they are.
+/// Returns the lines and the width.
+fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
     // Widths in bytes: fold(1) and terminals cut plan text, which is ASCII
-    // but for the odd identifier.
-    let width = lines.iter().map(|l| l.text.len()).max().unwrap_or(0);
+    // but for the odd identifier. A line cut right after a blank lost that
+    // blank to trimming: its raw length still shows the cut.
+    let width = lines.iter().map(|l| l.raw_len).max().unwrap_or(0);
     let mut out: Vec<Line<'_>> = Vec::with_capacity(lines.len());
     let mut root_indent: Option<usize> = None;
+    let mut root_line = usize::MAX;
     for l in lines {
         let ind = indent_of(&l.text);
         let t = l.text.trim_ascii_start();
         let Some(root) = root_indent else {
             if looks_like_root(t) {
                 root_indent = Some(ind);
+                root_line = out.len();
             }
             out.push(l);
             continue;
         };
+        let is_root_line = out.len().checked_sub(1) == Some(root_line);
+        if starts_group(t)
+            && let Some(prev) = out.last_mut()
+            && (prev.text.trim_ascii_start().starts_with("->") || is_root_line)
+            && !prev.text.contains(if t.starts_with("(cost=") {
+                "(cost="
+            } else {
+                "(actual"
+            })
+            && !prev.text.contains("(never executed)")
+        {
+            let joined = prev.text.to_mut();
+            joined.push_str("  ");
+            joined.push_str(t);
+            continue;
+        }
         let top_level_ok = ind <= root && SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
-        // fold(1) cuts at the width; a cut right after a space lost that
-        // space to trailing-whitespace trimming, so the line is one shorter.
-        let prev_len = out.last().map_or(0, |p| p.text.len());
-        let prev_full = width >= 40 && (prev_len == width || prev_len + 1 == width);
-        let continuation =
-            prev_full && !t.starts_with("->") && (ind < root || (ind == root && !top_level_ok));
+        let prev_raw = out.last().map_or(0, |p| p.raw_len);
+        let prev_full = width >= 40 && prev_raw == width;
+        // At the root's indentation a tail is told from prose by the line
+        // before: one that stops inside a parenthesis, or a property line
+        // that does not end like one (prose glued to a property costs no
+        // node; glued to a node title it would rename the node).
+        let prev_open = out.last().is_some_and(|p| {
+            let pt = p.text.trim_ascii_start();
+            let is_node = pt.starts_with("->") || out.len() - 1 == root_line;
+            unbalanced(&p.text)
+                || (!is_node && !looks_complete(&p.text))
+                // A node title cut before its group: the group is on the tail.
+                || (is_node && !p.text.contains(" (") && has_group(t))
+        });
+        // A node line whose group is still open goes on whatever the width
+        // (an editor wraps at blanks, short of the width).
+        let prev_node_open = out.last().is_some_and(|p| {
+            unbalanced(&p.text)
+                && (p.text.trim_ascii_start().starts_with("->") || out.len() - 1 == root_line)
+        });
+        // A line that ended in blanks was cut at a blank: plan lines never
+        // end in one (psql's own padding is gone with its frame).
+        let prev_blank_cut = out.last().is_some_and(|p| p.raw_len > p.text.len());
+        let continuation = !t.starts_with("->")
+            && ((prev_full && (ind < root || (ind == root && !top_level_ok && prev_open)))
+                || ((prev_node_open || prev_blank_cut) && ind <= root && !top_level_ok));
         if continuation {
             let prev = out.last_mut().expect("checked non-empty");
+            let lost_blanks = prev.raw_len.saturating_sub(prev.text.len());
             let joined = prev.text.to_mut();
-            if prev_len + 1 == width && !l.text.starts_with(' ') {
+            for _ in 0..lost_blanks {
                 joined.push(' ');
             }
             joined.push_str(&l.text);
+            // A tail cut again at the width goes on on the next line.
+            prev.raw_len = l.raw_len;
         } else {
             out.push(l);
         }
     }
-    out
+    (out, width)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -89,10 +167,32 @@ enum Section {
     Jit,
 }
 
+/// What the parse was told about the paste and what it had to guess.
+#[derive(Default)]
+pub struct TextContext {
+    /// The plan came out of an auto_explain entry: it has no summary lines.
+    pub auto_explain: bool,
+    /// One-line notes on lines read by a guess.
+    pub notes: Vec<String>,
+}
+
 /// Parses the cleaned lines. Problems that do not stop the parse (a node
-/// line cut short, a stray line) are pushed to `problems` with their line.
-pub fn parse(name: &str, lines: Vec<Line<'_>>, problems: &mut Vec<Error>) -> Result<Plan> {
-    let lines = unwrap_lines(lines);
+/// line cut short, a stray line, a plan cut short) are pushed to `problems`
+/// with their line.
+pub fn parse(
+    name: &str,
+    lines: Vec<Line<'_>>,
+    problems: &mut Vec<Error>,
+    ctx: &mut TextContext,
+) -> Result<Plan> {
+    let (lines, width) = unwrap_lines(lines);
+    let mut guessed: Vec<usize> = Vec::new();
+    // A root-level line that is no statement-level line: prose after the
+    // plan, or a wrapped tail we could not place. (line, text, after a full-width line)
+    let mut stray: Option<(usize, String, bool)> = None;
+    let mut prev_len = 0usize;
+    let mut prev_complete = true;
+    let mut node_lines: Vec<usize> = Vec::new();
     let arrows = lines
         .iter()
         .filter(|l| l.text.trim_ascii_start().starts_with("->"))
@@ -106,9 +206,12 @@ pub fn parse(name: &str, lines: Vec<Line<'_>>, problems: &mut Vec<Error>) -> Res
     let mut section = Section::Tree;
     let mut summary = Summary::default();
 
-    for line in &lines {
+    for (li, line) in lines.iter().enumerate() {
         let ind = indent_of(&line.text);
         let t = line.text.trim_ascii();
+        let after_full = width >= 40 && prev_len == width && !prev_complete;
+        prev_len = line.raw_len;
+        prev_complete = looks_complete(&line.text);
         if t.is_empty() {
             continue;
         }
@@ -119,8 +222,22 @@ pub fn parse(name: &str, lines: Vec<Line<'_>>, problems: &mut Vec<Error>) -> Res
             if !summary.top_line(t, &mut section) {
                 // Prose after the plan: kept, not analysed.
                 summary.extra.push(("text".into(), t.to_string()));
+                if stray.is_none() {
+                    stray = Some((line.number, t.to_string(), after_full));
+                }
             }
             continue;
+        }
+        if let Some((n, text, _)) = stray.take() {
+            // More tree after it: the line sits inside the plan.
+            problems.push(Error::input(
+                name,
+                n,
+                format!(
+                    "line inside the plan tree that is not part of it: `{}`",
+                    shorten(&text)
+                ),
+            ));
         }
         if section != Section::Tree {
             summary.section_line(section, t);
@@ -131,8 +248,24 @@ pub fn parse(name: &str, lines: Vec<Line<'_>>, problems: &mut Vec<Error>) -> Res
             let (node_indent, body) = if is_arrow {
                 (ind, t.strip_prefix("->").unwrap_or(t).trim_ascii_start())
             } else {
-                root_indent = ind;
-                (ind, t)
+                // A root indented by hand as far as its own lines (or
+                // further): its lines say where its column really is.
+                let next = lines[li + 1..]
+                    .iter()
+                    .find(|l| !l.text.trim_ascii().is_empty());
+                root_indent = match next {
+                    Some(n)
+                        if indent_of(&n.text) <= ind
+                            && indent_of(&n.text) >= 2
+                            && !SUMMARY_PREFIXES
+                                .iter()
+                                .any(|p| n.text.trim_ascii_start().starts_with(p)) =>
+                    {
+                        indent_of(&n.text) - 2
+                    }
+                    _ => ind,
+                };
+                (root_indent, t)
             };
             if b.is_empty() && !looks_like_root(body) {
                 // Prose before the plan (a question, a heading): skip it.
@@ -160,6 +293,12 @@ pub fn parse(name: &str, lines: Vec<Line<'_>>, problems: &mut Vec<Error>) -> Res
                 stack.pop();
             }
             let mut parent = stack.last().map(|(_, ix)| *ix);
+            if parent.is_none() && !b.is_empty() {
+                // An arrow as far left as the root's text: a plan has one
+                // root, so it is a child of it. The indentation is damaged.
+                parent = Some(petgraph::graph::NodeIndex::new(0));
+                guessed.push(line.number);
+            }
             if let Some((sub_indent, sub_name, owner)) = pending_subplan.take()
                 && node_indent > sub_indent
             {
@@ -179,6 +318,7 @@ pub fn parse(name: &str, lines: Vec<Line<'_>>, problems: &mut Vec<Error>) -> Res
             }
             let ix = b.add(parent, node);
             stack.push((node_indent, ix));
+            node_lines.push(line.number);
             worker = None;
             continue;
         }
@@ -231,9 +371,104 @@ pub fn parse(name: &str, lines: Vec<Line<'_>>, problems: &mut Vec<Error>) -> Res
     if b.is_empty() {
         return Err(Error::input(name, 0, "no EXPLAIN plan found"));
     }
+    if let Some((n, text, true)) = stray {
+        problems.push(Error::input(
+            name,
+            n,
+            format!(
+                "`{}` follows a line cut at the terminal width: the tail of that line, or text after the plan?",
+                shorten(&text)
+            ),
+        ));
+    }
+    if !guessed.is_empty() {
+        ctx.notes.push(format!(
+            "line{} {}: indented as far as the root, read as {} of the root (guessed)",
+            if guessed.len() == 1 { "" } else { "s" },
+            list_lines(&guessed),
+            if guessed.len() == 1 {
+                "a child"
+            } else {
+                "children"
+            },
+        ));
+    }
     let mut plan = b.finish(PlanFormat::PostgresText);
     summary.apply(&mut plan);
+    let last_line = lines.last().map_or(0, |l| l.number);
+    if let Some(p) = cut_short(name, &plan, &node_lines, last_line, ctx.auto_explain) {
+        problems.push(p);
+    }
     Ok(plan)
+}
+
+fn list_lines(lines: &[usize]) -> String {
+    let mut s: Vec<String> = lines.iter().take(5).map(|n| n.to_string()).collect();
+    if lines.len() > 5 {
+        s.push(format!("and {} more", lines.len() - 5));
+    }
+    s.join(", ")
+}
+
+/// How many inputs a node prints at least (subplans not counted).
+fn inputs_needed(n: &PlanNode) -> usize {
+    match n.node_type.as_str() {
+        "Nested Loop" | "Hash Join" | "Merge Join" | "Recursive Union" | "BitmapAnd"
+        | "BitmapOr" => 2,
+        "Hash" | "Sort" | "Incremental Sort" | "Limit" | "Aggregate" | "Gather"
+        | "Gather Merge" | "Materialize" | "Memoize" | "Unique" | "WindowAgg" | "Group"
+        | "LockRows" | "Subquery Scan" | "Bitmap Heap Scan" | "SetOp" | "ProjectSet" => 1,
+        _ => 0,
+    }
+}
+
+/// A plan cut short (`head -20 plan.txt`): a node without the inputs it
+/// must have, or EXPLAIN ANALYZE output without its closing
+/// `Execution Time:` line.
+fn cut_short(
+    name: &str,
+    plan: &Plan,
+    node_lines: &[usize],
+    last_line: usize,
+    auto_explain: bool,
+) -> Option<Error> {
+    for (ix, n) in plan.nodes() {
+        let need = inputs_needed(n);
+        if need == 0 {
+            continue;
+        }
+        let have = plan
+            .children(ix)
+            .iter()
+            .filter(|c| {
+                !matches!(
+                    plan.node(**c).parent_relationship.as_deref(),
+                    Some("InitPlan" | "SubPlan")
+                )
+            })
+            .count();
+        if have < need {
+            let line = node_lines.get(n.id).copied().unwrap_or(last_line);
+            return Some(Error::input(
+                name,
+                line,
+                format!(
+                    "the plan is cut short: `{}` shows {have} of its {need} input{}; the part before is reported",
+                    shorten(&n.title()),
+                    if need == 1 { "" } else { "s" }
+                ),
+            ));
+        }
+    }
+    let timed = plan.nodes().any(|(_, n)| n.actual_total_ms.is_some());
+    if timed && plan.execution_ms.is_none() && !auto_explain {
+        return Some(Error::input(
+            name,
+            last_line,
+            "the plan is cut short: EXPLAIN ANALYZE output ends with `Execution Time:`; the part before is reported",
+        ));
+    }
+    None
 }
 
 fn shorten(s: &str) -> String {
@@ -251,7 +486,7 @@ fn is_subplan_header(t: &str) -> bool {
     static R: OnceLock<Regex> = OnceLock::new();
     re(
         &R,
-        r"^(?:InitPlan \d+|SubPlan \d+|CTE \S+)(?: \(returns .*\))?$",
+        r"^(?:InitPlan \S+|SubPlan \S+|CTE \S+)(?: \(returns .*\))?$",
     )
     .is_match(t)
 }
@@ -341,6 +576,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
         return None;
     }
     let mut node = parse_title(title);
+    node.printed_title = Some(title.to_string());
     let rest = &body[cut..];
     let mut complete = true;
     if let Some(i) = rest.find("(cost=") {

@@ -100,10 +100,25 @@ pub fn parse(name: &str, lines: &[Line], problems: &mut Vec<Error>) -> Result<Pl
         let plan = b.finish(PlanFormat::SqliteEqp);
         return Ok(plan);
     }
-    // Tree form.
+    // Tree form. A plan pasted indented (a Markdown code block, a mail
+    // quote) keeps the shell's columns relative to its `QUERY PLAN` line.
+    let margin = lines
+        .iter()
+        .filter(|l| {
+            let t = l.text.trim_start();
+            t == "QUERY PLAN" || t.starts_with("|--") || t.starts_with("`--")
+        })
+        .map(|l| l.text.len() - l.text.trim_start().len())
+        .min()
+        .unwrap_or(0);
     let mut stack: Vec<(usize, petgraph::graph::NodeIndex)> = vec![(0, root)];
     for l in lines {
         let t = l.text.trim_end();
+        let t = if t.len() - t.trim_start().len() >= margin {
+            &t[margin..]
+        } else {
+            t
+        };
         if t.trim() == "QUERY PLAN" || t.trim().is_empty() {
             continue;
         }

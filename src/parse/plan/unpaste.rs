@@ -14,6 +14,9 @@ pub struct Line<'a> {
     pub number: usize,
     /// Borrowed from the input unless a repair changed it.
     pub text: Cow<'a, str>,
+    /// Bytes the line had before its trailing blanks were trimmed (a
+    /// terminal or fold(1) cuts at a width, blanks included).
+    pub raw_len: usize,
 }
 
 /// Narrows a line's text to a part of itself without copying borrowed text.
@@ -33,6 +36,12 @@ pub struct Unpasted<'a> {
     pub lines: Vec<Line<'a>>,
     /// `Query Text:` of an auto_explain plan.
     pub query_text: Option<String>,
+    /// Line of psql's `QUERY PLAN` column header, when there is one.
+    pub psql_header: Option<usize>,
+    /// psql's `(N rows)` footer: N, when there is one.
+    pub psql_rows: Option<usize>,
+    /// The lines come from an auto_explain log entry (no summary lines).
+    pub auto_explain: bool,
 }
 
 const FRAME_CHARS: &[char] = &[
@@ -48,9 +57,11 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
         .split('\n')
         .enumerate()
         .map(|(i, l)| {
+            let raw_len = l.strip_suffix('\r').unwrap_or(l).len();
             let l = l.trim_ascii_end();
             Line {
                 number: i + 1,
+                raw_len,
                 text: if odd_spaces && l.contains(['\t', '\u{a0}']) {
                     // Tabs, and the no-break spaces web pages paste.
                     Cow::Owned(l.replace('\t', "    ").replace('\u{a0}', " "))
@@ -69,19 +80,18 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
         && let Some(plan_lines) = auto_explain_block(&lines)
     {
         lines = plan_lines;
+        out.auto_explain = true;
     }
     if text.contains("[ RECORD ") {
         lines = expanded_records(lines);
     }
+    if text.contains('>') {
+        strip_mail_quotes(&mut lines);
+    }
+    note_psql_frame(&lines, &mut out);
     lines.retain(|l| !is_noise(&l.text));
     strip_bars(&mut lines);
-    let json = lines
-        .iter()
-        .find(|l| !l.text.trim_ascii().is_empty())
-        .is_some_and(|l| {
-            let t = l.text.trim_ascii_start();
-            t.starts_with('[') || t.starts_with('{')
-        });
+    let json = text.contains("\"Plan\"") || text.contains("\"\"Plan\"\"");
     if !json {
         strip_quotes(&mut lines);
     }
@@ -104,6 +114,20 @@ fn join_psql_wrapped(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
         .max()
         .unwrap_or(0);
     if width < 20 {
+        return lines;
+    }
+    // psql marks every line it wraps: `.` in the right margin, `.` in the
+    // left margin of the next. A line at full width without both marks was
+    // cut by something else (fold(1), a terminal): not psql's format.
+    let psql_marked = lines.iter().enumerate().all(|(i, l)| {
+        l.text.chars().count() != width
+            || l.text
+                .trim_ascii()
+                .chars()
+                .all(|c| FRAME_CHARS.contains(&c))
+            || (l.text.ends_with('.') && lines.get(i + 1).is_some_and(|n| n.text.starts_with('.')))
+    });
+    if !psql_marked {
         return lines;
     }
     let mut out: Vec<Line<'_>> = Vec::with_capacity(lines.len());
@@ -142,6 +166,7 @@ fn auto_explain_block<'a>(lines: &[Line<'a>]) -> Option<Vec<Line<'a>>> {
         reslice(&mut text, |t| t.strip_prefix("    ").unwrap_or(t));
         block.push(Line {
             number: l.number,
+            raw_len: l.raw_len,
             text,
         });
     }
@@ -177,6 +202,7 @@ fn expanded_records(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
                 .unwrap_or(rest);
             out.push(Line {
                 number: l.number,
+                raw_len: l.raw_len,
                 text: Cow::Owned(rest.trim_ascii_end().to_string()),
             });
         } else if !is_noise(&l.text) {
@@ -211,25 +237,25 @@ fn is_noise(text: &str) -> bool {
     false
 }
 
-/// `\pset border 2`: every line is `| … |`.
+/// `\pset border 2`: the plan's lines are `| … |`. Lines before or after
+/// the frame (psql's `Border style is 2.`, a sentence) stay as they are.
 fn strip_bars(lines: &mut [Line<'_>]) {
-    if !lines
-        .first()
-        .is_some_and(|l| l.text.trim_ascii_start().starts_with(BARS))
+    let framed = |t: &str| {
+        let t = t.trim_ascii();
+        t.starts_with(BARS) && t.ends_with(BARS) && t.chars().count() >= 2
+    };
+    let Some(first) = lines.iter().position(|l| framed(&l.text)) else {
+        return;
+    };
+    let last = lines.iter().rposition(|l| framed(&l.text)).unwrap_or(first);
+    // Inside the frame every line is framed: a value psql wrapped is too.
+    if !lines[first..=last]
+        .iter()
+        .all(|l| l.text.trim_ascii().is_empty() || framed(&l.text))
     {
         return;
     }
-    let framed = lines
-        .iter()
-        .filter(|l| !l.text.trim_ascii().is_empty())
-        .all(|l| {
-            let t = l.text.trim_ascii();
-            t.starts_with(BARS) && t.ends_with(BARS) && t.chars().count() >= 2
-        });
-    if !framed || lines.is_empty() {
-        return;
-    }
-    for l in lines.iter_mut() {
+    for l in lines[first..=last].iter_mut() {
         let t = l.text.trim_ascii();
         let mut chars = t.chars();
         chars.next();
@@ -237,21 +263,98 @@ fn strip_bars(lines: &mut [Line<'_>]) {
         let inner = chars.as_str();
         let inner = inner.strip_prefix(' ').unwrap_or(inner);
         l.text = Cow::Owned(inner.trim_ascii_end().to_string());
+        // psql pads framed lines: their blanks say nothing about a cut.
+        l.raw_len = l.text.len();
     }
 }
 
+/// A mail client's quoting: every line of the plan starts with `>`.
+fn strip_mail_quotes(lines: &mut [Line<'_>]) {
+    let non_empty = lines.iter().filter(|l| !l.text.trim_ascii().is_empty());
+    let (mut n, mut quoted) = (0, 0);
+    for l in non_empty {
+        n += 1;
+        if l.text.trim_ascii_start().starts_with('>') {
+            quoted += 1;
+        }
+    }
+    // Plan lines never start with `>`: most lines quoted means a quote.
+    if quoted == 0 || quoted * 2 < n {
+        return;
+    }
+    for l in lines.iter_mut() {
+        if !l.text.trim_ascii_start().starts_with('>') {
+            continue;
+        }
+        let before = l.text.len();
+        reslice(&mut l.text, |t| {
+            let mut t = t.trim_ascii_start();
+            while let Some(r) = t.strip_prefix('>') {
+                t = r.strip_prefix(' ').unwrap_or(r);
+                if !t.starts_with('>') {
+                    break;
+                }
+            }
+            t
+        });
+        l.raw_len = l.raw_len.saturating_sub(before - l.text.len());
+    }
+}
+
+/// psql's `QUERY PLAN` header and `(N rows)` footer: a header without its
+/// footer is a paste cut short.
+/// Only the aligned formats count: their header is underlined by a rule
+/// (CSV and unaligned output have no footer to miss).
+fn note_psql_frame(lines: &[Line<'_>], out: &mut Unpasted<'_>) {
+    let is_rule = |t: &str| {
+        let t = t.trim_ascii();
+        t.len() >= 3 && t.chars().all(|c| FRAME_CHARS.contains(&c) || c == ' ')
+    };
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.text.trim_ascii();
+        if t.ends_with("QUERY PLAN") || t.ends_with(BARS) {
+            let inner = t.trim_matches(BARS).trim_ascii();
+            if out.psql_header.is_none()
+                && inner == "QUERY PLAN"
+                && lines.get(i + 1).is_some_and(|n| is_rule(&n.text))
+            {
+                out.psql_header = Some(l.number);
+            }
+        } else if (t.ends_with("row)") || t.ends_with("rows)"))
+            && let Some(n) = footer_rows(t)
+        {
+            out.psql_rows = Some(n);
+        }
+    }
+}
+
+fn footer_rows(inner: &str) -> Option<usize> {
+    let n = inner
+        .strip_prefix('(')?
+        .strip_suffix(" rows)")
+        .or_else(|| inner.strip_prefix('(')?.strip_suffix(" row)"))?;
+    n.parse().ok()
+}
+
 /// pgAdmin and CSV exports: `"Seq Scan on t  (cost=…)"`, inner quotes
-/// doubled. A plan line never starts with a quote, so a line wrapped in
-/// quotes is always a quoted value; CSV quotes only some lines.
+/// doubled; GUI clients that copy rows as SQL literals: `'Sort'`. A plan
+/// line never starts with a quote, so a line wrapped in quotes is always a
+/// quoted value; CSV quotes only some lines.
 fn strip_quotes(lines: &mut [Line<'_>]) {
     for l in lines.iter_mut() {
-        if !l.text.trim_ascii_start().starts_with('"') {
+        let Some(q) = l.text.trim_ascii_start().chars().next() else {
+            continue;
+        };
+        if q != '"' && q != '\'' {
             continue;
         }
         let t = l.text.trim_ascii();
         let t = t.strip_suffix(',').unwrap_or(t);
-        if t.len() >= 2 && t.starts_with('"') && t.ends_with('"') {
-            l.text = Cow::Owned(t[1..t.len() - 1].replace("\"\"", "\""));
+        if t.len() >= 2 && t.starts_with(q) && t.ends_with(q) {
+            let doubled = if q == '"' { "\"\"" } else { "''" };
+            let single = if q == '"' { "\"" } else { "'" };
+            l.text = Cow::Owned(t[1..t.len() - 1].replace(doubled, single));
+            l.raw_len = l.text.len();
         }
     }
 }
@@ -262,17 +365,24 @@ fn strip_plus_marks(lines: &mut [Line<'_>]) {
         .iter()
         .filter(|l| !l.text.trim_ascii().is_empty())
         .count();
+    // `\pset linestyle unicode` marks it with `↵` instead.
+    let mark = if lines.iter().any(|l| l.text.trim_ascii_end().ends_with('↵')) {
+        '↵'
+    } else {
+        '+'
+    };
     let marked = lines
         .iter()
-        .filter(|l| l.text.trim_ascii_end().ends_with('+'))
+        .filter(|l| l.text.trim_ascii_end().ends_with(mark))
         .count();
     if marked == 0 || marked * 2 < non_empty {
         return;
     }
     for l in lines.iter_mut() {
         let t = l.text.trim_ascii_end();
-        if let Some(s) = t.strip_suffix('+') {
+        if let Some(s) = t.strip_suffix(mark) {
             l.text = Cow::Owned(s.trim_ascii_end().to_string());
+            l.raw_len = l.text.len();
         }
     }
 }
