@@ -54,6 +54,17 @@ pub fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
+/// Rounds to four significant digits: for ratios that may be tiny (a row
+/// estimate off by 50,000× is a factor of 0.00002, which three decimals
+/// would make 0).
+pub fn round_sig4(x: f64) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(3 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
 /// A cost or a row count with the precision it deserves: none from 100 up.
 pub fn approx(x: f64) -> String {
     if x >= 100.0 {
@@ -93,5 +104,12 @@ mod tests {
         assert_eq!(fmt_count(9.3e18), "9.3e18");
         assert_eq!(fmt_count(f64::INFINITY), "∞");
         assert_eq!(fmt_count(f64::NAN), "?");
+    }
+
+    #[test]
+    fn small_ratios_keep_their_digits() {
+        assert_eq!(round_sig4(10.0 / 500_000.0), 0.00002);
+        assert_eq!(round_sig4(1234.5678), 1235.0);
+        assert_eq!(round_sig4(0.0), 0.0);
     }
 }

@@ -293,7 +293,7 @@ impl PlanView {
                         .exclusive_ms
                         .filter(|_| total > 0.0)
                         .map(|e| round3(e / total)),
-                    row_factor: n.row_factor.map(round3),
+                    row_factor: n.row_factor.map(crate::model::fmt::round_sig4),
                     details,
                     buffers: n.buffers,
                 }
