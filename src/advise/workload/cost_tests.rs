@@ -677,6 +677,7 @@ fn a_left_prefix_merges_into_the_longer_index_with_both_queries() {
 #[test]
 fn a_tiny_table_gets_no_index() {
     // 500 rows fit in a few pages: below min_rows (1 000), whatever the calls.
+    // (Here the cost model alone would also find too little to save.)
     let advice = advise_one(
         "SELECT * FROM tiny WHERE code = $1",
         1_000_000,
@@ -692,6 +693,24 @@ fn a_tiny_table_gets_no_index() {
         &AdviseOptions::default(),
     );
     assert_eq!(advice.indexes.len(), 1);
+    // min_rows is the cut, not the cost: customers (100 000 rows) gets
+    // nothing once min_rows is above its row count, and its index back
+    // at exactly its row count (fewer rows than min_rows are cut).
+    let email = "SELECT * FROM customers WHERE email = $1";
+    let above = AdviseOptions {
+        min_rows: 100_001.0,
+        ..AdviseOptions::default()
+    };
+    let at = AdviseOptions {
+        min_rows: 100_000.0,
+        ..AdviseOptions::default()
+    };
+    assert!(
+        advise_one(email, 1_000_000, None, &above)
+            .indexes
+            .is_empty()
+    );
+    assert_eq!(advise_one(email, 1_000_000, None, &at).indexes.len(), 1);
 }
 
 #[test]
