@@ -1474,3 +1474,6 @@ mod tests {
         assert_eq!(literal_text("$1"), None);
     }
 }
+
+#[cfg(test)]
+mod cost_tests;
