@@ -72,6 +72,9 @@ pub struct PlanError {
     pub sqlstate: Option<String>,
     /// One line, free of secrets.
     pub message: String,
+    /// The session is gone (no answer within its deadline, or the
+    /// connection closed): nothing more can run on it, so stop, do not skip.
+    pub lost: bool,
 }
 
 impl PlanError {
@@ -79,7 +82,14 @@ impl PlanError {
         PlanError {
             sqlstate: None,
             message: message.into(),
+            lost: false,
         }
+    }
+
+    /// lock_timeout (55P03) or statement_timeout / cancel (57014): skip the
+    /// statement and report it; the session goes on.
+    pub fn timed_out(&self) -> bool {
+        matches!(self.sqlstate.as_deref(), Some("55P03" | "57014"))
     }
 
     /// The role lacks a privilege (SQLSTATE 42501).
