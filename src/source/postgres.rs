@@ -727,11 +727,14 @@ impl PgSession {
             how.push_str("run CREATE EXTENSION pg_stat_statements; in it (as a superuser). Without it dbperf cannot see the workload; the catalog and statistics were still checked.");
             return Ok(Statements::Missing(how));
         };
-        if !loaded {
-            return Ok(Statements::Missing(format!(
+        // Whether the library is loaded is known for sure only by reading
+        // the view (it may be loaded without being listed, and a role
+        // without pg_read_all_settings cannot see the list).
+        let not_loaded = || {
+            Statements::Missing(format!(
                 "pg_stat_statements is installed but not loaded: {enable_preload}. The catalog and statistics were still checked."
-            )));
-        }
+            ))
+        };
         let version: String = ext.get(0);
         let nsp: String = ext.get(1);
         let view = format!("{}.pg_stat_statements", quote_ident(&nsp));
@@ -772,6 +775,7 @@ impl PgSession {
         );
         let rows = match self.guarded_query(&sql, &[]).await {
             Ok(r) => r,
+            Err(e) if e.sqlstate.as_deref() == Some("55000") => return Ok(not_loaded()),
             Err(e) if !e.lost => {
                 return Ok(Statements::Missing(format!(
                     "pg_stat_statements could not be read: {e}. The catalog and statistics were still checked."
