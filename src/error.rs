@@ -35,6 +35,10 @@ pub enum Error {
     /// Writing the report.
     #[error("cannot write output: {0}")]
     Output(#[source] io::Error),
+    /// The reader of the report went away (`dbperf … | head`): not a
+    /// failure; the run stops quietly with exit 0, whatever the format.
+    #[error("the output was closed by its reader")]
+    OutputClosed,
 }
 
 fn format_input(path: &str, line: usize, message: &str) -> String {
@@ -51,6 +55,15 @@ impl Error {
             path: path.into(),
             line,
             message: message.into(),
+        }
+    }
+
+    /// An error writing the report: a closed pipe is [`Error::OutputClosed`].
+    pub fn output(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Error::OutputClosed
+        } else {
+            Error::Output(e)
         }
     }
 
