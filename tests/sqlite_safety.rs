@@ -29,7 +29,7 @@ fn scratch_dir(test: &str) -> PathBuf {
 /// The demo database in its own directory, in the given journal mode.
 fn demo(test: &str, journal_mode: &str) -> PathBuf {
     let db = scratch_dir(test).join("shop.db");
-    dbperf::commands::analyze_sqlite::build_demo(&db).unwrap();
+    dbperf::analysis::sqlite::build_demo(&db).unwrap();
     let c = Connection::open(&db).unwrap();
     let mode: String = c
         .query_row(&format!("PRAGMA journal_mode = {journal_mode}"), [], |r| {
