@@ -205,3 +205,60 @@ fn a_wal_database_with_a_live_wal_is_read_with_its_latest_rows() {
     assert!(!problems.contains("only_in_wal"), "{problems}");
     assert_eq!(names, listing(&db).into_keys().collect::<Vec<String>>());
 }
+
+/// `analyze --demo` writes its database into the user's cache directory
+/// (or `--demo-dir`), never into the source tree it was compiled in.
+#[test]
+fn the_demo_database_goes_to_the_cache_directory_not_the_source_tree() {
+    let tree = common::fixture("demo");
+    let files = |d: &Path| -> Vec<(String, Option<SystemTime>)> {
+        let mut v: Vec<_> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.metadata().ok().and_then(|m| m.modified().ok()),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let tree_before = files(&tree);
+    let cache = scratch_dir("demo-cache");
+    let cwd = scratch_dir("demo-cwd");
+    let out = common::dbperf()
+        .args(["analyze", "--demo", "--format", "json"])
+        .current_dir(&cwd)
+        .env("XDG_CACHE_HOME", &cache)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(cache.join("dbperf/shop.db").is_file());
+    assert!(std::fs::read_dir(&cwd).unwrap().next().is_none());
+    assert_eq!(tree_before, files(&tree), "the source tree changed");
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains(&*cache.join("dbperf").to_string_lossy()));
+
+    let dir = scratch_dir("demo-dir").join("here");
+    let out = common::dbperf()
+        .args(["analyze", "--demo", "--format", "json", "--demo-dir"])
+        .arg(&dir)
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("HOME")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.join("shop.db").is_file());
+}
