@@ -208,3 +208,25 @@ fn deep_sql_is_skipped_and_the_rest_analysed() {
     let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(report["queries"].as_array().map(Vec::len), Some(2));
 }
+
+/// Found by tests/fuzz.rs: 840 unclosed `CASE WHEN` (sqlparser's recursion
+/// limit does not count them) overflowed a 2 MB thread's stack. Parsed on
+/// such a thread, as the log digest's workers parse.
+#[test]
+fn unclosed_case_nesting_is_refused_before_the_parser() {
+    let sql = format!("SELECT {} 1 FROM t", "CASE WHEN x = 1 THEN ".repeat(840));
+    let r = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            dbperf::sql::statement::analyze_sql(&sql, dbperf::model::Dialect::Postgres, None)
+                .map(|_| ())
+                .map_err(|e| e.message)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(
+        r.as_ref().is_err_and(|m| m.contains("nested deeper than")),
+        "{r:?}"
+    );
+}
