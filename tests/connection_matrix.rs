@@ -257,7 +257,11 @@ fn run(form: &Form, e: &Endpoint, scratch: &Path, i: usize) -> Outcome {
         .replace("{u}", &e.user)
         .replace("{d}", &e.db);
     let snapshot = scratch.join(format!("snap-{i}.json"));
-    let format = if i % 2 == 0 { "json" } else { "markdown" };
+    let format = if i.is_multiple_of(2) {
+        "json"
+    } else {
+        "markdown"
+    };
     let mut cmd = common::dbperf();
     cmd.args(["analyze", "--db", &db, "--format", format, "--top", "3"])
         .arg("--snapshot")

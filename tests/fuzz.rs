@@ -191,7 +191,7 @@ fn window(seed: &[u8], start: usize, lines: usize) -> Vec<u8> {
         .copied()
         .unwrap_or(seed.len());
     // Half the time, the seed from its start: headers and first lines matter.
-    if start % 2 == 0 {
+    if start.is_multiple_of(2) {
         seed[..e.max(s)].to_vec()
     } else {
         seed[s..e].to_vec()
