@@ -495,3 +495,19 @@ fn a_silent_listener_times_out_with_pgconnect_timeout_and_the_default() {
         assert!(!stderr.contains(PW), "{stderr}");
     }
 }
+
+/// A connection string given without `--db` is a usage error from clap,
+/// which quotes the argument: not this one.
+#[test]
+fn a_connection_string_without_db_is_not_echoed_by_the_usage_error() {
+    for arg in [
+        format!("postgres://app:{PW}@127.0.0.1/shop"),
+        format!("host=127.0.0.1 password={PW}"),
+    ] {
+        let o = common::dbperf().args(["analyze", &arg]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("unexpected argument"), "{stderr}");
+        assert!(!stderr.contains(PW), "{stderr}");
+    }
+}
