@@ -458,7 +458,11 @@ fn fuzz_migrations() {
             let t = text(b);
             // Split in two files at a line, so that order and per-file
             // state are exercised too.
-            let mid = t[..t.len() / 2].rfind('\n').map_or(0, |i| i + 1);
+            let mid = t
+                .char_indices()
+                .filter(|(i, c)| *c == '\n' && *i < t.len() / 2)
+                .last()
+                .map_or(0, |(i, _)| i + 1);
             let files = [
                 dbperf::parse::migration::Input {
                     path: "001.sql",
@@ -507,4 +511,17 @@ fn the_harness_reaches_every_seed_family() {
         assert!(!seeds(dir, exts).is_empty(), "{dir}");
     }
     assert!(Path::new(&common::fixture("logs/mysql/slow.log")).is_file());
+}
+
+/// Crashes the harness found, minimized, kept as regression cases.
+#[test]
+fn crashes_found_by_the_harness_stay_fixed() {
+    // `SET timestamp=` beyond i64 milliseconds: an overflow panic.
+    let log = b"# Time: 2024-01-01T10:00:00.000000Z\n# User@Host: app[app] @ localhost []\n\
+# Query_time: 1.5  Lock_time: 0.0 Rows_sent: 1  Rows_examined: 100\n\
+SET timestamp=99999999999999999;\nSELECT 1;\n";
+    let mut s = dbperf::parse::log::Scanner::new();
+    let chunk = s.parse(&dbperf::parse::log::LogFormat::MysqlSlow, log, 0);
+    assert_eq!(chunk.executions.len(), 1);
+    // 840 unclosed CASE WHEN: see tests/nesting.rs.
 }
