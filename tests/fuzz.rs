@@ -523,5 +523,13 @@ SET timestamp=99999999999999999;\nSELECT 1;\n";
     let mut s = dbperf::parse::log::Scanner::new();
     let chunk = s.parse(&dbperf::parse::log::LogFormat::MysqlSlow, log, 0);
     assert_eq!(chunk.executions.len(), 1);
+    // A statement whose sixth byte is inside a character: a slicing panic
+    // in the DDL reader.
+    let (schema, _) = dbperf::parse::ddl::parse_schema(
+        "fuzz.sql",
+        "a€€ DROP TABLE t;\nCREATE TABLE t (a int);\n",
+        Dialect::Postgres,
+    );
+    assert_eq!(schema.tables.len(), 1);
     // 840 unclosed CASE WHEN: see tests/nesting.rs.
 }
