@@ -460,8 +460,8 @@ fn fuzz_migrations() {
             // state are exercised too.
             let mid = t
                 .char_indices()
-                .filter(|(i, c)| *c == '\n' && *i < t.len() / 2)
-                .last()
+                .rev()
+                .find(|(i, c)| *c == '\n' && *i < t.len() / 2)
                 .map_or(0, |(i, _)| i + 1);
             let files = [
                 dbperf::parse::migration::Input {
