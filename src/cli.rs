@@ -135,6 +135,9 @@ pub struct AnalyzeArgs {
     /// Run the embedded demo: build the demo SQLite database if missing and analyse it.
     #[arg(long)]
     pub demo: bool,
+    /// Where --demo keeps its database (default: $XDG_CACHE_HOME/dbperf or ~/.cache/dbperf).
+    #[arg(long, value_name = "DIR", requires = "demo")]
+    pub demo_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

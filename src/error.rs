@@ -35,6 +35,10 @@ pub enum Error {
     /// Writing the report.
     #[error("cannot write output: {0}")]
     Output(#[source] io::Error),
+    /// The reader of the report went away (`dbperf … | head`): not a
+    /// failure; the run stops quietly with exit 0, whatever the format.
+    #[error("the output was closed by its reader")]
+    OutputClosed,
 }
 
 fn format_input(path: &str, line: usize, message: &str) -> String {
@@ -51,6 +55,15 @@ impl Error {
             path: path.into(),
             line,
             message: message.into(),
+        }
+    }
+
+    /// An error writing the report: a closed pipe is [`Error::OutputClosed`].
+    pub fn output(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            Error::OutputClosed
+        } else {
+            Error::Output(e)
         }
     }
 
@@ -72,6 +85,9 @@ pub struct PlanError {
     pub sqlstate: Option<String>,
     /// One line, free of secrets.
     pub message: String,
+    /// The session is gone (no answer within its deadline, or the
+    /// connection closed): nothing more can run on it, so stop, do not skip.
+    pub lost: bool,
 }
 
 impl PlanError {
@@ -79,7 +95,14 @@ impl PlanError {
         PlanError {
             sqlstate: None,
             message: message.into(),
+            lost: false,
         }
+    }
+
+    /// lock_timeout (55P03) or statement_timeout / cancel (57014): skip the
+    /// statement and report it; the session goes on.
+    pub fn timed_out(&self) -> bool {
+        matches!(self.sqlstate.as_deref(), Some("55P03" | "57014"))
     }
 
     /// The role lacks a privilege (SQLSTATE 42501).

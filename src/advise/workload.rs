@@ -187,6 +187,7 @@ fn advise_query(
         per_scan.push(sa);
     }
     q.cost = Some(total_before);
+    let original: std::sync::Arc<str> = q.sql.as_str().into();
     for sa in per_scan {
         let Some(best) = sa.best else { continue };
         let saving = sa.before - best.cost;
@@ -202,9 +203,10 @@ fn advise_query(
             _ => saving * MS_PER_COST_UNIT,
         };
         let sql = if best.rewrites.is_empty() {
-            q.sql.clone()
+            original.clone()
         } else {
-            rewrite_sql(&q.sql, &best.rewrites, opts.dialect).unwrap_or_else(|| q.sql.clone())
+            rewrite_sql(&q.sql, &best.rewrites, opts.dialect)
+                .map_or_else(|| original.clone(), Into::into)
         };
         let gain = QueryGain {
             fingerprint: q.fingerprint,

@@ -164,6 +164,8 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
 
     progress.stage("reading pg_stat_statements", 1);
     let counters = read_counters(s, task.snapshot, &mut notes).await?;
+    // What the role could not read, or a lock kept from it: said, not fatal.
+    notes.extend(s.skipped.drain(..).map(|w| format!("skipped: {w}.")));
     progress.inc();
     if !counters.planning_tracked && !counters.rows.is_empty() {
         notes.push("planning time is not in the totals: set pg_stat_statements.track_planning = on to count it.".into());

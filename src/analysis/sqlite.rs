@@ -52,10 +52,11 @@ const MS_PER_ROW: f64 = 0.000_05;
 const DEMO_SCHEMA: &str = include_str!("../../fixtures/demo/shop.sql");
 const DEMO_WORKLOAD: &str = include_str!("../../fixtures/demo/workload.sql");
 
-/// `dbperf analyze --demo`: builds the demo shop database when missing and
-/// analyses it with the demo workload.
-pub fn run_demo() -> Result<Report> {
-    let dir = demo_dir();
+/// `dbperf analyze --demo`: builds the demo shop database when missing (in
+/// `dir`, else the user's cache directory) and analyses it with the demo
+/// workload.
+pub fn run_demo(dir: Option<&Path>) -> Result<Report> {
+    let dir = crate::source::demo::demo_dir(dir)?;
     let db = dir.join("shop.db");
     if !db.exists() {
         build_demo(&db)?;
@@ -76,22 +77,6 @@ pub fn run_demo() -> Result<Report> {
         ),
     );
     Ok(report)
-}
-
-/// Where the demo database lives: `fixtures/demo/` of the source tree when
-/// it is there, else a directory under the system's temporary directory.
-fn demo_dir() -> PathBuf {
-    let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-    if tree.is_dir() {
-        // Relative to where dbperf runs, when inside the tree: shorter
-        // paths in the report.
-        std::env::current_dir()
-            .ok()
-            .and_then(|cwd| tree.strip_prefix(cwd).ok().map(Path::to_path_buf))
-            .unwrap_or(tree)
-    } else {
-        std::env::temp_dir().join("dbperf-demo")
-    }
 }
 
 /// Builds the demo database from the embedded SQL into a temporary file

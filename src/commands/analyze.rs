@@ -11,7 +11,7 @@ pub fn run(config: &Config) -> Result<u8> {
         return Err(Error::Usage("not an analyze task".into()));
     };
     let report = match task {
-        AnalyzeTask::Demo => analysis::sqlite::run_demo()?,
+        AnalyzeTask::Demo { dir } => analysis::sqlite::run_demo(dir.as_deref())?,
         AnalyzeTask::Sqlite {
             path,
             queries,

@@ -19,7 +19,7 @@ pub fn run(config: &Config) -> Result<u8> {
         let mut w = stdout.lock();
         crate::report::github::write(&report, &mut w)
             .and_then(|_| w.flush())
-            .map_err(Error::Output)?;
+            .map_err(Error::output)?;
     }
     super::input_error(&report, "")?;
     Ok(super::exit_code(config, &report))

@@ -58,11 +58,8 @@ pub fn emit(config: &Config, report: &Report) -> Result<()> {
             report::write(report, config.format, config.color, &mut w).and_then(|_| w.flush())
         }
     };
-    match result {
-        // A closed pipe (`dbperf … | head`) is not an error.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(Error::Output),
-    }
+    // A closed pipe (`dbperf … | head`) stops the run quietly: see main.
+    result.map_err(Error::output)
 }
 
 pub fn exit_code(config: &Config, report: &Report) -> u8 {

@@ -43,8 +43,9 @@ pub enum Task {
 /// `--log` before any work starts.
 #[derive(Debug, Clone)]
 pub enum AnalyzeTask {
-    /// The embedded demo shop database.
-    Demo,
+    /// The embedded demo shop database, in `--demo-dir` (else the user's
+    /// cache directory).
+    Demo { dir: Option<PathBuf> },
     /// A SQLite file with its workload (`--queries`, `--log` traces).
     Sqlite {
         path: PathBuf,
@@ -178,7 +179,7 @@ impl Config {
 
 fn analyze_task(a: crate::cli::AnalyzeArgs) -> Result<AnalyzeTask> {
     if a.demo {
-        return Ok(AnalyzeTask::Demo);
+        return Ok(AnalyzeTask::Demo { dir: a.demo_dir });
     }
     let target = a.db.as_deref().map(Target::parse).transpose()?;
     Ok(match target {

@@ -37,8 +37,10 @@ pub struct QueryGain {
     /// Milliseconds saved per call.
     pub saved_ms: f64,
     /// The statement to run so the index serves it: the query itself, or
-    /// its sargable rewrite.
-    pub sql: String,
+    /// its sargable rewrite. Shared: one statement may hold thousands of
+    /// scans (UNION ALL arms), each with its gain, and a copy of the text
+    /// per gain would grow with the square of the statement.
+    pub sql: std::sync::Arc<str>,
     /// Whether [`Self::sql`] is a rewrite of the original.
     pub rewritten: bool,
     pub path: String,

@@ -121,8 +121,8 @@ impl Builder<'_> {
             .split_whitespace()
             .take(3)
             .any(|w| w.eq_ignore_ascii_case("table"))
-            && raw.text.len() > 6
-            && raw.text[..6].eq_ignore_ascii_case("create");
+            // `get`: byte 6 may fall inside a character.
+            && raw.text.get(..6).is_some_and(|h| h.eq_ignore_ascii_case("create"));
         let stat_lines: Vec<(usize, String)> = raw
             .comments
             .iter()

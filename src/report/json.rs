@@ -5,6 +5,7 @@ use std::io::{self, Write};
 use super::Report;
 
 pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, report).map_err(io::Error::other)?;
+    // io::Error::from keeps the kind of a write error (a closed pipe).
+    serde_json::to_writer_pretty(&mut *w, report).map_err(io::Error::from)?;
     writeln!(w)
 }

@@ -90,7 +90,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 }
 
 pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, &document(report)).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *w, &document(report)).map_err(io::Error::from)?;
     writeln!(w)
 }
 

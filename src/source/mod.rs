@@ -1,6 +1,7 @@
 //! Sources: the only code that does I/O. Files and stdin here; databases in
 //! their own modules as they arrive.
 
+pub mod demo;
 pub mod log;
 pub mod migrations;
 pub mod postgres;

@@ -21,8 +21,11 @@ pub mod conninfo;
 pub mod tls;
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use tokio_postgres::{Client, SimpleQueryMessage};
+use tokio_postgres::{Client, Row, SimpleQueryMessage};
 
 use crate::error::{Error, Result};
 use crate::model::Dialect;
@@ -60,6 +63,17 @@ pub struct PgSession {
     pub display: String,
     pub version_num: u32,
     generic_mode_set: bool,
+    /// How long dbperf waits for any answer before it gives the session up:
+    /// the server cancels at `statement_timeout`, so only a server (or
+    /// proxy) that stopped answering gets here.
+    deadline: Duration,
+    /// Set once the server stopped answering or the connection closed.
+    lost: AtomicBool,
+    /// The password, to take out of any message that might quote it.
+    secret: Option<String>,
+    /// What could not be read (a privilege the role lacks, a locked
+    /// table), one line each, for the report to list.
+    pub skipped: Vec<String>,
 }
 
 /// One row of pg_stat_statements (for this database, top-level), with the
@@ -105,35 +119,64 @@ pub enum Hypo {
 
 pub use crate::error::PlanError;
 
-/// A driver error as a [`PlanError`]: [`describe`]'s line and the SQLSTATE.
-fn plan_error(e: &tokio_postgres::Error) -> PlanError {
-    PlanError {
-        sqlstate: e.code().map(|c| c.code().to_string()),
-        message: describe(e),
-    }
-}
+/// What one failed statement returns: a [`PlanError`] with the SQLSTATE
+/// (skip and report it when [`PlanError::timed_out`] or
+/// [`PlanError::permission_denied`]; stop when [`PlanError::lost`]).
+pub type StatementError = PlanError;
 
-/// Connects and opens the read-only transaction.
+/// Seconds of grace beyond `statement_timeout` before dbperf stops waiting
+/// for an answer the server should have sent.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// Connects and opens the read-only transaction. Every step is bounded:
+/// the connection attempt (TCP, TLS, authentication) and the session's
+/// setup statements by the connect timeout (`connect_timeout`,
+/// `PGCONNECT_TIMEOUT`, or 10 s) per host tried, every later statement by
+/// `statement_timeout` plus a grace.
 pub async fn connect(conninfo: &str, limits: Limits) -> Result<PgSession> {
     let info = conninfo::parse(conninfo, &conninfo::ProcessEnv)?;
     let display = info.display.clone();
+    let secret = info
+        .config
+        .get_password()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .filter(|p| !p.is_empty());
+    let per_host = info
+        .config
+        .get_connect_timeout()
+        .copied()
+        .unwrap_or(Duration::from_secs(conninfo::DEFAULT_CONNECT_TIMEOUT_S));
+    let connect_limit = per_host * info.config.get_hosts().len().max(1) as u32;
     let fail = |e: tokio_postgres::Error| {
-        Error::Database(format!("cannot connect to {display}: {}", describe(&e)))
+        Error::Database(format!(
+            "cannot connect to {display}: {}",
+            scrub(&describe(&e), secret.as_deref())
+        ))
     };
-    let (client, conn) = match tls::connector(info.ssl, info.root_cert.as_deref())? {
+    let no_answer = || {
+        Error::Database(format!(
+            "cannot connect to {display}: no answer within {} s (connect_timeout); is it a PostgreSQL server?",
+            connect_limit.as_secs_f64()
+        ))
+    };
+    let tls = tls::connector(info.ssl, info.root_cert.as_deref())?;
+    let (client, conn) = match tls {
         Some(tls) => {
-            let (client, conn) = info.config.connect(tls).await.map_err(fail)?;
+            let (client, conn) = tokio::time::timeout(connect_limit, info.config.connect(tls))
+                .await
+                .map_err(|_| no_answer())?
+                .map_err(fail)?;
             let h = tokio::spawn(async move {
                 let _ = conn.await;
             });
             (client, h)
         }
         None => {
-            let (client, conn) = info
-                .config
-                .connect(tokio_postgres::NoTls)
-                .await
-                .map_err(fail)?;
+            let (client, conn) =
+                tokio::time::timeout(connect_limit, info.config.connect(tokio_postgres::NoTls))
+                    .await
+                    .map_err(|_| no_answer())?
+                    .map_err(fail)?;
             let h = tokio::spawn(async move {
                 let _ = conn.await;
             });
@@ -146,6 +189,10 @@ pub async fn connect(conninfo: &str, limits: Limits) -> Result<PgSession> {
         display: display.clone(),
         version_num: 0,
         generic_mode_set: false,
+        deadline: per_host,
+        lost: AtomicBool::new(false),
+        secret,
+        skipped: Vec::new(),
     };
     // One statement per call: pg_stat_statements keeps each with its own
     // text, and the tag must lead every one of them.
@@ -162,21 +209,38 @@ pub async fn connect(conninfo: &str, limits: Limits) -> Result<PgSession> {
             limits.statement_timeout_ms * 4
         ),
     ] {
-        s.client
-            .batch_execute(&stmt)
-            .await
-            .map_err(|e| s.err("setting up the read-only session", &e))?;
+        let r = s.call(s.client.batch_execute(&stmt)).await;
+        if let Err(e) = r {
+            let e = s.fatal("setting up the read-only session", e);
+            s.close().await;
+            return Err(e);
+        }
     }
+    s.deadline = Duration::from_millis(limits.statement_timeout_ms) + GRACE;
     let v = s
-        .client
-        .query_one(
+        .call(s.client.query_one(
             &format!("{TAG} SELECT current_setting('server_version_num')::int4"),
             &[],
-        )
-        .await
-        .map_err(|e| s.err("reading the server version", &e))?;
+        ))
+        .await;
+    let v = match v {
+        Ok(v) => v,
+        Err(e) => {
+            let e = s.fatal("reading the server version", e);
+            s.close().await;
+            return Err(e);
+        }
+    };
     s.version_num = v.get::<_, i32>(0).max(0) as u32;
     Ok(s)
+}
+
+/// `text` without the password, wherever it appears.
+fn scrub(text: &str, secret: Option<&str>) -> String {
+    match secret {
+        Some(p) if !p.is_empty() && text.contains(p) => text.replace(p, "***"),
+        _ => text.to_string(),
+    }
 }
 
 /// A driver error as one line: the server's message and SQLSTATE, its
@@ -207,16 +271,97 @@ pub fn describe(e: &tokio_postgres::Error) -> String {
 }
 
 impl PgSession {
-    fn err(&self, what: &str, e: &tokio_postgres::Error) -> Error {
-        Error::Database(format!("{}: {what}: {}", self.display, describe(e)))
+    /// A failed statement that ends the work: one line naming the target.
+    fn fatal(&self, what: &str, e: StatementError) -> Error {
+        Error::Database(format!("{}: {what}: {}", self.display, e.message))
+    }
+
+    /// Awaits one request to the server, bounded by the session's deadline.
+    async fn call<T>(
+        &self,
+        request: impl Future<Output = std::result::Result<T, tokio_postgres::Error>>,
+    ) -> std::result::Result<T, StatementError> {
+        if self.lost.load(Ordering::Relaxed) {
+            return Err(StatementError {
+                message: "the connection was lost earlier in this session".into(),
+                sqlstate: None,
+                lost: true,
+            });
+        }
+        match tokio::time::timeout(self.deadline, request).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => {
+                let lost = e.is_closed();
+                if lost {
+                    self.lost.store(true, Ordering::Relaxed);
+                }
+                Err(StatementError {
+                    message: scrub(&describe(&e), self.secret.as_deref()),
+                    sqlstate: e.code().map(|c| c.code().to_string()),
+                    lost,
+                })
+            }
+            Err(_) => {
+                self.lost.store(true, Ordering::Relaxed);
+                Err(StatementError {
+                    message: format!(
+                        "the server did not answer within {} s",
+                        self.deadline.as_secs_f64()
+                    ),
+                    sqlstate: None,
+                    lost: true,
+                })
+            }
+        }
     }
 
     /// Ends the session: rolls the read-only transaction back and drops
-    /// every hypothetical index with the backend.
+    /// every hypothetical index with the backend. Bounded like every call:
+    /// a server that stopped answering does not keep dbperf waiting.
     pub async fn close(self) {
-        let _ = self.client.batch_execute(&format!("{TAG} ROLLBACK")).await;
+        let _ = self
+            .call(self.client.batch_execute(&format!("{TAG} ROLLBACK")))
+            .await;
         drop(self.client);
-        let _ = self.conn.await;
+        let mut conn = self.conn;
+        if self.lost.load(Ordering::Relaxed)
+            || tokio::time::timeout(GRACE, &mut conn).await.is_err()
+        {
+            conn.abort();
+        }
+    }
+
+    /// Runs a parameterized query inside a savepoint, so that a failure
+    /// (a lock or statement timeout, a privilege) leaves the transaction
+    /// usable.
+    async fn guarded_query(
+        &mut self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> std::result::Result<Vec<Row>, StatementError> {
+        self.call(
+            self.client
+                .batch_execute(&format!("{TAG} SAVEPOINT dbperf_sp")),
+        )
+        .await?;
+        let r = self.call(self.client.query(sql, params)).await;
+        self.end_savepoint(r.is_ok()).await?;
+        r
+    }
+
+    async fn end_savepoint(&mut self, ok: bool) -> std::result::Result<(), StatementError> {
+        if !ok {
+            self.call(
+                self.client
+                    .batch_execute(&format!("{TAG} ROLLBACK TO SAVEPOINT dbperf_sp")),
+            )
+            .await?;
+        }
+        self.call(
+            self.client
+                .batch_execute(&format!("{TAG} RELEASE SAVEPOINT dbperf_sp")),
+        )
+        .await
     }
 
     /// Runs `sql` inside a savepoint so that a failing statement does not
@@ -224,33 +369,17 @@ impl PgSession {
     async fn guarded(
         &mut self,
         sql: &str,
-    ) -> std::result::Result<Vec<SimpleQueryMessage>, PlanError> {
+    ) -> std::result::Result<Vec<SimpleQueryMessage>, StatementError> {
         // One fixed name: each savepoint is released before the next, and
         // pg_stat_statements gets one entry, not one per call.
-        self.client
-            .batch_execute(&format!("{TAG} SAVEPOINT dbperf_sp"))
-            .await
-            .map_err(|e| plan_error(&e))?;
-        match self.client.simple_query(sql).await {
-            Ok(rows) => {
-                let _ = self
-                    .client
-                    .batch_execute(&format!("{TAG} RELEASE SAVEPOINT dbperf_sp"))
-                    .await;
-                Ok(rows)
-            }
-            Err(e) => {
-                let _ = self
-                    .client
-                    .batch_execute(&format!("{TAG} ROLLBACK TO SAVEPOINT dbperf_sp"))
-                    .await;
-                let _ = self
-                    .client
-                    .batch_execute(&format!("{TAG} RELEASE SAVEPOINT dbperf_sp"))
-                    .await;
-                Err(plan_error(&e))
-            }
-        }
+        self.call(
+            self.client
+                .batch_execute(&format!("{TAG} SAVEPOINT dbperf_sp")),
+        )
+        .await?;
+        let r = self.call(self.client.simple_query(sql)).await;
+        self.end_savepoint(r.is_ok()).await?;
+        r
     }
 
     /// The catalog and statistics of every user table, as the model.
@@ -261,56 +390,48 @@ impl PgSession {
             version_num: self.version_num,
             ..PgFacts::default()
         };
-        let row = self
-            .client
-            .query_one(
+        let row = self.call(self.client.query_one(
                 &format!(
                     "{TAG} SELECT current_setting('server_version'), current_database(), \
                      extract(epoch FROM now() - coalesce(d.stats_reset, pg_postmaster_start_time()))::float8 \
                      FROM pg_stat_database d WHERE d.datname = current_database()"
                 ),
                 &[],
-            )
-            .await
-            .map_err(|e| self.err("reading the server version", &e))?;
+            )).await.map_err(|e| self.fatal("reading the server version", e))?;
         facts.version = row.get(0);
         facts.database = row.get(1);
         facts.stats_age_s = row.get(2);
-        let settings = self
-            .client
-            .query(
+        let settings = self.call(self.client.query(
                 &format!(
                     "{TAG} SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name = ANY($1) ORDER BY name"
                 ),
                 &[&SETTINGS.as_slice()],
-            )
-            .await
-            .map_err(|e| self.err("reading settings", &e))?;
+            )).await.map_err(|e| self.fatal("reading settings", e))?;
         facts.settings = settings.iter().map(|r| (r.get(0), r.get(1))).collect();
 
-        let tables = self
-            .client
-            .query(
-                &format!(
-                    "{TAG} SELECT c.oid::int8, n.nspname::text, c.relname::text, c.reltuples::float8, \
-                     pg_total_relation_size(c.oid)::int8, pg_relation_size(c.oid)::int8, \
-                     coalesce(s.seq_scan, 0)::int8, coalesce(s.seq_tup_read, 0)::int8, coalesce(s.idx_scan, 0)::int8, \
-                     coalesce(s.n_tup_ins, 0)::int8, coalesce(s.n_tup_upd, 0)::int8, coalesce(s.n_tup_del, 0)::int8, \
-                     coalesce(s.n_live_tup, 0)::int8, coalesce(s.n_dead_tup, 0)::int8, \
-                     extract(epoch FROM now() - greatest(s.last_vacuum, s.last_autovacuum))::float8 \
-                     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-                     LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
-                     WHERE c.relkind IN ('r', 'p', 'm') \
-                       AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
-                       AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' \
-                       AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
-                                       AND d.objid = c.oid AND d.deptype = 'e') \
-                     ORDER BY n.nspname, c.relname"
-                ),
-                &[],
-            )
-            .await
-            .map_err(|e| self.err("reading the tables", &e))?;
+        // Exact sizes take a lock on each table and index (AccessShare): a
+        // table locked by someone else (an ALTER TABLE, a VACUUM FULL, a
+        // LOCK) makes that read run into lock_timeout. Then the sizes come
+        // from pg_class.relpages (as of the last VACUUM or ANALYZE), which
+        // takes no lock, and the report says so.
+        let exact = self
+            .guarded_query(&tables_sql(TABLE_SIZES_EXACT), &[])
+            .await;
+        let (tables, index_size) = match exact {
+            Ok(rows) => (rows, INDEX_SIZE_EXACT),
+            Err(e) if e.timed_out() => {
+                self.skipped.push(format!(
+                    "exact table and index sizes ({}): sizes are estimated from pg_class.relpages",
+                    e.message
+                ));
+                let rows = self
+                    .call(self.client.query(&tables_sql(TABLE_SIZES_ESTIMATED), &[]))
+                    .await
+                    .map_err(|e| self.fatal("reading the tables", e))?;
+                (rows, INDEX_SIZE_ESTIMATED)
+            }
+            Err(e) => return Err(self.fatal("reading the tables", e)),
+        };
         let mut schema = Schema {
             tables: Vec::with_capacity(tables.len()),
             has_statistics: false,
@@ -361,9 +482,7 @@ impl PgSession {
 
         // Columns with pg_stats (visible only for columns the role may
         // read; others keep no statistics and the advisor's defaults).
-        let cols = self
-            .client
-            .query(
+        let cols = self.call(self.client.query(
                 &format!(
                     "{TAG} SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
                      s.n_distinct::float8, s.null_frac::float8, s.most_common_vals::text, s.most_common_freqs::float8[] \
@@ -374,9 +493,7 @@ impl PgSession {
                      ORDER BY a.attrelid, a.attnum"
                 ),
                 &[&oids],
-            )
-            .await
-            .map_err(|e| self.err("reading the columns", &e))?;
+            )).await.map_err(|e| self.fatal("reading the columns", e))?;
         for r in &cols {
             let Some(&ti) = by_oid.get(&r.get::<_, i64>(0)) else {
                 continue;
@@ -397,11 +514,12 @@ impl PgSession {
             });
         }
 
-        let idx = self
-            .client
-            .query(
-                &format!(
-                    "{TAG} SELECT i.indrelid::int8, ic.relname::text, i.indisunique, i.indisprimary, \
+        // pg_get_indexdef locks the table too: when a lock kept the exact
+        // read out, the indexes of tables someone holds (or waits for) an
+        // ACCESS EXCLUSIVE lock on are left out, and named.
+        let idx_sql = |index_size: &str, unlocked: &str| {
+            format!(
+                "{TAG} SELECT i.indrelid::int8, ic.relname::text, i.indisunique, i.indisprimary, \
                      i.indisvalid AND i.indisready, am.amname::text, pg_get_indexdef(i.indexrelid), \
                      pg_get_expr(i.indpred, i.indrelid), i.indnkeyatts::int4, \
                      ARRAY(SELECT coalesce(a.attname::text, pg_get_indexdef(i.indexrelid, k, true)) \
@@ -411,16 +529,63 @@ impl PgSession {
                      ARRAY(SELECT i.indkey[k - 1] = 0 FROM generate_series(1, i.indnatts) k ORDER BY k), \
                      ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
                      EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')), \
-                     pg_relation_size(i.indexrelid)::int8, coalesce(s.idx_scan, 0)::int8, n.nspname::text \
+                     {index_size}, coalesce(s.idx_scan, 0)::int8, n.nspname::text \
                      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \
                      JOIN pg_namespace n ON n.oid = ic.relnamespace \
                      LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid \
-                     WHERE i.indrelid = ANY($1::int8[]::oid[]) ORDER BY i.indrelid, ic.relname"
-                ),
-                &[&oids],
+                     WHERE i.indrelid = ANY($1::int8[]::oid[]) {unlocked} ORDER BY i.indrelid, ic.relname"
             )
-            .await
-            .map_err(|e| self.err("reading the indexes", &e))?;
+        };
+        let exact = index_size == INDEX_SIZE_EXACT;
+        let idx = match self.guarded_query(&idx_sql(index_size, ""), &[&oids]).await {
+            Ok(rows) => rows,
+            Err(e) if e.timed_out() => {
+                if exact {
+                    self.skipped.push(format!(
+                        "exact index sizes ({}): sizes are estimated from pg_class.relpages",
+                        e.message
+                    ));
+                }
+                let locked = self
+                    .call(self.client.query(
+                        &format!(
+                            "{TAG} SELECT DISTINCT n.nspname || '.' || c.relname FROM pg_locks l \
+                             JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace \
+                             WHERE l.mode = 'AccessExclusiveLock' AND l.relation = ANY($1::int8[]::oid[]) \
+                               AND l.pid <> pg_backend_pid() ORDER BY 1"
+                        ),
+                        &[&oids],
+                    ))
+                    .await
+                    .map_err(|e| self.fatal("looking for locked tables", e))?;
+                let locked: Vec<String> = locked.iter().map(|r| r.get(0)).collect();
+                let unlocked = "AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.mode = 'AccessExclusiveLock' \
+                                AND l.relation IN (i.indrelid, i.indexrelid) AND l.pid <> pg_backend_pid())";
+                match self
+                    .guarded_query(&idx_sql(INDEX_SIZE_ESTIMATED, unlocked), &[&oids])
+                    .await
+                {
+                    Ok(rows) => {
+                        if !locked.is_empty() {
+                            self.skipped.push(format!(
+                                "the indexes of {} (locked by another session: ACCESS EXCLUSIVE)",
+                                locked.join(", ")
+                            ));
+                        }
+                        rows
+                    }
+                    Err(e) if e.timed_out() => {
+                        self.skipped.push(format!(
+                            "the indexes of every table ({}): advice may name indexes that exist",
+                            e.message
+                        ));
+                        Vec::new()
+                    }
+                    Err(e) => return Err(self.fatal("reading the indexes", e)),
+                }
+            }
+            Err(e) => return Err(self.fatal("reading the indexes", e)),
+        };
         for r in &idx {
             let Some(&ti) = by_oid.get(&r.get::<_, i64>(0)) else {
                 continue;
@@ -474,9 +639,7 @@ impl PgSession {
             });
         }
 
-        let cons = self
-            .client
-            .query(
+        let cons = self.call(self.client.query(
                 &format!(
                     "{TAG} SELECT con.conrelid::int8, con.contype::text, con.conname::text, \
                      ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o) \
@@ -491,9 +654,7 @@ impl PgSession {
                      ORDER BY con.conrelid, con.conname"
                 ),
                 &[&oids],
-            )
-            .await
-            .map_err(|e| self.err("reading the constraints", &e))?;
+            )).await.map_err(|e| self.fatal("reading the constraints", e))?;
         for r in &cons {
             let Some(&ti) = by_oid.get(&r.get::<_, i64>(0)) else {
                 continue;
@@ -518,29 +679,37 @@ impl PgSession {
 
     /// pg_stat_statements for this database, whatever its version.
     pub async fn read_statements(&mut self) -> Result<Statements> {
-        let ext = self
-            .client
-            .query_opt(
+        let ext = self.call(self.client.query_opt(
                 &format!(
                     "{TAG} SELECT e.extversion, n.nspname::text FROM pg_extension e \
                      JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_stat_statements'"
                 ),
                 &[],
-            )
-            .await
-            .map_err(|e| self.err("looking for pg_stat_statements", &e))?;
-        let preload: String = self
-            .client
-            .query_one(
-                &format!("{TAG} SELECT current_setting('shared_preload_libraries')"),
+            )).await.map_err(|e| self.fatal("looking for pg_stat_statements", e))?;
+        // pg_settings shows shared_preload_libraries only to a role with
+        // pg_read_all_settings (current_setting would fail the statement):
+        // without it, whether the library is loaded is left unknown and the
+        // view read below says it.
+        let preload: Option<String> = self
+            .call(self.client.query_opt(
+                &format!(
+                    "{TAG} SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'"
+                ),
                 &[],
-            )
+            ))
             .await
-            .map_err(|e| self.err("reading shared_preload_libraries", &e))?
-            .get(0);
-        let loaded = preload
-            .split(',')
-            .any(|l| l.trim().trim_matches('"') == "pg_stat_statements");
+            .map_err(|e| self.fatal("reading shared_preload_libraries", e))?
+            .map(|r| r.get(0));
+        if preload.is_none() {
+            self.skipped.push(
+                "shared_preload_libraries (this role lacks pg_read_all_settings): whether pg_stat_statements is loaded was not checked".into(),
+            );
+        }
+        let loaded = preload.as_deref().is_none_or(|p| {
+            p.split(',')
+                .any(|l| l.trim().trim_matches('"') == "pg_stat_statements")
+        });
+        let preload = preload.unwrap_or_default();
         let enable_preload = format!(
             "add pg_stat_statements to shared_preload_libraries (ALTER SYSTEM SET shared_preload_libraries = '{}'; then restart PostgreSQL)",
             if preload.trim().is_empty() {
@@ -558,24 +727,23 @@ impl PgSession {
             how.push_str("run CREATE EXTENSION pg_stat_statements; in it (as a superuser). Without it dbperf cannot see the workload; the catalog and statistics were still checked.");
             return Ok(Statements::Missing(how));
         };
-        if !loaded {
-            return Ok(Statements::Missing(format!(
+        // Whether the library is loaded is known for sure only by reading
+        // the view (it may be loaded without being listed, and a role
+        // without pg_read_all_settings cannot see the list).
+        let not_loaded = || {
+            Statements::Missing(format!(
                 "pg_stat_statements is installed but not loaded: {enable_preload}. The catalog and statistics were still checked."
-            )));
-        }
+            ))
+        };
         let version: String = ext.get(0);
         let nsp: String = ext.get(1);
         let view = format!("{}.pg_stat_statements", quote_ident(&nsp));
-        let cols: Vec<String> = self
-            .client
-            .query(
+        let cols: Vec<String> = self.call(self.client.query(
                 &format!(
                     "{TAG} SELECT attname::text FROM pg_attribute WHERE attrelid = $1::text::regclass AND attnum > 0"
                 ),
                 &[&view],
-            )
-            .await
-            .map_err(|e| self.err("reading pg_stat_statements' columns", &e))?
+            )).await.map_err(|e| self.fatal("reading pg_stat_statements' columns", e))?
             .iter()
             .map(|r| r.get(0))
             .collect();
@@ -605,14 +773,15 @@ impl PgSession {
              WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) {toplevel} \
                AND query NOT LIKE '/* dbperf */%' AND calls > 0"
         );
-        let rows = match self.client.query(&sql, &[]).await {
+        let rows = match self.guarded_query(&sql, &[]).await {
             Ok(r) => r,
-            Err(e) => {
+            Err(e) if e.sqlstate.as_deref() == Some("55000") => return Ok(not_loaded()),
+            Err(e) if !e.lost => {
                 return Ok(Statements::Missing(format!(
-                    "pg_stat_statements could not be read: {}. The catalog and statistics were still checked.",
-                    describe(&e)
+                    "pg_stat_statements could not be read: {e}. The catalog and statistics were still checked."
                 )));
             }
+            Err(e) => return Err(self.fatal("reading pg_stat_statements", e)),
         };
         let rows = rows
             .iter()
@@ -628,31 +797,29 @@ impl PgSession {
             })
             .collect();
         let reset_at = if has_info(&version) {
-            self.client
-                .query_one(
-                    &format!(
-                        "{TAG} SELECT extract(epoch FROM stats_reset)::float8 FROM {}.pg_stat_statements_info",
-                        quote_ident(&nsp)
-                    ),
-                    &[],
-                )
-                .await
-                .ok()
-                .and_then(|r| r.get(0))
+            self.guarded_query(
+                &format!(
+                    "{TAG} SELECT extract(epoch FROM stats_reset)::float8 FROM {}.pg_stat_statements_info",
+                    quote_ident(&nsp)
+                ),
+                &[],
+            )
+            .await
+            .ok()
+            .and_then(|r| r.first().and_then(|r| r.get(0)))
         } else {
             None
         };
         let planning_tracked = plan != "0"
             && self
-                .client
-                .query_one(
+                .guarded_query(
                     &format!(
                         "{TAG} SELECT coalesce(current_setting('pg_stat_statements.track_planning', true), 'off')"
                     ),
                     &[],
                 )
                 .await
-                .is_ok_and(|r| r.get::<_, String>(0) == "on");
+                .is_ok_and(|r| r.first().is_some_and(|r| r.get::<_, String>(0) == "on"));
         Ok(Statements::Rows {
             rows,
             reset_at,
@@ -664,13 +831,12 @@ impl PgSession {
     /// The database server's clock, Unix seconds.
     pub async fn now(&self) -> Result<f64> {
         let r = self
-            .client
-            .query_one(
+            .call(self.client.query_one(
                 &format!("{TAG} SELECT extract(epoch FROM clock_timestamp())::float8"),
                 &[],
-            )
+            ))
             .await
-            .map_err(|e| self.err("reading the clock", &e))?;
+            .map_err(|e| self.fatal("reading the clock", e))?;
         Ok(r.get(0))
     }
 
@@ -687,12 +853,10 @@ impl PgSession {
                 .await
         } else {
             if !self.generic_mode_set {
-                self.client
-                    .batch_execute(&format!(
-                        "{TAG} SET LOCAL plan_cache_mode = force_generic_plan"
-                    ))
-                    .await
-                    .map_err(|e| plan_error(&e))?;
+                self.call(self.client.batch_execute(&format!(
+                    "{TAG} SET LOCAL plan_cache_mode = force_generic_plan"
+                )))
+                .await?;
                 self.generic_mode_set = true;
             }
             let name = "dbperf_stmt";
@@ -732,24 +896,20 @@ impl PgSession {
     /// Whether HypoPG is installed in this database and callable.
     pub async fn hypopg(&mut self) -> Result<Hypo> {
         let installed = self
-            .client
-            .query_opt(
+            .call(self.client.query_opt(
                 &format!("{TAG} SELECT extversion FROM pg_extension WHERE extname = 'hypopg'"),
                 &[],
-            )
+            ))
             .await
-            .map_err(|e| self.err("looking for HypoPG", &e))?;
+            .map_err(|e| self.fatal("looking for HypoPG", e))?;
         let Some(v) = installed else {
             let available = self
-                .client
-                .query_opt(
+                .guarded_query(
                     &format!("{TAG} SELECT 1 FROM pg_available_extensions WHERE name = 'hypopg'"),
                     &[],
                 )
                 .await
-                .ok()
-                .flatten()
-                .is_some();
+                .is_ok_and(|r| !r.is_empty());
             return Ok(Hypo::Missing(if available {
                 "HypoPG is available on the server but not installed in this database: run CREATE EXTENSION hypopg; to verify each index what-if".into()
             } else {
@@ -801,6 +961,39 @@ impl PgSession {
             })
             .unwrap_or(0))
     }
+}
+
+/// Total and heap size of each table, exact (locks the table) or from
+/// `pg_class.relpages` (no lock).
+const TABLE_SIZES_EXACT: &str =
+    "pg_total_relation_size(c.oid)::int8, pg_relation_size(c.oid)::int8";
+const TABLE_SIZES_ESTIMATED: &str = "((c.relpages::int8 + coalesce(tc.relpages, 0)::int8 \
+     + coalesce((SELECT sum(xc.relpages) FROM pg_index xi JOIN pg_class xc ON xc.oid = xi.indexrelid \
+                 WHERE xi.indrelid = c.oid), 0)::int8) * current_setting('block_size')::int8)::int8, \
+     (c.relpages::int8 * current_setting('block_size')::int8)::int8";
+/// Size of each index, exact (locks the index) or from `relpages`.
+const INDEX_SIZE_EXACT: &str = "pg_relation_size(i.indexrelid)::int8";
+const INDEX_SIZE_ESTIMATED: &str =
+    "(ic.relpages::int8 * current_setting('block_size')::int8)::int8";
+
+/// The query for the user tables, their sizes and counters.
+fn tables_sql(sizes: &str) -> String {
+    format!(
+        "{TAG} SELECT c.oid::int8, n.nspname::text, c.relname::text, c.reltuples::float8, {sizes}, \
+         coalesce(s.seq_scan, 0)::int8, coalesce(s.seq_tup_read, 0)::int8, coalesce(s.idx_scan, 0)::int8, \
+         coalesce(s.n_tup_ins, 0)::int8, coalesce(s.n_tup_upd, 0)::int8, coalesce(s.n_tup_del, 0)::int8, \
+         coalesce(s.n_live_tup, 0)::int8, coalesce(s.n_dead_tup, 0)::int8, \
+         extract(epoch FROM now() - greatest(s.last_vacuum, s.last_autovacuum))::float8 \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_class tc ON tc.oid = c.reltoastrelid \
+         LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \
+         WHERE c.relkind IN ('r', 'p', 'm') \
+           AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
+           AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' \
+           AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass \
+                           AND d.objid = c.oid AND d.deptype = 'e') \
+         ORDER BY n.nspname, c.relname"
+    )
 }
 
 /// The advisor's what-if planner: plain EXPLAIN with HypoPG's

@@ -1,13 +1,25 @@
-//! SQLite files: opened read-only, read into the model.
+//! SQLite files: copied without getting in the application's way, read
+//! into the model.
 //!
-//! This module owns every contact with the user's SQLite file. The file is
-//! opened with `SQLITE_OPEN_READ_ONLY` and `PRAGMA query_only`, so nothing
-//! it runs can write to it; `ANALYZE` is never run on it. It is not opened
-//! `immutable`: in WAL mode that would skip the WAL and the locks and read
-//! a torn database while a writer works. A read-only connection takes only
-//! shared locks (in WAL mode none that stop a writer) and waits at most
-//! [`BUSY_TIMEOUT`] for a writer that holds the file in rollback-journal
-//! mode, then gives up with a one-line error.
+//! This module owns every contact with the user's SQLite file, and that
+//! contact is one copy ([`snapshot`]): everything after (catalog,
+//! statistics, samples, EXPLAIN QUERY PLAN) runs on a private copy in the
+//! temporary directory, removed when the source is dropped. So dbperf holds
+//! no lock on the user's file while it works, and creates nothing beside it:
+//! - rollback-journal mode: the file's bytes are copied with no SQLite lock
+//!   at all (a shared lock, however short, refuses a writer's commit when
+//!   its busy_timeout is 0). The copy counts only when no write was under
+//!   way before or after it (no live journal) and the file did not change
+//!   meanwhile (change counter, size, mtime); otherwise it is taken again.
+//! - WAL mode with no WAL content: the same byte copy (the file is the whole
+//!   database; a read-only SQLite open would create `-wal` and `-shm` files,
+//!   and fail in a read-only directory).
+//! - WAL mode with a live WAL: SQLite's backup API from a read-only
+//!   connection (WAL readers never block writers; `-wal`/`-shm` exist
+//!   already).
+//!
+//! The copy is opened with `SQLITE_OPEN_READ_ONLY` and `PRAGMA query_only`;
+//! `ANALYZE` is never run.
 //!
 //! What it reads: the catalog (tables, columns, indexes with their
 //! expression keys and partial predicates, WITHOUT ROWID, foreign keys) into
@@ -18,7 +30,8 @@
 //! the workload's statements are planned, never run.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rusqlite::types::Value;
@@ -35,17 +48,185 @@ use crate::parse::plan::sqlite::node_from_detail;
 /// How long to wait for a writer that holds the file locked.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long dbperf looks for a pause in the writes long enough to copy a
+/// rollback-journal database without any lock; after that, one copy under
+/// a shared lock (which a writer with no busy_timeout may see as busy).
+pub const QUIET_WAIT: Duration = Duration::from_secs(10);
+
 /// Rows read from a table to estimate the distinct values of a candidate
 /// index's keys.
 const SAMPLE_ROWS: u64 = 20_000;
 /// The sample is taken in this many slices spread over the rowid range.
 const SAMPLE_SLICES: u64 = 20;
 
-/// An open, read-only SQLite file.
+/// An open, read-only SQLite file (its private copy).
 pub struct SqliteSource {
     conn: Connection,
     /// The path as the user gave it, for messages.
     pub name: String,
+    /// The user's file is in WAL mode (the copy is not).
+    wal: bool,
+    /// The copy, removed on drop.
+    _copy: Snapshot,
+}
+
+/// A private copy of the user's file in the temporary directory.
+pub struct Snapshot {
+    pub path: PathBuf,
+    /// The user's file is in WAL mode (the copy is not).
+    pub wal: bool,
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+        for ext in ["-journal", "-wal", "-shm"] {
+            let mut p = self.path.clone().into_os_string();
+            p.push(ext);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+/// What says whether the file changed while it was copied.
+#[derive(Debug, PartialEq, Eq)]
+struct FileState {
+    len: u64,
+    modified: Option<std::time::SystemTime>,
+    /// The header's file change counter (offset 24).
+    counter: [u8; 4],
+}
+
+fn sibling(path: &Path, ext: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(ext);
+    PathBuf::from(p)
+}
+
+/// Whether a rollback journal says a write is under way (or was cut
+/// short): present and not empty, and its header not zeroed (PERSIST mode
+/// zeroes it after a commit).
+fn journal_live(path: &Path) -> bool {
+    let Ok(mut f) = std::fs::File::open(sibling(path, "-journal")) else {
+        return false;
+    };
+    let mut head = [0u8; 28];
+    match f.read(&mut head) {
+        Ok(0) | Err(_) => false,
+        Ok(n) => head[..n].iter().any(|b| *b != 0),
+    }
+}
+
+fn file_state(path: &Path) -> std::io::Result<FileState> {
+    let mut f = std::fs::File::open(path)?;
+    let m = f.metadata()?;
+    let mut head = [0u8; 28];
+    let n = f.read(&mut head)?;
+    let mut counter = [0u8; 4];
+    if n >= 28 {
+        counter.copy_from_slice(&head[24..28]);
+    }
+    Ok(FileState {
+        len: m.len(),
+        modified: m.modified().ok(),
+        counter,
+    })
+}
+
+/// Takes the copy the source works on; see the module's documentation.
+pub fn snapshot(path: &Path) -> Result<Snapshot> {
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let name = path.display().to_string();
+    let io = |e: std::io::Error| Error::io(&name, e);
+    let copy = Snapshot {
+        path: std::env::temp_dir().join(format!(
+            "dbperf-{}-{}.sqlite",
+            std::process::id(),
+            SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        )),
+        wal: false,
+    };
+    let mut head = [0u8; 100];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(io)?;
+    if n > 0 && (n < 100 || !head.starts_with(b"SQLite format 3\0")) {
+        return Err(Error::Database(format!(
+            "{name}: not a SQLite database (file is not a database)"
+        )));
+    }
+    let wal = n == 100 && (head[18] == 2 || head[19] == 2);
+    // A WAL file (even empty) means a connection may be working in WAL
+    // mode: only SQLite's own reading sees its content.
+    let wal_live = || wal && sibling(path, "-wal").exists();
+    if !wal_live() {
+        let deadline = std::time::Instant::now() + QUIET_WAIT;
+        loop {
+            if !journal_live(path) {
+                let before = file_state(path).map_err(io)?;
+                let bytes = std::fs::copy(path, &copy.path)
+                    .map_err(|e| Error::io(copy.path.display().to_string(), e))?;
+                let after = file_state(path).map_err(io)?;
+                let wal_appeared = wal_live();
+                if before == after && bytes == after.len && !journal_live(path) && !wal_appeared {
+                    return finish_copy(copy, wal);
+                }
+                if wal_appeared {
+                    break;
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                // A writer that never pauses: one short shared lock, below.
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    // A live WAL (or a writer that never paused for a byte copy): the
+    // backup API reads one consistent snapshot in one step. WAL readers
+    // never block writers; in rollback mode this is one short shared lock.
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(&name, e))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(|e| db_error(&name, e))?;
+    {
+        let mut dst = Connection::open(&copy.path).map_err(|e| db_error(&name, e))?;
+        let backup =
+            rusqlite::backup::Backup::new(&conn, &mut dst).map_err(|e| db_error(&name, e))?;
+        // All pages in one step: one read transaction, one snapshot (in
+        // steps, every commit of a writer would restart the copy).
+        match backup.step(-1).map_err(|e| db_error(&name, e))? {
+            rusqlite::backup::StepResult::Done => {}
+            _ => {
+                return Err(Error::Database(format!(
+                    "{name}: the database is locked by another connection (waited {} s); retry when its write is done",
+                    BUSY_TIMEOUT.as_secs()
+                )));
+            }
+        }
+    }
+    drop(conn);
+    finish_copy(copy, wal)
+}
+
+/// Marks the copy as a rollback-journal database (it has no WAL of its
+/// own, and must not need `-wal`/`-shm` files).
+fn finish_copy(mut copy: Snapshot, wal: bool) -> Result<Snapshot> {
+    copy.wal = wal;
+    if wal {
+        use std::io::{Seek, SeekFrom, Write};
+        let name = copy.path.display().to_string();
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&copy.path)
+            .map_err(|e| Error::io(&name, e))?;
+        if f.metadata().map_err(|e| Error::io(&name, e))?.len() >= 100 {
+            f.seek(SeekFrom::Start(18))
+                .and_then(|_| f.write_all(&[1, 1]))
+                .map_err(|e| Error::io(&name, e))?;
+        }
+    }
+    Ok(copy)
 }
 
 /// One object of `sqlite_schema`, kept to rebuild the schema elsewhere.
@@ -76,9 +257,9 @@ pub struct Catalog {
 }
 
 impl SqliteSource {
-    /// Opens `path` read-only. A missing path, a directory, a file that is
-    /// not SQLite, a corrupt one and one locked by a writer each give a
-    /// one-line error.
+    /// Copies `path` ([`snapshot`]) and opens the copy read-only. A missing
+    /// path, a directory, a file that is not SQLite, a corrupt one and one a
+    /// writer keeps busy each give a one-line error.
     pub fn open(path: &Path) -> Result<SqliteSource> {
         let name = path.display().to_string();
         match std::fs::metadata(path) {
@@ -90,18 +271,24 @@ impl SqliteSource {
             }
             Ok(_) => {}
         }
+        let copy = snapshot(path)?;
+        let wal = copy.wal;
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| db_error(&name, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| db_error(&name, e))?;
+        let conn =
+            Connection::open_with_flags(&copy.path, flags).map_err(|e| db_error(&name, e))?;
         conn.execute_batch("PRAGMA query_only = ON")
             .map_err(|e| db_error(&name, e))?;
-        // The first read of the file: the header check and the lock.
+        // The header check: a file that is not SQLite fails here.
         conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
             r.get::<_, i64>(0)
         })
         .map_err(|e| db_error(&name, e))?;
-        Ok(SqliteSource { conn, name })
+        Ok(SqliteSource {
+            conn,
+            name,
+            wal,
+            _copy: copy,
+        })
     }
 
     /// The lowest and highest rowid of table `t` (quoted), as two indexed
@@ -273,9 +460,13 @@ impl SqliteSource {
             conn.query_row(&format!("PRAGMA {p}"), [], |r| r.get::<_, i64>(0))
                 .map_err(|e| self.err(e))
         };
-        let journal_mode: String = conn
-            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
+        // The copy is never in WAL mode; the user's file may be.
+        let journal_mode: String = if self.wal {
+            "wal".into()
+        } else {
+            conn.query_row("PRAGMA journal_mode", [], |r| r.get(0))
+                .map_err(|e| self.err(e))?
+        };
         let facts = SqliteFacts {
             path: self.name.clone(),
             journal_mode: journal_mode.to_lowercase(),

@@ -17,16 +17,37 @@ pub enum Target {
 }
 
 impl Target {
+    /// Recognises the kind of target. Errors never quote the string: a
+    /// mistyped scheme (`mysql://`, `postgre://`) is named by its scheme
+    /// alone, and a path is shown only when it cannot be a URL's credentials.
     pub fn parse(s: &str) -> Result<Target> {
         let t = s.trim();
         if t.starts_with("postgres://") || t.starts_with("postgresql://") {
             return Ok(Target::Postgres(t.to_string()));
         }
-        if let Some(p) = t
-            .strip_prefix("sqlite://")
-            .or_else(|| t.strip_prefix("sqlite:"))
-        {
+        if let Some(rest) = t.strip_prefix("sqlite://") {
+            // `sqlite:///abs/path` or `sqlite://rel/path`; a user or
+            // password has no place in a SQLite target.
+            let authority = rest.split('/').next().unwrap_or("");
+            if authority.contains('@') {
+                return Err(Error::Usage(
+                    "--db: a sqlite: target is a file path and takes no user or password: write sqlite:PATH (the string is not shown: it may hold a password)".into(),
+                ));
+            }
+            return Ok(Target::Sqlite(PathBuf::from(rest)));
+        }
+        if let Some(p) = t.strip_prefix("sqlite:") {
             return Ok(Target::Sqlite(PathBuf::from(p)));
+        }
+        if let Some(scheme) = url_scheme(t) {
+            let hint = if scheme.starts_with("postg") || scheme == "pg" || scheme == "psql" {
+                " (did you mean postgres://?)"
+            } else {
+                ""
+            };
+            return Err(Error::Usage(format!(
+                "--db: `{scheme}://` URLs are not supported{hint}: dbperf reads PostgreSQL (postgres://…, postgresql://… or key=value) and SQLite (sqlite:PATH or a file); the string is not shown, as it may hold a password"
+            )));
         }
         if looks_like_libpq(t) {
             return Ok(Target::Postgres(t.to_string()));
@@ -35,43 +56,59 @@ impl Target {
         if p.exists() {
             return Ok(Target::Sqlite(p.to_path_buf()));
         }
+        if t.contains(['@', '=', ':']) || t.contains(char::is_whitespace) {
+            return Err(Error::Usage(
+                "--db is neither a postgres:// URL, a key=value connection string, sqlite:PATH nor an existing file (it is not shown: it may hold a password)".into(),
+            ));
+        }
         Err(Error::Usage(format!(
-            "--db `{}` is neither a postgres:// URL, a key=value connection string, sqlite:PATH nor an existing file",
-            redact(t)
+            "--db `{t}` is neither a postgres:// URL, a key=value connection string, sqlite:PATH nor an existing file"
         )))
     }
 
-    /// The target as it may be shown: password removed.
+    /// The target as it may be shown: host, port, user and database of a
+    /// PostgreSQL target (never its password), the path of a SQLite file.
     pub fn display(&self) -> String {
         match self {
-            Target::Postgres(s) => redact(s),
+            Target::Postgres(s) => {
+                match crate::source::postgres::conninfo::parse(
+                    s,
+                    &crate::source::postgres::conninfo::ProcessEnv,
+                ) {
+                    Ok(c) => c.display,
+                    Err(_) => "PostgreSQL (connection string not shown)".into(),
+                }
+            }
             Target::Sqlite(p) => p.display().to_string(),
         }
     }
 }
 
-fn looks_like_libpq(s: &str) -> bool {
-    const KEYS: &[&str] = &[
-        "host",
-        "hostaddr",
-        "port",
-        "dbname",
-        "user",
-        "password",
-        "sslmode",
-        "service",
-        "application_name",
-        "connect_timeout",
-        "options",
-    ];
-    s.split_whitespace().any(|kv| {
-        kv.split_once('=')
-            .is_some_and(|(k, _)| KEYS.contains(&k.trim()))
-    })
+/// The scheme of something written like a URL (`name://`).
+fn url_scheme(s: &str) -> Option<&str> {
+    let (scheme, _) = s.split_once("://")?;
+    let ok = !scheme.is_empty()
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    ok.then_some(scheme)
 }
 
-/// Removes passwords from a connection string or URL, and from any text
-/// that embeds one (an error message quoting it).
+fn looks_like_libpq(s: &str) -> bool {
+    // The first key decides (`host = db` is allowed); a value may hold
+    // anything, spaces included.
+    let key: String = s
+        .chars()
+        .take_while(|c| *c != '=' && !c.is_whitespace())
+        .collect();
+    let after = s[key.len()..].trim_start();
+    crate::source::postgres::conninfo::is_keyword(&key) && after.starts_with('=')
+}
+
+/// Removes passwords from text that may quote a connection string (a
+/// driver's error message). A safety net only: dbperf never builds a
+/// message from the input string; see [`crate::source::postgres::conninfo`].
 pub fn redact(s: &str) -> String {
     static URL: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     static KV: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();

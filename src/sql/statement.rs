@@ -109,8 +109,72 @@ fn sql_dialect(d: Dialect) -> Box<dyn SqlDialect> {
     }
 }
 
+/// How deep parentheses and `CASE … END` may nest in a statement handed
+/// to sqlparser. Its own recursion limit (50) does not count every path
+/// (nested `CASE` is one that is not counted), and its frames are large: a
+/// few hundred unclosed `CASE WHEN` overflow a 2 MB thread's stack. Deeper
+/// statements are refused by a flat scan first.
+pub const MAX_NESTING: usize = 50;
+
+/// The deepest nesting of parentheses and `CASE … END` in `sql`, outside
+/// quotes and comments, with the 1-based line where it first exceeds
+/// [`MAX_NESTING`].
+fn too_deep(sql: &str) -> Option<usize> {
+    let b = sql.as_bytes();
+    let (mut depth, mut line, mut i) = (0usize, 1usize, 0usize);
+    let word = |i: usize, w: &[u8]| {
+        b.len() >= i + w.len()
+            && b[i..i + w.len()].eq_ignore_ascii_case(w)
+            && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_'))
+            && b.get(i + w.len())
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
+    };
+    while i < b.len() {
+        match b[i] {
+            b'\n' => line += 1,
+            q @ (b'\'' | b'"' | b'`') => {
+                i += 1;
+                while i < b.len() && b[i] != q {
+                    line += usize::from(b[i] == b'\n');
+                    i += 1;
+                }
+            }
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
+                    line += usize::from(b[i] == b'\n');
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            b'c' | b'C' if word(i, b"case") => depth += 1,
+            b'e' | b'E' if word(i, b"end") => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > MAX_NESTING {
+            return Some(line);
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Parses SQL text (one or more statements) in `dialect`.
 pub fn parse(sql: &str, dialect: Dialect) -> Result<Vec<Statement>, SqlError> {
+    if let Some(line) = too_deep(sql) {
+        return Err(SqlError {
+            message: format!("nested deeper than {MAX_NESTING} levels (parentheses, CASE … END)"),
+            line: Some(line),
+        });
+    }
     let d = sql_dialect(dialect);
     Parser::new(d.as_ref())
         .try_with_sql(sql)

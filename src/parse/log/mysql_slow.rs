@@ -95,8 +95,12 @@ pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
                 continue;
             }
             if let Some(t) = l.strip_prefix(b"SET timestamp=") {
-                if let Some(s) = parse_u64(t.strip_suffix(b";").unwrap_or(t)) {
-                    e.ts_ms = Some(s as i64 * 1000);
+                // A timestamp too large for milliseconds is no timestamp.
+                if let Some(ms) = parse_u64(t.strip_suffix(b";").unwrap_or(t))
+                    .and_then(|s| i64::try_from(s).ok())
+                    .and_then(|s| s.checked_mul(1000))
+                {
+                    e.ts_ms = Some(ms);
                 }
                 continue;
             }

@@ -163,17 +163,23 @@ fn try_yaml_xml(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
         .map(|l| l.text.as_ref())
         .collect::<Vec<_>>()
         .join("\n");
-    let line = lines[start].number;
+    // An error's line counts the joined lines from `start`.
+    let at_line = |(at, m): (usize, String)| {
+        let line = lines
+            .get(start + at.saturating_sub(1))
+            .map_or(lines[start].number, |l| l.number);
+        Error::input(name, line, m)
+    };
     let (value, format) = if first.starts_with('<') {
         let end = body.rfind("</explain>").map(|i| i + "</explain>".len());
         let xml = &body[..end.unwrap_or(body.len())];
         (
-            pg_yaml_xml::xml_to_json(xml).map_err(|m| Error::input(name, line, m))?,
+            pg_yaml_xml::xml_to_json(xml).map_err(at_line)?,
             PlanFormat::PostgresXml,
         )
     } else {
         (
-            pg_yaml_xml::yaml_to_json(&body).map_err(|m| Error::input(name, line, m))?,
+            pg_yaml_xml::yaml_to_json(&body).map_err(at_line)?,
             PlanFormat::PostgresYaml,
         )
     };

@@ -8,16 +8,48 @@ use quick_xml::events::Event;
 use serde_json::{Map, Value};
 use yaml_rust2::{Yaml, YamlLoader};
 
-/// Parses YAML EXPLAIN output into the JSON document shape.
-pub fn yaml_to_json(text: &str) -> Result<Value, String> {
+/// Parses YAML EXPLAIN output into the JSON document shape. An error
+/// carries the line (1-based, within `text`) where it was found.
+pub fn yaml_to_json(text: &str) -> Result<Value, (usize, String)> {
+    // yaml-rust2 builds (and drops) its tree recursively: measure the
+    // nesting from the event stream first, which is flat.
+    let mut parser = yaml_rust2::parser::Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        let (event, mark) = parser.next_token().map_err(|e| {
+            (
+                e.marker().line(),
+                format!("invalid YAML plan: {}", e.info()),
+            )
+        })?;
+        match event {
+            yaml_rust2::parser::Event::SequenceStart(..)
+            | yaml_rust2::parser::Event::MappingStart(..) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err((
+                        mark.line(),
+                        format!("YAML plan nested deeper than {MAX_DEPTH} levels"),
+                    ));
+                }
+            }
+            yaml_rust2::parser::Event::SequenceEnd | yaml_rust2::parser::Event::MappingEnd => {
+                depth = depth.saturating_sub(1);
+            }
+            yaml_rust2::parser::Event::StreamEnd => break,
+            _ => {}
+        }
+    }
     let docs = YamlLoader::load_from_str(text).map_err(|e| {
-        format!(
-            "invalid YAML plan at line {}: {}",
+        (
             e.marker().line(),
-            e.info()
+            format!("invalid YAML plan: {}", e.info()),
         )
     })?;
-    let doc = docs.into_iter().next().ok_or("empty YAML document")?;
+    let doc = docs
+        .into_iter()
+        .next()
+        .ok_or((1, "empty YAML document".to_string()))?;
     Ok(yaml_value(doc))
 }
 
@@ -58,8 +90,26 @@ const LIST_ITEMS: &[&str] = &["Plan", "Item", "Worker", "Trigger", "Query"];
 /// An element being read: its name, its children so far, its text.
 type Open = (String, Vec<(String, Value)>, String);
 
-/// Parses XML EXPLAIN output into the JSON document shape.
-pub fn xml_to_json(text: &str) -> Result<Value, String> {
+/// How deep elements may nest: the depth serde_json allows a JSON plan
+/// (about 60 plan levels). Deeper input is refused while it is read, before
+/// anything recursive (the JSON reader, a value's drop) could overflow the
+/// stack.
+pub const MAX_DEPTH: usize = 128;
+
+/// Parses XML EXPLAIN output into the JSON document shape. An error carries
+/// the line (1-based, within `text`) where it was found.
+pub fn xml_to_json(text: &str) -> Result<Value, (usize, String)> {
+    let line_at = |pos: usize| {
+        text.as_bytes()[..pos.min(text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    };
+    xml_value(text).map_err(|(pos, m)| (line_at(pos), m))
+}
+
+fn xml_value(text: &str) -> Result<Value, (usize, String)> {
     let mut reader = quick_xml::Reader::from_str(text);
     reader.config_mut().trim_text(true);
     // Stack of (element name, children as (name, value), text).
@@ -68,6 +118,12 @@ pub fn xml_to_json(text: &str) -> Result<Value, String> {
         let pos = reader.buffer_position();
         match reader.read_event() {
             Ok(Event::Start(e)) => {
+                if stack.len() > MAX_DEPTH {
+                    return Err((
+                        pos as usize,
+                        format!("XML plan nested deeper than {MAX_DEPTH} elements"),
+                    ));
+                }
                 let name = {
                     let local = e.local_name();
                     let n: &str = local.as_ref();
@@ -106,23 +162,27 @@ pub fn xml_to_json(text: &str) -> Result<Value, String> {
                 }
             }
             Ok(Event::End(_)) => {
-                let (name, children, text) = stack.pop().ok_or("unbalanced XML")?;
+                let unbalanced = || (pos as usize, "unbalanced XML".to_string());
+                let (name, children, text) = stack.pop().ok_or_else(unbalanced)?;
                 let value = element_value(&name, children, text);
                 match stack.last_mut() {
                     Some(parent) => parent.1.push((name, value)),
-                    None => return Err("unbalanced XML".into()),
+                    None => return Err(unbalanced()),
                 }
             }
             Ok(Event::Eof) => break,
             Ok(_) => {}
-            Err(e) => return Err(format!("invalid XML plan near byte {pos}: {e}")),
+            Err(e) => return Err((pos as usize, format!("invalid XML plan: {e}"))),
         }
     }
+    let end = text.len();
     if stack.len() != 1 {
-        return Err("XML plan is cut short".into());
+        return Err((end, "XML plan is cut short".into()));
     }
-    let (_, mut children, _) = stack.pop().ok_or("empty XML")?;
-    let (_, explain) = children.pop().ok_or("empty XML document")?;
+    let (_, mut children, _) = stack.pop().ok_or((end, "empty XML".to_string()))?;
+    let (_, explain) = children
+        .pop()
+        .ok_or((end, "empty XML document".to_string()))?;
     // <explain><Query>…</Query></explain> → [ {…} ]
     match explain {
         Value::Array(a) => Ok(Value::Array(a)),
@@ -130,7 +190,7 @@ pub fn xml_to_json(text: &str) -> Result<Value, String> {
             Some(q) => Ok(Value::Array(vec![q.clone()])),
             None => Ok(Value::Array(vec![Value::Object(m)])),
         },
-        _ => Err("XML is not an EXPLAIN document".into()),
+        _ => Err((1, "XML is not an EXPLAIN document".into())),
     }
 }
 

@@ -1,17 +1,24 @@
 //! The `--db` string for PostgreSQL, as libpq reads it: a URL or
-//! `key=value` pairs (both parsed by tokio-postgres' `Config`), completed
-//! from the `PG*` environment variables and the password file, with the
-//! TLS modes tokio-postgres does not know (`verify-ca`, `verify-full`,
-//! `sslrootcert`) taken out first and handled by [`super::tls`].
+//! `key=value` pairs, completed from the `PG*` environment variables and the
+//! password file, with the TLS modes tokio-postgres does not know
+//! (`verify-ca`, `verify-full`, `sslrootcert`) handled by [`super::tls`].
+//!
+//! The string is parsed once, here, with libpq's rules (percent-decoded URL
+//! keys and values, quoted and backslash-escaped `key=value` values), and
+//! the driver's configuration is built from the result, so what dbperf
+//! shows and what it connects with cannot disagree. Nothing of the input
+//! string is ever echoed: [`ConnInfo::display`] names host, port, user and
+//! database only, and an error names at most a libpq keyword. Input that
+//! libpq would split in a surprising place (an unencoded `@` or `/` in a
+//! URL's password) is refused, since the split would put part of the
+//! password where a host or database name is shown.
 
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
 
 use tokio_postgres::config::{Host, SslMode as PgSslMode};
 
 use crate::error::{Error, Result};
-use crate::source::target::redact;
 
 /// libpq's `sslmode` values dbperf supports (`allow` behaves as `prefer`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,39 +74,174 @@ impl<const N: usize> Env for [(&str, &str); N] {
     }
 }
 
+/// libpq keywords dbperf accepts but has no use for.
+const IGNORED: &[&str] = &[
+    "fallback_application_name",
+    "sslcompression",
+    "gssencmode",
+    "krbsrvname",
+    "gsslib",
+    "requirepeer",
+    "ssl_min_protocol_version",
+    "ssl_max_protocol_version",
+];
+
+/// Other libpq keywords: named in errors (they hold no secret), refused.
+const UNSUPPORTED: &[&str] = &[
+    "service",
+    "passfile",
+    "sslcert",
+    "sslkey",
+    "sslpassword",
+    "sslcrl",
+    "sslcrldir",
+    "sslsni",
+    "requiressl",
+    "replication",
+];
+
+/// A connection string refused before it is used; the message quotes no
+/// part of the input but a libpq keyword.
+fn refuse(m: impl std::fmt::Display) -> Error {
+    Error::Usage(format!(
+        "--db: {m} (the connection string is not shown: it may hold a password)"
+    ))
+}
+
 /// Parses a connection string the way libpq would.
 pub fn parse(s: &str, env: &dyn Env) -> Result<ConnInfo> {
-    let display = redact(s.trim());
-    let bad = |m: String| Error::Usage(format!("--db {display}: {m}"));
-    let (rest, ssl, root) = take_ssl_params(s.trim()).map_err(bad)?;
-    let mut config = if rest.trim().is_empty() {
-        tokio_postgres::Config::new()
+    let s = s.trim();
+    let pairs = if let Some(rest) = s
+        .strip_prefix("postgresql://")
+        .or_else(|| s.strip_prefix("postgres://"))
+    {
+        split_url(rest).map_err(refuse)?
     } else {
-        tokio_postgres::Config::from_str(&rest).map_err(|e| bad(redact(&e.to_string())))?
+        split_kv(s).map_err(refuse)?
     };
-    if config.get_hosts().is_empty() {
-        match env.var("PGHOST") {
-            Some(h) => {
-                for h in h.split(',') {
-                    add_host(&mut config, h);
+    let mut config = tokio_postgres::Config::new();
+    let mut hosts: Vec<String> = Vec::new();
+    let mut ports: Vec<String> = Vec::new();
+    let mut ssl = None;
+    let mut root = None;
+    for (key, value) in &pairs {
+        let invalid = |what: &str| refuse(format!("the value of `{key}` is not {what}"));
+        match key.as_str() {
+            "host" | "hostaddr" => hosts = value.split(',').map(str::to_string).collect(),
+            "port" => ports = value.split(',').map(str::to_string).collect(),
+            "user" => {
+                config.user(value);
+            }
+            "password" => {
+                config.password(value.as_bytes());
+            }
+            "dbname" => {
+                config.dbname(value);
+            }
+            "options" => {
+                config.options(value);
+            }
+            "application_name" => {}
+            "connect_timeout" => {
+                let secs: i64 = value.trim().parse().map_err(|_| invalid("a number"))?;
+                if secs > 0 {
+                    config.connect_timeout(Duration::from_secs(secs as u64));
                 }
             }
-            None => {
-                let socket = Path::new("/var/run/postgresql");
-                if socket.is_dir() {
-                    config.host_path(socket);
-                } else {
-                    config.host("localhost");
+            "tcp_user_timeout" => {
+                let ms: i64 = value.trim().parse().map_err(|_| invalid("a number"))?;
+                if ms > 0 {
+                    config.tcp_user_timeout(Duration::from_millis(ms as u64));
                 }
+            }
+            "keepalives" => {
+                config.keepalives(value.trim() != "0");
+            }
+            "keepalives_idle" => {
+                let secs: u64 = value.trim().parse().map_err(|_| invalid("a number"))?;
+                config.keepalives_idle(Duration::from_secs(secs));
+            }
+            "keepalives_interval" => {
+                let secs: u64 = value.trim().parse().map_err(|_| invalid("a number"))?;
+                config.keepalives_interval(Duration::from_secs(secs));
+            }
+            "keepalives_count" => {
+                let n: u32 = value.trim().parse().map_err(|_| invalid("a number"))?;
+                config.keepalives_retries(n);
+            }
+            "sslmode" => {
+                ssl = Some(SslMode::parse(value).ok_or_else(|| {
+                    invalid("one of disable, allow, prefer, require, verify-ca, verify-full")
+                })?);
+            }
+            "sslrootcert" => root = Some(PathBuf::from(value)),
+            "target_session_attrs" => {
+                config.target_session_attrs(match value.as_str() {
+                    "any" => tokio_postgres::config::TargetSessionAttrs::Any,
+                    "read-write" => tokio_postgres::config::TargetSessionAttrs::ReadWrite,
+                    "read-only" => tokio_postgres::config::TargetSessionAttrs::ReadOnly,
+                    _ => return Err(invalid("one of any, read-write, read-only")),
+                });
+            }
+            "channel_binding" => {
+                config.channel_binding(match value.as_str() {
+                    "disable" => tokio_postgres::config::ChannelBinding::Disable,
+                    "prefer" => tokio_postgres::config::ChannelBinding::Prefer,
+                    "require" => tokio_postgres::config::ChannelBinding::Require,
+                    _ => return Err(invalid("one of disable, prefer, require")),
+                });
+            }
+            k if IGNORED.contains(&k) => {}
+            k if UNSUPPORTED.contains(&k) => {
+                return Err(refuse(format!("`{k}` is not supported by dbperf")));
+            }
+            _ => {
+                return Err(refuse(
+                    "an option is not a libpq keyword (host, port, dbname, user, password, sslmode, connect_timeout, …)",
+                ));
             }
         }
     }
-    if config.get_ports().is_empty()
+    if hosts.is_empty() {
+        match env.var("PGHOST").or_else(|| env.var("PGHOSTADDR")) {
+            Some(h) => hosts = h.split(',').map(str::to_string).collect(),
+            None => {
+                let socket = "/var/run/postgresql";
+                hosts.push(if Path::new(socket).is_dir() {
+                    socket.to_string()
+                } else {
+                    "localhost".to_string()
+                });
+            }
+        }
+    }
+    if ports.is_empty()
         && let Some(p) = env.var("PGPORT")
     {
-        let port: u16 = p
-            .parse()
-            .map_err(|_| bad(format!("PGPORT `{p}` is not a port")))?;
+        ports = p.split(',').map(str::to_string).collect();
+    }
+    for h in &hosts {
+        let h = h.trim();
+        if h.is_empty() || h.contains(['@', ' ', '\t', '\n']) {
+            return Err(refuse("a host name is empty or not a host name"));
+        }
+        if h.starts_with('/') {
+            config.host_path(h);
+        } else {
+            config.host(h);
+        }
+    }
+    if !ports.is_empty() && ports.len() != 1 && ports.len() != hosts.len() {
+        return Err(refuse("there must be one port, or one per host"));
+    }
+    for p in &ports {
+        let p = p.trim();
+        let port: u16 = if p.is_empty() {
+            5432
+        } else {
+            p.parse()
+                .map_err(|_| refuse("a port is not a number from 1 to 65535"))?
+        };
         config.port(port);
     }
     if config.get_user().is_none() {
@@ -124,16 +266,17 @@ pub fn parse(s: &str, env: &dyn Env) -> Result<ConnInfo> {
     if config.get_connect_timeout().is_none() {
         let secs = env
             .var("PGCONNECT_TIMEOUT")
-            .and_then(|v| v.parse::<u64>().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
             .filter(|s| *s > 0)
-            .unwrap_or(10);
+            .unwrap_or(DEFAULT_CONNECT_TIMEOUT_S);
         config.connect_timeout(Duration::from_secs(secs));
     }
     let ssl = match ssl {
         Some(m) => m,
         None => match env.var("PGSSLMODE") {
-            Some(m) => SslMode::parse(&m)
-                .ok_or_else(|| bad(format!("PGSSLMODE `{m}` is not an sslmode")))?,
+            Some(m) => SslMode::parse(&m).ok_or_else(|| {
+                refuse("PGSSLMODE is not one of disable, allow, prefer, require, verify-ca, verify-full")
+            })?,
             None => SslMode::Prefer,
         },
     };
@@ -144,6 +287,7 @@ pub fn parse(s: &str, env: &dyn Env) -> Result<ConnInfo> {
         _ => PgSslMode::Require,
     });
     config.application_name("dbperf");
+    let display = display(&config);
     Ok(ConnInfo {
         config,
         ssl,
@@ -152,68 +296,157 @@ pub fn parse(s: &str, env: &dyn Env) -> Result<ConnInfo> {
     })
 }
 
-fn add_host(config: &mut tokio_postgres::Config, h: &str) {
-    if h.starts_with('/') {
-        config.host_path(h);
-    } else {
-        config.host(h);
-    }
-}
+/// Seconds a connection attempt may take when neither the string nor
+/// `PGCONNECT_TIMEOUT` says.
+pub const DEFAULT_CONNECT_TIMEOUT_S: u64 = 10;
 
-/// Removes `sslmode` and `sslrootcert` from a URL's query or a key=value
-/// string (tokio-postgres knows neither `verify-*` nor root certificates).
-fn take_ssl_params(
-    s: &str,
-) -> std::result::Result<(String, Option<SslMode>, Option<PathBuf>), String> {
-    let mut mode = None;
-    let mut root = None;
-    let mut take = |k: &str, v: &str| -> std::result::Result<bool, String> {
-        match k {
-            "sslmode" => {
-                mode = Some(SslMode::parse(v).ok_or_else(|| {
-                    format!(
-                        "sslmode `{v}` is not one of disable, allow, prefer, require, verify-ca, verify-full"
-                    )
-                })?);
-                Ok(true)
-            }
-            "sslrootcert" => {
-                root = Some(PathBuf::from(v));
-                Ok(true)
-            }
-            _ => Ok(false),
+/// `postgres://user@host:port/dbname` from the parsed configuration: what
+/// errors and reports show. A field equal to or containing the password
+/// (a user who typed it where the user goes) is shown as `***`.
+fn display(config: &tokio_postgres::Config) -> String {
+    let secret = config
+        .get_password()
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .filter(|p| !p.is_empty());
+    let safe = |v: &str| -> String {
+        match &secret {
+            Some(p) if v.contains(p.as_str()) => "***".to_string(),
+            _ => encode(v),
         }
     };
-    if s.starts_with("postgres://") || s.starts_with("postgresql://") {
-        let Some((head, query)) = s.split_once('?') else {
-            return Ok((s.to_string(), None, None));
-        };
-        let mut kept = Vec::new();
-        for kv in query.split('&').filter(|kv| !kv.is_empty()) {
-            let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-            if !take(&percent_decode(k), &percent_decode(v))? {
-                kept.push(kv);
+    let ports = config.get_ports();
+    let hosts: Vec<String> = config
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let name = match h {
+                Host::Tcp(h) if h.contains(':') => format!("[{h}]"),
+                Host::Tcp(h) => safe(h),
+                #[cfg(unix)]
+                Host::Unix(p) => safe(&p.to_string_lossy()),
+            };
+            match ports.get(i).or(ports.first()) {
+                Some(p) => format!("{name}:{p}"),
+                None => name,
             }
-        }
-        let rest = if kept.is_empty() {
-            head.to_string()
-        } else {
-            format!("{head}?{}", kept.join("&"))
-        };
-        return Ok((rest, mode, root));
-    }
-    let mut kept = Vec::new();
-    for (k, v) in split_kv(s)? {
-        if !take(&k, &v)? {
-            kept.push(format!("{k}={}", quote_kv(&v)));
-        }
-    }
-    Ok((kept.join(" "), mode, root))
+        })
+        .collect();
+    format!(
+        "postgres://{}@{}/{}",
+        safe(config.get_user().unwrap_or("")),
+        hosts.join(","),
+        safe(config.get_dbname().unwrap_or(""))
+    )
 }
 
-/// `key=value` pairs of a libpq string: values optionally single-quoted,
-/// with `\'` and `\\` escapes; spaces around `=` allowed.
+/// Percent-encodes what a URL component cannot hold as is.
+fn encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// The key/value pairs of a `postgres://` URL (scheme removed), decoded as
+/// libpq decodes them. Refused: an unencoded `@` in the user or password
+/// (libpq ends the user info at the first `@`, leaving the rest of the
+/// password in the host name) or `/` in the password (libpq looks for the
+/// user info before the first `/`, leaving the password in the database
+/// name), and a parameter without `=`.
+fn split_url(rest: &str) -> std::result::Result<Vec<(String, String)>, String> {
+    let (before, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let (authority, path) = match before.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (before, None),
+    };
+    if path.is_some_and(|p| p.contains('@')) {
+        return Err(
+            "the URL has an `@` after the host: a `/` or `@` in a user name or password must be percent-encoded (%2F, %40)".into(),
+        );
+    }
+    let mut out = Vec::new();
+    let hosts = match authority.rsplit_once('@') {
+        Some((userinfo, hosts)) => {
+            if userinfo.contains('@') {
+                return Err(
+                    "the URL's user name or password holds an unencoded `@`: write it as %40"
+                        .into(),
+                );
+            }
+            let (user, password) = match userinfo.split_once(':') {
+                Some((u, p)) => (u, Some(p)),
+                None => (userinfo, None),
+            };
+            if !user.is_empty() {
+                out.push(("user".to_string(), percent_decode(user)?));
+            }
+            if let Some(p) = password {
+                out.push(("password".to_string(), percent_decode(p)?));
+            }
+            hosts
+        }
+        None => authority,
+    };
+    if !hosts.is_empty() {
+        let mut names = Vec::new();
+        let mut ports = Vec::new();
+        for chunk in hosts.split(',') {
+            let (host, port) = if let Some(inner) = chunk.strip_prefix('[') {
+                let (h, after) = inner
+                    .split_once(']')
+                    .ok_or("an IPv6 host in the URL lacks its closing `]`")?;
+                match after {
+                    "" => (h, ""),
+                    a => (
+                        h,
+                        a.strip_prefix(':')
+                            .ok_or("the URL has text after an IPv6 host")?,
+                    ),
+                }
+            } else {
+                chunk.split_once(':').unwrap_or((chunk, ""))
+            };
+            names.push(percent_decode(host)?);
+            ports.push(percent_decode(port)?);
+        }
+        out.push(("host".to_string(), names.join(",")));
+        if ports.iter().any(|p| !p.is_empty()) {
+            out.push(("port".to_string(), ports.join(",")));
+        }
+    }
+    if let Some(p) = path
+        && !p.is_empty()
+    {
+        out.push(("dbname".to_string(), percent_decode(p)?));
+    }
+    for kv in query.unwrap_or("").split('&').filter(|kv| !kv.is_empty()) {
+        let (k, v) = kv.split_once('=').ok_or(
+            "a URL parameter has no `=` (a `&` or `?` in a value must be percent-encoded: %26, %3F)",
+        )?;
+        out.push((percent_decode(k)?, percent_decode(v)?));
+    }
+    Ok(out)
+}
+
+/// The pairs of a libpq `key=value` string: values single-quoted or bare,
+/// `\` escaping the next character in both, spaces around `=` allowed.
 fn split_kv(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
+    let named = |key: &str| {
+        if is_keyword(key) {
+            format!("`{key}`")
+        } else {
+            "an option".to_string()
+        }
+    };
     let mut out = Vec::new();
     let mut it = s.chars().peekable();
     loop {
@@ -235,7 +468,10 @@ fn split_kv(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
             it.next();
         }
         if it.next() != Some('=') {
-            return Err(format!("`{key}` has no value (expected key=value)"));
+            return Err(format!(
+                "{} has no `=` (expected key=value pairs; a value with spaces must be quoted: password='a b')",
+                named(&key)
+            ));
         }
         while it.peek().is_some_and(|c| c.is_whitespace()) {
             it.next();
@@ -248,7 +484,9 @@ fn split_kv(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
                     Some('\\') => value.extend(it.next()),
                     Some('\'') => break,
                     Some(c) => value.push(c),
-                    None => return Err(format!("unterminated quoted value of `{key}`")),
+                    None => {
+                        return Err(format!("the quoted value of {} is not closed", named(&key)));
+                    }
                 }
             }
         } else {
@@ -256,12 +494,11 @@ fn split_kv(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
                 if c.is_whitespace() {
                     break;
                 }
+                it.next();
                 if c == '\\' {
-                    it.next();
                     value.extend(it.next());
                 } else {
                     value.push(c);
-                    it.next();
                 }
             }
         }
@@ -269,14 +506,33 @@ fn split_kv(s: &str) -> std::result::Result<Vec<(String, String)>, String> {
     }
 }
 
-fn quote_kv(v: &str) -> String {
-    if !v.is_empty() && !v.contains([' ', '\'', '\\', '\t', '\n']) {
-        return v.to_string();
-    }
-    format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
+/// A keyword of libpq's connection strings.
+pub(crate) fn is_keyword(k: &str) -> bool {
+    matches!(
+        k,
+        "host"
+            | "hostaddr"
+            | "port"
+            | "user"
+            | "password"
+            | "dbname"
+            | "options"
+            | "application_name"
+            | "connect_timeout"
+            | "tcp_user_timeout"
+            | "keepalives"
+            | "keepalives_idle"
+            | "keepalives_interval"
+            | "keepalives_count"
+            | "sslmode"
+            | "sslrootcert"
+            | "target_session_attrs"
+            | "channel_binding"
+    ) || IGNORED.contains(&k)
+        || UNSUPPORTED.contains(&k)
 }
 
-fn percent_decode(s: &str) -> String {
+fn percent_decode(s: &str) -> std::result::Result<String, String> {
     let b = s.as_bytes();
     let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
     let mut out = Vec::with_capacity(b.len());
@@ -293,7 +549,7 @@ fn percent_decode(s: &str) -> String {
         out.push(b[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    String::from_utf8(out).map_err(|_| "a percent-encoded part of the URL is not UTF-8".to_string())
 }
 
 /// The password for this connection from `PGPASSFILE` or `~/.pgpass`:
@@ -405,7 +661,7 @@ mod tests {
     fn bad_sslmode_is_a_usage_error_without_the_password() {
         let e = parse("postgres://u:pw123@h/d?sslmode=sometimes", &[]).unwrap_err();
         let m = e.to_string();
-        assert!(m.contains("sslmode `sometimes`"), "{m}");
+        assert!(m.contains("`sslmode` is not one of"), "{m}");
         assert!(!m.contains("pw123"), "{m}");
     }
 
@@ -438,5 +694,64 @@ mod tests {
         .unwrap();
         assert_eq!(c.config.get_password(), Some(&b"from-file"[..]));
         std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn display_names_host_port_user_database_only() {
+        let env = [("HOME", "/nonexistent")];
+        let c = parse(
+            "postgres://app:s3cret@db:6543/shop?application_name=x",
+            &env,
+        )
+        .unwrap();
+        assert_eq!(c.display, "postgres://app@db:6543/shop");
+        let c = parse(
+            "host=db port=5433 user=app dbname='my shop' password=s3cret",
+            &env,
+        )
+        .unwrap();
+        assert_eq!(c.display, "postgres://app@db:5433/my%20shop");
+        // A user typed where the password goes is not shown either.
+        let c = parse("postgres://s3cret:s3cret@db/shop", &env).unwrap();
+        assert_eq!(c.display, "postgres://***@db/shop");
+    }
+
+    #[test]
+    fn decodes_keys_and_values_like_libpq() {
+        let env = [("HOME", "/nonexistent")];
+        let c = parse(
+            "postgres://app@db/shop?pass%77ord=a%20b&connect_timeout=3",
+            &env,
+        )
+        .unwrap();
+        assert_eq!(c.config.get_password(), Some(&b"a b"[..]));
+        assert_eq!(
+            c.config.get_connect_timeout(),
+            Some(&Duration::from_secs(3))
+        );
+        let c = parse("host=db password=S3cr3t\\ Xq7 user=app", &env).unwrap();
+        assert_eq!(c.config.get_password(), Some(&b"S3cr3t Xq7"[..]));
+        assert_eq!(c.config.get_user(), Some("app"));
+        let c = parse("postgres://app:S3cr3t Xq7@db/shop", &env).unwrap();
+        assert_eq!(c.config.get_password(), Some(&b"S3cr3t Xq7"[..]));
+        assert_eq!(c.config.get_hosts(), &[Host::Tcp("db".into())]);
+    }
+
+    #[test]
+    fn refusals_never_quote_the_input() {
+        let env = [("HOME", "/nonexistent")];
+        for bad in [
+            "postgres://app:S3c@r3tXq7@db/shop",
+            "postgres://app:S3c/r3tXq7@db/shop",
+            "postgres://app@db/shop?password=S3c&r3tXq7",
+            "host=db password='S3cr3t Xq7",
+            "host=db password=S3cr3t Xq7",
+            "host=db S3cr3tXq7=1",
+            "postgres://app:S3cr3tXq7@db:S3cr3t/shop",
+        ] {
+            let m = parse(bad, &env).unwrap_err().to_string();
+            assert!(!m.contains("S3c") && !m.contains("Xq7"), "{bad} -> {m}");
+            assert!(m.starts_with("--db: "), "{m}");
+        }
     }
 }
