@@ -113,8 +113,8 @@ pub fn digest(task: &LogTask) -> Result<Digest> {
         Ok((out, ()))
     })?;
     workload.finish_all();
+    // Whole files not read are listed, not counted as lines.
     let mut all_problems = reader_out.problems;
-    problem_count += all_problems.len() as u64;
     all_problems.extend(problems);
     Ok(Digest {
         workload,
@@ -194,12 +194,36 @@ fn read_all(
     Ok(out)
 }
 
+/// A whole file at fault (line 0): its error without the path again.
 fn problem_of(e: Error, path: &std::path::Path) -> InputProblem {
+    let message = match e {
+        Error::Io { source, .. } => source.to_string(),
+        Error::Input { message, .. } => message,
+        other => other.to_string(),
+    };
     InputProblem {
         path: path.display().to_string(),
         line: 0,
-        message: e.to_string(),
+        message,
     }
+}
+
+/// The input error (exit 2) of a report in which a whole log could not be
+/// read (missing, a directory, unreadable, damaged midway, not a log): the
+/// report still shows what the other logs, and the readable part of a
+/// damaged one, held. Problems with single lines are not errors.
+pub fn unreadable_error(report: &Report) -> Result<()> {
+    let mut whole = report.input_problems.iter().filter(|p| p.line == 0);
+    let Some(first) = whole.next() else {
+        return Ok(());
+    };
+    let more = whole.count();
+    let message = if more > 0 {
+        format!("{} (and {more} more logs not read whole)", first.message)
+    } else {
+        first.message.clone()
+    };
+    Err(Error::input(&first.path, 0, message))
 }
 
 /// Folds the workers' chunks into the workload, in log order.
@@ -492,7 +516,7 @@ pub fn run(task: &LogTask) -> Result<Report> {
             formats.join(", ")
         ));
     }
-    if w.digest.values().all(|e| e.calls == 0) && !w.plan_digest.is_empty() {
+    if !w.statement_lines && !w.plan_digest.is_empty() {
         report.notes.push(
             "The logs hold auto_explain plans but no statement lines: the digest counts the plans."
                 .into(),

@@ -37,5 +37,8 @@ pub fn run(config: &Config) -> Result<u8> {
         }
     };
     super::emit(config, &report)?;
+    if let AnalyzeTask::Log { .. } = task {
+        analysis::log::unreadable_error(&report)?;
+    }
     Ok(super::exit_code(config, &report))
 }

@@ -201,6 +201,9 @@ fn write_queries(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<
         "{}",
         p.bold(&format!("Top statements ({})", report.queries.len()))
     )?;
+    if !report.digest.is_empty() {
+        return write_digest(report, p, w);
+    }
     writeln!(
         w,
         "{}",
@@ -219,6 +222,42 @@ fn write_queries(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<
             fmt_count(q.calls as f64),
             q.total_ms.map(|t| format!("{t:.1}")).unwrap_or_default(),
             q.mean_ms.map(|t| format!("{t:.2}")).unwrap_or_default(),
+        )?;
+    }
+    Ok(())
+}
+
+/// A log digest's top statements, with the percentiles of their times.
+fn write_digest(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        w,
+        "{}",
+        p.dim("       calls      total ms    mean ms     p95 ms     p99 ms     max ms  statement")
+    )?;
+    let ms = |v: Option<f64>| v.map(|t| format!("{t:.2}")).unwrap_or_default();
+    for d in report.digest.iter().take(15) {
+        let text = if d.sample.is_empty() {
+            &d.normalized
+        } else {
+            &d.sample
+        };
+        let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let short: String = if one_line.chars().count() > 70 {
+            one_line.chars().take(67).collect::<String>() + "..."
+        } else {
+            one_line
+        };
+        writeln!(
+            w,
+            "  {:>10}  {:>12}  {:>9}  {:>9}  {:>9}  {:>9}  {short}",
+            fmt_count(d.calls as f64),
+            d.mean_ms
+                .map(|_| format!("{:.1}", d.total_ms))
+                .unwrap_or_default(),
+            ms(d.mean_ms),
+            ms(d.p95_ms),
+            ms(d.p99_ms),
+            ms(d.max_ms),
         )?;
     }
     Ok(())

@@ -38,6 +38,16 @@ impl Serialize for Fingerprint {
     }
 }
 
+/// From the 16 hex digits it is written as (saved digests).
+impl<'de> serde::Deserialize<'de> for Fingerprint {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        u64::from_str_radix(&s, 16)
+            .map(Fingerprint)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
 /// Lexical differences between the dialects that matter to the scanner.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Lexing {
@@ -316,6 +326,16 @@ impl Fingerprinter {
                         i += 1;
                     }
                     let word = &sql[start..i];
+                    // `ASC` is the default order: `ORDER BY x ASC` is
+                    // `ORDER BY x`, as pt-query-digest and
+                    // pg_stat_statements (whose query id jumbles the sort
+                    // operator, the same for both) count them.
+                    if word.eq_ignore_ascii_case("asc")
+                        && prev != Tok::Cast
+                        && self.out.last() != Some(&b'.')
+                    {
+                        continue;
+                    }
                     let kind = keyword_kind(word);
                     if prev == Tok::Cast {
                         // A type name after `::` keeps a constant a constant.
@@ -651,5 +671,29 @@ mod tests {
         );
         assert_eq!(normalize("select -1, x - 1"), "select ?, x - ?");
         assert_eq!(normalize("select a=-1"), "select a = ?");
+    }
+
+    /// Checked on PostgreSQL 15: `ORDER BY x ASC` and `ORDER BY x` share one
+    /// pg_stat_statements query id (calls = 2), `DESC` has its own;
+    /// pt-query-digest folds them for MySQL.
+    #[test]
+    fn asc_is_the_default_order() {
+        for lexing in [
+            Lexing::default(),
+            Lexing::for_dialect(crate::model::Dialect::Mysql),
+        ] {
+            let mut f = Fingerprinter::new(lexing);
+            let plain = f.fingerprint("SELECT x FROM t ORDER BY x");
+            assert_eq!(f.fingerprint("select x from t order by x ASC"), plain);
+            assert_eq!(f.normalized(), "select x from t order by x");
+            assert_ne!(f.fingerprint("SELECT x FROM t ORDER BY x DESC"), plain);
+            // A column that happens to be called asc stays.
+            f.fingerprint("SELECT t.asc FROM t");
+            assert_eq!(f.normalized(), "select t.asc from t");
+            assert_eq!(
+                f.fingerprint("SELECT x FROM t ORDER BY x ASC, y ASC NULLS LAST"),
+                f.fingerprint("SELECT x FROM t ORDER BY x, y NULLS LAST")
+            );
+        }
     }
 }

@@ -108,3 +108,17 @@ pub async fn ensure_database(base: &str, name: &str, script: &str) -> String {
         .unwrap();
     url
 }
+
+/// Whether the peers' sample logs are here (fixtures/logs/peers/extract.sh
+/// copies them from local snapshots; they are other projects' data and are
+/// not committed). Prints a notice when they are not.
+#[allow(dead_code)]
+pub fn peer_samples() -> bool {
+    let here = ["pgbadger", "percona"]
+        .iter()
+        .all(|d| fixture(&format!("logs/peers/{d}")).is_dir());
+    if !here {
+        eprintln!("SKIPPED: no peer sample logs; run fixtures/logs/peers/extract.sh");
+    }
+    here
+}

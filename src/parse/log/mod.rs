@@ -34,6 +34,9 @@ pub enum LogFormat {
     PgCsv,
     PgJson,
     MysqlSlow,
+    /// pgbouncer's own log: connections and pool statistics, no
+    /// statements. Recognised so that it is named, not misread.
+    PgBouncer,
 }
 
 impl LogFormat {
@@ -44,6 +47,7 @@ impl LogFormat {
             LogFormat::PgCsv => "PostgreSQL csvlog",
             LogFormat::PgJson => "PostgreSQL jsonlog",
             LogFormat::MysqlSlow => "MySQL/MariaDB slow log",
+            LogFormat::PgBouncer => "pgbouncer log: it holds no statements, nothing to digest",
         }
     }
 
@@ -54,6 +58,7 @@ impl LogFormat {
             LogFormat::PgCsv => pg_csv::cut(buf),
             LogFormat::PgJson => memchr::memrchr(b'\n', buf).map(|p| p + 1),
             LogFormat::MysqlSlow => mysql_slow::cut(buf),
+            LogFormat::PgBouncer => memchr::memrchr(b'\n', buf).map(|p| p + 1),
         }
     }
 }
@@ -65,7 +70,14 @@ pub fn detect(head: &[u8], prefix: Option<&Prefix>) -> Option<LogFormat> {
     let first = text
         .split(|b| *b == b'\n')
         .find(|l| !l.iter().all(u8::is_ascii_whitespace))?;
-    if first.starts_with(b"{") && memchr::memmem::find(first, b"\"error_severity\"").is_some() {
+    // A JSON log may open with lines of its wrapper's own (CloudNativePG's
+    // operator): any of the first lines decides.
+    if first.starts_with(b"{")
+        && text
+            .split(|b| *b == b'\n')
+            .take(200)
+            .any(pg_json::looks_like_entry)
+    {
         return Some(LogFormat::PgJson);
     }
     for marker in [
@@ -95,9 +107,37 @@ pub fn detect(head: &[u8], prefix: Option<&Prefix>) -> Option<LogFormat> {
         Some(LogFormat::PgCsv)
     } else if stderr > 0 {
         Some(LogFormat::PgStderr(Prefix::infer(text)))
+    } else if text.split(|b| *b == b'\n').take(200).any(pgbouncer_line) {
+        Some(LogFormat::PgBouncer)
     } else {
         None
     }
+}
+
+/// `2018-09-12 16:09:05.313 [TZ] [1234] LOG C-0x…: db/user@host …`:
+/// pgbouncer's time, pid, a level without a colon, and a client (`C-0x`)
+/// or server (`S-0x`) handle, or its statistics line.
+fn pgbouncer_line(l: &[u8]) -> bool {
+    let Some((_, used, _)) = parse_timestamp(l) else {
+        return false;
+    };
+    let rest = &l[used..];
+    let level = [
+        &b" LOG "[..],
+        b" WARNING ",
+        b" ERROR ",
+        b" NOISE ",
+        b" DEBUG ",
+    ]
+    .iter()
+    .find_map(|w| memchr::memmem::find(rest, w).map(|p| p + w.len()));
+    level.is_some_and(|p| {
+        let m = &rest[p..];
+        m.starts_with(b"C-0x")
+            || m.starts_with(b"S-0x")
+            || m.starts_with(b"stats:")
+            || memchr::memmem::find(m, b"pgbouncer").is_some()
+    })
 }
 
 /// What a worker keeps between chunks: the fingerprinters and the cache of
@@ -145,6 +185,7 @@ impl Scanner {
             LogFormat::PgCsv => pg_csv::parse(bytes, &mut cx),
             LogFormat::PgJson => pg_json::parse(bytes, &mut cx),
             LogFormat::MysqlSlow => mysql_slow::parse(bytes, &mut cx),
+            LogFormat::PgBouncer => cx.set_lines(memchr::memchr_iter(b'\n', bytes).count() as u64),
         }
         c.executions.retain(|x| x.fingerprint != DROPPED);
         c
@@ -335,9 +376,25 @@ impl Cx<'_> {
     fn plan(&mut self, text: &[u8], duration_ms: Option<f64>, line: u64) {
         let text = clean_text(text);
         let query = plan_query_text(&text);
-        let fingerprint = query.map(|q| self.fingerprint(q.as_bytes(), line).0);
-        if let Some(fp) = fingerprint {
+        let fingerprint = query
+            .as_ref()
+            .map(|q| self.fingerprint(trim_sql(q.as_bytes()), line).0);
+        if let (Some(fp), Some(q)) = (fingerprint, &query) {
             self.chunk.plan_calls.push((fp, duration_ms));
+            // The plan's statement is the sample of a statement known only
+            // from plans (a statement line of it in the chunk comes first).
+            if !self.chunk.samples.contains_key(&fp) {
+                self.chunk.samples.insert(
+                    fp,
+                    Sample {
+                        text: String::from_utf8_lossy(trim_sql(q.as_bytes())).into_owned(),
+                        params: None,
+                        duration_ms,
+                        path: self.chunk.path,
+                        line,
+                    },
+                );
+            }
         }
         let keep = self
             .chunk
@@ -387,7 +444,16 @@ impl Cx<'_> {
         let (duration_ms, rest) = match msg.strip_prefix(b"duration: ") {
             Some(d) => {
                 let end = memchr::memchr(b' ', d).unwrap_or(d.len());
-                let ms = parse_f64(&d[..end]);
+                let ms = parse_duration(&d[..end]);
+                if ms.is_none() {
+                    self.problem(
+                        line,
+                        format!(
+                            "unreadable duration `{}` (counted without a time)",
+                            String::from_utf8_lossy(&d[..end.min(40)])
+                        ),
+                    );
+                }
                 let rest = d[end..].strip_prefix(b" ms").unwrap_or(&d[end..]);
                 (ms, rest.strip_prefix(b"  ").unwrap_or(rest))
             }
@@ -480,6 +546,12 @@ fn clean_text(b: &[u8]) -> String {
 
 pub fn parse_f64(b: &[u8]) -> Option<f64> {
     std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+/// A duration as a log writes it: a finite, non-negative number (`inf`,
+/// `NaN`, `1e999` and `-1` are not durations).
+pub fn parse_duration(b: &[u8]) -> Option<f64> {
+    parse_f64(b).filter(|d| d.is_finite() && *d >= 0.0)
 }
 
 pub fn parse_u64(b: &[u8]) -> Option<u64> {

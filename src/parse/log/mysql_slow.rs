@@ -8,7 +8,9 @@
 //! Version: … started with:`, `Tcp port:`, `Time  Id Command Argument`) sit
 //! between entries.
 
-use super::{Cx, Statement, days_from_civil, hash_bytes, parse_f64, parse_timestamp, parse_u64};
+use super::{
+    Cx, Statement, days_from_civil, hash_bytes, parse_duration, parse_timestamp, parse_u64,
+};
 
 /// The last entry boundary: before a `# Time:` that heads an entry, or
 /// before `# User@Host:`.
@@ -34,7 +36,14 @@ struct Entry {
     line: u64,
     /// Byte range of the statement lines.
     sql: Option<(usize, usize)>,
+    /// The `use db;` line before them: the statement itself when nothing
+    /// else follows (a client's change of database, which pt-query-digest
+    /// counts too).
+    use_db: Option<(usize, usize)>,
     headed: bool,
+    /// `# administrator command: Quit;` (a protocol command, not SQL:
+    /// not counted, and its entry's `use db;` is not the statement).
+    admin: bool,
 }
 
 pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
@@ -64,6 +73,8 @@ pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
                 if time_ms.is_none() {
                     cx.problem(line, "unreadable `# Time:` line");
                 }
+            } else if h.starts_with(b"administrator command: ") {
+                e.admin = true;
             } else if let Some(u) = h.strip_prefix(b"User@Host: ") {
                 e.headed = true;
                 e.line = line;
@@ -81,7 +92,17 @@ pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
                     e.line = line;
                     e.ts_ms = time_ms;
                 }
-                e.query_time = field(h, b"Query_time: ").and_then(parse_f64);
+                let q = field(h, b"Query_time: ");
+                e.query_time = q.and_then(parse_duration);
+                if let Some(q) = q.filter(|_| e.query_time.is_none()) {
+                    cx.problem(
+                        line,
+                        format!(
+                            "unreadable Query_time `{}` (counted without a time)",
+                            String::from_utf8_lossy(&q[..q.len().min(40)])
+                        ),
+                    );
+                }
                 e.rows = field(h, b"Rows_sent: ").and_then(parse_u64);
             }
             continue;
@@ -94,9 +115,9 @@ pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
             if l.trim_ascii().is_empty() {
                 continue;
             }
-            if let Some(t) = l.strip_prefix(b"SET timestamp=") {
+            if let Some(ts) = session_set(l) {
                 // A timestamp too large for milliseconds is no timestamp.
-                if let Some(ms) = parse_u64(t.strip_suffix(b";").unwrap_or(t))
+                if let Some(ms) = ts
                     .and_then(|s| i64::try_from(s).ok())
                     .and_then(|s| s.checked_mul(1000))
                 {
@@ -104,7 +125,8 @@ pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
                 }
                 continue;
             }
-            if l.starts_with(b"use ") && l.ends_with(b";") && !l.contains(&b'\n') {
+            if l.starts_with(b"use ") && l.ends_with(b";") {
+                e.use_db = Some((start, start + l.len()));
                 continue;
             }
             if !e.headed {
@@ -122,7 +144,7 @@ pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
 }
 
 fn flush(e: &mut Entry, cx: &mut Cx<'_>, bytes: &[u8]) {
-    if let Some((s, t)) = e.sql {
+    if let Some((s, t)) = e.sql.or(e.use_db.filter(|_| e.headed && !e.admin)) {
         if e.query_time.is_some() {
             cx.statement(Statement {
                 session: e.session,
@@ -141,6 +163,25 @@ fn flush(e: &mut Entry, cx: &mut Cx<'_>, bytes: &[u8]) {
         session,
         ..Entry::default()
     };
+}
+
+/// The line the server writes before a statement to replay its session
+/// state: `SET timestamp=…;`, `SET insert_id=…,timestamp=…;`,
+/// `SET last_insert_id=…,…;`. Not part of the statement (pt-query-digest
+/// drops it too); returns the timestamp it holds, if any.
+fn session_set(l: &[u8]) -> Option<Option<u64>> {
+    let body = l.strip_prefix(b"SET ")?.strip_suffix(b";")?;
+    let mut ts = None;
+    for part in body.split(|b| *b == b',') {
+        let eq = memchr::memchr(b'=', part)?;
+        let value = parse_u64(part[eq + 1..].trim_ascii())?;
+        match part[..eq].trim_ascii() {
+            b"timestamp" => ts = Some(value),
+            b"insert_id" | b"last_insert_id" => {}
+            _ => return None,
+        }
+    }
+    Some(ts)
 }
 
 fn is_banner(l: &[u8]) -> bool {
@@ -174,6 +215,52 @@ fn mysql_time(t: &[u8]) -> Option<i64> {
     let mut parts = t[sp..].trim_ascii().split(|b| *b == b':');
     let h = parse_u64(parts.next()?)? as i64;
     let mi = parse_u64(parts.next()?)? as i64;
-    let s = parse_u64(parts.next()?)? as i64;
-    Some((days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000)
+    // Percona Server adds a fraction of any length: `18:01:58.479076`.
+    let sec = parts.next()?;
+    let (sec, frac) = match memchr::memchr(b'.', sec) {
+        Some(p) => (&sec[..p], &sec[p + 1..]),
+        None => (sec, &b""[..]),
+    };
+    let s = parse_u64(sec)? as i64;
+    if !frac.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let ms = frac
+        .iter()
+        .chain(b"000")
+        .take(3)
+        .fold(0i64, |a, c| a * 10 + i64::from(c - b'0'));
+    Some((days_from_civil(y, m, d) * 86_400 + h * 3600 + mi * 60 + s) * 1000 + ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_of_mysql_mariadb_and_percona() {
+        let base = mysql_time(b"120315 18:01:58").unwrap();
+        assert_eq!(mysql_time(b"120315 18:01:58.479076"), Some(base + 479));
+        assert_eq!(
+            mysql_time(b"121123 19:56:06.0000001967").map(|t| t % 1000),
+            Some(0)
+        );
+        assert_eq!(mysql_time(b"120315  8:01:58"), Some(base - 10 * 3_600_000));
+        assert!(mysql_time(b"2024-05-01T12:00:00.1234567Z").is_some());
+    }
+
+    #[test]
+    fn session_state_lines_are_not_statements() {
+        assert_eq!(
+            session_set(b"SET timestamp=1197996507;"),
+            Some(Some(1197996507))
+        );
+        assert_eq!(
+            session_set(b"SET insert_id=34484549,timestamp=1197996507;"),
+            Some(Some(1197996507))
+        );
+        assert_eq!(session_set(b"SET last_insert_id=5;"), Some(None));
+        assert_eq!(session_set(b"SET autocommit=0;"), None);
+        assert_eq!(session_set(b"SET NAMES utf8;"), None);
+    }
 }

@@ -16,8 +16,10 @@ const DETAIL: usize = 14;
 /// Fields of the oldest layout (PostgreSQL 12: 23 columns).
 const MIN_FIELDS: usize = 23;
 
-/// A first line that starts like a csvlog record.
+/// A first line that starts like a csvlog record (PostgreSQL leaves the
+/// time unquoted; tools that rewrite the file quote it).
 pub fn looks_like_record(l: &[u8]) -> bool {
+    let l = l.strip_prefix(b"\"").unwrap_or(l);
     parse_timestamp(l).is_some_and(|(_, used, _)| {
         let comma = memchr::memchr(b',', l).unwrap_or(0);
         comma >= used

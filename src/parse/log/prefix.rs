@@ -132,17 +132,21 @@ fn find_session_id(b: &[u8]) -> Option<&[u8]> {
     None
 }
 
-/// A bracketed pid (`[123]`), or `pid=123`.
+/// A bracketed pid (`[123]`, Heroku logplex's `app[postgres.123]`), or
+/// `pid=123`.
 fn find_pid(b: &[u8]) -> Option<&[u8]> {
     let mut i = 0;
     while let Some(p) = memchr::memchr(b'[', &b[i..]) {
-        let s = i + p + 1;
+        let mut s = i + p + 1;
+        if b[s..].starts_with(b"postgres.") {
+            s += "postgres.".len();
+        }
         if let Some(d) = digits(&b[s..])
             && b.get(s + d.len()) == Some(&b']')
         {
             return Some(d);
         }
-        i = s;
+        i = i + p + 1;
     }
     memchr::memmem::find(b, b"pid=").and_then(|p| digits(&b[p + 4..]))
 }
@@ -199,6 +203,10 @@ mod tests {
         assert_eq!(c.session, hash_bytes(b"6630a1b2.4d2"));
         let s = p.fields(b"May  1 12:00:00 host postgres[4242]: [3-1] ");
         assert_eq!(s.session, hash_bytes(b"4242"));
+        let heroku = p.fields(
+            b"2019-03-14T00:22:56+00:00 app[postgres.4882]: [GREEN] [15-1]  sql_error_code = 00000 ",
+        );
+        assert_eq!(heroku.session, hash_bytes(b"4882"));
     }
 
     #[test]
