@@ -70,7 +70,11 @@ fn text_plan(levels: usize) -> String {
     let mut s = String::from("Limit  (cost=0.00..1.00 rows=1 width=4)\n");
     for i in 1..levels {
         // Every Limit has its input: the deepest node is a scan.
-        let node = if i + 1 == levels { "Seq Scan on t" } else { "Limit" };
+        let node = if i + 1 == levels {
+            "Seq Scan on t"
+        } else {
+            "Limit"
+        };
         s.push_str(&" ".repeat(i * 6 - 4));
         s.push_str(&format!("->  {node}  (cost=0.00..1.00 rows=1 width=4)\n"));
     }

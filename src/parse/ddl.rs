@@ -141,7 +141,28 @@ impl Builder<'_> {
             }
             return;
         }
-        let stmts = match parse(raw.text, dialect) {
+        // PostgreSQL clauses the parser does not know (pg_dump's `ON ONLY`,
+        // storage options, …) are blanked first; an ALTER TABLE goes action
+        // by action, so that one action it does not know costs only itself.
+        let parsed = if dialect == Dialect::Postgres {
+            match crate::parse::pg_ddl::alter_actions(raw.text) {
+                Some((head, actions)) => {
+                    let mut all = Vec::new();
+                    for (s, e) in actions {
+                        let text =
+                            crate::parse::pg_ddl::prepare(&format!("{head}{}", &raw.text[s..e]))
+                                .text;
+                        // An action the parser does not know changes no key.
+                        all.extend(parse(&text, dialect).unwrap_or_default());
+                    }
+                    Ok(all)
+                }
+                None => parse(&crate::parse::pg_ddl::prepare(raw.text).text, dialect),
+            }
+        } else {
+            parse(raw.text, dialect)
+        };
+        let stmts = match parsed {
             Ok(s) => s,
             Err(e) => {
                 for (line, text) in stat_lines {

@@ -3,4 +3,5 @@
 pub mod ddl;
 pub mod log;
 pub mod migration;
+pub mod pg_ddl;
 pub mod plan;

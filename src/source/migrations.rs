@@ -21,6 +21,7 @@
 //! recorded, since `CREATE INDEX CONCURRENTLY` cannot run in one.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use globset::GlobSet;
@@ -67,6 +68,8 @@ pub struct MigrationFile {
 /// left out.
 pub fn discover(paths: &[PathBuf], order: Order, exclude: &GlobSet) -> Result<Vec<PathBuf>> {
     let mut out: Vec<PathBuf> = Vec::new();
+    // Paths already taken (a file under two of the paths given counts once).
+    let mut seen: HashSet<PathBuf> = HashSet::new();
     for p in paths {
         let meta = std::fs::metadata(p).map_err(|e| Error::io(p.display().to_string(), e))?;
         let mut found = Vec::new();
@@ -80,7 +83,7 @@ pub fn discover(paths: &[PathBuf], order: Order, exclude: &GlobSet) -> Result<Ve
         }
         found.retain(|f| !excluded(f, exclude));
         for f in found {
-            if !out.contains(&f) {
+            if seen.insert(f.clone()) {
                 out.push(f);
             }
         }
@@ -88,7 +91,7 @@ pub fn discover(paths: &[PathBuf], order: Order, exclude: &GlobSet) -> Result<Ve
     match order {
         Order::Given => {}
         Order::Name => out.sort(),
-        Order::Auto => out.sort_by(|a, b| compare(a, b)),
+        Order::Auto => out.sort_by_cached_key(|p| Key::of(p)),
     }
     Ok(out)
 }
@@ -219,13 +222,44 @@ fn compare_versions(a: &[String], b: &[String]) -> Ordering {
     a.len().cmp(&b.len())
 }
 
+/// A path's place in the order, computed once per path when sorting.
+#[derive(PartialEq, Eq)]
+struct Key {
+    sort: SortKey,
+    name: String,
+    path: PathBuf,
+}
+
+impl Key {
+    fn of(path: &Path) -> Key {
+        Key {
+            sort: sort_key(path),
+            name: file_name(path),
+            path: path.to_path_buf(),
+        }
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.sort
+            .class
+            .cmp(&other.sort.class)
+            .then_with(|| compare_versions(&self.sort.version, &other.sort.version))
+            .then_with(|| self.name.cmp(&other.name))
+            .then_with(|| self.path.cmp(&other.path))
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+#[cfg(test)]
 fn compare(a: &Path, b: &Path) -> Ordering {
-    let (ka, kb) = (sort_key(a), sort_key(b));
-    ka.class
-        .cmp(&kb.class)
-        .then_with(|| compare_versions(&ka.version, &kb.version))
-        .then_with(|| file_name(a).cmp(&file_name(b)))
-        .then_with(|| a.cmp(b))
+    Key::of(a).cmp(&Key::of(b))
 }
 
 /// Reads one migration file and keeps its up section.

@@ -21,6 +21,7 @@ mod n_plus_one;
 mod nested_loop_inner_scan;
 mod no_statistics;
 mod non_concurrent_index;
+mod not_understood;
 mod row_misestimate;
 mod seq_scan;
 mod seq_scanned_table;
@@ -48,6 +49,7 @@ pub use n_plus_one::NPlusOne;
 pub use nested_loop_inner_scan::NestedLoopInnerScan;
 pub use no_statistics::NoStatistics;
 pub use non_concurrent_index::NonConcurrentIndex;
+pub use not_understood::NotUnderstood;
 pub use row_misestimate::RowMisestimate;
 pub use seq_scan::SeqScan;
 pub use seq_scanned_table::SeqScannedTable;
@@ -87,6 +89,7 @@ pub static ALL: &[&dyn Rule] = &[
     &UnusedIndex,
     &SeqScannedTable,
     &DeadTuples,
+    &NotUnderstood,
 ];
 
 /// Every rule's metadata, in registry order.
