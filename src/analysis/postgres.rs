@@ -23,7 +23,7 @@ use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
 };
 use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Dialect;
 use crate::model::index::IndexRecommendation;
 use crate::model::plan::Plan;
@@ -195,6 +195,8 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         progress.inc();
         let json = match s.explain(&g.query).await {
             Ok(j) => j,
+            // The session is gone: nothing more can run on it.
+            Err(e) if e.lost => return Err(lost(s, &e)),
             Err(e) => {
                 denied |= e.permission_denied();
                 report.input_problems.push(InputProblem {
@@ -419,6 +421,11 @@ async fn read_counters(
     })
 }
 
+/// The error that ends an analysis whose session stopped answering.
+fn lost(s: &PgSession, e: &crate::error::PlanError) -> Error {
+    Error::Database(format!("{}: the session was lost: {}", s.display, e.message))
+}
+
 /// One line on the statements that are not the application's workload.
 fn apart_note(apart: &[Group]) -> Option<String> {
     if apart.is_empty() {
@@ -613,6 +620,7 @@ async fn advise_workload_in(
         }
         let cost = match s.explain(&q.sql).await {
             Ok(json) => plan_cost(&json).map(|(c, _)| c),
+            Err(e) if e.lost => return Err(lost(s, &e)),
             Err(_) => None,
         };
         let Some(cost) = cost else {
