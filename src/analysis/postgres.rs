@@ -273,7 +273,13 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     notes.extend(statistics_notes(&schema));
 
     // The report.
-    let planned_ms: f64 = planned.iter().map(|&i| groups[i].total_ms).sum();
+    // Planned: the statements EXPLAIN gave a plan for, not those it refused.
+    let planned_ms: f64 = planned
+        .iter()
+        .map(|&i| &groups[i])
+        .filter(|g| baseline.contains_key(&g.fingerprint))
+        .map(|g| g.total_ms)
+        .sum();
     let verified = indexes
         .iter()
         .any(|i| i.recommendation.verified == crate::model::index::Verification::Hypopg);
@@ -284,7 +290,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         statements: groups.len(),
         calls: total_calls,
         total_ms: round3(total_ms),
-        planned: planned.len(),
+        planned: baseline.len(),
         planned_share: if total_ms > 0.0 {
             round3(planned_ms / total_ms)
         } else {

@@ -34,6 +34,7 @@ use crate::model::planner::Planner;
 use crate::model::postgres::{PgFacts, PgIndexStats, PgTableStats};
 use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
 use crate::parse::plan::plan_cost;
+use crate::sql::params::typed_parameters_as_casts;
 use crate::source::target::redact;
 
 /// Mark of every statement dbperf sends.
@@ -845,6 +846,10 @@ impl PgSession {
     pub async fn explain(&mut self, sql: &str) -> std::result::Result<String, PlanError> {
         let sql = sql.trim().trim_end_matches(';');
         let params = max_param(sql);
+        // pg_stat_statements' `timestamptz $1` is written `$1::timestamptz`
+        // so it prepares (the constant of a typed literal became a $n).
+        let cast = typed_parameters_as_casts(sql);
+        let sql: &str = if params > 0 { &cast } else { sql };
         let rows = if params == 0 {
             self.guarded(&format!("{TAG} EXPLAIN (FORMAT JSON) {sql}"))
                 .await

@@ -2,6 +2,7 @@
 
 pub mod class;
 pub mod fingerprint;
+pub mod params;
 pub mod predicate;
 pub mod split;
 pub mod statement;
