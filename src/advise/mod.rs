@@ -9,6 +9,8 @@ pub mod hypopg;
 pub mod sqlite_verify;
 pub mod workload;
 
+use std::collections::HashMap;
+
 use crate::model::Dialect;
 use crate::model::index::{IndexRecommendation, IndexSpec, Verification, keys_match};
 
@@ -21,6 +23,10 @@ pub fn rank_indexes(
     dialect: Dialect,
 ) -> Vec<IndexRecommendation> {
     let mut merged: Vec<IndexRecommendation> = Vec::new();
+    // The merged indexes of each table and predicate, in the order they
+    // were added: a spec is compared with its own table's only (linear in
+    // the number of specs, not quadratic).
+    let mut by_table: HashMap<(String, Option<String>), Vec<usize>> = HashMap::new();
     // Longest first, so a shorter spec folds into a longer one that serves it.
     let mut wanted = wanted;
     wanted.sort_by(|a, b| {
@@ -30,36 +36,37 @@ pub fn rank_indexes(
             .then(b.1.total_cmp(&a.1))
     });
     for (spec, score, query, reason) in wanted {
-        let host = merged.iter_mut().find(|r| {
-            r.spec.qualified_table() == spec.qualified_table()
-                && r.spec.predicate == spec.predicate
-                && spec.keys.len() <= r.spec.keys.len()
-                && spec
-                    .keys
-                    .iter()
-                    .zip(&r.spec.keys)
-                    .all(|(a, b)| keys_match(a, b))
+        let key = (spec.qualified_table(), spec.predicate.clone());
+        let hosts = by_table.entry(key).or_default();
+        let host = hosts.iter().copied().find(|&i| {
+            let r = &merged[i].spec;
+            spec.keys.len() <= r.keys.len()
+                && spec.keys.iter().zip(&r.keys).all(|(a, b)| keys_match(a, b))
         });
         match host {
-            Some(r) => {
+            Some(i) => {
+                let r = &mut merged[i];
                 r.score += score;
                 if !r.queries.contains(&query) {
                     r.queries.push(query);
                 }
             }
-            None => merged.push(IndexRecommendation {
-                rank: 0,
-                statement: spec.statement(dialect),
-                table: spec.qualified_table(),
-                columns: spec.columns(),
-                score,
-                queries: vec![query],
-                verified: Verification::Heuristic,
-                cost_before: None,
-                cost_after: None,
-                reason,
-                spec,
-            }),
+            None => {
+                hosts.push(merged.len());
+                merged.push(IndexRecommendation {
+                    rank: 0,
+                    statement: spec.statement(dialect),
+                    table: spec.qualified_table(),
+                    columns: spec.columns(),
+                    score,
+                    queries: vec![query],
+                    verified: Verification::Heuristic,
+                    cost_before: None,
+                    cost_after: None,
+                    reason,
+                    spec,
+                });
+            }
         }
     }
     merged.sort_by(|a, b| {

@@ -429,7 +429,10 @@ async fn read_counters(
 
 /// The error that ends an analysis whose session stopped answering.
 fn lost(s: &PgSession, e: &crate::error::PlanError) -> Error {
-    Error::Database(format!("{}: the session was lost: {}", s.display, e.message))
+    Error::Database(format!(
+        "{}: the session was lost: {}",
+        s.display, e.message
+    ))
 }
 
 /// One line on the statements that are not the application's workload.

@@ -34,8 +34,8 @@ use crate::model::planner::Planner;
 use crate::model::postgres::{PgFacts, PgIndexStats, PgTableStats};
 use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
 use crate::parse::plan::plan_cost;
-use crate::sql::params::typed_parameters_as_casts;
 use crate::source::target::redact;
+use crate::sql::params::typed_parameters_as_casts;
 
 /// Mark of every statement dbperf sends.
 pub const TAG: &str = "/* dbperf */";

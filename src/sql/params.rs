@@ -73,7 +73,8 @@ pub fn typed_parameters_as_casts(sql: &str) -> Cow<'_, str> {
                 i += 2;
             }
             c if c.is_ascii_alphabetic()
-                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'_' | b'.'))) =>
+                && (i == 0
+                    || !(b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'_' | b'.'))) =>
             {
                 match typed_parameter(sql, i) {
                     Some((ty, param, end)) => {
