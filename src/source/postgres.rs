@@ -35,6 +35,7 @@ use crate::model::postgres::{PgFacts, PgIndexStats, PgTableStats};
 use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
 use crate::parse::plan::plan_cost;
 use crate::source::target::redact;
+use crate::sql::lex::skip_non_code;
 use crate::sql::params::typed_parameters_as_casts;
 
 /// Mark of every statement dbperf sends.
@@ -1050,32 +1051,21 @@ pub fn max_param(sql: &str) -> usize {
     let mut max = 0;
     let mut i = 0;
     while i < b.len() {
-        match b[i] {
-            b'\'' | b'"' => {
-                let q = b[i];
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    i += 1;
-                }
+        if let Some(end) = skip_non_code(b, i, true) {
+            i = end;
+            continue;
+        }
+        if b[i] == b'$' && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_')) {
+            let start = i + 1;
+            let mut j = start;
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
             }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
+            if j > start {
+                max = max.max(sql[start..j].parse().unwrap_or(0));
+                i = j;
+                continue;
             }
-            b'$' if i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_') => {
-                let start = i + 1;
-                let mut j = start;
-                while j < b.len() && b[j].is_ascii_digit() {
-                    j += 1;
-                }
-                if j > start {
-                    max = max.max(sql[start..j].parse().unwrap_or(0));
-                    i = j;
-                    continue;
-                }
-            }
-            _ => {}
         }
         i += 1;
     }

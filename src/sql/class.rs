@@ -6,6 +6,8 @@
 //!
 //! A byte scan, no parse: it runs on every distinct statement.
 
+use super::lex::skip_non_code;
+
 /// What a statement is, for ranking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatementClass {
@@ -68,33 +70,11 @@ fn words(sql: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
+        if let Some(end) = skip_non_code(b, i, false) {
+            i = end;
+            continue;
+        }
         match b[i] {
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
-            b'\'' => {
-                i += 1;
-                while i < b.len() {
-                    if b[i] == b'\'' {
-                        if b.get(i + 1) == Some(&b'\'') {
-                            i += 2;
-                            continue;
-                        }
-                        break;
-                    }
-                    i += 1;
-                }
-                i += 1;
-            }
             c if c.is_ascii_alphabetic() || c == b'_' || c == b'"' => {
                 let start = i;
                 while i < b.len()

@@ -2,6 +2,7 @@
 
 pub mod class;
 pub mod fingerprint;
+pub mod lex;
 pub mod params;
 pub mod predicate;
 pub mod split;

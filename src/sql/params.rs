@@ -6,6 +6,8 @@
 
 use std::borrow::Cow;
 
+use super::lex::skip_non_code;
+
 /// Type names that take the `type 'literal'` syntax, longest first.
 const TYPES: &[&str] = &[
     "timestamp without time zone",
@@ -51,27 +53,11 @@ pub fn typed_parameters_as_casts(sql: &str) -> Cow<'_, str> {
     let mut copied = 0;
     let mut i = 0;
     while i < b.len() {
+        if let Some(end) = skip_non_code(b, i, true) {
+            i = end;
+            continue;
+        }
         match b[i] {
-            b'\'' | b'"' => {
-                let q = b[i];
-                i += 1;
-                while i < b.len() && b[i] != q {
-                    i += 1;
-                }
-                i += 1;
-            }
-            b'-' if b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if b.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i + 1 < b.len() && !(b[i] == b'*' && b[i + 1] == b'/') {
-                    i += 1;
-                }
-                i += 2;
-            }
             c if c.is_ascii_alphabetic()
                 && (i == 0
                     || !(b[i - 1].is_ascii_alphanumeric() || matches!(b[i - 1], b'_' | b'.'))) =>
