@@ -27,8 +27,14 @@ for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
 
 preload=$("${PSQL[@]}" -Atc "SHOW shared_preload_libraries")
 if [[ ",${preload// /}," != *",pg_stat_statements,"* ]]; then
-  new=${preload:+$preload,}pg_stat_statements
-  "${PSQL[@]}" -c "ALTER SYSTEM SET shared_preload_libraries = '$new'"
+  # A list of quoted names, not one quoted string: '$a,$b' would name a
+  # single library called "a,b" and the server would not start.
+  list=""
+  IFS=',' read -ra libs <<< "${preload// /}"
+  for l in "${libs[@]}" pg_stat_statements; do
+    [ -n "$l" ] && list="${list:+$list, }'$l'"
+  done
+  "${PSQL[@]}" -c "ALTER SYSTEM SET shared_preload_libraries = $list"
   pg_ctlcluster --skip-systemctl-redirect "$PGVER" main restart
   for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 && break; sleep 1; done
 fi
