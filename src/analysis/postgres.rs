@@ -187,37 +187,20 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
 
     // Plans and plan rules.
     progress.stage("planning the top statements", planned.len() as u64);
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut baseline: HashMap<Fingerprint, f64> = HashMap::new();
-    let mut denied = false;
-    for &i in &planned {
-        let g = &groups[i];
-        progress.inc();
-        let json = match s.explain(&g.query).await {
-            Ok(j) => j,
-            // The session is gone: nothing more can run on it.
-            Err(e) if e.lost => return Err(lost(s, &e)),
-            Err(e) => {
-                denied |= e.permission_denied();
-                report.input_problems.push(InputProblem {
-                    path: "pg_stat_statements".into(),
-                    line: i + 1,
-                    message: format!(
-                        "statement {} cannot be planned, skipped: {}",
-                        g.fingerprint, e.message
-                    ),
-                });
-                not_planned.insert(g.fingerprint, e.message);
-                continue;
-            }
-        };
-        let Some((cost, plan)) = plan_cost(&json) else {
-            not_planned.insert(g.fingerprint, "EXPLAIN output did not parse".into());
-            continue;
-        };
-        baseline.insert(g.fingerprint, cost);
-        findings.extend(plan_findings(&plan, &schema, g, i + 1));
-    }
+    let Planned {
+        mut findings,
+        baseline,
+        denied,
+    } = plan_top(
+        s,
+        &groups,
+        &planned,
+        &schema,
+        progress,
+        &mut report,
+        &mut not_planned,
+    )
+    .await?;
     if denied {
         notes.push("this role may not plan statements on these tables (permission denied): grant it pg_read_all_data (PostgreSQL 14+) or SELECT on the tables for plans and what-if verification; the rest was checked.".into());
     }
@@ -297,31 +280,15 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
             0.0
         },
     });
-    report.statements = top
-        .iter()
-        .enumerate()
-        .map(|(rank, &i)| {
-            let g = &groups[i];
-            StatementRow {
-                rank: rank + 1,
-                fingerprint: g.fingerprint.to_string(),
-                query: one_line(&g.query),
-                calls: g.calls,
-                total_ms: round3(g.total_ms),
-                mean_ms: round3(g.total_ms / g.calls.max(1) as f64),
-                rows: g.rows,
-                share: if total_ms > 0.0 {
-                    round3(g.total_ms / total_ms)
-                } else {
-                    0.0
-                },
-                plan_ms: counters.planning_tracked.then(|| round3(g.plan_ms)),
-                cost: baseline.get(&g.fingerprint).copied(),
-                findings: rules_on(&findings, g.fingerprint),
-                not_planned: not_planned.get(&g.fingerprint).cloned(),
-            }
-        })
-        .collect();
+    report.statements = statement_rows(
+        &groups,
+        &top,
+        total_ms,
+        counters.planning_tracked,
+        &baseline,
+        &findings,
+        &not_planned,
+    );
     report.queries = groups
         .iter()
         .map(|g| QueryStat {
@@ -346,6 +313,100 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     ));
     report.notes = notes;
     Ok(report)
+}
+
+/// The top statements as the report lists them, with what was found on each.
+fn statement_rows(
+    groups: &[Group],
+    top: &[usize],
+    total_ms: f64,
+    planning_tracked: bool,
+    baseline: &HashMap<Fingerprint, f64>,
+    findings: &[Finding],
+    not_planned: &HashMap<Fingerprint, String>,
+) -> Vec<StatementRow> {
+    top.iter()
+        .enumerate()
+        .map(|(rank, &i)| {
+            let g = &groups[i];
+            StatementRow {
+                rank: rank + 1,
+                fingerprint: g.fingerprint.to_string(),
+                query: one_line(&g.query),
+                calls: g.calls,
+                total_ms: round3(g.total_ms),
+                mean_ms: round3(g.total_ms / g.calls.max(1) as f64),
+                rows: g.rows,
+                share: if total_ms > 0.0 {
+                    round3(g.total_ms / total_ms)
+                } else {
+                    0.0
+                },
+                plan_ms: planning_tracked.then(|| round3(g.plan_ms)),
+                cost: baseline.get(&g.fingerprint).copied(),
+                findings: rules_on(findings, g.fingerprint),
+                not_planned: not_planned.get(&g.fingerprint).cloned(),
+            }
+        })
+        .collect()
+}
+
+/// What planning the top statements gave.
+struct Planned {
+    /// The plan rules' findings on them.
+    findings: Vec<Finding>,
+    /// The planner's total cost of each statement planned.
+    baseline: HashMap<Fingerprint, f64>,
+    /// Some statement could not be planned for lack of a privilege.
+    denied: bool,
+}
+
+/// Plans each statement of `planned` and runs the plan rules on it. A
+/// statement that cannot be planned is skipped and reported; a lost session
+/// ends the analysis.
+async fn plan_top(
+    s: &mut PgSession,
+    groups: &[Group],
+    planned: &[usize],
+    schema: &Schema,
+    progress: &Progress,
+    report: &mut Report,
+    not_planned: &mut HashMap<Fingerprint, String>,
+) -> Result<Planned> {
+    let mut out = Planned {
+        findings: Vec::new(),
+        baseline: HashMap::new(),
+        denied: false,
+    };
+    for &i in planned {
+        let g = &groups[i];
+        progress.inc();
+        let json = match s.explain(&g.query).await {
+            Ok(j) => j,
+            // The session is gone: nothing more can run on it.
+            Err(e) if e.lost => return Err(lost(s, &e)),
+            Err(e) => {
+                out.denied |= e.permission_denied();
+                report.input_problems.push(InputProblem {
+                    path: "pg_stat_statements".into(),
+                    line: i + 1,
+                    message: format!(
+                        "statement {} cannot be planned, skipped: {}",
+                        g.fingerprint, e.message
+                    ),
+                });
+                not_planned.insert(g.fingerprint, e.message);
+                continue;
+            }
+        };
+        let Some((cost, plan)) = plan_cost(&json) else {
+            not_planned.insert(g.fingerprint, "EXPLAIN output did not parse".into());
+            continue;
+        };
+        out.baseline.insert(g.fingerprint, cost);
+        out.findings.extend(plan_findings(&plan, schema, g, i + 1));
+    }
+    Ok(out)
 }
 
 /// The pg_stat_statements counters a run analyses, and what they cover.

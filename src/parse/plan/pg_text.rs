@@ -179,6 +179,9 @@ pub struct TextContext {
 /// Parses the cleaned lines. Problems that do not stop the parse (a node
 /// line cut short, a stray line, a plan cut short) are pushed to `problems`
 /// with their line.
+// One pass over the lines with the stack of open nodes: each line kind
+// (node, detail, subplan header, stray) is a short arm of the loop, and the
+// stack would have to be threaded through every piece if it were split.
 pub fn parse(
     name: &str,
     lines: Vec<Line<'_>>,

@@ -109,6 +109,8 @@ fn refuse(m: impl std::fmt::Display) -> Error {
 }
 
 /// Parses a connection string the way libpq would.
+// Long: one list of libpq's keywords, each a short arm that checks and
+// stores its value; read top to bottom like libpq's own table.
 pub fn parse(s: &str, env: &dyn Env) -> Result<ConnInfo> {
     let s = s.trim();
     let pairs = if let Some(rest) = s
