@@ -54,11 +54,13 @@ pub fn write(report: &Report, color: bool, w: &mut dyn Write) -> io::Result<()> 
         write_queries(report, &p, w)?;
         writeln!(w)?;
     }
-    write_findings(report, &p, w)?;
+    // Where the time goes (above), what buys most of it back, then the
+    // findings that explain it: the order a DBA reads, as in Markdown.
     if !report.indexes.is_empty() {
-        writeln!(w)?;
         write_indexes(report, &p, w)?;
+        writeln!(w)?;
     }
+    write_findings(report, &p, w)?;
     if !report.notes.is_empty() {
         writeln!(w)?;
         for n in &report.notes {
