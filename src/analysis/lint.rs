@@ -753,20 +753,7 @@ pub fn run(task: &LintTask) -> Result<Report> {
     for p in &paths {
         match migrations::read(p) {
             Ok(f) => files.push(f),
-            Err(Error::Input {
-                path,
-                line,
-                message,
-            }) => read_problems.push(InputProblem {
-                path,
-                line,
-                message,
-            }),
-            Err(e) => read_problems.push(InputProblem {
-                path: migrations::display_path(p),
-                line: 0,
-                message: e.to_string(),
-            }),
+            Err(e) => read_problems.push(InputProblem::from_error(e, &migrations::display_path(p))),
         }
     }
     let queries = task.queries.as_deref().map(read_queries).transpose()?;

@@ -208,24 +208,6 @@ fn problem_of(e: Error, path: &std::path::Path) -> InputProblem {
     }
 }
 
-/// The input error (exit 2) of a report in which a whole log could not be
-/// read (missing, a directory, unreadable, damaged midway, not a log): the
-/// report still shows what the other logs, and the readable part of a
-/// damaged one, held. Problems with single lines are not errors.
-pub fn unreadable_error(report: &Report) -> Result<()> {
-    let mut whole = report.input_problems.iter().filter(|p| p.line == 0);
-    let Some(first) = whole.next() else {
-        return Ok(());
-    };
-    let more = whole.count();
-    let message = if more > 0 {
-        format!("{} (and {more} more logs not read whole)", first.message)
-    } else {
-        first.message.clone()
-    };
-    Err(Error::input(&first.path, 0, message))
-}
-
 /// Folds the workers' chunks into the workload, in log order.
 fn merge(
     rx: Receiver<(u64, Chunk)>,

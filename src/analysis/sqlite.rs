@@ -68,7 +68,12 @@ pub fn run_demo(dir: Option<&Path>) -> Result<Report> {
         workload::parse("<demo workload>", DEMO_WORKLOAD)
     };
     let mut report = analyze(&db, workload.0)?;
-    report.input_problems.extend(problems(workload.1));
+    report.input_problems.extend(
+        workload
+            .1
+            .into_iter()
+            .map(|e| InputProblem::from_error(e, "")),
+    );
     report.notes.insert(
         0,
         format!(
@@ -109,7 +114,9 @@ pub fn run(db: &Path, queries: Option<&Path>, logs: &[PathBuf]) -> Result<Report
         statements.extend(workload::read_trace(l)?);
     }
     let mut report = analyze(db, statements)?;
-    report.input_problems.extend(problems(bad));
+    report
+        .input_problems
+        .extend(bad.into_iter().map(|e| InputProblem::from_error(e, "")));
     Ok(report)
 }
 
@@ -149,29 +156,6 @@ fn fingerprint_groups(workload: Vec<WorkloadQuery>) -> Vec<Group> {
             scans: Vec::new(),
             plan: None,
             before: 0.0,
-        })
-        .collect()
-}
-
-/// Workload lines that could not be read, as the report's input problems.
-fn problems(errors: Vec<Error>) -> Vec<InputProblem> {
-    errors
-        .into_iter()
-        .map(|e| match e {
-            Error::Input {
-                path,
-                line,
-                message,
-            } => InputProblem {
-                path,
-                line,
-                message,
-            },
-            other => InputProblem {
-                path: String::new(),
-                line: 0,
-                message: other.to_string(),
-            },
         })
         .collect()
 }

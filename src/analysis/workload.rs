@@ -84,24 +84,11 @@ pub fn report(advice: Advice, problems: Vec<Error>, dialect: Dialect) -> Report 
         .collect();
     report.notes = advice.notes;
     report.notes.push(estimated_scores_note());
-    for e in problems.into_iter().chain(advice.problems) {
-        match e {
-            Error::Input {
-                path,
-                line,
-                message,
-            } => report.input_problems.push(InputProblem {
-                path,
-                line,
-                message,
-            }),
-            other => report.input_problems.push(InputProblem {
-                path: String::new(),
-                line: 0,
-                message: other.to_string(),
-            }),
-        }
-    }
+    report.input_problems = problems
+        .into_iter()
+        .chain(advice.problems)
+        .map(|e| InputProblem::from_error(e, ""))
+        .collect();
     report
 }
 

@@ -38,7 +38,9 @@ pub fn run(config: &Config) -> Result<u8> {
     };
     super::emit(config, &report)?;
     if let AnalyzeTask::Log { .. } = task {
-        analysis::log::unreadable_error(&report)?;
+        // A log not read whole (missing, a directory, unreadable, damaged,
+        // not a log) ends the run; problems with single lines do not.
+        super::input_error(&report, |p| p.line == 0, " logs not read whole")?;
     }
     Ok(super::exit_code(config, &report))
 }

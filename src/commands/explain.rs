@@ -12,6 +12,6 @@ pub fn run(config: &Config) -> Result<u8> {
     super::emit(config, &report)?;
     // A plan that was cut short or damaged: the part that parsed has been
     // reported; the run still ends as an input error, naming the line.
-    super::input_error(&report, "problems")?;
+    super::input_error(&report, |_| true, " problems")?;
     Ok(super::exit_code(config, &report))
 }

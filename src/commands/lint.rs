@@ -21,6 +21,6 @@ pub fn run(config: &Config) -> Result<u8> {
             .and_then(|_| w.flush())
             .map_err(Error::output)?;
     }
-    super::input_error(&report, "")?;
+    super::input_error(&report, |_| true, "")?;
     Ok(super::exit_code(config, &report))
 }

@@ -13,7 +13,7 @@ use std::io::{self, BufWriter, Write};
 
 use crate::config::{Config, Task};
 use crate::error::{Error, Result};
-use crate::report::{self, Report};
+use crate::report::{self, InputProblem, Report};
 
 /// Runs the configured command; returns the exit code (0, or 1 when a
 /// finding reaches `--fail-on`). Errors map to exit code 2 in `main`.
@@ -28,18 +28,17 @@ pub fn run(config: &Config) -> Result<u8> {
     }
 }
 
-/// The input error a report with input problems ends in (exit 2), after
-/// the report has been written: the first problem, and how many more
-/// `noun` there were.
-fn input_error(report: &Report, noun: &str) -> Result<()> {
-    let Some(first) = report.input_problems.first() else {
+/// The input error a report ends in (exit 2), after it has been written,
+/// when it holds problems that `counts` keeps: the first one, and how many
+/// more there were (`(and 3 more{what})`).
+fn input_error(report: &Report, counts: fn(&InputProblem) -> bool, what: &str) -> Result<()> {
+    let mut kept = report.input_problems.iter().filter(|p| counts(p));
+    let Some(first) = kept.next() else {
         return Ok(());
     };
-    let more = report.input_problems.len() - 1;
-    let message = match (more, noun) {
-        (0, _) => first.message.clone(),
-        (_, "") => format!("{} (and {more} more)", first.message),
-        _ => format!("{} (and {more} more {noun})", first.message),
+    let message = match kept.count() {
+        0 => first.message.clone(),
+        more => format!("{} (and {more} more{what})", first.message),
     };
     Err(Error::input(&first.path, first.line, message))
 }

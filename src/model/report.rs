@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use crate::error::Error;
 use crate::model::finding::Finding;
 pub use crate::model::fmt::round3;
 use crate::model::index::IndexRecommendation;
@@ -104,6 +105,29 @@ pub struct InputProblem {
     pub path: String,
     pub line: usize,
     pub message: String,
+}
+
+impl InputProblem {
+    /// The problem an error describes: an input error keeps its file and
+    /// line; any other is said of `path` as a whole.
+    pub fn from_error(e: Error, path: &str) -> InputProblem {
+        match e {
+            Error::Input {
+                path,
+                line,
+                message,
+            } => InputProblem {
+                path,
+                line,
+                message,
+            },
+            other => InputProblem {
+                path: path.to_string(),
+                line: 0,
+                message: other.to_string(),
+            },
+        }
+    }
 }
 
 /// Everything a command found, in the shape SPEC.md fixes for JSON.
