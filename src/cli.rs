@@ -21,28 +21,67 @@ pub struct Cli {
 
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Output format (text is coloured on a terminal unless NO_COLOR is set).
-    #[arg(long, global = true, value_enum)]
-    pub format: Option<FormatArg>,
-    /// Write the report to FILE instead of standard output.
+    /// Write the report to FILE instead of standard output (`-` is standard output).
     #[arg(long, short = 'o', global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Exit 1 when a finding at or above this severity is reported
     /// (lint: warning by default; other commands: never unless given).
     #[arg(long, global = true, value_enum)]
     pub fail_on: Option<SeverityArg>,
-    /// Never colour the text report.
-    #[arg(long, global = true)]
+    /// Colour the text report: auto (on a terminal, unless NO_COLOR is set;
+    /// CLICOLOR_FORCE or FORCE_COLOR force it), always, or never.
+    #[arg(long, global = true, value_enum, value_name = "WHEN")]
+    pub color: Option<ColorArg>,
+    /// Same as --color never.
+    #[arg(long, global = true, hide = true)]
     pub no_color: bool,
+    /// Print nothing on standard error but errors (no progress, no hints).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum FormatArg {
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Output formats of `explain`, `advise` and `analyze`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Coloured on a terminal.
+    Text,
+    /// One document; its schema is docs/report.schema.json.
+    Json,
+    /// For a ticket or a pull request.
+    Markdown,
+    /// One self-contained page that opens offline.
+    Html,
+}
+
+/// Output formats of `lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// Each finding with the statement and a caret under it.
+    Text,
+    /// One document; its schema is docs/report.schema.json.
+    Json,
+    /// For a ticket or a pull request.
+    Markdown,
+    /// One self-contained page, findings by file.
+    Html,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+/// Output formats of `rules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
     Text,
     Json,
-    Markdown,
-    Sarif,
-    Github,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -72,16 +111,30 @@ pub enum Command {
     /// Check migration files for missing indexes and index hazards (for CI).
     Lint(LintArgs),
     /// List the rules.
-    Rules,
+    Rules {
+        /// Output format [default: text].
+        #[arg(long, value_enum)]
+        format: Option<ListFormat>,
+    },
     /// Print one rule's documentation.
     Rule {
         /// Rule id, e.g. seq-scan.
         id: String,
     },
+    /// Print a shell completion script (e.g. `dbperf completions bash > /etc/bash_completion.d/dbperf`).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `dbperf man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
+    /// Output format [default: text].
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
     /// Plan file, or - (the default) for standard input.
     pub file: Option<PathBuf>,
     /// Database for catalog context (existing indexes, table sizes).
@@ -94,6 +147,9 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Args)]
 pub struct AdviseArgs {
+    /// Output format [default: text].
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
     /// SQL statements of the workload (optionally with `-- calls: N`).
     #[arg(long, value_name = "FILE")]
     pub queries: PathBuf,
@@ -110,6 +166,9 @@ pub struct AdviseArgs {
 
 #[derive(Debug, Args)]
 pub struct AnalyzeArgs {
+    /// Output format [default: text].
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
     /// PostgreSQL URL / key=value string, or sqlite:PATH / a SQLite file.
     #[arg(long, value_name = "URL")]
     pub db: Option<String>,
@@ -142,6 +201,9 @@ pub struct AnalyzeArgs {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
+    /// Output format [default: text].
+    #[arg(long, value_enum)]
+    pub format: Option<LintFormat>,
     /// Migration files or directories.
     pub paths: Vec<PathBuf>,
     /// The application's statements to check against the final schema

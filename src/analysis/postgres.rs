@@ -45,6 +45,8 @@ pub struct PgTask<'a> {
     pub snapshot: Option<&'a Path>,
     /// Statements to plan, advise and verify (most total time first).
     pub top: usize,
+    /// No progress bar (`--quiet`).
+    pub quiet: bool,
 }
 
 /// EXPLAIN calls the HypoPG verification may make, at least.
@@ -59,7 +61,11 @@ struct Progress(ProgressBar);
 
 impl Progress {
     fn new() -> Self {
-        let target = if std::io::stderr().is_terminal() {
+        Progress::shown(true)
+    }
+
+    fn shown(wanted: bool) -> Self {
+        let target = if wanted && std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()
@@ -91,7 +97,7 @@ impl Drop for Progress {
 }
 
 async fn analyze(task: &PgTask<'_>) -> Result<Report> {
-    let progress = Progress::new();
+    let progress = Progress::shown(!task.quiet);
     progress.stage("connecting", 1);
     let mut s = postgres::connect(task.db, Limits::default()).await?;
     let r = analyze_in(&mut s, task, &progress).await;

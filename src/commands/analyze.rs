@@ -33,6 +33,7 @@ pub fn run(config: &Config) -> Result<u8> {
                 db,
                 snapshot: snapshot.as_deref(),
                 top: *top,
+                quiet: config.quiet,
             })?
         }
     };

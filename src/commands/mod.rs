@@ -4,6 +4,7 @@
 
 pub mod advise;
 pub mod analyze;
+pub mod cli_docs;
 pub mod explain;
 pub mod lint;
 pub mod rules;
@@ -25,6 +26,8 @@ pub fn run(config: &Config) -> Result<u8> {
         Task::Advise { .. } => advise::run(config),
         Task::Analyze(_) => analyze::run(config),
         Task::Lint(_) => lint::run(config),
+        Task::Completions { shell, cli } => cli_docs::completions(config, *shell, cli),
+        Task::Man { cli } => cli_docs::man(config, cli),
     }
 }
 
@@ -49,7 +52,7 @@ pub fn emit(config: &Config, report: &Report) -> Result<()> {
         Some(path) => {
             let file = File::create(path).map_err(|e| Error::io(path.display().to_string(), e))?;
             let mut w = BufWriter::new(file);
-            report::write(report, config.format, false, &mut w).and_then(|_| w.flush())
+            report::write(report, config.format, config.color, &mut w).and_then(|_| w.flush())
         }
         None => {
             let stdout = io::stdout();

@@ -12,8 +12,14 @@ pub fn list(config: &Config) -> Result<u8> {
 }
 
 pub fn show(config: &Config, id: &str) -> Result<u8> {
-    let page = rules::page(id)
-        .ok_or_else(|| Error::Usage(format!("no rule `{id}`; `dbperf rules` lists them")))?;
+    let page = rules::page(id).ok_or_else(|| {
+        Error::Usage(match rules::suggest(id) {
+            Some(near) => {
+                format!("no rule `{id}`; did you mean `{near}`? (`dbperf rules` lists them)")
+            }
+            None => format!("no rule `{id}`; `dbperf rules` lists them"),
+        })
+    })?;
     write_out(config, &page)?;
     Ok(0)
 }

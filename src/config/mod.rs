@@ -11,7 +11,10 @@ pub use crate::source::Input;
 pub mod file;
 
 pub use crate::analysis::lint::{LintOptions, LintTask};
-use crate::cli::{Cli, Command, DialectArg, FormatArg, LintArgs, OrderArg, SeverityArg};
+use crate::cli::{
+    Cli, ColorArg, Command, DialectArg, LintArgs, LintFormat, ListFormat, OrderArg, ReportFormat,
+    SeverityArg,
+};
 use crate::detect::Severity;
 use crate::error::{Error, Result};
 use crate::source::migrations::Order;
@@ -36,6 +39,15 @@ pub enum Task {
     Rules,
     Rule {
         id: String,
+    },
+    /// A shell completion script for the command line `cli` describes.
+    Completions {
+        shell: clap_complete::Shell,
+        cli: Box<clap::Command>,
+    },
+    /// The manual page of the command line `cli` describes.
+    Man {
+        cli: Box<clap::Command>,
     },
 }
 
@@ -76,6 +88,8 @@ pub struct Config {
     /// `None`: findings never fail the run.
     pub fail_on: Option<Severity>,
     pub color: bool,
+    /// Nothing on standard error but errors.
+    pub quiet: bool,
     pub task: Task,
 }
 
@@ -91,18 +105,25 @@ impl Config {
     pub fn from_cli(cli: Cli) -> Result<Config> {
         let g = cli.global;
         let is_lint = matches!(cli.command, Command::Lint(_));
-        let format = match g.format.unwrap_or(FormatArg::Text) {
-            FormatArg::Text => Format::Text,
-            FormatArg::Json => Format::Json,
-            FormatArg::Markdown => Format::Markdown,
-            FormatArg::Sarif if is_lint => Format::Sarif,
-            FormatArg::Github if is_lint => Format::Github,
-            FormatArg::Sarif | FormatArg::Github => {
-                return Err(Error::Usage(
-                    "--format sarif and --format github are for `dbperf lint`".into(),
-                ));
-            }
+        let format = match &cli.command {
+            Command::Explain(a) => report_format(a.format),
+            Command::Advise(a) => report_format(a.format),
+            Command::Analyze(a) => report_format(a.format),
+            Command::Lint(a) => match a.format.unwrap_or(LintFormat::Text) {
+                LintFormat::Text => Format::Text,
+                LintFormat::Json => Format::Json,
+                LintFormat::Markdown => Format::Markdown,
+                LintFormat::Html => Format::Html,
+                LintFormat::Sarif => Format::Sarif,
+                LintFormat::Github => Format::Github,
+            },
+            Command::Rules {
+                format: Some(ListFormat::Json),
+            } => Format::Json,
+            _ => Format::Text,
         };
+        // `-o -` is standard output, as in most tools.
+        let output = g.output.filter(|p| p.as_os_str() != "-");
         let mut fail_on = match g.fail_on {
             Some(SeverityArg::Never) => None,
             Some(SeverityArg::Info) => Some(Severity::Info),
@@ -111,11 +132,17 @@ impl Config {
             None if is_lint => Some(Severity::Warning),
             None => None,
         };
+        let when = match (g.color, g.no_color) {
+            (_, true) => ColorArg::Never,
+            (Some(c), false) => c,
+            (None, false) => ColorArg::Auto,
+        };
         let color = format == Format::Text
-            && g.output.is_none()
-            && !g.no_color
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            && std::io::stdout().is_terminal();
+            && use_color(
+                when,
+                output.is_none() && std::io::stdout().is_terminal(),
+                |k| std::env::var_os(k).map(|v| v.to_string_lossy().into_owned()),
+            );
         let task = match cli.command {
             Command::Explain(a) => {
                 if a.db.is_some() && a.schema.is_some() {
@@ -164,16 +191,49 @@ impl Config {
                 }
                 Task::Lint(task)
             }
-            Command::Rules => Task::Rules,
+            Command::Rules { .. } => Task::Rules,
             Command::Rule { id } => Task::Rule { id },
+            Command::Completions { shell } => Task::Completions {
+                shell,
+                cli: Box::new(<Cli as clap::CommandFactory>::command()),
+            },
+            Command::Man => Task::Man {
+                cli: Box::new(<Cli as clap::CommandFactory>::command()),
+            },
         };
         Ok(Config {
             format,
-            output: g.output,
+            output,
             fail_on,
             color,
+            quiet: g.quiet,
             task,
         })
+    }
+}
+
+fn report_format(f: Option<ReportFormat>) -> Format {
+    match f.unwrap_or(ReportFormat::Text) {
+        ReportFormat::Text => Format::Text,
+        ReportFormat::Json => Format::Json,
+        ReportFormat::Markdown => Format::Markdown,
+        ReportFormat::Html => Format::Html,
+    }
+}
+
+/// Whether the text report is coloured. `--color always|never` decide;
+/// under `auto`, as most command-line tools agree: a non-empty `NO_COLOR`
+/// turns colour off, then a `CLICOLOR_FORCE` or `FORCE_COLOR` other than
+/// `0` turns it on, then colour goes to a terminal (not `TERM=dumb`) only.
+pub fn use_color(when: ColorArg, terminal: bool, env: impl Fn(&str) -> Option<String>) -> bool {
+    let set = |k: &str| env(k).is_some_and(|v| !v.is_empty());
+    let forced = |k: &str| env(k).is_some_and(|v| !v.is_empty() && v != "0" && v != "false");
+    match when {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto if set("NO_COLOR") => false,
+        ColorArg::Auto if forced("CLICOLOR_FORCE") || forced("FORCE_COLOR") => true,
+        ColorArg::Auto => terminal && env("TERM").is_none_or(|t| t != "dumb"),
     }
 }
 
@@ -321,5 +381,39 @@ fn dialect_name(s: &str) -> Result<Dialect> {
         _ => Err(Error::Usage(format!(
             "unknown dialect `{s}` (postgres, sqlite, mysql)"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| {
+            vars.iter()
+                .find(|(name, _)| *name == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn color_follows_flag_then_no_color_then_force_then_terminal() {
+        use ColorArg::*;
+        assert!(use_color(Always, false, env(&[("NO_COLOR", "1")])));
+        assert!(!use_color(Never, true, env(&[("FORCE_COLOR", "1")])));
+        assert!(use_color(Auto, true, env(&[])));
+        assert!(!use_color(Auto, false, env(&[])));
+        assert!(!use_color(Auto, true, env(&[("NO_COLOR", "1")])));
+        // An empty NO_COLOR does not count (no-color.org).
+        assert!(use_color(Auto, true, env(&[("NO_COLOR", "")])));
+        assert!(!use_color(
+            Auto,
+            true,
+            env(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")])
+        ));
+        assert!(use_color(Auto, false, env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(use_color(Auto, false, env(&[("FORCE_COLOR", "true")])));
+        assert!(!use_color(Auto, false, env(&[("FORCE_COLOR", "0")])));
+        assert!(!use_color(Auto, true, env(&[("TERM", "dumb")])));
     }
 }

@@ -18,6 +18,8 @@ pub enum Format {
     Markdown,
     Sarif,
     Github,
+    /// One self-contained page (inline CSS and script, no network).
+    Html,
 }
 
 /// One normalized statement of the workload (SPEC.md `queries`).

@@ -4,6 +4,7 @@
 //! terminal without `NO_COLOR`).
 
 pub mod github;
+pub mod html;
 pub mod json;
 pub mod lint_text;
 pub mod markdown;
@@ -15,6 +16,43 @@ use std::io::{self, Write};
 
 pub use crate::model::report::*;
 
+/// The statement a fingerprint names, as `#rank statement` (the rank it
+/// has in the report's statement list, the text cut to `max` characters),
+/// or `None` when it names none (a plan node, a file line).
+pub(crate) fn statement_ref(report: &Report, reference: &str, max: usize) -> Option<String> {
+    let (rank, text) = report
+        .statements
+        .iter()
+        .find(|s| s.fingerprint == reference)
+        .map(|s| (s.rank, s.query.as_str()))
+        .or_else(|| {
+            let i = report
+                .digest
+                .iter()
+                .position(|d| d.fingerprint == reference)?;
+            Some((i + 1, report.digest[i].normalized.as_str()))
+        })
+        .or_else(|| {
+            let i = report
+                .queries
+                .iter()
+                .position(|q| q.fingerprint == reference)?;
+            Some((i + 1, report.queries[i].query.as_str()))
+        })?;
+    Some(format!("#{rank} {}", one_line(text, max)))
+}
+
+/// Text on one line, whitespace runs made one space, cut to `max`
+/// characters with an ellipsis.
+pub(crate) fn one_line(s: &str, max: usize) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > max {
+        one.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
+    } else {
+        one
+    }
+}
+
 /// Writes `report` in `format`.
 pub fn write(report: &Report, format: Format, color: bool, w: &mut dyn Write) -> io::Result<()> {
     match format {
@@ -24,5 +62,6 @@ pub fn write(report: &Report, format: Format, color: bool, w: &mut dyn Write) ->
         Format::Sarif => sarif::write(report, w),
         Format::Github => github::write(report, w),
         Format::Markdown => markdown::write(report, w),
+        Format::Html => html::write(report, w),
     }
 }
