@@ -1042,7 +1042,7 @@ mod tests {
         let mut out = Vec::new();
         write(&hostile_report(), &mut out).unwrap();
         let page = String::from_utf8(out).unwrap();
-        for needle in ["src=", "<link", "@import", "url(", "<iframe"] {
+        for needle in ["src=\"", "<img", "<link", "@import", "url(", "<iframe"] {
             assert!(!page.contains(needle), "{needle}");
         }
     }

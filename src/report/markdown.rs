@@ -7,10 +7,21 @@ use std::io::{self, Write};
 
 use super::Report;
 use super::text::{fmt_count, ms, span};
+use crate::detect::{Finding, Location};
 use crate::model::index::Verification;
 
 pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "# dbperf {} report", report.command)?;
+    if let Some(plan) = &report.plan {
+        // The tree as the text report draws it, node numbers and all, so
+        // the findings' `node #N` resolve.
+        writeln!(w)?;
+        writeln!(w, "## Plan")?;
+        writeln!(w)?;
+        writeln!(w, "```text")?;
+        super::text::write_plan(plan, &super::text::Painter { color: false }, w)?;
+        writeln!(w, "```")?;
+    }
     if let Some(s) = &report.workload {
         writeln!(w)?;
         writeln!(w, "## Workload")?;
@@ -67,17 +78,37 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w)?;
         writeln!(w, "## Statements")?;
         writeln!(w)?;
-        writeln!(w, "| calls | total | mean | statement |")?;
-        writeln!(w, "| ---: | ---: | ---: | --- |")?;
-        for q in report.queries.iter().take(20) {
-            writeln!(
-                w,
-                "| {} | {} | {} | {} |",
-                fmt_count(q.calls as f64),
-                q.total_ms.map(ms).unwrap_or_default(),
-                q.mean_ms.map(ms).unwrap_or_default(),
-                code(&short(&q.query, 160))
-            )?;
+        // A workload file gives calls, not times: no empty columns.
+        let timed = report.queries.iter().any(|q| q.total_ms.is_some());
+        if timed {
+            writeln!(w, "| # | calls | total | mean | statement |")?;
+            writeln!(w, "| ---: | ---: | ---: | ---: | --- |")?;
+        } else {
+            writeln!(w, "Time not measured: the workload gives calls, not times.")?;
+            writeln!(w)?;
+            writeln!(w, "| # | calls | statement |")?;
+            writeln!(w, "| ---: | ---: | --- |")?;
+        }
+        for (i, q) in report.queries.iter().take(20).enumerate() {
+            if timed {
+                writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} |",
+                    i + 1,
+                    fmt_count(q.calls as f64),
+                    q.total_ms.map(ms).unwrap_or_else(|| "—".into()),
+                    q.mean_ms.map(ms).unwrap_or_else(|| "—".into()),
+                    code(&short(&q.query, 160))
+                )?;
+            } else {
+                writeln!(
+                    w,
+                    "| {} | {} | {} |",
+                    i + 1,
+                    fmt_count(q.calls as f64),
+                    code(&short(&q.query, 160))
+                )?;
+            }
         }
     }
     if !report.indexes.is_empty() {
@@ -106,37 +137,46 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                 },
                 ix.queries
                     .iter()
-                    .map(|q| code(q))
+                    .map(|q| code(
+                        &super::statement_ref(report, q, 60).unwrap_or_else(|| q.clone())
+                    ))
                     .collect::<Vec<_>>()
-                    .join(" ")
+                    .join("<br>")
             )?;
         }
     }
     writeln!(w)?;
+    // Schema hygiene is said of tables: after the findings, per table.
+    let is_health = |f: &&Finding| matches!(f.location, Some(Location::Table { .. }));
+    let (health, timed): (Vec<&Finding>, Vec<&Finding>) =
+        report.findings.iter().partition(is_health);
     if report.findings.is_empty() {
         writeln!(w, "## Findings\n\nNo findings.")?;
-    } else {
-        writeln!(w, "## Findings ({})", report.findings.len())?;
-        for f in &report.findings {
+    } else if !timed.is_empty() {
+        writeln!(w, "## Findings ({}), most time saved first", timed.len())?;
+        for f in timed {
+            finding(f, w)?;
+        }
+    }
+    if !health.is_empty() {
+        let mut tables: std::collections::BTreeMap<&str, Vec<&Finding>> = Default::default();
+        for f in &health {
+            if let Some(Location::Table { table, .. }) = &f.location {
+                tables.entry(table.as_str()).or_default().push(f);
+            }
+        }
+        writeln!(w)?;
+        writeln!(
+            w,
+            "## Schema health ({} findings on {} tables)",
+            health.len(),
+            tables.len()
+        )?;
+        for (table, list) in tables {
             writeln!(w)?;
-            let at = f
-                .location
-                .as_ref()
-                .map(|l| format!(" — {}", l))
-                .unwrap_or_default();
-            let impact = f
-                .impact_ms
-                .map(|v| format!(" (up to {} to save)", ms(v)))
-                .unwrap_or_default();
-            writeln!(w, "- **{}** `{}`{at}{impact}  ", f.severity, f.rule)?;
-            writeln!(w, "  {}", f.message.replace('\n', " "))?;
-            if !f.advice.is_empty() {
-                writeln!(w)?;
-                writeln!(w, "  ```sql")?;
-                for l in f.advice.lines() {
-                    writeln!(w, "  {l}")?;
-                }
-                writeln!(w, "  ```")?;
+            writeln!(w, "### {}", cell(table))?;
+            for f in list {
+                finding(f, w)?;
             }
         }
     }
@@ -155,6 +195,30 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         for p in &report.input_problems {
             writeln!(w, "- {}:{}: {}", p.path, p.line, cell(&p.message))?;
         }
+    }
+    Ok(())
+}
+
+fn finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w)?;
+    let at = f
+        .location
+        .as_ref()
+        .map(|l| format!(" — {}", l))
+        .unwrap_or_default();
+    let impact = f
+        .impact_ms
+        .map(|v| format!(" (up to {} to save)", ms(v)))
+        .unwrap_or_default();
+    writeln!(w, "- **{}** `{}`{at}{impact}  ", f.severity, f.rule)?;
+    writeln!(w, "  {}", f.message.replace('\n', " "))?;
+    if !f.advice.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "  ```sql")?;
+        for l in f.advice.lines() {
+            writeln!(w, "  {l}")?;
+        }
+        writeln!(w, "  ```")?;
     }
     Ok(())
 }

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use owo_colors::{OwoColorize, Style};
 
 use super::{NodeView, PlanView, Report};
-use crate::detect::Severity;
+use crate::detect::{Finding, Location, Severity};
 
 /// Paints text with a style, or leaves it plain when colour is off.
 pub(crate) struct Painter {
@@ -23,7 +23,7 @@ impl Painter {
             s.to_string()
         }
     }
-    fn bold(&self, s: &str) -> String {
+    pub(crate) fn bold(&self, s: &str) -> String {
         self.paint(s, Style::new().bold())
     }
     fn dim(&self, s: &str) -> String {
@@ -95,7 +95,7 @@ fn format_name(plan: &PlanView) -> &'static str {
     }
 }
 
-fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
     let mut head = format!("{}, {} nodes", format_name(plan), plan.nodes.len());
     if let Some(e) = plan.execution_ms {
         head.push_str(&format!(", execution {}", ms(e)));
@@ -142,7 +142,9 @@ fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io::Result<()>
             n.title.clone()
         };
         let rows = rows_note(n, counted, p);
-        writeln!(w, "{prefix}{indent}{arrow}{sub}{title}{rows}")?;
+        // The number findings cite (`node #3`).
+        let num = p.dim(&format!("#{} ", n.id));
+        writeln!(w, "{prefix}{indent}{arrow}{num}{sub}{title}{rows}")?;
         let detail_indent = format!(
             "{}{}   ",
             if timed { " ".repeat(22) } else { String::new() },
@@ -151,8 +153,38 @@ fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io::Result<()>
         for d in &n.details {
             writeln!(w, "{detail_indent}{}", p.dim(d))?;
         }
+        if let Some(b) = buffers_note(n) {
+            writeln!(w, "{detail_indent}{}", p.dim(&b))?;
+        }
     }
     Ok(())
+}
+
+/// Buffers where they explain the time: blocks a scan read from outside
+/// shared buffers, and temporary blocks (a spill). Other nodes' counts
+/// include their children's and would only repeat them.
+fn buffers_note(n: &NodeView) -> Option<String> {
+    let b = &n.buffers;
+    let mut parts = Vec::new();
+    if n.relation.is_some() && b.shared_read > 0 {
+        parts.push(format!(
+            "shared hit={} read={}",
+            fmt_count(b.shared_hit as f64),
+            fmt_count(b.shared_read as f64)
+        ));
+    }
+    if b.temp_read > 0 || b.temp_written > 0 {
+        parts.push(format!(
+            "temp read={} written={}",
+            fmt_count(b.temp_read as f64),
+            fmt_count(b.temp_written as f64)
+        ));
+    }
+    if parts.is_empty() {
+        None
+    } else {
+        Some(format!("Buffers: {} (8 kB blocks)", parts.join(", ")))
+    }
 }
 
 fn rows_note(n: &NodeView, counted: bool, p: &Painter) -> String {
@@ -198,33 +230,55 @@ fn rows_note(n: &NodeView, counted: bool, p: &Painter) -> String {
 }
 
 fn write_queries(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(
-        w,
-        "{}",
-        p.bold(&format!("Top statements ({})", report.queries.len()))
-    )?;
+    let rows = if report.digest.is_empty() {
+        report.queries.len()
+    } else {
+        report.digest.len()
+    };
+    let shown = rows.min(15);
+    let count = if shown < rows {
+        format!("{shown} of {rows}")
+    } else {
+        rows.to_string()
+    };
+    writeln!(w, "{}", p.bold(&format!("Top statements ({count})")))?;
     if !report.digest.is_empty() {
         return write_digest(report, p, w);
     }
-    writeln!(
-        w,
-        "{}",
-        p.dim("       calls      total ms    mean ms  statement")
-    )?;
-    for q in report.queries.iter().take(15) {
-        let one_line: String = q.query.split_whitespace().collect::<Vec<_>>().join(" ");
-        let short: String = if one_line.chars().count() > 90 {
-            one_line.chars().take(87).collect::<String>() + "..."
-        } else {
-            one_line
-        };
+    // A workload file gives calls, not times: no empty columns.
+    let timed = report.queries.iter().any(|q| q.total_ms.is_some());
+    if timed {
         writeln!(
             w,
-            "  {:>10}  {:>12}  {:>9}  {short}",
-            fmt_count(q.calls as f64),
-            q.total_ms.map(|t| format!("{t:.1}")).unwrap_or_default(),
-            q.mean_ms.map(|t| format!("{t:.2}")).unwrap_or_default(),
+            "{}",
+            p.dim("   #       calls      total ms    mean ms  statement")
         )?;
+    } else {
+        writeln!(
+            w,
+            "{}",
+            p.dim("   #       calls  statement (time not measured)")
+        )?;
+    }
+    for (i, q) in report.queries.iter().take(shown).enumerate() {
+        let short = super::one_line(&q.query, 90);
+        if timed {
+            writeln!(
+                w,
+                "  {:>2}  {:>10}  {:>12}  {:>9}  {short}",
+                i + 1,
+                fmt_count(q.calls as f64),
+                q.total_ms.map(|t| format!("{t:.1}")).unwrap_or_default(),
+                q.mean_ms.map(|t| format!("{t:.2}")).unwrap_or_default(),
+            )?;
+        } else {
+            writeln!(
+                w,
+                "  {:>2}  {:>10}  {short}",
+                i + 1,
+                fmt_count(q.calls as f64)
+            )?;
+        }
     }
     Ok(())
 }
@@ -234,10 +288,12 @@ fn write_digest(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<(
     writeln!(
         w,
         "{}",
-        p.dim("       calls      total ms    mean ms     p95 ms     p99 ms     max ms  statement")
+        p.dim(
+            "   #       calls      total ms    mean ms     p95 ms     p99 ms     max ms  statement"
+        )
     )?;
     let ms = |v: Option<f64>| v.map(|t| format!("{t:.2}")).unwrap_or_default();
-    for d in report.digest.iter().take(15) {
+    for (i, d) in report.digest.iter().take(15).enumerate() {
         let text = if d.sample.is_empty() {
             &d.normalized
         } else {
@@ -251,7 +307,8 @@ fn write_digest(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<(
         };
         writeln!(
             w,
-            "  {:>10}  {:>12}  {:>9}  {:>9}  {:>9}  {:>9}  {short}",
+            "  {:>2}  {:>10}  {:>12}  {:>9}  {:>9}  {:>9}  {:>9}  {short}",
+            i + 1,
             fmt_count(d.calls as f64),
             d.mean_ms
                 .map(|_| format!("{:.1}", d.total_ms))
@@ -266,35 +323,74 @@ fn write_digest(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<(
 }
 
 fn write_findings(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+    // Schema hygiene is said of tables, not of the time: it comes last,
+    // grouped per table.
+    let is_health = |f: &&Finding| matches!(f.location, Some(Location::Table { .. }));
+    let (health, timed): (Vec<&Finding>, Vec<&Finding>) =
+        report.findings.iter().partition(is_health);
     if report.findings.is_empty() {
         return writeln!(w, "{}", p.bold("No findings."));
+    }
+    if !timed.is_empty() {
+        writeln!(
+            w,
+            "{}",
+            p.bold(&format!(
+                "Findings ({}), most time saved first",
+                timed.len()
+            ))
+        )?;
+        for f in &timed {
+            write_finding(f, p, w)?;
+        }
+    }
+    if health.is_empty() {
+        return Ok(());
+    }
+    if !timed.is_empty() {
+        writeln!(w)?;
+    }
+    let mut tables: std::collections::BTreeMap<&str, Vec<&Finding>> = Default::default();
+    for f in &health {
+        if let Some(Location::Table { table, .. }) = &f.location {
+            tables.entry(table.as_str()).or_default().push(f);
+        }
     }
     writeln!(
         w,
         "{}",
         p.bold(&format!(
-            "Findings ({}), most time saved first",
-            report.findings.len()
+            "Schema health ({} findings on {} tables)",
+            health.len(),
+            tables.len()
         ))
     )?;
-    for f in &report.findings {
-        let mut head = format!("{}[{}]", p.severity(f.severity), f.rule);
-        if let Some(loc) = &f.location {
-            head.push_str(&format!(" {}", loc));
+    for (table, list) in tables {
+        writeln!(w, "  {}", p.bold(table))?;
+        for f in list {
+            write_finding(f, p, w)?;
         }
-        if let Some(ms) = f.impact_ms {
-            head.push_str(&p.dim(&format!("  (up to {} to save)", self::ms(ms))));
+    }
+    Ok(())
+}
+
+fn write_finding(f: &Finding, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+    let mut head = format!("{}[{}]", p.severity(f.severity), f.rule);
+    if let Some(loc) = &f.location {
+        head.push_str(&format!(" {}", loc));
+    }
+    if let Some(ms) = f.impact_ms {
+        head.push_str(&p.dim(&format!("  (up to {} to save)", self::ms(ms))));
+    }
+    writeln!(w, "  {head}")?;
+    writeln!(w, "    {}", f.message)?;
+    if !f.advice.is_empty() {
+        let mut lines = f.advice.lines();
+        if let Some(first) = lines.next() {
+            writeln!(w, "    {} {first}", p.bold("fix:"))?;
         }
-        writeln!(w, "  {head}")?;
-        writeln!(w, "    {}", f.message)?;
-        if !f.advice.is_empty() {
-            let mut lines = f.advice.lines();
-            if let Some(first) = lines.next() {
-                writeln!(w, "    {} {first}", p.bold("fix:"))?;
-            }
-            for l in lines {
-                writeln!(w, "         {l}")?;
-            }
+        for l in lines {
+            writeln!(w, "         {l}")?;
         }
     }
     Ok(())
@@ -325,12 +421,11 @@ fn write_indexes(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<
         if !ix.reason.is_empty() {
             writeln!(w, "     {}", ix.reason)?;
         }
-        if !ix.queries.is_empty() {
-            writeln!(
-                w,
-                "     {}",
-                p.dim(&format!("helps: {}", ix.queries.join(", ")))
-            )?;
+        // Statements by their rank above, not by a hash shown nowhere else.
+        for (k, q) in ix.queries.iter().enumerate() {
+            let what = super::statement_ref(report, q, 80).unwrap_or_else(|| q.clone());
+            let label = if k == 0 { "helps:" } else { "      " };
+            writeln!(w, "     {}", p.dim(&format!("{label} {what}")))?;
         }
     }
     Ok(())
