@@ -4,6 +4,8 @@
 
 /// `12.345 ms`, `1.23 s`.
 pub fn ms(v: f64) -> String {
+    // A sum of nothing can be -0.0: print it as 0.
+    let v = if v == 0.0 { 0.0 } else { v };
     if v >= 10_000.0 {
         format!("{:.2} s", v / 1000.0)
     } else if v >= 100.0 {

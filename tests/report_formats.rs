@@ -1,0 +1,98 @@
+//! What users read, snapshotted in every report format for two inputs: a
+//! real plan (`explain`, the hash join that spilled over a misestimated
+//! scan) and the embedded demo (`analyze --demo`). The HTML snapshots
+//! leave out the page's fixed stylesheet and script (src/report/html/),
+//! keeping what is rendered from the report. Each snapshot is taken after
+//! checking the findings it must show, and the demo twice, to be sure the
+//! same input gives the same bytes.
+
+mod common;
+use common::dbperf;
+
+fn run(args: &[&str], format: &str) -> String {
+    let out = dbperf()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .args(args)
+        .args(["--format", format])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The page without its constant `<style>` and `<script>` bodies.
+fn html_body(page: &str) -> String {
+    let mut out = page.to_string();
+    for (open, close) in [("<style>", "</style>"), ("<script>", "</script>")] {
+        let a = out.find(open).unwrap() + open.len();
+        let b = out.find(close).unwrap();
+        out.replace_range(a..b, "…");
+    }
+    out
+}
+
+const PLAN: &[&str] = &["explain", "fixtures/plans/pg/hash_join_batches.txt"];
+
+#[test]
+fn explain_markdown() {
+    let md = run(PLAN, "markdown");
+    assert!(md.contains("`disk-spill`") && md.contains("`row-misestimate`"));
+    assert!(
+        md.contains("#3 Seq Scan on events e"),
+        "node numbers in the tree"
+    );
+    insta::assert_snapshot!(md);
+}
+
+#[test]
+fn explain_html() {
+    let page = run(PLAN, "html");
+    // The Hash node: misestimated and spilled.
+    assert!(page.contains("class=\"ice mis spill\" data-node=\"2\""));
+    insta::assert_snapshot!(html_body(&page));
+}
+
+fn demo(format: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("dbperf-formats-{}-{format}", std::process::id()));
+    let d = dir.to_str().unwrap();
+    let first = run(&["analyze", "--demo", "--demo-dir", d], format);
+    let again = run(&["analyze", "--demo", "--demo-dir", d], format);
+    assert_eq!(first, again, "two runs differ");
+    first.replace(d, "[demo-dir]")
+}
+
+#[test]
+fn demo_text() {
+    let text = demo("text");
+    assert!(text.contains("Indexes to create (") && text.contains("seq-scan"));
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn demo_markdown() {
+    let md = demo("markdown");
+    assert!(md.contains("## Indexes to create") && md.contains("`seq-scan`"));
+    insta::assert_snapshot!(md);
+}
+
+#[test]
+fn demo_json() {
+    let doc: serde_json::Value = serde_json::from_str(&demo("json")).unwrap();
+    assert!(!doc["indexes"].as_array().unwrap().is_empty());
+    let mut doc = doc;
+    doc["version"] = "[version]".into();
+    insta::assert_json_snapshot!(doc);
+}
+
+#[test]
+fn demo_html() {
+    let page = demo("html");
+    assert!(page.contains("id=\"indexes\""));
+    insta::assert_snapshot!(html_body(&page));
+}
