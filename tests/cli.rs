@@ -123,3 +123,25 @@ fn quiet_explain_on_a_pipe_prints_nothing_on_stderr() {
     assert!(out.contains("Hash Join"));
     assert!(err.is_empty(), "{err}");
 }
+
+#[test]
+fn explain_waiting_on_a_terminal_says_so() {
+    // `script` (util-linux) runs the command on a pseudo-terminal.
+    let bin = env!("CARGO_BIN_EXE_dbperf");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{bin} explain"), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output();
+    let Ok(out) = out else {
+        eprintln!("SKIPPED explain_waiting_on_a_terminal_says_so: no `script` (util-linux)");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("reading the plan from standard input"),
+        "{text}"
+    );
+    // On a pipe it says nothing.
+    let (_, _, err) = run(&["explain", PLAN], &[]);
+    assert!(!err.contains("standard input"), "{err}");
+}
