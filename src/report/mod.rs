@@ -7,6 +7,7 @@ pub mod github;
 pub mod json;
 pub mod lint_text;
 pub mod markdown;
+pub mod plan_diff;
 pub mod rules;
 pub mod sarif;
 pub mod text;
