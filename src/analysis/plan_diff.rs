@@ -14,7 +14,7 @@
 //! plan also goes through the same analysis as `dbperf explain`, and the
 //! findings that one raises and the other does not are listed.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 
 use petgraph::graph::NodeIndex;
@@ -73,10 +73,10 @@ pub fn compare(before: (&str, &Plan), after: (&str, &Plan), schema: Option<&Sche
     ];
     for (kind, key) in passes {
         // Unmatched BEFORE nodes by key, in pre-order.
-        let mut free: HashMap<(String, &BTreeSet<String>), Vec<NodeIndex>> = HashMap::new();
+        let mut free: HashMap<(String, u64), Vec<NodeIndex>> = HashMap::new();
         for (ix, n) in pa.nodes().collect::<Vec<_>>().into_iter().rev() {
             if !taken[ix.index()] {
-                free.entry((key(n), &ra[ix.index()])).or_default().push(ix);
+                free.entry((key(n), ra[ix.index()])).or_default().push(ix);
             }
         }
         for (ix, n) in pb.nodes() {
@@ -84,7 +84,7 @@ pub fn compare(before: (&str, &Plan), after: (&str, &Plan), schema: Option<&Sche
                 continue;
             }
             if let Some(found) = free
-                .get_mut(&(key(n), &rb[ix.index()]))
+                .get_mut(&(key(n), rb[ix.index()]))
                 .and_then(|v| v.pop())
             {
                 taken[found.index()] = true;
@@ -92,17 +92,23 @@ pub fn compare(before: (&str, &Plan), after: (&str, &Plan), schema: Option<&Sche
             }
         }
     }
+    let buffers = |p: &Plan| p.nodes().any(|(_, n)| !n.buffers.is_empty());
+    let (ba, bb) = (buffers(pa), buffers(pb));
     let mut nodes = Vec::new();
     for (ix, _) in pb.nodes() {
-        let after = Some(figures(pb, ix));
+        let after = Some(figures(pb, ix, bb));
         nodes.push(match match_of_after[ix.index()] {
-            Some((bix, kind)) => change(kind, Some(figures(pa, bix)), after),
+            Some((bix, kind)) => change(kind, Some(figures(pa, bix, ba)), after),
             None => change(ChangeKind::Appeared, None, after),
         });
     }
     for (ix, _) in pa.nodes() {
         if !taken[ix.index()] {
-            nodes.push(change(ChangeKind::Disappeared, Some(figures(pa, ix)), None));
+            nodes.push(change(
+                ChangeKind::Disappeared,
+                Some(figures(pa, ix, ba)),
+                None,
+            ));
         }
     }
     let fa = analyse(pa, Vec::new(), schema).findings;
@@ -143,11 +149,13 @@ fn role(n: &PlanNode) -> String {
     }
 }
 
-/// What a node reads: its own relation (with alias) and those of every
-/// node below it. Children come after their parent in pre-order, so one
-/// pass from the end fills each set from its children's.
-fn relations_below(plan: &Plan) -> Vec<BTreeSet<String>> {
-    let mut sets: Vec<BTreeSet<String>> = vec![BTreeSet::new(); plan.len()];
+/// What a node reads, as one number: the sum of the hashes of its own
+/// relation (with alias) and of every relation below it, so two nodes over
+/// the same relations agree whatever the order or shape below them.
+/// Children come after their parent in pre-order, so one pass from the end
+/// adds each node's sum into its parent's: linear in the plan's size.
+fn relations_below(plan: &Plan) -> Vec<u64> {
+    let mut sums = vec![0u64; plan.len()];
     let all: Vec<NodeIndex> = plan.nodes().map(|(ix, _)| ix).collect();
     for &ix in all.iter().rev() {
         let n = plan.node(ix);
@@ -160,27 +168,32 @@ fn relations_below(plan: &Plan) -> Vec<BTreeSet<String>> {
                 Some(a) if a != r => format!("{r} {a}"),
                 _ => r.clone(),
             });
-        let mut set = std::mem::take(&mut sets[ix.index()]);
-        set.extend(own);
+        let mut sum = sums[ix.index()].wrapping_add(own.as_deref().map_or(0, hash));
         if let Some(p) = plan.parent(ix) {
-            sets[p.index()].extend(set.iter().cloned());
+            sums[p.index()] = sums[p.index()].wrapping_add(sum);
         }
         // A Bitmap Index Scan reads an index, not a relation: its index
-        // tells it apart, without making its parent's set differ from
-        // the plain scan it replaced.
-        if set.is_empty()
+        // tells it apart, without making its parent's sum differ from the
+        // plain scan it replaced.
+        if sum == 0
             && let Some(i) = &n.index_name
         {
-            set.insert(format!("index {i}"));
+            sum = hash(&format!("index {i}"));
         }
-        sets[ix.index()] = set;
+        sums[ix.index()] = sum;
     }
-    sets
+    sums
 }
 
-fn figures(plan: &Plan, ix: NodeIndex) -> NodeFigures {
+/// FNV-1a: stable across runs and platforms.
+fn hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+fn figures(plan: &Plan, ix: NodeIndex, any_buffers: bool) -> NodeFigures {
     let n = plan.node(ix);
-    let any_buffers = plan.nodes().any(|(_, n)| !n.buffers.is_empty());
     NodeFigures {
         id: n.id,
         title: n.title(),
@@ -240,13 +253,11 @@ fn side(name: &str, plan: &Plan, findings: Vec<Finding>) -> DiffSide {
 
 /// A finding's identity across the two plans: its rule and what the node
 /// it points at reads (titles change when the fix works).
-fn finding_keys(plan: &Plan, rels: &[BTreeSet<String>], fs: &[Finding]) -> Vec<String> {
+fn finding_keys(plan: &Plan, rels: &[u64], fs: &[Finding]) -> Vec<String> {
     fs.iter()
         .map(|f| {
             let at = match &f.location {
-                Some(Location::PlanNode { id, .. }) if *id < plan.len() => {
-                    rels[*id].iter().cloned().collect::<Vec<_>>().join(", ")
-                }
+                Some(Location::PlanNode { id, .. }) if *id < plan.len() => rels[*id].to_string(),
                 other => format!("{other:?}"),
             };
             format!("{} @ {at}", f.rule)
