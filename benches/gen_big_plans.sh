@@ -8,9 +8,10 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p data
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres)
-"${PSQL[@]}" -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname='dbperf_bench'" | grep -q 1 \
-  || "${PSQL[@]}" -d postgres -c "CREATE DATABASE dbperf_bench"
-"${PSQL[@]}" -d dbperf_bench <<'SQL'
+DB="${DBPERF_BENCH_DB:-dbperf_bench}"
+"${PSQL[@]}" -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1 \
+  || "${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"
+"${PSQL[@]}" -d "$DB" <<'SQL'
 CREATE TABLE IF NOT EXISTS items (id int PRIMARY KEY, grp int NOT NULL, v text NOT NULL);
 INSERT INTO items SELECT g, g % 97, md5(g::text) FROM generate_series(1, 50000) g ON CONFLICT DO NOTHING;
 ANALYZE items;
@@ -34,7 +35,7 @@ def tree(lo, hi):
 print(f"EXPLAIN (ANALYZE, VERBOSE, BUFFERS, FORMAT {fmt})")
 print(tree(0, n) + ";")
 PY
-  "${PSQL[@]}" -d dbperf_bench -At -f "data/query_$fmt.sql" > "$out"
+  "${PSQL[@]}" -d "$DB" -At -f "data/query_$fmt.sql" > "$out"
 }
 
 make_plan 34000 TEXT data/big_plan.txt

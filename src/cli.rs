@@ -143,6 +143,10 @@ pub struct ExplainArgs {
     /// DDL file for catalog context.
     #[arg(long, value_name = "FILE")]
     pub schema: Option<PathBuf>,
+    /// Compare two plans of one statement (before and after a change):
+    /// nodes matched across them, with the change in time, rows and buffers.
+    #[arg(long, num_args = 2, value_names = ["BEFORE", "AFTER"], conflicts_with_all = ["file", "db"])]
+    pub compare: Option<Vec<PathBuf>>,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 //! to render.
 //!
 //! - [`plan`]: one pasted plan (`dbperf explain`);
+//! - [`plan_diff`]: two plans of one statement (`dbperf explain --compare`);
 //! - [`workload`]: a workload file against a schema (`dbperf advise`);
 //! - [`postgres`]: a live PostgreSQL database (`dbperf analyze --db postgres://`);
 //! - [`sqlite`]: a SQLite file and its workload, and the demo;
@@ -19,6 +20,7 @@
 pub mod lint;
 pub mod log;
 pub mod plan;
+pub mod plan_diff;
 pub mod postgres;
 pub mod sqlite;
 pub mod workload;

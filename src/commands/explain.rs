@@ -24,3 +24,35 @@ pub fn run(config: &Config) -> Result<u8> {
     super::input_error(&report, |_| true, " problems")?;
     Ok(super::exit_code(config, &report))
 }
+
+/// `dbperf explain --compare BEFORE AFTER`: the two plans side by side.
+pub fn compare(config: &Config) -> Result<u8> {
+    let Task::ExplainCompare {
+        before,
+        after,
+        schema,
+    } = &config.task
+    else {
+        return Err(Error::Usage("not an explain --compare task".into()));
+    };
+    let diff = analysis::plan_diff::run(before, after, schema.as_deref())?;
+    let write = |w: &mut dyn std::io::Write, color: bool| {
+        crate::report::plan_diff::write(&diff, config.format, color, w).and_then(|_| w.flush())
+    };
+    let result = match &config.output {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .map_err(|e| Error::io(path.display().to_string(), e))?;
+            write(&mut std::io::BufWriter::new(file), false)
+        }
+        None => write(
+            &mut std::io::BufWriter::new(std::io::stdout().lock()),
+            config.color,
+        ),
+    };
+    result.map_err(Error::output)?;
+    let failing = config
+        .fail_on
+        .is_some_and(|level| diff.after.findings.iter().any(|f| f.severity >= level));
+    Ok(u8::from(failing))
+}

@@ -23,6 +23,7 @@ pub fn run(config: &Config) -> Result<u8> {
         Task::Rules => rules::list(config),
         Task::Rule { id } => rules::show(config, id),
         Task::Explain { .. } => explain::run(config),
+        Task::ExplainCompare { .. } => explain::compare(config),
         Task::Advise { .. } => advise::run(config),
         Task::Analyze(_) => analyze::run(config),
         Task::Lint(_) => lint::run(config),

@@ -28,6 +28,12 @@ pub enum Task {
         db: Option<String>,
         schema: Option<PathBuf>,
     },
+    /// `explain --compare BEFORE AFTER`.
+    ExplainCompare {
+        before: Input,
+        after: Input,
+        schema: Option<PathBuf>,
+    },
     Advise {
         queries: PathBuf,
         schema: Option<PathBuf>,
@@ -148,10 +154,22 @@ impl Config {
                 if a.db.is_some() && a.schema.is_some() {
                     return Err(Error::Usage("give --db or --schema, not both".into()));
                 }
-                Task::Explain {
-                    input: Input::from_arg(a.file),
-                    db: a.db,
-                    schema: a.schema,
+                match a.compare {
+                    Some(pair) => {
+                        let [before, after] = <[PathBuf; 2]>::try_from(pair).map_err(|_| {
+                            Error::Usage("--compare takes two plans: BEFORE AFTER".into())
+                        })?;
+                        Task::ExplainCompare {
+                            before: Input::from_arg(Some(before)),
+                            after: Input::from_arg(Some(after)),
+                            schema: a.schema,
+                        }
+                    }
+                    None => Task::Explain {
+                        input: Input::from_arg(a.file),
+                        db: a.db,
+                        schema: a.schema,
+                    },
                 }
             }
             Command::Advise(a) => {

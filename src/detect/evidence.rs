@@ -2,7 +2,7 @@
 //! index a node's conditions ask for.
 
 use crate::detect::Location;
-use crate::model::index::IndexSpec;
+use crate::model::index::{IndexSpec, quote_ident};
 use crate::model::plan::PlanNode;
 use crate::model::schema::{IndexKey, Schema};
 use crate::sql::predicate::{self, Predicate, PredicateKind};
@@ -106,7 +106,21 @@ pub fn index_for(n: &PlanNode, preds: &[Predicate], leading: &[String]) -> Optio
 
 /// `orders (customer_id, created_at)` for messages.
 pub fn describe_index(spec: &IndexSpec) -> String {
-    format!("{} ({})", spec.qualified_table(), spec.columns().join(", "))
+    format!(
+        "{} ({})",
+        quote_table(&spec.qualified_table()),
+        spec.columns().join(", ")
+    )
+}
+
+/// A table as SQL names it, parts quoted where they need it:
+/// `"S 1"."T 1"` for `S 1.T 1`, `public.orders` as is.
+pub fn quote_table(table: &str) -> String {
+    let spec = IndexSpec::new(table, &[]);
+    match &spec.schema {
+        Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&spec.table)),
+        None => quote_ident(&spec.table),
+    }
 }
 
 /// Whether an index the schema already has serves `spec`. Without a

@@ -58,23 +58,23 @@ impl IndexSpec {
 
     /// A readable, deterministic name: `orders_customer_id_created_at_idx`,
     /// expressions reduced to their words (`customers_lower_email_idx`), at
-    /// most 63 bytes (PostgreSQL's identifier limit).
+    /// most 63 bytes (PostgreSQL's identifier limit). Statements quote it
+    /// when it still needs quotes (a leading digit).
     pub fn name(&self) -> String {
-        let mut parts = vec![self.table.clone()];
-        for k in &self.keys {
-            let raw = match k {
-                IndexKey::Column { name, .. } => name.clone(),
-                IndexKey::Expression { sql } => sql.clone(),
-            };
+        let mut parts = Vec::new();
+        let raws = std::iter::once(self.table.clone()).chain(self.keys.iter().map(|k| match k {
+            IndexKey::Column { name, .. } => name.clone(),
+            IndexKey::Expression { sql } => sql.clone(),
+        }));
+        // Words of lower-case letters, digits and `_`: a name that needs no
+        // quotes, whatever the table (`"T 1"` gives `t_1_…`).
+        for raw in raws {
             let word: String = raw
                 .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '_'
-                    }
-                })
+                .map(|c| if c.is_alphanumeric() { c } else { '_' })
+                .collect::<String>()
+                .to_lowercase()
+                .chars()
                 .collect();
             let word = word
                 .split('_')
@@ -91,7 +91,11 @@ impl IndexSpec {
         if name.len() + suffix.len() > 63 {
             // Keep it unique with a short hash of the full name.
             let h = fnv1a(name.as_bytes());
-            name.truncate(63 - suffix.len() - 9);
+            let mut cut = 63 - suffix.len() - 9;
+            while !name.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            name.truncate(cut);
             name = format!("{name}_{:08x}", h as u32);
         }
         name + suffix
@@ -99,6 +103,7 @@ impl IndexSpec {
 
     /// The complete statement, runnable as is on the target database.
     pub fn statement(&self, dialect: Dialect) -> String {
+        let name = quote_ident(&self.name());
         let keys: Vec<String> = self
             .keys
             .iter()
@@ -117,22 +122,17 @@ impl IndexSpec {
         let mut s = match dialect {
             Dialect::Postgres => format!(
                 "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})",
-                self.name(),
+                name,
                 table,
                 keys.join(", ")
             ),
             Dialect::Sqlite => format!(
                 "CREATE INDEX IF NOT EXISTS {} ON {} ({})",
-                self.name(),
+                name,
                 table,
                 keys.join(", ")
             ),
-            Dialect::Mysql => format!(
-                "CREATE INDEX {} ON {} ({})",
-                self.name(),
-                table,
-                keys.join(", ")
-            ),
+            Dialect::Mysql => format!("CREATE INDEX {} ON {} ({})", name, table, keys.join(", ")),
         };
         if !self.include.is_empty() && dialect == Dialect::Postgres {
             let inc: Vec<String> = self.include.iter().map(|c| quote_ident(c)).collect();

@@ -5,6 +5,7 @@ pub mod finding;
 pub mod fmt;
 pub mod index;
 pub mod plan;
+pub mod plan_diff;
 pub mod planner;
 pub mod postgres;
 pub mod report;

@@ -8,6 +8,7 @@ pub mod html;
 pub mod json;
 pub mod lint_text;
 pub mod markdown;
+pub mod plan_diff;
 pub mod rules;
 pub mod sarif;
 pub mod text;

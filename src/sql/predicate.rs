@@ -109,6 +109,48 @@ pub fn parse_plan_condition(text: &str) -> Option<Vec<Predicate>> {
     Some(predicates(&expr))
 }
 
+/// The range comparisons between two plain columns in a plan condition
+/// (`a.logged_at >= i.started_at`), one [`Predicate`] of kind `Range` per
+/// column, its `value` the other column. [`parse_plan_condition`] leaves
+/// them out, as no constant bounds them; a nested loop's Join Filter is
+/// where they matter: on the inner side they become an index range.
+pub fn column_ranges(text: &str) -> Vec<Predicate> {
+    let cleaned = clean_plan_expression(text);
+    let dialect = PostgreSqlDialect {};
+    let Some(expr) = Parser::new(&dialect)
+        .try_with_sql(&cleaned)
+        .ok()
+        .and_then(|mut p| p.parse_expr().ok())
+    else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in conjuncts(&expr) {
+        let Expr::BinaryOp { left, op, right } = c else {
+            continue;
+        };
+        if !matches!(
+            op,
+            BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq
+        ) {
+            continue;
+        }
+        if let (Some((l, None)), Some((r, None))) = (column_side(left), column_side(right)) {
+            for (col, other) in [(l.clone(), r.clone()), (r, l)] {
+                out.push(Predicate {
+                    column: col,
+                    kind: PredicateKind::Range,
+                    wrapper: None,
+                    compared_type: None,
+                    value: Some(other.to_string()),
+                    sql: c.to_string(),
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Replaces what plan expressions contain but SQL does not: `(SubPlan 1)`,
 /// `(hashed SubPlan 2)`, `(InitPlan 1).col1`, `$0` style params stay valid.
 fn clean_plan_expression(text: &str) -> String {

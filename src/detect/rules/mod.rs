@@ -15,6 +15,8 @@ mod heap_fetches;
 mod index_filter;
 mod invalid_index;
 mod jit_overhead;
+mod join_filter;
+mod join_full_scan;
 mod lossy_bitmap;
 mod missing_index;
 mod n_plus_one;
@@ -43,6 +45,8 @@ pub use heap_fetches::HeapFetches;
 pub use index_filter::IndexFilter;
 pub use invalid_index::InvalidIndex;
 pub use jit_overhead::JitOverhead;
+pub use join_filter::JoinFilter;
+pub use join_full_scan::JoinFullScan;
 pub use lossy_bitmap::LossyBitmap;
 pub use missing_index::MissingIndex;
 pub use n_plus_one::NPlusOne;
@@ -68,6 +72,8 @@ pub static ALL: &[&dyn Rule] = &[
     &RowMisestimate,
     &DiskSpill,
     &NestedLoopInnerScan,
+    &JoinFullScan,
+    &JoinFilter,
     &IndexFilter,
     &LossyBitmap,
     &HeapFetches,

@@ -70,6 +70,11 @@ impl Rule for NestedLoopInnerScan {
             if inner.node_type != "Seq Scan" {
                 continue;
             }
+            // Materialized, the scan ran once and the loops replay its rows
+            // from memory: the cost is in the comparisons (join-filter).
+            if loops_node.node_type == "Materialize" && n.join_filter.is_some() {
+                continue;
+            }
             if loops_node.node_type != "Materialize" {
                 loops_node = inner;
             }

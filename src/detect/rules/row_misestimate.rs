@@ -1,13 +1,27 @@
+use petgraph::graph::NodeIndex;
+
 use crate::declare_rule;
-use crate::detect::evidence::{count, node_location, own_predicates, relation_of};
+use crate::detect::evidence::{
+    count, node_location, own_predicates, pct, quote_table, relation_of,
+};
 use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta};
+use crate::model::index::quote_ident;
+use crate::model::plan::{Plan, PlanNode};
+use crate::sql::predicate::PredicateKind;
 
 declare_rule! {
     /// ## What it does
     /// Flags a plan node whose actual row count differs from the planner's
     /// estimate by 10× or more, where the error starts (not the nodes above
     /// that inherit it) and where it matters: the rows are not trivially few
-    /// and the node's parent spends a real share of the time.
+    /// and the node that consumed the estimate (the first join, aggregate,
+    /// sort or other decision above it, looking through Hash, Materialize,
+    /// Gather and the like) spends a real share of the time. It names the
+    /// likely cause from the node's own conditions: correlated columns, a
+    /// function or expression around a column, or statistics that no longer
+    /// describe the table. A node under a Limit, a semi/anti join or a
+    /// merge join that returned fewer rows than estimated was stopped early;
+    /// that is not a misestimate.
     ///
     /// ## Why is this bad?
     /// Every choice above the node (join method, join order, memory for a
@@ -22,13 +36,19 @@ declare_rule! {
     /// The planner multiplied the selectivities of two correlated columns.
     ///
     /// ## Use instead
-    /// Refresh statistics (`ANALYZE events;`); for correlated columns,
-    /// extended statistics:
+    /// For correlated columns, extended statistics:
     /// ```sql
     /// CREATE STATISTICS events_city_country_stats (dependencies, ndistinct, mcv) ON city, country FROM events;
     /// ANALYZE events;
     /// ```
-    /// For a skewed column, a larger sample:
+    /// For a function or expression of a column (PostgreSQL 14 or newer),
+    /// statistics on the expression, or an index on it (which brings its own):
+    /// ```sql
+    /// CREATE STATISTICS tickets_date_trunc_stats ON (date_trunc('month', created_at)) FROM tickets;
+    /// ANALYZE tickets;
+    /// ```
+    /// For stale statistics, `ANALYZE events;` (and a look at why autovacuum
+    /// did not); for a skewed column, a larger sample:
     /// `ALTER TABLE events ALTER COLUMN city SET STATISTICS 1000;`.
     pub struct RowMisestimate {
         id: "row-misestimate",
@@ -39,7 +59,7 @@ declare_rule! {
 
 const FACTOR: f64 = 10.0;
 const MIN_ROWS: f64 = 100.0;
-/// Share of the plan's time the parent must take for the error to matter.
+/// Share of the plan's time the consuming node must take for the error to matter.
 const MATTERS: f64 = 0.05;
 
 impl Rule for RowMisestimate {
@@ -80,10 +100,10 @@ impl Rule for RowMisestimate {
             }
             // With no node above it, no plan choice here was made on the
             // estimate; it still misleads any query that joins this result.
-            let parent = plan.parent(ix).map(|p| plan.node(p));
-            let parent_ms = parent.and_then(|p| p.inclusive_ms);
-            if let (Some(pm), true) = (parent_ms, total > 0.0)
-                && pm / total < MATTERS
+            let consumer = consumer_of(plan, ix).map(|c| plan.node(c));
+            let consumer_ms = consumer.and_then(|c| c.inclusive_ms);
+            if let (Some(cm), true) = (consumer_ms, total > 0.0)
+                && cm / total < MATTERS
             {
                 continue;
             }
@@ -91,67 +111,198 @@ impl Rule for RowMisestimate {
             let direction = if factor >= 1.0 { "under" } else { "over" };
             let times = if factor >= 1.0 { factor } else { 1.0 / factor };
             let message = format!(
-                "The planner expected {} rows from {} but got {} ({}-estimated {}×){}.",
-                count(est),
+                "The planner expected {} from {} but got {} ({}-estimated {}×){}.",
+                rows(est),
                 n.title(),
                 count(actual),
                 direction,
                 count(times.round()),
-                parent
-                    .map(|p| format!("; {} was planned for the estimate", p.title()))
-                    .unwrap_or_else(|| {
-                        "; any join on this result would be planned for the wrong count".into()
-                    })
+                consumer.map(|c| consumed_by(c, total)).unwrap_or_else(|| {
+                    "; no join, sort or grouping above it chose its plan on the estimate, but a query that joins this result would".into()
+                })
             );
-            let advice = match relation_of(n) {
-                Some(table) => {
-                    let cols: Vec<String> = [&n.filter, &n.index_cond, &n.recheck_cond]
-                        .into_iter()
-                        .flatten()
-                        .flat_map(|c| own_predicates(n, c))
-                        .filter(|p| p.kind.is_equality() || p.kind == crate::sql::predicate::PredicateKind::Range)
-                        .map(|p| p.column.name)
-                        .fold(Vec::new(), |mut v, c| {
-                            if !v.contains(&c) {
-                                v.push(c);
-                            }
-                            v
-                        });
-                    if cols.len() >= 2 {
-                        let bare = table.rsplit('.').next().unwrap_or(&table);
-                        format!(
-                            "The filter combines correlated columns; give the planner extended statistics:\nCREATE STATISTICS {bare}_{}_stats (dependencies, ndistinct, mcv) ON {} FROM {table};\nANALYZE {table};",
-                            cols.join("_"),
-                            cols.join(", ")
-                        )
-                    } else {
-                        format!(
-                            "Refresh statistics with `ANALYZE {table};`; if the column is skewed, raise its statistics target (`ALTER TABLE {table} ALTER COLUMN … SET STATISTICS 1000`)."
-                        )
-                    }
-                }
-                None => "Check the statistics of the tables below this node (`ANALYZE`), and extended statistics for correlated columns.".to_string(),
-            };
-            let severity = if parent.is_some() {
+            let severity = if consumer.is_some() {
                 crate::detect::Severity::Warning
             } else {
                 crate::detect::Severity::Info
             };
             out.push(
-                Finding::new(&Self::META, message, advice)
+                Finding::new(&Self::META, message, cause(n).advice())
                     .severity(severity)
-                    .impact(parent_ms.map(|p| p * 0.5))
+                    .impact(consumer_ms.map(|p| p * 0.5))
                     .at(node_location(n)),
             );
         }
     }
 }
 
-fn factor_of(n: &crate::model::plan::PlanNode) -> f64 {
+/// `; Hash Join above was planned for it: 4 rows estimated, 665 returned,
+/// 41% of the time`.
+fn consumed_by(c: &PlanNode, total: f64) -> String {
+    let mut s = format!("; {} above it was planned for the estimate", c.title());
+    if let (Some(a), Some(p)) = (c.actual_rows, c.plan_rows) {
+        s.push_str(&format!(" ({} expected, {} returned", rows(p), count(a)));
+        if let Some(t) = c.inclusive_ms.filter(|_| total > 0.0) {
+            s.push_str(&format!(", {} of the time", pct(t / total)));
+        }
+        s.push(')');
+    }
+    s
+}
+
+/// `1 row`, `12 rows`.
+fn rows(n: f64) -> String {
+    format!("{} row{}", count(n), if n == 1.0 { "" } else { "s" })
+}
+
+/// The node that made a plan choice on this node's estimate: the first
+/// ancestor that is not a mere conduit of its rows. `None` when there is
+/// none (a plain aggregate's one row does not depend on its input's count).
+fn consumer_of(plan: &Plan, ix: NodeIndex) -> Option<NodeIndex> {
+    let mut cur = plan.parent(ix)?;
+    loop {
+        let n = plan.node(cur);
+        let plain_aggregate = n.node_type == "Aggregate"
+            && n.group_key.is_empty()
+            && matches!(n.strategy.as_deref(), None | Some("Plain"));
+        let conduit = plain_aggregate
+            || matches!(
+                n.node_type.as_str(),
+                "Hash"
+                    | "Materialize"
+                    | "Gather"
+                    | "Gather Merge"
+                    | "Result"
+                    | "Subquery Scan"
+                    | "Append"
+                    | "Memoize"
+            );
+        if !conduit {
+            return Some(cur);
+        }
+        cur = plan.parent(cur)?;
+    }
+}
+
+/// Why an estimate went wrong, as far as the node's own conditions tell.
+enum Cause {
+    /// Functions or expressions of columns: no statistics on the expression.
+    Expression { table: String, exprs: Vec<String> },
+    /// Two or more columns of one table filtered together.
+    Correlated { table: String, cols: Vec<String> },
+    /// One plain column: the statistics are stale or too coarse.
+    Stale { table: String, col: String },
+    /// A join on inequalities between two tables' columns.
+    JoinInequality,
+    /// A join or a node without a table of its own.
+    Other,
+}
+
+fn cause(n: &PlanNode) -> Cause {
+    // A join's inequality, or the same pushed into an inner index scan as
+    // `Index Cond: (logged_at >= i.started_at)`.
+    let ranges = [&n.join_filter, &n.index_cond, &n.filter, &n.recheck_cond]
+        .into_iter()
+        .flatten()
+        .any(|c| !crate::sql::predicate::column_ranges(c).is_empty());
+    if ranges {
+        return Cause::JoinInequality;
+    }
+    let Some(table) = relation_of(n) else {
+        return Cause::Other;
+    };
+    let preds: Vec<_> = [&n.filter, &n.index_cond, &n.recheck_cond]
+        .into_iter()
+        .flatten()
+        .flat_map(|c| own_predicates(n, c))
+        .collect();
+    let mut exprs: Vec<String> = Vec::new();
+    let mut cols: Vec<String> = Vec::new();
+    for p in &preds {
+        match &p.wrapper {
+            Some(w) if !exprs.contains(&w.expr_sql) => exprs.push(w.expr_sql.clone()),
+            None if (p.kind.is_equality() || p.kind == PredicateKind::Range)
+                && !cols.contains(&p.column.name) =>
+            {
+                cols.push(p.column.name.clone())
+            }
+            _ => {}
+        }
+    }
+    if !exprs.is_empty() {
+        Cause::Expression { table, exprs }
+    } else if cols.len() >= 2 {
+        Cause::Correlated { table, cols }
+    } else if let Some(col) = cols.pop() {
+        Cause::Stale { table, col }
+    } else {
+        Cause::Other
+    }
+}
+
+impl Cause {
+    fn advice(&self) -> String {
+        let bare = |t: &str| t.rsplit('.').next().unwrap_or(t).to_string();
+        match self {
+            Cause::Expression { table, exprs } => {
+                let name = exprs
+                    .iter()
+                    .map(|e| words(e))
+                    .collect::<Vec<_>>()
+                    .join("_");
+                let list = exprs
+                    .iter()
+                    .map(|e| format!("({e})"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!(
+                    "The planner has no statistics for {} and falls back to a fixed guess. Give it statistics on the expression (PostgreSQL 14 or newer), or an index on the expression, which brings its own:\nCREATE STATISTICS {}_{name}_stats ON {list} FROM {};\nANALYZE {};",
+                    exprs
+                        .iter()
+                        .map(|e| format!("`{e}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    bare(table),
+                    quote_table(table),
+                    quote_table(table),
+                )
+            }
+            Cause::Correlated { table, cols } => format!(
+                "The filter combines columns that are probably correlated; the planner multiplies their selectivities as if they were independent. Give it extended statistics:\nCREATE STATISTICS {}_{}_stats (dependencies, ndistinct, mcv) ON {} FROM {};\nANALYZE {};",
+                bare(table),
+                cols.join("_"),
+                cols.iter().map(|c| quote_ident(c)).collect::<Vec<_>>().join(", "),
+                quote_table(table),
+                quote_table(table),
+            ),
+            Cause::Stale { table, col } => format!(
+                "The estimate for {} alone is off: its statistics are most likely stale (the table changed since it was last analysed), else too coarse for a skewed column. Refresh them with `ANALYZE {};` and check why autovacuum did not (`pg_stat_user_tables.last_autoanalyze`); if the estimate stays wrong, raise the column's sample: `ALTER TABLE {} ALTER COLUMN {} SET STATISTICS 1000;`.",
+                quote_ident(col),
+                quote_table(table),
+                quote_table(table),
+                quote_ident(col)
+            ),
+            Cause::JoinInequality => "The rows are matched by inequalities between columns of two tables (<, >, BETWEEN); the planner has no statistics for that and assumes a fixed share of the pairs (a third per inequality), which ANALYZE cannot fix; a nested loop that reads the other side by index (see join-filter) does not depend on it.".to_string(),
+            Cause::Other => "Check the statistics of the tables below this node (`ANALYZE`); a join misestimated from well-estimated inputs points to join columns whose values are correlated or skewed (extended statistics on them, or a larger statistics target).".to_string(),
+        }
+    }
+}
+
+/// `date_trunc_month_created_at` from `date_trunc('month', created_at)`,
+/// for a statistics object's name.
+fn words(e: &str) -> String {
+    e.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+fn factor_of(n: &PlanNode) -> f64 {
     n.row_factor.unwrap_or(1.0)
 }
 
-fn stopped_early(plan: &crate::model::plan::Plan, ix: petgraph::graph::NodeIndex) -> bool {
+fn stopped_early(plan: &Plan, ix: NodeIndex) -> bool {
     let mut cur = ix;
     while let Some(p) = plan.parent(cur) {
         let n = plan.node(p);

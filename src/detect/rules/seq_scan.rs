@@ -1,11 +1,12 @@
 use crate::declare_rule;
 use crate::detect::evidence::{
     already_indexed, count, describe_index, disabled_methods, index_for, ms, node_location,
-    own_predicates, pct, relation_of, scan_share, table_rows,
+    own_predicates, pct, quote_table, relation_of, scan_share, table_rows,
 };
 use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta, Severity};
 use crate::model::Dialect;
 use crate::model::advice::PlannerFix;
+use crate::model::plan::PlanNode;
 
 declare_rule! {
     /// ## What it does
@@ -106,7 +107,8 @@ impl Rule for SeqScan {
                 String::new()
             };
             let message = format!(
-                "Sequential scan of {table} {} {} rows to return {} ({}){repeated}.",
+                "Sequential scan of {} {} {} rows to return {} ({}){repeated}.",
+                quote_table(&table),
                 if measured { "read" } else { "will read about" },
                 count(rows),
                 count(kept),
@@ -154,6 +156,14 @@ impl Rule for SeqScan {
                     .with_index(spec.filter(|_| !indexed)),
             );
         }
+        // A pasted SQLite plan: no statement, no catalog, no planner.
+        if ctx.plan.format.is_sqlite()
+            && ctx.planner_fixes.is_none()
+            && ctx.query_fingerprint.is_none()
+            && ctx.plan.query_text.is_none()
+        {
+            bare_sqlite_scans(ctx, out);
+        }
     }
 
     /// In a live SQLite analysis, a full `SCAN` of a large table that the
@@ -164,6 +174,66 @@ impl Rule for SeqScan {
             full_scans(ctx, fixes, out);
         }
     }
+}
+
+/// Pasted SQLite `SCAN t` lines with nothing else to go by: one finding
+/// (at the first) that says what a full scan means and what would make
+/// the advice exact. Scans of a materialized subquery or CTE are no
+/// table's; with `--schema`, a table known to be small is left alone.
+fn bare_sqlite_scans(ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
+    let materialized: Vec<String> = ctx
+        .plan
+        .nodes()
+        .filter(|(_, n)| matches!(n.node_type.as_str(), "MATERIALIZE" | "CO-ROUTINE"))
+        .filter_map(|(_, n)| n.title().split_whitespace().last().map(str::to_string))
+        .collect();
+    let scans: Vec<&PlanNode> = ctx
+        .plan
+        .nodes()
+        .map(|(_, n)| n)
+        .filter(|n| n.node_type == "SCAN" && n.index_name.is_none() && n.filter.is_none())
+        .filter(|n| {
+            n.relation
+                .as_ref()
+                .is_some_and(|r| !materialized.iter().any(|m| m.eq_ignore_ascii_case(r)))
+        })
+        .filter(|n| !table_rows(n, ctx.schema).is_some_and(|r| r < LARGE_TABLE_ROWS))
+        .collect();
+    let Some(first) = scans.first() else { return };
+    let titles: Vec<String> = scans.iter().map(|n| format!("`{}`", n.title())).collect();
+    let tables: Vec<String> = scans
+        .iter()
+        .map(|n| {
+            let t = n.relation.clone().unwrap_or_default();
+            match table_rows(n, ctx.schema) {
+                Some(r) => format!("{t} (about {} rows)", count(r)),
+                None => t,
+            }
+        })
+        .collect();
+    let message = format!(
+        "{}: SQLite reads every row of {} because no index serves {} of the statement.",
+        titles.join(", "),
+        tables.join(", "),
+        if scans.len() == 1 {
+            "this part"
+        } else {
+            "those parts"
+        },
+    );
+    let advice = format!(
+        "A full scan is the right plan when the statement needs most of a table's rows. When it keeps few (a WHERE condition, a join key, ORDER BY … LIMIT), an index on those columns lets SQLite SEARCH instead. The plan alone shows neither the table sizes nor the conditions; for exact advice give dbperf the statement: `dbperf advise --queries q.sql --schema schema.sql`, or `dbperf analyze --db sqlite:app.db --queries q.sql`, which checks the index with SQLite's own planner on a scratch copy{}.",
+        if ctx.schema.is_none() {
+            " (`--schema` here adds the table sizes)"
+        } else {
+            ""
+        }
+    );
+    out.push(
+        Finding::new(&SeqScan::META, message, advice)
+            .severity(Severity::Info)
+            .at(node_location(first)),
+    );
 }
 
 /// `seq-scan` for a live SQLite analysis: a full `SCAN` of a large table
