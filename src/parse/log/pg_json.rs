@@ -24,6 +24,9 @@ struct Entry<'a> {
     message: Option<Cow<'a, str>>,
     #[serde(borrow)]
     detail: Option<Cow<'a, str>>,
+    /// The statement an error or event names (CloudNativePG: `query`).
+    #[serde(borrow, alias = "query")]
+    statement: Option<Cow<'a, str>>,
     /// CloudNativePG: the jsonlog entry (with `process_id` as a string).
     #[serde(borrow)]
     record: Option<Box<Entry<'a>>>,
@@ -96,6 +99,9 @@ pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
         }
         if let Some(d) = &e.detail {
             cx.pg_message(session, ts.map(|t| t.0), b"DETAIL", d.as_bytes(), line);
+        }
+        if let Some(q) = &e.statement {
+            cx.event_statement(session, q.as_bytes(), line);
         }
     }
     if bytes.ends_with(b"\n") {
