@@ -436,7 +436,9 @@ impl Cx<'_> {
     ) {
         match severity {
             b"LOG" => {
-                self.pending_event.remove(&session);
+                if !self.pending_event.is_empty() {
+                    self.pending_event.remove(&session);
+                }
                 self.pg_log(session, ts_ms, msg, line);
             }
             b"DETAIL" => {
