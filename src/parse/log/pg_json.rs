@@ -24,9 +24,13 @@ struct Entry<'a> {
     message: Option<Cow<'a, str>>,
     #[serde(borrow)]
     detail: Option<Cow<'a, str>>,
-    /// The statement an error or event names (CloudNativePG: `query`).
-    #[serde(borrow, alias = "query")]
+    /// The statement an error or event names.
+    #[serde(borrow)]
     statement: Option<Cow<'a, str>>,
+    /// CloudNativePG's name for it (a separate field: an entry with both
+    /// would be refused as a duplicate by an alias).
+    #[serde(borrow)]
+    query: Option<Cow<'a, str>>,
     /// CloudNativePG: the jsonlog entry (with `process_id` as a string).
     #[serde(borrow)]
     record: Option<Box<Entry<'a>>>,
@@ -100,7 +104,7 @@ pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
         if let Some(d) = &e.detail {
             cx.pg_message(session, ts.map(|t| t.0), b"DETAIL", d.as_bytes(), line);
         }
-        if let Some(q) = &e.statement {
+        if let Some(q) = e.statement.as_ref().or(e.query.as_ref()) {
             cx.event_statement(session, q.as_bytes(), line);
         }
     }
