@@ -192,6 +192,14 @@ pub struct AnalyzeArgs {
     /// e.g. '%m [%p] %q%u@%d '.
     #[arg(long, value_name = "PREFIX")]
     pub prefix: Option<String>,
+    /// Write the logs' digest (per-statement counters, percentile sketches,
+    /// plans, events) to FILE as JSON, for --digest.
+    #[arg(long, value_name = "FILE")]
+    pub save_digest: Option<PathBuf>,
+    /// Digests written by --save-digest (per file, host or day): merged, with
+    /// --log's if given, and reported without reading the logs again.
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub digest: Vec<PathBuf>,
     /// Runs of one statement in one session that make an N+1 loop.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub n_plus_one: u64,

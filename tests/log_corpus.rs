@@ -26,6 +26,8 @@ fn digest(file: &str) -> analyze_log::Digest {
         prefix: None,
         n_plus_one: 5,
         db: None,
+        digests: Vec::new(),
+        save_digest: None,
     })
     .unwrap()
 }

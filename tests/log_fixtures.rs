@@ -20,6 +20,8 @@ fn task(files: &[&str]) -> LogTask {
         prefix: None,
         n_plus_one: 5,
         db: None,
+        digests: Vec::new(),
+        save_digest: None,
     }
 }
 

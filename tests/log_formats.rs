@@ -19,6 +19,8 @@ fn digest_of(paths: Vec<PathBuf>) -> Digest {
         prefix: None,
         n_plus_one: 5,
         db: None,
+        digests: Vec::new(),
+        save_digest: None,
     })
     .unwrap()
 }

@@ -19,8 +19,10 @@ use crate::advise::workload::WorkloadQuery;
 use crate::detect::{self, Inputs, Location, WorkloadContext};
 use crate::error::{Error, Result};
 use crate::model::Dialect;
-use crate::model::report::{DigestRow, InputProblem, QueryStat, Report, round3};
-use crate::model::workload::{LoopOptions, Workload};
+use crate::model::report::{
+    DigestRow, EventRow, EventStatement, InputProblem, QueryStat, Report, round3,
+};
+use crate::model::workload::{EventCount, EventKind, LoopOptions, SavedDigest, Workload};
 use crate::parse::log::{Chunk, LogFormat, Prefix, Scanner, detect as detect_format};
 use crate::source::log as source;
 
@@ -33,12 +35,16 @@ pub struct LogTask {
     /// Runs a loop needs (`--n-plus-one`).
     pub n_plus_one: u64,
     pub db: Option<String>,
+    /// Digests saved before (`--digest`), merged with the logs'.
+    pub digests: Vec<PathBuf>,
+    /// Where to save the digest (`--save-digest`).
+    pub save_digest: Option<PathBuf>,
 }
 
 /// What the digest of the logs holds, for the report and for tests.
 pub struct Digest {
     pub workload: Workload,
-    pub formats: Vec<(String, &'static str)>,
+    pub formats: Vec<(String, String)>,
     pub bytes: u64,
     pub problems: Vec<InputProblem>,
     pub problem_count: u64,
@@ -127,7 +133,7 @@ pub fn digest(task: &LogTask) -> Result<Digest> {
 
 #[derive(Default)]
 struct ReaderOut {
-    formats: Vec<(String, &'static str)>,
+    formats: Vec<(String, String)>,
     bytes: u64,
     problems: Vec<InputProblem>,
 }
@@ -167,7 +173,8 @@ fn read_all(
             });
             continue;
         };
-        out.formats.push((r.name.clone(), format.name()));
+        out.formats
+            .push((r.name.clone(), format.name().to_string()));
         let format = Arc::new(format);
         loop {
             let chunk = match r.next_chunk(|b| format.cut(b)) {
@@ -246,6 +253,9 @@ fn merge(
             }
             for (fp, d) in c.plan_calls {
                 w.plan_call(fp, d);
+            }
+            for e in &c.events {
+                w.events.add(e);
             }
             *count += c.problem_count;
             for (line, message) in c.problems {
@@ -335,21 +345,132 @@ pub fn with_parameters(sql: &str, params: &str) -> String {
     out
 }
 
-// Long: the digest rows, the findings and the advice in one pass over the
-// digest; to be split with the log work of issue 12 (its fields change).
-/// The report of `dbperf analyze --log`.
-pub fn run(task: &LogTask) -> Result<Report> {
-    let d = digest(task)?;
+/// The digest of the logs merged with the saved digests (`--digest`).
+pub fn digest_all(task: &LogTask) -> Result<Digest> {
+    let mut d = if task.logs.is_empty() {
+        Digest {
+            workload: Workload::new(LoopOptions {
+                min_runs: task.n_plus_one,
+                ..LoopOptions::default()
+            }),
+            formats: Vec::new(),
+            bytes: 0,
+            problems: Vec::new(),
+            problem_count: 0,
+        }
+    } else {
+        digest(task)?
+    };
+    for path in &task.digests {
+        let saved = source::read_digest(path)?;
+        merge_saved(&mut d, saved);
+    }
+    Ok(d)
+}
+
+/// Adds a saved digest: entries by fingerprint, plans (the slowest stays),
+/// events; its logs' indexes shift after the ones already there.
+fn merge_saved(d: &mut Digest, saved: SavedDigest) {
+    let w = &mut d.workload;
+    let shift = w.paths.len() as u32;
+    w.paths.extend(saved.paths);
+    w.resolution_ms = w.resolution_ms.max(saved.resolution_ms);
+    w.statement_lines |= saved.statement_lines;
+    for mut e in saved.entries {
+        if let Some(s) = &mut e.sample {
+            s.path += shift;
+        }
+        match w.digest.get_mut(&e.fingerprint) {
+            Some(mine) => mine.merge(&e),
+            None => {
+                w.digest.insert(e.fingerprint, e);
+            }
+        }
+    }
+    for mut p in saved.plans {
+        p.path += shift;
+        w.offer_plan(p);
+    }
+    w.events.merge(&saved.events);
+    d.formats.extend(saved.logs);
+    d.bytes += saved.bytes;
+}
+
+/// The digest as `--save-digest` writes it.
+pub fn to_saved(d: &Digest) -> SavedDigest {
     let w = &d.workload;
-    let mut report = Report::new("analyze");
-    let total: f64 = w.ranked().iter().map(|e| e.total_ms).sum();
-    let dialect = if d.formats.iter().any(|(_, f)| f.starts_with("MySQL")) {
+    // Statements that ran, and those only events name (a failed statement):
+    // the report shows their text.
+    let named: std::collections::HashSet<_> =
+        w.events.by_statement.iter().map(|(_, fp, _)| *fp).collect();
+    let mut entries: Vec<_> = w
+        .digest
+        .values()
+        .filter(|e| e.calls > 0 || named.contains(&e.fingerprint))
+        .cloned()
+        .collect();
+    entries.sort_by_key(|e| e.fingerprint);
+    let mut plans: Vec<_> = w.plans.values().cloned().collect();
+    plans.sort_by_key(|p| (p.path, p.line));
+    SavedDigest {
+        format: SavedDigest::FORMAT.into(),
+        format_version: SavedDigest::VERSION,
+        dbperf: env!("CARGO_PKG_VERSION").into(),
+        dialect: match dialect_of(d) {
+            Dialect::Mysql => "mysql".into(),
+            _ => "postgres".into(),
+        },
+        paths: w.paths.clone(),
+        logs: d.formats.clone(),
+        bytes: d.bytes,
+        resolution_ms: w.resolution_ms,
+        statement_lines: w.statement_lines,
+        entries,
+        plans,
+        events: w.events.clone(),
+    }
+}
+
+fn dialect_of(d: &Digest) -> Dialect {
+    if d.formats.iter().any(|(_, f)| f.starts_with("MySQL")) {
         Dialect::Mysql
     } else {
         Dialect::Postgres
-    };
-    let mut rows = Vec::new();
-    // The logged statements with their measured times, for the advisor.
+    }
+}
+
+/// The report of `dbperf analyze --log` (and `--digest`): the digest, the
+/// events, the findings of the workload and of the logged plans, the
+/// indexes, and the notes.
+pub fn run(task: &LogTask) -> Result<Report> {
+    let d = digest_all(task)?;
+    if let Some(out) = &task.save_digest {
+        source::write_digest(out, &to_saved(&d))?;
+    }
+    let w = &d.workload;
+    let dialect = dialect_of(&d);
+    let mut report = Report::new("analyze");
+    let logged = digest_rows(w, &mut report);
+    report.events = event_rows(w);
+    report.findings = detect::run(&Inputs {
+        workload: Some(WorkloadContext {
+            workload: w,
+            dialect,
+        }),
+        ..Inputs::default()
+    });
+    plan_findings(w, &mut report);
+    detect::rank(&mut report.findings);
+    let live_notes = indexes(task, logged, dialect, &mut report)?;
+    notes(&d, task, live_notes, &mut report);
+    report.input_problems.extend(d.problems);
+    Ok(report)
+}
+
+/// The `queries` and `digest` rows, most total time first; returns the
+/// logged statements with their measured times, for the advisor.
+fn digest_rows(w: &Workload, report: &mut Report) -> Vec<WorkloadQuery> {
+    let total: f64 = w.ranked().iter().map(|e| e.total_ms).sum();
     let mut logged = Vec::new();
     for e in w.ranked() {
         let sample = e.sample.as_ref();
@@ -361,6 +482,10 @@ pub fn run(task: &LogTask) -> Result<Report> {
             None => e.normalized.clone(),
         };
         let timed = e.timed > 0;
+        let mean = timed.then(|| round3(e.total_ms / e.timed as f64));
+        // A bucket's value is within 1% of the runs in it, so a top
+        // percentile may read a little above the slowest run: never shown so.
+        let quantile = |q: f64| e.sketch.quantile(q).map(|v| round3(v.min(e.max_ms)));
         if let Some(s) = sample {
             logged.push(WorkloadQuery {
                 sql: text.clone(),
@@ -375,16 +500,16 @@ pub fn run(task: &LogTask) -> Result<Report> {
             query: text.clone(),
             calls: e.calls,
             total_ms: timed.then(|| round3(e.total_ms)),
-            mean_ms: timed.then(|| round3(e.total_ms / e.timed as f64)),
+            mean_ms: mean,
         });
-        rows.push(DigestRow {
+        report.digest.push(DigestRow {
             fingerprint: e.fingerprint.to_string(),
             calls: e.calls,
             total_ms: round3(e.total_ms),
-            mean_ms: timed.then(|| round3(e.total_ms / e.timed as f64)),
-            p50_ms: e.sketch.quantile(0.50).map(round3),
-            p95_ms: e.sketch.quantile(0.95).map(round3),
-            p99_ms: e.sketch.quantile(0.99).map(round3),
+            mean_ms: mean,
+            p50_ms: quantile(0.50),
+            p95_ms: quantile(0.95),
+            p99_ms: quantile(0.99),
             max_ms: timed.then(|| round3(e.max_ms)),
             rows: e.rows,
             share: if total > 0.0 {
@@ -406,16 +531,57 @@ pub fn run(task: &LogTask) -> Result<Report> {
                 .unwrap_or_default(),
         });
     }
-    report.digest = rows;
+    logged
+}
 
-    report.findings = detect::run(&Inputs {
-        workload: Some(WorkloadContext {
-            workload: w,
-            dialect,
-        }),
-        ..Inputs::default()
-    });
-    // auto_explain plans go through the plan rules of `dbperf explain`.
+/// Statements named by at most this many events each are listed per kind.
+const EVENT_STATEMENTS: usize = 10;
+
+/// The events per kind, each with the statements it names (most first).
+fn event_rows(w: &Workload) -> Vec<EventRow> {
+    let ev = &w.events;
+    let mut rows = Vec::new();
+    for kind in EventKind::ALL {
+        let Some(c) = ev.by_kind.get(&kind).filter(|c| c.count > 0) else {
+            continue;
+        };
+        let mut statements: Vec<_> = ev
+            .by_statement
+            .iter()
+            .filter(|(k, _, c)| *k == kind && (c.count > 0 || c.wait_ms > 0.0))
+            .collect();
+        statements.sort_by(|a, b| {
+            b.2.count
+                .cmp(&a.2.count)
+                .then(b.2.bytes.cmp(&a.2.bytes))
+                .then(a.1.cmp(&b.1))
+        });
+        let bytes = |c: &EventCount| (kind == EventKind::TempFile).then_some(c.bytes);
+        let wait = |c: &EventCount| (kind == EventKind::LockWait).then(|| round3(c.wait_ms));
+        rows.push(EventRow {
+            kind: kind.name(),
+            count: c.count,
+            bytes: bytes(c),
+            wait_ms: wait(c),
+            statements: statements
+                .into_iter()
+                .take(EVENT_STATEMENTS)
+                .map(|(_, fp, c)| EventStatement {
+                    fingerprint: fp.to_string(),
+                    query: w.text(*fp).unwrap_or_default().to_string(),
+                    count: c.count,
+                    bytes: bytes(c),
+                    wait_ms: wait(c),
+                })
+                .collect(),
+        });
+    }
+    rows
+}
+
+/// auto_explain plans go through the plan rules of `dbperf explain`; each
+/// finding points at the log line of its plan.
+fn plan_findings(w: &Workload, report: &mut Report) {
     let mut plans: Vec<_> = w.plans.values().collect();
     plans.sort_by_key(|p| (p.path, p.line));
     let path_of = |i: u32| w.paths.get(i as usize).cloned().unwrap_or_default();
@@ -444,48 +610,55 @@ pub fn run(task: &LogTask) -> Result<Report> {
             }),
         }
     }
-    detect::rank(&mut report.findings);
+}
 
-    // With a PostgreSQL --db (routing sends SQLite elsewhere), the logged
-    // workload goes through the advisor with the live catalog and HypoPG.
-    let live = match &task.db {
-        Some(db) => Some(super::postgres::advise_workload(db, logged)?),
-        None => None,
-    };
-    // Without it, indexes the findings ask for, heuristic: a log carries no catalog.
-    let mut live_notes = Vec::new();
-    let wanted: Vec<_> = report
-        .findings
-        .iter()
-        .filter_map(|f| {
-            f.index.clone().map(|spec| {
-                (
-                    spec,
-                    f.impact_ms.unwrap_or(0.0),
-                    f.query_fingerprint.clone().unwrap_or_default(),
-                    f.message.clone(),
-                )
+/// The indexes: with a PostgreSQL `--db`, the logged workload goes through
+/// the advisor with the live catalog and HypoPG (its findings join the
+/// report's; its notes are returned); without it, the indexes the findings
+/// ask for, heuristic (a log carries no catalog).
+fn indexes(
+    task: &LogTask,
+    logged: Vec<WorkloadQuery>,
+    dialect: Dialect,
+    report: &mut Report,
+) -> Result<Vec<String>> {
+    let Some(db) = &task.db else {
+        let wanted: Vec<_> = report
+            .findings
+            .iter()
+            .filter_map(|f| {
+                f.index.clone().map(|spec| {
+                    (
+                        spec,
+                        f.impact_ms.unwrap_or(0.0),
+                        f.query_fingerprint.clone().unwrap_or_default(),
+                        f.message.clone(),
+                    )
+                })
             })
-        })
-        .collect();
-    match live {
-        Some(v) => {
-            report.indexes = v.indexes;
-            for f in v.findings {
-                let dup = report
-                    .findings
-                    .iter()
-                    .any(|g| g.rule == f.rule && g.query_fingerprint == f.query_fingerprint);
-                if !dup {
-                    report.findings.push(f);
-                }
-            }
-            detect::rank(&mut report.findings);
-            live_notes = v.notes;
+            .collect();
+        report.indexes = advise::rank_indexes(wanted, dialect);
+        return Ok(Vec::new());
+    };
+    let v = super::postgres::advise_workload(db, logged)?;
+    report.indexes = v.indexes;
+    for f in v.findings {
+        let dup = report
+            .findings
+            .iter()
+            .any(|g| g.rule == f.rule && g.query_fingerprint == f.query_fingerprint);
+        if !dup {
+            report.findings.push(f);
         }
-        None => report.indexes = advise::rank_indexes(wanted, dialect),
     }
+    detect::rank(&mut report.findings);
+    Ok(v.notes)
+}
 
+/// What the reader should know: what was read, where the calls come from,
+/// the clock's resolution, how the indexes were found, lines skipped.
+fn notes(d: &Digest, task: &LogTask, live_notes: Vec<String>, report: &mut Report) {
+    let w = &d.workload;
     let formats: Vec<String> = d
         .formats
         .iter()
@@ -496,6 +669,12 @@ pub fn run(task: &LogTask) -> Result<Report> {
             "Read {} MB: {}.",
             (d.bytes as f64 / 1e6 * 10.0).round() / 10.0,
             formats.join(", ")
+        ));
+    }
+    if !task.digests.is_empty() {
+        report.notes.push(format!(
+            "Merged {} saved digest(s): their N+1 loops are not kept (a digest holds counters, not sessions).",
+            task.digests.len()
         ));
     }
     if !w.statement_lines && !w.plan_digest.is_empty() {
@@ -521,6 +700,4 @@ pub fn run(task: &LogTask) -> Result<Report> {
             d.problem_count
         ));
     }
-    report.input_problems.extend(d.problems);
-    Ok(report)
 }

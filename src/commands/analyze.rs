@@ -22,11 +22,15 @@ pub fn run(config: &Config) -> Result<u8> {
             prefix,
             n_plus_one,
             db,
+            digests,
+            save_digest,
         } => analysis::log::run(&analysis::log::LogTask {
             logs: logs.clone(),
             prefix: prefix.clone(),
             n_plus_one: *n_plus_one,
             db: db.clone(),
+            digests: digests.clone(),
+            save_digest: save_digest.clone(),
         })?,
         AnalyzeTask::Postgres { db, snapshot, top } => {
             analysis::postgres::run(&analysis::postgres::PgTask {

@@ -78,6 +78,10 @@ pub enum AnalyzeTask {
         /// Runs of one statement an N+1 loop needs.
         n_plus_one: u64,
         db: Option<String>,
+        /// Saved digests to merge (`--digest`).
+        digests: Vec<PathBuf>,
+        /// Where to save the digest (`--save-digest`).
+        save_digest: Option<PathBuf>,
     },
     /// A live PostgreSQL database.
     Postgres {
@@ -195,9 +199,15 @@ impl Config {
                 if a.n_plus_one < 2 {
                     return Err(Error::Usage("--n-plus-one needs at least 2 runs".into()));
                 }
-                if a.db.is_none() && a.log.is_empty() && !a.demo {
+                if a.save_digest.is_some() && a.log.is_empty() && a.digest.is_empty() {
                     return Err(Error::Usage(
-                        "`dbperf analyze` needs --db URL, --log FILE… or --demo".into(),
+                        "--save-digest needs --log FILE… or --digest FILE…".into(),
+                    ));
+                }
+                if a.db.is_none() && a.log.is_empty() && a.digest.is_empty() && !a.demo {
+                    return Err(Error::Usage(
+                        "`dbperf analyze` needs --db URL, --log FILE…, --digest FILE… or --demo"
+                            .into(),
                     ));
                 }
                 Task::Analyze(analyze_task(a)?)
@@ -269,10 +279,12 @@ fn analyze_task(a: crate::cli::AnalyzeArgs) -> Result<AnalyzeTask> {
         },
         // With a PostgreSQL --db, the logged workload is advised against its
         // live catalog and verified with HypoPG; without, advice is heuristic.
-        db if !a.log.is_empty() => AnalyzeTask::Log {
+        db if !a.log.is_empty() || !a.digest.is_empty() => AnalyzeTask::Log {
             logs: a.log,
             prefix: a.prefix,
             n_plus_one: a.n_plus_one,
+            digests: a.digest,
+            save_digest: a.save_digest,
             db: match db {
                 Some(Target::Postgres(url)) => Some(url),
                 _ => None,

@@ -56,6 +56,61 @@ pub struct DigestRow {
     pub sample_location: String,
 }
 
+/// Events of one kind in slow-query logs (errors, temp files, lock
+/// waits…), with the statements they name, most events first.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventRow {
+    /// `error`, `cancellation`, `deadlock`, `temp-file`, `lock-wait`,
+    /// `checkpoint`, `autovacuum`, `autoanalyze`.
+    pub kind: &'static str,
+    pub count: u64,
+    /// Temporary files: their bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    /// Lock waits: the time the ended waits lasted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<f64>,
+    pub statements: Vec<EventStatement>,
+}
+
+impl EventRow {
+    /// The kind as a heading reads it.
+    pub fn label(&self) -> &'static str {
+        match self.kind {
+            "error" => "errors",
+            "cancellation" => "cancellations",
+            "deadlock" => "deadlocks",
+            "temp-file" => "temp files",
+            "lock-wait" => "lock waits",
+            "checkpoint" => "checkpoints",
+            other => other,
+        }
+    }
+}
+
+/// What an event count adds: the bytes of temp files, the time of lock
+/// waits (`""` otherwise).
+pub fn event_figure(bytes: Option<u64>, wait_ms: Option<f64>) -> String {
+    match (bytes, wait_ms) {
+        (Some(b), _) => crate::model::fmt::bytes(b as f64),
+        (_, Some(t)) if t > 0.0 => format!("{} waited", crate::model::fmt::ms(t)),
+        _ => String::new(),
+    }
+}
+
+/// The events of one kind that name one statement.
+#[derive(Debug, Clone, Serialize)]
+pub struct EventStatement {
+    pub fingerprint: String,
+    /// The normalized statement.
+    pub query: String,
+    pub count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub wait_ms: Option<f64>,
+}
+
 /// What the workload of a live analysis covers (`analyze --db postgres://`).
 #[derive(Debug, Clone, Serialize)]
 pub struct WorkloadSummary {
@@ -143,6 +198,9 @@ pub struct Report {
     /// The full digest of slow-query logs (`analyze --log`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub digest: Vec<DigestRow>,
+    /// Errors, temp files, lock waits, checkpoints… of slow-query logs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<EventRow>,
     /// Workload summary of a live analysis.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub workload: Option<WorkloadSummary>,
@@ -192,6 +250,7 @@ impl Report {
             findings: Vec::new(),
             indexes: Vec::new(),
             digest: Vec::new(),
+            events: Vec::new(),
             workload: None,
             statements: Vec::new(),
             plan: None,

@@ -216,14 +216,197 @@ impl DigestEntry {
     }
 }
 
+/// What a server logs besides statements: errors, cancellations,
+/// deadlocks, temporary files, lock waits, checkpoints, autovacuum and
+/// autoanalyze runs (pgBadger's most read sections).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum EventKind {
+    /// ERROR, FATAL or PANIC other than the two below.
+    Error,
+    /// `canceling statement due to statement timeout` (or lock timeout,
+    /// user request).
+    Cancellation,
+    Deadlock,
+    /// `temporary file: path …, size N` (log_temp_files).
+    TempFile,
+    /// `still waiting for …` or `detected deadlock while waiting for …`
+    /// (log_lock_waits: a wait longer than deadlock_timeout).
+    LockWait,
+    /// `checkpoint starting:` or `restartpoint starting:` (log_checkpoints).
+    Checkpoint,
+    /// `automatic [aggressive] vacuum of table` (log_autovacuum_min_duration).
+    Autovacuum,
+    /// `automatic analyze of table`.
+    Autoanalyze,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 8] = [
+        EventKind::Error,
+        EventKind::Cancellation,
+        EventKind::Deadlock,
+        EventKind::TempFile,
+        EventKind::LockWait,
+        EventKind::Checkpoint,
+        EventKind::Autovacuum,
+        EventKind::Autoanalyze,
+    ];
+
+    /// The name in reports (the JSON's `kind`).
+    pub fn name(self) -> &'static str {
+        match self {
+            EventKind::Error => "error",
+            EventKind::Cancellation => "cancellation",
+            EventKind::Deadlock => "deadlock",
+            EventKind::TempFile => "temp-file",
+            EventKind::LockWait => "lock-wait",
+            EventKind::Checkpoint => "checkpoint",
+            EventKind::Autovacuum => "autovacuum",
+            EventKind::Autoanalyze => "autoanalyze",
+        }
+    }
+}
+
+/// One event as a log reports it, with the statement it names (the
+/// `STATEMENT:` line or csvlog/jsonlog field that follows it), if any.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Event {
+    pub kind: EventKind,
+    pub fingerprint: Option<Fingerprint>,
+    /// Events this line counts: 1, or 0 for a line that only adds time
+    /// (`acquired … after N ms` ends a lock wait counted before).
+    pub count: u64,
+    /// Bytes of a temporary file.
+    pub bytes: u64,
+    /// Milliseconds waited for a lock.
+    pub wait_ms: f64,
+}
+
+/// Events of one kind (for the whole log or one statement).
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EventCount {
+    pub count: u64,
+    pub bytes: u64,
+    pub wait_ms: f64,
+}
+
+impl EventCount {
+    fn add(&mut self, e: &Event) {
+        self.count += e.count;
+        self.bytes = self.bytes.saturating_add(e.bytes);
+        if e.wait_ms.is_finite() && e.wait_ms >= 0.0 {
+            self.wait_ms += e.wait_ms;
+        }
+    }
+
+    pub fn merge(&mut self, o: &EventCount) {
+        self.count += o.count;
+        self.bytes = self.bytes.saturating_add(o.bytes);
+        self.wait_ms += o.wait_ms;
+    }
+}
+
+/// The events of the logs: per kind, and per kind and statement.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Events {
+    pub by_kind: std::collections::BTreeMap<EventKind, EventCount>,
+    /// Events that name their statement.
+    pub by_statement: Vec<(EventKind, Fingerprint, EventCount)>,
+    #[serde(skip)]
+    index: HashMap<(EventKind, Fingerprint), usize>,
+}
+
+impl Events {
+    pub fn add(&mut self, e: &Event) {
+        self.by_kind.entry(e.kind).or_default().add(e);
+        if let Some(fp) = e.fingerprint {
+            let n = self.by_statement.len();
+            let i = *self.index.entry((e.kind, fp)).or_insert(n);
+            if i == n {
+                self.by_statement.push((e.kind, fp, EventCount::default()));
+            }
+            self.by_statement[i].2.add(e);
+        }
+    }
+
+    /// Adds the events of another digest.
+    pub fn merge(&mut self, o: &Events) {
+        for (k, c) in &o.by_kind {
+            self.by_kind.entry(*k).or_default().merge(c);
+        }
+        if self.index.len() != self.by_statement.len() {
+            self.reindex();
+        }
+        for (k, fp, c) in &o.by_statement {
+            let n = self.by_statement.len();
+            let i = *self.index.entry((*k, *fp)).or_insert(n);
+            if i == n {
+                self.by_statement.push((*k, *fp, EventCount::default()));
+            }
+            self.by_statement[i].2.merge(c);
+        }
+    }
+
+    /// Rebuilds the lookup after deserialising.
+    fn reindex(&mut self) {
+        self.index = self
+            .by_statement
+            .iter()
+            .enumerate()
+            .map(|(i, (k, fp, _))| ((*k, *fp), i))
+            .collect();
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_kind.values().all(|c| c.count == 0 && c.bytes == 0)
+    }
+}
+
 /// An auto_explain plan the log holds (the slowest per fingerprint).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LoggedPlan {
     pub fingerprint: Option<Fingerprint>,
     pub duration_ms: Option<f64>,
     pub text: String,
     pub path: u32,
     pub line: u64,
+}
+
+/// A digest as `analyze --log … --save-digest FILE` writes it and
+/// `analyze --digest FILE…` reads it back: the counters, sketches, samples,
+/// plans and events of the logs, which add up exactly across files, hosts
+/// or days ([`DigestEntry::merge`], [`Sketch::merge`], [`Events::merge`]).
+/// Session loops (N+1) need the executions themselves and are not kept.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SavedDigest {
+    /// Always [`SavedDigest::FORMAT`].
+    pub format: String,
+    /// [`SavedDigest::VERSION`]; another version is refused.
+    pub format_version: u32,
+    /// The dbperf that wrote it.
+    pub dbperf: String,
+    /// `postgres` or `mysql`.
+    pub dialect: String,
+    /// The logs digested (samples and plans name them by index).
+    pub paths: Vec<String>,
+    /// Each log and its format.
+    pub logs: Vec<(String, String)>,
+    pub bytes: u64,
+    pub resolution_ms: i64,
+    /// Whether the logs had statement lines (else the calls are the plans').
+    pub statement_lines: bool,
+    /// By fingerprint.
+    pub entries: Vec<DigestEntry>,
+    pub plans: Vec<LoggedPlan>,
+    pub events: Events,
+}
+
+impl SavedDigest {
+    pub const FORMAT: &'static str = "dbperf-log-digest";
+    pub const VERSION: u32 = 1;
 }
 
 /// When a session's repeats count as one loop.
@@ -308,6 +491,8 @@ pub struct Workload {
     /// Whether the logs had statement lines (set by `finish_all`).
     pub statement_lines: bool,
     pub patterns: HashMap<(Fingerprint, Option<Fingerprint>), LoopPattern>,
+    /// Errors, temp files, lock waits, checkpoints, autovacuum…
+    pub events: Events,
     /// Coarsest timestamp resolution seen, in milliseconds.
     pub resolution_ms: i64,
     pub options: LoopOptions,

@@ -9,6 +9,7 @@ use super::Report;
 use super::text::{fmt_count, ms, span};
 use crate::detect::{Finding, Location};
 use crate::model::index::Verification;
+use crate::model::report::event_figure;
 
 pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "# dbperf {} report", report.command)?;
@@ -109,6 +110,29 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                     code(&short(&q.query, 160))
                 )?;
             }
+        }
+    }
+    if !report.events.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "## Server events")?;
+        writeln!(w)?;
+        writeln!(w, "| event | count | size / wait | statements |")?;
+        writeln!(w, "| --- | ---: | ---: | --- |")?;
+        for e in &report.events {
+            let statements: Vec<String> = e
+                .statements
+                .iter()
+                .take(3)
+                .map(|s| format!("{}× {}", s.count, code(&short(&s.query, 80))))
+                .collect();
+            writeln!(
+                w,
+                "| {} | {} | {} | {} |",
+                e.label(),
+                fmt_count(e.count as f64),
+                event_figure(e.bytes, e.wait_ms),
+                statements.join("<br>")
+            )?;
         }
     }
     if !report.indexes.is_empty() {

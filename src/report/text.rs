@@ -9,6 +9,7 @@ use owo_colors::{OwoColorize, Style};
 
 use super::{NodeView, PlanView, Report};
 use crate::detect::{Finding, Location, Severity};
+use crate::model::report::event_figure;
 
 /// Paints text with a style, or leaves it plain when colour is off.
 pub(crate) struct Painter {
@@ -52,6 +53,10 @@ pub fn write(report: &Report, color: bool, w: &mut dyn Write) -> io::Result<()> 
         writeln!(w)?;
     } else if !report.queries.is_empty() {
         write_queries(report, &p, w)?;
+        writeln!(w)?;
+    }
+    if !report.events.is_empty() {
+        write_events(report, &p, w)?;
         writeln!(w)?;
     }
     // Where the time goes (above), what buys most of it back, then the
@@ -318,6 +323,39 @@ fn write_digest(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<(
             ms(d.p99_ms),
             ms(d.max_ms),
         )?;
+    }
+    Ok(())
+}
+
+/// Statements shown under each kind of event.
+const EVENT_STATEMENTS_SHOWN: usize = 3;
+
+/// The logs' events per kind, each with the statements it names most.
+fn write_events(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "{}", p.bold("Server events"))?;
+    for e in &report.events {
+        writeln!(
+            w,
+            "  {:<14} {:>8}  {}",
+            e.label(),
+            fmt_count(e.count as f64),
+            event_figure(e.bytes, e.wait_ms)
+        )?;
+        for s in e.statements.iter().take(EVENT_STATEMENTS_SHOWN) {
+            let one_line: String = s.query.split_whitespace().collect::<Vec<_>>().join(" ");
+            let short: String = if one_line.chars().count() > 70 {
+                one_line.chars().take(67).collect::<String>() + "..."
+            } else {
+                one_line
+            };
+            let figure = event_figure(s.bytes, s.wait_ms);
+            let count = if s.count > 0 {
+                fmt_count(s.count as f64)
+            } else {
+                String::new()
+            };
+            writeln!(w, "  {:>23}  {:<16} {}", count, figure, p.dim(&short))?;
+        }
     }
     Ok(())
 }

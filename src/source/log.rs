@@ -19,6 +19,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use flate2::read::MultiGzDecoder;
 
 use crate::error::{Error, Result};
+use crate::model::workload::SavedDigest;
 
 /// Bytes a chunk aims at; one entry longer than this grows the chunk.
 pub const CHUNK_BYTES: usize = 4 << 20;
@@ -329,6 +330,41 @@ impl Read for XzReader {
         self.at += n;
         Ok(n)
     }
+}
+
+/// Reads a digest saved with `--save-digest`: its format and version are
+/// checked, so a file of another kind or version is refused by name.
+pub fn read_digest(path: &Path) -> Result<SavedDigest> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(&name, e))?;
+    let d: SavedDigest = serde_json::from_str(&text).map_err(|e| {
+        Error::input(
+            &name,
+            e.line(),
+            format!("not a dbperf log digest (written by --save-digest): {e}"),
+        )
+    })?;
+    if d.format != SavedDigest::FORMAT || d.format_version != SavedDigest::VERSION {
+        return Err(Error::input(
+            &name,
+            0,
+            format!(
+                "a digest of format {} version {}; this dbperf reads {} version {}",
+                d.format,
+                d.format_version,
+                SavedDigest::FORMAT,
+                SavedDigest::VERSION
+            ),
+        ));
+    }
+    Ok(d)
+}
+
+/// Writes a digest for `--digest` (JSON).
+pub fn write_digest(path: &Path, d: &SavedDigest) -> Result<()> {
+    let name = path.display().to_string();
+    let text = serde_json::to_string(d).map_err(|e| Error::input(&name, 0, e.to_string()))?;
+    std::fs::write(path, text).map_err(|e| Error::io(&name, e))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ pub mod prefix;
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
-use crate::model::workload::{Execution, LoggedPlan, Sample};
+use crate::model::workload::{Event, EventKind, Execution, LoggedPlan, Sample};
 use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
 
 pub use prefix::Prefix;
@@ -178,6 +178,7 @@ impl Scanner {
             chunk: &mut c,
             last: HashMap::new(),
             prep: HashMap::new(),
+            pending_event: HashMap::new(),
             mysql: matches!(format, LogFormat::MysqlSlow),
         };
         match format {
@@ -209,6 +210,8 @@ pub struct Chunk {
     pub plan_calls: Vec<(Fingerprint, Option<f64>)>,
     pub problems: Vec<(u64, String)>,
     pub problem_count: u64,
+    /// Errors, temp files, lock waits, checkpoints… in log order.
+    pub events: Vec<Event>,
     /// Coarsest timestamp resolution seen, in milliseconds.
     pub resolution_ms: i64,
 }
@@ -224,6 +227,9 @@ pub struct Cx<'a> {
     /// `execute`, which the execution's time includes (planning happens at
     /// bind; pg_stat_statements counts it too).
     prep: HashMap<u64, f64>,
+    /// Per session: its last event, until the `STATEMENT` that names its
+    /// statement (or the session's next message).
+    pending_event: HashMap<u64, usize>,
     mysql: bool,
 }
 
@@ -429,18 +435,111 @@ impl Cx<'_> {
         line: u64,
     ) {
         match severity {
-            b"LOG" => self.pg_log(session, ts_ms, msg, line),
+            b"LOG" => {
+                if !self.pending_event.is_empty() {
+                    self.pending_event.remove(&session);
+                }
+                self.pg_log(session, ts_ms, msg, line);
+            }
             b"DETAIL" => {
                 if let Some(p) = msg.strip_prefix(b"parameters: ") {
                     self.parameters(session, p);
                 }
             }
-            b"ERROR" | b"FATAL" | b"PANIC" => self.failed(session),
+            b"ERROR" | b"FATAL" | b"PANIC" => {
+                self.failed(session);
+                let kind = if msg.starts_with(b"canceling statement due to") {
+                    EventKind::Cancellation
+                } else if msg.starts_with(b"deadlock detected") {
+                    EventKind::Deadlock
+                } else {
+                    EventKind::Error
+                };
+                self.event(session, kind, 0, 0.0);
+            }
+            b"STATEMENT" => self.event_statement(session, msg, line),
             _ => {}
         }
     }
 
+    /// An event; the session's `STATEMENT` that follows names its statement.
+    fn event(&mut self, session: u64, kind: EventKind, bytes: u64, wait_ms: f64) {
+        self.pending_event.insert(session, self.chunk.events.len());
+        self.chunk.events.push(Event {
+            kind,
+            fingerprint: None,
+            count: 1,
+            bytes,
+            wait_ms,
+        });
+    }
+
+    /// The statement of the session's last event (`STATEMENT:` in stderr,
+    /// the `query` field of csvlog and `statement` of jsonlog).
+    pub fn event_statement(&mut self, session: u64, sql: &[u8], line: u64) {
+        let Some(ix) = self.pending_event.remove(&session) else {
+            return;
+        };
+        let sql = trim_sql(sql);
+        if sql.is_empty() {
+            return;
+        }
+        let fp = self.fingerprint(sql, line).0;
+        self.chunk.events[ix].fingerprint = Some(fp);
+    }
+
+    /// A LOG message that reports an event rather than a statement: true
+    /// when it was one.
+    fn pg_event(&mut self, session: u64, msg: &[u8]) -> bool {
+        if let Some(r) = msg.strip_prefix(b"temporary file: path ") {
+            let bytes = memchr::memmem::rfind(r, b", size ")
+                .and_then(|p| parse_u64(r[p + 7..].trim_ascii()))
+                .unwrap_or(0);
+            self.event(session, EventKind::TempFile, bytes, 0.0);
+        } else if msg.starts_with(b"checkpoint starting:")
+            || msg.starts_with(b"restartpoint starting:")
+        {
+            self.event(session, EventKind::Checkpoint, 0, 0.0);
+        } else if msg.starts_with(b"automatic vacuum of table")
+            || msg.starts_with(b"automatic aggressive vacuum")
+        {
+            self.event(session, EventKind::Autovacuum, 0, 0.0);
+        } else if msg.starts_with(b"automatic analyze of table") {
+            self.event(session, EventKind::Autoanalyze, 0, 0.0);
+        } else if msg.starts_with(b"process ") {
+            // log_lock_waits: `process N still waiting for L on O after T ms`,
+            // then `… acquired L on O after T ms` (the wait's length) or
+            // `… detected deadlock while waiting for …`.
+            let after = |m: &[u8]| {
+                memchr::memmem::rfind(m, b" after ").and_then(|p| {
+                    let t = &m[p + 7..];
+                    let end = memchr::memchr(b' ', t).unwrap_or(t.len());
+                    parse_duration(&t[..end])
+                })
+            };
+            if memchr::memmem::find(msg, b" still waiting for ").is_some()
+                || memchr::memmem::find(msg, b" detected deadlock while waiting for ").is_some()
+            {
+                self.event(session, EventKind::LockWait, 0, 0.0);
+            } else if memchr::memmem::find(msg, b" acquired ").is_some() {
+                let ms = after(msg).unwrap_or(0.0);
+                self.event(session, EventKind::LockWait, 0, ms);
+                if let Some(e) = self.chunk.events.last_mut() {
+                    e.count = 0;
+                }
+            } else {
+                return false;
+            }
+        } else {
+            return false;
+        }
+        true
+    }
+
     fn pg_log(&mut self, session: u64, ts_ms: Option<i64>, msg: &[u8], line: u64) {
+        if !msg.starts_with(b"duration: ") && self.pg_event(session, msg) {
+            return;
+        }
         let (duration_ms, rest) = match msg.strip_prefix(b"duration: ") {
             Some(d) => {
                 let end = memchr::memchr(b' ', d).unwrap_or(d.len());

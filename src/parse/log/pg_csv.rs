@@ -13,6 +13,7 @@ const SESSION: usize = 5;
 const SEVERITY: usize = 11;
 const MESSAGE: usize = 13;
 const DETAIL: usize = 14;
+const QUERY: usize = 19;
 /// Fields of the oldest layout (PostgreSQL 12: 23 columns).
 const MIN_FIELDS: usize = 23;
 
@@ -136,6 +137,10 @@ pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
                 if !fields[DETAIL].is_empty() {
                     let d = fields[DETAIL].clone();
                     cx.pg_message(session, Some(ts), b"DETAIL", &d, line);
+                }
+                if !fields[QUERY].is_empty() {
+                    let q = fields[QUERY].clone();
+                    cx.event_statement(session, &q, line);
                 }
             }
         }

@@ -24,6 +24,13 @@ struct Entry<'a> {
     message: Option<Cow<'a, str>>,
     #[serde(borrow)]
     detail: Option<Cow<'a, str>>,
+    /// The statement an error or event names.
+    #[serde(borrow)]
+    statement: Option<Cow<'a, str>>,
+    /// CloudNativePG's name for it (a separate field: an entry with both
+    /// would be refused as a duplicate by an alias).
+    #[serde(borrow)]
+    query: Option<Cow<'a, str>>,
     /// CloudNativePG: the jsonlog entry (with `process_id` as a string).
     #[serde(borrow)]
     record: Option<Box<Entry<'a>>>,
@@ -96,6 +103,9 @@ pub fn parse(bytes: &[u8], cx: &mut Cx<'_>) {
         }
         if let Some(d) = &e.detail {
             cx.pg_message(session, ts.map(|t| t.0), b"DETAIL", d.as_bytes(), line);
+        }
+        if let Some(q) = e.statement.as_ref().or(e.query.as_ref()) {
+            cx.event_statement(session, q.as_bytes(), line);
         }
     }
     if bytes.ends_with(b"\n") {
