@@ -128,6 +128,7 @@ fn plain_numbered_files_and_inline_ignore() {
         "plain",
         &[
             "no-primary-key plain/001_schema.sql:7",
+            "constraint-without-not-valid plain/002_books_author_fk.sql:1",
             "duplicate-index plain/010_books_author_index.sql:4",
             "non-concurrent-index plain/010_books_author_index.sql:5",
         ],
@@ -140,7 +141,10 @@ fn django_sqlmigrate_output() {
     // beside the unique email is not a duplicate.
     check_layout(
         "django/migrations",
-        &["non-concurrent-index django/migrations/0002_order_status.sql:10"],
+        &[
+            "missing-lock-timeout django/migrations/0002_order_status.sql:5",
+            "non-concurrent-index django/migrations/0002_order_status.sql:10",
+        ],
     );
 }
 
@@ -267,6 +271,7 @@ fn dbperf_toml_selects_ignores_and_sets_severities() {
     assert_eq!(
         rules,
         [
+            ("constraint-without-not-valid", "warning"),
             ("duplicate-index", "info"),
             ("non-concurrent-index", "warning")
         ]
@@ -393,5 +398,64 @@ fn text_under_github_actions_also_annotates() {
         text.lines()
             .any(|l| l.starts_with("::warning file=goose/00003_issued_at_index.sql,line=2,col=1,")),
         "{text}"
+    );
+}
+
+#[test]
+fn hazards_fire_on_existing_tables_only() {
+    // 0002 makes every lock and rewrite hazard once on tables of 0001;
+    // 0003 makes the same changes the safe way; 0004 makes them on a table
+    // it creates itself. Only 0002 may raise hazards (and the partitions'
+    // missing primary keys of 0001 are the schema rule's).
+    let f = |rule: &str, line: u32| format!("{rule} hazards/0002_hazards.sql:{line}");
+    let mut want = vec![
+        "no-primary-key hazards/0001_init.sql:22".to_string(),
+        "no-primary-key hazards/0001_init.sql:23".to_string(),
+        f("missing-lock-timeout", 3),
+        f("non-concurrent-drop-index", 3),
+        f("non-concurrent-reindex", 4),
+        f("constraint-builds-index", 5),
+        f("constraint-without-not-valid", 6),
+        f("constraint-without-not-valid", 7),
+        f("set-not-null-without-check", 8),
+        f("not-null-column-without-default", 9),
+        f("rewriting-add-column", 10),
+        f("rewriting-add-column", 11),
+        f("rewriting-type-change", 12),
+        f("rewriting-add-column", 13),
+        f("serial-column", 13),
+        f("non-concurrent-detach-partition", 14),
+        f("exclusive-lock-command", 16),
+        f("exclusive-lock-command", 19),
+        f("exclusive-lock-command", 20),
+        f("concurrent-index-if-not-exists", 21),
+    ];
+    want.sort();
+    let root = fixture("migrations");
+    let out = lint(&["hazards", "--format", "json", "--no-config"], &root);
+    let mut got = findings(&out);
+    got.sort();
+    assert_eq!(got, want, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1));
+
+    // With the application's statements: the rename of a column it reads.
+    let out = lint(
+        &[
+            "hazards",
+            "--queries",
+            "queries/hazards_app.sql",
+            "--format",
+            "json",
+            "--no-config",
+            "--select",
+            "dropped-or-renamed-in-use",
+        ],
+        &root,
+    );
+    assert_eq!(
+        findings(&out),
+        ["dropped-or-renamed-in-use hazards/0002_hazards.sql:22"],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
     );
 }

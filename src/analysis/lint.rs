@@ -182,7 +182,11 @@ pub fn lint(
         notes,
         indexes,
         queries: query_stats,
-        statements: replay.statements.len(),
+        statements: replay
+            .statements
+            .iter()
+            .filter(|s| !matches!(s.event, migration::Event::Change(_)))
+            .count(),
     }
 }
 
@@ -204,6 +208,7 @@ fn migration_findings(
                 dialect: opts.dialect,
                 schema: &replay.schema,
                 queries: analyzed,
+                transaction_opt_out: files[s.file].transaction_opt_out,
             }),
             ..Inputs::default()
         });
