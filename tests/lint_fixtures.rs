@@ -459,3 +459,106 @@ fn hazards_fire_on_existing_tables_only() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Writes `files` (path, text) under a scratch directory and lints its
+/// `migrations` folder: the `rule severity` of each finding.
+fn lint_tree(name: &str, files: &[(&str, &str)]) -> (Vec<String>, String) {
+    let dir = scratch(name);
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let out = lint(&["migrations", "--format", "json", "--no-config"], &dir);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    (found, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+const INIT: &str = "CREATE TABLE t (id bigint PRIMARY KEY, x int);\n";
+const CIC: &str = "CREATE INDEX CONCURRENTLY t_x_idx ON t (x);\n";
+
+#[test]
+fn sqlx_runs_each_migration_in_a_transaction() {
+    let cargo = ("Cargo.toml", "[dependencies]\nsqlx = \"0.8\"\n");
+    let (found, json) = lint_tree(
+        "sqlx-tx",
+        &[
+            cargo,
+            ("migrations/20240101000000_init.sql", INIT),
+            ("migrations/20240102000000_t_x.sql", CIC),
+        ],
+    );
+    assert_eq!(found, ["non-concurrent-index error"]);
+    assert!(json.contains("-- no-transaction"), "{json}");
+    let (found, _) = lint_tree(
+        "sqlx-no-tx",
+        &[
+            cargo,
+            ("migrations/20240101000000_init.sql", INIT),
+            (
+                "migrations/20240102000000_t_x.sql",
+                &format!("-- no-transaction\n{CIC}"),
+            ),
+        ],
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn diesel_runs_up_sql_in_a_transaction_unless_metadata_says_not() {
+    let init = ("migrations/2024-01-01-000000_init/up.sql", INIT);
+    let idx = ("migrations/2024-01-02-000000_t_x/up.sql", CIC);
+    let (found, json) = lint_tree("diesel-tx", &[init, idx]);
+    assert_eq!(found, ["non-concurrent-index error"]);
+    assert!(json.contains("run_in_transaction = false"), "{json}");
+    let meta = (
+        "migrations/2024-01-02-000000_t_x/metadata.toml",
+        "run_in_transaction = false\n",
+    );
+    let (found, _) = lint_tree("diesel-no-tx", &[init, idx, meta]);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn flyway_transactions_follow_its_statements_and_script_config() {
+    let init = ("migrations/V1__init.sql", INIT);
+    // Alone, Flyway sees the statement cannot run in a transaction.
+    let (found, _) = lint_tree("flyway-alone", &[init, ("migrations/V2__t_x.sql", CIC)]);
+    assert!(found.is_empty(), "{found:?}");
+    // Mixed with a transactional statement: one transaction, which fails.
+    let mixed = format!("ALTER TABLE t ADD COLUMN y int;\n{CIC}");
+    let (found, json) = lint_tree("flyway-mixed", &[init, ("migrations/V2__t_x.sql", &mixed)]);
+    assert!(
+        found.contains(&"non-concurrent-index error".to_string()),
+        "{found:?}"
+    );
+    assert!(json.contains("executeInTransaction=false"), "{json}");
+    let (found, _) = lint_tree(
+        "flyway-conf",
+        &[
+            init,
+            ("migrations/V2__t_x.sql", &mixed),
+            (
+                "migrations/V2__t_x.sql.conf",
+                "executeInTransaction=false\n",
+            ),
+        ],
+    );
+    assert!(
+        !found.contains(&"non-concurrent-index error".to_string()),
+        "{found:?}"
+    );
+}
