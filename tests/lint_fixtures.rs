@@ -429,6 +429,7 @@ fn hazards_fire_on_existing_tables_only() {
         f("exclusive-lock-command", 19),
         f("exclusive-lock-command", 20),
         f("concurrent-index-if-not-exists", 21),
+        f("rewriting-add-column", 23),
     ];
     want.sort();
     let root = fixture("migrations");
