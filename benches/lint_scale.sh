@@ -4,8 +4,10 @@
 # into benches/data/lint_scale (gitignored). Each table has a primary key, a
 # foreign key to the table before it, an index on it for every other table
 # and a `-- dbperf: rows=` line, so the replay, the schema rules and the
-# statistics all work. Prints wall time and max RSS per run; linear cost
-# means 10x the tables take about 10x the time.
+# statistics all work; each also adds a NOT NULL column to the table
+# before it, a hazard when that table was made in another file. Prints wall
+# time and max RSS per run; linear cost means 10x the tables take about 10x
+# the time.
 #   SIZES="1000 10000" DBPERF=target/debug/dbperf benches/lint_scale.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,10 @@ def table(i):
     s += "    status text NOT NULL DEFAULT 'new',\n    created_at timestamptz NOT NULL DEFAULT now()\n);\n"
     if i > 1 and i % 2 == 0:
         s += f"CREATE INDEX t{i}_t{i-1}_id_idx ON t{i} (t{i-1}_id);\n"
+    if i > 1:
+        # A change to the table before: a hazard when that table is in
+        # another file (many), none when it is new in this one (one).
+        s += f"ALTER TABLE t{i-1} ADD COLUMN note_{i} text NOT NULL;\n"
     return s
 if mode == "one":
     with open(os.path.join(out, "0001_all.up.sql"), "w") as f:

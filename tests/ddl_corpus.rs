@@ -100,6 +100,7 @@ fn parse_real_ddl_corpus_without_refusing_any() {
                 path: f.to_string(),
                 text,
                 implicit_transaction: false,
+                transaction_opt_out: None,
             }],
             None,
             None,

@@ -128,6 +128,7 @@ fn plain_numbered_files_and_inline_ignore() {
         "plain",
         &[
             "no-primary-key plain/001_schema.sql:7",
+            "constraint-without-not-valid plain/002_books_author_fk.sql:1",
             "duplicate-index plain/010_books_author_index.sql:4",
             "non-concurrent-index plain/010_books_author_index.sql:5",
         ],
@@ -140,7 +141,10 @@ fn django_sqlmigrate_output() {
     // beside the unique email is not a duplicate.
     check_layout(
         "django/migrations",
-        &["non-concurrent-index django/migrations/0002_order_status.sql:10"],
+        &[
+            "missing-lock-timeout django/migrations/0002_order_status.sql:5",
+            "non-concurrent-index django/migrations/0002_order_status.sql:10",
+        ],
     );
 }
 
@@ -267,6 +271,7 @@ fn dbperf_toml_selects_ignores_and_sets_severities() {
     assert_eq!(
         rules,
         [
+            ("constraint-without-not-valid", "warning"),
             ("duplicate-index", "info"),
             ("non-concurrent-index", "warning")
         ]
@@ -393,5 +398,168 @@ fn text_under_github_actions_also_annotates() {
         text.lines()
             .any(|l| l.starts_with("::warning file=goose/00003_issued_at_index.sql,line=2,col=1,")),
         "{text}"
+    );
+}
+
+#[test]
+fn hazards_fire_on_existing_tables_only() {
+    // 0002 makes every lock and rewrite hazard once on tables of 0001;
+    // 0003 makes the same changes the safe way; 0004 makes them on a table
+    // it creates itself. Only 0002 may raise hazards (and the partitions'
+    // missing primary keys of 0001 are the schema rule's).
+    let f = |rule: &str, line: u32| format!("{rule} hazards/0002_hazards.sql:{line}");
+    let mut want = vec![
+        "no-primary-key hazards/0001_init.sql:22".to_string(),
+        "no-primary-key hazards/0001_init.sql:23".to_string(),
+        f("missing-lock-timeout", 3),
+        f("non-concurrent-drop-index", 3),
+        f("non-concurrent-reindex", 4),
+        f("constraint-builds-index", 5),
+        f("constraint-without-not-valid", 6),
+        f("constraint-without-not-valid", 7),
+        f("set-not-null-without-check", 8),
+        f("not-null-column-without-default", 9),
+        f("rewriting-add-column", 10),
+        f("rewriting-add-column", 11),
+        f("rewriting-type-change", 12),
+        f("rewriting-add-column", 13),
+        f("serial-column", 13),
+        f("non-concurrent-detach-partition", 14),
+        f("exclusive-lock-command", 16),
+        f("exclusive-lock-command", 19),
+        f("exclusive-lock-command", 20),
+        f("concurrent-index-if-not-exists", 21),
+        f("rewriting-add-column", 23),
+    ];
+    want.sort();
+    let root = fixture("migrations");
+    let out = lint(&["hazards", "--format", "json", "--no-config"], &root);
+    let mut got = findings(&out);
+    got.sort();
+    assert_eq!(got, want, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1));
+
+    // With the application's statements: the rename of a column it reads.
+    let out = lint(
+        &[
+            "hazards",
+            "--queries",
+            "queries/hazards_app.sql",
+            "--format",
+            "json",
+            "--no-config",
+            "--select",
+            "dropped-or-renamed-in-use",
+        ],
+        &root,
+    );
+    assert_eq!(
+        findings(&out),
+        ["dropped-or-renamed-in-use hazards/0002_hazards.sql:22"],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Writes `files` (path, text) under a scratch directory and lints its
+/// `migrations` folder: the `rule severity` of each finding.
+fn lint_tree(name: &str, files: &[(&str, &str)]) -> (Vec<String>, String) {
+    let dir = scratch(name);
+    for (path, text) in files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let out = lint(&["migrations", "--format", "json", "--no-config"], &dir);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["rule"].as_str().unwrap(),
+                f["severity"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let _ = std::fs::remove_dir_all(&dir);
+    (found, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+const INIT: &str = "CREATE TABLE t (id bigint PRIMARY KEY, x int);\n";
+const CIC: &str = "CREATE INDEX CONCURRENTLY t_x_idx ON t (x);\n";
+
+#[test]
+fn sqlx_runs_each_migration_in_a_transaction() {
+    let cargo = ("Cargo.toml", "[dependencies]\nsqlx = \"0.8\"\n");
+    let (found, json) = lint_tree(
+        "sqlx-tx",
+        &[
+            cargo,
+            ("migrations/20240101000000_init.sql", INIT),
+            ("migrations/20240102000000_t_x.sql", CIC),
+        ],
+    );
+    assert_eq!(found, ["non-concurrent-index error"]);
+    assert!(json.contains("-- no-transaction"), "{json}");
+    let (found, _) = lint_tree(
+        "sqlx-no-tx",
+        &[
+            cargo,
+            ("migrations/20240101000000_init.sql", INIT),
+            (
+                "migrations/20240102000000_t_x.sql",
+                &format!("-- no-transaction\n{CIC}"),
+            ),
+        ],
+    );
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn diesel_runs_up_sql_in_a_transaction_unless_metadata_says_not() {
+    let init = ("migrations/2024-01-01-000000_init/up.sql", INIT);
+    let idx = ("migrations/2024-01-02-000000_t_x/up.sql", CIC);
+    let (found, json) = lint_tree("diesel-tx", &[init, idx]);
+    assert_eq!(found, ["non-concurrent-index error"]);
+    assert!(json.contains("run_in_transaction = false"), "{json}");
+    let meta = (
+        "migrations/2024-01-02-000000_t_x/metadata.toml",
+        "run_in_transaction = false\n",
+    );
+    let (found, _) = lint_tree("diesel-no-tx", &[init, idx, meta]);
+    assert!(found.is_empty(), "{found:?}");
+}
+
+#[test]
+fn flyway_transactions_follow_its_statements_and_script_config() {
+    let init = ("migrations/V1__init.sql", INIT);
+    // Alone, Flyway sees the statement cannot run in a transaction.
+    let (found, _) = lint_tree("flyway-alone", &[init, ("migrations/V2__t_x.sql", CIC)]);
+    assert!(found.is_empty(), "{found:?}");
+    // Mixed with a transactional statement: one transaction, which fails.
+    let mixed = format!("ALTER TABLE t ADD COLUMN y int;\n{CIC}");
+    let (found, json) = lint_tree("flyway-mixed", &[init, ("migrations/V2__t_x.sql", &mixed)]);
+    assert!(
+        found.contains(&"non-concurrent-index error".to_string()),
+        "{found:?}"
+    );
+    assert!(json.contains("executeInTransaction=false"), "{json}");
+    let (found, _) = lint_tree(
+        "flyway-conf",
+        &[
+            init,
+            ("migrations/V2__t_x.sql", &mixed),
+            (
+                "migrations/V2__t_x.sql.conf",
+                "executeInTransaction=false\n",
+            ),
+        ],
+    );
+    assert!(
+        !found.contains(&"non-concurrent-index error".to_string()),
+        "{found:?}"
     );
 }

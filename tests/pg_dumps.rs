@@ -75,6 +75,7 @@ fn pg_dump_of_partitioned_tables_raises_no_false_fk_finding() {
             path: path.into(),
             text,
             implicit_transaction: false,
+            transaction_opt_out: None,
         }],
         None,
         None,

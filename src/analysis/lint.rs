@@ -182,7 +182,11 @@ pub fn lint(
         notes,
         indexes,
         queries: query_stats,
-        statements: replay.statements.len(),
+        statements: replay
+            .statements
+            .iter()
+            .filter(|s| !matches!(s.event, migration::Event::Change(_)))
+            .count(),
     }
 }
 
@@ -204,6 +208,7 @@ fn migration_findings(
                 dialect: opts.dialect,
                 schema: &replay.schema,
                 queries: analyzed,
+                transaction_opt_out: files[s.file].transaction_opt_out,
             }),
             ..Inputs::default()
         });
@@ -293,14 +298,28 @@ fn query_findings(
 ) -> (Vec<Spanned>, Vec<IndexRecommendation>) {
     let starts = line_starts(&q.text);
     let spans = statement_spans(&q.text);
+    // A table without a declared size is assumed to grow large (in CI
+    // nobody declares sizes, and tables grow); a table declared small opts
+    // out.
+    let mut assumed = 0;
     let (large, small): (Vec<AdvisedIndex>, Vec<AdvisedIndex>) =
         advice.indexes.iter().cloned().partition(|ix| {
-            schema
-                .table(&ix.recommendation.table)
-                .and_then(|t| t.rows)
-                .unwrap_or(0.0)
-                >= opts.large_table_rows
+            match schema.table(&ix.recommendation.table).and_then(|t| t.rows) {
+                Some(rows) => rows >= opts.large_table_rows,
+                None => {
+                    assumed += 1;
+                    true
+                }
+            }
         });
+    if assumed > 0 {
+        notes.push(format!(
+            "missing-index: {assumed} index{} on tables without a declared size, assumed to hold at least {} rows \
+             (declare sizes with `-- dbperf: TABLE rows=N` in a migration, or --stats FILE; a table declared smaller opts out)",
+            if assumed == 1 { "" } else { "es" },
+            opts.large_table_rows as u64
+        ));
+    }
     let advised = detect::run(&Inputs {
         advice: Some(AdviceContext {
             indexes: &large,
@@ -329,8 +348,7 @@ fn query_findings(
     if !small.is_empty() {
         let small = small.len();
         notes.push(format!(
-            "missing-index: {small} index{} left out because {} not declared to hold at least {} rows \
-             (declare sizes with `-- dbperf: TABLE rows=N` in a migration, or --stats FILE)",
+            "missing-index: {small} index{} left out because {} declared to hold fewer than {} rows",
             if small == 1 { "" } else { "es" },
             if small == 1 { "its table is" } else { "their tables are" },
             opts.large_table_rows as u64
@@ -457,9 +475,20 @@ fn parse_problems(
 }
 
 /// Copies table sizes and column statistics from a statistics schema.
+/// Tables are found through a map built once (a look-up per table of a
+/// 50,000-table `--stats` file would be quadratic).
 fn merge_statistics(schema: &mut Schema, stats: &Schema) {
+    // The first table of a name wins, as in `Schema::table_mut`.
+    let pos: HashMap<String, usize> = schema
+        .tables
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, t)| (t.name.to_ascii_lowercase(), i))
+        .collect();
     for st in &stats.tables {
-        let Some(t) = schema.table_mut(&st.qualified_name()) else {
+        let key = st.name.trim_matches('"').to_ascii_lowercase();
+        let Some(t) = pos.get(&key).map(|i| &mut schema.tables[*i]) else {
             continue;
         };
         t.rows = st.rows.or(t.rows);
@@ -922,6 +951,20 @@ mod tests {
                 "DROP INDEX CONCURRENTLY orders_customer_id_idx;",
             ],
         );
+    }
+
+    #[test]
+    fn queries_get_missing_index_without_declared_sizes_and_wrapped_columns() {
+        let schema = "CREATE TABLE users (id bigint PRIMARY KEY, email text UNIQUE, name text);";
+        let q = "SELECT id FROM users WHERE name = $1;\nSELECT id FROM users WHERE lower(email) = lower($1);";
+        // No size declared: assumed large.
+        assert!(!lint_with_queries("missing-index", &[schema], q).is_empty());
+        // Declared small: opts out.
+        let small = format!("-- dbperf: users rows=500\n{schema}");
+        assert_eq!(lint_with_queries("missing-index", &[&small], q), "");
+        // lower(email) against the plain unique index on email.
+        let text = lint_with_queries("function-on-indexed-column", &[schema], q);
+        assert!(text.contains("lower(email)"), "{text}");
     }
 
     #[test]

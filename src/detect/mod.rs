@@ -59,6 +59,46 @@ pub struct MigrationContext<'a> {
     pub dialect: Dialect,
     pub schema: &'a Schema,
     pub queries: &'a [AnalyzedQuery],
+    /// How the file's tool is told not to wrap it in a transaction
+    /// (`None`: the tool does not, or the file opens its own block).
+    pub transaction_opt_out: Option<&'a str>,
+}
+
+impl MigrationContext<'_> {
+    /// Where the statement starts, for a finding.
+    pub fn location(&self) -> Location {
+        Location::File {
+            path: self.path.to_string(),
+            line: self.statement.line,
+            column: Some(self.statement.column),
+        }
+    }
+
+    /// What to do about a transaction block around a statement that cannot
+    /// run in one, as a sentence to append (with a leading space).
+    pub fn opt_out_hint(&self) -> String {
+        match self.transaction_opt_out {
+            Some(h) => {
+                format!(" Run it in a migration of its own without the tool's transaction: {h}.")
+            }
+            None => {
+                " Run it outside the BEGIN … COMMIT block, in a migration of its own.".to_string()
+            }
+        }
+    }
+
+    /// The statement's change to a PostgreSQL table that existed before
+    /// its file (the hazard rules' input); `None` for anything else.
+    pub fn existing_table_change(&self) -> Option<&crate::parse::migration::Change> {
+        match &self.statement.event {
+            crate::parse::migration::Event::Change(c)
+                if self.dialect == Dialect::Postgres && !c.table_new_in_file =>
+            {
+                Some(c)
+            }
+            _ => None,
+        }
+    }
 }
 
 /// What a workload rule sees: the sessions and loops of a log digest.

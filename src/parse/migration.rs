@@ -31,6 +31,7 @@ use crate::model::schema::{Index, IndexKey, Schema, Table};
 use crate::parse::ddl::{
     add_primary_key, column, foreign_key, index_from_create, split_name, unique_index,
 };
+use crate::parse::hazard::{self, ChangeKind, ConstraintKind};
 use crate::parse::pg_ddl::{self, do_block_statements};
 use crate::sql::predicate::ident_name;
 use crate::sql::split::split;
@@ -110,6 +111,34 @@ pub enum Event {
         text: String,
         reason: String,
     },
+    /// How a statement (or one ALTER TABLE action) changes a table, for
+    /// the lock and rewrite hazards. Comes after the statement's catalog
+    /// event, at the same position.
+    Change(Box<Change>),
+}
+
+/// One change to a table, with what the replay knew when it ran.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The table as written (for DROP INDEX and REINDEX INDEX: the index's
+    /// table as the replay knows it, empty when it does not).
+    pub table: String,
+    pub kind: ChangeKind,
+    /// The table was created earlier in the same file: it is empty and
+    /// nobody uses it yet, so no lock or rewrite matters.
+    pub table_new_in_file: bool,
+    pub in_transaction: bool,
+    /// A `SET lock_timeout` ran earlier in the file.
+    pub lock_timeout: bool,
+    /// The first statement of the file that takes an ACCESS EXCLUSIVE lock
+    /// on a table that existed before it.
+    pub first_exclusive: bool,
+    /// ALTER COLUMN TYPE: the column's type before, when the migrations
+    /// declared it.
+    pub column_type: Option<String>,
+    /// SET NOT NULL: a validated `CHECK (col IS NOT NULL)` exists, so
+    /// PostgreSQL skips the scan.
+    pub proven_not_null: bool,
 }
 
 /// A statement that changed the catalog, where it is and what it did.
@@ -226,6 +255,9 @@ pub fn replay(files: &[Input<'_>], dialect: Dialect) -> Replay {
         at: (String::new(), 0),
         pos: HashMap::new(),
         index_table: HashMap::new(),
+        lock_timeout: false,
+        exclusive_seen: false,
+        not_null_checks: HashMap::new(),
     };
     for (i, f) in files.iter().enumerate() {
         r.file(i, f);
@@ -264,6 +296,14 @@ struct Replayer {
     /// The table (lower-case bare name) of each index by lower-case name.
     /// May point at a table that lost the index since; checked on use.
     index_table: HashMap<String, String>,
+    /// A `SET lock_timeout` ran earlier in the current file.
+    lock_timeout: bool,
+    /// The current file already took an ACCESS EXCLUSIVE lock on a table
+    /// that existed before it.
+    exclusive_seen: bool,
+    /// `CHECK (col IS NOT NULL)` constraints by lower-case name: table
+    /// (lower-case bare name), column, validated.
+    not_null_checks: HashMap<String, (String, String, bool)>,
 }
 
 /// Where a statement being replayed is, and what applies to it.
@@ -393,6 +433,8 @@ impl Replayer {
         let starts = line_starts(f.text);
         let mut file_ignore = Ignore::Nothing;
         let mut in_tx = f.implicit_transaction;
+        self.lock_timeout = false;
+        self.exclusive_seen = false;
         for raw in split(f.text) {
             let mut ignore = Ignore::Nothing;
             let mut stat_lines = Vec::new();
@@ -439,20 +481,35 @@ impl Replayer {
             };
             self.at = (f.path.to_string(), position(f.text, &starts, start).0);
             let mut context = None;
+            if self.dialect == Dialect::Postgres
+                && let Some(on) = hazard::sets_lock_timeout(raw.text)
+            {
+                self.lock_timeout = on;
+            }
             if h == "do" || h.starts_with("do ") {
                 for (offset, sub) in do_block_statements(raw.text) {
                     let h = head(&sub, 4);
+                    let at = At {
+                        start: start + offset,
+                        end: (start + offset + sub.len()).min(at.end),
+                        ..at.clone()
+                    };
+                    let changes = self.changes(&at, &sub);
                     if wanted(&h, &sub) {
-                        let at = At {
-                            start: start + offset,
-                            end: (start + offset + sub.len()).min(at.end),
-                            ..at.clone()
-                        };
                         self.catalog(f, &starts, &at, &sub, &mut context);
                     }
+                    for c in changes {
+                        self.push_replayed(f, &starts, &at, Event::Change(Box::new(c)));
+                    }
                 }
-            } else if wanted(&h, raw.text) && self.dialect == Dialect::Postgres {
-                self.catalog(f, &starts, &at, raw.text, &mut context);
+            } else if self.dialect == Dialect::Postgres {
+                let changes = self.changes(&at, raw.text);
+                if wanted(&h, raw.text) {
+                    self.catalog(f, &starts, &at, raw.text, &mut context);
+                }
+                for c in changes {
+                    self.push_replayed(f, &starts, &at, Event::Change(Box::new(c)));
+                }
             } else if wanted(&h, raw.text) {
                 self.parse_and_apply(
                     f,
@@ -466,6 +523,109 @@ impl Replayer {
             self.push_stats(index, stat_lines, context);
         }
         self.out.file_ignores.push(file_ignore);
+    }
+
+    /// What a statement (each ALTER TABLE action) does to its table, with
+    /// what the replay knows before it runs; keeps the state the hazards
+    /// need (NOT NULL checks, column types, the file's locks).
+    fn changes(&mut self, at: &At, text: &str) -> Vec<Change> {
+        let classified = match pg_ddl::alter_actions(text) {
+            Some((head, actions)) => actions
+                .iter()
+                .flat_map(|(s, e)| hazard::classify(&format!("{head}{}", &text[*s..*e])))
+                .collect(),
+            None => hazard::classify(text),
+        };
+        let mut out = Vec::new();
+        for c in classified {
+            let table = match (&c.table, &c.kind) {
+                (Some(t), _) => t.clone(),
+                (
+                    None,
+                    ChangeKind::DropIndex { index, .. }
+                    | ChangeKind::Reindex {
+                        index: Some(index), ..
+                    },
+                ) => self
+                    .index_position(&bare(index))
+                    .map(|i| self.out.schema.tables[i].qualified_name())
+                    .unwrap_or_default(),
+                (None, _) => String::new(),
+            };
+            let b = bare(&table).trim_matches('"').to_string();
+            let table_new_in_file = !b.is_empty() && self.table_file.get(&b) == Some(&at.file);
+            let mut column_type = None;
+            let mut proven_not_null = false;
+            match &c.kind {
+                ChangeKind::AddConstraint {
+                    name,
+                    kind: ConstraintKind::Check,
+                    not_valid,
+                    not_null_check: Some(col),
+                    ..
+                } => {
+                    let name = name
+                        .clone()
+                        .unwrap_or_else(|| format!("{b}_{}_check", col.to_lowercase()));
+                    self.not_null_checks.insert(
+                        name.to_lowercase(),
+                        (b.clone(), col.to_lowercase(), !not_valid),
+                    );
+                }
+                ChangeKind::ValidateConstraint { name } => {
+                    if let Some(c) = self.not_null_checks.get_mut(&name.to_lowercase()) {
+                        c.2 = true;
+                    }
+                }
+                ChangeKind::SetNotNull { column } => {
+                    let col = column.to_lowercase();
+                    proven_not_null = self
+                        .not_null_checks
+                        .values()
+                        .any(|(t, c, valid)| *t == b && *c == col && *valid);
+                    if let Some(p) = self.pos.get(&b) {
+                        let t = &mut self.out.schema.tables[*p];
+                        if let Some(x) = t
+                            .columns
+                            .iter_mut()
+                            .find(|x| x.name.eq_ignore_ascii_case(column))
+                        {
+                            x.not_null = true;
+                        }
+                    }
+                }
+                ChangeKind::AlterType { column, to, .. } => {
+                    if let Some(p) = self.pos.get(&b) {
+                        let t = &mut self.out.schema.tables[*p];
+                        if let Some(x) = t
+                            .columns
+                            .iter_mut()
+                            .find(|x| x.name.eq_ignore_ascii_case(column))
+                        {
+                            if !x.data_type.is_empty() {
+                                column_type = Some(x.data_type.clone());
+                            }
+                            x.data_type = to.clone();
+                        }
+                    }
+                }
+                _ => {}
+            }
+            let exclusive = c.kind.access_exclusive() && !table_new_in_file;
+            let first_exclusive = exclusive && !self.exclusive_seen;
+            self.exclusive_seen |= exclusive;
+            out.push(Change {
+                table,
+                kind: c.kind,
+                table_new_in_file,
+                in_transaction: at.in_tx,
+                lock_timeout: self.lock_timeout,
+                first_exclusive,
+                column_type,
+                proven_not_null,
+            });
+        }
+        out
     }
 
     /// One catalog statement of the file (or of a DO block in it): an

@@ -43,7 +43,7 @@ pub struct Prepared {
 pub const LONG: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(crate) enum Kind {
     Word,
     Quoted,
     Str,
@@ -52,16 +52,16 @@ enum Kind {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct Tok {
-    kind: Kind,
-    start: usize,
-    end: usize,
+pub(crate) struct Tok {
+    pub(crate) kind: Kind,
+    pub(crate) start: usize,
+    pub(crate) end: usize,
     /// Parenthesis depth the token sits at (a `(` at the depth outside it).
-    depth: u32,
+    pub(crate) depth: u32,
 }
 
 /// Splits a statement into tokens (comments and blanks dropped).
-fn tokens(s: &str) -> Vec<Tok> {
+pub(crate) fn tokens(s: &str) -> Vec<Tok> {
     let b = s.as_bytes();
     let n = b.len();
     let mut out = Vec::new();

@@ -18,7 +18,14 @@
 //! and column a finding names is the one in the file. dbmate and goose run a
 //! migration inside a transaction unless told otherwise
 //! (`-- migrate:up transaction:false`, `-- +goose NO TRANSACTION`); that is
-//! recorded, since `CREATE INDEX CONCURRENTLY` cannot run in one.
+//! recorded, since `CREATE INDEX CONCURRENTLY` cannot run in one. So do
+//! sqlx (a numbered file in a Rust project, unless its first line is
+//! `-- no-transaction`), diesel (`up.sql`, unless the migration's
+//! `metadata.toml` says `run_in_transaction = false`) and Flyway on
+//! PostgreSQL (`V…__x.sql`, unless its `V…__x.sql.conf` says
+//! `executeInTransaction=false`, or every statement of the file is one
+//! Flyway knows cannot run in a transaction, as `CREATE INDEX
+//! CONCURRENTLY`, which it then runs without one).
 
 use std::cmp::Ordering;
 use std::collections::HashSet;
@@ -61,6 +68,9 @@ pub struct MigrationFile {
     pub text: String,
     /// Whether the tool runs the file inside a transaction of its own.
     pub implicit_transaction: bool,
+    /// How to tell the tool not to (for the fixes of statements that
+    /// cannot run in a transaction block).
+    pub transaction_opt_out: Option<&'static str>,
 }
 
 /// Finds the migration files under `paths`, in the order they apply.
@@ -267,7 +277,97 @@ pub fn read(path: &Path) -> Result<MigrationFile> {
     let name = display_path(path);
     let bytes = std::fs::read(path).map_err(|e| Error::io(&name, e))?;
     let text = super::decode(&name, bytes)?;
-    Ok(from_text(name, &text))
+    let mut f = from_text(name, &text);
+    if f.transaction_opt_out.is_none() {
+        tool_transaction(path, &mut f);
+    }
+    Ok(f)
+}
+
+/// The transaction sqlx, diesel and Flyway wrap a migration in, read from
+/// the file's name, its first line and the files beside it.
+fn tool_transaction(path: &Path, f: &mut MigrationFile) {
+    let name = file_name(path);
+    let lower = name.to_ascii_lowercase();
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if lower == "up.sql" {
+        // diesel: `<version>_name/up.sql`, with an optional metadata.toml.
+        let meta = std::fs::read_to_string(dir.join("metadata.toml")).unwrap_or_default();
+        let off = meta.lines().any(|l| {
+            let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+            l.eq_ignore_ascii_case("run_in_transaction=false")
+        });
+        f.implicit_transaction = !off;
+        f.transaction_opt_out =
+            Some("`run_in_transaction = false` in the migration's metadata.toml (diesel)");
+        return;
+    }
+    let b = lower.as_bytes();
+    if b.first() == Some(&b'v') && b.get(1).is_some_and(u8::is_ascii_digit) && lower.contains("__")
+    {
+        // Flyway versioned migration, with its optional script configuration.
+        let mut conf = path.as_os_str().to_owned();
+        conf.push(".conf");
+        let conf = std::fs::read_to_string(PathBuf::from(conf)).unwrap_or_default();
+        let off = conf.lines().any(|l| {
+            let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
+            l.eq_ignore_ascii_case("executeInTransaction=false")
+        });
+        f.implicit_transaction = !off && !only_non_transactional(&f.text);
+        f.transaction_opt_out = Some(
+            "`executeInTransaction=false` in a `<migration>.sql.conf` beside it, or the statement alone in its migration (Flyway)",
+        );
+        return;
+    }
+    let numbered = b.first().is_some_and(u8::is_ascii_digit) && lower.contains('_');
+    let first_line = f.text.lines().next().unwrap_or("").trim();
+    if first_line.eq_ignore_ascii_case("-- no-transaction") {
+        f.implicit_transaction = false;
+        f.transaction_opt_out = Some("`-- no-transaction` as the file's first line (sqlx)");
+        return;
+    }
+    if numbered && rust_project(dir) {
+        f.implicit_transaction = true;
+        f.transaction_opt_out = Some("`-- no-transaction` as the file's first line (sqlx)");
+    }
+}
+
+/// Whether the nearest Cargo.toml in the directory or up to three above it
+/// depends on sqlx (a Rust project's numbered migrations are then sqlx's).
+fn rust_project(dir: &Path) -> bool {
+    dir.ancestors()
+        .take(4)
+        .find_map(|d| std::fs::read_to_string(d.join("Cargo.toml")).ok())
+        .is_some_and(|t| t.contains("sqlx"))
+}
+
+/// Whether every statement of a file is one that Flyway's PostgreSQL
+/// parser knows cannot run in a transaction (it then runs the migration
+/// without one).
+fn only_non_transactional(text: &str) -> bool {
+    let mut any = false;
+    for st in crate::sql::split::split(text) {
+        if st.text.is_empty() {
+            continue;
+        }
+        let words: Vec<String> = st
+            .text
+            .split_whitespace()
+            .take(4)
+            .map(str::to_ascii_lowercase)
+            .collect();
+        let w = |i: usize| words.get(i).map_or("", String::as_str);
+        let non_tx = (w(0) == "create" && (w(2) == "concurrently" || w(3) == "concurrently"))
+            || (w(0) == "drop" && w(1) == "index" && w(2) == "concurrently")
+            || w(0) == "reindex"
+            || w(0) == "vacuum"
+            || (w(0) == "alter" && w(1) == "system");
+        if !non_tx {
+            return false;
+        }
+        any = true;
+    }
+    any
 }
 
 /// The path as reports show it: without a leading `./`.
@@ -299,6 +399,7 @@ pub fn from_text(path: String, text: &str) -> MigrationFile {
             path,
             text: text.to_string(),
             implicit_transaction: false,
+            transaction_opt_out: None,
         };
     }
     let mut out = String::with_capacity(text.len());
@@ -340,6 +441,11 @@ pub fn from_text(path: String, text: &str) -> MigrationFile {
         path,
         text: out,
         implicit_transaction: transaction,
+        transaction_opt_out: Some(if dbmate {
+            "`-- migrate:up transaction:false` (dbmate)"
+        } else {
+            "`-- +goose NO TRANSACTION` before `-- +goose Up` (goose)"
+        }),
     }
 }
 

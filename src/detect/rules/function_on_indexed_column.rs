@@ -63,7 +63,9 @@ impl Rule for FunctionOnIndexedColumn {
     }
 
     fn reads(&self) -> &'static [Reads] {
-        &[Reads::Plan, Reads::Advice]
+        // Migration: `dbperf lint --queries` reports it on the application's
+        // statements (through the advice), as `explain` does on plans.
+        &[Reads::Plan, Reads::Advice, Reads::Migration]
     }
 
     fn check_advice(&self, ctx: &AdviceContext<'_>, out: &mut Vec<Finding>) {

@@ -5,10 +5,15 @@
 //! (see README, "Adding a rule").
 
 mod automatic_index;
+mod concurrent_index_if_not_exists;
+mod constraint_builds_index;
+mod constraint_without_not_valid;
 mod dead_tuples;
 mod disk_spill;
 mod dropped_index_needed;
+mod dropped_or_renamed_in_use;
 mod duplicate_index;
+mod exclusive_lock_command;
 mod fk_without_index;
 mod function_on_indexed_column;
 mod heap_fetches;
@@ -19,14 +24,23 @@ mod join_filter;
 mod join_full_scan;
 mod lossy_bitmap;
 mod missing_index;
+mod missing_lock_timeout;
 mod n_plus_one;
 mod nested_loop_inner_scan;
 mod no_statistics;
+mod non_concurrent_detach_partition;
+mod non_concurrent_drop_index;
 mod non_concurrent_index;
+mod non_concurrent_reindex;
+mod not_null_column_without_default;
 mod not_understood;
+mod rewriting_add_column;
+mod rewriting_type_change;
 mod row_misestimate;
 mod seq_scan;
 mod seq_scanned_table;
+mod serial_column;
+mod set_not_null_without_check;
 mod slow_planning;
 mod sqlite_settings;
 mod table_without_primary_key;
@@ -35,10 +49,15 @@ mod unused_index;
 mod workers_not_launched;
 
 pub use automatic_index::AutomaticIndex;
+pub use concurrent_index_if_not_exists::ConcurrentIndexIfNotExists;
+pub use constraint_builds_index::ConstraintBuildsIndex;
+pub use constraint_without_not_valid::ConstraintWithoutNotValid;
 pub use dead_tuples::DeadTuples;
 pub use disk_spill::DiskSpill;
 pub use dropped_index_needed::DroppedIndexNeeded;
+pub use dropped_or_renamed_in_use::DroppedOrRenamedInUse;
 pub use duplicate_index::DuplicateIndex;
+pub use exclusive_lock_command::ExclusiveLockCommand;
 pub use fk_without_index::{FkWithoutIndex, fk_is_indexed};
 pub use function_on_indexed_column::FunctionOnIndexedColumn;
 pub use heap_fetches::HeapFetches;
@@ -49,14 +68,23 @@ pub use join_filter::JoinFilter;
 pub use join_full_scan::JoinFullScan;
 pub use lossy_bitmap::LossyBitmap;
 pub use missing_index::MissingIndex;
+pub use missing_lock_timeout::MissingLockTimeout;
 pub use n_plus_one::NPlusOne;
 pub use nested_loop_inner_scan::NestedLoopInnerScan;
 pub use no_statistics::NoStatistics;
+pub use non_concurrent_detach_partition::NonConcurrentDetachPartition;
+pub use non_concurrent_drop_index::NonConcurrentDropIndex;
 pub use non_concurrent_index::NonConcurrentIndex;
+pub use non_concurrent_reindex::NonConcurrentReindex;
+pub use not_null_column_without_default::NotNullColumnWithoutDefault;
 pub use not_understood::NotUnderstood;
+pub use rewriting_add_column::RewritingAddColumn;
+pub use rewriting_type_change::RewritingTypeChange;
 pub use row_misestimate::RowMisestimate;
 pub use seq_scan::SeqScan;
 pub use seq_scanned_table::SeqScannedTable;
+pub use serial_column::SerialColumn;
+pub use set_not_null_without_check::SetNotNullWithoutCheck;
 pub use slow_planning::SlowPlanning;
 pub use sqlite_settings::SqliteSettings;
 pub use table_without_primary_key::TableWithoutPrimaryKey;
@@ -83,6 +111,20 @@ pub static ALL: &[&dyn Rule] = &[
     &FkWithoutIndex,
     &DuplicateIndex,
     &NonConcurrentIndex,
+    &NonConcurrentDropIndex,
+    &NonConcurrentReindex,
+    &ConcurrentIndexIfNotExists,
+    &ConstraintBuildsIndex,
+    &ConstraintWithoutNotValid,
+    &SetNotNullWithoutCheck,
+    &NotNullColumnWithoutDefault,
+    &RewritingAddColumn,
+    &RewritingTypeChange,
+    &NonConcurrentDetachPartition,
+    &ExclusiveLockCommand,
+    &DroppedOrRenamedInUse,
+    &MissingLockTimeout,
+    &SerialColumn,
     &MissingIndex,
     &TableWithoutPrimaryKey,
     &DroppedIndexNeeded,

@@ -49,12 +49,17 @@ impl Rule for NonConcurrentIndex {
     }
 
     fn check_migration(&self, ctx: &MigrationContext<'_>, out: &mut Vec<Finding>) {
-        out.extend(check(ctx.statement, ctx.path, ctx.dialect));
+        out.extend(check(
+            ctx.statement,
+            ctx.path,
+            ctx.dialect,
+            &ctx.opt_out_hint(),
+        ));
     }
 }
 
 /// Checks one replayed statement of the migration file `path`.
-fn check(stmt: &Replayed, path: &str, dialect: Dialect) -> Option<Finding> {
+fn check(stmt: &Replayed, path: &str, dialect: Dialect, hint: &str) -> Option<Finding> {
     let Event::CreateIndex {
         table,
         index,
@@ -83,7 +88,7 @@ fn check(stmt: &Replayed, path: &str, dialect: Dialect) -> Option<Finding> {
             Finding::new(
                 &NonConcurrentIndex::META,
                 format!(
-                    "CREATE INDEX CONCURRENTLY {} runs inside a transaction block: PostgreSQL refuses it, and the migration fails.",
+                    "CREATE INDEX CONCURRENTLY {} runs inside a transaction block: PostgreSQL refuses it, and the migration fails.{hint}",
                     index.name
                 ),
                 fix,
