@@ -22,7 +22,10 @@ fn scratch(name: &str) -> PathBuf {
 
 /// Runs dbperf with `args` and `--format html -o FILE`; returns the page.
 fn render(name: &str, args: &[&str], expect: i32) -> (PathBuf, String) {
-    let path = scratch(name).join(format!("{name}.html"));
+    // Tests run at once and may render the same page: one file each.
+    static PAGES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = PAGES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = scratch(&format!("{name}-{n}")).join(format!("{name}.html"));
     let out = dbperf()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("GITHUB_ACTIONS")
@@ -50,12 +53,17 @@ fn explain() -> (PathBuf, String) {
 }
 
 fn analyze() -> (PathBuf, String) {
-    let dir = scratch("demo-db");
-    render(
+    // Each caller builds its own demo database (20 MB), and removes it.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = scratch(&format!("demo-db-{n}"));
+    let page = render(
         "analyze",
         &["analyze", "--demo", "--demo-dir", dir.to_str().unwrap()],
         0,
-    )
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    page
 }
 
 fn analyze_log() -> (PathBuf, String) {
@@ -220,6 +228,7 @@ fn browse(browser: &Path, page: &Path, screenshot: Option<&Path>) -> Run {
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap();
+    let _ = std::fs::remove_dir_all(&profile);
     assert!(
         out.status.success(),
         "chromium failed: {}",

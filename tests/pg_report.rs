@@ -241,6 +241,30 @@ async fn dba_report_ranks_only_the_workload_in_order_and_reproducibly() {
         assert!(l.contains("helps: #"), "{l}");
     }
 
+    // Markdown, for a ticket, in the same order.
+    let md = dbperf(&url, "markdown");
+    let at = |h: &str| md.find(h).unwrap_or_else(|| panic!("no {h:?} in\n{md}"));
+    let order = [
+        at("## Workload"),
+        at("## Top statements"),
+        at("## Indexes to create"),
+        at("## Findings ("),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{md}");
+    if let Some(health) = md.find("## Schema health (") {
+        assert!(health > order[3], "{md}");
+    }
+    // The HTML page charts the same statements, in the same order.
+    let page = dbperf(&url, "html");
+    let time = page.find("id=\"time\"").expect("a time chart");
+    let indexes = page.find("id=\"indexes\"").expect("the indexes");
+    assert!(time < indexes);
+    assert_eq!(
+        page.matches("<tr><td class=\"num\">").count()
+            - page[indexes..].matches("<tr><td class=\"num\">").count(),
+        statements.len()
+    );
+
     let admin = common::connect(&base).await;
     admin
         .batch_execute(&format!("DROP DATABASE IF EXISTS {DB} WITH (FORCE)"))

@@ -64,7 +64,9 @@ fn demo(format: &str) -> String {
     let first = run(&["analyze", "--demo", "--demo-dir", d], format);
     let again = run(&["analyze", "--demo", "--demo-dir", d], format);
     assert_eq!(first, again, "two runs differ");
-    first.replace(d, "[demo-dir]")
+    let out = first.replace(d, "[demo-dir]");
+    let _ = std::fs::remove_dir_all(&dir);
+    out
 }
 
 #[test]

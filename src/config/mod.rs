@@ -147,7 +147,9 @@ impl Config {
             (Some(c), false) => c,
             (None, false) => ColorArg::Auto,
         };
+        // A report written to a file is coloured only when asked outright.
         let color = format == Format::Text
+            && (output.is_none() || when == ColorArg::Always)
             && use_color(
                 when,
                 output.is_none() && std::io::stdout().is_terminal(),

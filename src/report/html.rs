@@ -751,8 +751,9 @@ fn health_section(report: &Report, refs: &StatementRefs, h: &mut String) {
     }
     let count: usize = tables.values().map(Vec::len).sum();
     h.push_str(&format!(
-        "<section id=\"health\">\n<h2>Schema health ({count} findings on {} tables)</h2>\n",
-        tables.len()
+        "<section id=\"health\">\n<h2>Schema health ({} on {})</h2>\n",
+        super::text::plural(count, "finding"),
+        super::text::plural(tables.len(), "table")
     ));
     for (table, list) in tables {
         h.push_str(&format!(

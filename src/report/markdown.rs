@@ -192,9 +192,9 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w)?;
         writeln!(
             w,
-            "## Schema health ({} findings on {} tables)",
-            health.len(),
-            tables.len()
+            "## Schema health ({} on {})",
+            super::text::plural(health.len(), "finding"),
+            super::text::plural(tables.len(), "table")
         )?;
         for (table, list) in tables {
             writeln!(w)?;

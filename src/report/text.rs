@@ -379,7 +379,7 @@ fn write_findings(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result
             ))
         )?;
         for f in &timed {
-            write_finding(f, p, w)?;
+            write_finding(f, "  ", p, w)?;
         }
     }
     if health.is_empty() {
@@ -398,21 +398,31 @@ fn write_findings(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result
         w,
         "{}",
         p.bold(&format!(
-            "Schema health ({} findings on {} tables)",
-            health.len(),
-            tables.len()
+            "Schema health ({} on {})",
+            plural(health.len(), "finding"),
+            plural(tables.len(), "table")
         ))
     )?;
     for (table, list) in tables {
         writeln!(w, "  {}", p.bold(table))?;
         for f in list {
-            write_finding(f, p, w)?;
+            write_finding(f, "    ", p, w)?;
         }
     }
     Ok(())
 }
 
-fn write_finding(f: &Finding, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+/// `1 table`, `3 tables`.
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+/// One finding, its lines indented by `pad`.
+fn write_finding(f: &Finding, pad: &str, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
     let mut head = format!("{}[{}]", p.severity(f.severity), f.rule);
     if let Some(loc) = &f.location {
         head.push_str(&format!(" {}", loc));
@@ -420,15 +430,15 @@ fn write_finding(f: &Finding, p: &Painter, w: &mut dyn Write) -> io::Result<()> 
     if let Some(ms) = f.impact_ms {
         head.push_str(&p.dim(&format!("  (up to {} to save)", self::ms(ms))));
     }
-    writeln!(w, "  {head}")?;
-    writeln!(w, "    {}", f.message)?;
+    writeln!(w, "{pad}{head}")?;
+    writeln!(w, "{pad}  {}", f.message)?;
     if !f.advice.is_empty() {
         let mut lines = f.advice.lines();
         if let Some(first) = lines.next() {
-            writeln!(w, "    {} {first}", p.bold("fix:"))?;
+            writeln!(w, "{pad}  {} {first}", p.bold("fix:"))?;
         }
         for l in lines {
-            writeln!(w, "         {l}")?;
+            writeln!(w, "{pad}       {l}")?;
         }
     }
     Ok(())
