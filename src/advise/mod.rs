@@ -64,6 +64,7 @@ pub fn rank_indexes(
                     cost_before: None,
                     cost_after: None,
                     reason,
+                    size_bytes: None,
                     spec,
                 });
             }

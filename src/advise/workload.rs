@@ -56,6 +56,9 @@ pub struct AdviseOptions {
     pub min_gain: f64,
     /// Tables with fewer rows are never indexed.
     pub min_rows: f64,
+    /// Also gather join-key candidates ([`Advice::join_candidates`]) for a
+    /// planner to check (HypoPG); the cost model alone never proposes them.
+    pub join_keys: bool,
 }
 
 impl Default for AdviseOptions {
@@ -66,6 +69,7 @@ impl Default for AdviseOptions {
             min_score_share: 0.005,
             min_gain: 0.5,
             min_rows: 1000.0,
+            join_keys: false,
         }
     }
 }
@@ -107,6 +111,9 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         r.recommendation.reason = reason(r);
         r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
     }
+    if opts.join_keys {
+        advice.join_candidates = join_candidates(acc.joins, &acc.join_gains, &ranked, schema, opts);
+    }
     advice.indexes = ranked;
     advice
         .queries
@@ -126,6 +133,10 @@ struct Wanted {
     missing_tables: Vec<String>,
     /// Candidates that saved too little.
     below: usize,
+    /// Join-key candidates (with `opts.join_keys`), scored 0 until a
+    /// planner checks them.
+    joins: Vec<(IndexSpec, f64, String, String)>,
+    join_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
 }
 
 /// Analyses one distinct statement and adds its candidates (and the
@@ -188,6 +199,39 @@ fn advise_query(
     }
     q.cost = Some(total_before);
     let original: std::sync::Arc<str> = q.sql.as_str().into();
+    if opts.join_keys {
+        for scan in &analysis.scans {
+            let Some(table) = schema.table(&scan.table) else {
+                continue;
+            };
+            let info = TableInfo::new(table, schema, opts.dialect);
+            if info.rows < opts.min_rows {
+                continue;
+            }
+            for spec in info.join_keys(scan, &analysis.scans) {
+                if spec.already_served(schema) {
+                    continue;
+                }
+                let gain = QueryGain {
+                    fingerprint: q.fingerprint,
+                    calls: q.calls,
+                    cost_before: total_before,
+                    cost_after: total_before,
+                    saved_ms: 0.0,
+                    rewritten: false,
+                    sql: original.clone(),
+                    path: q.path.clone(),
+                    line: q.line,
+                };
+                acc.joins
+                    .push((spec.clone(), 0.0, q.fingerprint.to_string(), String::new()));
+                acc.join_gains
+                    .entry((q.fingerprint, spec.qualified_table()))
+                    .or_default()
+                    .push((spec, gain));
+            }
+        }
+    }
     for sa in per_scan {
         let Some(best) = sa.best else { continue };
         let saving = sa.before - best.cost;
@@ -273,10 +317,43 @@ fn merge(
                 recommendation: rec,
                 helps,
                 size_bytes,
+                join_key: false,
             });
         }
     }
     ranked
+}
+
+/// The join-key candidates, merged like the others (one index for the
+/// statements whose join keys it leads with), less those that an index of
+/// the ranked list already leads with.
+fn join_candidates(
+    wanted: Vec<(IndexSpec, f64, String, String)>,
+    gains: &HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    ranked: &[AdvisedIndex],
+    schema: &Schema,
+    opts: &AdviseOptions,
+) -> Vec<AdvisedIndex> {
+    let mut out = merge(wanted, gains, schema, opts);
+    for j in &mut out {
+        j.join_key = true;
+    }
+    out.retain(|j| {
+        !ranked.iter().any(|r| {
+            r.recommendation.table == j.recommendation.table
+                && serves(&r.recommendation.spec, &j.recommendation.spec)
+        })
+    });
+    out.sort_by(|a, b| a.recommendation.statement.cmp(&b.recommendation.statement));
+    for j in &mut out {
+        j.recommendation.queries = j.helps.iter().map(|h| h.fingerprint.to_string()).collect();
+        j.recommendation.reason = format!(
+            "join key of {} statement(s), for the planner to judge; est. size {}",
+            j.helps.len(),
+            fmt_bytes(j.size_bytes)
+        );
+    }
+    out
 }
 
 /// What the reader should know: assumed statistics, tables not in the
@@ -735,6 +812,76 @@ impl<'a> TableInfo<'a> {
             });
         }
         (out, wrapped)
+    }
+
+    /// Join-key candidates of a scan: per partner it is joined with (in
+    /// its block, or an outer one for a correlated subquery), an index on
+    /// this table's columns of that join (so a nested loop reaches this
+    /// side by key, or a merge join reads it in order). The partner is the
+    /// other column's qualifier, or the scan whose table has that column.
+    fn join_keys(&self, scan: &TableScan, scans: &[TableScan]) -> Vec<IndexSpec> {
+        let mut partners: Vec<(String, Vec<String>)> = Vec::new();
+        for p in &scan.predicates {
+            let PredicateKind::Join(other) = &p.kind else {
+                continue;
+            };
+            if p.wrapper.is_some() {
+                continue;
+            }
+            let Some(col) = self.table.column(&p.column.name).map(|c| c.name.clone()) else {
+                continue;
+            };
+            let partner = match &other.qualifier {
+                Some(q) => q.to_lowercase(),
+                None => scans
+                    .iter()
+                    .find(|s| {
+                        !std::ptr::eq(*s, scan)
+                            && self
+                                .schema
+                                .table(&s.table)
+                                .is_some_and(|t| t.column(&other.name).is_some())
+                    })
+                    .map(|s| {
+                        s.alias
+                            .clone()
+                            .unwrap_or_else(|| s.table.clone())
+                            .to_lowercase()
+                    })
+                    .unwrap_or_default(),
+            };
+            match partners.iter_mut().find(|(q, _)| *q == partner) {
+                Some((_, cols)) => {
+                    if !cols.iter().any(|c| c.eq_ignore_ascii_case(&col)) {
+                        cols.push(col);
+                    }
+                }
+                None => partners.push((partner, vec![col])),
+            }
+        }
+        // Equalities: any order serves. An existing index that leads with
+        // the same columns in another order serves already; else the most
+        // distinct column first, so that the same join written two ways
+        // gives one candidate, and its lead serves joins on that column alone.
+        partners
+            .into_iter()
+            .filter(|(_, cols)| {
+                !self.table.indexes.iter().any(|ix| {
+                    ix.valid
+                        && ix.predicate.is_none()
+                        && ix.keys.len() >= cols.len()
+                        && ix.keys[..cols.len()].iter().all(|k| {
+                            k.column_name()
+                                .is_some_and(|n| cols.iter().any(|c| c.eq_ignore_ascii_case(n)))
+                        })
+                })
+            })
+            .map(|(_, mut cols)| {
+                cols.sort_by(|a, b| self.distinct(b).total_cmp(&self.distinct(a)).then(a.cmp(b)));
+                let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+                IndexSpec::new(&self.table.qualified_name(), &refs)
+            })
+            .collect()
     }
 
     /// A partial index predicate for `col = value` when the value is rare
@@ -1269,11 +1416,6 @@ impl<'a> TableInfo<'a> {
         let per_page = (PAGE * 0.9 / self.entry_width(&spec.keys, &spec.include)).max(1.0);
         let leaves = (rows / per_page).ceil().max(1.0);
         (leaves * 1.01 + 1.0).ceil() * PAGE
-    }
-
-    #[allow(dead_code)]
-    fn schema(&self) -> &Schema {
-        self.schema
     }
 
     #[allow(dead_code)]

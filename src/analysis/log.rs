@@ -449,7 +449,11 @@ pub fn run(task: &LogTask) -> Result<Report> {
     // With a PostgreSQL --db (routing sends SQLite elsewhere), the logged
     // workload goes through the advisor with the live catalog and HypoPG.
     let live = match &task.db {
-        Some(db) => Some(super::postgres::advise_workload(db, logged)?),
+        Some(db) => Some(super::postgres::advise_workload(
+            db,
+            logged,
+            crate::model::advice::SetLimits::default(),
+        )?),
         None => None,
     };
     // Without it, indexes the findings ask for, heuristic: a log carries no catalog.

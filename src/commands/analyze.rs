@@ -28,13 +28,17 @@ pub fn run(config: &Config) -> Result<u8> {
             n_plus_one: *n_plus_one,
             db: db.clone(),
         })?,
-        AnalyzeTask::Postgres { db, snapshot, top } => {
-            analysis::postgres::run(&analysis::postgres::PgTask {
-                db,
-                snapshot: snapshot.as_deref(),
-                top: *top,
-            })?
-        }
+        AnalyzeTask::Postgres {
+            db,
+            snapshot,
+            top,
+            limits,
+        } => analysis::postgres::run(&analysis::postgres::PgTask {
+            db,
+            snapshot: snapshot.as_deref(),
+            top: *top,
+            limits: *limits,
+        })?,
     };
     super::emit(config, &report)?;
     if let AnalyzeTask::Log { .. } = task {

@@ -245,6 +245,9 @@ pub struct IndexRecommendation {
     pub cost_after: Option<f64>,
     /// Why this index: the evidence in a sentence.
     pub reason: String,
+    /// Its size, when a planner estimated it (HypoPG).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
     #[serde(skip)]
     pub spec: IndexSpec,
 }
