@@ -545,6 +545,8 @@ const MAX_SHARE: f64 = 0.2;
 const SERVED_FACTOR: f64 = 10.0;
 /// What an unindexable condition keeps, as a filter.
 const OTHER_SEL: f64 = 0.5;
+/// `col IS NULL` makes a partial index when at most this share is null.
+const MAX_NULL_PARTIAL_SHARE: f64 = 0.1;
 
 /// How a condition can use an index key.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -791,6 +793,9 @@ impl<'a> TableInfo<'a> {
                 (PredicateKind::Eq, Some(v), Seek::Eq) if p.wrapper.is_none() => {
                     self.partial_predicate(&col, v)
                 }
+                (PredicateKind::IsNull, _, Seek::Eq) if p.wrapper.is_none() => {
+                    self.null_partial(&col)
+                }
                 _ => None,
             };
             // Two bounds on one column make one range (PostgreSQL's rule).
@@ -882,6 +887,16 @@ impl<'a> TableInfo<'a> {
                 IndexSpec::new(&self.table.qualified_name(), &refs)
             })
             .collect()
+    }
+
+    /// A partial index predicate for `col IS NULL` when few rows are null
+    /// (pg_stats' null_frac): the index holds those rows only, so it is as
+    /// small as the queue it serves (`WHERE assignee_id IS NULL ORDER BY
+    /// created_at`).
+    fn null_partial(&self, col: &str) -> Option<String> {
+        let f = self.table.column(col)?.null_frac?;
+        (f > 0.0 && f <= MAX_NULL_PARTIAL_SHARE)
+            .then(|| format!("{} IS NULL", crate::model::index::quote_ident(col)))
     }
 
     /// A partial index predicate for `col = value` when the value is rare
@@ -1405,6 +1420,9 @@ impl<'a> TableInfo<'a> {
                     .iter()
                     .find_map(|c| {
                         let lhs = crate::model::index::quote_ident(&c.name);
+                        if *p == format!("{lhs} IS NULL") {
+                            return c.null_frac;
+                        }
                         p.strip_prefix(&format!("{lhs} = "))
                             .map(|v| self.eq_sel(&c.name, Some(v)))
                     })
