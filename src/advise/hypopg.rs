@@ -72,6 +72,62 @@ pub fn hypothetical_statement(statement: &str) -> String {
     }
 }
 
+/// The `CREATE INDEX` statements a candidate stands for: its own and its
+/// partners' (the other branches of an OR).
+fn statements_of(c: &AdvisedIndex) -> impl Iterator<Item = &str> {
+    std::iter::once(c.recommendation.statement.as_str())
+        .chain(c.partners.iter().map(|p| p.statement.as_str()))
+}
+
+/// The chosen candidates as the ranked list shows them: each partner (the
+/// other branches of an OR) right after its candidate, verified with it,
+/// the saving shared between them.
+fn with_partners(kept: Vec<AdvisedIndex>) -> Vec<AdvisedIndex> {
+    let mut out = Vec::new();
+    for mut c in kept {
+        let partners = std::mem::take(&mut c.partners);
+        if partners.is_empty() {
+            out.push(c);
+            continue;
+        }
+        let n = (partners.len() + 1) as f64;
+        let group: Vec<String> = std::iter::once(c.recommendation.statement.clone())
+            .chain(partners.iter().map(|p| p.statement.clone()))
+            .collect();
+        let share = round3(c.recommendation.score / n);
+        let size = c.size_bytes / n;
+        let mut members = vec![c.recommendation.clone()];
+        members.extend(partners);
+        for mut rec in members {
+            rec.verified = Verification::Hypopg;
+            rec.score = share;
+            rec.cost_before = c.recommendation.cost_before;
+            rec.cost_after = c.recommendation.cost_after;
+            rec.queries = c.recommendation.queries.clone();
+            rec.size_bytes = Some(size as u64);
+            rec.reason = format!(
+                "one branch of an OR served by a BitmapOr of {} indexes, verified together ({}); {}",
+                group.len(),
+                group
+                    .iter()
+                    .filter(|g| **g != rec.statement)
+                    .map(|g| g.trim_end_matches(';'))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                c.recommendation.reason
+            );
+            out.push(AdvisedIndex {
+                recommendation: rec,
+                helps: c.helps.clone(),
+                size_bytes: size,
+                join_key: false,
+                partners: Vec::new(),
+            });
+        }
+    }
+    out
+}
+
 /// Whether the plan reads through a HypoPG index (`<13556>btree_…`).
 pub fn uses_hypothetical(plan: &Plan) -> bool {
     plan.nodes().any(|(_, n)| {
@@ -124,8 +180,18 @@ pub async fn verify(
             };
             before.push(cost);
         }
-        let create = hypothetical_statement(&cand.recommendation.statement);
-        let size = match session.hypothesize(&create).await {
+        let mut size_result = Ok(0u64);
+        for stmt in statements_of(&cand) {
+            match session.hypothesize(&hypothetical_statement(stmt)).await {
+                Ok(s) => {
+                    if let Ok(total) = &mut size_result {
+                        *total += s;
+                    }
+                }
+                Err(e) => size_result = Err(e),
+            }
+        }
+        let size = match size_result {
             Ok(s) => s,
             Err(e) => {
                 let _ = session.forget().await;
@@ -207,7 +273,9 @@ pub async fn verify(
     }
     let singles = std::mem::take(&mut out.kept);
     out.passed = singles.len();
-    out.kept = select_together(session, singles, mean_ms, limits, &mut budget, &mut out).await;
+    out.kept = with_partners(
+        select_together(session, singles, mean_ms, limits, &mut budget, &mut out).await,
+    );
     out.kept.sort_by(|a, b| {
         b.recommendation
             .score
@@ -438,13 +506,14 @@ async fn select_together(
         let _ = session.forget().await;
         let mut ok = true;
         for c in chosen.iter().chain(std::iter::once(&pool[best].cand)) {
-            *budget = budget.saturating_sub(1);
-            if session
-                .hypothesize(&hypothetical_statement(&c.recommendation.statement))
-                .await
-                .is_err()
-            {
-                ok = false;
+            for stmt in statements_of(c) {
+                if session
+                    .hypothesize(&hypothetical_statement(stmt))
+                    .await
+                    .is_err()
+                {
+                    ok = false;
+                }
             }
         }
         let mut gains = Vec::new();

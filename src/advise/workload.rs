@@ -35,7 +35,7 @@ use crate::error::Error;
 use crate::model::Dialect;
 pub use crate::model::advice::{Advice, AdvisedIndex, AnalyzedQuery, QueryGain, WrappedColumn};
 use crate::model::fmt::{approx as fmt_num, bytes as fmt_bytes, ms_short as fmt_ms, round3};
-use crate::model::index::IndexSpec;
+use crate::model::index::{IndexRecommendation, IndexSpec, Verification};
 use crate::model::schema::{IndexKey, Schema, Table};
 use crate::model::statement as statement_model;
 pub use crate::model::statement::WorkloadQuery;
@@ -56,9 +56,11 @@ pub struct AdviseOptions {
     pub min_gain: f64,
     /// Tables with fewer rows are never indexed.
     pub min_rows: f64,
-    /// Also gather join-key candidates ([`Advice::join_candidates`]) for a
-    /// planner to check (HypoPG); the cost model alone never proposes them.
-    pub join_keys: bool,
+    /// Also gather the candidates only a planner can judge (HypoPG), in
+    /// [`Advice::join_candidates`]: join keys, and the indexes of an OR's
+    /// branches (a BitmapOr needs all of them); the cost model alone never
+    /// proposes them.
+    pub what_if: bool,
 }
 
 impl Default for AdviseOptions {
@@ -69,7 +71,7 @@ impl Default for AdviseOptions {
             min_score_share: 0.005,
             min_gain: 0.5,
             min_rows: 1000.0,
-            join_keys: false,
+            what_if: false,
         }
     }
 }
@@ -111,8 +113,9 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         r.recommendation.reason = reason(r);
         r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
     }
-    if opts.join_keys {
+    if opts.what_if {
         advice.join_candidates = join_candidates(acc.joins, &acc.join_gains, &ranked, schema, opts);
+        advice.join_candidates.extend(acc.ors);
     }
     advice.indexes = ranked;
     advice
@@ -133,10 +136,13 @@ struct Wanted {
     missing_tables: Vec<String>,
     /// Candidates that saved too little.
     below: usize,
-    /// Join-key candidates (with `opts.join_keys`), scored 0 until a
+    /// Join-key candidates (with `opts.what_if`), scored 0 until a
     /// planner checks them.
     joins: Vec<(IndexSpec, f64, String, String)>,
     join_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    /// One candidate per OR of indexable branches (with `opts.what_if`):
+    /// the first branch's index, the others as its partners.
+    ors: Vec<AdvisedIndex>,
 }
 
 /// Analyses one distinct statement and adds its candidates (and the
@@ -199,7 +205,7 @@ fn advise_query(
     }
     q.cost = Some(total_before);
     let original: std::sync::Arc<str> = q.sql.as_str().into();
-    if opts.join_keys {
+    if opts.what_if {
         for scan in &analysis.scans {
             let Some(table) = schema.table(&scan.table) else {
                 continue;
@@ -207,6 +213,53 @@ fn advise_query(
             let info = TableInfo::new(table, schema, opts.dialect);
             if info.rows < opts.min_rows {
                 continue;
+            }
+            for group in &scan.or_groups {
+                let specs: Vec<IndexSpec> = group
+                    .iter()
+                    .filter_map(|p| info.table.column(&p.column.name))
+                    .map(|c| IndexSpec::new(&info.table.qualified_name(), &[c.name.as_str()]))
+                    .filter(|s| !s.already_served(schema))
+                    .fold(Vec::new(), |mut v, s| {
+                        if !v.contains(&s) {
+                            v.push(s);
+                        }
+                        v
+                    });
+                let Some((first, rest)) = specs.split_first() else {
+                    continue;
+                };
+                let rec = |spec: &IndexSpec| IndexRecommendation {
+                    rank: 0,
+                    statement: spec.statement(opts.dialect),
+                    table: spec.qualified_table(),
+                    columns: spec.columns(),
+                    score: 0.0,
+                    queries: vec![q.fingerprint.to_string()],
+                    verified: Verification::Heuristic,
+                    cost_before: None,
+                    cost_after: None,
+                    reason: String::new(),
+                    size_bytes: None,
+                    spec: spec.clone(),
+                };
+                acc.ors.push(AdvisedIndex {
+                    recommendation: rec(first),
+                    helps: vec![QueryGain {
+                        fingerprint: q.fingerprint,
+                        calls: q.calls,
+                        cost_before: total_before,
+                        cost_after: total_before,
+                        saved_ms: 0.0,
+                        rewritten: false,
+                        sql: original.clone(),
+                        path: q.path.clone(),
+                        line: q.line,
+                    }],
+                    size_bytes: specs.iter().map(|s| info.index_bytes(s)).sum(),
+                    join_key: false,
+                    partners: rest.iter().map(rec).collect(),
+                });
             }
             for spec in info.join_keys(scan, &analysis.scans) {
                 if spec.already_served(schema) {
@@ -318,6 +371,7 @@ fn merge(
                 helps,
                 size_bytes,
                 join_key: false,
+                partners: Vec::new(),
             });
         }
     }

@@ -595,7 +595,7 @@ fn rules_on(findings: &[Finding], fingerprint: Fingerprint) -> Vec<&'static str>
 /// gathered, for HypoPG to judge.
 fn live_options() -> AdviseOptions {
     AdviseOptions {
-        join_keys: true,
+        what_if: true,
         ..AdviseOptions::default()
     }
 }
@@ -622,7 +622,8 @@ async fn verify_indexes(
     Ok(match s.hypopg().await? {
         Hypo::Ready { version } => {
             let mut candidates = candidates;
-            let joins_n = joins.len();
+            let joins_n = joins.iter().filter(|j| j.join_key).count();
+            let ors = joins.iter().filter(|j| !j.partners.is_empty()).count();
             candidates.extend(joins);
             progress.stage("verifying indexes with HypoPG", candidates.len() as u64);
             let n = candidates.len();
@@ -631,7 +632,7 @@ async fn verify_indexes(
             progress.0.set_position(n as u64);
             let left = s.hypo_count().await.unwrap_or(0);
             notes.push(format!(
-                "indexes verified what-if with HypoPG {version}: of {n} candidates ({joins} on join keys), {} lowered the planner's cost of a statement by at least {:.0}% ({:.0}% for a join key) alone, and {} were chosen together, each re-planned with those chosen before it ({} EXPLAIN calls); {left} hypothetical indexes left in the session.",
+                "indexes verified what-if with HypoPG {version}: of {n} candidates ({joins} on join keys, {ors} for the branches of an OR), {} lowered the planner's cost of a statement by at least {:.0}% ({:.0}% for a join key) alone, and {} were chosen together, each re-planned with those chosen before it ({} EXPLAIN calls); {left} hypothetical indexes left in the session.",
                 out.passed,
                 hypopg::MIN_COST_GAIN * 100.0,
                 hypopg::MIN_JOIN_COST_GAIN * 100.0,

@@ -56,6 +56,10 @@ pub struct AdvisedIndex {
     pub size_bytes: f64,
     /// A join-key candidate ([`Advice::join_candidates`]).
     pub join_key: bool,
+    /// Indexes that must exist with this one for it to serve: the other
+    /// branches of an OR (PostgreSQL's BitmapOr needs one per branch).
+    /// Verified, chosen and sized together; reported after it.
+    pub partners: Vec<IndexRecommendation>,
 }
 
 /// Everything the advisor found.

@@ -128,6 +128,32 @@ pub fn predicates(expr: &Expr) -> Vec<Predicate> {
     out
 }
 
+/// The branches of an OR (`customer_id = $1 OR cc_customer_id = $2`),
+/// each branch's own conjuncts classified; `None` when `expr` is no OR.
+/// PostgreSQL serves such a condition with one index per branch (a
+/// BitmapOr), so each branch is a candidate of its own.
+pub fn or_branches(expr: &Expr) -> Option<Vec<Vec<Predicate>>> {
+    let mut branches = Vec::new();
+    let mut stack = vec![expr];
+    let mut or = false;
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Nested(inner) => stack.push(inner),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Or,
+                right,
+            } => {
+                or = true;
+                stack.push(right);
+                stack.push(left);
+            }
+            other => branches.push(predicates(other)),
+        }
+    }
+    or.then_some(branches)
+}
+
 /// The AND-ed parts of an expression, parentheses removed.
 pub fn conjuncts(expr: &Expr) -> Vec<&Expr> {
     let mut out = Vec::new();
