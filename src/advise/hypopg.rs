@@ -53,6 +53,8 @@ pub struct Outcome {
     pub cut: Vec<(String, String)>,
     /// Candidates that passed alone (before they were chosen together).
     pub passed: usize,
+    /// GIN/GiST candidates, which HypoPG cannot build: heuristic.
+    pub heuristic: Vec<AdvisedIndex>,
 }
 
 /// A statement's saving below this share of its current cost, once the
@@ -150,6 +152,11 @@ pub async fn verify(
 ) -> Outcome {
     let mut out = Outcome::default();
     for mut cand in candidates {
+        if cand.recommendation.method.is_some() {
+            // HypoPG builds no GIN/GiST hypothesis: left heuristic, said so.
+            out.heuristic.push(cand);
+            continue;
+        }
         let needed = cand.helps.len() * 2 + 1;
         if budget < needed {
             out.unverified.push(cand);
@@ -309,6 +316,7 @@ pub fn within_limits(
     let mut used = 0.0;
     for c in order {
         if limits.max_indexes.is_some_and(|m| kept.len() >= m) {
+            // (A bound of 0 left by the verified set cuts everything.)
             cut.push((
                 c.recommendation.statement.clone(),
                 format!("beyond --max-indexes {}", kept.len()),

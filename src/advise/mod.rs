@@ -65,6 +65,8 @@ pub fn rank_indexes(
                     cost_after: None,
                     reason,
                     size_bytes: None,
+                    method: spec.method.clone(),
+                    requires: Vec::new(),
                     spec,
                 });
             }

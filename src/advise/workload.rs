@@ -95,6 +95,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         advise_query(q, schema, opts, &mut advice, &mut acc);
     }
     let mut ranked = merge(acc.specs, &acc.gains, schema, opts);
+    ranked.extend(acc.gin.into_values());
     ranked.sort_by(|a, b| {
         b.recommendation
             .score
@@ -140,6 +141,8 @@ struct Wanted {
     /// planner checks them.
     joins: Vec<(IndexSpec, f64, String, String)>,
     join_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    /// GIN/GiST candidates by statement, judged heuristically.
+    gin: std::collections::BTreeMap<String, AdvisedIndex>,
     /// One candidate per OR of indexable branches (with `opts.what_if`):
     /// the first branch's index, the others as its partners.
     ors: Vec<AdvisedIndex>,
@@ -205,6 +208,71 @@ fn advise_query(
     }
     q.cost = Some(total_before);
     let original: std::sync::Arc<str> = q.sql.as_str().into();
+    for scan in &analysis.scans {
+        let Some(table) = schema.table(&scan.table) else {
+            continue;
+        };
+        let info = TableInfo::new(table, schema, opts.dialect);
+        if info.rows < opts.min_rows || scan.gin.is_empty() || opts.dialect != Dialect::Postgres {
+            continue;
+        }
+        let before = info.advise_scan(scan, None, opts).before;
+        for g in &scan.gin {
+            let Some((spec, requires, why)) = info.gin_spec(g) else {
+                continue;
+            };
+            if spec.already_served(schema) {
+                continue;
+            }
+            let after = before * GIN_SHARE;
+            let saved_ms = match q.mean_ms {
+                Some(ms) if total_before > 0.0 => ms * ((before - after) / total_before).min(1.0),
+                _ => (before - after) * MS_PER_COST_UNIT,
+            };
+            let gain = QueryGain {
+                fingerprint: q.fingerprint,
+                calls: q.calls,
+                cost_before: before,
+                cost_after: after,
+                saved_ms,
+                rewritten: false,
+                sql: original.clone(),
+                path: q.path.clone(),
+                line: q.line,
+            };
+            let statement = spec.statement(opts.dialect);
+            let size = info.index_bytes(&spec) * 2.0;
+            let entry = acc
+                .gin
+                .entry(statement.clone())
+                .or_insert_with(|| AdvisedIndex {
+                    recommendation: IndexRecommendation {
+                        rank: 0,
+                        statement,
+                        table: spec.qualified_table(),
+                        columns: spec.columns(),
+                        score: 0.0,
+                        queries: Vec::new(),
+                        verified: Verification::Heuristic,
+                        cost_before: None,
+                        cost_after: None,
+                        reason: why,
+                        size_bytes: None,
+                        method: spec.method.clone(),
+                        requires,
+                        spec: spec.clone(),
+                    },
+                    helps: Vec::new(),
+                    size_bytes: size,
+                    join_key: false,
+                    partners: Vec::new(),
+                });
+            if !entry.helps.iter().any(|h| h.fingerprint == q.fingerprint) {
+                entry.recommendation.score += saved_ms * q.calls as f64;
+                entry.helps.push(gain);
+            }
+        }
+    }
     if opts.what_if {
         for scan in &analysis.scans {
             let Some(table) = schema.table(&scan.table) else {
@@ -241,6 +309,8 @@ fn advise_query(
                     cost_after: None,
                     reason: String::new(),
                     size_bytes: None,
+                    method: spec.method.clone(),
+                    requires: Vec::new(),
                     spec: spec.clone(),
                 };
                 acc.ors.push(AdvisedIndex {
@@ -521,6 +591,24 @@ fn squash(s: &str) -> String {
 }
 
 pub fn reason(r: &AdvisedIndex) -> String {
+    if let Some(m) = &r.recommendation.method {
+        // Judged without a planner: say how, and what it is for.
+        let why = r
+            .recommendation
+            .reason
+            .split(" | ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        return format!(
+            "{why} | heuristic: HypoPG cannot build a hypothetical {m} index; the scan it replaces \
+             is assumed to cost {:.0}% of today's; helps {} quer{}; est. size {}",
+            GIN_SHARE * 100.0,
+            r.helps.len(),
+            if r.helps.len() == 1 { "y" } else { "ies" },
+            fmt_bytes(r.size_bytes)
+        );
+    }
     let n = r.helps.len();
     let per: Vec<String> = r
         .helps
@@ -599,6 +687,10 @@ const MAX_SHARE: f64 = 0.2;
 const SERVED_FACTOR: f64 = 10.0;
 /// What an unindexable condition keeps, as a filter.
 const OTHER_SEL: f64 = 0.5;
+/// What a scan served by a GIN (or GiST) index is assumed to cost, as a
+/// share of the scan it replaces (no planner can check it: HypoPG builds
+/// no GIN/GiST hypothesis).
+const GIN_SHARE: f64 = 0.05;
 /// `col IS NULL` makes a partial index when at most this share is null.
 const MAX_NULL_PARTIAL_SHARE: f64 = 0.1;
 
@@ -871,6 +963,73 @@ impl<'a> TableInfo<'a> {
             });
         }
         (out, wrapped)
+    }
+
+    /// The GIN (GiST for ranges) index that serves a condition, by the
+    /// column's type, with the extension it needs and why.
+    fn gin_spec(
+        &self,
+        g: &crate::sql::predicate::GinCondition,
+    ) -> Option<(IndexSpec, Vec<String>, String)> {
+        let col = self.table.column(&g.column.name)?;
+        let t = col.data_type.to_ascii_lowercase();
+        let array = t.ends_with("[]") || t.starts_with('_');
+        let text = t == "text"
+            || t.starts_with("character")
+            || t.starts_with("varchar")
+            || t.starts_with("citext");
+        let mut spec = IndexSpec::new(&self.table.qualified_name(), &[col.name.as_str()]);
+        let mut requires = Vec::new();
+        let (method, opclass, why) = match g.op.as_str() {
+            "trgm" if text => {
+                requires.push("CREATE EXTENSION IF NOT EXISTS pg_trgm;".to_string());
+                (
+                    "gin",
+                    Some("gin_trgm_ops"),
+                    "a pattern that does not anchor at the start (or a regex) reads the whole table; a trigram GIN index finds the matching rows",
+                )
+            }
+            "@>" if t == "jsonb" => (
+                "gin",
+                Some("jsonb_path_ops"),
+                "jsonb containment (@>) reads the whole table; a GIN index with jsonb_path_ops (smaller, @> only) finds the matching rows",
+            ),
+            "?" if t == "jsonb" => (
+                "gin",
+                None,
+                "jsonb key existence (?, ?|, ?&) needs GIN's default jsonb_ops",
+            ),
+            "@>" | "&&" if array => (
+                "gin",
+                None,
+                "array containment or overlap (@>, &&) reads the whole table; a GIN index on the array finds the matching rows",
+            ),
+            "&&" | "@>" if t.contains("range") => (
+                "gist",
+                None,
+                "range overlap or containment needs a GiST index",
+            ),
+            "@@" => match &g.expression {
+                Some(e) => {
+                    spec.keys = vec![IndexKey::Expression { sql: e.clone() }];
+                    (
+                        "gin",
+                        None,
+                        "full-text match computes to_tsvector on every row; a GIN index on the same expression finds the matching rows",
+                    )
+                }
+                None if t == "tsvector" => (
+                    "gin",
+                    None,
+                    "full-text match on a tsvector column needs a GIN index",
+                ),
+                None => return None,
+            },
+            _ => return None,
+        };
+        spec.method = Some(method.into());
+        spec.opclass = opclass.map(str::to_string);
+        Some((spec, requires, why.to_string()))
     }
 
     /// Join-key candidates of a scan: per partner it is joined with (in

@@ -646,6 +646,27 @@ async fn verify_indexes(
                 notes.push(format!("cut: {stmt} ({why})"));
             }
             let mut kept = out.kept;
+            if !out.heuristic.is_empty() {
+                notes.push(format!(
+                    "{} GIN/GiST index(es) are heuristic: HypoPG cannot build such hypothetical indexes; each says why in its reason.",
+                    out.heuristic.len()
+                ));
+                // What the verified set left of the bounds.
+                let used: f64 = kept.iter().map(|k| k.size_bytes).sum();
+                let left = SetLimits {
+                    budget_bytes: limits.budget_bytes.map(|b| (b - used).max(0.0)),
+                    max_indexes: limits.max_indexes.map(|m| m.saturating_sub(kept.len())),
+                };
+                let (h, cut) = hypopg::within_limits(out.heuristic, left);
+                for (stmt, why) in &cut {
+                    notes.push(format!("cut: {stmt} ({why})"));
+                }
+                kept.extend(h);
+                kept.sort_by(|a, b| b.recommendation.score.total_cmp(&a.recommendation.score));
+                for (i, c) in kept.iter_mut().enumerate() {
+                    c.recommendation.rank = i + 1;
+                }
+            }
             if !out.unverified.is_empty() {
                 notes.push(format!(
                     "{} candidates were not verified (EXPLAIN budget spent): listed as heuristic.",

@@ -77,6 +77,9 @@ pub struct TableScan {
     /// BitmapOr of one index per branch serves it).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub or_groups: Vec<Vec<Predicate>>,
+    /// Conditions on this table that only a GIN index serves.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gin: Vec<predicate::GinCondition>,
 }
 
 impl TableScan {
@@ -465,6 +468,11 @@ impl Analyzer<'_> {
                 if let Some((i, group)) = self.or_group(c, &scope) {
                     self.scans[i].or_groups.push(group);
                 }
+                if let Some(g) = predicate::gin_condition(c)
+                    && let Some(i) = self.resolve_local(&g.column, &scope)
+                {
+                    self.scans[i].gin.push(g);
+                }
             }
         }
         for (l, r, col) in using {
@@ -595,6 +603,7 @@ impl Analyzer<'_> {
                     block,
                     joined: false,
                     or_groups: Vec::new(),
+                    gin: Vec::new(),
                 });
                 scope.push(Rel {
                     key,

@@ -896,3 +896,57 @@ fn serial_types_have_their_integer_widths() {
     assert_eq!(type_width("bigserial"), 8.0);
     assert_eq!(type_width("interval"), 16.0);
 }
+
+#[test]
+fn patterns_containment_and_full_text_get_gin_indexes_said_to_be_heuristic() {
+    let extra = "\
+-- dbperf: docs rows=1000000
+CREATE TABLE docs (id bigint PRIMARY KEY, subject text NOT NULL, meta jsonb NOT NULL,
+                   labels integer[] NOT NULL, body text NOT NULL, during tstzrange);
+";
+    let s = shop_with(extra);
+    let q = |sql: &str| query(sql, 100, Some(50.0));
+    let advice = advise(
+        &[
+            q("SELECT id FROM docs WHERE subject ILIKE '%' || $1 || '%'"),
+            q("SELECT id FROM docs WHERE meta @> '{\"k\": 5}'"),
+            q("SELECT id FROM docs WHERE labels && ARRAY[3, 4]"),
+            q(
+                "SELECT id FROM docs WHERE to_tsvector('english', body) @@ plainto_tsquery('english', $1)",
+            ),
+            // One-argument to_tsvector depends on a setting: not indexable.
+            q("SELECT id FROM docs WHERE to_tsvector(body) @@ plainto_tsquery($1)"),
+            // Anchored: a B-tree matter, not a GIN one.
+            q("SELECT id FROM docs WHERE subject LIKE 'abc%'"),
+        ],
+        &s,
+        &AdviseOptions::default(),
+    );
+    let gin: Vec<(&str, &[String])> = advice
+        .indexes
+        .iter()
+        .filter(|i| i.recommendation.method.is_some())
+        .map(|i| {
+            assert_eq!(i.recommendation.verified, Verification::Heuristic);
+            assert!(i.recommendation.reason.contains("HypoPG cannot build"));
+            (
+                i.recommendation.statement.as_str(),
+                i.recommendation.requires.as_slice(),
+            )
+        })
+        .collect();
+    let has = |needle: &str| gin.iter().any(|(s, _)| s.contains(needle));
+    assert!(has("USING gin (subject gin_trgm_ops)"), "{gin:#?}");
+    assert!(has("USING gin (meta jsonb_path_ops)"), "{gin:#?}");
+    assert!(has("USING gin (labels)"), "{gin:#?}");
+    assert!(
+        has("USING gin ((to_tsvector('english', body)))"),
+        "{gin:#?}"
+    );
+    assert_eq!(gin.len(), 4, "{gin:#?}");
+    let trgm = gin
+        .iter()
+        .find(|(s, _)| s.contains("gin_trgm_ops"))
+        .unwrap();
+    assert_eq!(trgm.1, ["CREATE EXTENSION IF NOT EXISTS pg_trgm;"]);
+}
