@@ -243,6 +243,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         &mut notes,
     )
     .await?;
+    one_truth(&mut findings, &indexes, &schema);
     // `missing-index` for each index, and the function wrappers the advisor
     // saw that no plan rule reported.
     findings.extend(advice_findings(&indexes, &[]));
@@ -806,6 +807,48 @@ async fn advise_workload_in(
         s.display, facts.version, facts.database
     ));
     Ok(out)
+}
+
+/// One truth per report: a plan rule's index (a `seq-scan` fix) is written
+/// schema-qualified as the ranked list writes it; when the ranked list has
+/// an index on the same table for the same statement, the finding points
+/// to its rank and statement instead of proposing another.
+fn one_truth(findings: &mut [Finding], indexes: &[AdvisedIndex], schema: &Schema) {
+    for f in findings.iter_mut() {
+        let Some(spec) = f.index.clone() else {
+            continue;
+        };
+        let old = spec.statement(Dialect::Postgres);
+        let mut q = spec;
+        if q.schema.is_none()
+            && let Some(t) = schema.table(&q.qualified_table())
+        {
+            q.schema = t.schema.clone();
+        }
+        let table = q.qualified_table();
+        let ranked = indexes.iter().map(|i| &i.recommendation).find(|r| {
+            r.table == table
+                && f.query_fingerprint
+                    .as_ref()
+                    .is_some_and(|fp| r.queries.contains(fp))
+        });
+        let new = match ranked {
+            Some(r) => format!(
+                "{} (index #{} of the ranked list, checked {})",
+                r.statement,
+                r.rank,
+                match r.verified {
+                    crate::model::index::Verification::Hypopg => "with HypoPG",
+                    crate::model::index::Verification::Planner => "by the planner",
+                    crate::model::index::Verification::Heuristic => "heuristically",
+                }
+            ),
+            None => q.statement(Dialect::Postgres),
+        };
+        f.advice = f.advice.replace(&old, &new);
+        f.message = f.message.replace(&old, &new);
+        f.index = Some(q);
+    }
 }
 
 /// The advice rules on verified indexes and the advisor's wrapped columns.
