@@ -544,6 +544,10 @@ fn plannable(
                     "not a SELECT, INSERT, UPDATE or DELETE".into(),
                 );
             }
+            // INSERT … VALUES (ON CONFLICT …) reads no table but is the
+            // application's work: planned (EXPLAIN writes nothing), so the
+            // planned share counts it.
+            Ok(a) if a.kind == StatementKind::Insert && a.scans.is_empty() => planned.push(i),
             Ok(a) if !a.scans.iter().any(|sc| schema.table(&sc.table).is_some()) => {
                 not_planned.insert(
                     g.fingerprint,
