@@ -22,6 +22,9 @@
 #
 # Usage: PGURL=postgres://postgres@127.0.0.1:5432 bash benches/tpch.sh
 #   BUDGETS="500 1500"  HYRISE_DIR=/path/with/selection/  INDEX_ADVISOR_SQL=…
+#   SQL_SF=0.1 DB=…     load fixtures/workloads/tpch/generate.sql at that scale
+#                       factor instead of tpchgen-cli's SF1 (BUDGETS then in
+#                       proportion, e.g. "50 150")
 # Needs HypoPG on the server, python3 with psycopg2. Results: benches/results/tpch/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,11 +32,11 @@ PGURL=${PGURL:-postgres://postgres@127.0.0.1:5432}
 BUDGETS=${BUDGETS:-500 1500}
 AUTOADMIN_MAX=${AUTOADMIN_MAX:-5 10}
 TPCH_DATA=${TPCH_DATA:-/var/tmp/workloads_tpch_sf1}
-DB=workloads_tpch
+DB=${DB:-workloads_tpch}
 URL=$PGURL/$DB
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 fix=fixtures/workloads/tpch
-out=benches/results/tpch
+out=${OUT:-benches/results/tpch}
 mkdir -p "$out"
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
@@ -45,6 +48,16 @@ print(f"export PGHOST={p.hostname or '127.0.0.1'} PGPORT={p.port or 5432} PGUSER
 PY
 )"
 
+if ! "${PSQL[@]}" "$PGURL/postgres" -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1 \
+   && [ -n "${SQL_SF:-}" ]; then
+  # Without tpchgen-cli: the TPC-H-shaped generator in plain SQL at scale
+  # factor $SQL_SF (fixtures/workloads/tpch/generate.sql; not dbgen's data).
+  log "loading $DB from generate.sql at SF $SQL_SF"
+  "${PSQL[@]}" "$PGURL/postgres" -c "CREATE DATABASE ${DB}_build"
+  nice -n 19 "${PSQL[@]}" -v sf="$SQL_SF" "$PGURL/${DB}_build" -f "$fix/schema.sql" -f "$fix/generate.sql" \
+    -f "$fix/keys.sql" -c "VACUUM ANALYZE" -c "CREATE EXTENSION IF NOT EXISTS hypopg" > /dev/null
+  "${PSQL[@]}" "$PGURL/postgres" -c "ALTER DATABASE ${DB}_build RENAME TO $DB"
+fi
 if ! "${PSQL[@]}" "$PGURL/postgres" -Atc "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
   if [ ! -f "$TPCH_DATA/lineitem.tbl" ]; then
     log "generating TPC-H SF1 into $TPCH_DATA"

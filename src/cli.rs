@@ -166,6 +166,13 @@ pub struct AdviseArgs {
     /// SQL dialect of the files (default: postgres, or the database's).
     #[arg(long, value_enum)]
     pub dialect: Option<DialectArg>,
+    /// Bound the total size of the proposed indexes (e.g. 500MB, 2GB): they
+    /// are chosen by time saved per byte, and those cut are listed.
+    #[arg(long, value_name = "SIZE")]
+    pub budget: Option<String>,
+    /// Propose at most N indexes (those cut are listed).
+    #[arg(long, value_name = "N")]
+    pub max_indexes: Option<usize>,
 }
 
 #[derive(Debug, Args)]
@@ -188,6 +195,13 @@ pub struct AnalyzeArgs {
     /// Number of top statements to plan.
     #[arg(long, default_value_t = 20)]
     pub top: usize,
+    /// Bound the total size of the proposed indexes (e.g. 500MB, 2GB): they
+    /// are chosen by time saved per byte, and those cut are listed.
+    #[arg(long, value_name = "SIZE")]
+    pub budget: Option<String>,
+    /// Propose at most N indexes (those cut are listed).
+    #[arg(long, value_name = "N")]
+    pub max_indexes: Option<usize>,
     /// log_line_prefix of PostgreSQL stderr logs (inferred when not given),
     /// e.g. '%m [%p] %q%u@%d '.
     #[arg(long, value_name = "PREFIX")]

@@ -249,6 +249,24 @@ async fn pg_analyze_finds_verifies_indexes_and_the_workload_speeds_up() {
         );
     }
     let has = |t: &str, lead: &str| got.iter().any(|(tt, c)| tt == t && c[0] == lead);
+    // One truth: each seq-scan finding's fix is the ranked list's index,
+    // schema-qualified, with its rank.
+    for f in report["findings"].as_array().unwrap() {
+        if f["rule"] != "seq-scan" {
+            continue;
+        }
+        let advice = f["advice"].as_str().unwrap();
+        if advice.contains("CREATE INDEX") {
+            assert!(
+                indexes.iter().any(|i| advice.contains(&format!(
+                    "{} (index #{} of the ranked list",
+                    i["statement"].as_str().unwrap(),
+                    i["rank"]
+                ))),
+                "{advice}"
+            );
+        }
+    }
     assert!(has("public.orders", "customer_id"), "{got:#?}");
     assert!(has("public.order_items", "product_id"), "{got:#?}");
     assert!(has("public.reviews", "product_id"), "{got:#?}");

@@ -6,13 +6,21 @@
 //! PostgreSQL itself; the saving per call is the measured mean time scaled
 //! by the cost ratio.
 //!
+//! The candidates that pass alone are then chosen together
+//! ([`select_together`]): greedily, each round re-planning a candidate's
+//! statements with the indexes already chosen plus it, so an index whose
+//! statements another one already serves is left out, and a statement's
+//! saving is counted once. With `--budget`/`--max-indexes` the pick goes by
+//! time saved per byte and stops at the bound; what is left out is listed.
+//!
 //! Every hypothetical index is dropped (`hypopg_reset()`) right after its
 //! what-if, whether the planning succeeded or not.
 
 use std::collections::HashMap;
 
 use super::workload::{AdvisedIndex, MS_PER_COST_UNIT, QueryGain, reason};
-use crate::model::fmt::round3;
+use crate::model::advice::SetLimits;
+use crate::model::fmt::{bytes as fmt_bytes, round3};
 use crate::model::index::Verification;
 use crate::model::plan::Plan;
 use crate::model::planner::Planner;
@@ -21,6 +29,12 @@ use crate::sql::fingerprint::Fingerprint;
 /// A hypothetical index must cut a statement's planned cost by this share
 /// for the statement to count as helped.
 pub const MIN_COST_GAIN: f64 = 0.3;
+/// The same for a join-key index, and for any index when the set is
+/// bounded (`--budget`, `--max-indexes`): a join key turns a hash join over a full scan
+/// into probes by key, which on a reporting query is often a smaller share
+/// of a larger cost; whether it earns its place is then decided over the
+/// whole workload (time saved, size).
+pub const MIN_JOIN_COST_GAIN: f64 = 0.1;
 
 /// What a verification run did.
 #[derive(Debug, Default)]
@@ -35,7 +49,21 @@ pub struct Outcome {
     pub explains: usize,
     /// Candidates left heuristic because the EXPLAIN budget ran out.
     pub unverified: Vec<AdvisedIndex>,
+    /// Verified candidates left out by `--budget`/`--max-indexes`, with why.
+    pub cut: Vec<(String, String)>,
+    /// Candidates that passed alone (before they were chosen together).
+    pub passed: usize,
+    /// GIN/GiST candidates, which HypoPG cannot build: heuristic.
+    pub heuristic: Vec<AdvisedIndex>,
 }
+
+/// A statement's saving below this share of its current cost, once the
+/// chosen indexes exist, is planner noise, not a gain.
+const MIN_MARGINAL_GAIN: f64 = 0.01;
+/// An index chosen together must save at least this over the workload…
+const MIN_SET_SCORE_MS: f64 = 1.0;
+/// …and this share of the first index chosen.
+const MIN_SET_SCORE_SHARE: f64 = 0.005;
 
 /// The `CREATE INDEX` HypoPG takes: no `CONCURRENTLY`, no name.
 pub fn hypothetical_statement(statement: &str) -> String {
@@ -44,6 +72,62 @@ pub fn hypothetical_statement(statement: &str) -> String {
         Some(p) if s.starts_with("CREATE INDEX") => format!("CREATE INDEX{}", &s[p..]),
         _ => s.to_string(),
     }
+}
+
+/// The `CREATE INDEX` statements a candidate stands for: its own and its
+/// partners' (the other branches of an OR).
+fn statements_of(c: &AdvisedIndex) -> impl Iterator<Item = &str> {
+    std::iter::once(c.recommendation.statement.as_str())
+        .chain(c.partners.iter().map(|p| p.statement.as_str()))
+}
+
+/// The chosen candidates as the ranked list shows them: each partner (the
+/// other branches of an OR) right after its candidate, verified with it,
+/// the saving shared between them.
+fn with_partners(kept: Vec<AdvisedIndex>) -> Vec<AdvisedIndex> {
+    let mut out = Vec::new();
+    for mut c in kept {
+        let partners = std::mem::take(&mut c.partners);
+        if partners.is_empty() {
+            out.push(c);
+            continue;
+        }
+        let n = (partners.len() + 1) as f64;
+        let group: Vec<String> = std::iter::once(c.recommendation.statement.clone())
+            .chain(partners.iter().map(|p| p.statement.clone()))
+            .collect();
+        let share = round3(c.recommendation.score / n);
+        let size = c.size_bytes / n;
+        let mut members = vec![c.recommendation.clone()];
+        members.extend(partners);
+        for mut rec in members {
+            rec.verified = Verification::Hypopg;
+            rec.score = share;
+            rec.cost_before = c.recommendation.cost_before;
+            rec.cost_after = c.recommendation.cost_after;
+            rec.queries = c.recommendation.queries.clone();
+            rec.size_bytes = Some(size as u64);
+            rec.reason = format!(
+                "one branch of an OR served by a BitmapOr of {} indexes, verified together ({}); {}",
+                group.len(),
+                group
+                    .iter()
+                    .filter(|g| **g != rec.statement)
+                    .map(|g| g.trim_end_matches(';'))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                c.recommendation.reason
+            );
+            out.push(AdvisedIndex {
+                recommendation: rec,
+                helps: c.helps.clone(),
+                size_bytes: size,
+                join_key: false,
+                partners: Vec::new(),
+            });
+        }
+    }
+    out
 }
 
 /// Whether the plan reads through a HypoPG index (`<13556>btree_…`).
@@ -64,9 +148,15 @@ pub async fn verify(
     baseline: &HashMap<Fingerprint, f64>,
     mean_ms: &HashMap<Fingerprint, f64>,
     mut budget: usize,
+    limits: SetLimits,
 ) -> Outcome {
     let mut out = Outcome::default();
     for mut cand in candidates {
+        if cand.recommendation.method.is_some() {
+            // HypoPG builds no GIN/GiST hypothesis: left heuristic, said so.
+            out.heuristic.push(cand);
+            continue;
+        }
         let needed = cand.helps.len() * 2 + 1;
         if budget < needed {
             out.unverified.push(cand);
@@ -97,8 +187,18 @@ pub async fn verify(
             };
             before.push(cost);
         }
-        let create = hypothetical_statement(&cand.recommendation.statement);
-        let size = match session.hypothesize(&create).await {
+        let mut size_result = Ok(0u64);
+        for stmt in statements_of(&cand) {
+            match session.hypothesize(&hypothetical_statement(stmt)).await {
+                Ok(s) => {
+                    if let Ok(total) = &mut size_result {
+                        *total += s;
+                    }
+                }
+                Err(e) => size_result = Err(e),
+            }
+        }
+        let size = match size_result {
             Ok(s) => s,
             Err(e) => {
                 let _ = session.forget().await;
@@ -127,21 +227,25 @@ pub async fn verify(
                 why_not.push(format!("{}: the planner does not use it", h.fingerprint));
                 continue;
             }
-            if a > b * (1.0 - MIN_COST_GAIN) {
+            // Bounded by --budget/--max-indexes, the bound decides what is
+            // worth its space, not the share of one statement.
+            let min_gain = if cand.join_key || limits != SetLimits::default() {
+                MIN_JOIN_COST_GAIN
+            } else {
+                MIN_COST_GAIN
+            };
+            if a > b * (1.0 - min_gain) {
                 why_not.push(format!(
                     "{}: cost {b:.1} → {a:.1}, less than {:.0}% lower",
                     h.fingerprint,
-                    MIN_COST_GAIN * 100.0
+                    min_gain * 100.0
                 ));
                 continue;
             }
             let mut g = h.clone();
             g.cost_before = b;
             g.cost_after = a;
-            g.saved_ms = match mean_ms.get(&h.fingerprint) {
-                Some(ms) if b > 0.0 => ms * (1.0 - a / b).clamp(0.0, 1.0),
-                _ => (b - a) * MS_PER_COST_UNIT,
-            };
+            g.saved_ms = saved_ms(mean_ms.get(&h.fingerprint).copied(), b, b, a);
             kept.push(g);
         }
         // Nothing may outlive the what-if, whatever happened above.
@@ -169,10 +273,16 @@ pub async fn verify(
         cand.helps = kept;
         if size > 0 {
             cand.size_bytes = size as f64;
+            cand.recommendation.size_bytes = Some(size);
         }
         cand.recommendation.reason = reason(&cand);
         out.kept.push(cand);
     }
+    let singles = std::mem::take(&mut out.kept);
+    out.passed = singles.len();
+    out.kept = with_partners(
+        select_together(session, singles, mean_ms, limits, &mut budget, &mut out).await,
+    );
     out.kept.sort_by(|a, b| {
         b.recommendation
             .score
@@ -183,6 +293,267 @@ pub async fn verify(
         c.recommendation.rank = i + 1;
     }
     out
+}
+
+/// An unverified ranked list bounded by `limits`: greedy by the estimated
+/// saving per byte (by rank when only `--max-indexes` is given); what does
+/// not fit is returned as cut, with why. Ranks are renumbered.
+pub fn within_limits(
+    ranked: Vec<AdvisedIndex>,
+    limits: SetLimits,
+) -> (Vec<AdvisedIndex>, Vec<(String, String)>) {
+    if limits == SetLimits::default() {
+        return (ranked, Vec::new());
+    }
+    let mut order: Vec<AdvisedIndex> = ranked;
+    if limits.budget_bytes.is_some() {
+        order.sort_by(|a, b| {
+            (b.recommendation.score / b.size_bytes.max(8192.0))
+                .total_cmp(&(a.recommendation.score / a.size_bytes.max(8192.0)))
+        });
+    }
+    let (mut kept, mut cut) = (Vec::new(), Vec::new());
+    let mut used = 0.0;
+    for c in order {
+        if limits.max_indexes.is_some_and(|m| kept.len() >= m) {
+            // (A bound of 0 left by the verified set cuts everything.)
+            cut.push((
+                c.recommendation.statement.clone(),
+                format!("beyond --max-indexes {}", kept.len()),
+            ));
+        } else if limits.budget_bytes.is_some_and(|b| used + c.size_bytes > b) {
+            cut.push((
+                c.recommendation.statement.clone(),
+                format!(
+                    "does not fit the --budget (takes an estimated {})",
+                    fmt_bytes(c.size_bytes)
+                ),
+            ));
+        } else {
+            used += c.size_bytes;
+            kept.push(c);
+        }
+    }
+    kept.sort_by(|a, b| b.recommendation.score.total_cmp(&a.recommendation.score));
+    for (i, c) in kept.iter_mut().enumerate() {
+        c.recommendation.rank = i + 1;
+    }
+    (kept, cut)
+}
+
+/// One statement while the set is chosen: its planned cost with the indexes
+/// chosen so far.
+struct Current {
+    base: f64,
+    now: f64,
+}
+
+/// A verified candidate in the greedy pick: what it would save on top of
+/// the indexes chosen when it was last planned (`round`).
+struct Pick {
+    cand: AdvisedIndex,
+    saves: f64,
+    gains: Vec<QueryGain>,
+    round: usize,
+}
+
+/// The milliseconds a statement saves per call when its cost goes from
+/// `from` to `to`: that share of its measured mean time (of its cost
+/// before any new index), else cost units at [`MS_PER_COST_UNIT`].
+fn saved_ms(mean: Option<f64>, base: f64, from: f64, to: f64) -> f64 {
+    match mean {
+        Some(ms) if base > 0.0 => ms * ((from - to) / base).clamp(0.0, 1.0),
+        _ => (from - to).max(0.0) * MS_PER_COST_UNIT,
+    }
+}
+
+/// Chooses among the candidates that passed alone the set that saves the
+/// most together (see the module doc). Lazy greedy: a candidate's saving
+/// can only shrink as others are chosen, so only the best one by its last
+/// figure is planned again each time.
+async fn select_together(
+    session: &mut impl Planner,
+    singles: Vec<AdvisedIndex>,
+    mean_ms: &HashMap<Fingerprint, f64>,
+    limits: SetLimits,
+    budget: &mut usize,
+    out: &mut Outcome,
+) -> Vec<AdvisedIndex> {
+    let mut current: HashMap<std::sync::Arc<str>, Current> = HashMap::new();
+    for c in &singles {
+        for h in &c.helps {
+            current.entry(h.sql.clone()).or_insert(Current {
+                base: h.cost_before,
+                now: h.cost_before,
+            });
+        }
+    }
+    let mut pool: Vec<Pick> = singles
+        .into_iter()
+        .map(|c| Pick {
+            saves: c.recommendation.score,
+            gains: c.helps.clone(),
+            round: 0,
+            cand: c,
+        })
+        .collect();
+    let per_byte = limits.budget_bytes.is_some();
+    let key = |p: &Pick| {
+        if per_byte {
+            p.saves / p.cand.size_bytes.max(8192.0)
+        } else {
+            p.saves
+        }
+    };
+    let mut chosen: Vec<AdvisedIndex> = Vec::new();
+    let mut used_bytes = 0.0;
+    let mut threshold = MIN_SET_SCORE_MS;
+    while !pool.is_empty() {
+        let round = chosen.len();
+        if limits.max_indexes.is_some_and(|m| round >= m) {
+            for p in pool.drain(..) {
+                out.cut.push((
+                    p.cand.recommendation.statement.clone(),
+                    format!(
+                        "beyond --max-indexes {} (would save up to {} ms)",
+                        round,
+                        round3(p.saves)
+                    ),
+                ));
+            }
+            break;
+        }
+        let Some(best) = (0..pool.len()).max_by(|&a, &b| {
+            key(&pool[a]).total_cmp(&key(&pool[b])).then(
+                pool[b]
+                    .cand
+                    .recommendation
+                    .statement
+                    .cmp(&pool[a].cand.recommendation.statement),
+            )
+        }) else {
+            break;
+        };
+        let size = pool[best].cand.size_bytes;
+        if let Some(b) = limits.budget_bytes
+            && used_bytes + size > b
+        {
+            let p = pool.swap_remove(best);
+            if p.saves < threshold {
+                out.rejected.push((
+                    p.cand.recommendation.statement.clone(),
+                    format!(
+                        "saves {} ms once the indexes ranked above it exist (verified together)",
+                        round3(p.saves)
+                    ),
+                ));
+                continue;
+            }
+            out.cut.push((
+                p.cand.recommendation.statement.clone(),
+                format!(
+                    "does not fit the --budget ({} of {} used; it takes {}, would save up to {} ms)",
+                    fmt_bytes(used_bytes),
+                    fmt_bytes(b),
+                    fmt_bytes(size),
+                    round3(p.saves)
+                ),
+            ));
+            continue;
+        }
+        if pool[best].round == round || *budget < pool[best].cand.helps.len() + round + 2 {
+            // Planned against the set as it is (or no EXPLAIN left): take it
+            // if it still saves enough.
+            let p = pool.swap_remove(best);
+            if p.saves < threshold {
+                out.rejected.push((
+                    p.cand.recommendation.statement.clone(),
+                    format!(
+                        "saves {} ms once the indexes ranked above it exist (verified together)",
+                        round3(p.saves)
+                    ),
+                ));
+                for q in pool.drain(..) {
+                    out.rejected.push((
+                        q.cand.recommendation.statement.clone(),
+                        format!(
+                            "saves at most {} ms once the indexes ranked above it exist (verified together)",
+                            round3(q.saves)
+                        ),
+                    ));
+                }
+                break;
+            }
+            // Unbounded, the list stays short: an index must also save a
+            // share of what the first one saves. Bounded, the bound decides.
+            if chosen.is_empty() && limits == SetLimits::default() {
+                threshold = threshold.max(p.saves * MIN_SET_SCORE_SHARE);
+            }
+            for g in &p.gains {
+                if let Some(c) = current.get_mut(&g.sql) {
+                    c.now = c.now.min(g.cost_after);
+                }
+            }
+            let mut cand = p.cand;
+            cand.helps = p.gains;
+            let rec = &mut cand.recommendation;
+            rec.score = round3(p.saves);
+            rec.cost_before = Some(round3(cand.helps.iter().map(|g| g.cost_before).sum()));
+            rec.cost_after = Some(round3(cand.helps.iter().map(|g| g.cost_after).sum()));
+            rec.queries = cand
+                .helps
+                .iter()
+                .map(|g| g.fingerprint.to_string())
+                .collect();
+            cand.recommendation.reason = reason(&cand);
+            used_bytes += size;
+            chosen.push(cand);
+            continue;
+        }
+        // Plan its statements again with the chosen indexes and it.
+        let _ = session.forget().await;
+        let mut ok = true;
+        for c in chosen.iter().chain(std::iter::once(&pool[best].cand)) {
+            for stmt in statements_of(c) {
+                if session
+                    .hypothesize(&hypothetical_statement(stmt))
+                    .await
+                    .is_err()
+                {
+                    ok = false;
+                }
+            }
+        }
+        let mut gains = Vec::new();
+        let mut saves = 0.0;
+        if ok {
+            for h in &pool[best].cand.helps {
+                let Some(cur) = current.get(&h.sql) else {
+                    continue;
+                };
+                out.explains += 1;
+                *budget = budget.saturating_sub(1);
+                let Ok((a, _)) = session.plan(&h.sql).await else {
+                    continue;
+                };
+                if a >= cur.now * (1.0 - MIN_MARGINAL_GAIN) {
+                    continue;
+                }
+                let mut g = h.clone();
+                g.cost_before = cur.now;
+                g.cost_after = a;
+                g.saved_ms = saved_ms(mean_ms.get(&h.fingerprint).copied(), cur.base, cur.now, a);
+                saves += g.saved_ms * g.calls as f64;
+                gains.push(g);
+            }
+        }
+        let _ = session.forget().await;
+        let p = &mut pool[best];
+        p.saves = saves;
+        p.gains = gains;
+        p.round = round;
+    }
+    chosen
 }
 
 #[cfg(test)]

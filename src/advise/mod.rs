@@ -64,6 +64,9 @@ pub fn rank_indexes(
                     cost_before: None,
                     cost_after: None,
                     reason,
+                    size_bytes: None,
+                    method: spec.method.clone(),
+                    requires: Vec::new(),
                     spec,
                 });
             }

@@ -35,7 +35,7 @@ use crate::error::Error;
 use crate::model::Dialect;
 pub use crate::model::advice::{Advice, AdvisedIndex, AnalyzedQuery, QueryGain, WrappedColumn};
 use crate::model::fmt::{approx as fmt_num, bytes as fmt_bytes, ms_short as fmt_ms, round3};
-use crate::model::index::IndexSpec;
+use crate::model::index::{IndexRecommendation, IndexSpec, Verification};
 use crate::model::schema::{IndexKey, Schema, Table};
 use crate::model::statement as statement_model;
 pub use crate::model::statement::WorkloadQuery;
@@ -56,6 +56,11 @@ pub struct AdviseOptions {
     pub min_gain: f64,
     /// Tables with fewer rows are never indexed.
     pub min_rows: f64,
+    /// Also gather the candidates only a planner can judge (HypoPG), in
+    /// [`Advice::join_candidates`]: join keys, and the indexes of an OR's
+    /// branches (a BitmapOr needs all of them); the cost model alone never
+    /// proposes them.
+    pub what_if: bool,
 }
 
 impl Default for AdviseOptions {
@@ -66,6 +71,7 @@ impl Default for AdviseOptions {
             min_score_share: 0.005,
             min_gain: 0.5,
             min_rows: 1000.0,
+            what_if: false,
         }
     }
 }
@@ -89,6 +95,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         advise_query(q, schema, opts, &mut advice, &mut acc);
     }
     let mut ranked = merge(acc.specs, &acc.gains, schema, opts);
+    ranked.extend(acc.gin.into_values());
     ranked.sort_by(|a, b| {
         b.recommendation
             .score
@@ -106,6 +113,10 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         r.recommendation.score = round3(r.recommendation.score);
         r.recommendation.reason = reason(r);
         r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
+    }
+    if opts.what_if {
+        advice.join_candidates = join_candidates(acc.joins, &acc.join_gains, &ranked, schema, opts);
+        advice.join_candidates.extend(acc.ors);
     }
     advice.indexes = ranked;
     advice
@@ -126,6 +137,15 @@ struct Wanted {
     missing_tables: Vec<String>,
     /// Candidates that saved too little.
     below: usize,
+    /// Join-key candidates (with `opts.what_if`), scored 0 until a
+    /// planner checks them.
+    joins: Vec<(IndexSpec, f64, String, String)>,
+    join_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    /// GIN/GiST candidates by statement, judged heuristically.
+    gin: std::collections::BTreeMap<String, AdvisedIndex>,
+    /// One candidate per OR of indexable branches (with `opts.what_if`):
+    /// the first branch's index, the others as its partners.
+    ors: Vec<AdvisedIndex>,
 }
 
 /// Analyses one distinct statement and adds its candidates (and the
@@ -188,6 +208,153 @@ fn advise_query(
     }
     q.cost = Some(total_before);
     let original: std::sync::Arc<str> = q.sql.as_str().into();
+    for scan in &analysis.scans {
+        let Some(table) = schema.table(&scan.table) else {
+            continue;
+        };
+        let info = TableInfo::new(table, schema, opts.dialect);
+        if info.rows < opts.min_rows || scan.gin.is_empty() || opts.dialect != Dialect::Postgres {
+            continue;
+        }
+        let before = info.advise_scan(scan, None, opts).before;
+        for g in &scan.gin {
+            let Some((spec, requires, why)) = info.gin_spec(g) else {
+                continue;
+            };
+            if spec.already_served(schema) {
+                continue;
+            }
+            let after = before * GIN_SHARE;
+            let saved_ms = match q.mean_ms {
+                Some(ms) if total_before > 0.0 => ms * ((before - after) / total_before).min(1.0),
+                _ => (before - after) * MS_PER_COST_UNIT,
+            };
+            let gain = QueryGain {
+                fingerprint: q.fingerprint,
+                calls: q.calls,
+                cost_before: before,
+                cost_after: after,
+                saved_ms,
+                rewritten: false,
+                sql: original.clone(),
+                path: q.path.clone(),
+                line: q.line,
+            };
+            let statement = spec.statement(opts.dialect);
+            let size = info.index_bytes(&spec) * 2.0;
+            let entry = acc
+                .gin
+                .entry(statement.clone())
+                .or_insert_with(|| AdvisedIndex {
+                    recommendation: IndexRecommendation {
+                        rank: 0,
+                        statement,
+                        table: spec.qualified_table(),
+                        columns: spec.columns(),
+                        score: 0.0,
+                        queries: Vec::new(),
+                        verified: Verification::Heuristic,
+                        cost_before: None,
+                        cost_after: None,
+                        reason: why,
+                        size_bytes: None,
+                        method: spec.method.clone(),
+                        requires,
+                        spec: spec.clone(),
+                    },
+                    helps: Vec::new(),
+                    size_bytes: size,
+                    join_key: false,
+                    partners: Vec::new(),
+                });
+            if !entry.helps.iter().any(|h| h.fingerprint == q.fingerprint) {
+                entry.recommendation.score += saved_ms * q.calls as f64;
+                entry.helps.push(gain);
+            }
+        }
+    }
+    if opts.what_if {
+        for scan in &analysis.scans {
+            let Some(table) = schema.table(&scan.table) else {
+                continue;
+            };
+            let info = TableInfo::new(table, schema, opts.dialect);
+            if info.rows < opts.min_rows {
+                continue;
+            }
+            for group in &scan.or_groups {
+                let specs: Vec<IndexSpec> = group
+                    .iter()
+                    .filter_map(|p| info.table.column(&p.column.name))
+                    .map(|c| IndexSpec::new(&info.table.qualified_name(), &[c.name.as_str()]))
+                    .filter(|s| !s.already_served(schema))
+                    .fold(Vec::new(), |mut v, s| {
+                        if !v.contains(&s) {
+                            v.push(s);
+                        }
+                        v
+                    });
+                let Some((first, rest)) = specs.split_first() else {
+                    continue;
+                };
+                let rec = |spec: &IndexSpec| IndexRecommendation {
+                    rank: 0,
+                    statement: spec.statement(opts.dialect),
+                    table: spec.qualified_table(),
+                    columns: spec.columns(),
+                    score: 0.0,
+                    queries: vec![q.fingerprint.to_string()],
+                    verified: Verification::Heuristic,
+                    cost_before: None,
+                    cost_after: None,
+                    reason: String::new(),
+                    size_bytes: None,
+                    method: spec.method.clone(),
+                    requires: Vec::new(),
+                    spec: spec.clone(),
+                };
+                acc.ors.push(AdvisedIndex {
+                    recommendation: rec(first),
+                    helps: vec![QueryGain {
+                        fingerprint: q.fingerprint,
+                        calls: q.calls,
+                        cost_before: total_before,
+                        cost_after: total_before,
+                        saved_ms: 0.0,
+                        rewritten: false,
+                        sql: original.clone(),
+                        path: q.path.clone(),
+                        line: q.line,
+                    }],
+                    size_bytes: specs.iter().map(|s| info.index_bytes(s)).sum(),
+                    join_key: false,
+                    partners: rest.iter().map(rec).collect(),
+                });
+            }
+            for spec in info.join_keys(scan, &analysis.scans) {
+                if spec.already_served(schema) {
+                    continue;
+                }
+                let gain = QueryGain {
+                    fingerprint: q.fingerprint,
+                    calls: q.calls,
+                    cost_before: total_before,
+                    cost_after: total_before,
+                    saved_ms: 0.0,
+                    rewritten: false,
+                    sql: original.clone(),
+                    path: q.path.clone(),
+                    line: q.line,
+                };
+                acc.joins
+                    .push((spec.clone(), 0.0, q.fingerprint.to_string(), String::new()));
+                acc.join_gains
+                    .entry((q.fingerprint, spec.qualified_table()))
+                    .or_default()
+                    .push((spec, gain));
+            }
+        }
+    }
     for sa in per_scan {
         let Some(best) = sa.best else { continue };
         let saving = sa.before - best.cost;
@@ -273,10 +440,44 @@ fn merge(
                 recommendation: rec,
                 helps,
                 size_bytes,
+                join_key: false,
+                partners: Vec::new(),
             });
         }
     }
     ranked
+}
+
+/// The join-key candidates, merged like the others (one index for the
+/// statements whose join keys it leads with), less those that an index of
+/// the ranked list already leads with.
+fn join_candidates(
+    wanted: Vec<(IndexSpec, f64, String, String)>,
+    gains: &HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    ranked: &[AdvisedIndex],
+    schema: &Schema,
+    opts: &AdviseOptions,
+) -> Vec<AdvisedIndex> {
+    let mut out = merge(wanted, gains, schema, opts);
+    for j in &mut out {
+        j.join_key = true;
+    }
+    out.retain(|j| {
+        !ranked.iter().any(|r| {
+            r.recommendation.table == j.recommendation.table
+                && serves(&r.recommendation.spec, &j.recommendation.spec)
+        })
+    });
+    out.sort_by(|a, b| a.recommendation.statement.cmp(&b.recommendation.statement));
+    for j in &mut out {
+        j.recommendation.queries = j.helps.iter().map(|h| h.fingerprint.to_string()).collect();
+        j.recommendation.reason = format!(
+            "join key of {} statement(s), for the planner to judge; est. size {}",
+            j.helps.len(),
+            fmt_bytes(j.size_bytes)
+        );
+    }
+    out
 }
 
 /// What the reader should know: assumed statistics, tables not in the
@@ -390,6 +591,24 @@ fn squash(s: &str) -> String {
 }
 
 pub fn reason(r: &AdvisedIndex) -> String {
+    if let Some(m) = &r.recommendation.method {
+        // Judged without a planner: say how, and what it is for.
+        let why = r
+            .recommendation
+            .reason
+            .split(" | ")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        return format!(
+            "{why} | heuristic: HypoPG cannot build a hypothetical {m} index; the scan it replaces \
+             is assumed to cost {:.0}% of today's; helps {} quer{}; est. size {}",
+            GIN_SHARE * 100.0,
+            r.helps.len(),
+            if r.helps.len() == 1 { "y" } else { "ies" },
+            fmt_bytes(r.size_bytes)
+        );
+    }
     let n = r.helps.len();
     let per: Vec<String> = r
         .helps
@@ -468,6 +687,12 @@ const MAX_SHARE: f64 = 0.2;
 const SERVED_FACTOR: f64 = 10.0;
 /// What an unindexable condition keeps, as a filter.
 const OTHER_SEL: f64 = 0.5;
+/// What a scan served by a GIN (or GiST) index is assumed to cost, as a
+/// share of the scan it replaces (no planner can check it: HypoPG builds
+/// no GIN/GiST hypothesis).
+const GIN_SHARE: f64 = 0.05;
+/// `col IS NULL` makes a partial index when at most this share is null.
+const MAX_NULL_PARTIAL_SHARE: f64 = 0.1;
 
 /// How a condition can use an index key.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -714,6 +939,9 @@ impl<'a> TableInfo<'a> {
                 (PredicateKind::Eq, Some(v), Seek::Eq) if p.wrapper.is_none() => {
                     self.partial_predicate(&col, v)
                 }
+                (PredicateKind::IsNull, _, Seek::Eq) if p.wrapper.is_none() => {
+                    self.null_partial(&col)
+                }
                 _ => None,
             };
             // Two bounds on one column make one range (PostgreSQL's rule).
@@ -735,6 +963,153 @@ impl<'a> TableInfo<'a> {
             });
         }
         (out, wrapped)
+    }
+
+    /// The GIN (GiST for ranges) index that serves a condition, by the
+    /// column's type, with the extension it needs and why.
+    fn gin_spec(
+        &self,
+        g: &crate::sql::predicate::GinCondition,
+    ) -> Option<(IndexSpec, Vec<String>, String)> {
+        let col = self.table.column(&g.column.name)?;
+        let t = col.data_type.to_ascii_lowercase();
+        let array = t.ends_with("[]") || t.starts_with('_');
+        let text = t == "text"
+            || t.starts_with("character")
+            || t.starts_with("varchar")
+            || t.starts_with("citext");
+        let mut spec = IndexSpec::new(&self.table.qualified_name(), &[col.name.as_str()]);
+        let mut requires = Vec::new();
+        let (method, opclass, why) = match g.op.as_str() {
+            "trgm" if text => {
+                requires.push("CREATE EXTENSION IF NOT EXISTS pg_trgm;".to_string());
+                (
+                    "gin",
+                    Some("gin_trgm_ops"),
+                    "a pattern that does not anchor at the start (or a regex) reads the whole table; a trigram GIN index finds the matching rows",
+                )
+            }
+            "@>" if t == "jsonb" => (
+                "gin",
+                Some("jsonb_path_ops"),
+                "jsonb containment (@>) reads the whole table; a GIN index with jsonb_path_ops (smaller, @> only) finds the matching rows",
+            ),
+            "?" if t == "jsonb" => (
+                "gin",
+                None,
+                "jsonb key existence (?, ?|, ?&) needs GIN's default jsonb_ops",
+            ),
+            "@>" | "&&" if array => (
+                "gin",
+                None,
+                "array containment or overlap (@>, &&) reads the whole table; a GIN index on the array finds the matching rows",
+            ),
+            "&&" | "@>" if t.contains("range") => (
+                "gist",
+                None,
+                "range overlap or containment needs a GiST index",
+            ),
+            "@@" => match &g.expression {
+                Some(e) => {
+                    spec.keys = vec![IndexKey::Expression { sql: e.clone() }];
+                    (
+                        "gin",
+                        None,
+                        "full-text match computes to_tsvector on every row; a GIN index on the same expression finds the matching rows",
+                    )
+                }
+                None if t == "tsvector" => (
+                    "gin",
+                    None,
+                    "full-text match on a tsvector column needs a GIN index",
+                ),
+                None => return None,
+            },
+            _ => return None,
+        };
+        spec.method = Some(method.into());
+        spec.opclass = opclass.map(str::to_string);
+        Some((spec, requires, why.to_string()))
+    }
+
+    /// Join-key candidates of a scan: per partner it is joined with (in
+    /// its block, or an outer one for a correlated subquery), an index on
+    /// this table's columns of that join (so a nested loop reaches this
+    /// side by key, or a merge join reads it in order). The partner is the
+    /// other column's qualifier, or the scan whose table has that column.
+    fn join_keys(&self, scan: &TableScan, scans: &[TableScan]) -> Vec<IndexSpec> {
+        let mut partners: Vec<(String, Vec<String>)> = Vec::new();
+        for p in &scan.predicates {
+            let PredicateKind::Join(other) = &p.kind else {
+                continue;
+            };
+            if p.wrapper.is_some() {
+                continue;
+            }
+            let Some(col) = self.table.column(&p.column.name).map(|c| c.name.clone()) else {
+                continue;
+            };
+            let partner = match &other.qualifier {
+                Some(q) => q.to_lowercase(),
+                None => scans
+                    .iter()
+                    .find(|s| {
+                        !std::ptr::eq(*s, scan)
+                            && self
+                                .schema
+                                .table(&s.table)
+                                .is_some_and(|t| t.column(&other.name).is_some())
+                    })
+                    .map(|s| {
+                        s.alias
+                            .clone()
+                            .unwrap_or_else(|| s.table.clone())
+                            .to_lowercase()
+                    })
+                    .unwrap_or_default(),
+            };
+            match partners.iter_mut().find(|(q, _)| *q == partner) {
+                Some((_, cols)) => {
+                    if !cols.iter().any(|c| c.eq_ignore_ascii_case(&col)) {
+                        cols.push(col);
+                    }
+                }
+                None => partners.push((partner, vec![col])),
+            }
+        }
+        // Equalities: any order serves. An existing index that leads with
+        // the same columns in another order serves already; else the most
+        // distinct column first, so that the same join written two ways
+        // gives one candidate, and its lead serves joins on that column alone.
+        partners
+            .into_iter()
+            .filter(|(_, cols)| {
+                !self.table.indexes.iter().any(|ix| {
+                    ix.valid
+                        && ix.predicate.is_none()
+                        && ix.keys.len() >= cols.len()
+                        && ix.keys[..cols.len()].iter().all(|k| {
+                            k.column_name()
+                                .is_some_and(|n| cols.iter().any(|c| c.eq_ignore_ascii_case(n)))
+                        })
+                })
+            })
+            .map(|(_, mut cols)| {
+                cols.sort_by(|a, b| self.distinct(b).total_cmp(&self.distinct(a)).then(a.cmp(b)));
+                let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+                IndexSpec::new(&self.table.qualified_name(), &refs)
+            })
+            .collect()
+    }
+
+    /// A partial index predicate for `col IS NULL` when few rows are null
+    /// (pg_stats' null_frac): the index holds those rows only, so it is as
+    /// small as the queue it serves (`WHERE assignee_id IS NULL ORDER BY
+    /// created_at`).
+    fn null_partial(&self, col: &str) -> Option<String> {
+        let f = self.table.column(col)?.null_frac?;
+        (f > 0.0 && f <= MAX_NULL_PARTIAL_SHARE)
+            .then(|| format!("{} IS NULL", crate::model::index::quote_ident(col)))
     }
 
     /// A partial index predicate for `col = value` when the value is rare
@@ -1258,6 +1633,9 @@ impl<'a> TableInfo<'a> {
                     .iter()
                     .find_map(|c| {
                         let lhs = crate::model::index::quote_ident(&c.name);
+                        if *p == format!("{lhs} IS NULL") {
+                            return c.null_frac;
+                        }
                         p.strip_prefix(&format!("{lhs} = "))
                             .map(|v| self.eq_sel(&c.name, Some(v)))
                     })
@@ -1269,11 +1647,6 @@ impl<'a> TableInfo<'a> {
         let per_page = (PAGE * 0.9 / self.entry_width(&spec.keys, &spec.include)).max(1.0);
         let leaves = (rows / per_page).ceil().max(1.0);
         (leaves * 1.01 + 1.0).ceil() * PAGE
-    }
-
-    #[allow(dead_code)]
-    fn schema(&self) -> &Schema {
-        self.schema
     }
 
     #[allow(dead_code)]

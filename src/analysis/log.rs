@@ -640,7 +640,8 @@ fn indexes(
         report.indexes = advise::rank_indexes(wanted, dialect);
         return Ok(Vec::new());
     };
-    let v = super::postgres::advise_workload(db, logged)?;
+    let v =
+        super::postgres::advise_workload(db, logged, crate::model::advice::SetLimits::default())?;
     report.indexes = v.indexes;
     for f in v.findings {
         let dup = report

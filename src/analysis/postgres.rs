@@ -25,6 +25,7 @@ use crate::advise::workload::{
 use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
 use crate::error::{Error, Result};
 use crate::model::Dialect;
+use crate::model::advice::SetLimits;
 use crate::model::index::IndexRecommendation;
 use crate::model::plan::Plan;
 use crate::model::report::{
@@ -47,6 +48,8 @@ pub struct PgTask<'a> {
     pub top: usize,
     /// No progress bar (`--quiet`).
     pub quiet: bool,
+    /// `--budget`, `--max-indexes`.
+    pub limits: SetLimits,
 }
 
 /// EXPLAIN calls the HypoPG verification may make, at least.
@@ -225,7 +228,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
             }
         })
         .collect();
-    let advice = advise(&workload, &schema, &AdviseOptions::default());
+    let advice = advise(&workload, &schema, &live_options());
     let mean_ms: HashMap<Fingerprint, f64> = planned
         .iter()
         .map(|&i| &groups[i])
@@ -237,13 +240,16 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     let indexes = verify_indexes(
         s,
         advice.indexes,
+        advice.join_candidates,
         &baseline,
         &mean_ms,
         budget,
+        task.limits,
         progress,
         &mut notes,
     )
     .await?;
+    one_truth(&mut findings, &indexes, &schema);
     // `missing-index` for each index, and the function wrappers the advisor
     // saw that no plan rule reported.
     findings.extend(advice_findings(&indexes, &[]));
@@ -544,6 +550,10 @@ fn plannable(
                     "not a SELECT, INSERT, UPDATE or DELETE".into(),
                 );
             }
+            // INSERT … VALUES (ON CONFLICT …) reads no table but is the
+            // application's work: planned (EXPLAIN writes nothing), so the
+            // planned share counts it.
+            Ok(a) if a.kind == StatementKind::Insert && a.scans.is_empty() => planned.push(i),
             Ok(a) if !a.scans.iter().any(|sc| schema.table(&sc.table).is_some()) => {
                 not_planned.insert(
                     g.fingerprint,
@@ -592,38 +602,82 @@ fn rules_on(findings: &[Finding], fingerprint: Fingerprint) -> Vec<&'static str>
     rules
 }
 
-/// The advisor's candidates verified what-if with HypoPG when it is there
-/// (heuristic, with a note saying what to run, when it is not); what
-/// happened goes to `notes`.
+/// The advisor's options against a live database: join-key candidates are
+/// gathered, for HypoPG to judge.
+fn live_options() -> AdviseOptions {
+    AdviseOptions {
+        what_if: true,
+        ..AdviseOptions::default()
+    }
+}
+
+/// The advisor's candidates (and its join-key candidates) verified what-if
+/// with HypoPG when it is there and chosen together within `limits`
+/// (heuristic, without the join-key candidates, with a note saying what to
+/// run, when it is not); what happened goes to `notes`.
+#[allow(clippy::too_many_arguments)]
 async fn verify_indexes(
     s: &mut PgSession,
     candidates: Vec<AdvisedIndex>,
+    joins: Vec<AdvisedIndex>,
     baseline: &HashMap<Fingerprint, f64>,
     mean_ms: &HashMap<Fingerprint, f64>,
     budget: usize,
+    limits: SetLimits,
     progress: &Progress,
     notes: &mut Vec<String>,
 ) -> Result<Vec<AdvisedIndex>> {
-    if candidates.is_empty() {
+    if candidates.is_empty() && joins.is_empty() {
         return Ok(Vec::new());
     }
     Ok(match s.hypopg().await? {
         Hypo::Ready { version } => {
+            let mut candidates = candidates;
+            let joins_n = joins.iter().filter(|j| j.join_key).count();
+            let ors = joins.iter().filter(|j| !j.partners.is_empty()).count();
+            candidates.extend(joins);
             progress.stage("verifying indexes with HypoPG", candidates.len() as u64);
             let n = candidates.len();
-            let out = hypopg::verify(s, candidates, baseline, mean_ms, budget).await;
+            let joins = joins_n;
+            let out = hypopg::verify(s, candidates, baseline, mean_ms, budget, limits).await;
             progress.0.set_position(n as u64);
             let left = s.hypo_count().await.unwrap_or(0);
             notes.push(format!(
-                "indexes verified what-if with HypoPG {version}: {} of {n} candidates lowered the planner's cost by at least {:.0}% ({} EXPLAIN calls); {left} hypothetical indexes left in the session.",
-                out.kept.len(),
+                "indexes verified what-if with HypoPG {version}: of {n} candidates ({joins} on join keys, {ors} for the branches of an OR), {} lowered the planner's cost of a statement by at least {:.0}% ({:.0}% for a join key) alone, and {} were chosen together, each re-planned with those chosen before it ({} EXPLAIN calls); {left} hypothetical indexes left in the session.",
+                out.passed,
                 hypopg::MIN_COST_GAIN * 100.0,
+                hypopg::MIN_JOIN_COST_GAIN * 100.0,
+                out.kept.len(),
                 out.explains
             ));
-            for (stmt, why) in out.rejected.iter().take(10) {
+            for (stmt, why) in out.rejected.iter().take(20) {
                 notes.push(format!("not proposed: {stmt} ({why})"));
             }
+            for (stmt, why) in &out.cut {
+                notes.push(format!("cut: {stmt} ({why})"));
+            }
             let mut kept = out.kept;
+            if !out.heuristic.is_empty() {
+                notes.push(format!(
+                    "{} GIN/GiST index(es) are heuristic: HypoPG cannot build such hypothetical indexes; each says why in its reason.",
+                    out.heuristic.len()
+                ));
+                // What the verified set left of the bounds.
+                let used: f64 = kept.iter().map(|k| k.size_bytes).sum();
+                let left = SetLimits {
+                    budget_bytes: limits.budget_bytes.map(|b| (b - used).max(0.0)),
+                    max_indexes: limits.max_indexes.map(|m| m.saturating_sub(kept.len())),
+                };
+                let (h, cut) = hypopg::within_limits(out.heuristic, left);
+                for (stmt, why) in &cut {
+                    notes.push(format!("cut: {stmt} ({why})"));
+                }
+                kept.extend(h);
+                kept.sort_by(|a, b| b.recommendation.score.total_cmp(&a.recommendation.score));
+                for (i, c) in kept.iter_mut().enumerate() {
+                    c.recommendation.rank = i + 1;
+                }
+            }
             if !out.unverified.is_empty() {
                 notes.push(format!(
                     "{} candidates were not verified (EXPLAIN budget spent): listed as heuristic.",
@@ -637,7 +691,11 @@ async fn verify_indexes(
             notes.push(format!(
                 "indexes are heuristic (not verified by the planner): {how}."
             ));
-            candidates
+            let (kept, cut) = hypopg::within_limits(candidates, limits);
+            for (stmt, why) in &cut {
+                notes.push(format!("cut: {stmt} ({why})"));
+            }
+            kept
         }
     })
 }
@@ -649,6 +707,8 @@ pub struct VerifiedAdvice {
     pub indexes: Vec<IndexRecommendation>,
     /// `missing-index` for each index, and what else the advisor saw.
     pub findings: Vec<Finding>,
+    /// The distinct statements planned and advised.
+    pub queries: Vec<crate::model::advice::AnalyzedQuery>,
     pub notes: Vec<String>,
 }
 
@@ -656,12 +716,16 @@ pub struct VerifiedAdvice {
 /// verifies the candidates with HypoPG, in one read-only session (the
 /// hypothetical indexes go with it). Statements that are not DML on this
 /// database's tables, or cannot be planned, are left out with a note.
-pub fn advise_workload(db: &str, workload: Vec<WorkloadQuery>) -> Result<VerifiedAdvice> {
+pub fn advise_workload(
+    db: &str,
+    workload: Vec<WorkloadQuery>,
+    limits: SetLimits,
+) -> Result<VerifiedAdvice> {
     postgres::runtime()?.block_on(async {
         let progress = Progress::new();
         progress.stage("connecting", 1);
         let mut s = postgres::connect(db, Limits::default()).await?;
-        let r = advise_workload_in(&mut s, workload, &progress).await;
+        let r = advise_workload_in(&mut s, workload, limits, &progress).await;
         s.close().await;
         r
     })
@@ -670,6 +734,7 @@ pub fn advise_workload(db: &str, workload: Vec<WorkloadQuery>) -> Result<Verifie
 async fn advise_workload_in(
     s: &mut PgSession,
     workload: Vec<WorkloadQuery>,
+    limits: SetLimits,
     progress: &Progress,
 ) -> Result<VerifiedAdvice> {
     let mut out = VerifiedAdvice::default();
@@ -721,13 +786,15 @@ async fn advise_workload_in(
         ));
     }
 
-    let advice = advise(&planned, &schema, &AdviseOptions::default());
+    let advice = advise(&planned, &schema, &live_options());
     let indexes = verify_indexes(
         s,
         advice.indexes,
+        advice.join_candidates,
         &baseline,
         &mean_ms,
-        MIN_EXPLAIN_BUDGET,
+        MIN_EXPLAIN_BUDGET.max(planned.len() * 20),
+        limits,
         progress,
         &mut out.notes,
     )
@@ -738,6 +805,7 @@ async fn advise_workload_in(
     out.findings = advice_findings(&indexes, &[]);
     add_unless_reported(&mut out.findings, advice_findings(&[], &advice.wrapped));
     out.indexes = indexes.into_iter().map(|i| i.recommendation).collect();
+    out.queries = advice.queries;
     out.notes.extend(advice.notes);
     out.notes.push(if verified {
         "scores are the logged mean time of each helped statement × the share of its planner cost the index saves, × its calls.".into()
@@ -749,6 +817,48 @@ async fn advise_workload_in(
         s.display, facts.version, facts.database
     ));
     Ok(out)
+}
+
+/// One truth per report: a plan rule's index (a `seq-scan` fix) is written
+/// schema-qualified as the ranked list writes it; when the ranked list has
+/// an index on the same table for the same statement, the finding points
+/// to its rank and statement instead of proposing another.
+fn one_truth(findings: &mut [Finding], indexes: &[AdvisedIndex], schema: &Schema) {
+    for f in findings.iter_mut() {
+        let Some(spec) = f.index.clone() else {
+            continue;
+        };
+        let old = spec.statement(Dialect::Postgres);
+        let mut q = spec;
+        if q.schema.is_none()
+            && let Some(t) = schema.table(&q.qualified_table())
+        {
+            q.schema = t.schema.clone();
+        }
+        let table = q.qualified_table();
+        let ranked = indexes.iter().map(|i| &i.recommendation).find(|r| {
+            r.table == table
+                && f.query_fingerprint
+                    .as_ref()
+                    .is_some_and(|fp| r.queries.contains(fp))
+        });
+        let new = match ranked {
+            Some(r) => format!(
+                "{} (index #{} of the ranked list, checked {})",
+                r.statement,
+                r.rank,
+                match r.verified {
+                    crate::model::index::Verification::Hypopg => "with HypoPG",
+                    crate::model::index::Verification::Planner => "by the planner",
+                    crate::model::index::Verification::Heuristic => "heuristically",
+                }
+            ),
+            None => q.statement(Dialect::Postgres),
+        };
+        f.advice = f.advice.replace(&old, &new);
+        f.message = f.message.replace(&old, &new);
+        f.index = Some(q);
+    }
 }
 
 /// The advice rules on verified indexes and the advisor's wrapped columns.

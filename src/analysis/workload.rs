@@ -3,12 +3,15 @@
 
 use std::path::Path;
 
+use super::postgres::VerifiedAdvice;
+use crate::advise::hypopg::within_limits;
 use crate::advise::workload::{
     Advice, AdviseOptions, AnalyzedQuery, advise, estimated_scores_note,
 };
 use crate::detect::{self, AdviceContext, Inputs};
 use crate::error::{Error, Result};
 use crate::model::Dialect;
+use crate::model::advice::SetLimits;
 use crate::model::report::{InputProblem, QueryStat, Report, round3};
 use crate::parse::ddl::parse_schema;
 use crate::source;
@@ -19,30 +22,24 @@ pub fn run(
     schema: Option<&Path>,
     db: Option<&str>,
     dialect: Option<Dialect>,
+    limits: SetLimits,
 ) -> Result<Report> {
     let dialect = dialect.unwrap_or_default();
     let Some(schema_path) = schema else {
         let db = db.unwrap_or_default();
-        let schema = match crate::source::target::Target::parse(db)? {
-            crate::source::target::Target::Postgres(url) => {
-                crate::source::postgres::load_schema(&url)?.0
-            }
+        let url = match crate::source::target::Target::parse(db)? {
+            crate::source::target::Target::Postgres(url) => url,
             crate::source::target::Target::Sqlite(_) => {
                 return Err(Error::NotYetAvailable(
                     "advise --db sqlite: (use --schema FILE)",
                 ));
             }
         };
+        // Against a live PostgreSQL the statements are planned and the
+        // candidates verified with HypoPG, as `analyze --db` does.
         let (workload, problems) = source::workload::read(queries)?;
-        let opts = AdviseOptions {
-            dialect: Dialect::Postgres,
-            ..AdviseOptions::default()
-        };
-        return Ok(report(
-            advise(&workload, &schema, &opts),
-            problems,
-            opts.dialect,
-        ));
+        let live = super::postgres::advise_workload(&url, workload, limits)?;
+        return Ok(live_report(live, problems));
     };
     let text = source::read_text(&Input::File(schema_path.to_path_buf()))?;
     let (schema, schema_problems) = parse_schema(&text.name, &text.text, dialect);
@@ -58,10 +55,30 @@ pub fn run(
         dialect,
         ..AdviseOptions::default()
     };
-    let advice = advise(&workload, &schema, &opts);
+    let mut advice = advise(&workload, &schema, &opts);
+    let (kept, cut) = within_limits(std::mem::take(&mut advice.indexes), limits);
+    advice.indexes = kept;
+    advice
+        .notes
+        .extend(cut.iter().map(|(stmt, why)| format!("cut: {stmt} ({why})")));
     let mut problems = schema_problems;
     problems.extend(workload_problems);
     Ok(report(advice, problems, dialect))
+}
+
+/// The report of a workload advised and verified against a live database.
+fn live_report(live: VerifiedAdvice, problems: Vec<Error>) -> Report {
+    let mut report = Report::new("advise");
+    report.queries = live.queries.iter().map(query_stat).collect();
+    report.findings = live.findings;
+    detect::rank(&mut report.findings);
+    report.indexes = live.indexes;
+    report.notes = live.notes;
+    report.input_problems = problems
+        .into_iter()
+        .map(|e| InputProblem::from_error(e, ""))
+        .collect();
+    report
 }
 
 /// The report of an [`Advice`]: queries, findings (function wrappers and

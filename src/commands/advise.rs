@@ -11,11 +11,13 @@ pub fn run(config: &Config) -> Result<u8> {
         schema,
         db,
         dialect,
+        limits,
     } = &config.task
     else {
         return Err(Error::Usage("not an advise task".into()));
     };
-    let report = analysis::workload::run(queries, schema.as_deref(), db.as_deref(), *dialect)?;
+    let report =
+        analysis::workload::run(queries, schema.as_deref(), db.as_deref(), *dialect, *limits)?;
     super::emit(config, &report)?;
     Ok(super::exit_code(config, &report))
 }

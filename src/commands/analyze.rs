@@ -32,14 +32,18 @@ pub fn run(config: &Config) -> Result<u8> {
             digests: digests.clone(),
             save_digest: save_digest.clone(),
         })?,
-        AnalyzeTask::Postgres { db, snapshot, top } => {
-            analysis::postgres::run(&analysis::postgres::PgTask {
-                db,
-                snapshot: snapshot.as_deref(),
-                top: *top,
-                quiet: config.quiet,
-            })?
-        }
+        AnalyzeTask::Postgres {
+            db,
+            snapshot,
+            top,
+            limits,
+        } => analysis::postgres::run(&analysis::postgres::PgTask {
+            db,
+            snapshot: snapshot.as_deref(),
+            top: *top,
+            quiet: config.quiet,
+            limits: *limits,
+        })?,
     };
     super::emit(config, &report)?;
     if let AnalyzeTask::Log { .. } = task {

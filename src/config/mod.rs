@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use crate::model::Dialect;
+use crate::model::advice::SetLimits;
 pub use crate::model::report::Format;
 pub use crate::source::Input;
 
@@ -39,6 +40,7 @@ pub enum Task {
         schema: Option<PathBuf>,
         db: Option<String>,
         dialect: Option<Dialect>,
+        limits: SetLimits,
     },
     Analyze(AnalyzeTask),
     Lint(LintTask),
@@ -88,6 +90,7 @@ pub enum AnalyzeTask {
         db: String,
         snapshot: Option<PathBuf>,
         top: usize,
+        limits: SetLimits,
     },
 }
 
@@ -195,6 +198,7 @@ impl Config {
                     schema: a.schema,
                     db: a.db,
                     dialect: dialect(a.dialect),
+                    limits: limits(a.budget.as_deref(), a.max_indexes)?,
                 }
             }
             Command::Analyze(a) => {
@@ -267,6 +271,47 @@ pub fn use_color(when: ColorArg, terminal: bool, env: impl Fn(&str) -> Option<St
     }
 }
 
+/// `--budget SIZE` and `--max-indexes N` as the advisor's bounds.
+fn limits(budget: Option<&str>, max_indexes: Option<usize>) -> Result<SetLimits> {
+    let budget_bytes = budget.map(parse_size).transpose()?;
+    if max_indexes == Some(0) {
+        return Err(Error::Usage("--max-indexes needs at least 1".into()));
+    }
+    Ok(SetLimits {
+        budget_bytes,
+        max_indexes,
+    })
+}
+
+/// A size as PostgreSQL prints it: `500MB`, `1.5 GB`, `800kB`, `2TB`, or
+/// bytes (units of 1024).
+fn parse_size(s: &str) -> Result<f64> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num
+        .parse()
+        .map_err(|_| Error::Usage(format!("--budget {s}: not a size (e.g. 500MB, 2GB)")))?;
+    let mult = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" | "bytes" => 1.0,
+        "k" | "kb" | "kib" => 1024.0,
+        "m" | "mb" | "mib" => 1024.0 * 1024.0,
+        "g" | "gb" | "gib" => 1024.0 * 1024.0 * 1024.0,
+        "t" | "tb" | "tib" => 1024.0f64.powi(4),
+        _ => {
+            return Err(Error::Usage(format!(
+                "--budget {s}: unknown unit (use kB, MB, GB or TB)"
+            )));
+        }
+    };
+    if !(n * mult).is_finite() || n <= 0.0 {
+        return Err(Error::Usage(format!("--budget {s}: must be more than 0")));
+    }
+    Ok(n * mult)
+}
+
 fn analyze_task(a: crate::cli::AnalyzeArgs) -> Result<AnalyzeTask> {
     if a.demo {
         return Ok(AnalyzeTask::Demo { dir: a.demo_dir });
@@ -296,6 +341,7 @@ fn analyze_task(a: crate::cli::AnalyzeArgs) -> Result<AnalyzeTask> {
             db,
             snapshot: a.snapshot,
             top: a.top,
+            limits: limits(a.budget.as_deref(), a.max_indexes)?,
         },
         None => {
             return Err(Error::Usage(

@@ -54,6 +54,12 @@ pub struct AdvisedIndex {
     pub helps: Vec<QueryGain>,
     /// Estimated size on disk.
     pub size_bytes: f64,
+    /// A join-key candidate ([`Advice::join_candidates`]).
+    pub join_key: bool,
+    /// Indexes that must exist with this one for it to serve: the other
+    /// branches of an OR (PostgreSQL's BitmapOr needs one per branch).
+    /// Verified, chosen and sized together; reported after it.
+    pub partners: Vec<IndexRecommendation>,
 }
 
 /// Everything the advisor found.
@@ -62,12 +68,26 @@ pub struct Advice {
     /// Distinct statements, most calls first.
     pub queries: Vec<AnalyzedQuery>,
     pub indexes: Vec<AdvisedIndex>,
+    /// Indexes on join keys (the side a join reaches by key), proposed only
+    /// to a planner that checks them (HypoPG): the advisor's cost model
+    /// cannot tell a nested loop it feeds from the hash join it replaces.
+    pub join_candidates: Vec<AdvisedIndex>,
     /// Predicates that hide an (index-worthy) column behind a function or
     /// cast, with the fix the advisor found.
     pub wrapped: Vec<WrappedColumn>,
     pub notes: Vec<String>,
     /// Statements that did not parse, each with its file and line.
     pub problems: Vec<Error>,
+}
+
+/// Bounds on the index set chosen for a workload (`--budget`,
+/// `--max-indexes`): indexes are picked greedily by time saved per byte
+/// until the next one would not fit; those left out are listed as cut.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct SetLimits {
+    /// Total size of the new indexes, in bytes.
+    pub budget_bytes: Option<f64>,
+    pub max_indexes: Option<usize>,
 }
 
 /// A predicate that wraps a column in a function or cast (or compares it

@@ -18,6 +18,12 @@ pub struct IndexSpec {
     pub include: Vec<String>,
     /// Partial index predicate.
     pub predicate: Option<String>,
+    /// Access method when not B-tree (`gin`, `gist`, `brin`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Operator class of every key (`gin_trgm_ops`, `jsonb_path_ops`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub opclass: Option<String>,
 }
 
 impl IndexSpec {
@@ -29,6 +35,8 @@ impl IndexSpec {
             keys: columns.iter().map(|c| IndexKey::column(c)).collect(),
             include: Vec::new(),
             predicate: None,
+            method: None,
+            opclass: None,
         }
     }
 
@@ -83,6 +91,9 @@ impl IndexSpec {
                 .join("_");
             parts.push(word);
         }
+        if let Some(m) = &self.method {
+            parts.push(m.clone());
+        }
         if self.predicate.is_some() {
             parts.push("partial".into());
         }
@@ -114,16 +125,25 @@ impl IndexSpec {
                 }
                 IndexKey::Expression { sql } => format!("({sql})"),
             })
+            .map(|k| match &self.opclass {
+                Some(o) if dialect == Dialect::Postgres => format!("{k} {o}"),
+                _ => k,
+            })
             .collect();
+        let using = match &self.method {
+            Some(m) if dialect == Dialect::Postgres => format!(" USING {m}"),
+            _ => String::new(),
+        };
         let table = match &self.schema {
             Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&self.table)),
             None => quote_ident(&self.table),
         };
         let mut s = match dialect {
             Dialect::Postgres => format!(
-                "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {} ({})",
+                "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {}{} ({})",
                 name,
                 table,
+                using,
                 keys.join(", ")
             ),
             Dialect::Sqlite => format!(
@@ -152,8 +172,10 @@ impl IndexSpec {
         let Some(table) = schema.table(&self.qualified_table()) else {
             return false;
         };
+        let method = self.method.as_deref().unwrap_or("btree");
         table.indexes.iter().any(|ix| {
             ix.valid
+                && ix.method.as_deref().unwrap_or("btree") == method
                 && (ix.predicate.is_none() || ix.predicate == self.predicate)
                 && self.keys.len() <= ix.keys.len()
                 && self
@@ -245,6 +267,15 @@ pub struct IndexRecommendation {
     pub cost_after: Option<f64>,
     /// Why this index: the evidence in a sentence.
     pub reason: String,
+    /// Its size, when a planner estimated it (HypoPG).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+    /// Access method when not B-tree (`gin`, `gist`, `brin`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Statements to run first (`CREATE EXTENSION IF NOT EXISTS pg_trgm`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
     #[serde(skip)]
     pub spec: IndexSpec,
 }

@@ -170,6 +170,164 @@ pub fn predicates(expr: &Expr) -> Vec<Predicate> {
     out
 }
 
+/// A condition only a GIN (or GiST) index serves: a pattern that does not
+/// anchor at the start (`ILIKE '%word%'`, a regex), containment or overlap
+/// (`@>`, `&&`, `?`), full-text match (`@@`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GinCondition {
+    pub column: ColumnRef,
+    /// `trgm` (patterns and regexes), `@>`, `&&`, `?` (also `?|`, `?&`),
+    /// or `@@`.
+    pub op: String,
+    /// For `@@`, the indexed expression when it is `to_tsvector` with a
+    /// literal configuration (`to_tsvector('english', body)`); `None` when
+    /// the column itself is compared.
+    pub expression: Option<String>,
+    pub sql: String,
+}
+
+/// The [`GinCondition`] of one conjunct, if it is one.
+pub fn gin_condition(e: &Expr) -> Option<GinCondition> {
+    let e = match e {
+        Expr::Nested(inner) => inner.as_ref(),
+        other => other,
+    };
+    let sql = e.to_string();
+    let (left, op, right) = match e {
+        Expr::BinaryOp { left, op, right } => (left.as_ref(), op, right.as_ref()),
+        Expr::ILike {
+            negated: false,
+            expr,
+            pattern,
+            ..
+        }
+        | Expr::Like {
+            negated: false,
+            expr,
+            pattern,
+            ..
+        } => {
+            let (col, None) = column_side(expr)? else {
+                return None;
+            };
+            return unanchored(pattern).then(|| GinCondition {
+                column: col,
+                op: "trgm".into(),
+                expression: None,
+                sql,
+            });
+        }
+        _ => return None,
+    };
+    let op = match op {
+        BinaryOperator::PGILikeMatch | BinaryOperator::PGLikeMatch => {
+            if !unanchored(right) {
+                return None;
+            }
+            "trgm"
+        }
+        BinaryOperator::PGRegexMatch | BinaryOperator::PGRegexIMatch => "trgm",
+        BinaryOperator::AtArrow => "@>",
+        BinaryOperator::PGOverlap => "&&",
+        BinaryOperator::Question | BinaryOperator::QuestionAnd | BinaryOperator::QuestionPipe => {
+            "?"
+        }
+        BinaryOperator::AtAt => "@@",
+        _ => return None,
+    };
+    if op == "@@" {
+        // to_tsvector('config', col) @@ query, or a tsvector column.
+        for side in [left, right] {
+            if let Some((col, None)) = column_side(side) {
+                return Some(GinCondition {
+                    column: col,
+                    op: op.into(),
+                    expression: None,
+                    sql,
+                });
+            }
+            if let Expr::Function(f) = side
+                && f.name.to_string().eq_ignore_ascii_case("to_tsvector")
+            {
+                let text = side.to_string();
+                let args: Vec<&Expr> = match &f.args {
+                    sqlparser::ast::FunctionArguments::List(l) => l
+                        .args
+                        .iter()
+                        .filter_map(|a| match a {
+                            sqlparser::ast::FunctionArg::Unnamed(
+                                sqlparser::ast::FunctionArgExpr::Expr(x),
+                            ) => Some(x),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                // Only the two-argument form with a literal configuration
+                // is immutable, so only it can be indexed.
+                if let [cfg, arg] = args.as_slice()
+                    && matches!(cfg, Expr::Value(_) | Expr::Cast { .. })
+                    && let Some((col, None)) = column_side(arg)
+                {
+                    return Some(GinCondition {
+                        column: col,
+                        op: op.into(),
+                        expression: Some(text),
+                        sql,
+                    });
+                }
+            }
+        }
+        return None;
+    }
+    let (col, None) = column_side(left)? else {
+        return None;
+    };
+    if has_column(right) {
+        return None;
+    }
+    Some(GinCondition {
+        column: col,
+        op: op.into(),
+        expression: None,
+        sql,
+    })
+}
+
+/// A pattern that a B-tree cannot seek: it starts with a wildcard (or is
+/// a parameter, whose value may).
+fn unanchored(pattern: &Expr) -> bool {
+    let text = pattern.to_string();
+    let t = text.trim_start_matches('(');
+    t.starts_with("'%") || t.starts_with("'_") || t.starts_with("'%' ||") || t.starts_with("'%'")
+}
+
+/// The branches of an OR (`customer_id = $1 OR cc_customer_id = $2`),
+/// each branch's own conjuncts classified; `None` when `expr` is no OR.
+/// PostgreSQL serves such a condition with one index per branch (a
+/// BitmapOr), so each branch is a candidate of its own.
+pub fn or_branches(expr: &Expr) -> Option<Vec<Vec<Predicate>>> {
+    let mut branches = Vec::new();
+    let mut stack = vec![expr];
+    let mut or = false;
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::Nested(inner) => stack.push(inner),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Or,
+                right,
+            } => {
+                or = true;
+                stack.push(right);
+                stack.push(left);
+            }
+            other => branches.push(predicates(other)),
+        }
+    }
+    or.then_some(branches)
+}
+
 /// The AND-ed parts of an expression, parentheses removed.
 pub fn conjuncts(expr: &Expr) -> Vec<&Expr> {
     let mut out = Vec::new();

@@ -72,6 +72,14 @@ pub struct TableScan {
     pub block: usize,
     /// Whether the block has other tables (joins): then join columns matter.
     pub joined: bool,
+    /// Conjuncts that are an OR of branches each with an indexable
+    /// condition on this table: per OR, one predicate per branch (a
+    /// BitmapOr of one index per branch serves it).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub or_groups: Vec<Vec<Predicate>>,
+    /// Conditions on this table that only a GIN index serves.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gin: Vec<predicate::GinCondition>,
 }
 
 impl TableScan {
@@ -456,6 +464,16 @@ impl Analyzer<'_> {
                     self.scans[i].predicates.push(p);
                 }
             }
+            for c in predicate::conjuncts(cond) {
+                if let Some((i, group)) = self.or_group(c, &scope) {
+                    self.scans[i].or_groups.push(group);
+                }
+                if let Some(g) = predicate::gin_condition(c)
+                    && let Some(i) = self.resolve_local(&g.column, &scope)
+                {
+                    self.scans[i].gin.push(g);
+                }
+            }
         }
         for (l, r, col) in using {
             let (Some(li), Some(ri)) = (scope[l].scan, scope[r].scan) else {
@@ -584,6 +602,8 @@ impl Analyzer<'_> {
                     columns: Some(BTreeSet::new()),
                     block,
                     joined: false,
+                    or_groups: Vec::new(),
+                    gin: Vec::new(),
                 });
                 scope.push(Rel {
                     key,
@@ -623,6 +643,35 @@ impl Analyzer<'_> {
     }
 
     /// The scan a column belongs to, looking in `chain` innermost first.
+    /// An OR conjunct whose every branch has an indexable condition (no
+    /// function around the column, no join) on one table of this block:
+    /// that table's scan and the first such condition of each branch.
+    fn or_group(&self, e: &Expr, scope: &Scope) -> Option<(usize, Vec<Predicate>)> {
+        let branches = predicate::or_branches(e)?;
+        let mut scan = None;
+        let mut group = Vec::new();
+        for b in branches {
+            let (i, p) = b.into_iter().find_map(|p| {
+                let ok = p.wrapper.is_none()
+                    && matches!(
+                        p.kind,
+                        PredicateKind::Eq
+                            | PredicateKind::In
+                            | PredicateKind::Range
+                            | PredicateKind::IsNull
+                    );
+                ok.then(|| self.resolve_local(&p.column, scope).map(|i| (i, p)))
+                    .flatten()
+            })?;
+            if scan.is_some_and(|s| s != i) {
+                return None;
+            }
+            scan = Some(i);
+            group.push(p);
+        }
+        Some((scan?, group))
+    }
+
     fn resolve(&self, c: &ColumnRef, chain: &[&Scope]) -> Option<usize> {
         for scope in chain {
             match self.lookup(c, scope) {
@@ -814,6 +863,29 @@ mod tests {
 
     fn scans(sql: &str) -> Vec<TableScan> {
         analyze_sql(sql, Dialect::Postgres, None).unwrap().scans
+    }
+
+    #[test]
+    fn parse_or_of_indexable_branches_is_a_group_of_its_table() {
+        let s = scans(
+            "SELECT t.id FROM tickets t JOIN customers c ON c.id = t.customer_id \
+             WHERE (t.customer_id = $1 OR (t.cc_customer_id = $2 AND t.status <> 'x')) \
+               AND (c.name = $3 OR t.id = $4) AND (lower(t.subject) = $5 OR t.id = 7)",
+        );
+        let group: Vec<(&str, &PredicateKind)> = s[0].or_groups[0]
+            .iter()
+            .map(|p| (p.column.name.as_str(), &p.kind))
+            .collect();
+        assert_eq!(
+            group,
+            [
+                ("customer_id", &PredicateKind::Eq),
+                ("cc_customer_id", &PredicateKind::Eq)
+            ]
+        );
+        // Branches on two tables, or one behind a function: no group.
+        assert_eq!(s[0].or_groups.len(), 1, "{:?}", s[0].or_groups);
+        assert!(s[1].or_groups.is_empty());
     }
 
     #[test]

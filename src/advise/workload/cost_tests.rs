@@ -493,6 +493,48 @@ fn an_index_that_delivers_a_limited_order_beats_a_sort() {
 }
 
 #[test]
+fn is_null_on_a_mostly_set_column_makes_a_partial_index() {
+    // 1% of the tickets wait unassigned: the queue `assignee_id IS NULL
+    // ORDER BY created_at` is served by an index on created_at over those
+    // rows only, a hundredth of the full index's size; where half the rows
+    // are null, no partial index.
+    let extra = "\
+-- dbperf: tickets rows=1000000
+-- dbperf: tickets.assignee_id distinct=500 nulls=0.01
+-- dbperf: tickets.closed_by distinct=500 nulls=0.5
+CREATE TABLE tickets (id bigint PRIMARY KEY, assignee_id bigint, closed_by bigint, created_at timestamptz NOT NULL);
+";
+    let s = shop_with(extra);
+    let advice = advise(
+        &[query(
+            "SELECT id FROM tickets WHERE assignee_id IS NULL ORDER BY created_at LIMIT 50",
+            1000,
+            None,
+        )],
+        &s,
+        &AdviseOptions::default(),
+    );
+    let top = &advice.indexes[0].recommendation.spec;
+    assert_eq!(key_names(top), ["created_at"], "{top:?}");
+    assert_eq!(top.predicate.as_deref(), Some("assignee_id IS NULL"));
+    let t = info(&s, "tickets");
+    let mut full = top.clone();
+    full.predicate = None;
+    let ratio = t.index_bytes(top) / t.index_bytes(&full);
+    assert!((0.005..0.02).contains(&ratio), "{ratio}");
+    let sc = scan(
+        &s,
+        "SELECT id FROM tickets WHERE closed_by IS NULL ORDER BY created_at LIMIT 50",
+    );
+    let conds = t.conds(&sc).0;
+    assert!(
+        t.candidates(&sc, &conds, false)
+            .iter()
+            .all(|(c, _)| c.predicate.is_none())
+    );
+}
+
+#[test]
 fn a_rare_value_in_a_skewed_column_makes_a_partial_candidate() {
     // 'pending' is 3% of a column where 'delivered' is 90%: an index WHERE
     // status = 'pending' holds 3% of the rows, so it is about 1/33 the size
@@ -853,4 +895,58 @@ fn serial_types_have_their_integer_widths() {
     assert_eq!(type_width("smallserial"), 2.0);
     assert_eq!(type_width("bigserial"), 8.0);
     assert_eq!(type_width("interval"), 16.0);
+}
+
+#[test]
+fn patterns_containment_and_full_text_get_gin_indexes_said_to_be_heuristic() {
+    let extra = "\
+-- dbperf: docs rows=1000000
+CREATE TABLE docs (id bigint PRIMARY KEY, subject text NOT NULL, meta jsonb NOT NULL,
+                   labels integer[] NOT NULL, body text NOT NULL, during tstzrange);
+";
+    let s = shop_with(extra);
+    let q = |sql: &str| query(sql, 100, Some(50.0));
+    let advice = advise(
+        &[
+            q("SELECT id FROM docs WHERE subject ILIKE '%' || $1 || '%'"),
+            q("SELECT id FROM docs WHERE meta @> '{\"k\": 5}'"),
+            q("SELECT id FROM docs WHERE labels && ARRAY[3, 4]"),
+            q(
+                "SELECT id FROM docs WHERE to_tsvector('english', body) @@ plainto_tsquery('english', $1)",
+            ),
+            // One-argument to_tsvector depends on a setting: not indexable.
+            q("SELECT id FROM docs WHERE to_tsvector(body) @@ plainto_tsquery($1)"),
+            // Anchored: a B-tree matter, not a GIN one.
+            q("SELECT id FROM docs WHERE subject LIKE 'abc%'"),
+        ],
+        &s,
+        &AdviseOptions::default(),
+    );
+    let gin: Vec<(&str, &[String])> = advice
+        .indexes
+        .iter()
+        .filter(|i| i.recommendation.method.is_some())
+        .map(|i| {
+            assert_eq!(i.recommendation.verified, Verification::Heuristic);
+            assert!(i.recommendation.reason.contains("HypoPG cannot build"));
+            (
+                i.recommendation.statement.as_str(),
+                i.recommendation.requires.as_slice(),
+            )
+        })
+        .collect();
+    let has = |needle: &str| gin.iter().any(|(s, _)| s.contains(needle));
+    assert!(has("USING gin (subject gin_trgm_ops)"), "{gin:#?}");
+    assert!(has("USING gin (meta jsonb_path_ops)"), "{gin:#?}");
+    assert!(has("USING gin (labels)"), "{gin:#?}");
+    assert!(
+        has("USING gin ((to_tsvector('english', body)))"),
+        "{gin:#?}"
+    );
+    assert_eq!(gin.len(), 4, "{gin:#?}");
+    let trgm = gin
+        .iter()
+        .find(|(s, _)| s.contains("gin_trgm_ops"))
+        .unwrap();
+    assert_eq!(trgm.1, ["CREATE EXTENSION IF NOT EXISTS pg_trgm;"]);
 }
