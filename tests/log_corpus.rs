@@ -101,3 +101,65 @@ fn no_query_text_keeps_a_wrapper_or_a_cut() {
         }
     }
 }
+
+/// On every pgBadger sample log, the events (errors, cancellations, temp
+/// files and their bytes, the time of ended lock waits, checkpoints,
+/// autovacuum and autoanalyze runs) equal pgBadger's (events.tsv, written
+/// by events.sh), but for one named difference: pgBadger's cancelled count
+/// leaves out `canceling statement due to user request` (queryid.log.gz),
+/// which it still counts among the errors, as dbperf does.
+#[test]
+fn events_equal_pgbadgers() {
+    use dbperf::model::workload::EventKind;
+    if !common::peer_samples() {
+        return;
+    }
+    let mut peer: BTreeMap<String, BTreeMap<String, f64>> = BTreeMap::new();
+    for r in tsv("events.tsv") {
+        peer.entry(r[0].clone())
+            .or_default()
+            .insert(r[1].clone(), r[2].parse().unwrap());
+    }
+    assert!(peer.len() >= 15, "{} files", peer.len());
+    let mut wrong = Vec::new();
+    for (file, theirs) in &peer {
+        let d = digest(file);
+        let ev = &d.workload.events;
+        let c = |k: EventKind| ev.by_kind.get(&k).map_or(0.0, |c| c.count as f64);
+        let user_cancel = if file == "pgbadger/queryid.log.gz" {
+            1.0
+        } else {
+            0.0
+        };
+        let ours = [
+            (
+                "errors",
+                c(EventKind::Error) + c(EventKind::Cancellation) + c(EventKind::Deadlock),
+            ),
+            ("cancellations", c(EventKind::Cancellation) - user_cancel),
+            ("temp_files", c(EventKind::TempFile)),
+            (
+                "temp_bytes",
+                ev.by_kind
+                    .get(&EventKind::TempFile)
+                    .map_or(0.0, |c| c.bytes as f64),
+            ),
+            (
+                "lock_wait_ms",
+                ev.by_kind
+                    .get(&EventKind::LockWait)
+                    .map_or(0.0, |c| (c.wait_ms * 1000.0).round() / 1000.0),
+            ),
+            ("checkpoints", c(EventKind::Checkpoint)),
+            ("autovacuum", c(EventKind::Autovacuum)),
+            ("autoanalyze", c(EventKind::Autoanalyze)),
+        ];
+        for (what, v) in ours {
+            let t = theirs.get(what).copied().unwrap_or(0.0);
+            if (v - t).abs() > 0.001 {
+                wrong.push(format!("{file}: {what} dbperf {v}, pgBadger {t}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
