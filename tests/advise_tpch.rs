@@ -107,7 +107,7 @@ fn columns(i: &Value) -> (String, Vec<String>) {
 async fn workload_cost(c: &tokio_postgres::Client, set: &[&str]) -> f64 {
     c.batch_execute("SELECT hypopg_reset()").await.unwrap();
     for s in set {
-        let s = s.replace("CONCURRENTLY IF NOT EXISTS ", "");
+        let s = s.replace("CONCURRENTLY ", "");
         c.query("SELECT * FROM hypopg_create_index($1)", &[&s])
             .await
             .unwrap_or_else(|e| panic!("{s}: {e}"));

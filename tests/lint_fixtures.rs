@@ -224,7 +224,7 @@ fn missing_index_with_queries() {
         .to_string();
     assert_eq!(
         advice,
-        "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_status_created_at_idx ON orders (status, created_at);"
+        "CREATE INDEX CONCURRENTLY orders_status_created_at_idx ON orders (status, created_at);"
     );
     assert_eq!(doc["indexes"][0]["statement"], advice);
 }

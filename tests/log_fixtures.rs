@@ -253,7 +253,7 @@ fn report_names_the_loop_and_its_rewrite() {
         f["advice"]
             .as_str()
             .unwrap()
-            .contains("CREATE INDEX CONCURRENTLY IF NOT EXISTS order_items_order_id_idx")
+            .contains("CREATE INDEX CONCURRENTLY order_items_order_id_idx")
     );
     assert_eq!(f["location"]["kind"], "log_line");
     // The digest: most total time first, with a sample holding real values.

@@ -184,7 +184,7 @@ fn a_limit_that_stopped_early_is_no_misestimate() {
 #[test]
 fn create_index_is_schema_qualified_and_quoted() {
     for (file, r) in reports("verbose_quoted_names") {
-        let want = r#"CREATE INDEX CONCURRENTLY IF NOT EXISTS t_1_c2_idx ON "S 1"."T 1" (c2);"#;
+        let want = r#"CREATE INDEX CONCURRENTLY t_1_c2_idx ON "S 1"."T 1" (c2);"#;
         assert_eq!(statements(&r), vec![want], "{file}");
         let f = r.findings.iter().find(|f| f.rule == "seq-scan").unwrap();
         assert!(f.advice.contains(want), "{file}: {}", f.advice);

@@ -564,7 +564,7 @@ mod tests {
     fn hypothetical_statement_drops_concurrently_and_name() {
         assert_eq!(
             hypothetical_statement(
-                "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON public.orders (customer_id) INCLUDE (total) WHERE status = 'x';"
+                "CREATE INDEX CONCURRENTLY orders_customer_id_idx ON public.orders (customer_id) INCLUDE (total) WHERE status = 'x';"
             ),
             "CREATE INDEX ON public.orders (customer_id) INCLUDE (total) WHERE status = 'x'"
         );

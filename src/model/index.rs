@@ -140,7 +140,7 @@ impl IndexSpec {
         };
         let mut s = match dialect {
             Dialect::Postgres => format!(
-                "CREATE INDEX CONCURRENTLY IF NOT EXISTS {} ON {}{} ({})",
+                "CREATE INDEX CONCURRENTLY {} ON {}{} ({})",
                 name,
                 table,
                 using,
@@ -289,7 +289,7 @@ mod tests {
         let spec = IndexSpec::new("public.orders", &["customer_id", "created_at"]);
         assert_eq!(
             spec.statement(Dialect::Postgres),
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_created_at_idx ON public.orders (customer_id, created_at);"
+            "CREATE INDEX CONCURRENTLY orders_customer_id_created_at_idx ON public.orders (customer_id, created_at);"
         );
         assert_eq!(
             spec.statement(Dialect::Sqlite),
@@ -306,7 +306,7 @@ mod tests {
         assert_eq!(spec.name(), "customers_lower_email_idx");
         assert_eq!(
             spec.statement(Dialect::Postgres),
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_lower_email_idx ON customers ((lower(email)));"
+            "CREATE INDEX CONCURRENTLY customers_lower_email_idx ON customers ((lower(email)));"
         );
     }
 

@@ -29,7 +29,7 @@ declare_rule! {
     /// Keep the index, or replace it before dropping it by one that starts
     /// with the same column:
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_created_at_idx
+    /// CREATE INDEX CONCURRENTLY orders_customer_id_created_at_idx
     ///     ON orders (customer_id, created_at);
     /// ```
     pub struct DroppedIndexNeeded {

@@ -24,7 +24,7 @@ declare_rule! {
     ///
     /// ## Use instead
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON orders (customer_id);
+    /// CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);
     /// ```
     pub struct FkWithoutIndex {
         id: "fk-without-index",

@@ -35,7 +35,7 @@ declare_rule! {
     /// When the function is immutable (same input, same output, whatever
     /// the session), index the expression itself:
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS customers_lower_email_idx ON customers ((lower(email)));
+    /// CREATE INDEX CONCURRENTLY customers_lower_email_idx ON customers ((lower(email)));
     /// ```
     /// When it is not (`timestamptz::date` and two-argument `date_trunc` on
     /// `timestamptz` depend on the session's TimeZone, so PostgreSQL refuses

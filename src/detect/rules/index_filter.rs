@@ -25,7 +25,7 @@ declare_rule! {
     /// ## Use instead
     /// An index that holds the filter's columns too, equality columns first:
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_status_created_at_idx ON orders (status, created_at);
+    /// CREATE INDEX CONCURRENTLY orders_status_created_at_idx ON orders (status, created_at);
     /// ```
     pub struct IndexFilter {
         id: "index-filter",

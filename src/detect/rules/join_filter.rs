@@ -38,7 +38,7 @@ declare_rule! {
     /// planner can turn the loop round (the few rows outside, an index scan
     /// inside that reads only the matching range):
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS audit_log_logged_at_idx ON audit_log (logged_at);
+    /// CREATE INDEX CONCURRENTLY audit_log_logged_at_idx ON audit_log (logged_at);
     /// ```
     /// When no column of the condition can lead an index (an `OR` across
     /// columns, a function of both sides), rewrite it: an `OR` as a

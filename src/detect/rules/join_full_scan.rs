@@ -44,7 +44,7 @@ declare_rule! {
     /// ## Use instead
     /// Index the large side's join key:
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS comments_ticket_id_idx ON comments (ticket_id);
+    /// CREATE INDEX CONCURRENTLY comments_ticket_id_idx ON comments (ticket_id);
     /// ```
     /// When the other side is large too, one pass over the table is the
     /// right plan and this rule stays quiet.

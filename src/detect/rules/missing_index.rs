@@ -32,7 +32,7 @@ declare_rule! {
     /// Equality columns first, then the ORDER BY column, so the index both
     /// finds the rows and delivers them in order:
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_created_at_idx
+    /// CREATE INDEX CONCURRENTLY orders_customer_id_created_at_idx
     ///     ON public.orders (customer_id, created_at);
     /// ```
     pub struct MissingIndex {
@@ -124,7 +124,7 @@ mod tests {
         assert_eq!(f[0].rule, "missing-index");
         assert_eq!(
             f[0].advice,
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_created_at_idx ON orders (customer_id, created_at);"
+            "CREATE INDEX CONCURRENTLY orders_customer_id_created_at_idx ON orders (customer_id, created_at);"
         );
         assert_eq!(f[0].location.as_ref().unwrap().to_string(), "w.sql:1");
     }

@@ -27,7 +27,7 @@ declare_rule! {
     /// ## Use instead
     /// Index the inner table's join column so each loop is an index lookup:
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON orders (customer_id);
+    /// CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);
     /// ```
     /// If the outer row count was badly under-estimated, fix the estimate
     /// too (see `row-misestimate`).

@@ -29,7 +29,7 @@ declare_rule! {
     /// In a migration of its own, outside any transaction block (dbmate:
     /// `-- migrate:up transaction:false`; goose: `-- +goose NO TRANSACTION`):
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_status_idx ON orders (status);
+    /// CREATE INDEX CONCURRENTLY orders_status_idx ON orders (status);
     /// ```
     pub struct NonConcurrentIndex {
         id: "non-concurrent-index",
@@ -81,7 +81,7 @@ fn check(stmt: &Replayed, path: &str, dialect: Dialect, hint: &str) -> Option<Fi
     };
     let mut fixed = statement.as_ref().clone();
     fixed.concurrently = true;
-    fixed.if_not_exists = true;
+    fixed.if_not_exists = false;
     let fix = format!("{fixed};");
     if *concurrently && *in_transaction {
         return Some(

@@ -31,7 +31,7 @@ declare_rule! {
     /// An index whose leading columns are the filter's equality columns,
     /// then at most one range column:
     /// ```sql
-    /// CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx ON orders (customer_id);
+    /// CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);
     /// ```
     /// When the scan keeps most of the table, or the table is small, a
     /// sequential scan is the right plan and this rule stays quiet.
