@@ -87,6 +87,33 @@ impl MigrationContext<'_> {
         }
     }
 
+    /// The finding of a statement that has a CONCURRENTLY form: an error
+    /// when it runs CONCURRENTLY inside a transaction block (PostgreSQL
+    /// refuses it; `what` names the statement), the `blocking` warning when
+    /// it does not run CONCURRENTLY, nothing otherwise.
+    pub fn concurrently_finding(
+        &self,
+        meta: &'static RuleMeta,
+        what: &str,
+        concurrently: bool,
+        in_transaction: bool,
+        blocking: impl FnOnce() -> String,
+        fix: String,
+    ) -> Option<Finding> {
+        let finding = if concurrently && in_transaction {
+            let message = format!(
+                "{what} runs inside a transaction block: PostgreSQL refuses it, and the migration fails.{}",
+                self.opt_out_hint()
+            );
+            Finding::new(meta, message, fix).severity(Severity::Error)
+        } else if !concurrently {
+            Finding::new(meta, blocking(), fix)
+        } else {
+            return None;
+        };
+        Some(finding.at(self.location()))
+    }
+
     /// The statement's change to a PostgreSQL table that existed before
     /// its file (the hazard rules' input); `None` for anything else.
     pub fn existing_table_change(&self) -> Option<&crate::parse::migration::Change> {

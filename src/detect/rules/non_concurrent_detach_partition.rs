@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::detect::{Finding, MigrationContext, Reads, Rule, RuleMeta, Severity};
+use crate::detect::{Finding, MigrationContext, Reads, Rule, RuleMeta};
 use crate::parse::hazard::ChangeKind;
 
 declare_rule! {
@@ -56,31 +56,18 @@ impl Rule for NonConcurrentDetachPartition {
         };
         let table = &c.table;
         let fix = format!("ALTER TABLE {table} DETACH PARTITION {partition} CONCURRENTLY;");
-        if *concurrently && c.in_transaction {
-            out.push(
-                Finding::new(
-                    &Self::META,
-                    format!(
-                        "DETACH PARTITION {partition} CONCURRENTLY runs inside a transaction block: PostgreSQL refuses it, and the migration fails.{}",
-                        ctx.opt_out_hint()
-                    ),
-                    fix,
+        out.extend(ctx.concurrently_finding(
+            &Self::META,
+            &format!("DETACH PARTITION {partition} CONCURRENTLY"),
+            *concurrently,
+            c.in_transaction,
+            || {
+                format!(
+                    "DETACH PARTITION {partition} takes an ACCESS EXCLUSIVE lock on {table}: every query on any of its partitions waits; detach it CONCURRENTLY."
                 )
-                .severity(Severity::Error)
-                .at(ctx.location()),
-            );
-        } else if !*concurrently {
-            out.push(
-                Finding::new(
-                    &Self::META,
-                    format!(
-                        "DETACH PARTITION {partition} takes an ACCESS EXCLUSIVE lock on {table}: every query on any of its partitions waits; detach it CONCURRENTLY."
-                    ),
-                    fix,
-                )
-                .at(ctx.location()),
-            );
-        }
+            },
+            fix,
+        ));
     }
 }
 

@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::detect::{Finding, MigrationContext, Reads, Rule, RuleMeta, Severity};
+use crate::detect::{Finding, MigrationContext, Reads, Rule, RuleMeta};
 use crate::parse::hazard::ChangeKind;
 
 declare_rule! {
@@ -55,36 +55,23 @@ impl Rule for NonConcurrentDropIndex {
             return;
         };
         let fix = format!("DROP INDEX CONCURRENTLY IF EXISTS {index};");
-        if *concurrently && c.in_transaction {
-            out.push(
-                Finding::new(
-                    &Self::META,
-                    format!(
-                        "DROP INDEX CONCURRENTLY {index} runs inside a transaction block: PostgreSQL refuses it, and the migration fails.{}",
-                        ctx.opt_out_hint()
-                    ),
-                    fix,
+        out.extend(ctx.concurrently_finding(
+            &Self::META,
+            &format!("DROP INDEX CONCURRENTLY {index}"),
+            *concurrently,
+            c.in_transaction,
+            || {
+                let on = if c.table.is_empty() {
+                    String::new()
+                } else {
+                    format!(" on {}", c.table)
+                };
+                format!(
+                    "DROP INDEX {index} takes an ACCESS EXCLUSIVE lock{on}: it waits for every running query on the table and blocks all that arrive meanwhile; drop it CONCURRENTLY."
                 )
-                .severity(Severity::Error)
-                .at(ctx.location()),
-            );
-        } else if !*concurrently {
-            let on = if c.table.is_empty() {
-                String::new()
-            } else {
-                format!(" on {}", c.table)
-            };
-            out.push(
-                Finding::new(
-                    &Self::META,
-                    format!(
-                        "DROP INDEX {index} takes an ACCESS EXCLUSIVE lock{on}: it waits for every running query on the table and blocks all that arrive meanwhile; drop it CONCURRENTLY."
-                    ),
-                    fix,
-                )
-                .at(ctx.location()),
-            );
-        }
+            },
+            fix,
+        ));
     }
 }
 

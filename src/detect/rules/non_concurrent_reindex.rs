@@ -1,5 +1,5 @@
 use crate::declare_rule;
-use crate::detect::{Finding, MigrationContext, Reads, Rule, RuleMeta, Severity};
+use crate::detect::{Finding, MigrationContext, Reads, Rule, RuleMeta};
 use crate::parse::hazard::ChangeKind;
 
 declare_rule! {
@@ -60,32 +60,19 @@ impl Rule for NonConcurrentReindex {
             None => format!("TABLE CONCURRENTLY {}", c.table),
         };
         let fix = format!("REINDEX {target};");
-        if *concurrently && c.in_transaction {
-            out.push(
-                Finding::new(
-                    &Self::META,
-                    format!(
-                        "REINDEX … CONCURRENTLY runs inside a transaction block: PostgreSQL refuses it, and the migration fails.{}",
-                        ctx.opt_out_hint()
-                    ),
-                    fix,
+        out.extend(ctx.concurrently_finding(
+            &Self::META,
+            "REINDEX … CONCURRENTLY",
+            *concurrently,
+            c.in_transaction,
+            || {
+                format!(
+                    "REINDEX blocks writes to {} and the queries that use the rebuilt index until it is built; rebuild it CONCURRENTLY.",
+                    if c.table.is_empty() { "its table" } else { &c.table }
                 )
-                .severity(Severity::Error)
-                .at(ctx.location()),
-            );
-        } else if !*concurrently {
-            out.push(
-                Finding::new(
-                    &Self::META,
-                    format!(
-                        "REINDEX blocks writes to {} and the queries that use the rebuilt index until it is built; rebuild it CONCURRENTLY.",
-                        if c.table.is_empty() { "its table" } else { &c.table }
-                    ),
-                    fix,
-                )
-                .at(ctx.location()),
-            );
-        }
+            },
+            fix,
+        ));
     }
 }
 
