@@ -94,6 +94,17 @@ pub fn bytes(b: f64) -> String {
     }
 }
 
+/// Text on one line, whitespace runs made one space, cut to `max`
+/// characters with an ellipsis.
+pub fn one_line(s: &str, max: usize) -> String {
+    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > max {
+        one.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
+    } else {
+        one
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -43,16 +43,7 @@ pub(crate) fn statement_ref(report: &Report, reference: &str, max: usize) -> Opt
     Some(format!("#{rank} {}", one_line(text, max)))
 }
 
-/// Text on one line, whitespace runs made one space, cut to `max`
-/// characters with an ellipsis.
-pub(crate) fn one_line(s: &str, max: usize) -> String {
-    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() > max {
-        one.chars().take(max.saturating_sub(1)).collect::<String>() + "…"
-    } else {
-        one
-    }
-}
+pub(crate) use crate::model::fmt::one_line;
 
 /// Writes `report` in `format`.
 pub fn write(report: &Report, format: Format, color: bool, w: &mut dyn Write) -> io::Result<()> {

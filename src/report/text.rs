@@ -304,12 +304,7 @@ fn write_digest(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<(
         } else {
             &d.sample
         };
-        let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        let short: String = if one_line.chars().count() > 70 {
-            one_line.chars().take(67).collect::<String>() + "..."
-        } else {
-            one_line
-        };
+        let short = cut_line(text, 70);
         writeln!(
             w,
             "  {:>2}  {:>10}  {:>12}  {:>9}  {:>9}  {:>9}  {:>9}  {short}",
@@ -342,12 +337,7 @@ fn write_events(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<(
             event_figure(e.bytes, e.wait_ms)
         )?;
         for s in e.statements.iter().take(EVENT_STATEMENTS_SHOWN) {
-            let one_line: String = s.query.split_whitespace().collect::<Vec<_>>().join(" ");
-            let short: String = if one_line.chars().count() > 70 {
-                one_line.chars().take(67).collect::<String>() + "..."
-            } else {
-                one_line
-            };
+            let short = cut_line(&s.query, 70);
             let figure = event_figure(s.bytes, s.wait_ms);
             let count = if s.count > 0 {
                 fmt_count(s.count as f64)
@@ -520,12 +510,7 @@ fn write_live(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()>
         p.dim("   #      calls       total       mean        rows  share  statement")
     )?;
     for s in &report.statements {
-        let one_line: String = s.query.split_whitespace().collect::<Vec<_>>().join(" ");
-        let short: String = if one_line.chars().count() > 80 {
-            one_line.chars().take(77).collect::<String>() + "..."
-        } else {
-            one_line
-        };
+        let short = cut_line(&s.query, 80);
         writeln!(
             w,
             "  {:>2} {:>10} {:>11} {:>10} {:>11} {:>5.1}%  {short}",
@@ -567,5 +552,15 @@ fn verification(v: crate::model::index::Verification) -> &'static str {
         crate::model::index::Verification::Hypopg => "HypoPG what-if",
         crate::model::index::Verification::Planner => "SQLite planner on a scratch copy",
         crate::model::index::Verification::Heuristic => "heuristic (not verified by a planner)",
+    }
+}
+
+/// `text` on one line, cut to `max` characters with `...` when longer.
+fn cut_line(text: &str, max: usize) -> String {
+    let one: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > max {
+        one.chars().take(max - 3).collect::<String>() + "..."
+    } else {
+        one
     }
 }

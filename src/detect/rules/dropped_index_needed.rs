@@ -1,6 +1,7 @@
 use crate::declare_rule;
 use crate::detect::{Finding, Location, MigrationContext, Reads, Rule, RuleMeta};
 use crate::model::advice::AnalyzedQuery;
+use crate::model::fmt::one_line;
 use crate::model::index::IndexSpec;
 use crate::model::schema::Schema;
 use crate::parse::migration::{Event, Replayed};
@@ -114,16 +115,6 @@ fn uses(q: &AnalyzedQuery, table: &str, lead: &str) -> bool {
                     .first()
                     .is_some_and(|o| o.column.eq_ignore_ascii_case(lead)))
     })
-}
-
-fn one_line(sql: &str, max: usize) -> String {
-    let s = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() > max {
-        let cut: String = s.chars().take(max - 1).collect();
-        format!("{cut}…")
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]

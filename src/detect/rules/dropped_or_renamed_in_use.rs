@@ -1,6 +1,7 @@
 use crate::declare_rule;
 use crate::detect::{Finding, MigrationContext, Reads, Rule, RuleMeta};
 use crate::model::advice::AnalyzedQuery;
+use crate::model::fmt::one_line;
 use crate::parse::hazard::ChangeKind;
 
 declare_rule! {
@@ -143,16 +144,6 @@ fn has_word(sql: &str, word: &str) -> bool {
             .is_none_or(|c| !ident(c));
         before && after
     })
-}
-
-fn one_line(sql: &str, max: usize) -> String {
-    let s = sql.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() > max {
-        let cut: String = s.chars().take(max - 1).collect();
-        format!("{cut}…")
-    } else {
-        s
-    }
 }
 
 #[cfg(test)]
