@@ -115,7 +115,16 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
     }
     if opts.what_if {
-        advice.join_candidates = join_candidates(acc.joins, &acc.join_gains, &ranked, schema, opts);
+        let joins = what_if_candidates(acc.joins, &acc.join_gains, &ranked, true, schema, opts);
+        let mut filters =
+            what_if_candidates(acc.filters, &acc.filter_gains, &ranked, false, schema, opts);
+        filters.retain(|f| {
+            !joins
+                .iter()
+                .any(|j| serves(&j.recommendation.spec, &f.recommendation.spec))
+        });
+        advice.join_candidates = joins;
+        advice.join_candidates.extend(filters);
         advice.join_candidates.extend(acc.ors);
     }
     advice.indexes = ranked;
@@ -141,6 +150,12 @@ struct Wanted {
     /// planner checks them.
     joins: Vec<(IndexSpec, f64, String, String)>,
     join_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    /// Single-column candidates on filter columns (with `opts.what_if`),
+    /// for the planner to judge where the cost model found no best index:
+    /// its estimate is the planner's in miniature, and errs on
+    /// low-selectivity ranges and on scans under a join.
+    filters: Vec<(IndexSpec, f64, String, String)>,
+    filter_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
     /// GIN/GiST candidates by statement, judged heuristically.
     gin: std::collections::BTreeMap<String, AdvisedIndex>,
     /// One candidate per OR of indexable branches (with `opts.what_if`):
@@ -331,10 +346,17 @@ fn advise_query(
                     partners: rest.iter().map(rec).collect(),
                 });
             }
-            for spec in info.join_keys(scan, &analysis.scans) {
-                if spec.already_served(schema) {
-                    continue;
-                }
+            let joins = info.join_keys(scan, &analysis.scans);
+            let filters: Vec<IndexSpec> = info
+                .filter_keys(scan)
+                .into_iter()
+                .filter(|f| !joins.contains(f))
+                .collect();
+            let what_if = joins
+                .into_iter()
+                .map(|s| (s, true))
+                .chain(filters.into_iter().map(|s| (s, false)));
+            for (spec, join) in what_if {
                 let gain = QueryGain {
                     fingerprint: q.fingerprint,
                     calls: q.calls,
@@ -346,9 +368,13 @@ fn advise_query(
                     path: q.path.clone(),
                     line: q.line,
                 };
-                acc.joins
-                    .push((spec.clone(), 0.0, q.fingerprint.to_string(), String::new()));
-                acc.join_gains
+                let (specs, gains) = if join {
+                    (&mut acc.joins, &mut acc.join_gains)
+                } else {
+                    (&mut acc.filters, &mut acc.filter_gains)
+                };
+                specs.push((spec.clone(), 0.0, q.fingerprint.to_string(), String::new()));
+                gains
                     .entry((q.fingerprint, spec.qualified_table()))
                     .or_default()
                     .push((spec, gain));
@@ -448,31 +474,41 @@ fn merge(
     ranked
 }
 
-/// The join-key candidates, merged like the others (one index for the
-/// statements whose join keys it leads with), less those that an index of
-/// the ranked list already leads with.
-fn join_candidates(
+/// The candidates only a planner can judge (join keys, or single filter
+/// columns), merged like the others (one index for the statements whose
+/// keys it leads with), less those that an index of the ranked list
+/// already leads with (a join key) or is (a filter column: the ranked
+/// index may be rejected or cut, the narrower one then still competes).
+fn what_if_candidates(
     wanted: Vec<(IndexSpec, f64, String, String)>,
     gains: &HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
     ranked: &[AdvisedIndex],
+    join_key: bool,
     schema: &Schema,
     opts: &AdviseOptions,
 ) -> Vec<AdvisedIndex> {
     let mut out = merge(wanted, gains, schema, opts);
     for j in &mut out {
-        j.join_key = true;
+        j.join_key = join_key;
     }
     out.retain(|j| {
         !ranked.iter().any(|r| {
+            let host = &r.recommendation.spec;
             r.recommendation.table == j.recommendation.table
-                && serves(&r.recommendation.spec, &j.recommendation.spec)
+                && serves(host, &j.recommendation.spec)
+                && (join_key || host.keys.len() == j.recommendation.spec.keys.len())
         })
     });
     out.sort_by(|a, b| a.recommendation.statement.cmp(&b.recommendation.statement));
     for j in &mut out {
         j.recommendation.queries = j.helps.iter().map(|h| h.fingerprint.to_string()).collect();
         j.recommendation.reason = format!(
-            "join key of {} statement(s), for the planner to judge; est. size {}",
+            "{} of {} statement(s), for the planner to judge; est. size {}",
+            if join_key {
+                "join key"
+            } else {
+                "filter column"
+            },
             j.helps.len(),
             fmt_bytes(j.size_bytes)
         );
@@ -1032,6 +1068,33 @@ impl<'a> TableInfo<'a> {
         Some((spec, requires, why.to_string()))
     }
 
+    /// Single-column candidates of a scan's filter columns (equality, IN,
+    /// range, IS NULL on the bare column) that no existing index leads with.
+    fn filter_keys(&self, scan: &TableScan) -> Vec<IndexSpec> {
+        let mut out: Vec<IndexSpec> = Vec::new();
+        for p in &scan.predicates {
+            if p.wrapper.is_some()
+                || !matches!(
+                    p.kind,
+                    PredicateKind::Eq
+                        | PredicateKind::In
+                        | PredicateKind::Range
+                        | PredicateKind::IsNull
+                )
+            {
+                continue;
+            }
+            let Some(col) = self.table.column(&p.column.name) else {
+                continue;
+            };
+            let spec = IndexSpec::new(&self.table.qualified_name(), &[col.name.as_str()]);
+            if !out.contains(&spec) && !spec.already_served(self.schema) {
+                out.push(spec);
+            }
+        }
+        out
+    }
+
     /// Join-key candidates of a scan: per partner it is joined with (in
     /// its block, or an outer one for a correlated subquery), an index on
     /// this table's columns of that join (so a nested loop reaches this
@@ -1077,18 +1140,21 @@ impl<'a> TableInfo<'a> {
                 None => partners.push((partner, vec![col])),
             }
         }
-        // Equalities: any order serves. An existing index that leads with
-        // the same columns in another order serves already; else the most
-        // distinct column first, so that the same join written two ways
-        // gives one candidate, and its lead serves joins on that column alone.
+        // Equalities: any order serves. An existing index on exactly these
+        // columns, in any order, serves already; else the most distinct
+        // column first, so that the same join written two ways gives one
+        // candidate, and its lead serves joins on that column alone. An index
+        // that only leads with them (a wider primary key) stays a candidate:
+        // the narrower index is smaller, and the planner may cost its probes
+        // lower; HypoPG decides.
         partners
             .into_iter()
             .filter(|(_, cols)| {
                 !self.table.indexes.iter().any(|ix| {
                     ix.valid
                         && ix.predicate.is_none()
-                        && ix.keys.len() >= cols.len()
-                        && ix.keys[..cols.len()].iter().all(|k| {
+                        && ix.keys.len() == cols.len()
+                        && ix.keys.iter().all(|k| {
                             k.column_name()
                                 .is_some_and(|n| cols.iter().any(|c| c.eq_ignore_ascii_case(n)))
                         })
