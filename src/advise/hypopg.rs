@@ -12,6 +12,12 @@
 //! statements another one already serves is left out, and a statement's
 //! saving is counted once. With `--budget`/`--max-indexes` the pick goes by
 //! time saved per byte and stops at the bound; what is left out is listed.
+//! Bounded, any candidate that lowers a statement's cost above planner noise
+//! ([`MIN_MARGINAL_GAIN`]) competes: the bound decides what is worth its
+//! space. Unbounded, an index stays in the list when it saves a share of
+//! what the first one saves, or cuts one of its statements by
+//! [`MIN_COST_GAIN`] (a workload dominated by one statement keeps the
+//! indexes of the others).
 //!
 //! Every hypothetical index is dropped (`hypopg_reset()`) right after its
 //! what-if, whether the planning succeeded or not.
@@ -21,7 +27,7 @@ use std::collections::HashMap;
 use super::workload::{AdvisedIndex, MS_PER_COST_UNIT, QueryGain, reason};
 use crate::model::advice::SetLimits;
 use crate::model::fmt::{bytes as fmt_bytes, round3};
-use crate::model::index::Verification;
+use crate::model::index::{IndexSpec, Verification, keys_match};
 use crate::model::plan::Plan;
 use crate::model::planner::Planner;
 use crate::sql::fingerprint::Fingerprint;
@@ -59,7 +65,7 @@ pub struct Outcome {
 
 /// A statement's saving below this share of its current cost, once the
 /// chosen indexes exist, is planner noise, not a gain.
-const MIN_MARGINAL_GAIN: f64 = 0.01;
+pub const MIN_MARGINAL_GAIN: f64 = 0.01;
 /// An index chosen together must save at least this over the workload…
 const MIN_SET_SCORE_MS: f64 = 1.0;
 /// …and this share of the first index chosen.
@@ -228,8 +234,11 @@ pub async fn verify(
                 continue;
             }
             // Bounded by --budget/--max-indexes, the bound decides what is
-            // worth its space, not the share of one statement.
-            let min_gain = if cand.join_key || limits != SetLimits::default() {
+            // worth its space, not the share of one statement: any gain
+            // above planner noise competes (time saved per byte).
+            let min_gain = if limits != SetLimits::default() {
+                MIN_MARGINAL_GAIN
+            } else if cand.join_key {
                 MIN_JOIN_COST_GAIN
             } else {
                 MIN_COST_GAIN
@@ -367,6 +376,26 @@ fn saved_ms(mean: Option<f64>, base: f64, from: f64, to: f64) -> f64 {
     }
 }
 
+/// Whether two specs are one index but for INCLUDE columns: same table,
+/// keys, predicate and method.
+fn same_keys(a: &IndexSpec, b: &IndexSpec) -> bool {
+    a.qualified_table() == b.qualified_table()
+        && a.keys.len() == b.keys.len()
+        && a.keys.iter().zip(&b.keys).all(|(x, y)| keys_match(x, y))
+        && a.predicate == b.predicate
+        && a.method == b.method
+}
+
+/// Whether an index cuts the cost of one of its statements (with the
+/// indexes chosen before it) by [`MIN_COST_GAIN`]: it then earns its place
+/// in an unbounded list however little that statement weighs against the
+/// workload's most expensive one.
+fn cuts_a_statement(gains: &[QueryGain]) -> bool {
+    gains
+        .iter()
+        .any(|g| g.cost_after <= g.cost_before * (1.0 - MIN_COST_GAIN))
+}
+
 /// Chooses among the candidates that passed alone the set that saves the
 /// most together (see the module doc). Lazy greedy: a candidate's saving
 /// can only shrink as others are chosen, so only the best one by its last
@@ -434,6 +463,13 @@ async fn select_together(
         }) else {
             break;
         };
+        // A variant of an index chosen before it (the same keys, other
+        // INCLUDE columns) may earn its place too, as the index-only path
+        // of the statements that read those columns; it takes a name of
+        // its own.
+        let twin = chosen
+            .iter()
+            .any(|c| same_keys(&c.recommendation.spec, &pool[best].cand.recommendation.spec));
         let size = pool[best].cand.size_bytes;
         if let Some(b) = limits.budget_bytes
             && used_bytes + size > b
@@ -465,7 +501,7 @@ async fn select_together(
             // Planned against the set as it is (or no EXPLAIN left): take it
             // if it still saves enough.
             let p = pool.swap_remove(best);
-            if p.saves < threshold {
+            if p.saves < threshold && !(p.saves >= MIN_SET_SCORE_MS && cuts_a_statement(&p.gains)) {
                 out.rejected.push((
                     p.cand.recommendation.statement.clone(),
                     format!(
@@ -473,16 +509,19 @@ async fn select_together(
                         round3(p.saves)
                     ),
                 ));
-                for q in pool.drain(..) {
-                    out.rejected.push((
-                        q.cand.recommendation.statement.clone(),
-                        format!(
-                            "saves at most {} ms once the indexes ranked above it exist (verified together)",
-                            round3(q.saves)
-                        ),
-                    ));
+                if p.saves < MIN_SET_SCORE_MS {
+                    for q in pool.drain(..) {
+                        out.rejected.push((
+                            q.cand.recommendation.statement.clone(),
+                            format!(
+                                "saves at most {} ms once the indexes ranked above it exist (verified together)",
+                                round3(q.saves)
+                            ),
+                        ));
+                    }
+                    break;
                 }
-                break;
+                continue;
             }
             // Unbounded, the list stays short: an index must also save a
             // share of what the first one saves. Bounded, the bound decides.
@@ -497,6 +536,11 @@ async fn select_together(
             let mut cand = p.cand;
             cand.helps = p.gains;
             let rec = &mut cand.recommendation;
+            if twin {
+                rec.statement =
+                    rec.statement
+                        .replacen(&rec.spec.name(), &rec.spec.name_with_include(), 1);
+            }
             rec.score = round3(p.saves);
             rec.cost_before = Some(round3(cand.helps.iter().map(|g| g.cost_before).sum()));
             rec.cost_after = Some(round3(cand.helps.iter().map(|g| g.cost_after).sum()));

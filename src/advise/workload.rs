@@ -115,16 +115,38 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
     }
     if opts.what_if {
-        let joins = what_if_candidates(acc.joins, &acc.join_gains, &ranked, true, schema, opts);
-        let mut filters =
-            what_if_candidates(acc.filters, &acc.filter_gains, &ranked, false, schema, opts);
+        let joins = what_if_candidates(
+            acc.joins,
+            &acc.join_gains,
+            &ranked,
+            WhatIf::Join,
+            schema,
+            opts,
+        );
+        let mut filters = what_if_candidates(
+            acc.filters,
+            &acc.filter_gains,
+            &ranked,
+            WhatIf::Filter,
+            schema,
+            opts,
+        );
         filters.retain(|f| {
             !joins
                 .iter()
                 .any(|j| serves(&j.recommendation.spec, &f.recommendation.spec))
         });
+        let covering = what_if_candidates(
+            acc.covering,
+            &acc.covering_gains,
+            &ranked,
+            WhatIf::Covering,
+            schema,
+            opts,
+        );
         advice.join_candidates = joins;
         advice.join_candidates.extend(filters);
+        advice.join_candidates.extend(covering);
         advice.join_candidates.extend(acc.ors);
     }
     advice.indexes = ranked;
@@ -156,6 +178,11 @@ struct Wanted {
     /// low-selectivity ranges and on scans under a join.
     filters: Vec<(IndexSpec, f64, String, String)>,
     filter_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    /// A join or GROUP BY key with the few other columns its scan reads
+    /// (with `opts.what_if`): an index-only scan in key order. Kept apart
+    /// from the plain keys, which the merge would fold them into.
+    covering: Vec<(IndexSpec, f64, String, String)>,
+    covering_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
     /// GIN/GiST candidates by statement, judged heuristically.
     gin: std::collections::BTreeMap<String, AdvisedIndex>,
     /// One candidate per OR of indexable branches (with `opts.what_if`):
@@ -346,17 +373,20 @@ fn advise_query(
                     partners: rest.iter().map(rec).collect(),
                 });
             }
-            let joins = info.join_keys(scan, &analysis.scans);
+            let join_columns = info.join_columns(scan, &analysis.scans);
+            let joins = info.join_keys(&join_columns);
             let filters: Vec<IndexSpec> = info
                 .filter_keys(scan)
                 .into_iter()
                 .filter(|f| !joins.contains(f))
                 .collect();
+            let covering = info.covering_keys(scan, &join_columns);
             let what_if = joins
                 .into_iter()
-                .map(|s| (s, true))
-                .chain(filters.into_iter().map(|s| (s, false)));
-            for (spec, join) in what_if {
+                .map(|s| (s, WhatIf::Join))
+                .chain(filters.into_iter().map(|s| (s, WhatIf::Filter)))
+                .chain(covering.into_iter().map(|s| (s, WhatIf::Covering)));
+            for (spec, kind) in what_if {
                 let gain = QueryGain {
                     fingerprint: q.fingerprint,
                     calls: q.calls,
@@ -368,10 +398,10 @@ fn advise_query(
                     path: q.path.clone(),
                     line: q.line,
                 };
-                let (specs, gains) = if join {
-                    (&mut acc.joins, &mut acc.join_gains)
-                } else {
-                    (&mut acc.filters, &mut acc.filter_gains)
+                let (specs, gains) = match kind {
+                    WhatIf::Join => (&mut acc.joins, &mut acc.join_gains),
+                    WhatIf::Filter => (&mut acc.filters, &mut acc.filter_gains),
+                    WhatIf::Covering => (&mut acc.covering, &mut acc.covering_gains),
                 };
                 specs.push((spec.clone(), 0.0, q.fingerprint.to_string(), String::new()));
                 gains
@@ -474,6 +504,18 @@ fn merge(
     ranked
 }
 
+/// The kinds of candidates only a planner can judge.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum WhatIf {
+    Join,
+    Filter,
+    Covering,
+}
+
+/// Columns a covering candidate may carry besides its key: a narrow scan
+/// (a semi-join, a grouped subquery) read from the index alone.
+const MAX_COVERING_COLUMNS: usize = 2;
+
 /// The candidates only a planner can judge (join keys, or single filter
 /// columns), merged like the others (one index for the statements whose
 /// keys it leads with), less those that an index of the ranked list
@@ -483,11 +525,29 @@ fn what_if_candidates(
     wanted: Vec<(IndexSpec, f64, String, String)>,
     gains: &HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
     ranked: &[AdvisedIndex],
-    join_key: bool,
+    kind: WhatIf,
     schema: &Schema,
     opts: &AdviseOptions,
 ) -> Vec<AdvisedIndex> {
-    let mut out = merge(wanted, gains, schema, opts);
+    let join_key = kind != WhatIf::Filter;
+    let mut out = if kind == WhatIf::Covering {
+        // The merge folds specs by keys: one covering candidate per key
+        // and columns read instead (`o_orderkey` with `o_orderpriority` for
+        // one statement, with `o_custkey` for another).
+        let mut groups: Vec<Vec<(IndexSpec, f64, String, String)>> = Vec::new();
+        for w in wanted {
+            match groups.iter_mut().find(|g| g[0].0 == w.0) {
+                Some(g) => g.push(w),
+                None => groups.push(vec![w]),
+            }
+        }
+        groups
+            .into_iter()
+            .flat_map(|g| merge(g, gains, schema, opts))
+            .collect()
+    } else {
+        merge(wanted, gains, schema, opts)
+    };
     for j in &mut out {
         j.join_key = join_key;
     }
@@ -504,10 +564,10 @@ fn what_if_candidates(
         j.recommendation.queries = j.helps.iter().map(|h| h.fingerprint.to_string()).collect();
         j.recommendation.reason = format!(
             "{} of {} statement(s), for the planner to judge; est. size {}",
-            if join_key {
-                "join key"
-            } else {
-                "filter column"
+            match kind {
+                WhatIf::Join => "join key",
+                WhatIf::Filter => "filter column",
+                WhatIf::Covering => "join or GROUP BY key with the columns read",
             },
             j.helps.len(),
             fmt_bytes(j.size_bytes)
@@ -1095,12 +1155,48 @@ impl<'a> TableInfo<'a> {
         out
     }
 
-    /// Join-key candidates of a scan: per partner it is joined with (in
+    /// Covering variants of a scan's join keys and of its GROUP BY key
+    /// (when every grouping column is this table's): the key, then the
+    /// other columns the scan reads as INCLUDE, when they are few, so the
+    /// scan reads the index alone, in key order.
+    fn covering_keys(&self, scan: &TableScan, joins: &[IndexSpec]) -> Vec<IndexSpec> {
+        let Some(read) = &scan.columns else {
+            return Vec::new();
+        };
+        let mut keys: Vec<IndexSpec> = joins.to_vec();
+        let group: Vec<&str> = scan
+            .group_by
+            .iter()
+            .filter_map(|g| self.table.column(g).map(|c| c.name.as_str()))
+            .collect();
+        if !group.is_empty() && group.len() == scan.group_by.len() {
+            keys.push(IndexSpec::new(&self.table.qualified_name(), &group));
+        }
+        let mut out: Vec<IndexSpec> = Vec::new();
+        for mut spec in keys {
+            let names: Vec<String> = spec.columns();
+            let rest: Vec<String> = read
+                .iter()
+                .filter_map(|c| self.table.column(c).map(|c| c.name.clone()))
+                .filter(|c| !names.iter().any(|n| n.eq_ignore_ascii_case(c)))
+                .collect();
+            if rest.is_empty() || rest.len() > MAX_COVERING_COLUMNS {
+                continue;
+            }
+            spec.include = rest;
+            if !out.contains(&spec) {
+                out.push(spec);
+            }
+        }
+        out
+    }
+
+    /// The join columns of a scan: per partner it is joined with (in
     /// its block, or an outer one for a correlated subquery), an index on
     /// this table's columns of that join (so a nested loop reaches this
     /// side by key, or a merge join reads it in order). The partner is the
     /// other column's qualifier, or the scan whose table has that column.
-    fn join_keys(&self, scan: &TableScan, scans: &[TableScan]) -> Vec<IndexSpec> {
+    fn join_columns(&self, scan: &TableScan, scans: &[TableScan]) -> Vec<IndexSpec> {
         let mut partners: Vec<(String, Vec<String>)> = Vec::new();
         for p in &scan.predicates {
             let PredicateKind::Join(other) = &p.kind else {
@@ -1140,16 +1236,28 @@ impl<'a> TableInfo<'a> {
                 None => partners.push((partner, vec![col])),
             }
         }
-        // Equalities: any order serves. An existing index on exactly these
-        // columns, in any order, serves already; else the most distinct
-        // column first, so that the same join written two ways gives one
-        // candidate, and its lead serves joins on that column alone. An index
-        // that only leads with them (a wider primary key) stays a candidate:
-        // the narrower index is smaller, and the planner may cost its probes
-        // lower; HypoPG decides.
+        // Equalities: any order serves. The most distinct column first, so
+        // that the same join written two ways gives one candidate, and its
+        // lead serves joins on that column alone.
         partners
             .into_iter()
-            .filter(|(_, cols)| {
+            .map(|(_, mut cols)| {
+                cols.sort_by(|a, b| self.distinct(b).total_cmp(&self.distinct(a)).then(a.cmp(b)));
+                let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
+                IndexSpec::new(&self.table.qualified_name(), &refs)
+            })
+            .collect()
+    }
+
+    /// The join columns (of [`Self::join_columns`]) that no existing index
+    /// is on exactly, in any order. An index that only leads with them (a
+    /// wider primary key) leaves them a candidate: the narrower index is
+    /// smaller, and the planner may cost its probes lower; HypoPG decides.
+    fn join_keys(&self, columns: &[IndexSpec]) -> Vec<IndexSpec> {
+        columns
+            .iter()
+            .filter(|spec| {
+                let cols = spec.columns();
                 !self.table.indexes.iter().any(|ix| {
                     ix.valid
                         && ix.predicate.is_none()
@@ -1160,11 +1268,7 @@ impl<'a> TableInfo<'a> {
                         })
                 })
             })
-            .map(|(_, mut cols)| {
-                cols.sort_by(|a, b| self.distinct(b).total_cmp(&self.distinct(a)).then(a.cmp(b)));
-                let refs: Vec<&str> = cols.iter().map(String::as_str).collect();
-                IndexSpec::new(&self.table.qualified_name(), &refs)
-            })
+            .cloned()
             .collect()
     }
 

@@ -112,6 +112,20 @@ impl IndexSpec {
         name + suffix
     }
 
+    /// [`Self::name`] with the INCLUDE columns after the keys
+    /// (`lineitem_l_orderkey_incl_l_quantity_idx`): the name of an index
+    /// that another with the same keys took already.
+    pub fn name_with_include(&self) -> String {
+        let mut named = self.clone();
+        if !self.include.is_empty() {
+            named.keys.push(IndexKey::column("incl"));
+            named
+                .keys
+                .extend(self.include.iter().map(|c| IndexKey::column(c)));
+        }
+        named.name()
+    }
+
     /// The complete statement, runnable as is on the target database.
     pub fn statement(&self, dialect: Dialect) -> String {
         let name = quote_ident(&self.name());
@@ -283,6 +297,19 @@ pub struct IndexRecommendation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn name_with_include_tells_a_covering_twin_apart() {
+        let plain = IndexSpec::new("public.lineitem", &["l_orderkey"]);
+        let mut covering = plain.clone();
+        covering.include = vec!["l_quantity".into()];
+        assert_eq!(plain.name(), covering.name());
+        assert_eq!(plain.name_with_include(), "lineitem_l_orderkey_idx");
+        assert_eq!(
+            covering.name_with_include(),
+            "lineitem_l_orderkey_incl_l_quantity_idx"
+        );
+    }
 
     #[test]
     fn statement_runs_as_is_shape() {
