@@ -148,7 +148,9 @@ async fn advise_db_proposes_verified_join_keys_within_the_bounds() {
 
     // Unbounded: a short list, every index checked by the planner, the
     // join keys of the part/supplier lookups (q9, q17, q20) and no index
-    // that an existing one (the primary keys) already leads with.
+    // that repeats an existing one (the primary keys). A narrower index on
+    // a primary key's leading column may be proposed, checked by HypoPG
+    // like the others.
     let report = advise(&url, &[]);
     let indexes = report["indexes"].as_array().unwrap();
     let got: Vec<(String, Vec<String>)> = indexes.iter().map(columns).collect();
@@ -166,14 +168,17 @@ async fn advise_db_proposes_verified_join_keys_within_the_bounds() {
             .any(|(t, c)| t == "public.lineitem" && c[0] == "l_partkey"),
         "no join key on lineitem.l_partkey: {got:#?}"
     );
-    for (t, lead) in [
-        ("public.lineitem", "l_orderkey"),
-        ("public.partsupp", "ps_partkey"),
-        ("public.orders", "o_orderkey"),
+    for (t, key) in [
+        ("public.lineitem", &["l_orderkey", "l_linenumber"][..]),
+        ("public.partsupp", &["ps_partkey", "ps_suppkey"][..]),
+        ("public.orders", &["o_orderkey"][..]),
     ] {
         assert!(
-            !got.iter().any(|(tt, c)| tt == t && c[0] == lead),
-            "{t}({lead}) is served by the primary key: {got:#?}"
+            !indexes.iter().any(|i| {
+                let (tt, c) = columns(i);
+                tt == t && c == key && !i["statement"].as_str().unwrap().contains("INCLUDE")
+            }),
+            "{t}({key:?}) is the primary key: {got:#?}"
         );
     }
     // The planner agrees: the set lowers the workload's cost.
