@@ -982,5 +982,17 @@ mod tests {
                 "CREATE TABLE t (id bigint PRIMARY KEY, a int, b int);\nCREATE INDEX t_a ON t (a);\nCREATE INDEX t_b_a ON t (b, a);",
             ],
         );
+        // The leading column of a composite primary key: the narrower
+        // index is the smaller one (what dbperf advise may propose).
+        lint_ok(
+            "duplicate-index",
+            &[
+                "CREATE TABLE li (o bigint, n int, q int, PRIMARY KEY (o, n));\nCREATE INDEX li_o ON li (o);",
+            ],
+        );
+        lint_errors(
+            "duplicate-index",
+            &["CREATE TABLE li (o bigint PRIMARY KEY, q int);\nCREATE INDEX li_o ON li (o);"],
+        );
     }
 }
