@@ -1,0 +1,16 @@
+CREATE INDEX CONCURRENTLY lineitem_l_partkey_l_suppkey_idx ON public.lineitem (l_partkey, l_suppkey);
+CREATE INDEX CONCURRENTLY lineitem_l_orderkey_idx ON public.lineitem (l_orderkey);
+CREATE INDEX CONCURRENTLY part_p_brand_idx ON public.part (p_brand);
+CREATE INDEX CONCURRENTLY lineitem_l_suppkey_idx ON public.lineitem (l_suppkey);
+CREATE INDEX CONCURRENTLY orders_o_custkey_idx ON public.orders (o_custkey);
+CREATE INDEX CONCURRENTLY lineitem_l_orderkey_incl_l_quantity_idx ON public.lineitem (l_orderkey) INCLUDE (l_quantity);
+CREATE INDEX CONCURRENTLY lineitem_l_partkey_idx ON public.lineitem (l_partkey) INCLUDE (l_quantity);
+CREATE INDEX CONCURRENTLY partsupp_ps_suppkey_idx ON public.partsupp (ps_suppkey);
+CREATE INDEX CONCURRENTLY lineitem_l_shipdate_idx ON public.lineitem (l_shipdate);
+CREATE INDEX CONCURRENTLY orders_o_orderkey_idx ON public.orders (o_orderkey) INCLUDE (o_orderpriority);
+CREATE INDEX CONCURRENTLY partsupp_ps_suppkey_incl_ps_partkey_ps_supplycost_idx ON public.partsupp (ps_suppkey) INCLUDE (ps_partkey, ps_supplycost);
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX CONCURRENTLY part_p_type_gin_idx ON public.part USING gin (p_type gin_trgm_ops);
+CREATE INDEX CONCURRENTLY customer_c_nationkey_idx ON public.customer (c_nationkey) INCLUDE (c_custkey);
+CREATE INDEX CONCURRENTLY part_p_size_idx ON public.part (p_size);
+CREATE INDEX CONCURRENTLY partsupp_ps_partkey_idx ON public.partsupp (ps_partkey);
