@@ -190,12 +190,13 @@ async fn advise_db_proposes_verified_join_keys_within_the_bounds() {
     let with = workload_cost(&c, &stmts).await;
     assert!(with < 0.5 * none, "{none} → {with}: {got:#?}");
 
-    // --max-indexes 2: two indexes, the best two of the unbounded list, the
-    // rest listed as cut.
+    // --max-indexes 2: two indexes, the best two of the unbounded list (on
+    // the same keys: unbounded, a covering twin chosen later may have
+    // absorbed the plain index), the rest listed as cut.
     let two = advise(&url, &["--max-indexes", "2"]);
     let two_idx = two["indexes"].as_array().unwrap();
     assert_eq!(two_idx.len(), 2, "{two:#}");
-    assert_eq!(two_idx[0]["statement"], indexes[0]["statement"]);
+    assert_eq!(columns(&two_idx[0]), columns(&indexes[0]), "{two:#}");
     let notes: Vec<&str> = two["notes"]
         .as_array()
         .unwrap()

@@ -386,6 +386,17 @@ fn same_keys(a: &IndexSpec, b: &IndexSpec) -> bool {
         && a.method == b.method
 }
 
+/// Whether `wide` makes `narrow` (chosen before it) redundant: the same
+/// keys, predicate and method, and INCLUDE columns that hold all of
+/// `narrow`'s. An OR branch's index stays: its partners need it as it is.
+fn absorbs(wide: &AdvisedIndex, narrow: &AdvisedIndex) -> bool {
+    let (w, n) = (&wide.recommendation.spec, &narrow.recommendation.spec);
+    narrow.partners.is_empty()
+        && wide.partners.is_empty()
+        && same_keys(w, n)
+        && n.include.iter().all(|c| w.include.contains(c))
+}
+
 /// Whether an index cuts the cost of one of its statements (with the
 /// indexes chosen before it) by [`MIN_COST_GAIN`]: it then earns its place
 /// in an unbounded list however little that statement weighs against the
@@ -463,13 +474,6 @@ async fn select_together(
         }) else {
             break;
         };
-        // A variant of an index chosen before it (the same keys, other
-        // INCLUDE columns) may earn its place too, as the index-only path
-        // of the statements that read those columns; it takes a name of
-        // its own.
-        let twin = chosen
-            .iter()
-            .any(|c| same_keys(&c.recommendation.spec, &pool[best].cand.recommendation.spec));
         let size = pool[best].cand.size_bytes;
         if let Some(b) = limits.budget_bytes
             && used_bytes + size > b
@@ -500,7 +504,7 @@ async fn select_together(
         if pool[best].round == round || *budget < pool[best].cand.helps.len() + round + 2 {
             // Planned against the set as it is (or no EXPLAIN left): take it
             // if it still saves enough.
-            let p = pool.swap_remove(best);
+            let mut p = pool.swap_remove(best);
             if p.saves < threshold && !(p.saves >= MIN_SET_SCORE_MS && cuts_a_statement(&p.gains)) {
                 out.rejected.push((
                     p.cand.recommendation.statement.clone(),
@@ -535,6 +539,26 @@ async fn select_together(
             }
             let mut cand = p.cand;
             cand.helps = p.gains;
+            // A covering twin serves every scan of the plainer index chosen
+            // before it (its INCLUDE columns a subset): keep one index, the
+            // twin, with the statements and the saving of both.
+            if let Some(j) = chosen.iter().position(|c| absorbs(&cand, c)) {
+                let plain = chosen.remove(j);
+                used_bytes -= plain.size_bytes;
+                for g in plain.helps {
+                    if !cand.helps.iter().any(|h| h.fingerprint == g.fingerprint) {
+                        cand.helps.push(g);
+                    }
+                }
+                p.saves += plain.recommendation.score;
+            }
+            // A variant of an index still chosen (the same keys, other
+            // INCLUDE columns) earns its place as the index-only path of
+            // the statements that read those columns; it takes a name of
+            // its own.
+            let twin = chosen
+                .iter()
+                .any(|c| same_keys(&c.recommendation.spec, &cand.recommendation.spec));
             let rec = &mut cand.recommendation;
             if twin {
                 rec.statement =
