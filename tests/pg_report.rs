@@ -214,9 +214,19 @@ async fn dba_report_ranks_only_the_workload_in_order_and_reproducibly() {
         at("Findings ("),
     ];
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{text}");
-    if let Some(health) = text.find("Schema health (") {
-        assert!(health > order[3], "{text}");
-    }
+    // The foreign key orders(customer_id) has no index: schema health,
+    // last, with the table's size and the writes it takes.
+    let health = at("Schema health (");
+    assert!(health > order[3], "{text}");
+    assert!(
+        text[health..].contains("public.orders  200,000 rows, ")
+            && text[health..].contains("writes since the statistics were reset: 200,000 inserted"),
+        "{text}"
+    );
+    // Every number the report cites is one it shows (no plan tree here,
+    // no fingerprint).
+    let wrong = common::unresolved_references(&text);
+    assert!(wrong.is_empty(), "{wrong:#?}\n{text}");
     // "Top statements (N)" lists N rows, numbered 1..=N.
     let head = &text[order[1]..];
     let n: usize = head["Top statements (".len()..head.find(')').unwrap()]
@@ -251,11 +261,19 @@ async fn dba_report_ranks_only_the_workload_in_order_and_reproducibly() {
         at("## Findings ("),
     ];
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{md}");
-    if let Some(health) = md.find("## Schema health (") {
-        assert!(health > order[3], "{md}");
-    }
+    let health = at("## Schema health (");
+    assert!(health > order[3], "{md}");
+    assert!(md[health..].contains("200,000 inserted"), "{md}");
+    let orders = first["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "public.orders")
+        .expect("public.orders in tables");
+    assert_eq!(orders["inserted"], 200_000, "{orders}");
     // The HTML page charts the same statements, in the same order.
     let page = dbperf(&url, "html");
+    assert!(page.contains("writes since the statistics were reset: 200,000 inserted"));
     let time = page.find("id=\"time\"").expect("a time chart");
     let indexes = page.find("id=\"indexes\"").expect("the indexes");
     assert!(time < indexes);

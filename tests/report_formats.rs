@@ -73,6 +73,21 @@ fn demo(format: &str) -> String {
 fn demo_text() {
     let text = demo("text");
     assert!(text.contains("Indexes to create (") && text.contains("seq-scan"));
+    // No plan tree in this report: findings name their statement instead.
+    assert!(text.contains("statement #2, SCAN oi"), "{text}");
+    let wrong = common::unresolved_references(&text);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // Where the time goes, what buys it back, why, then hygiene.
+    let at = |h: &str| text.find(h).unwrap_or_else(|| panic!("no {h:?}"));
+    let order = [
+        at("Top statements ("),
+        at("Indexes to create ("),
+        at("Findings ("),
+        at("Schema health ("),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    // Each table of schema health with its size.
+    assert!(text.contains("  orders  200,000 rows\n"), "{text}");
     insta::assert_snapshot!(text);
 }
 
@@ -80,6 +95,15 @@ fn demo_text() {
 fn demo_markdown() {
     let md = demo("markdown");
     assert!(md.contains("## Indexes to create") && md.contains("`seq-scan`"));
+    let at = |h: &str| md.find(h).unwrap_or_else(|| panic!("no {h:?}"));
+    let order = [
+        at("## Statements"),
+        at("## Indexes to create"),
+        at("## Findings ("),
+        at("## Schema health ("),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    assert!(!md.contains("node #"), "no tree shows node numbers");
     insta::assert_snapshot!(md);
 }
 

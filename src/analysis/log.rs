@@ -39,6 +39,8 @@ pub struct LogTask {
     pub digests: Vec<PathBuf>,
     /// Where to save the digest (`--save-digest`).
     pub save_digest: Option<PathBuf>,
+    /// No progress bar while `--db` verifies the advice (`--quiet`).
+    pub quiet: bool,
 }
 
 /// What the digest of the logs holds, for the report and for tests.
@@ -640,8 +642,8 @@ fn indexes(
         report.indexes = advise::rank_indexes(wanted, dialect);
         return Ok(Vec::new());
     };
-    let v =
-        super::postgres::advise_workload(db, logged, crate::model::advice::SetLimits::default())?;
+    let limits = crate::model::advice::SetLimits::default();
+    let v = super::postgres::advise_workload(db, logged, limits, task.quiet)?;
     report.indexes = v.indexes;
     for f in v.findings {
         let dup = report

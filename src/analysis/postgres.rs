@@ -28,8 +28,9 @@ use crate::model::Dialect;
 use crate::model::advice::SetLimits;
 use crate::model::index::IndexRecommendation;
 use crate::model::plan::Plan;
+use crate::model::postgres::PgTableStats;
 use crate::model::report::{
-    InputProblem, QueryStat, Report, StatementRow, WorkloadSummary, round3,
+    InputProblem, QueryStat, Report, StatementRow, TableActivity, WorkloadSummary, round3,
 };
 use crate::model::schema::Schema;
 use crate::parse::plan::plan_cost;
@@ -63,10 +64,6 @@ pub fn run(task: &PgTask<'_>) -> Result<Report> {
 struct Progress(ProgressBar);
 
 impl Progress {
-    fn new() -> Self {
-        Progress::shown(true)
-    }
-
     fn shown(wanted: bool) -> Self {
         let target = if wanted && std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
@@ -312,6 +309,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         })
         .collect();
     report.findings = findings;
+    report.tables = table_activity(&report.health_tables(), &facts.tables);
     report.indexes = indexes.into_iter().map(|i| i.recommendation).collect();
     notes.extend(advice.notes);
     notes.push(if verified {
@@ -715,14 +713,16 @@ pub struct VerifiedAdvice {
 /// Runs `workload` through the advisor with the live catalog of `db` and
 /// verifies the candidates with HypoPG, in one read-only session (the
 /// hypothetical indexes go with it). Statements that are not DML on this
-/// database's tables, or cannot be planned, are left out with a note.
+/// database's tables, or cannot be planned, are left out with a note. A
+/// progress bar shows on a terminal's stderr unless `quiet`.
 pub fn advise_workload(
     db: &str,
     workload: Vec<WorkloadQuery>,
     limits: SetLimits,
+    quiet: bool,
 ) -> Result<VerifiedAdvice> {
     postgres::runtime()?.block_on(async {
-        let progress = Progress::new();
+        let progress = Progress::shown(!quiet);
         progress.stage("connecting", 1);
         let mut s = postgres::connect(db, Limits::default()).await?;
         let r = advise_workload_in(&mut s, workload, limits, &progress).await;
@@ -886,6 +886,24 @@ fn add_unless_reported(findings: &mut Vec<Finding>, new: Vec<Finding>) {
     }
 }
 
+/// Size and writes (`pg_stat_user_tables`) of the tables schema health names.
+fn table_activity(names: &[String], stats: &[PgTableStats]) -> Vec<TableActivity> {
+    names
+        .iter()
+        .filter_map(|name| {
+            let t = stats.iter().find(|t| &t.table == name)?;
+            Some(TableActivity {
+                table: name.clone(),
+                rows: Some(t.n_live_tup),
+                bytes: Some(t.bytes),
+                inserted: Some(t.n_tup_ins),
+                updated: Some(t.n_tup_upd),
+                deleted: Some(t.n_tup_del),
+            })
+        })
+        .collect()
+}
+
 /// Plan rules on one statement's plan, tied to the statement.
 fn plan_findings(plan: &Plan, schema: &Schema, g: &Group, rank: usize) -> Vec<Finding> {
     let fp = g.fingerprint.to_string();
@@ -900,7 +918,7 @@ fn plan_findings(plan: &Plan, schema: &Schema, g: &Group, rank: usize) -> Vec<Fi
         ..Inputs::default()
     });
     for f in &mut fs {
-        let at = format!(" (top statement #{rank}, {fp})");
+        let at = format!(" (top statement #{rank})");
         if !f.message.contains(&at) {
             f.message.push_str(&at);
         }

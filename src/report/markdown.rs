@@ -179,7 +179,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     } else if !timed.is_empty() {
         writeln!(w, "## Findings ({}), most time saved first", timed.len())?;
         for f in timed {
-            finding(f, w)?;
+            finding(report, f, w)?;
         }
     }
     if !health.is_empty() {
@@ -199,8 +199,12 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         for (table, list) in tables {
             writeln!(w)?;
             writeln!(w, "### {}", cell(table))?;
+            if let Some(a) = report.table_activity(table) {
+                writeln!(w)?;
+                writeln!(w, "{}", a.summary())?;
+            }
             for f in list {
-                finding(f, w)?;
+                finding(report, f, w)?;
             }
         }
     }
@@ -223,12 +227,10 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
+fn finding(report: &Report, f: &Finding, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w)?;
-    let at = f
-        .location
-        .as_ref()
-        .map(|l| format!(" — {}", l))
+    let at = super::location_label(report, f)
+        .map(|l| format!(" — {l}"))
         .unwrap_or_default();
     let impact = f
         .impact_ms

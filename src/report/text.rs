@@ -369,7 +369,7 @@ fn write_findings(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result
             ))
         )?;
         for f in &timed {
-            write_finding(f, "  ", p, w)?;
+            write_finding(report, f, "  ", p, w)?;
         }
     }
     if health.is_empty() {
@@ -394,9 +394,12 @@ fn write_findings(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result
         ))
     )?;
     for (table, list) in tables {
-        writeln!(w, "  {}", p.bold(table))?;
+        match report.table_activity(table) {
+            Some(a) => writeln!(w, "  {}  {}", p.bold(table), p.dim(&a.summary()))?,
+            None => writeln!(w, "  {}", p.bold(table))?,
+        }
         for f in list {
-            write_finding(f, "    ", p, w)?;
+            write_finding(report, f, "    ", p, w)?;
         }
     }
     Ok(())
@@ -412,9 +415,15 @@ pub(crate) fn plural(n: usize, word: &str) -> String {
 }
 
 /// One finding, its lines indented by `pad`.
-fn write_finding(f: &Finding, pad: &str, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+fn write_finding(
+    report: &Report,
+    f: &Finding,
+    pad: &str,
+    p: &Painter,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let mut head = format!("{}[{}]", p.severity(f.severity), f.rule);
-    if let Some(loc) = &f.location {
+    if let Some(loc) = super::location_label(report, f) {
         head.push_str(&format!(" {}", loc));
     }
     if let Some(ms) = f.impact_ms {
