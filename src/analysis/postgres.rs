@@ -26,6 +26,7 @@ use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaCon
 use crate::error::{Error, Result};
 use crate::model::Dialect;
 use crate::model::advice::SetLimits;
+use crate::model::fmt::plural;
 use crate::model::index::IndexRecommendation;
 use crate::model::plan::Plan;
 use crate::model::postgres::PgTableStats;
@@ -520,9 +521,9 @@ fn apart_note(apart: &[Group]) -> Option<String> {
     let calls: u64 = apart.iter().map(|g| g.calls).sum();
     let ms: f64 = apart.iter().map(|g| g.total_ms).sum();
     Some(format!(
-        "not ranked as workload: {} statements ({} calls, {}) that are utility or maintenance ({}), monitoring ({}) or dbperf's own ({}).",
-        apart.len(),
-        crate::model::fmt::fmt_count(calls as f64),
+        "not ranked as workload: {} ({}, {}) that are utility or maintenance ({}), monitoring ({}) or dbperf's own ({}).",
+        plural(apart.len() as u64, "statement"),
+        plural(calls, "call"),
         crate::model::fmt::ms(ms),
         count(StatementClass::Utility),
         count(StatementClass::Monitoring),

@@ -752,8 +752,8 @@ fn health_section(report: &Report, refs: &StatementRefs, h: &mut String) {
     let count: usize = tables.values().map(Vec::len).sum();
     h.push_str(&format!(
         "<section id=\"health\">\n<h2>Schema health ({} on {})</h2>\n",
-        super::text::plural(count, "finding"),
-        super::text::plural(tables.len(), "table")
+        super::text::plural(count as u64, "finding"),
+        super::text::plural(tables.len() as u64, "table")
     ));
     for (table, list) in tables {
         h.push_str(&format!("<h3>{}</h3>\n", esc(table)));

@@ -193,8 +193,8 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "## Schema health ({} on {})",
-            super::text::plural(health.len(), "finding"),
-            super::text::plural(tables.len(), "table")
+            super::text::plural(health.len() as u64, "finding"),
+            super::text::plural(tables.len() as u64, "table")
         )?;
         for (table, list) in tables {
             writeln!(w)?;

@@ -2,6 +2,7 @@
 //! eye goes to the expensive node), then findings with their advice, then
 //! the ranked indexes. Colour only when the caller says so.
 
+pub(crate) use crate::model::fmt::plural;
 pub use crate::model::fmt::{fmt_count, ms};
 use std::io::{self, Write};
 
@@ -389,8 +390,8 @@ fn write_findings(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result
         "{}",
         p.bold(&format!(
             "Schema health ({} on {})",
-            plural(health.len(), "finding"),
-            plural(tables.len(), "table")
+            plural(health.len() as u64, "finding"),
+            plural(tables.len() as u64, "table")
         ))
     )?;
     for (table, list) in tables {
@@ -403,15 +404,6 @@ fn write_findings(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result
         }
     }
     Ok(())
-}
-
-/// `1 table`, `3 tables`.
-pub(crate) fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
 }
 
 /// One finding, its lines indented by `pad`.
