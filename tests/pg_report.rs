@@ -236,6 +236,7 @@ async fn dba_report_ranks_only_the_workload_in_order_and_reproducibly() {
     // no fingerprint).
     let wrong = common::unresolved_references(&text);
     assert!(wrong.is_empty(), "{wrong:#?}\n{text}");
+    assert!(!text.contains("pg_stat_statements:"), "{text}");
     // "Top statements (N)" lists N rows, numbered 1..=N.
     let head = &text[order[1]..];
     let n: usize = head["Top statements (".len()..head.find(')').unwrap()]

@@ -54,6 +54,10 @@ pub struct PgTask<'a> {
     pub limits: SetLimits,
 }
 
+/// The workload "file" of the statements read from pg_stat_statements: their
+/// line is their rank in the top list.
+const PGSS_PATH: &str = "pg_stat_statements";
+
 /// EXPLAIN calls the HypoPG verification may make, at least.
 const MIN_EXPLAIN_BUDGET: usize = 500;
 
@@ -221,7 +225,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
                 sql: g.query.clone(),
                 calls: g.calls.max(1),
                 mean_ms: (g.calls > 0).then(|| g.total_ms / g.calls as f64),
-                path: "pg_stat_statements".into(),
+                path: PGSS_PATH.into(),
                 line: i + 1,
             }
         })
@@ -311,7 +315,14 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .collect();
     report.findings = findings;
     report.tables = table_activity(&report.health_tables(), &facts.tables);
-    report.indexes = indexes.into_iter().map(|i| i.recommendation).collect();
+    report.indexes = indexes
+        .into_iter()
+        .map(|i| {
+            let mut r = i.recommendation;
+            r.reason = cite_by_rank(&r.reason, top.len());
+            r
+        })
+        .collect();
     notes.extend(advice.notes);
     notes.push(if verified {
         "scores are the measured mean time of each helped statement × the share of its planner cost the index saves, × its calls.".into()
@@ -399,11 +410,12 @@ async fn plan_top(
             Err(e) => {
                 out.denied |= e.permission_denied();
                 report.input_problems.push(InputProblem {
-                    path: "pg_stat_statements".into(),
+                    path: PGSS_PATH.into(),
                     line: i + 1,
                     message: format!(
-                        "statement {} cannot be planned, skipped: {}",
-                        g.fingerprint, e.message
+                        "top statement #{} cannot be planned, skipped: {}",
+                        i + 1,
+                        e.message
                     ),
                 });
                 not_planned.insert(g.fingerprint, e.message);
@@ -885,6 +897,17 @@ fn add_unless_reported(findings: &mut Vec<Finding>, new: Vec<Finding>) {
             findings.push(f);
         }
     }
+}
+
+/// The advisor names each statement it helps by its workload line,
+/// `pg_stat_statements:N`, N its rank in the top list: the report says
+/// `#N`, as the list shows it.
+fn cite_by_rank(reason: &str, ranks: usize) -> String {
+    let mut out = reason.to_string();
+    for n in 1..=ranks {
+        out = out.replace(&format!("{PGSS_PATH}:{n} ("), &format!("statement #{n} ("));
+    }
+    out
 }
 
 /// Size and writes (`pg_stat_user_tables`) of the tables schema health names.
