@@ -122,3 +122,13 @@ fn demo_html() {
     assert!(page.contains("id=\"indexes\""));
     insta::assert_snapshot!(html_body(&page));
 }
+
+#[test]
+fn log_report_cites_only_what_it_shows() {
+    let text = run(&["analyze", "--log", "fixtures/logs/pg/a.log"], "text");
+    // The auto_explain finding names its node by title, not by a number
+    // of a tree this report does not draw.
+    assert!(text.contains("(node Sort of the logged plan)"), "{text}");
+    let wrong = common::unresolved_references(&text);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
