@@ -237,16 +237,61 @@ fn finding(report: &Report, f: &Finding, w: &mut dyn Write) -> io::Result<()> {
         .map(|v| format!(" (up to {} to save)", ms(v)))
         .unwrap_or_default();
     writeln!(w, "- **{}** `{}`{at}{impact}  ", f.severity, f.rule)?;
-    writeln!(w, "  {}", f.message.replace('\n', " "))?;
-    if !f.advice.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "  ```sql")?;
-        for l in f.advice.lines() {
+    writeln!(w, "  {}", prose(&f.message))?;
+    // The advice's sentences as text, its statements in SQL blocks.
+    let (mut block, mut in_statement) = (false, false);
+    for l in f.advice.lines() {
+        if in_statement || is_statement(l) {
+            if !block {
+                writeln!(w)?;
+                writeln!(w, "  ```sql")?;
+                block = true;
+            }
             writeln!(w, "  {l}")?;
+            in_statement = !l.contains(';');
+        } else {
+            if block {
+                writeln!(w, "  ```")?;
+                block = false;
+            }
+            writeln!(w)?;
+            writeln!(w, "  {}", prose(l))?;
         }
+    }
+    if block {
         writeln!(w, "  ```")?;
     }
     Ok(())
+}
+
+/// Text for Markdown: a `<` outside code spans is escaped, so that
+/// `<demo workload>` is not taken for an HTML tag and dropped.
+fn prose(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '<' if !in_code => out.push_str("&lt;"),
+            '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A line of advice that starts a statement to run, not a sentence.
+fn is_statement(line: &str) -> bool {
+    const HEADS: &[&str] = &[
+        "CREATE ", "DROP ", "ALTER ", "SET ", "RESET ", "ANALYZE", "VACUUM", "REINDEX ",
+        "CLUSTER ", "PRAGMA ", "SELECT ", "WITH ", "UPDATE ", "DELETE ", "INSERT ", "BEGIN",
+        "COMMIT",
+    ];
+    let t = line.trim_start();
+    HEADS.iter().any(|h| t.starts_with(h))
 }
 
 /// Text safe inside a table cell.
