@@ -5,8 +5,8 @@
 
 use std::io::{self, Write};
 
-use super::Report;
 use super::text::{fmt_count, ms, span};
+use super::{Report, one_line};
 use crate::detect::{Finding, Location};
 use crate::model::index::Verification;
 use crate::model::report::event_figure;
@@ -72,7 +72,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                 fmt_count(s.rows as f64),
                 s.share * 100.0,
                 findings,
-                code(&short(&s.query, 160))
+                code(&one_line(&s.query, 160))
             )?;
         }
     } else if !report.queries.is_empty() {
@@ -99,7 +99,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                     fmt_count(q.calls as f64),
                     q.total_ms.map(ms).unwrap_or_else(|| "—".into()),
                     q.mean_ms.map(ms).unwrap_or_else(|| "—".into()),
-                    code(&short(&q.query, 160))
+                    code(&one_line(&q.query, 160))
                 )?;
             } else {
                 writeln!(
@@ -107,7 +107,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                     "| {} | {} | {} |",
                     i + 1,
                     fmt_count(q.calls as f64),
-                    code(&short(&q.query, 160))
+                    code(&one_line(&q.query, 160))
                 )?;
             }
         }
@@ -123,7 +123,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                 .statements
                 .iter()
                 .take(3)
-                .map(|s| format!("{}× {}", s.count, code(&short(&s.query, 80))))
+                .map(|s| format!("{}× {}", s.count, code(&one_line(&s.query, 80))))
                 .collect();
             writeln!(
                 w,
@@ -306,15 +306,6 @@ fn code(s: &str) -> String {
         format!("`` {s} ``")
     } else {
         format!("`{s}`")
-    }
-}
-
-fn short(s: &str, max: usize) -> String {
-    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() > max {
-        one.chars().take(max - 1).collect::<String>() + "…"
-    } else {
-        one
     }
 }
 
