@@ -157,6 +157,21 @@ async fn dba_report_ranks_only_the_workload_in_order_and_reproducibly() {
     let url = build(&base).await;
 
     let first: Value = serde_json::from_str(&dbperf(&url, "json")).unwrap();
+    // The live report, `tables` included, is what docs/report.schema.json says.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/docs/report.schema.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let errors: Vec<String> = jsonschema::draft202012::new(&schema)
+        .unwrap()
+        .iter_errors(&first)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
     let statements = first["statements"].as_array().unwrap();
     assert!(!statements.is_empty());
     for s in statements {
