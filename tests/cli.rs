@@ -145,3 +145,40 @@ fn explain_waiting_on_a_terminal_says_so() {
     let (_, _, err) = run(&["explain", PLAN], &[]);
     assert!(!err.contains("standard input"), "{err}");
 }
+
+/// What a terminal shows while `args` run with standard output sent to
+/// /dev/null: standard error only (progress, hints). `None` without
+/// `script` (util-linux).
+fn terminal_stderr(args: &str) -> Option<String> {
+    let bin = env!("CARGO_BIN_EXE_dbperf");
+    let out = std::process::Command::new("script")
+        .args(["-qec", &format!("{bin} {args} >/dev/null"), "/dev/null"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[test]
+fn quiet_hides_the_progress_bar_of_every_live_analysis() {
+    let Some(url) = common::pg_url("quiet_hides_the_progress_bar_of_every_live_analysis") else {
+        return;
+    };
+    let queries = "fixtures/shop/workload.sql";
+    for args in [
+        format!("analyze --db {url} --top 3"),
+        format!("advise --queries {queries} --db {url}"),
+        format!("analyze --log fixtures/logs/pg/a.log --db {url}"),
+    ] {
+        let Some(shown) = terminal_stderr(&args) else {
+            eprintln!("SKIPPED quiet_hides_the_progress_bar…: no `script` (util-linux)");
+            return;
+        };
+        // On a terminal the bar shows while it connects…
+        assert!(shown.contains("connecting"), "{args}: {shown:?}");
+        // …and --quiet keeps the terminal clear.
+        let quiet = terminal_stderr(&format!("{args} --quiet")).unwrap();
+        assert!(quiet.trim().is_empty(), "{args} --quiet: {quiet:?}");
+    }
+}

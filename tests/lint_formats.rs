@@ -110,6 +110,27 @@ fn sarif_validates_against_the_schema() {
             .collect();
         assert!(errors.is_empty(), "{args:?}: {errors:#?}");
     }
+    // Every rule carries its page: plain text and Markdown, and no
+    // invented address.
+    let mut args = FLYWAY.to_vec();
+    args.extend(["--format", "sarif"]);
+    let doc: serde_json::Value = serde_json::from_str(&run(&args).0).unwrap();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    assert!(!rules.is_empty());
+    for r in rules {
+        let (text, md) = (
+            r["help"]["text"].as_str().unwrap(),
+            r["help"]["markdown"].as_str().unwrap(),
+        );
+        assert!(
+            text.contains("What it does:") && !text.contains("```"),
+            "{text}"
+        );
+        assert!(md.contains("## What it does"), "{md}");
+        assert!(r.get("helpUri").is_none(), "{r}");
+    }
     // The validator does reject a broken log.
     let bad = serde_json::json!({"version": "2.1.0", "runs": [{"tool": {}}]});
     assert!(!v.is_valid(&bad));

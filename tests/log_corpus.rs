@@ -28,6 +28,7 @@ fn digest(file: &str) -> analyze_log::Digest {
         db: None,
         digests: Vec::new(),
         save_digest: None,
+        quiet: true,
     })
     .unwrap()
 }

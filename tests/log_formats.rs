@@ -21,6 +21,7 @@ fn digest_of(paths: Vec<PathBuf>) -> Digest {
         db: None,
         digests: Vec::new(),
         save_digest: None,
+        quiet: true,
     })
     .unwrap()
 }

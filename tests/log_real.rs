@@ -23,6 +23,7 @@ fn task(files: &[&str]) -> LogTask {
         db: None,
         digests: Vec::new(),
         save_digest: None,
+        quiet: true,
     }
 }
 

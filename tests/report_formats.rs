@@ -39,9 +39,24 @@ fn html_body(page: &str) -> String {
 
 const PLAN: &[&str] = &["explain", "fixtures/plans/pg/hash_join_batches.txt"];
 
+/// Lines inside the ```sql blocks of `md` that read as sentences.
+fn sql_block_sentences(md: &str) -> Vec<String> {
+    let mut inside = false;
+    let mut found = Vec::new();
+    for l in md.lines().map(str::trim) {
+        if l.starts_with("```") {
+            inside = l == "```sql";
+        } else if inside && (l.ends_with(':') || l.ends_with('.')) {
+            found.push(l.to_string());
+        }
+    }
+    found
+}
+
 #[test]
 fn explain_markdown() {
     let md = run(PLAN, "markdown");
+    assert_eq!(sql_block_sentences(&md), Vec::<String>::new());
     assert!(md.contains("`disk-spill`") && md.contains("`row-misestimate`"));
     assert!(
         md.contains("#3 Seq Scan on events e"),
@@ -73,6 +88,21 @@ fn demo(format: &str) -> String {
 fn demo_text() {
     let text = demo("text");
     assert!(text.contains("Indexes to create (") && text.contains("seq-scan"));
+    // No plan tree in this report: findings name their statement instead.
+    assert!(text.contains("statement #2, SCAN oi"), "{text}");
+    let wrong = common::unresolved_references(&text);
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // Where the time goes, what buys it back, why, then hygiene.
+    let at = |h: &str| text.find(h).unwrap_or_else(|| panic!("no {h:?}"));
+    let order = [
+        at("Top statements ("),
+        at("Indexes to create ("),
+        at("Findings ("),
+        at("Schema health ("),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    // Each table of schema health with its size.
+    assert!(text.contains("  orders  200,000 rows\n"), "{text}");
     insta::assert_snapshot!(text);
 }
 
@@ -80,6 +110,19 @@ fn demo_text() {
 fn demo_markdown() {
     let md = demo("markdown");
     assert!(md.contains("## Indexes to create") && md.contains("`seq-scan`"));
+    let at = |h: &str| md.find(h).unwrap_or_else(|| panic!("no {h:?}"));
+    let order = [
+        at("## Statements"),
+        at("## Indexes to create"),
+        at("## Findings ("),
+        at("## Schema health ("),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    assert!(!md.contains("node #"), "no tree shows node numbers");
+    // `<demo workload>` is text, not a tag a Markdown viewer drops; the
+    // SQL blocks hold statements, the advice's sentences are text.
+    assert!(md.contains("(statement at &lt;demo workload>:7)"));
+    assert_eq!(sql_block_sentences(&md), Vec::<String>::new());
     insta::assert_snapshot!(md);
 }
 
@@ -97,4 +140,14 @@ fn demo_html() {
     let page = demo("html");
     assert!(page.contains("id=\"indexes\""));
     insta::assert_snapshot!(html_body(&page));
+}
+
+#[test]
+fn log_report_cites_only_what_it_shows() {
+    let text = run(&["analyze", "--log", "fixtures/logs/pg/a.log"], "text");
+    // The auto_explain finding names its node by title, not by a number
+    // of a tree this report does not draw.
+    assert!(text.contains("(node Sort of the logged plan)"), "{text}");
+    let wrong = common::unresolved_references(&text);
+    assert!(wrong.is_empty(), "{wrong:#?}");
 }

@@ -39,6 +39,8 @@ pub struct LogTask {
     pub digests: Vec<PathBuf>,
     /// Where to save the digest (`--save-digest`).
     pub save_digest: Option<PathBuf>,
+    /// No progress bar while `--db` verifies the advice (`--quiet`).
+    pub quiet: bool,
 }
 
 /// What the digest of the logs holds, for the report and for tests.
@@ -592,13 +594,18 @@ fn plan_findings(w: &Workload, report: &mut Report) {
                 let r = explain::analyse(&parsed.plan, Vec::new(), None);
                 for mut f in r.findings {
                     f.query_fingerprint = p.fingerprint.map(|fp| fp.to_string());
-                    let node = f.location.take().map(|l| l.to_string());
+                    // The report shows no tree to find a node number in:
+                    // the node is named by its title.
+                    let node = match f.location.take() {
+                        Some(Location::PlanNode { title, .. }) => Some(format!("node {title}")),
+                        other => other.map(|l| l.to_string()),
+                    };
                     f.location = Some(Location::LogLine {
                         path: path_of(p.path),
                         line: p.line as usize,
                     });
                     if let Some(n) = node {
-                        f.message = format!("{} (plan {n})", f.message);
+                        f.message = format!("{} ({n} of the logged plan)", f.message);
                     }
                     report.findings.push(f);
                 }
@@ -640,8 +647,8 @@ fn indexes(
         report.indexes = advise::rank_indexes(wanted, dialect);
         return Ok(Vec::new());
     };
-    let v =
-        super::postgres::advise_workload(db, logged, crate::model::advice::SetLimits::default())?;
+    let limits = crate::model::advice::SetLimits::default();
+    let v = super::postgres::advise_workload(db, logged, limits, task.quiet)?;
     report.indexes = v.indexes;
     for f in v.findings {
         let dup = report

@@ -26,10 +26,12 @@ use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaCon
 use crate::error::{Error, Result};
 use crate::model::Dialect;
 use crate::model::advice::SetLimits;
+use crate::model::fmt::plural;
 use crate::model::index::IndexRecommendation;
 use crate::model::plan::Plan;
+use crate::model::postgres::PgTableStats;
 use crate::model::report::{
-    InputProblem, QueryStat, Report, StatementRow, WorkloadSummary, round3,
+    InputProblem, QueryStat, Report, StatementRow, TableActivity, WorkloadSummary, round3,
 };
 use crate::model::schema::Schema;
 use crate::parse::plan::plan_cost;
@@ -52,6 +54,10 @@ pub struct PgTask<'a> {
     pub limits: SetLimits,
 }
 
+/// The workload "file" of the statements read from pg_stat_statements: their
+/// line is their rank in the top list.
+const PGSS_PATH: &str = "pg_stat_statements";
+
 /// EXPLAIN calls the HypoPG verification may make, at least.
 const MIN_EXPLAIN_BUDGET: usize = 500;
 
@@ -63,10 +69,6 @@ pub fn run(task: &PgTask<'_>) -> Result<Report> {
 struct Progress(ProgressBar);
 
 impl Progress {
-    fn new() -> Self {
-        Progress::shown(true)
-    }
-
     fn shown(wanted: bool) -> Self {
         let target = if wanted && std::io::stderr().is_terminal() {
             ProgressDrawTarget::stderr()
@@ -223,7 +225,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
                 sql: g.query.clone(),
                 calls: g.calls.max(1),
                 mean_ms: (g.calls > 0).then(|| g.total_ms / g.calls as f64),
-                path: "pg_stat_statements".into(),
+                path: PGSS_PATH.into(),
                 line: i + 1,
             }
         })
@@ -312,7 +314,15 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         })
         .collect();
     report.findings = findings;
-    report.indexes = indexes.into_iter().map(|i| i.recommendation).collect();
+    report.tables = table_activity(&report.health_tables(), &facts.tables);
+    report.indexes = indexes
+        .into_iter()
+        .map(|i| {
+            let mut r = i.recommendation;
+            r.reason = cite_by_rank(&r.reason, top.len());
+            r
+        })
+        .collect();
     notes.extend(advice.notes);
     notes.push(if verified {
         "scores are the measured mean time of each helped statement × the share of its planner cost the index saves, × its calls.".into()
@@ -400,11 +410,12 @@ async fn plan_top(
             Err(e) => {
                 out.denied |= e.permission_denied();
                 report.input_problems.push(InputProblem {
-                    path: "pg_stat_statements".into(),
+                    path: PGSS_PATH.into(),
                     line: i + 1,
                     message: format!(
-                        "statement {} cannot be planned, skipped: {}",
-                        g.fingerprint, e.message
+                        "top statement #{} cannot be planned, skipped: {}",
+                        i + 1,
+                        e.message
                     ),
                 });
                 not_planned.insert(g.fingerprint, e.message);
@@ -522,9 +533,9 @@ fn apart_note(apart: &[Group]) -> Option<String> {
     let calls: u64 = apart.iter().map(|g| g.calls).sum();
     let ms: f64 = apart.iter().map(|g| g.total_ms).sum();
     Some(format!(
-        "not ranked as workload: {} statements ({} calls, {}) that are utility or maintenance ({}), monitoring ({}) or dbperf's own ({}).",
-        apart.len(),
-        crate::model::fmt::fmt_count(calls as f64),
+        "not ranked as workload: {} ({}, {}) that are utility or maintenance ({}), monitoring ({}) or dbperf's own ({}).",
+        plural(apart.len() as u64, "statement"),
+        plural(calls, "call"),
         crate::model::fmt::ms(ms),
         count(StatementClass::Utility),
         count(StatementClass::Monitoring),
@@ -725,14 +736,16 @@ pub struct VerifiedAdvice {
 /// Runs `workload` through the advisor with the live catalog of `db` and
 /// verifies the candidates with HypoPG, in one read-only session (the
 /// hypothetical indexes go with it). Statements that are not DML on this
-/// database's tables, or cannot be planned, are left out with a note.
+/// database's tables, or cannot be planned, are left out with a note. A
+/// progress bar shows on a terminal's stderr unless `quiet`.
 pub fn advise_workload(
     db: &str,
     workload: Vec<WorkloadQuery>,
     limits: SetLimits,
+    quiet: bool,
 ) -> Result<VerifiedAdvice> {
     postgres::runtime()?.block_on(async {
-        let progress = Progress::new();
+        let progress = Progress::shown(!quiet);
         progress.stage("connecting", 1);
         let mut s = postgres::connect(db, Limits::default()).await?;
         let r = advise_workload_in(&mut s, workload, limits, &progress).await;
@@ -896,6 +909,35 @@ fn add_unless_reported(findings: &mut Vec<Finding>, new: Vec<Finding>) {
     }
 }
 
+/// The advisor names each statement it helps by its workload line,
+/// `pg_stat_statements:N`, N its rank in the top list: the report says
+/// `#N`, as the list shows it.
+fn cite_by_rank(reason: &str, ranks: usize) -> String {
+    let mut out = reason.to_string();
+    for n in 1..=ranks {
+        out = out.replace(&format!("{PGSS_PATH}:{n} ("), &format!("statement #{n} ("));
+    }
+    out
+}
+
+/// Size and writes (`pg_stat_user_tables`) of the tables schema health names.
+fn table_activity(names: &[String], stats: &[PgTableStats]) -> Vec<TableActivity> {
+    names
+        .iter()
+        .filter_map(|name| {
+            let t = stats.iter().find(|t| &t.table == name)?;
+            Some(TableActivity {
+                table: name.clone(),
+                rows: Some(t.n_live_tup),
+                bytes: Some(t.bytes),
+                inserted: Some(t.n_tup_ins),
+                updated: Some(t.n_tup_upd),
+                deleted: Some(t.n_tup_del),
+            })
+        })
+        .collect()
+}
+
 /// Plan rules on one statement's plan, tied to the statement.
 fn plan_findings(plan: &Plan, schema: &Schema, g: &Group, rank: usize) -> Vec<Finding> {
     let fp = g.fingerprint.to_string();
@@ -910,7 +952,7 @@ fn plan_findings(plan: &Plan, schema: &Schema, g: &Group, rank: usize) -> Vec<Fi
         ..Inputs::default()
     });
     for f in &mut fs {
-        let at = format!(" (top statement #{rank}, {fp})");
+        let at = format!(" (top statement #{rank})");
         if !f.message.contains(&at) {
             f.message.push_str(&at);
         }

@@ -29,7 +29,7 @@ use crate::model::Dialect;
 use crate::model::advice::PlannerFix;
 use crate::model::index::{IndexRecommendation, IndexSpec, Verification};
 use crate::model::plan::Plan;
-use crate::model::report::{InputProblem, QueryStat, Report};
+use crate::model::report::{InputProblem, QueryStat, Report, TableActivity};
 use crate::model::schema::{IndexKey, Schema};
 use crate::model::statement::{self, WorkloadQuery};
 use crate::source::scratch::Scratch;
@@ -315,6 +315,19 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
 
     report.queries = query_stats(&groups);
     report.findings = findings;
+    report.tables = report
+        .health_tables()
+        .into_iter()
+        .filter_map(|name| {
+            let t = schema.table(&name)?;
+            Some(TableActivity {
+                rows: t.rows.map(|r| r as u64),
+                bytes: t.bytes,
+                table: name,
+                ..TableActivity::default()
+            })
+        })
+        .collect();
     report.indexes = indexes;
     report
         .notes

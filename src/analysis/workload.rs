@@ -23,6 +23,7 @@ pub fn run(
     db: Option<&str>,
     dialect: Option<Dialect>,
     limits: SetLimits,
+    quiet: bool,
 ) -> Result<Report> {
     let dialect = dialect.unwrap_or_default();
     let Some(schema_path) = schema else {
@@ -38,7 +39,7 @@ pub fn run(
         // Against a live PostgreSQL the statements are planned and the
         // candidates verified with HypoPG, as `analyze --db` does.
         let (workload, problems) = source::workload::read(queries)?;
-        let live = super::postgres::advise_workload(&url, workload, limits)?;
+        let live = super::postgres::advise_workload(&url, workload, limits, quiet)?;
         return Ok(live_report(live, problems));
     };
     let text = source::read_text(&Input::File(schema_path.to_path_buf()))?;

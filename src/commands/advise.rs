@@ -16,8 +16,14 @@ pub fn run(config: &Config) -> Result<u8> {
     else {
         return Err(Error::Usage("not an advise task".into()));
     };
-    let report =
-        analysis::workload::run(queries, schema.as_deref(), db.as_deref(), *dialect, *limits)?;
+    let report = analysis::workload::run(
+        queries,
+        schema.as_deref(),
+        db.as_deref(),
+        *dialect,
+        *limits,
+        config.quiet,
+    )?;
     super::emit(config, &report)?;
     Ok(super::exit_code(config, &report))
 }

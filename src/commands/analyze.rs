@@ -31,6 +31,7 @@ pub fn run(config: &Config) -> Result<u8> {
             db: db.clone(),
             digests: digests.clone(),
             save_digest: save_digest.clone(),
+            quiet: config.quiet,
         })?,
         AnalyzeTask::Postgres {
             db,

@@ -208,4 +208,28 @@ impl RuleMeta {
         }
         out
     }
+
+    /// The same page as plain text, for viewers that show no Markdown
+    /// (SARIF's `help.text`): headings end with a colon (or their `?`), code is indented
+    /// four spaces instead of fenced.
+    pub fn plain_text(&self) -> String {
+        let mut out = String::new();
+        let mut code = false;
+        for line in self.markdown().lines() {
+            if line.starts_with("```") {
+                code = !code;
+            } else if code {
+                out.push_str(&format!("    {line}\n"));
+            } else if let Some(h) = line.strip_prefix("## ") {
+                let colon = if h.ends_with('?') { "" } else { ":" };
+                out.push_str(&format!("{h}{colon}\n"));
+            } else if let Some(h) = line.strip_prefix("# ") {
+                out.push_str(&format!("{h}\n"));
+            } else {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        out.trim_end().to_string()
+    }
 }

@@ -94,6 +94,15 @@ pub fn bytes(b: f64) -> String {
     }
 }
 
+/// `1 table`, `3 tables`, `12,000 calls`.
+pub fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{} {word}s", fmt_count(n as f64))
+    }
+}
+
 /// Text on one line, whitespace runs made one space, cut to `max`
 /// characters with an ellipsis.
 pub fn one_line(s: &str, max: usize) -> String {

@@ -5,8 +5,9 @@
 use serde::Serialize;
 
 use crate::error::Error;
-use crate::model::finding::Finding;
+use crate::model::finding::{Finding, Location};
 pub use crate::model::fmt::round3;
+use crate::model::fmt::{bytes, fmt_count};
 use crate::model::index::IndexRecommendation;
 use crate::model::plan::{Buffers, Plan, PlanFormat};
 
@@ -209,6 +210,10 @@ pub struct Report {
     pub statements: Vec<StatementRow>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plan: Option<PlanView>,
+    /// Size and write activity of each table the schema-health findings
+    /// name, so the reader weighs a table's hygiene by what it costs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tables: Vec<TableActivity>,
     /// Caveats the reader should know (no statistics, heuristic advice…).
     pub notes: Vec<String>,
     pub input_problems: Vec<InputProblem>,
@@ -242,6 +247,26 @@ impl Report {
 }
 
 impl Report {
+    /// The tables the schema-health findings name, each once, in order.
+    pub fn health_tables(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .findings
+            .iter()
+            .filter_map(|f| match &f.location {
+                Some(Location::Table { table, .. }) => Some(table.clone()),
+                _ => None,
+            })
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// The size and write activity of `table`, when the analysis read them.
+    pub fn table_activity(&self, table: &str) -> Option<&TableActivity> {
+        self.tables.iter().find(|t| t.table == table)
+    }
+
     pub fn new(command: &'static str) -> Self {
         Report {
             version: env!("CARGO_PKG_VERSION"),
@@ -254,10 +279,56 @@ impl Report {
             workload: None,
             statements: Vec::new(),
             plan: None,
+            tables: Vec::new(),
             notes: Vec::new(),
             input_problems: Vec::new(),
             regions: Vec::new(),
         }
+    }
+}
+
+/// A table's size and the writes it takes: what an unused or duplicate
+/// index costs, and what a foreign key without an index risks.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TableActivity {
+    /// As the findings' locations name it (`schema.table` for PostgreSQL).
+    pub table: String,
+    /// Live rows (`pg_stat_user_tables.n_live_tup`, or the table's count).
+    pub rows: Option<u64>,
+    /// On-disk size, indexes and TOAST included where the database says.
+    pub bytes: Option<u64>,
+    /// Rows inserted, updated and deleted since the statistics were reset
+    /// (`n_tup_ins`, `n_tup_upd`, `n_tup_del`); `None` where the database
+    /// does not count them (SQLite).
+    pub inserted: Option<u64>,
+    pub updated: Option<u64>,
+    pub deleted: Option<u64>,
+}
+
+impl TableActivity {
+    /// `200,000 rows, 25.3 MB; since the statistics were reset 20 inserted,
+    /// 5 updated, 0 deleted`: the line under the table's name.
+    pub fn summary(&self) -> String {
+        let mut size = Vec::new();
+        if let Some(r) = self.rows {
+            size.push(format!("{} rows", fmt_count(r as f64)));
+        }
+        if let Some(b) = self.bytes {
+            size.push(bytes(b as f64));
+        }
+        let mut out = size.join(", ");
+        if let (Some(i), Some(u), Some(d)) = (self.inserted, self.updated, self.deleted) {
+            if !out.is_empty() {
+                out.push_str("; ");
+            }
+            out.push_str(&format!(
+                "writes since the statistics were reset: {} inserted, {} updated, {} deleted",
+                fmt_count(i as f64),
+                fmt_count(u as f64),
+                fmt_count(d as f64)
+            ));
+        }
+        out
     }
 }
 

@@ -594,8 +594,11 @@ fn finding_item(f: &Finding, refs: &StatementRefs, h: &mut String) {
 
 /// A finding as a list item, `extra` (already HTML) at its end.
 fn finding_item_with(f: &Finding, refs: &StatementRefs, extra: &str, h: &mut String) {
+    // A finding points at its node only on a page that draws the plan.
     let node = match &f.location {
-        Some(Location::PlanNode { id, .. }) => format!(" data-node=\"{id}\" tabindex=\"0\""),
+        Some(Location::PlanNode { id, .. }) if refs.report.plan.is_some() => {
+            format!(" data-node=\"{id}\" tabindex=\"0\"")
+        }
         _ => String::new(),
     };
     h.push_str(&format!(
@@ -604,11 +607,8 @@ fn finding_item_with(f: &Finding, refs: &StatementRefs, extra: &str, h: &mut Str
         sev = f.severity.as_str(),
         id = esc(f.rule)
     ));
-    if let Some(loc) = &f.location {
-        h.push_str(&format!(
-            " <span class=\"loc\">{}</span>",
-            esc(&loc.to_string())
-        ));
+    if let Some(loc) = super::location_label(refs.report, f) {
+        h.push_str(&format!(" <span class=\"loc\">{}</span>", esc(&loc)));
     }
     if let Some(v) = f.impact_ms {
         h.push_str(&format!(
@@ -752,14 +752,15 @@ fn health_section(report: &Report, refs: &StatementRefs, h: &mut String) {
     let count: usize = tables.values().map(Vec::len).sum();
     h.push_str(&format!(
         "<section id=\"health\">\n<h2>Schema health ({} on {})</h2>\n",
-        super::text::plural(count, "finding"),
-        super::text::plural(tables.len(), "table")
+        super::text::plural(count as u64, "finding"),
+        super::text::plural(tables.len() as u64, "table")
     ));
     for (table, list) in tables {
-        h.push_str(&format!(
-            "<h3>{}</h3>\n<ul class=\"findings\">\n",
-            esc(table)
-        ));
+        h.push_str(&format!("<h3>{}</h3>\n", esc(table)));
+        if let Some(a) = report.table_activity(table) {
+            h.push_str(&format!("<p class=\"muted\">{}</p>\n", esc(&a.summary())));
+        }
+        h.push_str("<ul class=\"findings\">\n");
         for f in list {
             finding_item(f, refs, h);
         }

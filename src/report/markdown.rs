@@ -5,8 +5,8 @@
 
 use std::io::{self, Write};
 
-use super::Report;
 use super::text::{fmt_count, ms, span};
+use super::{Report, one_line};
 use crate::detect::{Finding, Location};
 use crate::model::index::Verification;
 use crate::model::report::event_figure;
@@ -72,7 +72,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                 fmt_count(s.rows as f64),
                 s.share * 100.0,
                 findings,
-                code(&short(&s.query, 160))
+                code(&one_line(&s.query, 160))
             )?;
         }
     } else if !report.queries.is_empty() {
@@ -99,7 +99,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                     fmt_count(q.calls as f64),
                     q.total_ms.map(ms).unwrap_or_else(|| "—".into()),
                     q.mean_ms.map(ms).unwrap_or_else(|| "—".into()),
-                    code(&short(&q.query, 160))
+                    code(&one_line(&q.query, 160))
                 )?;
             } else {
                 writeln!(
@@ -107,7 +107,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                     "| {} | {} | {} |",
                     i + 1,
                     fmt_count(q.calls as f64),
-                    code(&short(&q.query, 160))
+                    code(&one_line(&q.query, 160))
                 )?;
             }
         }
@@ -123,7 +123,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                 .statements
                 .iter()
                 .take(3)
-                .map(|s| format!("{}× {}", s.count, code(&short(&s.query, 80))))
+                .map(|s| format!("{}× {}", s.count, code(&one_line(&s.query, 80))))
                 .collect();
             writeln!(
                 w,
@@ -179,7 +179,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     } else if !timed.is_empty() {
         writeln!(w, "## Findings ({}), most time saved first", timed.len())?;
         for f in timed {
-            finding(f, w)?;
+            finding(report, f, w)?;
         }
     }
     if !health.is_empty() {
@@ -193,14 +193,18 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "## Schema health ({} on {})",
-            super::text::plural(health.len(), "finding"),
-            super::text::plural(tables.len(), "table")
+            super::text::plural(health.len() as u64, "finding"),
+            super::text::plural(tables.len() as u64, "table")
         )?;
         for (table, list) in tables {
             writeln!(w)?;
             writeln!(w, "### {}", cell(table))?;
+            if let Some(a) = report.table_activity(table) {
+                writeln!(w)?;
+                writeln!(w, "{}", a.summary())?;
+            }
             for f in list {
-                finding(f, w)?;
+                finding(report, f, w)?;
             }
         }
     }
@@ -223,28 +227,71 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn finding(f: &Finding, w: &mut dyn Write) -> io::Result<()> {
+fn finding(report: &Report, f: &Finding, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w)?;
-    let at = f
-        .location
-        .as_ref()
-        .map(|l| format!(" — {}", l))
+    let at = super::location_label(report, f)
+        .map(|l| format!(" — {l}"))
         .unwrap_or_default();
     let impact = f
         .impact_ms
         .map(|v| format!(" (up to {} to save)", ms(v)))
         .unwrap_or_default();
     writeln!(w, "- **{}** `{}`{at}{impact}  ", f.severity, f.rule)?;
-    writeln!(w, "  {}", f.message.replace('\n', " "))?;
-    if !f.advice.is_empty() {
-        writeln!(w)?;
-        writeln!(w, "  ```sql")?;
-        for l in f.advice.lines() {
+    writeln!(w, "  {}", prose(&f.message))?;
+    // The advice's sentences as text, its statements in SQL blocks.
+    let (mut block, mut in_statement) = (false, false);
+    for l in f.advice.lines() {
+        if in_statement || is_statement(l) {
+            if !block {
+                writeln!(w)?;
+                writeln!(w, "  ```sql")?;
+                block = true;
+            }
             writeln!(w, "  {l}")?;
+            in_statement = !l.contains(';');
+        } else {
+            if block {
+                writeln!(w, "  ```")?;
+                block = false;
+            }
+            writeln!(w)?;
+            writeln!(w, "  {}", prose(l))?;
         }
+    }
+    if block {
         writeln!(w, "  ```")?;
     }
     Ok(())
+}
+
+/// Text for Markdown: a `<` outside code spans is escaped, so that
+/// `<demo workload>` is not taken for an HTML tag and dropped.
+fn prose(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut in_code = false;
+    for c in s.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '<' if !in_code => out.push_str("&lt;"),
+            '\n' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A line of advice that starts a statement to run, not a sentence.
+fn is_statement(line: &str) -> bool {
+    const HEADS: &[&str] = &[
+        "CREATE ", "DROP ", "ALTER ", "SET ", "RESET ", "ANALYZE", "VACUUM", "REINDEX ",
+        "CLUSTER ", "PRAGMA ", "SELECT ", "WITH ", "UPDATE ", "DELETE ", "INSERT ", "BEGIN",
+        "COMMIT",
+    ];
+    let t = line.trim_start();
+    HEADS.iter().any(|h| t.starts_with(h))
 }
 
 /// Text safe inside a table cell.
@@ -259,15 +306,6 @@ fn code(s: &str) -> String {
         format!("`` {s} ``")
     } else {
         format!("`{s}`")
-    }
-}
-
-fn short(s: &str, max: usize) -> String {
-    let one: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if one.chars().count() > max {
-        one.chars().take(max - 1).collect::<String>() + "…"
-    } else {
-        one
     }
 }
 

@@ -3,7 +3,9 @@
 //! per finding with its region, and a fingerprint that does not move when
 //! lines are added above a finding, so re-runs update alerts instead of
 //! duplicating them. Statements that could not be read are tool execution
-//! notifications.
+//! notifications. A rule's `help` is its page (plain text and Markdown);
+//! there is no `helpUri`, as dbperf has no published address for its rule
+//! pages (`dbperf rule ID` prints them) and an invented one would not open.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -113,7 +115,7 @@ pub fn document(report: &Report) -> Value {
                     "name": pascal(m.id),
                     "shortDescription": { "text": m.summary },
                     "fullDescription": { "text": m.summary },
-                    "help": { "text": m.markdown(), "markdown": m.markdown() },
+                    "help": { "text": m.plain_text(), "markdown": m.markdown() },
                     "defaultConfiguration": { "level": level(m.severity) },
                     "properties": { "tags": ["performance", "database"] },
                 })

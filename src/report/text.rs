@@ -2,6 +2,7 @@
 //! eye goes to the expensive node), then findings with their advice, then
 //! the ranked indexes. Colour only when the caller says so.
 
+pub(crate) use crate::model::fmt::plural;
 pub use crate::model::fmt::{fmt_count, ms};
 use std::io::{self, Write};
 
@@ -369,7 +370,7 @@ fn write_findings(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result
             ))
         )?;
         for f in &timed {
-            write_finding(f, "  ", p, w)?;
+            write_finding(report, f, "  ", p, w)?;
         }
     }
     if health.is_empty() {
@@ -389,32 +390,32 @@ fn write_findings(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result
         "{}",
         p.bold(&format!(
             "Schema health ({} on {})",
-            plural(health.len(), "finding"),
-            plural(tables.len(), "table")
+            plural(health.len() as u64, "finding"),
+            plural(tables.len() as u64, "table")
         ))
     )?;
     for (table, list) in tables {
-        writeln!(w, "  {}", p.bold(table))?;
+        match report.table_activity(table) {
+            Some(a) => writeln!(w, "  {}  {}", p.bold(table), p.dim(&a.summary()))?,
+            None => writeln!(w, "  {}", p.bold(table))?,
+        }
         for f in list {
-            write_finding(f, "    ", p, w)?;
+            write_finding(report, f, "    ", p, w)?;
         }
     }
     Ok(())
 }
 
-/// `1 table`, `3 tables`.
-pub(crate) fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
 /// One finding, its lines indented by `pad`.
-fn write_finding(f: &Finding, pad: &str, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+fn write_finding(
+    report: &Report,
+    f: &Finding,
+    pad: &str,
+    p: &Painter,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let mut head = format!("{}[{}]", p.severity(f.severity), f.rule);
-    if let Some(loc) = &f.location {
+    if let Some(loc) = super::location_label(report, f) {
         head.push_str(&format!(" {}", loc));
     }
     if let Some(ms) = f.impact_ms {

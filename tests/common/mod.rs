@@ -122,3 +122,54 @@ pub fn peer_samples() -> bool {
     }
     here
 }
+
+/// The cross references of a text report that shows no plan tree, checked
+/// against what it lists: it cites no `node #N` (no tree shows the number),
+/// every `statement #N` and `helps: #N` is a row of its "Top statements"
+/// list, and no word is a bare 16-digit fingerprint. Returns the problems.
+pub fn unresolved_references(text: &str) -> Vec<String> {
+    let mut listed = std::collections::BTreeSet::new();
+    if let Some(at) = text.find("Top statements (") {
+        for l in text[at..].lines().skip(2) {
+            if l.trim().is_empty() {
+                break;
+            }
+            if let Some(n) = l
+                .split_whitespace()
+                .next()
+                .and_then(|w| w.parse::<usize>().ok())
+            {
+                listed.insert(n);
+            }
+        }
+    }
+    let mut wrong = Vec::new();
+    for l in text.lines() {
+        if l.contains("node #") {
+            wrong.push(format!("a node number no tree shows: {l}"));
+        }
+        for (i, _) in l.match_indices('#') {
+            let before = &l[..i];
+            let n: String = l[i + 1..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            // `statement #N`, `helps: #N` and the statements under it.
+            let cites = before.ends_with("statement ")
+                || before.trim_end().ends_with("helps:")
+                || (before.trim().is_empty() && !n.is_empty());
+            if cites && !n.parse().is_ok_and(|n: usize| listed.contains(&n)) {
+                wrong.push(format!("statement #{n} is not listed: {l}"));
+            }
+        }
+        for w in l.split(|c: char| !c.is_ascii_alphanumeric()) {
+            if w.len() == 16
+                && w.chars().all(|c| c.is_ascii_hexdigit())
+                && w.chars().any(|c| c.is_ascii_digit())
+            {
+                wrong.push(format!("a bare fingerprint: {l}"));
+            }
+        }
+    }
+    wrong
+}
