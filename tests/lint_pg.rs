@@ -206,8 +206,8 @@ async fn partitioned_table_fixes_run_on_postgres() {
     for name in ["events_kind_idx", "events_at_idx"] {
         let rows = client
             .query(
-                "SELECT c.relname::text, i.indisvalid FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhrelid JOIN pg_class c ON c.oid = i.indrelid WHERE h.inhparent = $1::regclass \
-                 UNION ALL SELECT c.relname::text, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE i.indexrelid = $1::regclass",
+                "SELECT c.relname::text, i.indisvalid FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhrelid JOIN pg_class c ON c.oid = i.indrelid WHERE h.inhparent = $1::text::regclass \
+                 UNION ALL SELECT c.relname::text, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE i.indexrelid = $1::text::regclass",
                 &[&name],
             )
             .await
