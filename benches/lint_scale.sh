@@ -6,8 +6,9 @@
 # and a `-- dbperf: rows=` line, so the replay, the schema rules and the
 # statistics all work; each also adds a NOT NULL column to the table
 # before it, a hazard when that table was made in another file. Prints wall
-# time and max RSS per run; linear cost means 10x the tables take about 10x
-# the time.
+# time, CPU time (user + system: the figure to compare on a loaded machine)
+# and max RSS per run; linear cost means 10x the tables take about 10x the
+# time.
 #   SIZES="1000 10000" DBPERF=target/debug/dbperf benches/lint_scale.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,9 +51,10 @@ for n in $SIZES; do
     dir=$data/${mode}_$n
     rm -rf "$dir"
     gen "$n" "$dir" "$mode"
-    /usr/bin/time -f "%e %M" -o /tmp/dbperf-lint-scale.time \
+    /usr/bin/time -f "%e %U %S %M" -o /tmp/dbperf-lint-scale.time \
       "$DBPERF" lint "$dir" --no-config --fail-on never --format json >/dev/null || true
-    read -r wall rss < /tmp/dbperf-lint-scale.time
-    printf '%6d tables, %-4s file(s): %8.2f s  RSS %7.1f MB\n' "$n" "$mode" "$wall" "$(echo "$rss / 1024" | bc -l)"
+    read -r wall user sys rss < /tmp/dbperf-lint-scale.time
+    printf '%6d tables, %-4s file(s): %8.2f s wall  %8.2f s CPU  RSS %7.1f MB\n' "$n" "$mode" "$wall" \
+      "$(echo "$user + $sys" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
   done
 done

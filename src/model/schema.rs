@@ -32,6 +32,14 @@ pub struct Table {
     pub bytes: Option<u64>,
     /// Where the table was defined (file and line), when from DDL.
     pub defined_at: Option<(String, usize)>,
+    /// The partitioned table this one is a partition of (`PARTITION OF`,
+    /// `ATTACH PARTITION`), as written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition_of: Option<String>,
+    /// A partitioned table's key (`PARTITION BY … (…)`): its columns in
+    /// order, `None` for an expression.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partition_key: Option<Vec<Option<String>>>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -29,10 +29,11 @@ pub enum ConstraintKind {
 /// One change a statement makes, as far as lock and rewrite hazards go.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ChangeKind {
-    /// `DROP INDEX [CONCURRENTLY] name`.
+    /// `DROP INDEX [CONCURRENTLY] [IF EXISTS] name`.
     DropIndex {
         index: String,
         concurrently: bool,
+        if_exists: bool,
     },
     /// `REINDEX [(…)] INDEX|TABLE [CONCURRENTLY] name`; `index` for INDEX.
     Reindex {
@@ -85,6 +86,10 @@ pub enum ChangeKind {
         partition: String,
         concurrently: bool,
     },
+    /// `ALTER TABLE … ATTACH PARTITION name FOR VALUES …`.
+    AttachPartition {
+        partition: String,
+    },
     /// `LOCK [TABLE] name [IN mode MODE]`, the mode upper-case.
     Lock {
         mode: String,
@@ -121,6 +126,8 @@ impl ChangeKind {
             }
             ChangeKind::ValidateConstraint { .. } => false,
             ChangeKind::DetachPartition { concurrently, .. } => !concurrently,
+            // SHARE UPDATE EXCLUSIVE on the partitioned table.
+            ChangeKind::AttachPartition { .. } => false,
             ChangeKind::Lock { mode } => mode == "ACCESS EXCLUSIVE",
             ChangeKind::OtherAlter { access_exclusive } => *access_exclusive,
             ChangeKind::SetNotNull { .. }
@@ -254,6 +261,7 @@ pub fn classify(sql: &str) -> Vec<Classified> {
     if w.is(0, "drop") && w.is(1, "index") {
         let concurrently = w.is(2, "concurrently");
         let i = w.skip_if(2 + usize::from(concurrently));
+        let if_exists = i != 2 + usize::from(concurrently);
         let mut out = Vec::new();
         let mut j = i;
         loop {
@@ -266,6 +274,7 @@ pub fn classify(sql: &str) -> Vec<Classified> {
                 kind: ChangeKind::DropIndex {
                     index,
                     concurrently,
+                    if_exists,
                 },
             });
             if !w.punct(next, b',') {
@@ -604,6 +613,10 @@ fn alter_action(w: &Words<'_>, a: usize) -> Option<ChangeKind> {
             concurrently: w.is(next, "concurrently") || w.is(next, "finalize"),
         });
     }
+    if w.is(a, "attach") && w.is(a + 1, "partition") {
+        let (partition, _) = w.name(a + 2);
+        return Some(ChangeKind::AttachPartition { partition });
+    }
     if w.is(a, "rename") {
         if w.is(a + 1, "to") {
             let (new, _) = w.name(a + 2);
@@ -632,7 +645,7 @@ fn alter_action(w: &Words<'_>, a: usize) -> Option<ChangeKind> {
         let i = w.skip_if(a + 1 + usize::from(w.is(a + 1, "column")));
         return Some(ChangeKind::DropColumn { column: w.ident(i) });
     }
-    // SET (storage parameters), ATTACH PARTITION, OWNER TO, ENABLE
+    // SET (storage parameters), OWNER TO, ENABLE
     // TRIGGER … take weaker locks or none worth a finding here.
     let weak = w.is(a, "set") && w.punct(a + 1, b'(')
         || w.is(a, "attach")

@@ -98,6 +98,11 @@ pub enum Event {
         table_new_in_file: bool,
         in_transaction: bool,
         statement: Box<CreateIndex>,
+        /// `CREATE INDEX … ON ONLY table`.
+        on_only: bool,
+        /// When the table is partitioned: its partitions when the
+        /// statement ran, each before its own partitions.
+        partitions: Option<Vec<Partition>>,
     },
     DropIndex {
         table: String,
@@ -115,6 +120,17 @@ pub enum Event {
     /// the lock and rewrite hazards. Comes after the statement's catalog
     /// event, at the same position.
     Change(Box<Change>),
+}
+
+/// A partition of a partitioned table, as the replay knew it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partition {
+    /// Its name, qualified as written.
+    pub table: String,
+    /// The partitioned table it is a partition of.
+    pub parent: String,
+    /// Whether it is partitioned in turn.
+    pub partitioned: bool,
 }
 
 /// One change to a table, with what the replay knew when it ran.
@@ -552,6 +568,17 @@ impl Replayer {
                     .unwrap_or_default(),
                 (None, _) => String::new(),
             };
+            // DROP INDEX IF EXISTS of an index no migration made: a no-op
+            // (were it made outside them, its table would be unknown too).
+            if let ChangeKind::DropIndex {
+                if_exists: true,
+                concurrently: false,
+                ..
+            } = &c.kind
+                && table.is_empty()
+            {
+                continue;
+            }
             let b = bare(&table).trim_matches('"').to_string();
             let table_new_in_file = !b.is_empty() && self.table_file.get(&b) == Some(&at.file);
             let mut column_type = None;
@@ -593,6 +620,14 @@ impl Replayer {
                             x.not_null = true;
                         }
                     }
+                }
+                ChangeKind::AttachPartition { partition } => {
+                    if let Some(p) = self.pos.get(&bare(partition)) {
+                        self.out.schema.tables[*p].partition_of = Some(table.clone());
+                    }
+                }
+                ChangeKind::DetachPartition { partition, .. } => {
+                    self.detach(&bare(&table), partition);
                 }
                 ChangeKind::AlterType { column, to, .. } => {
                     if let Some(p) = self.pos.get(&b) {
@@ -777,7 +812,7 @@ impl Replayer {
                     // Shown as written: an identifier prints its text as is.
                     ci.predicate = Some(Expr::Identifier(Ident::new(raw.clone())));
                 }
-                self.create_index(file, Box::new(ci), in_tx)
+                self.create_index(file, Box::new(ci), in_tx, p.on_only)
             }
             Statement::AlterTable(at) => {
                 let table = object_name(&at.name);
@@ -910,15 +945,17 @@ impl Replayer {
             return full;
         }
         let (schema, name) = split_name(&full);
+        // Columns (and maybe indexes) copied from LIKE sources, and a
+        // partition's columns from its parent.
+        let parent = ct.partition_of.as_ref().map(object_name);
         let mut t = Table {
             schema,
             name: name.clone(),
             defined_at: Some(self.at.clone()),
+            partition_of: parent.clone(),
+            partition_key: p.partition_key.clone(),
             ..Table::default()
         };
-        // Columns (and maybe indexes) copied from LIKE sources, and a
-        // partition's columns from its parent.
-        let parent = ct.partition_of.as_ref().map(object_name);
         for (source, indexes) in p
             .likes
             .iter()
@@ -1128,7 +1165,13 @@ impl Replayer {
         }
     }
 
-    fn create_index(&mut self, file: usize, ci: Box<CreateIndex>, in_tx: bool) -> Event {
+    fn create_index(
+        &mut self,
+        file: usize,
+        ci: Box<CreateIndex>,
+        in_tx: bool,
+        on_only: bool,
+    ) -> Event {
         let (table, index) = index_from_create(&ci, Some(self.at.clone()));
         let b = bare(&table);
         let table_new_in_file = self.table_file.get(&b) == Some(&file);
@@ -1143,6 +1186,7 @@ impl Replayer {
             t.indexes.push(index.clone());
         }
         let qualified = t.qualified_name();
+        let partitions = t.partition_key.is_some().then(|| self.partitions(&b));
         self.index_table.insert(index.name.to_lowercase(), b);
         Event::CreateIndex {
             table: qualified,
@@ -1151,6 +1195,67 @@ impl Replayer {
             table_new_in_file,
             in_transaction: in_tx,
             statement: ci,
+            on_only,
+            partitions,
+        }
+    }
+
+    /// `ALTER TABLE parent DETACH PARTITION partition`: the partition goes
+    /// on alone, with a copy of the parent's primary key (PostgreSQL keeps
+    /// the key it had from the parent).
+    fn detach(&mut self, parent: &str, partition: &str) {
+        let Some(&c) = self.pos.get(&bare(partition)) else {
+            return;
+        };
+        let key = self.pos.get(parent).and_then(|p| {
+            let t = &self.out.schema.tables[*p];
+            let ix = t.indexes.iter().find(|i| i.primary)?;
+            Some((t.primary_key.clone(), ix.clone()))
+        });
+        let child = &mut self.out.schema.tables[c];
+        child.partition_of = None;
+        if let Some((columns, mut ix)) = key
+            && child.primary_key.is_empty()
+        {
+            ix.name = format!("{}_pkey", child.name);
+            child.primary_key = columns;
+            child.indexes.push(ix);
+        }
+    }
+
+    /// The partitions of partitioned table `parent` (lower-case bare
+    /// name), each followed by its own; a scan of every table per level,
+    /// so only for partitioned ones.
+    fn partitions(&self, parent: &str) -> Vec<Partition> {
+        let mut out = Vec::new();
+        self.add_partitions(parent, &mut out, &mut HashSet::new());
+        out
+    }
+
+    fn add_partitions(&self, parent: &str, out: &mut Vec<Partition>, seen: &mut HashSet<String>) {
+        if !seen.insert(parent.to_string()) {
+            return;
+        }
+        let Some(name) = self
+            .pos
+            .get(parent)
+            .map(|i| self.out.schema.tables[*i].qualified_name())
+        else {
+            return;
+        };
+        let tables = &self.out.schema.tables;
+        for t in tables
+            .iter()
+            .filter(|t| t.partition_of.as_deref().is_some_and(|o| bare(o) == parent))
+        {
+            out.push(Partition {
+                table: t.qualified_name(),
+                parent: name.clone(),
+                partitioned: t.partition_key.is_some(),
+            });
+            if t.partition_key.is_some() {
+                self.add_partitions(&bare(&t.name), out, seen);
+            }
         }
     }
 

@@ -37,6 +37,12 @@ pub struct Prepared {
     /// (the parser's tree of a 10 MB `IN (…)` list takes a gigabyte); the
     /// replay keeps it as text.
     pub long_predicate: Option<String>,
+    /// `CREATE TABLE … PARTITION BY method (…)`: the key, a column name
+    /// (unquoted) per element, `None` for an expression.
+    pub partition_key: Option<Vec<Option<String>>>,
+    /// `CREATE INDEX … ON ONLY table`: the index is made on the
+    /// partitioned table alone.
+    pub on_only: bool,
 }
 
 /// Expressions longer than this (bytes) are kept as text, not parsed.
@@ -290,7 +296,7 @@ pub fn prepare(sql: &str) -> Prepared {
     long_checks(&mut e);
     match h.as_slice() {
         ["create", ..] if h.contains(&"index") => {
-            create_index(&mut e);
+            p.on_only = create_index(&mut e);
             long_predicate(&mut e, &mut p);
         }
         ["create", ..] => create_table(&mut e, &mut p),
@@ -382,7 +388,8 @@ fn long_predicate(e: &mut Edit<'_>, p: &mut Prepared) {
 }
 
 /// `ON ONLY t`, `TABLESPACE x` of an index.
-fn create_index(e: &mut Edit<'_>) {
+fn create_index(e: &mut Edit<'_>) -> bool {
+    let mut on_only = false;
     for i in 0..e.toks.len() {
         // `col opclass (siglen = 1)`: the operator class's parameters.
         if e.toks[i].depth == 1
@@ -402,10 +409,12 @@ fn create_index(e: &mut Edit<'_>) {
         }
         if e.is(i, "on") && e.is(i + 1, "only") {
             e.blank(i + 1, i + 1);
+            on_only = true;
         } else if e.is(i, "tablespace") && e.toks.get(i + 1).is_some() {
             e.blank(i, i + 1);
         }
     }
+    on_only
 }
 
 /// Column and constraint clauses the parser does not know, inside the
@@ -636,7 +645,7 @@ fn create_table(e: &mut Edit<'_>, p: &mut Prepared) {
             let open = (i + 2..e.toks.len()).find(|&k| e.punct(k, b'('));
             if let Some(open) = open {
                 let c = e.close(open);
-                partition_key(e, open + 1, c);
+                p.partition_key = Some(partition_key(e, open + 1, c));
                 i = c + 1;
                 continue;
             }
@@ -667,12 +676,37 @@ fn create_table(e: &mut Edit<'_>, p: &mut Prepared) {
     }
 }
 
-/// `PARTITION BY method (a opclass, b COLLATE "C" opclass)`: the operator classes.
-fn partition_key(e: &mut Edit<'_>, from: usize, to: usize) {
+/// `PARTITION BY method (a opclass, b COLLATE "C" opclass)`: the operator
+/// classes go; the key is returned, a column name per element (`None`
+/// for an expression).
+fn partition_key(e: &mut Edit<'_>, from: usize, to: usize) -> Vec<Option<String>> {
     let d = e.toks.get(from).map_or(0, |t| t.depth);
     let mut start = from;
+    let mut key = Vec::new();
     for k in from..=to {
         if k == to || (e.punct(k, b',') && e.toks[k].depth == d) {
+            // A column: one name, then at most COLLATE x and an opclass.
+            let column = match e.toks.get(start).map(|t| t.kind) {
+                Some(Kind::Word | Kind::Quoted)
+                    if k == start + 1
+                        || e.is(start + 1, "collate")
+                        || (k == start + 2 && e.toks[start + 1].kind == Kind::Word) =>
+                {
+                    let t = &e.toks[start];
+                    let text = &e.src[t.start..t.end];
+                    Some(match t.kind {
+                        Kind::Quoted => text
+                            .trim_start_matches(['U', 'u', '&'])
+                            .trim_matches('"')
+                            .replace("\"\"", "\""),
+                        _ => text.to_lowercase(),
+                    })
+                }
+                _ => None,
+            };
+            if start < k {
+                key.push(column);
+            }
             // The element's last token, when a bare word after something
             // else that is not COLLATE: an operator class.
             let last = k.wrapping_sub(1);
@@ -686,6 +720,7 @@ fn partition_key(e: &mut Edit<'_>, from: usize, to: usize) {
             start = k + 1;
         }
     }
+    key
 }
 
 /// ALTER TABLE [IF EXISTS] [ONLY] name [*] …: the `*`.

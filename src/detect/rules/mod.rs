@@ -45,6 +45,7 @@ mod slow_planning;
 mod sqlite_settings;
 mod table_without_primary_key;
 mod temp_b_tree;
+mod unique_without_partition_key;
 mod unused_index;
 mod workers_not_launched;
 
@@ -89,6 +90,7 @@ pub use slow_planning::SlowPlanning;
 pub use sqlite_settings::SqliteSettings;
 pub use table_without_primary_key::TableWithoutPrimaryKey;
 pub use temp_b_tree::TempBTree;
+pub use unique_without_partition_key::UniqueWithoutPartitionKey;
 pub use unused_index::UnusedIndex;
 pub use workers_not_launched::WorkersNotLaunched;
 
@@ -127,6 +129,7 @@ pub static ALL: &[&dyn Rule] = &[
     &SerialColumn,
     &MissingIndex,
     &TableWithoutPrimaryKey,
+    &UniqueWithoutPartitionKey,
     &DroppedIndexNeeded,
     &NPlusOne,
     &TempBTree,

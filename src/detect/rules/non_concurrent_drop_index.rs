@@ -50,6 +50,7 @@ impl Rule for NonConcurrentDropIndex {
         let ChangeKind::DropIndex {
             index,
             concurrently,
+            ..
         } = &c.kind
         else {
             return;
@@ -104,5 +105,20 @@ mod tests {
             ],
         );
         lint_ok(ID, &[&format!("{TABLE}\nDROP INDEX orders_status_idx;")]);
+        // IF EXISTS of an index no migration made (or one already dropped,
+        // as conductor-oss/conductor's V6 after V5): a no-op, no lock.
+        lint_ok(
+            ID,
+            &[
+                TABLE,
+                "DROP INDEX CONCURRENTLY orders_status_idx;",
+                "DROP INDEX IF EXISTS orders_status_idx;\nDROP INDEX IF EXISTS never_made;",
+            ],
+        );
+    }
+
+    #[test]
+    fn lint_errors_on_unknown_index_without_if_exists() {
+        lint_errors(ID, &[TABLE, "DROP INDEX made_elsewhere;"]);
     }
 }

@@ -7,7 +7,9 @@ use crate::model::schema::Schema;
 declare_rule! {
     /// ## What it does
     /// Flags a table that the migrations create and that has no primary
-    /// key once they have all run.
+    /// key once they have all run. A partition of a known partitioned
+    /// table is not flagged: it has its parent's key, and a missing one is
+    /// reported on the parent.
     ///
     /// ## Why is this bad?
     /// Without a key a row cannot be addressed: duplicates creep in, ORMs
@@ -59,6 +61,14 @@ impl Rule for TableWithoutPrimaryKey {
 fn check(schema: &Schema, created: &HashSet<String>, out: &mut Vec<Finding>) {
     for t in &schema.tables {
         if !t.primary_key.is_empty() || !created.contains(&t.name.to_lowercase()) {
+            continue;
+        }
+        // A partition has its parent's key; a key-less parent is the one
+        // to report (a key added there reaches every partition).
+        if t.partition_of
+            .as_deref()
+            .is_some_and(|p| schema.table(p).is_some())
+        {
             continue;
         }
         let table = t.qualified_name();
@@ -132,5 +142,25 @@ mod tests {
         );
         // A table no migration created is not judged.
         lint_ok(ID, &["ALTER TABLE legacy ADD COLUMN note text;"]);
+        // Partitions have their parent's key, and keep it when detached.
+        lint_ok(
+            ID,
+            &[
+                "CREATE TABLE events (id bigint, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);\nCREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\nCREATE TABLE events_2025 (id bigint NOT NULL, at date NOT NULL);\nALTER TABLE events ATTACH PARTITION events_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');",
+                "ALTER TABLE events DETACH PARTITION events_2024 CONCURRENTLY;",
+            ],
+        );
+    }
+
+    #[test]
+    fn lint_errors_on_a_keyless_partitioned_table_not_its_partitions() {
+        let text = lint_errors(
+            ID,
+            &[
+                "CREATE TABLE events (id bigint, at date) PARTITION BY RANGE (at);\nCREATE TABLE events_2024 PARTITION OF events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+            ],
+        );
+        assert!(text.contains("events has no"), "{text}");
+        assert!(!text.contains("events_2024"), "{text}");
     }
 }
