@@ -140,8 +140,36 @@ def index_key(stmt):
         i += 1
     keys, tail = rest[: i - 1], rest[i:]
     pred = re.search(r"(?i)\bwhere\s+(.*)$", tail)
-    norm = lambda x: re.sub(r"\s+", "", x.lower())
-    return (table.lower(), method, norm(keys), norm(pred.group(1)) if pred else "")
+
+    def norm(x):
+        # No blanks, quotes or parentheses around the whole: `((to_tsvector(…)))`
+        # and `to_tsvector(…)` are the same key.
+        x = re.sub(r"[\s\"]+", "", x.lower())
+        while x.startswith("(") and x.endswith(")") and closes_at(x, 0) == len(x) - 1:
+            x = x[1:-1]
+        return x
+
+    def closes_at(x, start):
+        depth = 0
+        for j in range(start, len(x)):
+            depth += {"(": 1, ")": -1}.get(x[j], 0)
+            if depth == 0:
+                return j
+        return -1
+
+    def split_keys(x):
+        out, cur, depth = [], "", 0
+        for ch in x:
+            depth += {"(": 1, ")": -1}.get(ch, 0)
+            if ch == "," and depth == 0:
+                out.append(cur)
+                cur = ""
+            else:
+                cur += ch
+        return out + [cur]
+
+    keys = ",".join(norm(k) for k in split_keys(keys))
+    return (norm(table), method, keys, norm(pred.group(1)) if pred else "")
 
 
 def cmd_compare(dba_sql, other_sql):

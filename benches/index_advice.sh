@@ -18,6 +18,7 @@
 #   INDEX_ADVISOR_SQL   path of index_advisor--0.2.0.sql (default: taken
 #                       from a fetched mirror of supabase/index_advisor)
 #   KEEP=1              keep the scratch database afterwards
+#   DBPERF_BIN          a dbperf binary to use instead of building one
 # Needs: a server with pg_stat_statements preloaded, HypoPG and pg_trgm
 # installed, pgbench, python3 with psycopg2; it builds dbperf --release.
 # pg_stat_statements is never reset: each run's figures are the difference
@@ -43,9 +44,13 @@ if [ -z "$advisor_sql" ]; then
   git --git-dir=/work/.mirror/supabase+index_advisor/repo show HEAD:index_advisor--0.2.0.sql > "$advisor_sql"
 fi
 
-log "building dbperf (release)"
-nice -n 15 cargo build --release --quiet
-bin=${CARGO_TARGET_DIR:-target}/release/dbperf
+if [ -n "${DBPERF_BIN:-}" ]; then
+  bin=$DBPERF_BIN
+else
+  log "building dbperf (release)"
+  nice -n 15 cargo build --release --quiet
+  bin=${CARGO_TARGET_DIR:-target}/release/dbperf
+fi
 
 # The data is loaded once into a template database (kept, and rebuilt when
 # schema_data.sql changes); each run copies it. The copy has a new OID, so

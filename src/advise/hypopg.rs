@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use super::workload::{AdvisedIndex, MS_PER_COST_UNIT, QueryGain, reason};
 use crate::model::advice::SetLimits;
 use crate::model::fmt::{bytes as fmt_bytes, round3};
-use crate::model::index::{IndexSpec, Verification, keys_match};
+use crate::model::index::{IndexSpec, Verification, hypopg_can_build, keys_match};
 use crate::model::plan::Plan;
 use crate::model::planner::Planner;
 use crate::sql::fingerprint::Fingerprint;
@@ -136,6 +136,133 @@ fn with_partners(kept: Vec<AdvisedIndex>) -> Vec<AdvisedIndex> {
     out
 }
 
+/// The candidates that saved too little alone, each planned again on top
+/// of the chosen set (all of it hypothetical): kept when its statements'
+/// cost then drops by [`MIN_COST_GAIN`], and taken off the rejected list.
+async fn with_the_chosen(
+    session: &mut impl Planner,
+    again: Vec<AdvisedIndex>,
+    chosen: &[AdvisedIndex],
+    mean_ms: &HashMap<Fingerprint, f64>,
+    budget: &mut usize,
+    out: &mut Outcome,
+) -> Vec<AdvisedIndex> {
+    let mut kept = Vec::new();
+    if chosen.is_empty() {
+        return kept;
+    }
+    for mut cand in again {
+        if *budget < cand.helps.len() * 2 + 1 {
+            break;
+        }
+        let _ = session.forget().await;
+        let mut ok = true;
+        for c in chosen {
+            for stmt in statements_of(c) {
+                ok &= session
+                    .hypothesize(&hypothetical_statement(stmt))
+                    .await
+                    .is_ok();
+            }
+        }
+        let mut before = Vec::new();
+        for h in &cand.helps {
+            out.explains += 1;
+            *budget = budget.saturating_sub(1);
+            before.push(session.plan(&h.sql).await.ok().map(|(c, _)| c));
+        }
+        let mut size = 0;
+        for stmt in statements_of(&cand) {
+            match session.hypothesize(&hypothetical_statement(stmt)).await {
+                Ok(s) => size += s,
+                Err(_) => ok = false,
+            }
+        }
+        let mut gains = Vec::new();
+        if ok {
+            for (h, b) in cand.helps.iter().zip(&before) {
+                let Some(b) = *b else { continue };
+                out.explains += 1;
+                *budget = budget.saturating_sub(1);
+                let Ok((a, plan)) = session.plan(&h.sql).await else {
+                    continue;
+                };
+                if !uses_hypothetical(&plan) || a > b * (1.0 - MIN_COST_GAIN) {
+                    continue;
+                }
+                let mut g = h.clone();
+                g.cost_before = b;
+                g.cost_after = a;
+                g.saved_ms = saved_ms(mean_ms.get(&h.fingerprint).copied(), b, b, a);
+                gains.push(g);
+            }
+        }
+        let _ = session.forget().await;
+        let score: f64 = gains.iter().map(|g| g.saved_ms * g.calls as f64).sum();
+        if gains.is_empty() || score < MIN_SET_SCORE_MS {
+            continue;
+        }
+        let rec = &mut cand.recommendation;
+        out.rejected.retain(|(st, _)| *st != rec.statement);
+        rec.verified = Verification::Hypopg;
+        rec.cost_before = Some(round3(gains.iter().map(|g| g.cost_before).sum()));
+        rec.cost_after = Some(round3(gains.iter().map(|g| g.cost_after).sum()));
+        rec.score = round3(score);
+        rec.queries = gains.iter().map(|g| g.fingerprint.to_string()).collect();
+        cand.helps = gains;
+        if size > 0 {
+            cand.size_bytes = size as f64;
+            cand.recommendation.size_bytes = Some(size);
+        }
+        cand.recommendation.reason = format!(
+            "{} (planned with the indexes ranked above it: alone it saved too little)",
+            reason(&cand)
+        );
+        kept.push(cand);
+    }
+    kept
+}
+
+/// The chosen set without an index that is a left prefix of another one
+/// (same table, method, operator class and predicate): the longer index
+/// serves its lookups (an OR branch's too, in a BitmapOr), so the shorter
+/// one's statements and saving go to it.
+fn fold_prefixes(kept: Vec<AdvisedIndex>) -> Vec<AdvisedIndex> {
+    let mut out: Vec<AdvisedIndex> = Vec::new();
+    let mut order: Vec<AdvisedIndex> = kept;
+    // Longest first, so a prefix finds its host already in `out`.
+    order.sort_by(|a, b| {
+        b.recommendation
+            .spec
+            .keys
+            .len()
+            .cmp(&a.recommendation.spec.keys.len())
+    });
+    for c in order {
+        let s = &c.recommendation.spec;
+        let host = out.iter_mut().find(|h| {
+            let hs = &h.recommendation.spec;
+            hs.qualified_table() == s.qualified_table()
+                && hs.method == s.method
+                && hs.opclass == s.opclass
+                && hs.predicate == s.predicate
+                && s.keys.len() <= hs.keys.len()
+                && s.keys.iter().zip(&hs.keys).all(|(a, b)| keys_match(a, b))
+        });
+        match host {
+            Some(h) => {
+                for q in &c.recommendation.queries {
+                    if !h.recommendation.queries.contains(q) {
+                        h.recommendation.queries.push(q.clone());
+                    }
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
 /// Whether the plan reads through a HypoPG index (`<13556>btree_…`).
 pub fn uses_hypothetical(plan: &Plan) -> bool {
     plan.nodes().any(|(_, n)| {
@@ -157,8 +284,12 @@ pub async fn verify(
     limits: SetLimits,
 ) -> Outcome {
     let mut out = Outcome::default();
+    // Candidates the planner used but that saved too little alone: a
+    // second look once the chosen set exists (an index on the small side of
+    // a join pays only when the large side has its index).
+    let mut again: Vec<AdvisedIndex> = Vec::new();
     for mut cand in candidates {
-        if cand.recommendation.method.is_some() {
+        if !hypopg_can_build(cand.recommendation.method.as_deref()) {
             // HypoPG builds no GIN/GiST hypothesis: left heuristic, said so.
             out.heuristic.push(cand);
             continue;
@@ -172,7 +303,7 @@ pub async fn verify(
         // as rewritten, before the index exists).
         let mut before: Vec<Option<f64>> = Vec::with_capacity(cand.helps.len());
         for h in &cand.helps {
-            let known = if h.rewritten {
+            let known = if h.rewritten || h.assumed.is_some() {
                 None
             } else {
                 baseline.get(&h.fingerprint).copied()
@@ -260,6 +391,9 @@ pub async fn verify(
         // Nothing may outlive the what-if, whatever happened above.
         let _ = session.forget().await;
         if kept.is_empty() {
+            if why_not.iter().any(|w| w.contains("% lower")) {
+                again.push(cand.clone());
+            }
             out.rejected.push((
                 cand.recommendation.statement.clone(),
                 if why_not.is_empty() {
@@ -289,9 +423,13 @@ pub async fn verify(
     }
     let singles = std::mem::take(&mut out.kept);
     out.passed = singles.len();
-    out.kept = with_partners(
-        select_together(session, singles, mean_ms, limits, &mut budget, &mut out).await,
-    );
+    let mut chosen =
+        select_together(session, singles, mean_ms, limits, &mut budget, &mut out).await;
+    if limits == SetLimits::default() {
+        let more = with_the_chosen(session, again, &chosen, mean_ms, &mut budget, &mut out).await;
+        chosen.extend(more);
+    }
+    out.kept = fold_prefixes(with_partners(chosen));
     out.kept.sort_by(|a, b| {
         b.recommendation
             .score

@@ -35,12 +35,13 @@ use crate::error::Error;
 use crate::model::Dialect;
 pub use crate::model::advice::{Advice, AdvisedIndex, AnalyzedQuery, QueryGain, WrappedColumn};
 use crate::model::fmt::{approx as fmt_num, bytes as fmt_bytes, ms_short as fmt_ms, round3};
-use crate::model::index::{IndexRecommendation, IndexSpec, Verification};
+use crate::model::index::{IndexRecommendation, IndexSpec, Verification, hypopg_can_build};
 use crate::model::schema::{IndexKey, Schema, Table};
 use crate::model::statement as statement_model;
 pub use crate::model::statement::WorkloadQuery;
 use crate::sql::fingerprint::Fingerprint;
-use crate::sql::predicate::{Predicate, PredicateKind};
+use crate::sql::params::bind_parameter;
+use crate::sql::predicate::{Predicate, PredicateKind, is_like_parameter, is_like_prefix};
 use crate::sql::statement::{self, TableScan};
 use crate::sql::volatility;
 
@@ -278,6 +279,7 @@ fn advise_query(
                 cost_after: after,
                 saved_ms,
                 rewritten: false,
+                assumed: None,
                 sql: original.clone(),
                 path: q.path.clone(),
                 line: q.line,
@@ -328,7 +330,20 @@ fn advise_query(
                 let specs: Vec<IndexSpec> = group
                     .iter()
                     .filter_map(|p| info.table.column(&p.column.name))
-                    .map(|c| IndexSpec::new(&info.table.qualified_name(), &[c.name.as_str()]))
+                    .map(|c| {
+                        let mut spec =
+                            IndexSpec::new(&info.table.qualified_name(), &[c.name.as_str()]);
+                        // A branch on a mostly-null column: the comparison
+                        // implies IS NOT NULL, so an index of the rows that
+                        // have a value serves it at a fraction of the size.
+                        if c.null_frac.is_some_and(|f| f >= MIN_NOT_NULL_PARTIAL_SHARE) {
+                            spec.predicate = Some(format!(
+                                "{} IS NOT NULL",
+                                crate::model::index::quote_ident(&c.name)
+                            ));
+                        }
+                        spec
+                    })
                     .filter(|s| !s.already_served(schema))
                     .fold(Vec::new(), |mut v, s| {
                         if !v.contains(&s) {
@@ -364,6 +379,7 @@ fn advise_query(
                         cost_after: total_before,
                         saved_ms: 0.0,
                         rewritten: false,
+                        assumed: None,
                         sql: original.clone(),
                         path: q.path.clone(),
                         line: q.line,
@@ -394,6 +410,7 @@ fn advise_query(
                     cost_after: total_before,
                     saved_ms: 0.0,
                     rewritten: false,
+                    assumed: None,
                     sql: original.clone(),
                     path: q.path.clone(),
                     line: q.line,
@@ -425,12 +442,26 @@ fn advise_query(
             Some(ms) if total_before > 0.0 => ms * (saving / total_before).min(1.0),
             _ => saving * MS_PER_COST_UNIT,
         };
-        let sql = if best.rewrites.is_empty() {
+        let mut sql = if best.rewrites.is_empty() {
             original.clone()
         } else {
             rewrite_sql(&q.sql, &best.rewrites, opts.dialect)
                 .map_or_else(|| original.clone(), Into::into)
         };
+        // Highest parameter first, so the numbers of the others still hold.
+        let mut binds = best.binds.clone();
+        binds.sort_by_key(|b| std::cmp::Reverse(b.0));
+        for (n, literal) in &binds {
+            sql = bind_parameter(&sql, *n, literal).into();
+        }
+        let assumed = (!binds.is_empty()).then(|| {
+            binds
+                .iter()
+                .rev()
+                .map(|(n, v)| format!("${n} = {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
         let gain = QueryGain {
             fingerprint: q.fingerprint,
             calls: q.calls,
@@ -438,6 +469,7 @@ fn advise_query(
             cost_after: best.cost,
             saved_ms,
             rewritten: !best.rewrites.is_empty(),
+            assumed,
             sql,
             path: q.path.clone(),
             line: q.line,
@@ -687,7 +719,12 @@ fn squash(s: &str) -> String {
 }
 
 pub fn reason(r: &AdvisedIndex) -> String {
-    if let Some(m) = &r.recommendation.method {
+    if let Some(m) = r
+        .recommendation
+        .method
+        .as_ref()
+        .filter(|m| !hypopg_can_build(Some(m)))
+    {
         // Judged without a planner: say how, and what it is for.
         let why = r
             .recommendation
@@ -712,14 +749,18 @@ pub fn reason(r: &AdvisedIndex) -> String {
         .take(5)
         .map(|h| {
             format!(
-                "{}:{} ({} calls, {} → {} cost, -{} each{})",
+                "{}:{} ({} calls, {} → {} cost, -{} each{}{})",
                 h.path,
                 h.line,
                 h.calls,
                 fmt_num(h.cost_before),
                 fmt_num(h.cost_after),
                 fmt_ms(h.saved_ms),
-                if h.rewritten { ", once rewritten" } else { "" }
+                if h.rewritten { ", once rewritten" } else { "" },
+                h.assumed
+                    .as_deref()
+                    .map(|a| format!(", planned with {a} from pg_stats"))
+                    .unwrap_or_default()
             )
         })
         .collect();
@@ -787,6 +828,16 @@ const OTHER_SEL: f64 = 0.5;
 /// share of the scan it replaces (no planner can check it: HypoPG builds
 /// no GIN/GiST hypothesis).
 const GIN_SHARE: f64 = 0.05;
+/// BRIN: a table of at least this many pages (8 MB)…
+const BRIN_MIN_PAGES: f64 = 1000.0;
+/// …stored in the order of the column ranged over (|correlation|).
+const BRIN_MIN_CORRELATION: f64 = 0.95;
+/// A branch of an OR on a column at least this share null gets a partial
+/// index `WHERE col IS NOT NULL`.
+const MIN_NOT_NULL_PARTIAL_SHARE: f64 = 0.5;
+/// How much more an index that delivers a LIMITed ORDER BY may cost, in
+/// the model, than one that leaves a sort, and still be preferred.
+const ORDERED_MARGIN: f64 = 1.25;
 /// `col IS NULL` makes a partial index when at most this share is null.
 const MAX_NULL_PARTIAL_SHARE: f64 = 0.1;
 
@@ -812,6 +863,9 @@ struct Cond {
     partial: Option<String>,
     /// Conjunct → its sargable rewrite.
     rewrite: Option<(String, String)>,
+    /// A parameter to plan with a representative value (`LIKE $1`: a
+    /// prefix of the column's values), and that value as SQL.
+    bind: Option<(usize, String)>,
 }
 
 /// A predicate that wraps a column, for the function-on-indexed-column finding.
@@ -833,7 +887,13 @@ struct Candidate {
     /// It delivers the scan's ORDER BY (no sort, and LIMIT stops early).
     ordered: bool,
     rewrites: Vec<(String, String)>,
+    /// Parameters planned with a representative value ([`Cond::bind`]).
+    binds: Vec<(usize, String)>,
 }
+
+/// What an index is built of besides its spec: the sargable rewrites the
+/// statement needs, and the parameters planned with a representative value.
+type Needs = (Vec<(String, String)>, Vec<(usize, String)>);
 
 struct ScanAdvice {
     before: f64,
@@ -997,6 +1057,22 @@ impl<'a> TableInfo<'a> {
                 seek = Seek::None;
             }
             let join = matches!(p.kind, PredicateKind::Join(_));
+            // `LIKE 'abc%'`: a B-tree range only in byte order, so under any
+            // other collation the key needs a pattern operator class (a key
+            // of its own, so a plain index on the column does not match it).
+            let mut bind = None;
+            if seek == Seek::Range && p.wrapper.is_none() && is_like_prefix(p) {
+                if let Some(op) = self.pattern_opclass(&col) {
+                    key = pattern_key(&col, op);
+                }
+                if is_like_parameter(p) {
+                    bind = p
+                        .value
+                        .as_deref()
+                        .and_then(|v| v[1..].parse::<usize>().ok())
+                        .zip(self.representative_prefix(&col));
+                }
+            }
             let sel = match (&p.kind, seek) {
                 (_, Seek::None) => OTHER_SEL,
                 (_, Seek::Range) if rewrite.is_some() => RANGE_SEL,
@@ -1024,7 +1100,13 @@ impl<'a> TableInfo<'a> {
                     if p.sql.to_ascii_uppercase().contains(" BETWEEN ") {
                         RANGE_SEL
                     } else if p.sql.to_ascii_uppercase().contains(" LIKE ") {
-                        RANGE_SEL * 2.0
+                        let pattern = bind
+                            .as_ref()
+                            .map(|(_, v)| v.as_str())
+                            .or(p.value.as_deref());
+                        pattern
+                            .and_then(|v| self.prefix_sel(&col, v))
+                            .unwrap_or(RANGE_SEL * 2.0)
                     } else {
                         INEQ_SEL
                     }
@@ -1056,6 +1138,7 @@ impl<'a> TableInfo<'a> {
                 join,
                 partial,
                 rewrite,
+                bind,
             });
         }
         (out, wrapped)
@@ -1106,6 +1189,23 @@ impl<'a> TableInfo<'a> {
                 "range overlap or containment needs a GiST index",
             ),
             "@@" => match &g.expression {
+                // pg_stat_statements made the configuration a parameter
+                // (`to_tsvector($1, body)`): the index must name the one the
+                // application passes; the server's default is assumed.
+                Some(e) if e.contains('$') => {
+                    let cfg = self.schema.text_search_config.as_deref()?;
+                    let cfg = cfg.strip_prefix("pg_catalog.").unwrap_or(cfg);
+                    let sql = regex::Regex::new(r"\$[0-9]+")
+                        .ok()?
+                        .replace(e, format!("'{}'", cfg.replace('\'', "''")).as_str())
+                        .into_owned();
+                    spec.keys = vec![IndexKey::Expression { sql }];
+                    (
+                        "gin",
+                        None,
+                        "full-text match computes to_tsvector on every row; a GIN index on the same expression finds the matching rows (the statement's text search configuration is a parameter: the server's default_text_search_config is assumed; the index must name the configuration the application passes)",
+                    )
+                }
                 Some(e) => {
                     spec.keys = vec![IndexKey::Expression { sql: e.clone() }];
                     (
@@ -1272,6 +1372,73 @@ impl<'a> TableInfo<'a> {
             .collect()
     }
 
+    /// The pattern operator class a B-tree on `col` needs to serve `LIKE
+    /// 'abc%'`: none under the `C` collation (or when the collation is
+    /// unknown), else the one of the column's type.
+    fn pattern_opclass(&self, col: &str) -> Option<&'static str> {
+        let c = self.table.column(col)?;
+        if c.c_collation != Some(false) || self.dialect != Dialect::Postgres {
+            return None;
+        }
+        let t = c.data_type.as_str();
+        if t == "text" {
+            Some("text_pattern_ops")
+        } else if t.starts_with("character varying") || t.starts_with("varchar") {
+            Some("varchar_pattern_ops")
+        } else if t.starts_with("character") || t.starts_with("bpchar") {
+            Some("bpchar_pattern_ops")
+        } else {
+            None
+        }
+    }
+
+    /// A prefix pattern typical of the column, from pg_stats (the median
+    /// histogram bound, else the most common value): its first half, at
+    /// least two characters, then `%`. `None` without statistics or when
+    /// the value holds LIKE's own characters.
+    fn representative_prefix(&self, col: &str) -> Option<String> {
+        let c = self.table.column(col)?;
+        let v = c
+            .histogram
+            .get(c.histogram.len() / 2)
+            .or_else(|| c.most_common.first().map(|(v, _)| v))?;
+        if v.contains(['%', '_', '\\']) || v.chars().count() < 2 {
+            return None;
+        }
+        let n = v.chars().count().div_ceil(2).max(2);
+        let prefix: String = v.chars().take(n).collect();
+        Some(format!("'{}%'", prefix.replace('\'', "''")))
+    }
+
+    /// The share of rows `LIKE 'abc%'` keeps, from the histogram bounds
+    /// that start with the prefix (a tenth of a bucket when none does), as
+    /// PostgreSQL ranges over the prefix.
+    fn prefix_sel(&self, col: &str, pattern: &str) -> Option<f64> {
+        let h = &self.table.column(col)?.histogram;
+        let text = literal_text(pattern)?;
+        let prefix = text.strip_suffix('%')?;
+        if h.len() < 2 || prefix.is_empty() || prefix.contains(['%', '_']) {
+            return None;
+        }
+        let n = h.iter().filter(|v| v.starts_with(prefix)).count() as f64;
+        Some((n.max(0.1) / (h.len() - 1) as f64).min(1.0))
+    }
+
+    /// Whether a BRIN index serves a range on `col` better than a B-tree: the
+    /// table is append-only (no row updated or deleted since the statistics
+    /// reset), large, and stored in the column's order (pg_stats'
+    /// correlation near 1), so the block ranges it summarizes barely overlap.
+    fn brin_worthy(&self, col: &str) -> bool {
+        self.dialect == Dialect::Postgres
+            && self.table.rows_changed == Some(0)
+            && self.pages >= BRIN_MIN_PAGES
+            && self
+                .table
+                .column(col)
+                .and_then(|c| c.correlation)
+                .is_some_and(|r| r.abs() >= BRIN_MIN_CORRELATION)
+    }
+
     /// A partial index predicate for `col IS NULL` when few rows are null
     /// (pg_stats' null_frac): the index holds those rows only, so it is as
     /// small as the queue it serves (`WHERE assignee_id IS NULL ORDER BY
@@ -1330,7 +1497,7 @@ impl<'a> TableInfo<'a> {
         let small = self.rows < opts.min_rows;
         let mut best: Option<Candidate> = None;
         if !small {
-            for (spec, rewrites) in self.candidates(scan, &conds, loops.is_some()) {
+            for (spec, (rewrites, binds)) in self.candidates(scan, &conds, loops.is_some()) {
                 let mut cost = self
                     .path_cost(
                         scan,
@@ -1371,6 +1538,17 @@ impl<'a> TableInfo<'a> {
                     // INCLUDE columns must earn their place: a tenth of the scan.
                     Some(b) if !spec.include.is_empty() => cost < b.cost - 0.1 * before,
                     Some(b) if !b.spec.include.is_empty() => cost <= b.cost + 0.1 * before,
+                    // With a LIMIT, an index that delivers the ORDER BY
+                    // stops early whatever the rows per key: worth a
+                    // quarter more than one that leaves a sort (the
+                    // statistics' average hides the keys with many rows).
+                    Some(b) if scan.limit.is_some() && ordered != b.ordered => {
+                        if ordered {
+                            cost <= b.cost * ORDERED_MARGIN
+                        } else {
+                            cost * ORDERED_MARGIN < b.cost
+                        }
+                    }
                     Some(b) => {
                         cost < b.cost * 0.98
                             || (cost <= b.cost * 1.02
@@ -1385,6 +1563,7 @@ impl<'a> TableInfo<'a> {
                         size,
                         ordered,
                         rewrites,
+                        binds,
                     });
                 }
             }
@@ -1441,6 +1620,31 @@ impl<'a> TableInfo<'a> {
                         })
                 })
         });
+        if let Some(b) = &mut best {
+            lift_pattern_opclass(&mut b.spec);
+            // A range over a column the append-only table is stored in
+            // order of: a BRIN index, a thousandth of the B-tree's size,
+            // unless the B-tree's order ends a LIMIT early.
+            let ranged = match b.spec.keys.as_slice() {
+                [IndexKey::Column { name, .. }] => conds
+                    .iter()
+                    .any(|c| {
+                        c.seek == Seek::Range
+                            && c.rewrite.is_none()
+                            && same_key(&c.key, &b.spec.keys[0])
+                    })
+                    .then_some(name.clone()),
+                _ => None,
+            };
+            if let Some(col) = ranged
+                && b.spec.predicate.is_none()
+                && !(b.ordered && scan.limit.is_some())
+                && self.brin_worthy(&col)
+            {
+                b.spec.method = Some("brin".into());
+                b.spec.include.clear();
+            }
+        }
         ScanAdvice {
             before,
             best,
@@ -1505,7 +1709,7 @@ impl<'a> TableInfo<'a> {
         scan: &TableScan,
         conds: &[Cond],
         nested_loop: bool,
-    ) -> Vec<(IndexSpec, Vec<(String, String)>)> {
+    ) -> Vec<(IndexSpec, Needs)> {
         let mut eqs: Vec<&Cond> = conds
             .iter()
             .filter(|c| matches!(c.seek, Seek::Eq | Seek::In) && (!c.join || nested_loop))
@@ -1556,7 +1760,13 @@ impl<'a> TableInfo<'a> {
             shapes.push(eqs.clone());
         }
         if let Some(r) = ranges.first() {
-            let mut s = eqs.clone();
+            // A pattern operator class would apply to every key: the
+            // prefix match stands alone.
+            let mut s = if is_pattern_key(&r.key) {
+                Vec::new()
+            } else {
+                eqs.clone()
+            };
             s.push(r);
             shapes.push(s);
         }
@@ -1580,12 +1790,24 @@ impl<'a> TableInfo<'a> {
             spec.predicate = partial.map(|(_, p)| p);
             let rewrites: Vec<(String, String)> =
                 conds.iter().filter_map(|c| c.rewrite.clone()).collect();
-            out.push((spec, rewrites));
+            let binds: Vec<(usize, String)> = conds.iter().filter_map(|c| c.bind.clone()).collect();
+            out.push((spec, (rewrites, binds)));
         };
         for s in &shapes {
             push(s, &[], None);
         }
-        if !order_tail.is_empty() {
+        // Walking a plain index in the order of a column that a prefix
+        // match on it needs a pattern operator class for filters the whole
+        // walk: the prefix index (and a sort of its few rows) serves it.
+        let prefix_ordered = order_tail.iter().any(|t| {
+            conds.iter().any(|c| match (&c.key, t.column_name()) {
+                (IndexKey::Expression { sql }, Some(n)) => {
+                    is_pattern_key(&c.key) && sql.split(' ').next() == Some(n)
+                }
+                _ => false,
+            })
+        });
+        if !order_tail.is_empty() && !prefix_ordered {
             push(&eqs, &order_tail, None);
         }
         // Partial variants: a rare constant on a skewed column moves from the
@@ -1795,6 +2017,10 @@ impl<'a> TableInfo<'a> {
 
     /// Estimated size of a new index: leaf pages at 90% fill plus inner pages.
     fn index_bytes(&self, spec: &IndexSpec) -> f64 {
+        if spec.method.as_deref() == Some("brin") {
+            // One summary of a few dozen bytes per 128 heap pages.
+            return ((self.pages / 128.0 / 200.0).ceil() + 2.0) * PAGE;
+        }
         let rows = match &spec.predicate {
             Some(p) => {
                 let sel = self
@@ -1805,6 +2031,9 @@ impl<'a> TableInfo<'a> {
                         let lhs = crate::model::index::quote_ident(&c.name);
                         if *p == format!("{lhs} IS NULL") {
                             return c.null_frac;
+                        }
+                        if *p == format!("{lhs} IS NOT NULL") {
+                            return c.null_frac.map(|f| 1.0 - f);
                         }
                         p.strip_prefix(&format!("{lhs} = "))
                             .map(|v| self.eq_sel(&c.name, Some(v)))
@@ -1822,6 +2051,32 @@ impl<'a> TableInfo<'a> {
     #[allow(dead_code)]
     fn width(&self) -> f64 {
         self.width
+    }
+}
+
+/// The key a `LIKE` prefix match seeks on under a non-`C` collation:
+/// the column with its pattern operator class, kept apart from a plain key
+/// on the column (which does not serve the match, only the order) until
+/// [`lift_pattern_opclass`] makes it the spec's operator class.
+fn pattern_key(col: &str, opclass: &str) -> IndexKey {
+    IndexKey::Expression {
+        sql: format!("{col} {opclass}"),
+    }
+}
+
+fn is_pattern_key(k: &IndexKey) -> bool {
+    matches!(k, IndexKey::Expression { sql } if sql.ends_with("_pattern_ops"))
+}
+
+/// A spec whose only key is a [`pattern_key`]: the column, and the operator
+/// class on the spec (which applies to every key).
+fn lift_pattern_opclass(spec: &mut IndexSpec) {
+    if let [IndexKey::Expression { sql }] = spec.keys.as_slice()
+        && let Some((col, op)) = sql.split_once(' ')
+        && op.ends_with("_pattern_ops")
+    {
+        spec.opclass = Some(op.to_string());
+        spec.keys = vec![IndexKey::column(col)];
     }
 }
 

@@ -43,6 +43,10 @@ pub struct QueryGain {
     pub sql: std::sync::Arc<str>,
     /// Whether [`Self::sql`] is a rewrite of the original.
     pub rewritten: bool,
+    /// Parameters [`Self::sql`] binds to representative values, to be
+    /// planned (a custom plan) where a generic plan cannot use the index:
+    /// `$1 = 'u49%'` for `handle LIKE $1`.
+    pub assumed: Option<String>,
     pub path: String,
     pub line: usize,
 }

@@ -201,6 +201,13 @@ impl IndexSpec {
     }
 }
 
+/// Whether HypoPG can build a hypothetical index of this access method
+/// (`None`: B-tree): B-tree, BRIN and hash; not GIN or GiST, which are
+/// then judged heuristically.
+pub fn hypopg_can_build(method: Option<&str>) -> bool {
+    matches!(method, None | Some("btree" | "brin" | "hash"))
+}
+
 pub fn keys_match(a: &IndexKey, b: &IndexKey) -> bool {
     match (a, b) {
         (IndexKey::Column { name: x, .. }, IndexKey::Column { name: y, .. }) => {

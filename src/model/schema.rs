@@ -15,6 +15,10 @@ pub struct Schema {
     pub has_statistics: bool,
     /// The database it describes; index statements are written for it.
     pub dialect: super::Dialect,
+    /// PostgreSQL's `default_text_search_config` (`pg_catalog.english`),
+    /// when read from a live database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_search_config: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -40,6 +44,10 @@ pub struct Table {
     /// order, `None` for an expression.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partition_key: Option<Vec<Option<String>>>,
+    /// Rows updated or deleted since the statistics reset
+    /// (pg_stat_user_tables), when known: 0 on an append-only table.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rows_changed: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -53,6 +61,18 @@ pub struct Column {
     pub null_frac: Option<f64>,
     /// Most common values with their frequencies.
     pub most_common: Vec<(String, f64)>,
+    /// pg_stats' histogram bounds (values other than the most common ones).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub histogram: Vec<String>,
+    /// pg_stats' correlation of physical row order with the column's order
+    /// (1: the table is stored sorted by it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation: Option<f64>,
+    /// Whether values compare byte by byte (collation `C` or `POSIX`), so
+    /// a plain B-tree serves `LIKE 'abc%'`; `Some(false)` under any other
+    /// collation of a text column; `None` when unknown or not text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub c_collation: Option<bool>,
 }
 
 /// One key of an index: a column or an expression.

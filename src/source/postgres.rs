@@ -36,7 +36,9 @@ use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
 use crate::parse::plan::plan_cost;
 use crate::source::target::redact;
 use crate::sql::lex::skip_non_code;
-use crate::sql::params::typed_parameters_as_casts;
+use crate::sql::params::{
+    type_ambiguous_parameters, type_parameter_arrays, typed_parameters_as_casts,
+};
 
 /// Mark of every statement dbperf sends.
 pub const TAG: &str = "/* dbperf */";
@@ -434,10 +436,19 @@ impl PgSession {
             }
             Err(e) => return Err(self.fatal("reading the tables", e)),
         };
+        let text_search_config = self
+            .guarded_query(
+                &format!("{TAG} SELECT current_setting('default_text_search_config')"),
+                &[],
+            )
+            .await
+            .ok()
+            .and_then(|r| r.first().map(|r| r.get::<_, String>(0)));
         let mut schema = Schema {
             tables: Vec::with_capacity(tables.len()),
             has_statistics: false,
             dialect: Dialect::Postgres,
+            text_search_config,
         };
         let mut by_oid: HashMap<i64, usize> = HashMap::new();
         for r in &tables {
@@ -477,6 +488,7 @@ impl PgSession {
                 name,
                 rows,
                 bytes: Some(total.max(0) as u64),
+                rows_changed: Some((r.get::<_, i64>(10) + r.get::<_, i64>(11)).max(0) as u64),
                 ..Table::default()
             });
         }
@@ -487,10 +499,15 @@ impl PgSession {
         let cols = self.call(self.client.query(
                 &format!(
                     "{TAG} SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
-                     s.n_distinct::float8, s.null_frac::float8, s.most_common_vals::text, s.most_common_freqs::float8[] \
+                     s.n_distinct::float8, s.null_frac::float8, s.most_common_vals::text, s.most_common_freqs::float8[], \
+                     s.histogram_bounds::text, s.correlation::float8, \
+                     CASE WHEN a.attcollation = 0 THEN NULL \
+                          ELSE coalesce(co.collname IN ('C', 'POSIX') OR (co.collname = 'default' AND \
+                               (SELECT datcollate IN ('C', 'POSIX') FROM pg_database WHERE datname = current_database())), false) END \
                      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
                      LEFT JOIN pg_stats s ON s.schemaname = n.nspname AND s.tablename = c.relname \
                           AND s.attname = a.attname AND NOT s.inherited \
+                     LEFT JOIN pg_collation co ON co.oid = a.attcollation \
                      WHERE a.attrelid = ANY($1::int8[]::oid[]) AND a.attnum > 0 AND NOT a.attisdropped \
                      ORDER BY a.attrelid, a.attnum"
                 ),
@@ -513,6 +530,12 @@ impl PgSession {
                 n_distinct: r.get(4),
                 null_frac: r.get(5),
                 most_common,
+                histogram: r
+                    .get::<_, Option<String>>(8)
+                    .map(|h| parse_array(&h))
+                    .unwrap_or_default(),
+                correlation: r.get(9),
+                c_collation: r.get(10),
             });
         }
 
@@ -847,10 +870,35 @@ impl PgSession {
     pub async fn explain(&mut self, sql: &str) -> std::result::Result<String, PlanError> {
         let sql = sql.trim().trim_end_matches(';');
         let params = max_param(sql);
+        if params == 0 {
+            return self.explain_typed(sql, 0).await;
+        }
         // pg_stat_statements' `timestamptz $1` is written `$1::timestamptz`
-        // so it prepares (the constant of a typed literal became a $n).
+        // so it prepares (the constant of a typed literal became a $n), and
+        // a parameter an operator leaves ambiguous (`date + $2`, `$1 ||
+        // $2`) takes the type its neighbours give it.
         let cast = typed_parameters_as_casts(sql);
-        let sql: &str = if params > 0 { &cast } else { sql };
+        let typed = type_ambiguous_parameters(&cast);
+        match self.explain_typed(&typed, params).await {
+            // `integer[] @> text[]`: an array of parameters compared with
+            // an array column takes the column's type.
+            Err(e) if e.sqlstate.as_deref() == Some("42883") => {
+                let Some(ty) = array_operand_type(&e.message) else {
+                    return Err(e);
+                };
+                self.explain_typed(&type_parameter_arrays(&typed, &ty), params)
+                    .await
+            }
+            r => r,
+        }
+    }
+
+    /// [`Self::explain`] of a statement its parameters' types are settled in.
+    async fn explain_typed(
+        &mut self,
+        sql: &str,
+        params: usize,
+    ) -> std::result::Result<String, PlanError> {
         let rows = if params == 0 {
             self.guarded(&format!("{TAG} EXPLAIN (FORMAT JSON) {sql}"))
                 .await
@@ -967,6 +1015,17 @@ impl PgSession {
             })
             .unwrap_or(0))
     }
+}
+
+/// From `operator does not exist: integer[] @> text[]`, the array type
+/// the parameters should have had (`integer[]`).
+fn array_operand_type(message: &str) -> Option<String> {
+    let rest = message.split("operator does not exist: ").nth(1)?;
+    let mut words = rest.split_whitespace();
+    let left = words.next()?;
+    let _op = words.next()?;
+    let right = words.next()?.trim_end_matches([',', '.']);
+    (left.ends_with("[]") && right == "text[]" && left != "text[]").then(|| left.to_string())
 }
 
 /// Total and heap size of each table, exact (locks the table) or from

@@ -409,6 +409,7 @@ impl SqliteSource {
             tables: Vec::new(),
             has_statistics: has_stat1,
             dialect: Dialect::Sqlite,
+            text_search_config: None,
         };
         let mut tables_without_stats = Vec::new();
         for (kind, name, _, _) in &rows {

@@ -88,6 +88,200 @@ pub fn typed_parameters_as_casts(sql: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Types for parameters whose operator leaves them ambiguous once their
+/// constant is gone, read from what they are combined with:
+/// - `$1::date + $2` (was `date '…' + 5`): date arithmetic takes whole
+///   days, so `$2::integer`; a `timestamp`/`timestamptz`/`interval` chain
+///   takes `$2::interval`;
+/// - `$1 || $2` (unknown `||` unknown): `$1::text`.
+///
+/// Applied after [`typed_parameters_as_casts`]; a parameter already cast,
+/// or in any other position, is left alone.
+pub fn type_ambiguous_parameters(sql: &str) -> Cow<'_, str> {
+    let b = sql.as_bytes();
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut i = 0;
+    // The type of the arithmetic chain being read (`date`, `interval`).
+    let mut chain: Option<&str> = None;
+    let mut after_op = false;
+    while i < b.len() {
+        if let Some(end) = skip_non_code(b, i, true) {
+            i = end;
+            continue;
+        }
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c == b'$' {
+            let digits = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+            if digits > 0 {
+                let end = i + 1 + digits;
+                let rest = sql[end..].trim_start();
+                let (cast, past) = match cast_after(sql, end) {
+                    Some((t, p)) => (Some(t), p),
+                    None => (None, end),
+                };
+                let add = match (&cast, chain, after_op) {
+                    (None, Some(t), true) => Some(t),
+                    (None, _, _) if rest.starts_with("||") => Some("text"),
+                    _ => None,
+                };
+                if let Some(t) = add {
+                    out.push_str(&sql[copied..end]);
+                    out.push_str("::");
+                    out.push_str(t);
+                    copied = end;
+                }
+                chain = match cast.as_deref() {
+                    Some("date") => Some("integer"),
+                    Some(t) if t.starts_with("timestamp") || t == "interval" => Some("interval"),
+                    _ => chain.filter(|_| after_op),
+                };
+                after_op = false;
+                i = past;
+                continue;
+            }
+        }
+        match c {
+            b'+' | b'-' if chain.is_some() => after_op = true,
+            b':' => {}
+            c if c.is_ascii_alphanumeric() || c == b'_' => {
+                // A word (a type name after `::`, or a keyword) ends the chain
+                // unless it is the cast's type, skipped with the parameter.
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                chain = None;
+                after_op = false;
+                continue;
+            }
+            _ => {
+                chain = None;
+                after_op = false;
+            }
+        }
+        i += 1;
+    }
+    if copied == 0 {
+        return Cow::Borrowed(sql);
+    }
+    out.push_str(&sql[copied..]);
+    Cow::Owned(out)
+}
+
+/// The type of a `::type` cast starting at `at` (blanks allowed before
+/// it), lower case, and where it ends.
+fn cast_after(sql: &str, at: usize) -> Option<(String, usize)> {
+    let blanks = sql[at..].len() - sql[at..].trim_start().len();
+    let start = at + blanks + 2;
+    if !sql[at + blanks..].starts_with("::") {
+        return None;
+    }
+    let word = |from: usize| {
+        from + sql[from..]
+            .bytes()
+            .take_while(|d| d.is_ascii_alphanumeric() || *d == b'_')
+            .count()
+    };
+    let mut end = word(start);
+    let lower = sql[start..].to_ascii_lowercase();
+    for tail in [" with time zone", " without time zone"] {
+        if (lower.starts_with("timestamp ") || lower.starts_with("time "))
+            && lower[end - start..].starts_with(tail)
+        {
+            end += tail.len();
+        }
+    }
+    if sql[end..].starts_with("[]") {
+        end += 2;
+    }
+    (end > start).then(|| (sql[start..end].to_ascii_lowercase(), end))
+}
+
+/// `sql` with each `ARRAY[…]` of parameters cast to `array_type`
+/// (`integer[]`): an array of parameters is `text[]` to the parser, which
+/// an `integer[] @> text[]` comparison rejects.
+pub fn type_parameter_arrays(sql: &str, array_type: &str) -> String {
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(end) = skip_non_code(b, i, true) {
+            i = end;
+            continue;
+        }
+        let word_start = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        if word_start
+            && sql
+                .get(i..i + 6)
+                .is_some_and(|w| w.eq_ignore_ascii_case("array["))
+            && let Some(close) = sql[i + 6..].find(']')
+        {
+            let end = i + 6 + close + 1;
+            let inner = &sql[i + 6..end - 1];
+            let params_only = inner.split(',').all(|p| {
+                let p = p.trim();
+                p.len() > 1 && p.starts_with('$') && p[1..].bytes().all(|d| d.is_ascii_digit())
+            });
+            if params_only && !sql[end..].trim_start().starts_with("::") {
+                out.push_str(&sql[copied..end]);
+                out.push_str("::");
+                out.push_str(array_type);
+                copied = end;
+            }
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    out.push_str(&sql[copied..]);
+    out
+}
+
+/// `sql` with parameter `$n` replaced by `literal` (outside quotes and
+/// comments) and the parameters above it renumbered down by one, so the
+/// statement still prepares (PostgreSQL cannot type a parameter that no
+/// longer appears). Used to plan a custom plan with a representative value.
+pub fn bind_parameter(sql: &str, n: usize, literal: &str) -> String {
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len() + literal.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(end) = skip_non_code(b, i, true) {
+            i = end;
+            continue;
+        }
+        let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let glued = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        if b[i] != b'$' || digits == 0 || glued {
+            i += 1;
+            continue;
+        }
+        let end = i + 1 + digits;
+        let Ok(k) = sql[i + 1..end].parse::<usize>() else {
+            i = end;
+            continue;
+        };
+        out.push_str(&sql[copied..i]);
+        if k == n {
+            out.push_str(literal);
+        } else if k > n {
+            out.push_str(&format!("${}", k - 1));
+        } else {
+            out.push_str(&sql[i..end]);
+        }
+        copied = end;
+        i = end;
+    }
+    out.push_str(&sql[copied..]);
+    out
+}
+
 /// At `at`, a type name, blanks and a `$n`: the type as written, the
 /// parameter, and where they end.
 fn typed_parameter(sql: &str, at: usize) -> Option<(&str, &str, usize)> {
@@ -139,6 +333,51 @@ mod tests {
         assert_eq!(
             typed_parameters_as_casts("SELECT TIMESTAMP WITH TIME ZONE $1"),
             "SELECT $1::TIMESTAMP WITH TIME ZONE"
+        );
+    }
+
+    #[test]
+    fn bound_parameter_is_replaced_and_the_rest_renumbered() {
+        assert_eq!(
+            bind_parameter(
+                "SELECT id FROM c WHERE h LIKE $2 AND x = '$2' AND y = $1 LIMIT $3",
+                2,
+                "'u49%'"
+            ),
+            "SELECT id FROM c WHERE h LIKE 'u49%' AND x = '$2' AND y = $1 LIMIT $2"
+        );
+        assert_eq!(bind_parameter("SELECT $10, $1", 1, "'a'"), "SELECT $9, 'a'");
+    }
+
+    #[test]
+    fn ambiguous_parameters_take_the_type_of_their_chain() {
+        assert_eq!(
+            type_ambiguous_parameters(
+                "SELECT 1 FROM t WHERE c >= $1::date + $2 AND c < $3::date + $4 + $5 AND e = $6 || $7 || $8"
+            ),
+            "SELECT 1 FROM t WHERE c >= $1::date + $2::integer AND c < $3::date + $4::integer + $5::integer AND e = $6::text || $7::text || $8"
+        );
+        assert_eq!(
+            type_ambiguous_parameters("SELECT 1 WHERE l >= $1::timestamptz + $2::interval - $3"),
+            "SELECT 1 WHERE l >= $1::timestamptz + $2::interval - $3::interval"
+        );
+        for sql in [
+            "SELECT * FROM t WHERE d = $1 AND x = $2 + 1",
+            "SELECT max(id) + $1, $2 FROM t",
+            "SELECT $1::date, $2",
+        ] {
+            assert_eq!(type_ambiguous_parameters(sql), sql);
+        }
+    }
+
+    #[test]
+    fn parameter_arrays_take_the_column_type() {
+        assert_eq!(
+            type_parameter_arrays(
+                "SELECT 1 FROM t WHERE a @> ARRAY[$1, $2] AND b && array[$3] AND c = ARRAY[1]",
+                "integer[]"
+            ),
+            "SELECT 1 FROM t WHERE a @> ARRAY[$1, $2]::integer[] AND b && array[$3]::integer[] AND c = ARRAY[1]"
         );
     }
 

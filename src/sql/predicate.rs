@@ -210,18 +210,25 @@ pub fn gin_condition(e: &Expr) -> Option<GinCondition> {
             let (col, None) = column_side(expr)? else {
                 return None;
             };
-            return unanchored(pattern).then(|| GinCondition {
-                column: col,
-                op: "trgm".into(),
-                expression: None,
-                sql,
+            // A case-insensitive pattern given as a parameter: no B-tree
+            // serves it, whatever its value (a case-sensitive one is taken
+            // for a prefix, see `like_kind`).
+            let ilike = matches!(e, Expr::ILike { .. });
+            return (unanchored(pattern) || (ilike && is_placeholder(pattern))).then(|| {
+                GinCondition {
+                    column: col,
+                    op: "trgm".into(),
+                    expression: None,
+                    sql,
+                }
             });
         }
         _ => return None,
     };
     let op = match op {
         BinaryOperator::PGILikeMatch | BinaryOperator::PGLikeMatch => {
-            if !unanchored(right) {
+            let ilike = *op == BinaryOperator::PGILikeMatch;
+            if !(unanchored(right) || (ilike && is_placeholder(right))) {
                 return None;
             }
             "trgm"
@@ -294,8 +301,12 @@ pub fn gin_condition(e: &Expr) -> Option<GinCondition> {
     })
 }
 
-/// A pattern that a B-tree cannot seek: it starts with a wildcard (or is
-/// a parameter, whose value may).
+/// Whether an expression is a parameter (`$1`), casts aside.
+fn is_placeholder(e: &Expr) -> bool {
+    matches!(strip_casts(e), Expr::Value(v) if matches!(v.value, Value::Placeholder(_)))
+}
+
+/// A pattern that a B-tree cannot seek: it starts with a wildcard.
 fn unanchored(pattern: &Expr) -> bool {
     let text = pattern.to_string();
     let t = text.trim_start_matches('(');
@@ -623,11 +634,14 @@ fn classify_inner(e: &Expr, out: &mut Vec<Predicate>) {
 }
 
 /// `LIKE 'abc%'` can use a b-tree range (with the right operator class);
-/// `LIKE '%abc'` cannot.
+/// `LIKE '%abc'` cannot. A parameter (`LIKE $1`, as pg_stat_statements
+/// normalizes any pattern) is taken for a prefix: the advisor plans it with
+/// a prefix of the column's own values and says so ([`is_like_parameter`]).
 fn like_kind(pattern: &Expr) -> PredicateKind {
     let text = match strip_casts(pattern) {
         Expr::Value(v) => match &v.value {
             Value::SingleQuotedString(s) => Some(s.clone()),
+            Value::Placeholder(_) => return PredicateKind::Range,
             _ => None,
         },
         _ => None,
@@ -636,6 +650,22 @@ fn like_kind(pattern: &Expr) -> PredicateKind {
         Some(s) if !s.starts_with('%') && !s.starts_with('_') => PredicateKind::Range,
         _ => PredicateKind::Other,
     }
+}
+
+/// Whether a predicate is `col LIKE $n` (a pattern given as a parameter).
+pub fn is_like_parameter(p: &Predicate) -> bool {
+    p.kind == PredicateKind::Range
+        && p.sql.to_ascii_uppercase().contains(" LIKE ")
+        && p.value
+            .as_deref()
+            .is_some_and(|v| v.starts_with('$') && v[1..].chars().all(|c| c.is_ascii_digit()))
+}
+
+/// Whether a predicate is a `LIKE` prefix match (a literal prefix or a
+/// parameter), which a B-tree serves only under the `C` collation or with
+/// a `*_pattern_ops` operator class.
+pub fn is_like_prefix(p: &Predicate) -> bool {
+    p.kind == PredicateKind::Range && p.sql.to_ascii_uppercase().contains(" LIKE ")
 }
 
 fn strip_casts(e: &Expr) -> &Expr {

@@ -98,6 +98,7 @@ mod tests {
             }],
             has_statistics: true,
             dialect: Dialect::Postgres,
+            ..Schema::default()
         }
     }
 

@@ -1,0 +1,405 @@
+//! The live workloads of `fixtures/workloads/` (issue 16), end to end: a
+//! reduced copy of each workload's own data (`schema_data.sql` at
+//! `-v scale=…`), its own pgbench traffic to fill pg_stat_statements, then
+//! `dbperf analyze --db --format json`. dbperf must propose every index of
+//! the DBA's set (`dba.sql`), none of `avoid.sql` (both committed before
+//! dbperf was first run on the workload, and read here, not restated), and
+//! every statement it proposes must run on the database.
+//!
+//! Indexes are compared as `benches/index_advice.py compare` does: table,
+//! access method, keys (with operator classes) and predicate; names,
+//! `CONCURRENTLY`, `IF NOT EXISTS` and `INCLUDE` are ignored.
+//!
+//! The data is loaded once into `advice_wl_<domain>_tpl`, rebuilt when the
+//! script or the scale changes (the database's comment holds their hash),
+//! and copied for each run, so a run's pg_stat_statements entries are the
+//! traffic's only. Needs `psql` and `pgbench` on the PATH, HypoPG and
+//! pg_trgm installed, pg_stat_statements preloaded.
+
+mod common;
+
+use std::process::Command;
+
+use serde_json::Value;
+
+/// One tenth of the benchmark's size: a million-row table becomes 100,000
+/// rows, still large enough that a sequential scan loses to each index
+/// of the DBA's set, and loads in well under a minute.
+const SCALE: &str = "0.1";
+/// pgbench transactions: every script runs at least once (the weights
+/// are 10, 10, 3 and 1).
+const TXNS: &str = "40";
+
+#[test]
+fn helpdesk_gets_the_dba_set() {
+    workload("helpdesk");
+}
+
+#[test]
+fn telemetry_gets_the_dba_set() {
+    workload("telemetry");
+}
+
+fn workload(domain: &str) {
+    let test = format!("{domain}_gets_the_dba_set");
+    let Some(base) = common::pg_url(&test) else {
+        return;
+    };
+    let dir = common::fixture(&format!("workloads/{domain}"));
+    let db = format!("advice_wl_{domain}");
+    let url = common::with_dbname(&base, &db);
+    load(&base, domain, &db);
+
+    // The traffic, as benches/index_advice.sh drives it.
+    let mut pgbench = Command::new("pgbench");
+    pgbench.args(["-n", "-c", "1", "-t", TXNS, "--random-seed=16", "-D"]);
+    pgbench.arg(format!("scale={SCALE}"));
+    let weights = std::fs::read_to_string(dir.join("weights")).unwrap();
+    for line in weights.lines() {
+        if let Some((file, weight)) = line.split_once(' ') {
+            pgbench
+                .arg("-f")
+                .arg(format!("{}@{}", dir.join(file).display(), weight.trim()));
+        }
+    }
+    let out = pgbench.arg(&url).output().expect("pgbench on the PATH");
+    assert!(
+        out.status.success(),
+        "pgbench: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = common::dbperf()
+        .args(["analyze", "--db", &url, "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let indexes = report["indexes"].as_array().unwrap();
+    let proposed: Vec<(IndexKey, String)> = indexes
+        .iter()
+        .map(|i| {
+            let s = i["statement"].as_str().unwrap().to_string();
+            (
+                index_key(&s).unwrap_or_else(|| panic!("not a CREATE INDEX: {s}")),
+                s,
+            )
+        })
+        .collect();
+    let listing = proposed
+        .iter()
+        .map(|(_, s)| s.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+
+    let dba = expected(&dir.join("dba.sql"));
+    let missed: Vec<&String> = dba
+        .iter()
+        .filter(|(k, _)| {
+            !proposed
+                .iter()
+                .any(|(p, _)| p == k || same_but_configuration(k, p))
+        })
+        .map(|(_, s)| s)
+        .collect();
+    // The misses must be exactly the open gaps written down below: one
+    // more is a regression, one fewer means the list must shrink.
+    let gaps: Vec<&str> = KNOWN_GAPS
+        .iter()
+        .filter(|(d, _)| *d == domain)
+        .map(|(_, s)| *s)
+        .collect();
+    for g in &gaps {
+        eprintln!("{domain}: known gap, not proposed yet: {g}");
+    }
+    let missed: Vec<&str> = missed.iter().map(|s| s.as_str()).collect();
+    assert_eq!(
+        missed, gaps,
+        "{domain}: the DBA's indexes not proposed (left) against the known gaps (right)\n\ndbperf proposed:\n{listing}\n\nnotes: {}",
+        report["notes"]
+    );
+    let avoid = expected(&dir.join("avoid.sql"));
+    let wrong: Vec<&String> = proposed
+        .iter()
+        .filter(|(p, _)| avoid.iter().any(|(k, _)| k == p))
+        .map(|(_, s)| s)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "{domain}: proposed indexes the DBA would not build: {wrong:?}"
+    );
+
+    // Every statement runs as printed, its prerequisites first.
+    for i in indexes {
+        let requires = i["requires"].as_array().cloned().unwrap_or_default();
+        for s in requires
+            .iter()
+            .map(|r| r.as_str().unwrap())
+            .chain([i["statement"].as_str().unwrap()])
+        {
+            psql(&url, &["-c", s]);
+        }
+    }
+}
+
+/// DBA indexes dbperf does not propose yet, in dba.sql's order: open
+/// work of issue 16, not exceptions of the reduced size.
+/// - `ticket_watchers (agent_id)`: the second column of the composite
+///   primary key, filtered (`w.agent_id = $1`) on the side of a join whose
+///   other side is reached by key; the model finds no candidate for it.
+/// - `devices (site_id)` and `devices (serial text_pattern_ops)`: a 20,000
+///   row table (not scaled down here, the same as in the benchmark); the
+///   model screens both out as saving too little before HypoPG sees them
+///   (the site join's cost is the alerts side's).
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "helpdesk",
+        "CREATE INDEX ON helpdesk.ticket_watchers (agent_id);",
+    ),
+    ("telemetry", "CREATE INDEX ON telemetry.devices (site_id);"),
+    (
+        "telemetry",
+        "CREATE INDEX ON telemetry.devices (serial text_pattern_ops);",
+    ),
+];
+
+/// The one written exception: a full-text GIN index whose
+/// `to_tsvector(config, col)` differs only in the configuration. The
+/// workloads pass it as a constant (`'simple'`), which pg_stat_statements
+/// turns into `$1`; no catalog or statistic says which one it was, so
+/// dbperf builds the index for the server's `default_text_search_config`
+/// and says so in its reason. The table, method, column and function must
+/// still match.
+fn same_but_configuration(dba: &IndexKey, proposed: &IndexKey) -> bool {
+    let strip = |k: &str| -> Option<String> {
+        let rest = k.strip_prefix("to_tsvector('")?;
+        let (_, col) = rest.split_once("',")?;
+        Some(col.to_string())
+    };
+    dba.0 == proposed.0
+        && dba.1 == proposed.1
+        && dba.3 == proposed.3
+        && dba.2.len() == 1
+        && proposed.2.len() == 1
+        && strip(&dba.2[0]).is_some_and(|c| strip(&proposed.2[0]) == Some(c))
+}
+
+/// Builds the template (when its comment is not the hash of the script
+/// and scale) and copies it to `db`.
+fn load(base: &str, domain: &str, db: &str) {
+    let script = common::fixture(&format!("workloads/{domain}/schema_data.sql"));
+    let text = std::fs::read_to_string(&script).unwrap();
+    // FNV-1a of the script and the scale: stable across Rust versions.
+    let hash = format!(
+        "{:016x}",
+        text.bytes()
+            .chain(SCALE.bytes())
+            .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b))
+                .wrapping_mul(0x0100_0000_01b3))
+    );
+    let tpl = format!("{db}_tpl");
+    let admin = common::with_dbname(base, "postgres");
+    let have = psql(
+        &admin,
+        &[
+            "-Atc",
+            &format!(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{tpl}'"
+            ),
+        ],
+    );
+    if have.trim() != hash {
+        // Built under another name and renamed when complete, so a
+        // half-loaded template is never taken for a finished one.
+        let build = format!("{tpl}_build");
+        psql(
+            &admin,
+            &[
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {build}"),
+                "-c",
+                &format!("CREATE DATABASE {build}"),
+            ],
+        );
+        let build_url = common::with_dbname(base, &build);
+        psql(
+            &build_url,
+            &[
+                "-o",
+                "/dev/null",
+                "-v",
+                &format!("scale={SCALE}"),
+                "-f",
+                script.to_str().unwrap(),
+            ],
+        );
+        psql(
+            &build_url,
+            &[
+                "-c",
+                "CREATE EXTENSION IF NOT EXISTS pg_stat_statements",
+                "-c",
+                "CREATE EXTENSION IF NOT EXISTS hypopg",
+            ],
+        );
+        psql(
+            &admin,
+            &[
+                "-c",
+                &format!("DROP DATABASE IF EXISTS {tpl}"),
+                "-c",
+                &format!("ALTER DATABASE {build} RENAME TO {tpl}"),
+                "-c",
+                &format!("COMMENT ON DATABASE {tpl} IS '{hash}'"),
+            ],
+        );
+    }
+    psql(
+        &admin,
+        &[
+            "-c",
+            &format!("DROP DATABASE IF EXISTS {db}"),
+            "-c",
+            &format!("CREATE DATABASE {db} TEMPLATE {tpl}"),
+        ],
+    );
+}
+
+/// Runs psql on `url`, stops on the first error; its standard output.
+fn psql(url: &str, args: &[&str]) -> String {
+    let out = Command::new("psql")
+        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url])
+        .args(args)
+        .env("PGOPTIONS", "-c client_min_messages=warning")
+        .output()
+        .expect("psql on the PATH");
+    assert!(
+        out.status.success(),
+        "psql {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// The indexes of a set file (one statement a line), with their lines.
+fn expected(path: &std::path::Path) -> Vec<(IndexKey, String)> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let set: Vec<(IndexKey, String)> = text
+        .lines()
+        .filter_map(|l| index_key(l).map(|k| (k, l.trim().to_string())))
+        .collect();
+    assert!(!set.is_empty(), "no CREATE INDEX in {}", path.display());
+    set
+}
+
+/// (table, method, keys, predicate), lower case, without blanks, quotes or
+/// redundant parentheses.
+type IndexKey = (String, String, Vec<String>, String);
+
+fn index_key(stmt: &str) -> Option<IndexKey> {
+    let s = stmt.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lower = s.to_lowercase();
+    let rest = lower.strip_prefix("create ")?;
+    let rest = rest.strip_prefix("unique ").unwrap_or(rest);
+    let rest = rest.strip_prefix("index ")?;
+    let on = match rest.strip_prefix("on ") {
+        Some(_) => 3,
+        None => rest.find(" on ")? + 4,
+    };
+    let rest = rest[on..].trim_start();
+    let rest = rest.strip_prefix("only ").unwrap_or(rest);
+    let open = rest.find('(')?;
+    let head = rest[..open].trim();
+    let (table, method) = match head.split_once(" using ") {
+        Some((t, m)) => (t.trim(), m.trim()),
+        None => (head, "btree"),
+    };
+    let body = &rest[open + 1..];
+    let close = matching_paren(body)?;
+    let keys = split_top(&body[..close])
+        .into_iter()
+        .map(|k| norm(&k))
+        .collect();
+    let tail = &body[close + 1..];
+    let pred = tail
+        .find("where ")
+        .map(|p| norm(tail[p + 6..].trim_end_matches(';')))
+        .unwrap_or_default();
+    Some((norm(table), method.to_string(), keys, pred))
+}
+
+fn matching_paren(s: &str) -> Option<usize> {
+    let mut depth = 1;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn split_top(s: &str) -> Vec<String> {
+    let (mut out, mut cur, mut depth) = (Vec::new(), String::new(), 0);
+    for c in s.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    out
+}
+
+fn norm(s: &str) -> String {
+    let mut t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '"')
+        .collect();
+    while t.starts_with('(') && matching_paren(&t[1..]) == Some(t.len() - 2) {
+        t = t[1..t.len() - 1].to_string();
+    }
+    t
+}
+
+#[test]
+fn index_keys_ignore_names_quotes_and_include() {
+    let a = index_key(
+        "CREATE INDEX CONCURRENTLY tickets_x ON \"helpdesk\".\"tickets\" (\"created_at\") INCLUDE (id) WHERE (assignee_id IS NULL);",
+    );
+    let b = index_key("CREATE INDEX ON helpdesk.tickets (created_at) WHERE assignee_id IS NULL;");
+    assert_eq!(a, b);
+    assert_eq!(
+        index_key("CREATE INDEX ON helpdesk.comments USING gin ((to_tsvector('english', body)))"),
+        index_key("create index on helpdesk.comments using GIN (to_tsvector('english', body))")
+    );
+    assert_ne!(
+        index_key("CREATE INDEX ON helpdesk.customers (handle text_pattern_ops)"),
+        index_key("CREATE INDEX ON helpdesk.customers (handle)")
+    );
+    let simple =
+        index_key("CREATE INDEX ON t.a USING gin (to_tsvector('simple', message))").unwrap();
+    let english =
+        index_key("CREATE INDEX ON t.a USING gin ((to_tsvector('english', message)))").unwrap();
+    let other =
+        index_key("CREATE INDEX ON t.a USING gin ((to_tsvector('english', body)))").unwrap();
+    assert!(same_but_configuration(&simple, &english));
+    assert!(!same_but_configuration(&simple, &other));
+}
