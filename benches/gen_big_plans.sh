@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 mkdir -p data
 PSQL=(psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -U postgres)
+# JIT would compile an expression per branch (the plan's cost is far above
+# jit_above_cost): minutes of compiling for a plan that runs in a second.
+export PGOPTIONS="${PGOPTIONS:-} -c jit=off"
 DB="${DBPERF_BENCH_DB:-dbperf_bench}"
 "${PSQL[@]}" -d postgres -Atc "SELECT 1 FROM pg_database WHERE datname='$DB'" | grep -q 1 \
   || "${PSQL[@]}" -d postgres -c "CREATE DATABASE $DB"

@@ -182,3 +182,32 @@ fn quiet_hides_the_progress_bar_of_every_live_analysis() {
         assert!(quiet.trim().is_empty(), "{args} --quiet: {quiet:?}");
     }
 }
+
+/// `--compare` reads each plan as `explain` does: a plan cut short (a real
+/// `head -8` of psql output, fixtures/plans/pg/pasted/generate_more.sh) on
+/// either side ends the run with exit 2 and the same one-line error naming
+/// the file and line, and no report.
+#[test]
+fn compare_refuses_a_plan_cut_short_as_explain_does() {
+    for cut in [
+        "fixtures/plans/pg/pasted/hash_join_batches.head8.cut",
+        "fixtures/plans/pg/pasted/hash_join_batches.psql-head8.cut",
+    ] {
+        let (code, _, alone) = run(&["explain", cut], &[]);
+        assert_eq!(code, Some(2), "{alone}");
+        let alone = alone.lines().last().unwrap().to_string();
+        assert!(
+            alone.starts_with(&format!("dbperf: error: {cut}:")) && alone.contains("cut short"),
+            "{alone}"
+        );
+        for args in [
+            ["explain", "--compare", cut, PLAN],
+            ["explain", "--compare", PLAN, cut],
+        ] {
+            let (code, out, err) = run(&args, &[]);
+            assert_eq!(code, Some(2), "{args:?}: {err}");
+            assert!(out.is_empty(), "{args:?} wrote a report:\n{out}");
+            assert_eq!(err.trim_end(), alone, "{args:?}");
+        }
+    }
+}

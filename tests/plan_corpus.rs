@@ -366,6 +366,8 @@ fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
 #[derive(Default)]
 struct Tally {
     counts: BTreeMap<(String, Outcome), usize>,
+    /// The same outcomes by source (the corpus directory a plan came from).
+    by_source: BTreeMap<(String, Outcome), usize>,
     wrong: Vec<String>,
     refused: BTreeMap<String, Vec<String>>,
 }
@@ -373,6 +375,8 @@ struct Tally {
 impl Tally {
     fn add(&mut self, kind: &str, name: &str, (o, why): (Outcome, String)) {
         *self.counts.entry((kind.to_string(), o)).or_default() += 1;
+        let source = name.split_once('/').map_or("", |(s, _)| s);
+        *self.by_source.entry((source.to_string(), o)).or_default() += 1;
         match o {
             Outcome::Wrong => self.wrong.push(format!("{kind} {name}: {why}")),
             Outcome::Refused => self
@@ -463,6 +467,19 @@ fn report(label: &str, t: &Tally) {
             get(Outcome::Wrong)
         );
     }
+    let sources: std::collections::BTreeSet<&String> = t.by_source.keys().map(|(k, _)| k).collect();
+    if sources.len() > 1 {
+        for s in sources {
+            let get = |o| t.by_source.get(&(s.clone(), o)).copied().unwrap_or(0);
+            eprintln!(
+                "{:>24}: right {:>5}  refused {:>5}  silently wrong {:>4}",
+                format!("source {s}"),
+                get(Outcome::Right),
+                get(Outcome::Refused),
+                get(Outcome::Wrong)
+            );
+        }
+    }
     let all = |o| t.total(o, |_| true);
     let (r, f, w) = (
         all(Outcome::Right),
@@ -484,7 +501,7 @@ fn report(label: &str, t: &Tally) {
     }
     if std::env::var_os("CORPUS_SHOW_REFUSED").is_some() {
         for (k, v) in &t.refused {
-            for r in v.iter().take(15) {
+            for r in v.iter().take(if show == usize::MAX { show } else { 15 }) {
                 eprintln!("REFUSED {k} {r}");
             }
         }

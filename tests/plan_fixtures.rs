@@ -421,3 +421,24 @@ fn schema_context_suppresses_existing_indexes() {
         with.findings.iter().map(|f| &f.advice).collect::<Vec<_>>()
     );
 }
+
+/// A plan hard-wrapped at 60 columns (fixtures/plans/pg/wrapped/make.sh:
+/// `fold -w 60`, which cuts inside numbers and right before a blank in a
+/// cost group, and `fold -s -w 60`, which wraps one node line twice) reads
+/// as the same tree, conditions and estimates as the unwrapped output.
+#[test]
+fn parse_plans_wrapped_at_sixty_columns_like_their_source() {
+    let dir = plans_dir().join("pg").join("wrapped");
+    let want = parse_file(&dir.join("source.txt"));
+    assert_eq!(want.len(), 8);
+    for name in ["fold60.txt", "fold-blanks60.txt"] {
+        let got = parse_file(&dir.join(name));
+        assert_eq!(structure(&got), structure(&want), "{name}");
+        assert!(got.is_analyzed(), "{name}: lost the ANALYZE numbers");
+        assert!(
+            got.nodes()
+                .all(|(_, n)| n.actual_loops.is_some() && n.actual_total_ms.is_some()),
+            "{name}: a node lost its actual group"
+        );
+    }
+}

@@ -60,6 +60,18 @@ fn has_group(t: &str) -> bool {
     t.contains("(cost=") || t.contains("(actual ") || t.contains("(never executed)")
 }
 
+/// Ends like a sentence (`Thanks!`, `Any idea why?`, `See below.`):
+/// EXPLAIN ends no line with `!` or `?`, nor with `.` after a letter (a
+/// number cut at a `.` ends in a digit).
+fn reads_as_prose(t: &str) -> bool {
+    let mut end = t.trim_ascii_end().chars().rev();
+    match (end.next(), end.next()) {
+        (Some('!' | '?'), Some(_)) => true,
+        (Some('.'), Some(c)) => c.is_alphabetic(),
+        _ => false,
+    }
+}
+
 /// More `(` than `)`: the line stops inside a parenthesis.
 fn unbalanced(s: &str) -> bool {
     let mut depth = 0i32;
@@ -89,7 +101,11 @@ fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
     let mut out: Vec<Line<'_>> = Vec::with_capacity(lines.len());
     let mut root_indent: Option<usize> = None;
     let mut root_line = usize::MAX;
+    // Blanks trimmed off the end of the last line pushed, or of the last
+    // tail joined to it: a tail joined next goes on after them.
+    let mut last_lost = 0usize;
     for l in lines {
+        let lost = l.raw_len.saturating_sub(l.text.len());
         let ind = indent_of(&l.text);
         let t = l.text.trim_ascii_start();
         let Some(root) = root_indent else {
@@ -97,6 +113,7 @@ fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
                 root_indent = Some(ind);
                 root_line = out.len();
             }
+            last_lost = lost;
             out.push(l);
             continue;
         };
@@ -114,6 +131,7 @@ fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
             let joined = prev.text.to_mut();
             joined.push_str("  ");
             joined.push_str(t);
+            last_lost = lost;
             continue;
         }
         let top_level_ok = ind <= root && SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
@@ -139,15 +157,18 @@ fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
         });
         // A line that ended in blanks was cut at a blank: plan lines never
         // end in one (psql's own padding is gone with its frame).
-        let prev_blank_cut = out.last().is_some_and(|p| p.raw_len > p.text.len());
+        let prev_blank_cut = !out.is_empty() && last_lost > 0;
+        // A hard wrap inside a group cuts at a blank as often as not: the
+        // tail then starts one blank in. No property line sits one column
+        // right of the root (they are two in, or six past an arrow).
+        let tail_indent = if prev_node_open { root + 1 } else { root };
         let continuation = !t.starts_with("->")
             && ((prev_full && (ind < root || (ind == root && !top_level_ok && prev_open)))
-                || ((prev_node_open || prev_blank_cut) && ind <= root && !top_level_ok));
+                || ((prev_node_open || prev_blank_cut) && ind <= tail_indent && !top_level_ok));
         if continuation {
             let prev = out.last_mut().expect("checked non-empty");
-            let lost_blanks = prev.raw_len.saturating_sub(prev.text.len());
             let joined = prev.text.to_mut();
-            for _ in 0..lost_blanks {
+            for _ in 0..last_lost {
                 joined.push(' ');
             }
             joined.push_str(&l.text);
@@ -156,6 +177,7 @@ fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
         } else {
             out.push(l);
         }
+        last_lost = lost;
     }
     (out, width)
 }
@@ -226,7 +248,9 @@ pub fn parse(
                 // Prose after the plan: kept, not analysed.
                 summary.extra.push(("text".into(), t.to_string()));
                 if stray.is_none() {
-                    stray = Some((line.number, t.to_string(), after_full));
+                    // A sentence is no line's tail: no plan line ends like one.
+                    let ambiguous = after_full && !reads_as_prose(t);
+                    stray = Some((line.number, t.to_string(), ambiguous));
                 }
             }
             continue;

@@ -96,6 +96,7 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
         strip_quotes(&mut lines);
     }
     strip_plus_marks(&mut lines);
+    rejoin_cut_indentation(&mut lines);
     for l in &mut lines {
         reslice(&mut l.text, str::trim_ascii_end);
     }
@@ -387,6 +388,40 @@ fn strip_plus_marks(lines: &mut [Line<'_>]) {
     }
 }
 
+/// fold(1) or a terminal cutting a line whose indentation alone is as wide
+/// as the window leaves a line of blanks, then the rest of the line: those
+/// blanks are the start of the next line's indentation. (Left alone they
+/// would be trimmed away, and the deep node line would come out at the root.)
+fn rejoin_cut_indentation(lines: &mut [Line<'_>]) {
+    let width = lines.iter().map(|l| l.raw_len).max().unwrap_or(0);
+    if width < 40 {
+        return;
+    }
+    let mut carried = 0;
+    let mut after = 0; // the line number of the last blank line
+    for l in lines.iter_mut() {
+        if l.text.trim_ascii().is_empty() {
+            carried = if l.raw_len == width {
+                carried + width
+            } else {
+                0
+            };
+            after = l.number;
+            continue;
+        }
+        // Only onto the very next line: a line the header and frame
+        // cleaning took out in between (psql's centred `QUERY PLAN`, cut
+        // in its padding) ends the run of blanks.
+        if carried > 0 && l.number == after + 1 {
+            // raw_len stays the tail's own: a tail cut again is at the width.
+            let mut joined = " ".repeat(carried);
+            joined.push_str(&l.text);
+            l.text = Cow::Owned(joined);
+        }
+        carried = 0;
+    }
+}
+
 /// `Query Text: …` (auto_explain) up to the plan's first node line.
 fn take_query_text(lines: &mut Vec<Line<'_>>, out: &mut Unpasted<'_>) {
     let Some(pos) = lines
@@ -440,6 +475,19 @@ mod tests {
             texts(&u),
             vec!["Seq Scan on \"Order\"", "  Filter: (a = 1)"]
         );
+    }
+
+    #[test]
+    fn indentation_cut_at_the_width_goes_back_on_its_line() {
+        // `fold -w 40` over a node line indented 44 columns deep.
+        let deep = format!("{}->  Seq Scan on t", " ".repeat(44));
+        let plan = format!("Limit  (cost=0.00..1.00 rows=1 width=4)\n{deep}\n");
+        let folded = format!(
+            "Limit  (cost=0.00..1.00 rows=1 width=4)\n{}\n{}->  Seq Scan on t\n",
+            " ".repeat(40),
+            " ".repeat(4)
+        );
+        assert_eq!(texts(&unpaste(&folded)), texts(&unpaste(&plan)));
     }
 
     #[test]
