@@ -107,20 +107,26 @@ fn workload(domain: &str) {
         })
         .map(|(_, s)| s)
         .collect();
-    // The misses must be exactly the open gaps written down below: one
-    // more is a regression, one fewer means the list must shrink.
+    // Every miss must be an open gap written down below: one more is a
+    // regression. A gap may close on one run and not another (its index
+    // sits near the threshold at this reduced size): said, not failed.
     let gaps: Vec<&str> = KNOWN_GAPS
         .iter()
         .filter(|(d, _)| *d == domain)
         .map(|(_, s)| *s)
         .collect();
-    for g in &gaps {
-        eprintln!("{domain}: known gap, not proposed yet: {g}");
-    }
     let missed: Vec<&str> = missed.iter().map(|s| s.as_str()).collect();
-    assert_eq!(
-        missed, gaps,
-        "{domain}: the DBA's indexes not proposed (left) against the known gaps (right)\n\ndbperf proposed:\n{listing}\n\nnotes: {}",
+    for g in &gaps {
+        if missed.contains(g) {
+            eprintln!("{domain}: known gap, not proposed yet: {g}");
+        } else {
+            eprintln!("{domain}: known gap proposed on this run: {g}");
+        }
+    }
+    let regressions: Vec<&&str> = missed.iter().filter(|m| !gaps.contains(m)).collect();
+    assert!(
+        regressions.is_empty(),
+        "{domain}: the DBA's indexes not proposed: {regressions:?} (known gaps: {gaps:?})\n\ndbperf proposed:\n{listing}\n\nnotes: {}",
         report["notes"]
     );
     let avoid = expected(&dir.join("avoid.sql"));
@@ -147,21 +153,20 @@ fn workload(domain: &str) {
     }
 }
 
-/// DBA indexes dbperf does not propose yet, in dba.sql's order: open
-/// work of issue 16, not exceptions of the reduced size.
+/// DBA indexes dbperf does not always propose yet: open work of issue 16,
+/// not exceptions of the reduced size.
 /// - `ticket_watchers (agent_id)`: the second column of the composite
 ///   primary key, filtered (`w.agent_id = $1`) on the side of a join whose
-///   other side is reached by key; the model finds no candidate for it.
-/// - `devices (site_id)` and `devices (serial text_pattern_ops)`: a 20,000
-///   row table (not scaled down here, the same as in the benchmark); the
-///   model screens both out as saving too little before HypoPG sees them
-///   (the site join's cost is the alerts side's).
+///   other side is reached by key; proposed on some runs, near the
+///   threshold at this size.
+/// - `devices (serial text_pattern_ops)`: a 20,000 row table (not scaled
+///   down here, the same as in the benchmark); the model screens it out as
+///   saving too little before HypoPG sees it.
 const KNOWN_GAPS: &[(&str, &str)] = &[
     (
         "helpdesk",
         "CREATE INDEX ON helpdesk.ticket_watchers (agent_id);",
     ),
-    ("telemetry", "CREATE INDEX ON telemetry.devices (site_id);"),
     (
         "telemetry",
         "CREATE INDEX ON telemetry.devices (serial text_pattern_ops);",

@@ -68,6 +68,9 @@ pub struct Outcome {
 pub const MIN_MARGINAL_GAIN: f64 = 0.01;
 /// An index chosen together must save at least this over the workload…
 const MIN_SET_SCORE_MS: f64 = 1.0;
+/// A wider index (the best one's keys and more) that saves this share of
+/// what the best one saves is chosen instead ([`prefer_wider`]).
+const PREFER_WIDER: f64 = 0.9;
 /// …and this share of the first index chosen.
 const MIN_SET_SCORE_SHARE: f64 = 0.005;
 
@@ -524,15 +527,48 @@ fn same_keys(a: &IndexSpec, b: &IndexSpec) -> bool {
         && a.method == b.method
 }
 
-/// Whether `wide` makes `narrow` (chosen before it) redundant: the same
-/// keys, predicate and method, and INCLUDE columns that hold all of
-/// `narrow`'s. An OR branch's index stays: its partners need it as it is.
+/// Whether `wide` makes `narrow` redundant: the same table, method,
+/// operator class and predicate, `narrow`'s keys a left prefix of `wide`'s,
+/// and its INCLUDE columns among `wide`'s keys and INCLUDE columns. An OR
+/// branch's index stays: its partners need it as it is.
 fn absorbs(wide: &AdvisedIndex, narrow: &AdvisedIndex) -> bool {
     let (w, n) = (&wide.recommendation.spec, &narrow.recommendation.spec);
     narrow.partners.is_empty()
         && wide.partners.is_empty()
-        && same_keys(w, n)
-        && n.include.iter().all(|c| w.include.contains(c))
+        && w.qualified_table() == n.qualified_table()
+        && w.method == n.method
+        && w.opclass == n.opclass
+        && w.predicate == n.predicate
+        && n.keys.len() <= w.keys.len()
+        && n.keys.iter().zip(&w.keys).all(|(x, y)| keys_match(x, y))
+        && n.include.iter().all(|c| {
+            w.include.contains(c) || w.keys.iter().any(|k| k.column_name() == Some(c.as_str()))
+        })
+}
+
+/// Unbounded, a candidate whose keys extend the best one's (the best one's
+/// a left prefix of them: same table, method and predicate) and that saves
+/// nearly as much ([`PREFER_WIDER`]) takes its place: it serves every lookup
+/// the shorter one serves, and more (an ORDER BY it delivers, a further
+/// equality). The shorter index would then be redundant beside it. With a
+/// budget, the saving per byte decides instead.
+fn prefer_wider(pool: &[Pick], best: usize) -> usize {
+    let b = &pool[best];
+    let bs = &b.cand.recommendation.spec;
+    pool.iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            let ps = &p.cand.recommendation.spec;
+            p.saves >= b.saves * PREFER_WIDER
+                && p.cand.partners.is_empty()
+                && ps.keys.len() > bs.keys.len()
+                && ps.qualified_table() == bs.qualified_table()
+                && ps.method == bs.method
+                && ps.predicate == bs.predicate
+                && bs.keys.iter().zip(&ps.keys).all(|(x, y)| keys_match(x, y))
+        })
+        .max_by(|x, y| x.1.saves.total_cmp(&y.1.saves))
+        .map_or(best, |(i, _)| i)
 }
 
 /// Whether an index cuts the cost of one of its statements (with the
@@ -575,6 +611,34 @@ async fn select_together(
             cand: c,
         })
         .collect();
+    // An index serves every statement that an index it absorbs (a left
+    // prefix of it) serves: it is judged on those too. Its figure is then an
+    // upper bound, planned again before it is taken.
+    for i in 0..pool.len() {
+        let mut more: Vec<QueryGain> = Vec::new();
+        let mut saves = 0.0;
+        for j in 0..pool.len() {
+            if i == j
+                || pool[j].cand.recommendation.spec == pool[i].cand.recommendation.spec
+                || !absorbs(&pool[i].cand, &pool[j].cand)
+            {
+                continue;
+            }
+            saves += pool[j].saves;
+            for h in &pool[j].cand.helps {
+                let known = |g: &QueryGain| g.fingerprint == h.fingerprint;
+                if !pool[i].cand.helps.iter().any(known) && !more.iter().any(known) {
+                    more.push(h.clone());
+                }
+            }
+        }
+        if !more.is_empty() {
+            let p = &mut pool[i];
+            p.cand.helps.extend(more);
+            p.saves += saves;
+            p.round = usize::MAX;
+        }
+    }
     let per_byte = limits.budget_bytes.is_some();
     let key = |p: &Pick| {
         if per_byte {
@@ -612,6 +676,25 @@ async fn select_together(
         }) else {
             break;
         };
+        let best = if limits == SetLimits::default() {
+            prefer_wider(&pool, best)
+        } else {
+            best
+        };
+        // An index chosen before it serves all its lookups: it would take a
+        // place (and space) for nothing.
+        if let Some(host) = chosen.iter().find(|c| absorbs(c, &pool[best].cand)) {
+            let p = pool.swap_remove(best);
+            out.rejected.push((
+                p.cand.recommendation.statement.clone(),
+                format!(
+                    "served by the index on {} ({}) ranked above it",
+                    host.recommendation.spec.qualified_table(),
+                    host.recommendation.spec.columns().join(", ")
+                ),
+            ));
+            continue;
+        }
         let size = pool[best].cand.size_bytes;
         if let Some(b) = limits.budget_bytes
             && used_bytes + size > b
@@ -677,10 +760,10 @@ async fn select_together(
             }
             let mut cand = p.cand;
             cand.helps = p.gains;
-            // A covering twin serves every scan of the plainer index chosen
-            // before it (its INCLUDE columns a subset): keep one index, the
-            // twin, with the statements and the saving of both.
-            if let Some(j) = chosen.iter().position(|c| absorbs(&cand, c)) {
+            // It serves every scan of an index chosen before it (whose keys
+            // lead its own, whose INCLUDE columns it holds): keep one index,
+            // this one, with the statements and the saving of both.
+            while let Some(j) = chosen.iter().position(|c| absorbs(&cand, c)) {
                 let plain = chosen.remove(j);
                 used_bytes -= plain.size_bytes;
                 for g in plain.helps {
