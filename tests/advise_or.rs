@@ -47,18 +47,12 @@ async fn advise_db_proposes_one_index_per_branch_of_an_or() {
          SELECT id, status FROM tickets WHERE customer_id = 42 OR cc_customer_id = 42 ORDER BY created_at DESC LIMIT 20;\n",
     )
     .unwrap();
-    let out = common::dbperf()
-        .args(["advise", "--db", &url, "--format", "json", "--queries"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::stdout_of(
+        common::dbperf()
+            .args(["advise", "--db", &url, "--format", "json", "--queries"])
+            .arg(&file),
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
     let indexes = report["indexes"].as_array().unwrap();
     let mut cols: Vec<String> = indexes
         .iter()

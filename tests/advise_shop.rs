@@ -124,27 +124,21 @@ fn advise_shop_proposes_what_an_expert_would() {
 
 #[test]
 fn advise_shop_text_report() {
-    let out = common::dbperf()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args([
-            "advise",
-            "--queries",
-            "fixtures/shop/workload.sql",
-            "--schema",
-            "fixtures/shop/schema.sql",
-            "--format",
-            "text",
-        ])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::stdout_of(
+        common::dbperf()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "advise",
+                "--queries",
+                "fixtures/shop/workload.sql",
+                "--schema",
+                "fixtures/shop/schema.sql",
+                "--format",
+                "text",
+            ])
+            .env("NO_COLOR", "1"),
     );
-    let text = String::from_utf8(out.stdout).unwrap();
+    let text = String::from_utf8(stdout).unwrap();
     assert!(text.contains("orders_customer_id_created_at_idx"));
     insta::assert_snapshot!("advise_shop_text", text);
 }
@@ -159,20 +153,14 @@ fn advise_reports_unparseable_statements_and_goes_on() {
         "-- calls: 100\nSELECT id FROM orders WHERE customer_id = 1 ORDER BY created_at DESC LIMIT 10;\n\nSELEC broken FROM;\n-- calls: 5\nSELECT * FROM orders WHERE (((;\n",
     )
     .unwrap();
-    let out = common::dbperf()
-        .args(["advise", "--format", "json", "--queries"])
-        .arg(&w)
-        .arg("--schema")
-        .arg(common::fixture("shop/schema.sql"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::stdout_of(
+        common::dbperf()
+            .args(["advise", "--format", "json", "--queries"])
+            .arg(&w)
+            .arg("--schema")
+            .arg(common::fixture("shop/schema.sql")),
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
     let problems = json["input_problems"].as_array().unwrap();
     let lines: Vec<u64> = problems
         .iter()

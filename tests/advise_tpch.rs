@@ -74,20 +74,14 @@ fn queries() -> Vec<String> {
 fn advise(url: &str, extra: &[&str]) -> Value {
     let file = std::env::temp_dir().join(format!("dbperf-tpch-{}.sql", std::process::id()));
     std::fs::write(&file, queries().join("\n")).unwrap();
-    let out = common::dbperf()
-        .args(["advise", "--db", url, "--queries"])
-        .arg(&file)
-        .args(["--format", "json"])
-        .args(extra)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let stdout = common::stdout_of(
+        common::dbperf()
+            .args(["advise", "--db", url, "--queries"])
+            .arg(&file)
+            .args(["--format", "json"])
+            .args(extra),
     );
-    serde_json::from_slice(&out.stdout).unwrap()
+    serde_json::from_slice(&stdout).unwrap()
 }
 
 fn columns(i: &Value) -> (String, Vec<String>) {

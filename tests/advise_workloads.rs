@@ -69,17 +69,9 @@ fn workload(domain: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let out = common::dbperf()
-        .args(["analyze", "--db", &url, "--format", "json"])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stdout =
+        common::stdout_of(common::dbperf().args(["analyze", "--db", &url, "--format", "json"]));
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
     let indexes = report["indexes"].as_array().unwrap();
     let proposed: Vec<(IndexKey, String)> = indexes
         .iter()

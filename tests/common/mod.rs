@@ -34,6 +34,19 @@ pub fn dbperf() -> std::process::Command {
     std::process::Command::new(env!("CARGO_BIN_EXE_dbperf"))
 }
 
+/// The standard output of `cmd`, which must exit 0 (the test fails with
+/// its standard error otherwise).
+pub fn stdout_of(cmd: &mut std::process::Command) -> Vec<u8> {
+    let out = cmd.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 /// `url` with its database name replaced by `db`, query string kept.
 pub fn with_dbname(url: &str, db: &str) -> String {
     let (head, query) = match url.split_once('?') {
