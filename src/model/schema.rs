@@ -206,3 +206,68 @@ impl Table {
         }
     }
 }
+
+/// The name PostgreSQL gives an index or constraint it names itself
+/// (`orders_customer_id_key`): `table_columns_label`, cut to fit its 63
+/// bytes as PostgreSQL cuts it, one byte at a time from the longer of the
+/// table and column parts, at a character boundary.
+pub fn generated_name(table: &str, columns: Option<&str>, label: &str) -> String {
+    const MAX: usize = 63;
+    let overhead = label.len() + 1 + columns.map_or(0, |_| 1);
+    let avail = MAX.saturating_sub(overhead);
+    let (mut n1, mut n2) = (table.len(), columns.map_or(0, str::len));
+    while n1 + n2 > avail {
+        if n1 > n2 {
+            n1 -= 1;
+        } else {
+            n2 -= 1;
+        }
+    }
+    let clip = |s: &str, mut n: usize| -> String {
+        while !s.is_char_boundary(n) {
+            n -= 1;
+        }
+        s[..n].to_string()
+    };
+    match columns {
+        Some(c) => format!("{}_{}_{label}", clip(table, n1), clip(c, n2)),
+        None => format!("{}_{label}", clip(table, n1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::generated_name;
+
+    /// The names PostgreSQL 15 gave (`SELECT indexname FROM pg_indexes`)
+    /// after `CREATE TABLE artifact_accessory_package_versions_long_name (id
+    /// int PRIMARY KEY, package text, package_version text, UNIQUE (package,
+    /// package_version))`, `CREATE INDEX ON … (package_version, id)`, and
+    /// `CREATE TABLE "tëst_ää…" ("cölümn_ëë…" int UNIQUE)` (names cut to 63
+    /// bytes first).
+    #[test]
+    fn generated_names_are_cut_as_postgres_cuts_them() {
+        let t = "artifact_accessory_package_versions_long_name";
+        assert_eq!(generated_name(t, None, "pkey"), format!("{t}_pkey"));
+        assert_eq!(
+            generated_name(t, Some("package_package_version"), "key"),
+            "artifact_accessory_package_versions_package_package_version_key"
+        );
+        assert_eq!(
+            generated_name(t, Some("package_version_id"), "idx"),
+            "artifact_accessory_package_versions_long_package_version_id_idx"
+        );
+        assert_eq!(
+            generated_name(
+                "tëst_ääääääääääääääääääääääääääää",
+                Some("cölümn_ëëëëëëëëëëëëëëëëëëëëëëëëëë"),
+                "key"
+            ),
+            "tëst_äääääääääää_cölümn_ëëëëëëëëëë_key"
+        );
+        assert_eq!(
+            generated_name("orders", Some("customer_id"), "idx"),
+            "orders_customer_id_idx"
+        );
+    }
+}

@@ -44,7 +44,7 @@ use sqlparser::ast::{
 
 use crate::error::Error;
 use crate::model::Dialect;
-use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table};
+use crate::model::schema::{Column, ForeignKey, Index, IndexKey, Schema, Table, generated_name};
 use crate::sql::predicate::{ident_name, normalize_sql};
 use crate::sql::split::{RawStatement, split};
 use crate::sql::statement::{object_name, parse};
@@ -443,7 +443,7 @@ pub(crate) fn index_from_create(
                 .iter()
                 .map(|k| k.column_name().unwrap_or("expr").to_string())
                 .collect();
-            format!("{bare}_{}_idx", words.join("_"))
+            generated_name(&bare, Some(&words.join("_")), "idx")
         },
         |n| split_name(&n).1,
     );
@@ -541,7 +541,7 @@ pub(crate) fn add_primary_key(
             .name
             .as_ref()
             .map(ident_name)
-            .unwrap_or_else(|| format!("{bare}_pkey")),
+            .unwrap_or_else(|| generated_name(bare, None, "pkey")),
         keys,
         unique: true,
         primary: true,
@@ -569,7 +569,7 @@ pub(crate) fn unique_index(
             .name
             .as_ref()
             .map(ident_name)
-            .unwrap_or_else(|| format!("{bare}_{}_key", cols.join("_"))),
+            .unwrap_or_else(|| generated_name(bare, Some(&cols.join("_")), "key")),
         keys,
         unique: true,
         valid: true,

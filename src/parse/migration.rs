@@ -27,7 +27,7 @@ use sqlparser::dialect::{Dialect as SqlDialect, MySqlDialect, PostgreSqlDialect,
 use sqlparser::parser::Parser;
 
 use crate::model::Dialect;
-use crate::model::schema::{Index, IndexKey, Schema, Table};
+use crate::model::schema::{Index, IndexKey, Schema, Table, generated_name};
 use crate::parse::ddl::{
     add_primary_key, column, foreign_key, index_from_create, split_name, unique_index,
 };
@@ -983,11 +983,11 @@ impl Replayer {
                         .map(|k| k.column_name().unwrap_or("expr").to_string())
                         .collect();
                     ix.name = if ix.primary {
-                        format!("{name}_pkey")
+                        generated_name(&name, None, "pkey")
                     } else if ix.unique {
-                        format!("{name}_{}_key", words.join("_"))
+                        generated_name(&name, Some(&words.join("_")), "key")
                     } else {
-                        format!("{name}_{}_idx", words.join("_"))
+                        generated_name(&name, Some(&words.join("_")), "idx")
                     };
                     ix.defined_at = Some(self.at.clone());
                     t.indexes.push(ix);
@@ -1217,7 +1217,7 @@ impl Replayer {
         if let Some((columns, mut ix)) = key
             && child.primary_key.is_empty()
         {
-            ix.name = format!("{}_pkey", child.name);
+            ix.name = generated_name(&child.name, None, "pkey");
             child.primary_key = columns;
             child.indexes.push(ix);
         }
