@@ -15,15 +15,7 @@ async fn advise_db_proposes_one_index_per_branch_of_an_or() {
         return;
     };
     let admin = common::connect(&base).await;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {DB}"))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {DB}"))
-        .await
-        .unwrap();
-    let url = common::with_dbname(&base, DB);
+    let url = common::fresh_database(&admin, &base, DB).await;
     let c = common::connect(&url).await;
     // 300,000 tickets, 50,000 customers; 5% copy a second customer.
     c.batch_execute(

@@ -8,10 +8,9 @@ use dbperf::analysis::lint::{LintOptions, lint, read_queries};
 use dbperf::detect::Location;
 use dbperf::source::migrations::{self, MigrationFile, Order};
 use dbperf::sql::split::split;
-use tokio_postgres::NoTls;
 
 mod common;
-use common::{fixture, pg_url};
+use common::{connect, fixture, pg_url};
 
 /// (fixture, queries file)
 const SETS: &[(&str, Option<&str>)] = &[
@@ -27,23 +26,6 @@ const SETS: &[(&str, Option<&str>)] = &[
     ("django/migrations", None),
     ("pg_dump/schema.sql", None),
 ];
-
-fn url_with_db(url: &str, db: &str) -> String {
-    let (base, rest) = url.rsplit_once('/').unwrap();
-    let params = rest
-        .split_once('?')
-        .map(|(_, p)| format!("?{p}"))
-        .unwrap_or_default();
-    format!("{base}/{db}{params}")
-}
-
-async fn connect(url: &str) -> tokio_postgres::Client {
-    let (client, conn) = tokio_postgres::connect(url, NoTls).await.unwrap();
-    tokio::spawn(async move {
-        let _ = conn.await;
-    });
-    client
-}
 
 #[tokio::test(flavor = "current_thread")]
 async fn proposed_indexes_run_on_postgres() {
@@ -63,15 +45,7 @@ async fn proposed_indexes_run_on_postgres() {
         assert!(outcome.problems.is_empty(), "{set}: {:?}", outcome.problems);
 
         let db = format!("dbperf_lint_{i}");
-        admin
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
-            .await
-            .unwrap();
-        admin
-            .batch_execute(&format!("CREATE DATABASE {db}"))
-            .await
-            .unwrap();
-        let client = connect(&url_with_db(&url, &db)).await;
+        let client = connect(&common::fresh_database(&admin, &url, &db).await).await;
         for f in &files {
             for raw in split(&f.text) {
                 if raw.text.is_empty() {
@@ -174,15 +148,7 @@ async fn partitioned_table_fixes_run_on_postgres() {
 
     let db = "dbperf_lint_partitions";
     let admin = connect(&url).await;
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {db}"))
-        .await
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db}"))
-        .await
-        .unwrap();
-    let client = connect(&url_with_db(&url, db)).await;
+    let client = connect(&common::fresh_database(&admin, &url, db).await).await;
     client.batch_execute(init).await.unwrap();
     // What the findings say PostgreSQL refuses, it refuses.
     for refused in [concurrent, keyless] {

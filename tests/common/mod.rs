@@ -73,6 +73,18 @@ pub async fn connect(url: &str) -> tokio_postgres::Client {
     c
 }
 
+/// The URL of database `name`, made anew (empty) through `admin`, a
+/// client on `base`.
+pub async fn fresh_database(admin: &tokio_postgres::Client, base: &str, name: &str) -> String {
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        admin.batch_execute(&sql).await.unwrap();
+    }
+    with_dbname(base, name)
+}
+
 /// The URL of database `name`, built from `fixtures/<script>` unless it
 /// exists: into a scratch database first, renamed when complete, so a
 /// half-built database is never taken for a finished one.
