@@ -8,6 +8,45 @@ use std::borrow::Cow;
 
 use super::lex::skip_non_code;
 
+/// An edited copy of a statement, built while it is scanned: the text
+/// between edits is copied as is; nothing is allocated before the first.
+struct Splice<'a> {
+    sql: &'a str,
+    out: String,
+    copied: usize,
+    edited: bool,
+}
+
+impl<'a> Splice<'a> {
+    fn new(sql: &'a str) -> Self {
+        Splice {
+            sql,
+            out: String::new(),
+            copied: 0,
+            edited: false,
+        }
+    }
+
+    /// Puts `parts` in place of `sql[start..end]` (an insertion when
+    /// `start == end`); edits come in the order of the text.
+    fn replace(&mut self, start: usize, end: usize, parts: &[&str]) {
+        self.out.push_str(&self.sql[self.copied..start]);
+        for p in parts {
+            self.out.push_str(p);
+        }
+        self.copied = end;
+        self.edited = true;
+    }
+
+    fn finish(mut self) -> Cow<'a, str> {
+        if !self.edited {
+            return Cow::Borrowed(self.sql);
+        }
+        self.out.push_str(&self.sql[self.copied..]);
+        Cow::Owned(self.out)
+    }
+}
+
 /// Type names that take the `type 'literal'` syntax, longest first.
 const TYPES: &[&str] = &[
     "timestamp without time zone",
@@ -49,8 +88,7 @@ const TYPES: &[&str] = &[
 /// Rewrites every `type $n` outside quotes and comments as `$n::type`.
 pub fn typed_parameters_as_casts(sql: &str) -> Cow<'_, str> {
     let b = sql.as_bytes();
-    let mut out = String::new();
-    let mut copied = 0;
+    let mut out = Splice::new(sql);
     let mut i = 0;
     while i < b.len() {
         if let Some(end) = skip_non_code(b, i, true) {
@@ -64,11 +102,7 @@ pub fn typed_parameters_as_casts(sql: &str) -> Cow<'_, str> {
             {
                 match typed_parameter(sql, i) {
                     Some((ty, param, end)) => {
-                        out.push_str(&sql[copied..i]);
-                        out.push_str(param);
-                        out.push_str("::");
-                        out.push_str(ty);
-                        copied = end;
+                        out.replace(i, end, &[param, "::", ty]);
                         i = end;
                     }
                     None => {
@@ -81,11 +115,7 @@ pub fn typed_parameters_as_casts(sql: &str) -> Cow<'_, str> {
             _ => i += 1,
         }
     }
-    if copied == 0 {
-        return Cow::Borrowed(sql);
-    }
-    out.push_str(&sql[copied..]);
-    Cow::Owned(out)
+    out.finish()
 }
 
 /// Types for parameters whose operator leaves them ambiguous once their
@@ -99,8 +129,7 @@ pub fn typed_parameters_as_casts(sql: &str) -> Cow<'_, str> {
 /// or in any other position, is left alone.
 pub fn type_ambiguous_parameters(sql: &str) -> Cow<'_, str> {
     let b = sql.as_bytes();
-    let mut out = String::new();
-    let mut copied = 0;
+    let mut out = Splice::new(sql);
     let mut i = 0;
     // The type of the arithmetic chain being read (`date`, `interval`).
     let mut chain: Option<&str> = None;
@@ -130,10 +159,7 @@ pub fn type_ambiguous_parameters(sql: &str) -> Cow<'_, str> {
                     _ => None,
                 };
                 if let Some(t) = add {
-                    out.push_str(&sql[copied..end]);
-                    out.push_str("::");
-                    out.push_str(t);
-                    copied = end;
+                    out.replace(end, end, &["::", t]);
                 }
                 chain = match cast.as_deref() {
                     Some("date") => Some("integer"),
@@ -165,11 +191,7 @@ pub fn type_ambiguous_parameters(sql: &str) -> Cow<'_, str> {
         }
         i += 1;
     }
-    if copied == 0 {
-        return Cow::Borrowed(sql);
-    }
-    out.push_str(&sql[copied..]);
-    Cow::Owned(out)
+    out.finish()
 }
 
 /// The type of a `::type` cast starting at `at` (blanks allowed before
@@ -206,8 +228,7 @@ fn cast_after(sql: &str, at: usize) -> Option<(String, usize)> {
 /// an `integer[] @> text[]` comparison rejects.
 pub fn type_parameter_arrays(sql: &str, array_type: &str) -> String {
     let b = sql.as_bytes();
-    let mut out = String::with_capacity(sql.len() + 16);
-    let mut copied = 0;
+    let mut out = Splice::new(sql);
     let mut i = 0;
     while i < b.len() {
         if let Some(end) = skip_non_code(b, i, true) {
@@ -228,18 +249,14 @@ pub fn type_parameter_arrays(sql: &str, array_type: &str) -> String {
                 p.len() > 1 && p.starts_with('$') && p[1..].bytes().all(|d| d.is_ascii_digit())
             });
             if params_only && !sql[end..].trim_start().starts_with("::") {
-                out.push_str(&sql[copied..end]);
-                out.push_str("::");
-                out.push_str(array_type);
-                copied = end;
+                out.replace(end, end, &["::", array_type]);
             }
             i = end;
             continue;
         }
         i += 1;
     }
-    out.push_str(&sql[copied..]);
-    out
+    out.finish().into_owned()
 }
 
 /// `sql` with parameter `$n` replaced by `literal` (outside quotes and
@@ -248,8 +265,7 @@ pub fn type_parameter_arrays(sql: &str, array_type: &str) -> String {
 /// longer appears). Used to plan a custom plan with a representative value.
 pub fn bind_parameter(sql: &str, n: usize, literal: &str) -> String {
     let b = sql.as_bytes();
-    let mut out = String::with_capacity(sql.len() + literal.len());
-    let mut copied = 0;
+    let mut out = Splice::new(sql);
     let mut i = 0;
     while i < b.len() {
         if let Some(end) = skip_non_code(b, i, true) {
@@ -267,19 +283,14 @@ pub fn bind_parameter(sql: &str, n: usize, literal: &str) -> String {
             i = end;
             continue;
         };
-        out.push_str(&sql[copied..i]);
         if k == n {
-            out.push_str(literal);
+            out.replace(i, end, &[literal]);
         } else if k > n {
-            out.push_str(&format!("${}", k - 1));
-        } else {
-            out.push_str(&sql[i..end]);
+            out.replace(i, end, &[&format!("${}", k - 1)]);
         }
-        copied = end;
         i = end;
     }
-    out.push_str(&sql[copied..]);
-    out
+    out.finish().into_owned()
 }
 
 /// At `at`, a type name, blanks and a `$n`: the type as written, the
