@@ -25,6 +25,7 @@
 use std::collections::HashMap;
 
 use super::workload::{AdvisedIndex, MS_PER_COST_UNIT, QueryGain, reason};
+use crate::error::PlanError;
 use crate::model::advice::SetLimits;
 use crate::model::fmt::{bytes as fmt_bytes, round3};
 use crate::model::index::{IndexSpec, Verification, hypopg_can_build, keys_match};
@@ -88,6 +89,24 @@ pub fn hypothetical_statement(statement: &str) -> String {
 fn statements_of(c: &AdvisedIndex) -> impl Iterator<Item = &str> {
     std::iter::once(c.recommendation.statement.as_str())
         .chain(c.partners.iter().map(|p| p.statement.as_str()))
+}
+
+/// Creates the hypothetical indexes of `c` (it and its OR partners) in the
+/// session: their estimated size together, or the last error (the others
+/// are created all the same).
+async fn hypothesize_index(session: &mut impl Planner, c: &AdvisedIndex) -> Result<u64, PlanError> {
+    let mut size = Ok(0);
+    for stmt in statements_of(c) {
+        match session.hypothesize(&hypothetical_statement(stmt)).await {
+            Ok(s) => {
+                if let Ok(total) = &mut size {
+                    *total += s;
+                }
+            }
+            Err(e) => size = Err(e),
+        }
+    }
+    size
 }
 
 /// The chosen candidates as the ranked list shows them: each partner (the
@@ -161,12 +180,7 @@ async fn with_the_chosen(
         let _ = session.forget().await;
         let mut ok = true;
         for c in chosen {
-            for stmt in statements_of(c) {
-                ok &= session
-                    .hypothesize(&hypothetical_statement(stmt))
-                    .await
-                    .is_ok();
-            }
+            ok &= hypothesize_index(session, c).await.is_ok();
         }
         let mut before = Vec::new();
         for h in &cand.helps {
@@ -174,13 +188,10 @@ async fn with_the_chosen(
             *budget = budget.saturating_sub(1);
             before.push(session.plan(&h.sql).await.ok().map(|(c, _)| c));
         }
-        let mut size = 0;
-        for stmt in statements_of(&cand) {
-            match session.hypothesize(&hypothetical_statement(stmt)).await {
-                Ok(s) => size += s,
-                Err(_) => ok = false,
-            }
-        }
+        let size = hypothesize_index(session, &cand).await.unwrap_or_else(|_| {
+            ok = false;
+            0
+        });
         let mut gains = Vec::new();
         if ok {
             for (h, b) in cand.helps.iter().zip(&before) {
@@ -327,18 +338,7 @@ pub async fn verify(
             };
             before.push(cost);
         }
-        let mut size_result = Ok(0u64);
-        for stmt in statements_of(&cand) {
-            match session.hypothesize(&hypothetical_statement(stmt)).await {
-                Ok(s) => {
-                    if let Ok(total) = &mut size_result {
-                        *total += s;
-                    }
-                }
-                Err(e) => size_result = Err(e),
-            }
-        }
-        let size = match size_result {
+        let size = match hypothesize_index(session, &cand).await {
             Ok(s) => s,
             Err(e) => {
                 let _ = session.forget().await;
@@ -803,15 +803,7 @@ async fn select_together(
         let _ = session.forget().await;
         let mut ok = true;
         for c in chosen.iter().chain(std::iter::once(&pool[best].cand)) {
-            for stmt in statements_of(c) {
-                if session
-                    .hypothesize(&hypothetical_statement(stmt))
-                    .await
-                    .is_err()
-                {
-                    ok = false;
-                }
-            }
+            ok &= hypothesize_index(session, c).await.is_ok();
         }
         let mut gains = Vec::new();
         let mut saves = 0.0;
