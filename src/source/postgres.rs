@@ -37,7 +37,8 @@ use crate::parse::plan::plan_cost;
 use crate::source::target::redact;
 use crate::sql::lex::skip_non_code;
 use crate::sql::params::{
-    type_ambiguous_parameters, type_parameter_arrays, typed_parameters_as_casts,
+    type_ambiguous_parameters, type_arithmetic_parameters, type_parameter_arrays,
+    typed_parameters_as_casts,
 };
 
 /// Mark of every statement dbperf sends.
@@ -888,6 +889,17 @@ impl PgSession {
                 };
                 self.explain_typed(&type_parameter_arrays(&typed, &ty), params)
                     .await
+            }
+            // `$3 + $4` (unknown + unknown, "operator is not unique"): the
+            // operands of arithmetic take integer, what they almost always held.
+            Err(e) if e.sqlstate.as_deref() == Some("42725") => {
+                match self
+                    .explain_typed(&type_arithmetic_parameters(&typed, "integer"), params)
+                    .await
+                {
+                    Ok(plan) => Ok(plan),
+                    Err(_) => Err(e),
+                }
             }
             r => r,
         }

@@ -134,6 +134,8 @@ pub fn type_ambiguous_parameters(sql: &str) -> Cow<'_, str> {
     // The type of the arithmetic chain being read (`date`, `interval`).
     let mut chain: Option<&str> = None;
     let mut after_op = false;
+    // Right after `*` or `/` inside a chain: the factor leaves it going.
+    let mut factor = false;
     while i < b.len() {
         if let Some(end) = skip_non_code(b, i, true) {
             i = end;
@@ -164,15 +166,23 @@ pub fn type_ambiguous_parameters(sql: &str) -> Cow<'_, str> {
                 chain = match cast.as_deref() {
                     Some("date") => Some("integer"),
                     Some(t) if t.starts_with("timestamp") || t == "interval" => Some("interval"),
-                    _ => chain.filter(|_| after_op),
+                    _ => chain.filter(|_| after_op || factor),
                 };
                 after_op = false;
+                factor = false;
                 i = past;
                 continue;
             }
         }
         match c {
             b'+' | b'-' if chain.is_some() => after_op = true,
+            // `$2::integer * $3`: the factor is typed by its neighbour and
+            // the product keeps the chain's type, so a later `+ $4` in
+            // `date $1 + $2 * $3 + $4` still takes it.
+            b'*' | b'/' if chain.is_some() => {
+                after_op = false;
+                factor = true;
+            }
             b':' => {}
             c if c.is_ascii_alphanumeric() || c == b'_' => {
                 // A word (a type name after `::`, or a keyword) ends the chain
@@ -182,16 +192,62 @@ pub fn type_ambiguous_parameters(sql: &str) -> Cow<'_, str> {
                 }
                 chain = None;
                 after_op = false;
+                factor = false;
                 continue;
             }
             _ => {
                 chain = None;
                 after_op = false;
+                factor = false;
             }
         }
         i += 1;
     }
     out.finish()
+}
+
+/// `sql` with each parameter that is an operand of `+`, `-`, `*` or `/`
+/// and has no cast of its own cast to `ty`: `BETWEEN $2 AND $3 + $4` is
+/// `unknown + unknown` to the parser ("operator is not unique"). Whole
+/// numbers are what such parameters almost always held, and an integer
+/// compares with an integer, numeric or float column through the operators
+/// its index supports.
+pub fn type_arithmetic_parameters(sql: &str, ty: &str) -> String {
+    let b = sql.as_bytes();
+    let mut out = Splice::new(sql);
+    // The last character of code before the current one, blanks skipped.
+    let mut before: u8 = b' ';
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(end) = skip_non_code(b, i, true) {
+            i = end;
+            before = b' ';
+            continue;
+        }
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        let digits = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+        let glued = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
+        if c == b'$' && digits > 0 && !glued {
+            let end = i + 1 + digits;
+            let next = sql[end..].trim_start().bytes().next().unwrap_or(b' ');
+            let operand = |o: u8| matches!(o, b'+' | b'-' | b'*' | b'/');
+            // `-` before a parameter is an operator unless a `-` pair opened
+            // a comment, which skip_non_code already took.
+            if cast_after(sql, end).is_none() && (operand(before) || operand(next)) {
+                out.replace(end, end, &["::", ty]);
+            }
+            before = b'0';
+            i = end;
+            continue;
+        }
+        before = c;
+        i += 1;
+    }
+    out.finish().into_owned()
 }
 
 /// The type of a `::type` cast starting at `at` (blanks allowed before
@@ -379,6 +435,29 @@ mod tests {
         ] {
             assert_eq!(type_ambiguous_parameters(sql), sql);
         }
+    }
+
+    #[test]
+    fn a_product_keeps_the_chain_type() {
+        assert_eq!(
+            type_ambiguous_parameters(
+                "SELECT 1 FROM t WHERE c >= $1::date + $2 * $3 AND c < $4::date + $5 * $6 + $7"
+            ),
+            "SELECT 1 FROM t WHERE c >= $1::date + $2::integer * $3 AND c < $4::date + $5::integer * $6 + $7::integer"
+        );
+    }
+
+    #[test]
+    fn arithmetic_parameters_take_the_given_type() {
+        assert_eq!(
+            type_arithmetic_parameters(
+                "SELECT 1 FROM t WHERE p BETWEEN $2 AND $3 + $4 AND q = $5 AND r < $6::int - $7 AND s = '$8 + $9'",
+                "integer"
+            ),
+            "SELECT 1 FROM t WHERE p BETWEEN $2 AND $3::integer + $4::integer AND q = $5 AND r < $6::int - $7::integer AND s = '$8 + $9'"
+        );
+        let sql = "SELECT a || $1, x FROM t WHERE y = $2";
+        assert_eq!(type_arithmetic_parameters(sql, "integer"), sql);
     }
 
     #[test]
