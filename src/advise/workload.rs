@@ -838,6 +838,10 @@ const MIN_NOT_NULL_PARTIAL_SHARE: f64 = 0.5;
 /// How much more an index that delivers a LIMITed ORDER BY may cost, in
 /// the model, than one that leaves a sort, and still be preferred.
 const ORDERED_MARGIN: f64 = 1.25;
+/// An equality that keeps more than this share of the rows (`active` on a
+/// table 90 % active) narrows nothing as a key beside a selective one: it
+/// stays a filter, and the key after it (a range, the ORDER BY) moves up.
+const WEAK_EQ_SEL: f64 = 0.5;
 /// `col IS NULL` makes a partial index when at most this share is null.
 const MAX_NULL_PARTIAL_SHARE: f64 = 0.1;
 
@@ -962,7 +966,10 @@ impl<'a> TableInfo<'a> {
         };
         let nd = self.distinct(col);
         if let Some(v) = value.and_then(literal_text)
-            && let Some((_, f)) = c.most_common.iter().find(|(m, _)| *m == v)
+            && let Some((_, f)) = c
+                .most_common
+                .iter()
+                .find(|(m, _)| *m == v || same_boolean(&c.data_type, m, &v))
         {
             return *f;
         }
@@ -1730,6 +1737,10 @@ impl<'a> TableInfo<'a> {
                 true
             }
         });
+        // A weak equality is a key only when nothing else narrows the scan.
+        if eqs.iter().any(|c| c.sel <= WEAK_EQ_SEL) {
+            eqs.retain(|c| c.sel <= WEAK_EQ_SEL);
+        }
         eqs.truncate(3);
         let mut ranges: Vec<&Cond> = conds
             .iter()
@@ -2194,6 +2205,20 @@ fn literal_text(v: &str) -> Option<String> {
     None
 }
 
+/// Whether `a` and `b` are the same value of a boolean column:
+/// pg_stats prints `t`/`f` where a statement says `true` (or `WHERE
+/// active`, read as `= true`).
+fn same_boolean(data_type: &str, a: &str, b: &str) -> bool {
+    let truth = |v: &str| match v.to_ascii_lowercase().as_str() {
+        "t" | "true" | "yes" | "on" | "1" => Some(true),
+        "f" | "false" | "no" | "off" | "0" => Some(false),
+        _ => None,
+    };
+    matches!(data_type.to_ascii_lowercase().as_str(), "boolean" | "bool")
+        && truth(a).is_some()
+        && truth(a) == truth(b)
+}
+
 /// A comparison the database can only make by converting the column: an
 /// integer column against a fractional number in PostgreSQL, a text column
 /// against a number in MySQL.
@@ -2260,6 +2285,14 @@ fn rewrite_sql(sql: &str, rewrites: &[(String, String)], dialect: Dialect) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn booleans_match_their_statistics_spelling() {
+        assert!(same_boolean("boolean", "t", "true"));
+        assert!(same_boolean("bool", "f", "false"));
+        assert!(!same_boolean("boolean", "t", "false"));
+        assert!(!same_boolean("text", "t", "true"));
+    }
 
     #[test]
     fn in_lists_count_their_items() {
