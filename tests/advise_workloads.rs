@@ -40,6 +40,11 @@ fn telemetry_gets_the_dba_set() {
     workload("telemetry");
 }
 
+#[test]
+fn rentals_gets_the_dba_set() {
+    workload("rentals");
+}
+
 fn workload(domain: &str) {
     let test = format!("{domain}_gets_the_dba_set");
     let Some(base) = common::pg_url(&test) else {
@@ -90,12 +95,15 @@ fn workload(domain: &str) {
         .join("\n");
 
     let dba = expected(&dir.join("dba.sql"));
+    let alternatives = alternatives(&dir.join("alternatives.sql"));
     let missed: Vec<&String> = dba
         .iter()
         .filter(|(k, _)| {
-            !proposed
-                .iter()
-                .any(|(p, _)| p == k || same_but_configuration(k, p))
+            !proposed.iter().any(|(p, _)| {
+                p == k
+                    || same_but_configuration(k, p)
+                    || alternatives.iter().any(|(alt, of)| of == k && alt == p)
+            })
         })
         .map(|(_, s)| s)
         .collect();
@@ -122,9 +130,14 @@ fn workload(domain: &str) {
         report["notes"]
     );
     let avoid = expected(&dir.join("avoid.sql"));
+    let measured: Vec<IndexKey> = MEASURED_WRONG_AVOIDS
+        .iter()
+        .filter(|(d, _)| *d == domain)
+        .filter_map(|(_, s)| index_key(s))
+        .collect();
     let wrong: Vec<&String> = proposed
         .iter()
-        .filter(|(p, _)| avoid.iter().any(|(k, _)| k == p))
+        .filter(|(p, _)| avoid.iter().any(|(k, _)| k == p) && !measured.contains(p))
         .map(|(_, s)| s)
         .collect();
     assert!(
@@ -151,10 +164,18 @@ fn workload(domain: &str) {
 ///   primary key, filtered (`w.agent_id = $1`) on the side of a join whose
 ///   other side is reached by key; proposed on some runs, near the
 ///   threshold at this size.
+/// - rentals `bookings (created_at) WHERE status = 'pending'`: the
+///   statement says `status = $1` once pg_stat_statements has normalized
+///   it, so the rare value the partial index needs is not known; dbperf
+///   proposes `(status, created_at)`, as fast and 40 times larger.
 /// - `devices (serial text_pattern_ops)`: a 20,000 row table (not scaled
 ///   down here, the same as in the benchmark); the model screens it out as
 ///   saving too little before HypoPG sees it.
 const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "rentals",
+        "CREATE INDEX ON rentals.bookings (created_at) WHERE status = 'pending';",
+    ),
     (
         "helpdesk",
         "CREATE INDEX ON helpdesk.ticket_watchers (agent_id);",
@@ -164,6 +185,31 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
         "CREATE INDEX ON telemetry.devices (serial text_pattern_ops);",
     ),
 ];
+
+/// Indexes of an `avoid.sql` that the benchmark measured as worth
+/// building after all (`benches/INDEX_ADVICE.md`): the DBA's judgement was
+/// wrong, the file keeps it as written.
+/// - rentals `listings (bedrooms)`: the DBA expected a sequential scan for
+///   `count(*) … WHERE active AND bedrooms = $1` (a fifth of the rows);
+///   dbperf's index on both columns answers the count from the index:
+///   13.3 ms → 0.65 ms a call on the full-size run of 3 December 2026.
+const MEASURED_WRONG_AVOIDS: &[(&str, &str)] =
+    &[("rentals", "CREATE INDEX ON rentals.listings (bedrooms);")];
+
+/// `alternatives.sql`: pairs of (an alternative, the DBA's index it may
+/// stand for), as EXPECTED.md's table names them; none when the workload
+/// has no such file.
+fn alternatives(path: &std::path::Path) -> Vec<(IndexKey, IndexKey)> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    text.lines()
+        .filter_map(|l| {
+            let (alt, of) = l.split_once("-- instead of:")?;
+            Some((index_key(alt)?, index_key(of)?))
+        })
+        .collect()
+}
 
 /// The one written exception: a full-text GIN index whose
 /// `to_tsvector(config, col)` differs only in the configuration. The
