@@ -7,9 +7,13 @@
   dbperf JSON OUT.sql         the index statements (and their `requires`) of a
                               `dbperf analyze --format json` report
   report RUNDIR               the table of tps, mean times and ratios
-  compare DBA.sql OTHER.sql   which of the indexes of DBA.sql (or of an
+  compare DBA.sql OTHER.sql [ALTERNATIVES.sql]
+                              which of the indexes of DBA.sql (or of an
                               avoid.sql) another set has (same table, method,
-                              keys and predicate), what it misses, what else
+                              keys and predicate), what it misses, what else;
+                              with the workload's alternatives.sql, an
+                              alternative EXPECTED.md names counts for the
+                              DBA's index it stands for (said as such)
 """
 import csv
 import json
@@ -115,7 +119,7 @@ def main():
     elif cmd == "report":
         cmd_report(sys.argv[2])
     elif cmd == "compare":
-        cmd_compare(sys.argv[2], sys.argv[3])
+        cmd_compare(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
     else:
         sys.exit(__doc__)
 
@@ -172,7 +176,7 @@ def index_key(stmt):
     return (norm(table), method, keys, norm(pred.group(1)) if pred else "")
 
 
-def cmd_compare(dba_sql, other_sql):
+def cmd_compare(dba_sql, other_sql, alternatives_sql=None):
     def load(path):
         out = {}
         for line in open(path):
@@ -181,14 +185,30 @@ def cmd_compare(dba_sql, other_sql):
                 out[k] = line.strip()
         return out
 
+    # alternative key -> the DBA's key it may stand for
+    alternatives = {}
+    if alternatives_sql and os.path.exists(alternatives_sql):
+        for line in open(alternatives_sql):
+            if "-- instead of:" in line:
+                alt, of = line.split("-- instead of:", 1)
+                ka, ko = index_key(alt), index_key(of)
+                if ka and ko:
+                    alternatives[ka] = ko
     dba, other = load(dba_sql), load(other_sql)
     same = [k for k in dba if k in other]
-    print(f"{len(same)} of the {len(dba)} indexes of {dba_sql} proposed as such; {len(other) - len(same)} others proposed")
+    instead = {k: a for a, k in alternatives.items() if k in dba and k not in other and a in other}
+    line = f"{len(same)} of the {len(dba)} indexes of {dba_sql} proposed as such"
+    if alternatives_sql:
+        line += f", {len(instead)} as an alternative EXPECTED.md names"
+    used = set(same) | set(instead.values())
+    print(f"{line}; {len([k for k in other if k not in used])} others proposed")
     for k in dba:
-        if k not in other:
+        if k in instead:
+            print(f"  alternative: {other[instead[k]]} (for {dba[k]})")
+        elif k not in other:
             print(f"  missed: {dba[k]}")
     for k in other:
-        if k not in dba:
+        if k not in dba and k not in instead.values():
             print(f"  extra:  {other[k]}")
 
 

@@ -142,7 +142,7 @@ reset_indexes
 {
   python3 benches/index_advice.py report "$out"
   for cfg in dbperf supabase; do
-    echo; echo "$cfg against the DBA's set:"; python3 benches/index_advice.py compare "$out/dba.sql" "$out/$cfg.sql"
+    echo; echo "$cfg against the DBA's set:"; python3 benches/index_advice.py compare "$out/dba.sql" "$out/$cfg.sql" "$dir/alternatives.sql"
     if [ -f "$dir/avoid.sql" ]; then
       echo "$cfg against the indexes not to build: $(python3 benches/index_advice.py compare "$dir/avoid.sql" "$out/$cfg.sql" | head -1)"
     fi

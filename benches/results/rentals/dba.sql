@@ -1,0 +1,13 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX ON rentals.guests (lower(email));
+CREATE INDEX ON rentals.bookings (guest_id);
+CREATE INDEX ON rentals.listings (city_id, nightly_price);
+CREATE INDEX ON rentals.listings (host_id);
+CREATE INDEX ON rentals.bookings (listing_id);
+CREATE INDEX ON rentals.reviews (listing_id);
+CREATE INDEX ON rentals.listings USING gin (title gin_trgm_ops);
+CREATE INDEX ON rentals.listings USING gin (amenities jsonb_path_ops);
+CREATE INDEX ON rentals.listings USING gin (tags);
+CREATE INDEX ON rentals.bookings (check_in);
+CREATE INDEX ON rentals.bookings (created_at) WHERE status = 'pending';
+CREATE INDEX ON rentals.calendar (day) WHERE available;

@@ -1,0 +1,15 @@
+CREATE INDEX CONCURRENTLY bookings_guest_id_check_in_idx ON rentals.bookings (guest_id, check_in);
+CREATE INDEX CONCURRENTLY guests_lower_email_idx ON rentals.guests ((lower(email)));
+CREATE INDEX CONCURRENTLY listings_host_id_idx ON rentals.listings (host_id);
+CREATE INDEX CONCURRENTLY bookings_listing_id_check_in_idx ON rentals.bookings (listing_id, check_in);
+CREATE INDEX CONCURRENTLY reviews_listing_id_idx ON rentals.reviews (listing_id);
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX CONCURRENTLY listings_title_gin_idx ON rentals.listings USING gin (title gin_trgm_ops);
+CREATE INDEX CONCURRENTLY listings_city_id_nightly_price_idx ON rentals.listings (city_id, nightly_price);
+CREATE INDEX CONCURRENTLY bookings_created_at_idx ON rentals.bookings (created_at);
+CREATE INDEX CONCURRENTLY bookings_status_created_at_idx ON rentals.bookings (status, created_at);
+CREATE INDEX CONCURRENTLY calendar_day_available_idx ON rentals.calendar (day, available);
+CREATE INDEX CONCURRENTLY listings_amenities_gin_idx ON rentals.listings USING gin (amenities jsonb_path_ops);
+CREATE INDEX CONCURRENTLY listings_tags_gin_idx ON rentals.listings USING gin (tags);
+CREATE INDEX CONCURRENTLY bookings_check_in_brin_idx ON rentals.bookings USING brin (check_in);
+CREATE INDEX CONCURRENTLY listings_bedrooms_idx ON rentals.listings (bedrooms) INCLUDE (active);
