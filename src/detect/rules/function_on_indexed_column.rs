@@ -203,6 +203,14 @@ fn finding(
         sql: w.expr_sql.clone(),
     }];
     let bare = IndexSpec::new(&table, &[p.column.name.as_str()]);
+    if let Some(advice) = value_of_another_type(p, w, &bare, schema, dialect) {
+        return Some(
+            Finding::new(&FunctionOnIndexedColumn::META, message, advice)
+                .impact(n.exclusive_ms)
+                .at(node_location(n))
+                .with_index((!already_indexed(&bare, schema) && schema.is_some()).then_some(bare)),
+        );
+    }
     let (advice, spec) = match imm {
         Some(true) if !already_indexed(&expr_index, schema) => (
             format!(
@@ -254,6 +262,65 @@ fn finding(
             .at(node_location(n))
             .with_index(spec),
     )
+}
+
+/// The numeric type PostgreSQL converted the bare column to because the
+/// value it is compared with has it (`(id)::numeric = 4242.0`).
+pub(super) fn widened_to<'w>(p: &Predicate, w: &'w Wrapper) -> Option<&'w str> {
+    let to = w.cast_to.as_deref()?;
+    let inner = w.expr_sql.split("::").next().unwrap_or_default();
+    let bare_column = inner.trim_matches(['(', ')']) == p.column.name.as_str();
+    (w.function == "cast"
+        && bare_column
+        && matches!(
+            to,
+            "numeric" | "double precision" | "real" | "float8" | "float4"
+        ))
+    .then_some(to)
+}
+
+/// The advice for a column PostgreSQL converted because the value it is
+/// compared with has a wider numeric type (`(id)::numeric = 4242.0`: an
+/// integer column against a numeric literal or parameter). Nobody wants an
+/// index on the cast: the fix is a value of the column's own type, which
+/// the index on the column serves.
+fn value_of_another_type(
+    p: &Predicate,
+    w: &Wrapper,
+    bare: &IndexSpec,
+    schema: Option<&Schema>,
+    dialect: Dialect,
+) -> Option<String> {
+    let to = widened_to(p, w)?;
+    if dialect != Dialect::Postgres {
+        return None;
+    }
+    let col = &p.column.name;
+    let value = p
+        .value
+        .as_deref()
+        .map(|v| {
+            v.split("::")
+                .next()
+                .unwrap_or(v)
+                .trim_matches(['(', ')', '\''])
+        })
+        .unwrap_or("$1");
+    let whole = value
+        .strip_suffix(".0")
+        .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'-'));
+    let example = match whole {
+        Some(v) => format!(" (`{col} = {v}`, not `{value}`)"),
+        None => String::new(),
+    };
+    let index = if already_indexed(bare, schema) || schema.is_none() {
+        format!("an index on {col} then serves it")
+    } else {
+        format!("then index the column:\n{}", bare.statement(dialect))
+    };
+    Some(format!(
+        "The value is {to}, wider than the column, so PostgreSQL converts {col} on every row instead of the value once. Compare with a value of the column's own type{example}, or bind the parameter with that type; {index}. An index on the cast is not the fix."
+    ))
 }
 
 /// The sargable form of a date/time wrapper: a half-open range on the column.

@@ -192,6 +192,9 @@ enum Cause {
     Correlated { table: String, cols: Vec<String> },
     /// One plain column: the statistics are stale or too coarse.
     Stale { table: String, col: String },
+    /// A column converted to the wider numeric type of the value it is
+    /// compared with (`(id)::numeric = 4242.0`).
+    Widened { col: String, to: String },
     /// A join on inequalities between two tables' columns.
     JoinInequality,
     /// A join or a node without a table of its own.
@@ -219,6 +222,14 @@ fn cause(n: &PlanNode) -> Cause {
     let mut exprs: Vec<String> = Vec::new();
     let mut cols: Vec<String> = Vec::new();
     for p in &preds {
+        if let Some(w) = &p.wrapper
+            && let Some(to) = super::function_on_indexed_column::widened_to(p, w)
+        {
+            return Cause::Widened {
+                col: p.column.name.clone(),
+                to: to.to_string(),
+            };
+        }
         match &p.wrapper {
             Some(w) if !exprs.contains(&w.expr_sql) => exprs.push(w.expr_sql.clone()),
             None if (p.kind.is_equality() || p.kind == PredicateKind::Range)
@@ -267,6 +278,9 @@ impl Cause {
                     quote_table(table),
                 )
             }
+            Cause::Widened { col, to } => format!(
+                "{col} is converted to {to} to meet a {to} value, and the planner has no statistics for the conversion, so it guesses. Compare {col} with a value of its own type: its statistics (and its index) then apply."
+            ),
             Cause::Correlated { table, cols } => format!(
                 "The filter combines columns that are probably correlated; the planner multiplies their selectivities as if they were independent. Give it extended statistics:\nCREATE STATISTICS {}_{}_stats (dependencies, ndistinct, mcv) ON {} FROM {};\nANALYZE {};",
                 bare(table),
