@@ -120,6 +120,78 @@ fn join_filter_that_discards_most_pairs_asks_for_the_big_sides_index() {
     }
 }
 
+/// `NOT IN` over a subquery too big for work_mem: SubPlan 1 reran 299
+/// times. The finding names the rewrite, ranks first, and proposes no
+/// index for the subquery's scan as its fix.
+#[test]
+fn not_in_subquery_that_reran_per_row_asks_for_not_exists() {
+    for (file, r) in reports("not_in_subplan") {
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.rule == "subplan-rescan")
+            .unwrap_or_else(|| panic!("{file}: no subplan-rescan in {:?}", rules(&r)));
+        assert!(f.message.contains("ran 299 times"), "{file}: {}", f.message);
+        assert!(f.advice.contains("NOT EXISTS"), "{file}: {}", f.advice);
+        assert!(f.index.is_none(), "{file}");
+        assert_eq!(r.findings[0].rule, "subplan-rescan", "{file}");
+    }
+}
+
+/// `id = 4242.0` on an integer key: the fix is the value's type, not an
+/// index on `(id)::numeric`, in either finding.
+#[test]
+fn a_numeric_value_against_an_integer_key_asks_for_the_right_type() {
+    for (file, r) in reports("cast_on_primary_key") {
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.rule == "function-on-indexed-column")
+            .unwrap_or_else(|| panic!("{file}: {:?}", rules(&r)));
+        assert!(f.advice.contains("`id = 4242`"), "{file}: {}", f.advice);
+        assert!(f.index.is_none(), "{file}");
+        assert!(
+            !r.findings.iter().any(|f| f.advice.contains("::numeric))")),
+            "{file}: {:?}",
+            r.findings.iter().map(|f| &f.advice).collect::<Vec<_>>()
+        );
+        assert!(r.indexes.is_empty(), "{file}: {:?}", statements(&r));
+    }
+}
+
+/// Heap Fetches is a total over the loops (50,000 here), not per loop.
+#[test]
+fn heap_fetches_of_an_inner_index_only_scan_are_counted_once() {
+    for (file, r) in reports("heap_fetches_nested_loop") {
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.rule == "heap-fetches")
+            .unwrap_or_else(|| panic!("{file}: {:?}", rules(&r)));
+        // 50,000 loops of one row each: the fetches are of the order of
+        // the rows returned (more where HOT chains are followed), never
+        // the printed count times the loops (2.5 × 10⁹).
+        let fetched: f64 = f
+            .message
+            .split("fetched ")
+            .nth(1)
+            .and_then(|m| m.split(' ').next())
+            .map(|n| n.replace(',', ""))
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{file}: {}", f.message));
+        assert!(
+            (50_000.0..=100_000.0).contains(&fetched),
+            "{file}: {}",
+            f.message
+        );
+        assert!(
+            f.message.contains("for the 50,000 rows"),
+            "{file}: {}",
+            f.message
+        );
+    }
+}
+
 #[test]
 fn row_misestimate_names_its_likely_cause() {
     for (name, node, advice) in [

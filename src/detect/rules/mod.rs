@@ -43,6 +43,7 @@ mod serial_column;
 mod set_not_null_without_check;
 mod slow_planning;
 mod sqlite_settings;
+mod subplan_rescan;
 mod table_without_primary_key;
 mod temp_b_tree;
 mod unique_without_partition_key;
@@ -88,6 +89,7 @@ pub use serial_column::SerialColumn;
 pub use set_not_null_without_check::SetNotNullWithoutCheck;
 pub use slow_planning::SlowPlanning;
 pub use sqlite_settings::SqliteSettings;
+pub use subplan_rescan::SubplanRescan;
 pub use table_without_primary_key::TableWithoutPrimaryKey;
 pub use temp_b_tree::TempBTree;
 pub use unique_without_partition_key::UniqueWithoutPartitionKey;
@@ -104,6 +106,7 @@ pub static ALL: &[&dyn Rule] = &[
     &NestedLoopInnerScan,
     &JoinFullScan,
     &JoinFilter,
+    &SubplanRescan,
     &IndexFilter,
     &LossyBitmap,
     &HeapFetches,
