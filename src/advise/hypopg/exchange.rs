@@ -191,31 +191,29 @@ pub(super) async fn exchange(
     for _ in 0..4 * (members.len() + outside.len()) {
         // What each index left out would gain coming in (with the ones
         // that serve its lookups going out), planned as a whole.
-        for k in 0..outside.len() {
-            if outside[k].figure.is_some() {
+        for e in &mut outside {
+            if e.figure.is_some() {
                 continue;
             }
-            let forced = forced_out(&members, &outside[k].cand);
-            let reach = union(
-                std::iter::once(&outside[k].reach).chain(forced.iter().map(|&j| &members[j].reach)),
-            );
-            if *budget < reach.len() + reserve(&members, &outside[k].reach) {
+            let forced = forced_out(&members, &e.cand);
+            let reach =
+                union(std::iter::once(&e.reach).chain(forced.iter().map(|&j| &members[j].reach)));
+            if *budget < reach.len() + reserve(&members, &e.reach) {
                 break;
             }
             let set: Vec<&AdvisedIndex> = members
                 .iter()
                 .enumerate()
                 .filter(|(j, _)| !forced.contains(j))
-                .map(|(_, e)| &e.cand)
-                .chain(std::iter::once(&outside[k].cand))
+                .map(|(_, m)| &m.cand)
+                .chain(std::iter::once(&e.cand))
                 .collect();
             let Some((costs, sizes)) = plan_with(session, &set, &reach, &stmts, budget, out).await
             else {
                 // HypoPG cannot build it: it never comes in.
-                outside[k].figure = Some(f64::NEG_INFINITY);
+                e.figure = Some(f64::NEG_INFINITY);
                 continue;
             };
-            let e = &mut outside[k];
             if !e.sized {
                 let size = sizes.last().copied().unwrap_or(0);
                 e.cand.size_bytes = size as f64;
@@ -664,9 +662,12 @@ mod tests {
 
     const BASE: f64 = 100_000.0;
 
+    /// Each statement's cost with an index.
+    type Effects = Vec<(&'static str, f64)>;
+
     struct Model {
-        /// (hypothetical `CREATE INDEX`, size, [(statement, cost with it)]).
-        indexes: Vec<(String, u64, Vec<(&'static str, f64)>)>,
+        /// (hypothetical `CREATE INDEX`, size, what it does).
+        indexes: Vec<(String, u64, Effects)>,
         made: Vec<String>,
     }
 
