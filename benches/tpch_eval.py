@@ -79,7 +79,7 @@ def cmd_cost(dbname, querydir, sets):
     base_all = sum(base.values())
     base_paper = sum(v for k, v in base.items() if k not in PAPER_EXCLUDED)
     print(f"{'set':<28} {'indexes':>7} {'size MB':>8} {'rel. cost 22 q':>15} {'rel. cost 19 q':>15} {'geo. mean 22 q':>15}")
-    print(f"{'(none)':<28} {0:>7} {0:>8.0f} {1:>15.3f} {1:>15.3f} {1:>15.3f}   (absolute {base_all:,.0f} / {base_paper:,.0f})")
+    print(f"{'(none)':<28} {0:>7} {0:>8.0f} {1:>15.4f} {1:>15.4f} {1:>15.4f}   (absolute {base_all:,.0f} / {base_paper:,.0f})")
     details = {}
     for path in sets:
         cur.execute("SELECT hypopg_reset()")
@@ -99,7 +99,7 @@ def cmd_cost(dbname, querydir, sets):
         rel_paper = sum(v for k, v in costs.items() if k not in PAPER_EXCLUDED) / base_paper
         geo = math.exp(sum(math.log(costs[q] / base[q]) for q in base) / len(base))
         name = os.path.basename(path)[:-4]
-        print(f"{name:<28} {len(made):>7} {size / 1e6:>8.0f} {rel_all:>15.3f} {rel_paper:>15.3f} {geo:>15.3f}")
+        print(f"{name:<28} {len(made):>7} {size / 1e6:>8.0f} {rel_all:>15.4f} {rel_paper:>15.4f} {geo:>15.4f}")
         details[name] = {q: (base[q], costs[q]) for q in base}
         for stmt, err in failed:
             print(f"    not created: {stmt}: {err}")

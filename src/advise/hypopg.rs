@@ -22,6 +22,8 @@
 //! Every hypothetical index is dropped (`hypopg_reset()`) right after its
 //! what-if, whether the planning succeeded or not.
 
+mod exchange;
+
 use std::collections::HashMap;
 
 use super::workload::{AdvisedIndex, MS_PER_COST_UNIT, QueryGain, reason};
@@ -432,7 +434,14 @@ pub async fn verify(
         let more = with_the_chosen(session, again, &chosen, mean_ms, &mut budget, &mut out).await;
         chosen.extend(more);
     }
-    out.kept = fold_prefixes(with_partners(chosen));
+    // Bounded, every index was planned beside the others and earned its
+    // bytes (a covering twin, a narrower index that scans cheaper): none is
+    // folded into another.
+    out.kept = if limits == SetLimits::default() {
+        fold_prefixes(with_partners(chosen))
+    } else {
+        with_partners(chosen)
+    };
     out.kept.sort_by(|a, b| {
         b.recommendation
             .score
@@ -648,6 +657,10 @@ async fn select_together(
         }
     };
     let mut chosen: Vec<AdvisedIndex> = Vec::new();
+    // What each chosen index helped alone, and what the bound cut: for the
+    // second look at a bounded set (`exchange`).
+    let mut reach_of: Vec<Vec<QueryGain>> = Vec::new();
+    let mut left_out: Vec<exchange::Held> = Vec::new();
     let mut used_bytes = 0.0;
     let mut threshold = MIN_SET_SCORE_MS;
     while !pool.is_empty() {
@@ -662,6 +675,10 @@ async fn select_together(
                         round3(p.saves)
                     ),
                 ));
+                left_out.push(exchange::Held {
+                    reach: p.cand.helps.clone(),
+                    cand: p.cand,
+                });
             }
             break;
         }
@@ -720,6 +737,10 @@ async fn select_together(
                     round3(p.saves)
                 ),
             ));
+            left_out.push(exchange::Held {
+                reach: p.cand.helps.clone(),
+                cand: p.cand,
+            });
             continue;
         }
         if pool[best].round == round || *budget < pool[best].cand.helps.len() + round + 2 {
@@ -759,12 +780,17 @@ async fn select_together(
                 }
             }
             let mut cand = p.cand;
-            cand.helps = p.gains;
+            let mut reach = std::mem::replace(&mut cand.helps, p.gains);
             // It serves every scan of an index chosen before it (whose keys
             // lead its own, whose INCLUDE columns it holds): keep one index,
             // this one, with the statements and the saving of both.
             while let Some(j) = chosen.iter().position(|c| absorbs(&cand, c)) {
                 let plain = chosen.remove(j);
+                for g in reach_of.remove(j) {
+                    if !reach.iter().any(|h| h.sql == g.sql) {
+                        reach.push(g);
+                    }
+                }
                 used_bytes -= plain.size_bytes;
                 for g in plain.helps {
                     if !cand.helps.iter().any(|h| h.fingerprint == g.fingerprint) {
@@ -797,6 +823,7 @@ async fn select_together(
             cand.recommendation.reason = reason(&cand);
             used_bytes += size;
             chosen.push(cand);
+            reach_of.push(reach);
             continue;
         }
         // Plan its statements again with the chosen indexes and it.
@@ -834,7 +861,15 @@ async fn select_together(
         p.gains = gains;
         p.round = round;
     }
-    chosen
+    if limits == SetLimits::default() {
+        return chosen;
+    }
+    let chosen = chosen
+        .into_iter()
+        .zip(reach_of)
+        .map(|(cand, reach)| exchange::Held { cand, reach })
+        .collect();
+    exchange::exchange(session, chosen, left_out, mean_ms, limits, budget, out).await
 }
 
 #[cfg(test)]

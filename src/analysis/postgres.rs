@@ -657,6 +657,13 @@ async fn verify_indexes(
             progress.stage("verifying indexes with HypoPG", candidates.len() as u64);
             let n = candidates.len();
             let joins = joins_n;
+            // A bounded set takes a second look (exchanges planned as a
+            // whole): twice the EXPLAINs.
+            let budget = if limits == SetLimits::default() {
+                budget
+            } else {
+                budget * 2
+            };
             let out = hypopg::verify(s, candidates, baseline, mean_ms, budget, limits).await;
             progress.0.set_position(n as u64);
             let left = s.hypo_count().await.unwrap_or(0);

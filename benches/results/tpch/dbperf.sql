@@ -1,10 +1,13 @@
-CREATE INDEX CONCURRENTLY lineitem_l_partkey_l_suppkey_idx ON public.lineitem (l_partkey, l_suppkey);
+CREATE INDEX CONCURRENTLY lineitem_l_partkey_l_suppkey_idx ON public.lineitem (l_partkey, l_suppkey) INCLUDE (l_quantity, l_shipdate);
 CREATE INDEX CONCURRENTLY lineitem_l_orderkey_idx ON public.lineitem (l_orderkey) INCLUDE (l_quantity);
+CREATE INDEX CONCURRENTLY orders_o_custkey_idx ON public.orders (o_custkey) INCLUDE (o_comment, o_orderkey);
 CREATE INDEX CONCURRENTLY lineitem_l_suppkey_idx ON public.lineitem (l_suppkey);
-CREATE INDEX CONCURRENTLY orders_o_custkey_idx ON public.orders (o_custkey);
-CREATE INDEX CONCURRENTLY lineitem_l_partkey_idx ON public.lineitem (l_partkey) INCLUDE (l_extendedprice, l_quantity);
-CREATE INDEX CONCURRENTLY partsupp_ps_suppkey_idx ON public.partsupp (ps_suppkey);
+CREATE INDEX CONCURRENTLY partsupp_ps_suppkey_idx ON public.partsupp (ps_suppkey) INCLUDE (ps_partkey, ps_supplycost);
+CREATE INDEX CONCURRENTLY supplier_s_nationkey_idx ON public.supplier (s_nationkey) INCLUDE (s_name, s_suppkey);
+CREATE INDEX CONCURRENTLY partsupp_ps_partkey_ps_suppkey_idx ON public.partsupp (ps_partkey, ps_suppkey) INCLUDE (ps_supplycost);
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX CONCURRENTLY part_p_type_gin_idx ON public.part USING gin (p_type gin_trgm_ops);
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX CONCURRENTLY part_p_name_gin_idx ON public.part USING gin (p_name gin_trgm_ops);
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX CONCURRENTLY supplier_s_comment_gin_idx ON public.supplier USING gin (s_comment gin_trgm_ops);

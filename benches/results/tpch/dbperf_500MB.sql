@@ -1,7 +1,10 @@
 CREATE INDEX CONCURRENTLY lineitem_l_partkey_l_suppkey_idx ON public.lineitem (l_partkey, l_suppkey);
 CREATE INDEX CONCURRENTLY lineitem_l_orderkey_idx ON public.lineitem (l_orderkey);
-CREATE INDEX CONCURRENTLY part_p_brand_idx ON public.part (p_brand);
 CREATE INDEX CONCURRENTLY orders_o_custkey_idx ON public.orders (o_custkey);
 CREATE INDEX CONCURRENTLY partsupp_ps_suppkey_idx ON public.partsupp (ps_suppkey);
+CREATE INDEX CONCURRENTLY supplier_s_suppkey_idx ON public.supplier (s_suppkey) INCLUDE (s_nationkey);
 CREATE INDEX CONCURRENTLY part_p_size_idx ON public.part (p_size);
-CREATE INDEX CONCURRENTLY customer_c_nationkey_idx ON public.customer (c_nationkey) INCLUDE (c_custkey);
+CREATE INDEX CONCURRENTLY partsupp_ps_partkey_idx ON public.partsupp (ps_partkey);
+CREATE INDEX CONCURRENTLY supplier_s_nationkey_idx ON public.supplier (s_nationkey) INCLUDE (s_suppkey);
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX CONCURRENTLY supplier_s_comment_gin_idx ON public.supplier USING gin (s_comment gin_trgm_ops);

@@ -1,9 +1,9 @@
 CREATE INDEX ON public.lineitem (l_partkey,l_suppkey);
 CREATE INDEX ON public.orders (o_custkey);
 CREATE INDEX ON public.partsupp (ps_suppkey);
-CREATE INDEX ON public.lineitem (l_suppkey);
 CREATE INDEX ON public.partsupp (ps_partkey);
-CREATE INDEX ON public.orders (o_orderdate);
-CREATE INDEX ON public.lineitem (l_shipdate);
+CREATE INDEX ON public.lineitem (l_suppkey);
 CREATE INDEX ON public.lineitem (l_orderkey,l_quantity);
+CREATE INDEX ON public.orders (o_orderdate);
 CREATE INDEX ON public.lineitem (l_orderkey);
+CREATE INDEX ON public.lineitem (l_shipdate);
