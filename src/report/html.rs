@@ -96,7 +96,12 @@ fn head(report: &Report, h: &mut String) {
 
 fn subtitle(report: &Report) -> String {
     if let Some(plan) = &report.plan {
-        let mut s = format!("{}, {} nodes", plan_format(plan), plan.nodes.len());
+        let n = plan.nodes.len();
+        let mut s = format!(
+            "{}, {n} node{}",
+            plan_format(plan),
+            if n == 1 { "" } else { "s" }
+        );
         if let Some(q) = &plan.query_text {
             s.push_str(" · ");
             s.push_str(&short(q, 160));

@@ -102,7 +102,12 @@ fn format_name(plan: &PlanView) -> &'static str {
 }
 
 pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
-    let mut head = format!("{}, {} nodes", format_name(plan), plan.nodes.len());
+    let n = plan.nodes.len();
+    let mut head = format!(
+        "{}, {n} node{}",
+        format_name(plan),
+        if n == 1 { "" } else { "s" }
+    );
     if let Some(e) = plan.execution_ms {
         head.push_str(&format!(", execution {}", ms(e)));
     }
