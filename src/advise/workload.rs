@@ -88,6 +88,45 @@ pub const DEFAULT_ROWS: f64 = 100_000.0;
 /// DEFAULT_NUM_DISTINCT).
 pub const DEFAULT_DISTINCT: f64 = 200.0;
 
+/// The parameters of a statement whose constant decides the form of the
+/// index that serves it, not only its selectivity: a parameter inside an
+/// expression an index would be built on (`to_tsvector($1, message)`: the
+/// index must name the configuration the statement uses; `date_trunc($1,
+/// ts)`: the unit). A source that can see the statement as it was sent
+/// binds these before advising ([`crate::sql::constants`]). Only these:
+/// other constants (search terms, patterns, ids) may be the application's
+/// data and stay parameters. Ascending, each once.
+pub fn form_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usize> {
+    let Ok(analysis) = statement::analyze_sql(sql, dialect, Some(schema)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<usize> = Vec::new();
+    let mut take = |text: &str| {
+        let b = text.as_bytes();
+        for (i, _) in text.match_indices('$') {
+            let digits: String = b[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .map(|&c| c as char)
+                .collect();
+            if let Ok(n) = digits.parse::<usize>() {
+                out.push(n);
+            }
+        }
+    };
+    for scan in &analysis.scans {
+        for e in scan.gin.iter().filter_map(|g| g.expression.as_deref()) {
+            take(e);
+        }
+        for w in scan.predicates.iter().filter_map(|p| p.wrapper.as_ref()) {
+            take(&w.expr_sql);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Advises indexes for `queries` against `schema`.
 pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) -> Advice {
     let mut advice = Advice::default();
@@ -1189,9 +1228,10 @@ impl<'a> TableInfo<'a> {
                 "range overlap or containment needs a GiST index",
             ),
             "@@" => match &g.expression {
-                // pg_stat_statements made the configuration a parameter
-                // (`to_tsvector($1, body)`): the index must name the one the
-                // application passes; the server's default is assumed.
+                // The configuration is still a parameter (`to_tsvector($1,
+                // body)`: pg_stat_statements' text, its constant not seen
+                // where the source looked): the index must name the one
+                // the application passes; a default is assumed.
                 Some(e) if e.contains('$') => {
                     let cfg = self.schema.text_search_config.as_deref()?;
                     let cfg = cfg.strip_prefix("pg_catalog.").unwrap_or(cfg);
@@ -1200,11 +1240,19 @@ impl<'a> TableInfo<'a> {
                         .replace(e, format!("'{}'", cfg.replace('\'', "''")).as_str())
                         .into_owned();
                     spec.keys = vec![IndexKey::Expression { sql }];
-                    (
-                        "gin",
-                        None,
-                        "full-text match computes to_tsvector on every row; a GIN index on the same expression finds the matching rows (the statement's text search configuration is a parameter: the server's default_text_search_config is assumed; the index must name the configuration the application passes)",
-                    )
+                    let whose = self
+                        .schema
+                        .text_search_config_source
+                        .as_deref()
+                        .unwrap_or("the server");
+                    spec.method = Some("gin".into());
+                    return Some((
+                        spec,
+                        requires,
+                        format!(
+                            "full-text match computes to_tsvector on every row; a GIN index on the same expression finds the matching rows (the statement's text search configuration is a parameter whose value is unknown: the default_text_search_config of {whose}, {cfg}, is assumed; the index must name the configuration the application passes)"
+                        ),
+                    ));
                 }
                 Some(e) => {
                     spec.keys = vec![IndexKey::Expression { sql: e.clone() }];

@@ -449,6 +449,7 @@ impl PgSession {
             has_statistics: false,
             dialect: Dialect::Postgres,
             text_search_config,
+            text_search_config_source: None,
         };
         let mut by_oid: HashMap<i64, usize> = HashMap::new();
         for r in &tables {
@@ -851,6 +852,44 @@ impl PgSession {
             planning_tracked,
             version,
         })
+    }
+
+    /// The statements the other sessions of this database run now, or ran
+    /// last when idle, as pg_stat_activity shows them: their literal text,
+    /// constants included (cut at `track_activity_query_size`). Statistics
+    /// are read once per transaction, so the snapshot is cleared first and
+    /// each call sees the present. Only what this role may see (others'
+    /// text needs pg_read_all_stats); nothing on a failure.
+    pub async fn activity(&mut self) -> Vec<String> {
+        let sql = format!(
+            "{TAG} SELECT query FROM (SELECT pg_stat_clear_snapshot()) c, pg_stat_activity
+              WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+                AND query <> '' AND query NOT LIKE '{TAG}%'"
+        );
+        match self.guarded_query(&sql, &[]).await {
+            Ok(rows) => rows
+                .iter()
+                .filter_map(|r| r.try_get::<_, Option<String>>(0).ok().flatten())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// A role's own value of a setting in this database
+    /// (`ALTER ROLE … [IN DATABASE …] SET`), the database-specific one
+    /// first, as PostgreSQL applies them; `None` when the role sets none.
+    pub async fn role_setting(&mut self, role_oid: u32, name: &str) -> Option<String> {
+        let sql = format!(
+            "{TAG} SELECT split_part(c, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) c
+              WHERE s.setrole = $1::oid
+                AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+                AND split_part(c, '=', 1) = $2
+              ORDER BY s.setdatabase DESC LIMIT 1"
+        );
+        let oid = i64::from(role_oid);
+        let rows = self.guarded_query(&sql, &[&oid, &name]).await.ok()?;
+        rows.first().and_then(|r| r.try_get::<_, String>(0).ok())
     }
 
     /// The database server's clock, Unix seconds.
