@@ -160,6 +160,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             &acc.join_gains,
             &ranked,
             WhatIf::Join,
+            &acc.joined_filters,
             schema,
             opts,
         );
@@ -168,6 +169,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             &acc.filter_gains,
             &ranked,
             WhatIf::Filter,
+            &acc.joined_filters,
             schema,
             opts,
         );
@@ -181,6 +183,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             &acc.covering_gains,
             &ranked,
             WhatIf::Covering,
+            &acc.joined_filters,
             schema,
             opts,
         );
@@ -218,6 +221,10 @@ struct Wanted {
     /// low-selectivity ranges and on scans under a join.
     filters: Vec<(IndexSpec, f64, String, String)>,
     filter_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    /// The (statement, table) of filter candidates on a table its block
+    /// joins with others: the join's other side weighs in the statement's
+    /// cost, so such a filter is judged as a join key is.
+    joined_filters: std::collections::HashSet<(Fingerprint, String)>,
     /// A join or GROUP BY key with the few other columns its scan reads
     /// (with `opts.what_if`): an index-only scan in key order. Kept apart
     /// from the plain keys, which the merge would fold them into.
@@ -459,6 +466,10 @@ fn advise_query(
                     WhatIf::Filter => (&mut acc.filters, &mut acc.filter_gains),
                     WhatIf::Covering => (&mut acc.covering, &mut acc.covering_gains),
                 };
+                if kind == WhatIf::Filter && scan.joined {
+                    acc.joined_filters
+                        .insert((q.fingerprint, spec.qualified_table()));
+                }
                 specs.push((spec.clone(), 0.0, q.fingerprint.to_string(), String::new()));
                 gains
                     .entry((q.fingerprint, spec.qualified_table()))
@@ -597,6 +608,7 @@ fn what_if_candidates(
     gains: &HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
     ranked: &[AdvisedIndex],
     kind: WhatIf,
+    joined: &std::collections::HashSet<(Fingerprint, String)>,
     schema: &Schema,
     opts: &AdviseOptions,
 ) -> Vec<AdvisedIndex> {
@@ -620,7 +632,14 @@ fn what_if_candidates(
         merge(wanted, gains, schema, opts)
     };
     for j in &mut out {
-        j.join_key = join_key;
+        // A filter column on one side of a join: the other side's cost
+        // dilutes what the index saves of the statement's (a 2,000-row
+        // probe into a million-row table is a quarter off the plan, a
+        // third of the time), so it is judged as a join key is.
+        j.join_key = join_key
+            || j.helps.iter().all(|h| {
+                joined.contains(&(h.fingerprint, j.recommendation.spec.qualified_table()))
+            }) && !j.helps.is_empty();
     }
     out.retain(|j| {
         !ranked.iter().any(|r| {
@@ -1441,9 +1460,13 @@ impl<'a> TableInfo<'a> {
     }
 
     /// A prefix pattern typical of the column, from pg_stats (the median
-    /// histogram bound, else the most common value): its first half, at
-    /// least two characters, then `%`. `None` without statistics or when
-    /// the value holds LIKE's own characters.
+    /// histogram bound, else the most common value): its shortest prefix
+    /// (at least two characters) that no other histogram bound shares, so
+    /// it keeps less than a bucket, as a pattern typed into a search box
+    /// does (PostgreSQL assumes 0.5 % of a pattern it cannot see, half a
+    /// bucket of a full histogram); without a histogram, the first half.
+    /// Then `%`. `None` without statistics or when the value holds LIKE's
+    /// own characters.
     fn representative_prefix(&self, col: &str) -> Option<String> {
         let c = self.table.column(col)?;
         let v = c
@@ -1453,9 +1476,26 @@ impl<'a> TableInfo<'a> {
         if v.contains(['%', '_', '\\']) || v.chars().count() < 2 {
             return None;
         }
-        let n = v.chars().count().div_ceil(2).max(2);
-        let prefix: String = v.chars().take(n).collect();
-        Some(format!("'{}%'", prefix.replace('\'', "''")))
+        let quoted = |n: usize| {
+            let prefix: String = v.chars().take(n).collect();
+            format!("'{}%'", prefix.replace('\'', "''"))
+        };
+        let len = v.chars().count();
+        if c.histogram.len() >= 2 {
+            return Some(
+                (2..=len)
+                    .find(|&n| {
+                        let prefix: String = v.chars().take(n).collect();
+                        c.histogram
+                            .iter()
+                            .filter(|b| b.starts_with(&prefix))
+                            .count()
+                            <= 1
+                    })
+                    .map_or_else(|| quoted(len), quoted),
+            );
+        }
+        Some(quoted(len.div_ceil(2).max(2)))
     }
 
     /// The share of rows `LIKE 'abc%'` keeps, from the histogram bounds
