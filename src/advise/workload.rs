@@ -1461,7 +1461,8 @@ impl<'a> TableInfo<'a> {
 
     /// A prefix pattern typical of the column, from pg_stats (the median
     /// histogram bound, else the most common value): its shortest prefix
-    /// (at least two characters) that no other histogram bound shares, so
+    /// (at least two characters) that no other histogram bound shares, its
+    /// last character moved one off so that it falls between two bounds:
     /// it keeps less than a bucket, as a pattern typed into a search box
     /// does (PostgreSQL assumes 0.5 % of a pattern it cannot see, half a
     /// bucket of a full histogram); without a histogram, the first half.
@@ -1482,18 +1483,26 @@ impl<'a> TableInfo<'a> {
         };
         let len = v.chars().count();
         if c.histogram.len() >= 2 {
-            return Some(
-                (2..=len)
-                    .find(|&n| {
-                        let prefix: String = v.chars().take(n).collect();
-                        c.histogram
-                            .iter()
-                            .filter(|b| b.starts_with(&prefix))
-                            .count()
-                            <= 1
-                    })
-                    .map_or_else(|| quoted(len), quoted),
-            );
+            let bounds = |p: &str| c.histogram.iter().filter(|b| b.starts_with(p)).count();
+            let Some(n) = (2..=len).find(|&n| bounds(&v.chars().take(n).collect::<String>()) <= 1)
+            else {
+                return Some(quoted(len));
+            };
+            // The bound itself is one the planner counts whole: a
+            // neighbouring prefix between two bounds (its last character
+            // one off) is the typical one.
+            let head: String = v.chars().take(n - 1).collect();
+            let last = v.chars().nth(n - 1)? as u32;
+            let between = [last.wrapping_sub(1), last + 1]
+                .into_iter()
+                .filter_map(char::from_u32)
+                .filter(|c| c.is_alphanumeric())
+                .map(|c| format!("{head}{c}"))
+                .find(|p| bounds(p) == 0);
+            return Some(match between {
+                Some(p) => format!("'{}%'", p.replace('\'', "''")),
+                None => quoted(n),
+            });
         }
         Some(quoted(len.div_ceil(2).max(2)))
     }

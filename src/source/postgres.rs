@@ -555,7 +555,9 @@ impl PgSession {
                      ARRAY(SELECT i.indkey[k - 1] = 0 FROM generate_series(1, i.indnatts) k ORDER BY k), \
                      ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
                      EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')), \
-                     {index_size}, coalesce(s.idx_scan, 0)::int8, n.nspname::text \
+                     {index_size}, coalesce(s.idx_scan, 0)::int8, n.nspname::text, \
+                     ARRAY(SELECT (SELECT o.opcname::text FROM pg_opclass o WHERE o.oid = i.indclass[k - 1]) \
+                           FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
                      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \
                      JOIN pg_namespace n ON n.oid = ic.relnamespace \
                      LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid \
@@ -621,6 +623,7 @@ impl PgSession {
             let names: Vec<String> = r.get(9);
             let is_expr: Vec<bool> = r.get(10);
             let desc: Vec<bool> = r.get(11);
+            let opclasses: Vec<Option<String>> = r.get(16);
             let mut keys = Vec::new();
             let mut include = Vec::new();
             for (k, n) in names.into_iter().enumerate() {
@@ -628,6 +631,14 @@ impl PgSession {
                     include.push(n);
                 } else if is_expr.get(k).copied().unwrap_or(false) {
                     keys.push(IndexKey::Expression { sql: n });
+                } else if let Some(Some(op)) = opclasses.get(k)
+                    && op.ends_with("_pattern_ops")
+                {
+                    // As the advisor writes a prefix-match key: a plain
+                    // key on the column does not match it.
+                    keys.push(IndexKey::Expression {
+                        sql: format!("{n} {op}"),
+                    });
                 } else {
                     keys.push(IndexKey::Column {
                         name: n,
