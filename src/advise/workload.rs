@@ -1490,15 +1490,18 @@ impl<'a> TableInfo<'a> {
             };
             // The bound itself is one the planner counts whole: a
             // neighbouring prefix between two bounds (its last character
-            // one off) is the typical one.
-            let head: String = v.chars().take(n - 1).collect();
-            let last = v.chars().nth(n - 1)? as u32;
-            let between = [last.wrapping_sub(1), last + 1]
-                .into_iter()
-                .filter_map(char::from_u32)
-                .filter(|c| c.is_alphanumeric())
-                .map(|c| format!("{head}{c}"))
-                .find(|p| bounds(p) == 0);
+            // one off, at the first length where there is one) is the
+            // typical one.
+            let between = (n..=len).find_map(|m| {
+                let head: String = v.chars().take(m - 1).collect();
+                let last = v.chars().nth(m - 1)? as u32;
+                [last.wrapping_sub(1), last + 1]
+                    .into_iter()
+                    .filter_map(char::from_u32)
+                    .filter(|c| c.is_alphanumeric())
+                    .map(|c| format!("{head}{c}"))
+                    .find(|p| bounds(p) == 0)
+            });
             return Some(match between {
                 Some(p) => format!("'{}%'", p.replace('\'', "''")),
                 None => quoted(n),
