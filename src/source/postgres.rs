@@ -893,7 +893,7 @@ impl PgSession {
     pub async fn role_setting(&mut self, role_oid: u32, name: &str) -> Option<String> {
         let sql = format!(
             "{TAG} SELECT split_part(c, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) c
-              WHERE s.setrole = $1::oid
+              WHERE s.setrole::int8 = $1
                 AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
                 AND split_part(c, '=', 1) = $2
               ORDER BY s.setdatabase DESC LIMIT 1"
