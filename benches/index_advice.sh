@@ -7,6 +7,7 @@
 #   none      the schema's own indexes (primary keys, unique constraints)
 #   dbperf    + `dbperf analyze --db … --format json` → .indexes[].statement
 #             (and each index's `requires`), advised after the baseline run
+#             while the same traffic runs (as against staging)
 #   dba       + fixtures/workloads/<domain>/dba.sql (see EXPECTED.md there)
 #   supabase  + supabase's index_advisor() run on every workload statement
 #             (the SQL of github.com/supabase/index_advisor, loaded into the
@@ -121,8 +122,18 @@ measure() {
 echo "0 built (primary keys and unique constraints only)" > "$out/none.meta"
 measure none
 
-log "dbperf analyze"
+# A DBA runs dbperf against staging while the application's traffic runs:
+# dbperf reads the constants pg_stat_statements turned into $n (a full-text
+# configuration) from pg_stat_activity. The same traffic (the warm-up's
+# seed) runs in the background for as long as dbperf does; it runs before
+# the three measured configurations alike.
+log "dbperf analyze (traffic running)"
+pgbench -n -c 1 -T 3600 --random-seed=7 "${scripts[@]}" "$URL" > "$out/dbperf.traffic.pgbench" 2>&1 &
+traffic=$!
+sleep 1
 "$bin" analyze --db "$URL" --format json > "$out/dbperf.json" 2> "$out/dbperf.stderr" || true
+kill "$traffic" 2>/dev/null || true
+wait "$traffic" 2>/dev/null || true
 python3 benches/index_advice.py dbperf "$out/dbperf.json" "$out/dbperf.sql"
 
 log "supabase index_advisor"

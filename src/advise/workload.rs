@@ -88,6 +88,45 @@ pub const DEFAULT_ROWS: f64 = 100_000.0;
 /// DEFAULT_NUM_DISTINCT).
 pub const DEFAULT_DISTINCT: f64 = 200.0;
 
+/// The parameters of a statement whose constant decides the form of the
+/// index that serves it, not only its selectivity: a parameter inside an
+/// expression an index would be built on (`to_tsvector($1, message)`: the
+/// index must name the configuration the statement uses; `date_trunc($1,
+/// ts)`: the unit). A source that can see the statement as it was sent
+/// binds these before advising ([`crate::sql::constants`]). Only these:
+/// other constants (search terms, patterns, ids) may be the application's
+/// data and stay parameters. Ascending, each once.
+pub fn form_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usize> {
+    let Ok(analysis) = statement::analyze_sql(sql, dialect, Some(schema)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<usize> = Vec::new();
+    let mut take = |text: &str| {
+        let b = text.as_bytes();
+        for (i, _) in text.match_indices('$') {
+            let digits: String = b[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .map(|&c| c as char)
+                .collect();
+            if let Ok(n) = digits.parse::<usize>() {
+                out.push(n);
+            }
+        }
+    };
+    for scan in &analysis.scans {
+        for e in scan.gin.iter().filter_map(|g| g.expression.as_deref()) {
+            take(e);
+        }
+        for w in scan.predicates.iter().filter_map(|p| p.wrapper.as_ref()) {
+            take(&w.expr_sql);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// Advises indexes for `queries` against `schema`.
 pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) -> Advice {
     let mut advice = Advice::default();
@@ -121,6 +160,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             &acc.join_gains,
             &ranked,
             WhatIf::Join,
+            &acc.joined_filters,
             schema,
             opts,
         );
@@ -129,6 +169,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             &acc.filter_gains,
             &ranked,
             WhatIf::Filter,
+            &acc.joined_filters,
             schema,
             opts,
         );
@@ -142,6 +183,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             &acc.covering_gains,
             &ranked,
             WhatIf::Covering,
+            &acc.joined_filters,
             schema,
             opts,
         );
@@ -179,6 +221,10 @@ struct Wanted {
     /// low-selectivity ranges and on scans under a join.
     filters: Vec<(IndexSpec, f64, String, String)>,
     filter_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    /// The (statement, table) of filter candidates on a table its block
+    /// joins with others: the join's other side weighs in the statement's
+    /// cost, so such a filter is judged as a join key is.
+    joined_filters: std::collections::HashSet<(Fingerprint, String)>,
     /// A join or GROUP BY key with the few other columns its scan reads
     /// (with `opts.what_if`): an index-only scan in key order. Kept apart
     /// from the plain keys, which the merge would fold them into.
@@ -420,6 +466,10 @@ fn advise_query(
                     WhatIf::Filter => (&mut acc.filters, &mut acc.filter_gains),
                     WhatIf::Covering => (&mut acc.covering, &mut acc.covering_gains),
                 };
+                if kind == WhatIf::Filter && scan.joined {
+                    acc.joined_filters
+                        .insert((q.fingerprint, spec.qualified_table()));
+                }
                 specs.push((spec.clone(), 0.0, q.fingerprint.to_string(), String::new()));
                 gains
                     .entry((q.fingerprint, spec.qualified_table()))
@@ -558,6 +608,7 @@ fn what_if_candidates(
     gains: &HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
     ranked: &[AdvisedIndex],
     kind: WhatIf,
+    joined: &std::collections::HashSet<(Fingerprint, String)>,
     schema: &Schema,
     opts: &AdviseOptions,
 ) -> Vec<AdvisedIndex> {
@@ -581,7 +632,14 @@ fn what_if_candidates(
         merge(wanted, gains, schema, opts)
     };
     for j in &mut out {
-        j.join_key = join_key;
+        // A filter column on one side of a join: the other side's cost
+        // dilutes what the index saves of the statement's (a 2,000-row
+        // probe into a million-row table is a quarter off the plan, a
+        // third of the time), so it is judged as a join key is.
+        j.join_key = join_key
+            || j.helps.iter().all(|h| {
+                joined.contains(&(h.fingerprint, j.recommendation.spec.qualified_table()))
+            }) && !j.helps.is_empty();
     }
     out.retain(|j| {
         !ranked.iter().any(|r| {
@@ -1196,9 +1254,10 @@ impl<'a> TableInfo<'a> {
                 "range overlap or containment needs a GiST index",
             ),
             "@@" => match &g.expression {
-                // pg_stat_statements made the configuration a parameter
-                // (`to_tsvector($1, body)`): the index must name the one the
-                // application passes; the server's default is assumed.
+                // The configuration is still a parameter (`to_tsvector($1,
+                // body)`: pg_stat_statements' text, its constant not seen
+                // where the source looked): the index must name the one
+                // the application passes; a default is assumed.
                 Some(e) if e.contains('$') => {
                     let cfg = self.schema.text_search_config.as_deref()?;
                     let cfg = cfg.strip_prefix("pg_catalog.").unwrap_or(cfg);
@@ -1207,11 +1266,19 @@ impl<'a> TableInfo<'a> {
                         .replace(e, format!("'{}'", cfg.replace('\'', "''")).as_str())
                         .into_owned();
                     spec.keys = vec![IndexKey::Expression { sql }];
-                    (
-                        "gin",
-                        None,
-                        "full-text match computes to_tsvector on every row; a GIN index on the same expression finds the matching rows (the statement's text search configuration is a parameter: the server's default_text_search_config is assumed; the index must name the configuration the application passes)",
-                    )
+                    let whose = self
+                        .schema
+                        .text_search_config_source
+                        .as_deref()
+                        .unwrap_or("the server");
+                    spec.method = Some("gin".into());
+                    return Some((
+                        spec,
+                        requires,
+                        format!(
+                            "full-text match computes to_tsvector on every row; a GIN index on the same expression finds the matching rows (the statement's text search configuration is a parameter whose value is unknown: the default_text_search_config of {whose}, {cfg}, is assumed; the index must name the configuration the application passes)"
+                        ),
+                    ));
                 }
                 Some(e) => {
                     spec.keys = vec![IndexKey::Expression { sql: e.clone() }];
@@ -1400,9 +1467,14 @@ impl<'a> TableInfo<'a> {
     }
 
     /// A prefix pattern typical of the column, from pg_stats (the median
-    /// histogram bound, else the most common value): its first half, at
-    /// least two characters, then `%`. `None` without statistics or when
-    /// the value holds LIKE's own characters.
+    /// histogram bound, else the most common value): its shortest prefix
+    /// (at least two characters) that no other histogram bound shares, its
+    /// last character moved one off so that it falls between two bounds:
+    /// it keeps less than a bucket, as a pattern typed into a search box
+    /// does (PostgreSQL assumes 0.5 % of a pattern it cannot see, half a
+    /// bucket of a full histogram); without a histogram, the first half.
+    /// Then `%`. `None` without statistics or when the value holds LIKE's
+    /// own characters.
     fn representative_prefix(&self, col: &str) -> Option<String> {
         let c = self.table.column(col)?;
         let v = c
@@ -1412,9 +1484,37 @@ impl<'a> TableInfo<'a> {
         if v.contains(['%', '_', '\\']) || v.chars().count() < 2 {
             return None;
         }
-        let n = v.chars().count().div_ceil(2).max(2);
-        let prefix: String = v.chars().take(n).collect();
-        Some(format!("'{}%'", prefix.replace('\'', "''")))
+        let quoted = |n: usize| {
+            let prefix: String = v.chars().take(n).collect();
+            format!("'{}%'", prefix.replace('\'', "''"))
+        };
+        let len = v.chars().count();
+        if c.histogram.len() >= 2 {
+            let bounds = |p: &str| c.histogram.iter().filter(|b| b.starts_with(p)).count();
+            let Some(n) = (2..=len).find(|&n| bounds(&v.chars().take(n).collect::<String>()) <= 1)
+            else {
+                return Some(quoted(len));
+            };
+            // The bound itself is one the planner counts whole: a
+            // neighbouring prefix between two bounds (its last character
+            // one off, at the first length where there is one) is the
+            // typical one.
+            let between = (n..=len).find_map(|m| {
+                let head: String = v.chars().take(m - 1).collect();
+                let last = v.chars().nth(m - 1)? as u32;
+                [last.wrapping_sub(1), last + 1]
+                    .into_iter()
+                    .filter_map(char::from_u32)
+                    .filter(|c| c.is_alphanumeric())
+                    .map(|c| format!("{head}{c}"))
+                    .find(|p| bounds(p) == 0)
+            });
+            return Some(match between {
+                Some(p) => format!("'{}%'", p.replace('\'', "''")),
+                None => quoted(n),
+            });
+        }
+        Some(quoted(len.div_ceil(2).max(2)))
     }
 
     /// The share of rows `LIKE 'abc%'` keeps, from the histogram bounds

@@ -21,6 +21,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::advise::hypopg;
 use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
+    form_parameters,
 };
 use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
 use crate::error::{Error, Result};
@@ -38,7 +39,9 @@ use crate::parse::plan::plan_cost;
 use crate::source::postgres::{self, Hypo, Limits, PgSession, StatRow, Statements};
 use crate::source::snapshot::{self, SnapshotStore};
 use crate::sql::class::{StatementClass, classify};
+use crate::sql::constants::parameter_values;
 use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
+use crate::sql::params::bind_parameter;
 use crate::sql::statement::{StatementKind, analyze_sql};
 
 /// What `analyze --db postgres://…` was asked.
@@ -121,6 +124,18 @@ struct Group {
     rows: u64,
     /// Calls of the entry whose text is kept.
     text_calls: u64,
+    /// The role (pg_stat_statements' `userid`) of that entry.
+    userid: Option<u32>,
+    /// `query` with the constants learned for it bound
+    /// ([`learn_constants`]): what is planned and advised.
+    bound: Option<String>,
+}
+
+impl Group {
+    /// The text to plan and advise: bound where constants were learned.
+    fn sql(&self) -> &str {
+        self.bound.as_deref().unwrap_or(&self.query)
+    }
 }
 
 fn fold(rows: &[StatRow]) -> Vec<Group> {
@@ -140,6 +155,7 @@ fn fold(rows: &[StatRow]) -> Vec<Group> {
                 if calls > g.text_calls {
                     g.query = r.query.clone();
                     g.text_calls = calls;
+                    g.userid = userid(&r.key);
                 }
             }
             None => {
@@ -152,6 +168,8 @@ fn fold(rows: &[StatRow]) -> Vec<Group> {
                     plan_ms: r.plan_ms,
                     rows: r.rows.max(0) as u64,
                     text_calls: calls,
+                    userid: userid(&r.key),
+                    bound: None,
                 });
             }
         }
@@ -184,7 +202,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
 
     // The application's statements are ranked; utility, monitoring and
     // dbperf's own statements are counted apart in one note.
-    let (groups, apart): (Vec<Group>, Vec<Group>) = fold(&counters.rows)
+    let (mut groups, apart): (Vec<Group>, Vec<Group>) = fold(&counters.rows)
         .into_iter()
         .partition(|g| classify(&g.query, postgres::TAG) == StatementClass::Application);
     notes.extend(apart_note(&apart));
@@ -195,6 +213,12 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     // database's tables are planned, the others say why not.
     let top: Vec<usize> = (0..groups.len().min(task.top)).collect();
     let (planned, mut not_planned) = plannable(&groups, &top, &schema);
+
+    // The constants that decide an index's form, as the application sent
+    // them, where the server still shows them; planned and advised bound.
+    learn_constants(s, &mut groups, &planned, &schema, progress, &mut notes).await;
+    let mut schema = schema;
+    assume_text_search_config(s, &groups, &planned, &mut schema).await;
 
     // Plans and plan rules.
     progress.stage("planning the top statements", planned.len() as u64);
@@ -222,7 +246,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .map(|&i| {
             let g = &groups[i];
             WorkloadQuery {
-                sql: g.query.clone(),
+                sql: g.sql().to_string(),
                 calls: g.calls.max(1),
                 mean_ms: (g.calls > 0).then(|| g.total_ms / g.calls as f64),
                 path: PGSS_PATH.into(),
@@ -337,6 +361,138 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     Ok(report)
 }
 
+/// How long the advisor watches pg_stat_activity for the statements whose
+/// constants decide an index's form, and how often it looks. Sampling is
+/// weighted by time: the statements that cost the most are the likeliest
+/// to be seen running.
+const ACTIVITY_WINDOW: std::time::Duration = std::time::Duration::from_secs(5);
+const ACTIVITY_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// For the statements of `planned` with parameters that decide an index's
+/// form ([`form_parameters`]), watches what the other sessions run
+/// (pg_stat_activity, up to [`ACTIVITY_WINDOW`], ending as soon as every
+/// one was seen) and binds the constants of the first literal text of
+/// each into [`Group::bound`]. What was learned and what was not is a note.
+async fn learn_constants(
+    s: &mut PgSession,
+    groups: &mut [Group],
+    planned: &[usize],
+    schema: &Schema,
+    progress: &Progress,
+    notes: &mut Vec<String>,
+) {
+    let wanted: Vec<(usize, Vec<usize>)> = planned
+        .iter()
+        .filter_map(|&i| {
+            let p = form_parameters(&groups[i].query, schema, Dialect::Postgres);
+            (!p.is_empty()).then_some((i, p))
+        })
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    progress.stage("watching pg_stat_activity", wanted.len() as u64);
+    let start = std::time::Instant::now();
+    let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let mut learned = 0;
+    loop {
+        for text in s.activity().await {
+            if !seen.insert(text.clone()) {
+                continue;
+            }
+            for (i, params) in &wanted {
+                let g = &mut groups[*i];
+                if g.bound.is_some() {
+                    continue;
+                }
+                let Some(values) = parameter_values(&g.query, &text) else {
+                    continue;
+                };
+                let values: Vec<(usize, String)> = values
+                    .into_iter()
+                    .filter(|(n, _)| params.contains(n))
+                    .collect();
+                if values.len() == params.len() {
+                    g.bound = Some(bind_all(&g.query, &values));
+                    learned += 1;
+                    progress.inc();
+                }
+            }
+        }
+        if learned == wanted.len() || start.elapsed() >= ACTIVITY_WINDOW {
+            break;
+        }
+        tokio::time::sleep(ACTIVITY_EVERY).await;
+    }
+    let ranks = |bound: bool| -> String {
+        wanted
+            .iter()
+            .filter(|(i, _)| groups[*i].bound.is_some() == bound)
+            .map(|(i, _)| format!("#{}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if learned > 0 {
+        notes.push(format!(
+            "the constants inside indexed expressions of statement(s) {} (pg_stat_statements shows them as $n) were read from pg_stat_activity, as the application sent them; indexes are built with them.",
+            ranks(true)
+        ));
+    }
+    if learned < wanted.len() {
+        notes.push(format!(
+            "statement(s) {} have parameters inside an indexed expression (pg_stat_statements shows their constants as $n) and were not seen running in pg_stat_activity in {} s (run dbperf while the application's traffic runs, with a role that has pg_read_all_stats): their indexes assume a value, said in each index's reason.",
+            ranks(false),
+            ACTIVITY_WINDOW.as_secs()
+        ));
+    }
+}
+
+/// `sql` with each `(n, constant)` bound in place of `$n`, the highest
+/// first so the lower numbers stay what they were.
+fn bind_all(sql: &str, values: &[(usize, String)]) -> String {
+    let mut out = sql.to_string();
+    for (n, v) in values.iter().rev() {
+        out = bind_parameter(&out, *n, v);
+    }
+    out
+}
+
+/// A full-text statement whose configuration stayed a parameter (not seen
+/// in pg_stat_activity) is advised for an assumed configuration: the
+/// `default_text_search_config` of the role that ran it when that role
+/// sets one (`ALTER ROLE … SET`), else the server's (already in
+/// `schema`). The role's value goes into `schema` when the roles of all
+/// such statements agree on it.
+async fn assume_text_search_config(
+    s: &mut PgSession,
+    groups: &[Group],
+    planned: &[usize],
+    schema: &mut Schema,
+) {
+    let mut roles: Vec<u32> = planned
+        .iter()
+        .map(|&i| &groups[i])
+        .filter(|g| g.bound.is_none() && g.query.to_ascii_lowercase().contains("to_tsvector($"))
+        .filter_map(|g| g.userid)
+        .collect();
+    roles.sort_unstable();
+    roles.dedup();
+    let mut values: Vec<Option<String>> = Vec::new();
+    for r in roles {
+        values.push(s.role_setting(r, "default_text_search_config").await);
+    }
+    values.dedup();
+    if let [Some(cfg)] = values.as_slice() {
+        schema.text_search_config = Some(cfg.clone());
+        schema.text_search_config_source = Some("the role that ran it".into());
+    }
+}
+
+/// The role oid of a pg_stat_statements entry's key (`userid:queryid:toplevel`).
+fn userid(key: &str) -> Option<u32> {
+    key.split(':').next()?.parse().ok()
+}
+
 /// The top statements as the report lists them, with what was found on each.
 fn statement_rows(
     groups: &[Group],
@@ -403,7 +559,7 @@ async fn plan_top(
     for &i in planned {
         let g = &groups[i];
         progress.inc();
-        let json = match s.explain(&g.query).await {
+        let json = match s.explain(g.sql()).await {
             Ok(j) => j,
             // The session is gone: nothing more can run on it.
             Err(e) if e.lost => return Err(lost(s, &e)),

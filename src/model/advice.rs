@@ -58,7 +58,8 @@ pub struct AdvisedIndex {
     pub helps: Vec<QueryGain>,
     /// Estimated size on disk.
     pub size_bytes: f64,
-    /// A join-key candidate ([`Advice::join_candidates`]).
+    /// A join-key candidate ([`Advice::join_candidates`]), or a filter
+    /// column's on one side of a join: judged as a join key is.
     pub join_key: bool,
     /// Indexes that must exist with this one for it to serve: the other
     /// branches of an OR (PostgreSQL's BitmapOr needs one per branch).

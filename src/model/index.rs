@@ -196,8 +196,20 @@ impl IndexSpec {
                     .keys
                     .iter()
                     .zip(&ix.keys)
-                    .all(|(a, b)| keys_match(a, b))
+                    .all(|(a, b)| keys_match(&self.with_opclass(a), b))
         })
+    }
+
+    /// A key as the catalog reads one with this spec's operator class: a
+    /// column with a pattern class is the key `col text_pattern_ops`, which
+    /// an index on the plain column does not match.
+    fn with_opclass(&self, k: &IndexKey) -> IndexKey {
+        match (&self.opclass, k) {
+            (Some(op), IndexKey::Column { name, .. }) => IndexKey::Expression {
+                sql: format!("{name} {op}"),
+            },
+            _ => k.clone(),
+        }
     }
 }
 

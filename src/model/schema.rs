@@ -19,6 +19,10 @@ pub struct Schema {
     /// when read from a live database.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text_search_config: Option<String>,
+    /// Whose setting `text_search_config` is when not the server's
+    /// (`the role that ran it`): said where a configuration is assumed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text_search_config_source: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]

@@ -450,6 +450,7 @@ impl PgSession {
             has_statistics: false,
             dialect: Dialect::Postgres,
             text_search_config,
+            text_search_config_source: None,
         };
         let mut by_oid: HashMap<i64, usize> = HashMap::new();
         for r in &tables {
@@ -555,7 +556,9 @@ impl PgSession {
                      ARRAY(SELECT i.indkey[k - 1] = 0 FROM generate_series(1, i.indnatts) k ORDER BY k), \
                      ARRAY(SELECT (i.indoption[k - 1] & 1) = 1 FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
                      EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')), \
-                     {index_size}, coalesce(s.idx_scan, 0)::int8, n.nspname::text \
+                     {index_size}, coalesce(s.idx_scan, 0)::int8, n.nspname::text, \
+                     ARRAY(SELECT (SELECT o.opcname::text FROM pg_opclass o WHERE o.oid = i.indclass[k - 1]) \
+                           FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
                      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \
                      JOIN pg_namespace n ON n.oid = ic.relnamespace \
                      LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid \
@@ -621,6 +624,7 @@ impl PgSession {
             let names: Vec<String> = r.get(9);
             let is_expr: Vec<bool> = r.get(10);
             let desc: Vec<bool> = r.get(11);
+            let opclasses: Vec<Option<String>> = r.get(16);
             let mut keys = Vec::new();
             let mut include = Vec::new();
             for (k, n) in names.into_iter().enumerate() {
@@ -628,6 +632,14 @@ impl PgSession {
                     include.push(n);
                 } else if is_expr.get(k).copied().unwrap_or(false) {
                     keys.push(IndexKey::Expression { sql: n });
+                } else if let Some(Some(op)) = opclasses.get(k)
+                    && op.ends_with("_pattern_ops")
+                {
+                    // As the advisor writes a prefix-match key: a plain
+                    // key on the column does not match it.
+                    keys.push(IndexKey::Expression {
+                        sql: format!("{n} {op}"),
+                    });
                 } else {
                     keys.push(IndexKey::Column {
                         name: n,
@@ -852,6 +864,44 @@ impl PgSession {
             planning_tracked,
             version,
         })
+    }
+
+    /// The statements the other sessions of this database run now, or ran
+    /// last when idle, as pg_stat_activity shows them: their literal text,
+    /// constants included (cut at `track_activity_query_size`). Statistics
+    /// are read once per transaction, so the snapshot is cleared first and
+    /// each call sees the present. Only what this role may see (others'
+    /// text needs pg_read_all_stats); nothing on a failure.
+    pub async fn activity(&mut self) -> Vec<String> {
+        let sql = format!(
+            "{TAG} SELECT query FROM (SELECT pg_stat_clear_snapshot()) c, pg_stat_activity
+              WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+                AND query <> '' AND query NOT LIKE '{TAG}%'"
+        );
+        match self.guarded_query(&sql, &[]).await {
+            Ok(rows) => rows
+                .iter()
+                .filter_map(|r| r.try_get::<_, Option<String>>(0).ok().flatten())
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// A role's own value of a setting in this database
+    /// (`ALTER ROLE … [IN DATABASE …] SET`), the database-specific one
+    /// first, as PostgreSQL applies them; `None` when the role sets none.
+    pub async fn role_setting(&mut self, role_oid: u32, name: &str) -> Option<String> {
+        let sql = format!(
+            "{TAG} SELECT split_part(c, '=', 2) FROM pg_db_role_setting s, unnest(s.setconfig) c
+              WHERE s.setrole::int8 = $1
+                AND s.setdatabase IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+                AND split_part(c, '=', 1) = $2
+              ORDER BY s.setdatabase DESC LIMIT 1"
+        );
+        let oid = i64::from(role_oid);
+        let rows = self.guarded_query(&sql, &[&oid, &name]).await.ok()?;
+        rows.first().and_then(|r| r.try_get::<_, String>(0).ok())
     }
 
     /// The database server's clock, Unix seconds.

@@ -410,6 +410,7 @@ impl SqliteSource {
             has_statistics: has_stat1,
             dialect: Dialect::Sqlite,
             text_search_config: None,
+            text_search_config_source: None,
         };
         let mut tables_without_stats = Vec::new();
         for (kind, name, _, _) in &rows {

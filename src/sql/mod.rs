@@ -1,6 +1,7 @@
 //! SQL understanding: predicates of conditions and statements.
 
 pub mod class;
+pub mod constants;
 pub mod fingerprint;
 pub mod lex;
 pub mod params;
