@@ -127,6 +127,39 @@ pub fn form_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usiz
     out
 }
 
+/// The columns the workload's UPDATEs set, per table (qualified as the
+/// schema names it).
+fn updated_columns(
+    queries: &[WorkloadQuery],
+    schema: &Schema,
+    dialect: Dialect,
+) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for q in queries {
+        let head = q.sql.trim_start();
+        if !head
+            .get(..6)
+            .is_some_and(|w| w.eq_ignore_ascii_case("update"))
+        {
+            continue;
+        }
+        let Ok(a) = statement::analyze_sql(&q.sql, dialect, Some(schema)) else {
+            continue;
+        };
+        for (table, cols) in a.updated {
+            let Some(t) = schema.table(&table) else {
+                continue;
+            };
+            let name = t.qualified_name();
+            match out.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, have)) => have.extend(cols),
+                None => out.push((name, cols)),
+            }
+        }
+    }
+    out
+}
+
 /// Advises indexes for `queries` against `schema`.
 pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) -> Advice {
     let mut advice = Advice::default();
@@ -154,6 +187,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         r.recommendation.reason = reason(r);
         r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
     }
+    let mut held_back: Vec<String> = Vec::new();
     if opts.what_if {
         let joins = what_if_candidates(
             acc.joins,
@@ -178,7 +212,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
                 .iter()
                 .any(|j| serves(&j.recommendation.spec, &f.recommendation.spec))
         });
-        let covering = what_if_candidates(
+        let mut covering = what_if_candidates(
             acc.covering,
             &acc.covering_gains,
             &ranked,
@@ -187,6 +221,32 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             schema,
             opts,
         );
+        // A covering index that INCLUDEs a column the workload updates
+        // makes every such update write the index (no HOT update) for an
+        // index-only scan: not worth it beside the plain key.
+        let updated = updated_columns(queries, schema, opts.dialect);
+        covering.retain(|c| {
+            let spec = &c.recommendation.spec;
+            let hit: Vec<&String> = spec
+                .include
+                .iter()
+                .filter(|col| {
+                    updated.iter().any(|(t, cols)| {
+                        *t == c.recommendation.table
+                            && cols.iter().any(|u| u.eq_ignore_ascii_case(col))
+                    })
+                })
+                .collect();
+            if hit.is_empty() {
+                return true;
+            }
+            held_back.push(format!(
+                "not proposed: {} (it INCLUDEs {}, which the workload's UPDATEs set: each would write the index too, no longer a HOT update, for an index-only scan)",
+                c.recommendation.statement,
+                hit.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+            false
+        });
         advice.join_candidates = joins;
         advice.join_candidates.extend(filters);
         advice.join_candidates.extend(covering);
@@ -197,6 +257,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         .queries
         .sort_by(|a, b| b.calls.cmp(&a.calls).then(a.line.cmp(&b.line)));
     advice.notes = notes(schema, acc.missing_tables, acc.below, threshold);
+    advice.notes.extend(held_back);
     advice
 }
 

@@ -93,6 +93,8 @@ impl TableScan {
 pub struct Analysis {
     pub kind: StatementKind,
     pub scans: Vec<TableScan>,
+    /// For an UPDATE: the table as written and the columns it sets.
+    pub updated: Vec<(String, Vec<String>)>,
 }
 
 /// A statement sqlparser could not read, with the 1-based line within the
@@ -212,14 +214,20 @@ pub fn analyze_sql(
     let stmts = parse(sql, dialect)?;
     let mut kind = StatementKind::Other;
     let mut scans = Vec::new();
+    let mut updated = Vec::new();
     for s in &stmts {
         let a = analyze(s, schema);
         if kind == StatementKind::Other {
             kind = a.kind;
         }
         scans.extend(a.scans);
+        updated.extend(a.updated);
     }
-    Ok(Analysis { kind, scans })
+    Ok(Analysis {
+        kind,
+        scans,
+        updated,
+    })
 }
 
 /// Analyses a parsed statement; `schema`, when given, resolves bare column
@@ -235,6 +243,7 @@ pub fn analyze(stmt: &Statement, schema: Option<&Schema>) -> Analysis {
     Analysis {
         kind,
         scans: a.scans,
+        updated: updated_columns(stmt),
     }
 }
 
@@ -779,6 +788,31 @@ fn join_constraint(op: &JoinOperator) -> Option<&JoinConstraint> {
 }
 
 /// An object name as the database resolves it, parts joined by dots.
+/// The table an UPDATE writes and the columns its SET assigns.
+fn updated_columns(stmt: &Statement) -> Vec<(String, Vec<String>)> {
+    let Statement::Update(u) = stmt else {
+        return Vec::new();
+    };
+    let sqlparser::ast::TableFactor::Table { name, .. } = &u.table.relation else {
+        return Vec::new();
+    };
+    let columns = u
+        .assignments
+        .iter()
+        .flat_map(|a| match &a.target {
+            sqlparser::ast::AssignmentTarget::ColumnName(c) => vec![c.clone()],
+            sqlparser::ast::AssignmentTarget::Tuple(cs) => cs.clone(),
+        })
+        .filter_map(|c| {
+            c.0.last().and_then(|p| match p {
+                ObjectNamePart::Identifier(id) => Some(ident_name(id)),
+                _ => None,
+            })
+        })
+        .collect();
+    vec![(object_name(name), columns)]
+}
+
 pub fn object_name(n: &ObjectName) -> String {
     n.0.iter()
         .map(|p| match p {
@@ -859,6 +893,26 @@ fn collect_columns(e: &Expr, out: &mut Vec<ColumnRef>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_update_names_the_columns_it_sets() {
+        let a = analyze_sql(
+            "UPDATE helpdesk.tickets SET status = $1, updated_at = now() WHERE id = $2",
+            Dialect::Postgres,
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            a.updated,
+            vec![(
+                "helpdesk.tickets".to_string(),
+                vec!["status".to_string(), "updated_at".to_string()]
+            )]
+        );
+        let a = analyze_sql("SELECT 1 FROM t", Dialect::Postgres, None).unwrap();
+        assert!(a.updated.is_empty());
+    }
+
     use super::*;
 
     fn scans(sql: &str) -> Vec<TableScan> {
