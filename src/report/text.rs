@@ -4,6 +4,7 @@
 
 pub(crate) use crate::model::fmt::plural;
 pub use crate::model::fmt::{fmt_count, ms};
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use owo_colors::{OwoColorize, Style};
@@ -30,6 +31,15 @@ impl Painter {
     }
     fn dim(&self, s: &str) -> String {
         self.paint(s, Style::new().dimmed())
+    }
+    /// `dim` straight into the output: a plan has a detail line or more per
+    /// node, and copying each one only to print it showed in the profile.
+    fn write_dim(&self, w: &mut dyn Write, s: &str) -> io::Result<()> {
+        if self.color {
+            write!(w, "{}", s.style(Style::new().dimmed()))
+        } else {
+            w.write_all(s.as_bytes())
+        }
     }
     pub(crate) fn severity_style(sev: Severity) -> Style {
         match sev {
@@ -148,9 +158,9 @@ pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io:
             .map(|s| p.dim(&format!("[{s}] ")))
             .unwrap_or_default();
         let title = if n.time_share.is_some_and(|s| s >= 0.3) {
-            p.bold(&n.title)
+            Cow::Owned(p.bold(&n.title))
         } else {
-            n.title.clone()
+            Cow::Borrowed(n.title.as_str())
         };
         let rows = rows_note(n, counted, p);
         // The number findings cite (`node #3`).
@@ -162,7 +172,9 @@ pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io:
             indent
         );
         for d in &n.details {
-            writeln!(w, "{detail_indent}{}", p.dim(d))?;
+            w.write_all(detail_indent.as_bytes())?;
+            p.write_dim(w, d)?;
+            writeln!(w)?;
         }
         if let Some(b) = buffers_note(n) {
             writeln!(w, "{detail_indent}{}", p.dim(&b))?;
