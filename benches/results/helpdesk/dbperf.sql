@@ -9,8 +9,8 @@ CREATE INDEX CONCURRENTLY tickets_subject_gin_idx ON helpdesk.tickets USING gin 
 CREATE INDEX CONCURRENTLY tickets_meta_gin_idx ON helpdesk.tickets USING gin (meta jsonb_path_ops);
 CREATE INDEX CONCURRENTLY tickets_label_ids_gin_idx ON helpdesk.tickets USING gin (label_ids);
 CREATE INDEX CONCURRENTLY ticket_watchers_agent_id_idx ON helpdesk.ticket_watchers (agent_id);
-CREATE INDEX CONCURRENTLY tickets_id_idx ON helpdesk.tickets (id) INCLUDE (status, subject);
 CREATE INDEX CONCURRENTLY tickets_closed_at_idx ON helpdesk.tickets (closed_at) INCLUDE (priority);
+CREATE INDEX CONCURRENTLY comments_created_at_idx ON helpdesk.comments (created_at);
 CREATE INDEX CONCURRENTLY tickets_created_at_idx ON helpdesk.tickets (created_at);
 CREATE INDEX CONCURRENTLY audit_log_logged_at_brin_idx ON helpdesk.audit_log USING brin (logged_at);
 CREATE INDEX CONCURRENTLY customers_handle_idx ON helpdesk.customers (handle text_pattern_ops);
