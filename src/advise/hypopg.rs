@@ -812,14 +812,7 @@ async fn select_together(
                     rec.statement
                         .replacen(&rec.spec.name(), &rec.spec.name_with_include(), 1);
             }
-            rec.score = round3(p.saves);
-            rec.cost_before = Some(round3(cand.helps.iter().map(|g| g.cost_before).sum()));
-            rec.cost_after = Some(round3(cand.helps.iter().map(|g| g.cost_after).sum()));
-            rec.queries = cand
-                .helps
-                .iter()
-                .map(|g| g.fingerprint.to_string())
-                .collect();
+            set_figures(&mut cand, p.saves);
             cand.recommendation.reason = reason(&cand);
             used_bytes += size;
             chosen.push(cand);
@@ -870,6 +863,21 @@ async fn select_together(
         .map(|(cand, reach)| exchange::Held { cand, reach })
         .collect();
     exchange::exchange(session, chosen, left_out, mean_ms, limits, budget, out).await
+}
+
+/// A chosen index's figures from the statements it helps: its score (the
+/// time it saves), the planner's costs before and after, and the
+/// statements.
+fn set_figures(cand: &mut AdvisedIndex, saves: f64) {
+    let rec = &mut cand.recommendation;
+    rec.score = round3(saves);
+    rec.cost_before = Some(round3(cand.helps.iter().map(|g| g.cost_before).sum()));
+    rec.cost_after = Some(round3(cand.helps.iter().map(|g| g.cost_after).sum()));
+    rec.queries = cand
+        .helps
+        .iter()
+        .map(|g| g.fingerprint.to_string())
+        .collect();
 }
 
 #[cfg(test)]

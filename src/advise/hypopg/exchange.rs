@@ -35,6 +35,7 @@ use std::sync::Arc;
 
 use super::{
     MIN_MARGINAL_GAIN, MIN_SET_SCORE_MS, Outcome, absorbs, hypothesize_index, same_keys, saved_ms,
+    set_figures,
 };
 use crate::advise::workload::{AdvisedIndex, QueryGain, reason};
 use crate::model::Dialect;
@@ -633,14 +634,7 @@ async fn attribute(
                 1,
             );
         }
-        rec.score = round3(score);
-        rec.cost_before = Some(round3(cand.helps.iter().map(|g| g.cost_before).sum()));
-        rec.cost_after = Some(round3(cand.helps.iter().map(|g| g.cost_after).sum()));
-        rec.queries = cand
-            .helps
-            .iter()
-            .map(|g| g.fingerprint.to_string())
-            .collect();
+        set_figures(&mut cand, score);
         cand.recommendation.reason = match &e.note {
             Some(n) => format!("{} ({n})", reason(&cand)),
             None => reason(&cand),
