@@ -127,39 +127,6 @@ pub fn form_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usiz
     out
 }
 
-/// The columns the workload's UPDATEs set, per table (qualified as the
-/// schema names it).
-fn updated_columns(
-    queries: &[WorkloadQuery],
-    schema: &Schema,
-    dialect: Dialect,
-) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for q in queries {
-        let head = q.sql.trim_start();
-        if !head
-            .get(..6)
-            .is_some_and(|w| w.eq_ignore_ascii_case("update"))
-        {
-            continue;
-        }
-        let Ok(a) = statement::analyze_sql(&q.sql, dialect, Some(schema)) else {
-            continue;
-        };
-        for (table, cols) in a.updated {
-            let Some(t) = schema.table(&table) else {
-                continue;
-            };
-            let name = t.qualified_name();
-            match out.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, have)) => have.extend(cols),
-                None => out.push((name, cols)),
-            }
-        }
-    }
-    out
-}
-
 /// Advises indexes for `queries` against `schema`.
 pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) -> Advice {
     let mut advice = Advice::default();
@@ -224,7 +191,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         // A covering index that INCLUDEs a column the workload updates
         // makes every such update write the index (no HOT update) for an
         // index-only scan: not worth it beside the plain key.
-        let updated = updated_columns(queries, schema, opts.dialect);
+        let updated = &acc.updated;
         covering.retain(|c| {
             let spec = &c.recommendation.spec;
             let hit: Vec<&String> = spec
@@ -296,6 +263,9 @@ struct Wanted {
     /// One candidate per OR of indexable branches (with `opts.what_if`):
     /// the first branch's index, the others as its partners.
     ors: Vec<AdvisedIndex>,
+    /// The columns the workload's UPDATEs set, per table (qualified as
+    /// the schema names it).
+    updated: Vec<(String, Vec<String>)>,
 }
 
 /// Analyses one distinct statement and adds its candidates (and the
@@ -319,6 +289,16 @@ fn advise_query(
             return;
         }
     };
+    for (table, cols) in &analysis.updated {
+        let Some(t) = schema.table(table) else {
+            continue;
+        };
+        let name = t.qualified_name();
+        match acc.updated.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, have)) => have.extend(cols.iter().cloned()),
+            None => acc.updated.push((name, cols.clone())),
+        }
+    }
     let mut total_before = 0.0;
     let mut per_scan: Vec<ScanAdvice> = Vec::new();
     let rows_out: Vec<Option<f64>> = analysis

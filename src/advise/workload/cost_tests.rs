@@ -950,3 +950,50 @@ CREATE TABLE docs (id bigint PRIMARY KEY, subject text NOT NULL, meta jsonb NOT 
         .unwrap();
     assert_eq!(trgm.1, ["CREATE EXTENSION IF NOT EXISTS pg_trgm;"]);
 }
+
+/// A covering candidate (a join key with the columns the scan reads,
+/// here `customers (id) INCLUDE (email)`) is not proposed when it
+/// INCLUDEs a column the workload's UPDATEs set: those updates would no
+/// longer be HOT. Without the UPDATE it is.
+#[test]
+fn a_covering_candidate_that_includes_an_updated_column_is_held_back() {
+    let opts = AdviseOptions {
+        what_if: true,
+        ..AdviseOptions::default()
+    };
+    let join = query(
+        "SELECT o.id, o.status FROM customers c JOIN orders o ON o.customer_id = c.id WHERE c.email = $1",
+        1000,
+        Some(50.0),
+    );
+    let includes_email = |a: &Advice| {
+        a.join_candidates
+            .iter()
+            .any(|c| c.recommendation.spec.include.iter().any(|i| i == "email"))
+    };
+    let alone = advise(std::slice::from_ref(&join), &shop(), &opts);
+    assert!(
+        includes_email(&alone),
+        "{:?}",
+        alone
+            .join_candidates
+            .iter()
+            .map(|c| &c.recommendation.statement)
+            .collect::<Vec<_>>()
+    );
+    let update = query(
+        "UPDATE customers SET email = $1 WHERE id = $2",
+        1000,
+        Some(0.1),
+    );
+    let with_update = advise(&[join, update], &shop(), &opts);
+    assert!(!includes_email(&with_update));
+    assert!(
+        with_update
+            .notes
+            .iter()
+            .any(|n| n.contains("INCLUDEs email") && n.contains("HOT")),
+        "{:?}",
+        with_update.notes
+    );
+}
