@@ -7,6 +7,8 @@
 //! constant at its place in the literal text. Anything else, including a
 //! literal text that is itself parameterized or cut short, gives nothing.
 
+use super::lex::skip_non_code;
+
 /// One token of SQL text, as far as alignment needs: blanks and comments
 /// are skipped, a quoted string is one token with its prefix (`E'…'`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,12 +31,11 @@ fn tokens(sql: &str) -> Option<Vec<(Kind, &str)>> {
             i += 1;
             continue;
         }
-        if c == b'-' && b.get(i + 1) == Some(&b'-') {
-            i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |n| i + n + 1);
-            continue;
-        }
-        if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            i = memchr::memmem::find(&b[i + 2..], b"*/").map_or(b.len(), |n| i + 2 + n + 2);
+        // Comments (strings are tokens here, taken below).
+        if matches!(c, b'-' | b'/')
+            && let Some(end) = skip_non_code(b, i, false)
+        {
+            i = end;
             continue;
         }
         // A string, with an E/B/X/N prefix glued to its quote.
