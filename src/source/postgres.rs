@@ -942,15 +942,10 @@ impl PgSession {
             }
             // `$3 + $4` (unknown + unknown, "operator is not unique"): the
             // operands of arithmetic take integer, what they almost always held.
-            Err(e) if e.sqlstate.as_deref() == Some("42725") => {
-                match self
-                    .explain_typed(&type_arithmetic_parameters(&typed, "integer"), params)
-                    .await
-                {
-                    Ok(plan) => Ok(plan),
-                    Err(_) => Err(e),
-                }
-            }
+            Err(e) if e.sqlstate.as_deref() == Some("42725") => self
+                .explain_typed(&type_arithmetic_parameters(&typed, "integer"), params)
+                .await
+                .map_err(|_| e),
             r => r,
         }
     }
