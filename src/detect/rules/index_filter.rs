@@ -3,6 +3,9 @@ use crate::detect::evidence::{
     already_indexed, count, describe_index, index_for, node_location, own_predicates, pct,
 };
 use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta};
+use crate::model::plan::PlanNode;
+use crate::model::schema::{IndexKey, Schema};
+use crate::sql::predicate::{Predicate, PredicateKind};
 
 declare_rule! {
     /// ## What it does
@@ -65,10 +68,50 @@ impl Rule for IndexFilter {
             let filter_preds = own_predicates(n, filter);
             let cond = n.index_cond.as_deref().or(n.recheck_cond.as_deref());
             let cond_preds = cond.map(|c| own_predicates(n, c)).unwrap_or_default();
-            // Equality columns of both first, then one range column.
-            let mut all = filter_preds.clone();
-            all.extend(cond_preds);
-            let spec = index_for(n, &all, &[]).filter(|s| !already_indexed(s, ctx.schema));
+            let filter_eq: Vec<Predicate> = filter_preds
+                .iter()
+                .filter(|p| p.wrapper.is_none() && p.kind.is_equality())
+                .cloned()
+                .collect();
+            // An index scan that seeks no equality returns rows in the
+            // index's order, which a Limit, a merge join or a sort-free
+            // ORDER BY above may rely on: the new index keeps that order
+            // after the filter's equality columns.
+            let ordered = n.node_type != "Bitmap Heap Scan"
+                && !filter_eq.is_empty()
+                && !cond_preds.iter().any(|p| p.kind.is_equality());
+            let order = if ordered {
+                scan_index_columns(n, ctx.schema).or_else(|| {
+                    let cols: Vec<String> =
+                        cond_preds.iter().map(|p| p.column.name.clone()).collect();
+                    (!cols.is_empty()).then_some(cols)
+                })
+            } else {
+                None
+            };
+            // Kept in index order for its own sake: no range seeks on it.
+            let for_order =
+                order.is_some() && !cond_preds.iter().any(|p| p.kind == PredicateKind::Range);
+            let spec = match (&order, ordered) {
+                (Some(keys), _) => index_for(n, &filter_eq, &[]).map(|mut s| {
+                    for k in keys {
+                        if !s.columns().iter().any(|c| c.eq_ignore_ascii_case(k)) {
+                            s.keys.push(IndexKey::column(k));
+                        }
+                    }
+                    s
+                }),
+                // The order's columns are not known (no Index Cond, no
+                // catalog): an index on the filter alone would lose it.
+                (None, true) => None,
+                (None, false) => {
+                    // Equality columns of both first, then one range column.
+                    let mut all = filter_preds.clone();
+                    all.extend(cond_preds);
+                    index_for(n, &all, &[])
+                }
+            }
+            .filter(|s| !already_indexed(s, ctx.schema));
             let message = format!(
                 "{} fetched {} rows and its filter `{filter}` discarded {} of them ({}).",
                 n.title(),
@@ -77,10 +120,24 @@ impl Rule for IndexFilter {
                 pct(removed / read.max(1.0)),
             );
             let advice = match &spec {
+                Some(s) if for_order => format!(
+                    "Put the filter's equality columns first in an index that keeps the order this scan reads its index in, so it finds only matching rows, in order: {}.\n{}",
+                    describe_index(s),
+                    s.statement(ctx.dialect())
+                ),
                 Some(s) => format!(
                     "Put the filter's columns in the index so it finds only matching rows: {}.\n{}",
                     describe_index(s),
                     s.statement(ctx.dialect())
+                ),
+                None if ordered => format!(
+                    "The scan reads {} for its order, with no condition on it. An index with the filter's equality columns ({}) first and then that index's own columns finds only matching rows and keeps the order; an index on the filter's columns alone would lose it and need a sort. The plan does not show the index's columns: run with `--db` (or `--schema`) for the exact statement.",
+                    n.index_name.as_deref().unwrap_or("the index"),
+                    filter_eq
+                        .iter()
+                        .map(|p| p.column.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 None => "Rewrite the filter so an index can serve it, or make its columns part of the index.".to_string(),
             };
@@ -92,4 +149,20 @@ impl Rule for IndexFilter {
             );
         }
     }
+}
+
+/// The leading plain columns of the index a scan reads, from the catalog.
+fn scan_index_columns(n: &PlanNode, schema: Option<&Schema>) -> Option<Vec<String>> {
+    let name = n.index_name.as_deref()?;
+    let table = schema?.table(&crate::detect::evidence::relation_of(n)?)?;
+    let index = table
+        .indexes
+        .iter()
+        .find(|i| i.name.eq_ignore_ascii_case(name))?;
+    let cols: Vec<String> = index
+        .keys
+        .iter()
+        .map_while(|k| k.column_name().map(str::to_string))
+        .collect();
+    (!cols.is_empty()).then_some(cols)
 }
