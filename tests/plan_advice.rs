@@ -253,6 +253,82 @@ fn a_limit_that_stopped_early_is_no_misestimate() {
     }
 }
 
+/// A pattern that does not anchor at the start: a trigram GIN index, with
+/// the extension it needs said first, in the finding and the ranked list.
+#[test]
+fn unanchored_pattern_gets_a_trigram_index() {
+    for (file, r) in reports("seq_scan_ilike_trigram") {
+        let want = "CREATE INDEX CONCURRENTLY tickets_subject_gin_idx ON tickets USING gin (subject gin_trgm_ops);";
+        assert_eq!(statements(&r), vec![want], "{file}");
+        assert_eq!(
+            r.indexes[0].requires,
+            vec!["CREATE EXTENSION IF NOT EXISTS pg_trgm;"],
+            "{file}"
+        );
+        let f = r.findings.iter().find(|f| f.rule == "seq-scan").unwrap();
+        let ext = f.advice.find("CREATE EXTENSION IF NOT EXISTS pg_trgm;");
+        let idx = f.advice.find(want);
+        assert!(ext.is_some() && ext < idx, "{file}: {}", f.advice);
+    }
+}
+
+/// An OR over two unindexed columns: one index per branch (a BitmapOr),
+/// both in the ranked list.
+#[test]
+fn or_over_two_columns_gets_an_index_per_branch() {
+    for (file, r) in reports("seq_scan_or_two_columns") {
+        let mut cols: Vec<String> = r
+            .indexes
+            .iter()
+            .filter(|i| i.table == "comments")
+            .map(|i| i.columns.join(","))
+            .collect();
+        cols.sort();
+        assert_eq!(cols, ["author_id", "ticket_id"], "{file}");
+        let f = r.findings.iter().find(|f| f.rule == "seq-scan").unwrap();
+        assert!(f.advice.contains("BitmapOr"), "{file}: {}", f.advice);
+    }
+}
+
+/// An index scan read for its order (under a Limit) whose filter discards
+/// most rows: an index on the filter's column alone would lose the order.
+/// Without the catalog the plan does not name the index's columns, so no
+/// statement is guessed; with `--schema` the index keeps the order.
+#[test]
+fn index_filter_on_an_ordered_scan_keeps_the_order() {
+    for (file, r) in reports("index_filter_ordered_limit") {
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.rule == "index-filter")
+            .unwrap();
+        assert!(f.index.is_none(), "{file}: {:?}", f.index);
+        assert!(r.indexes.is_empty(), "{file}: {:?}", statements(&r));
+        assert!(
+            f.advice.contains("tickets_created_at_idx"),
+            "{file}: {}",
+            f.advice
+        );
+    }
+    let schema = dir().join("schema.sql");
+    for ext in ["txt", "json"] {
+        let out = common::stdout_of(
+            common::dbperf()
+                .args(["explain", "--format", "json", "--schema"])
+                .arg(&schema)
+                .arg(dir().join(format!("index_filter_ordered_limit.{ext}"))),
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let cols: Vec<&str> = v["indexes"][0]["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap())
+            .collect();
+        assert_eq!(cols, ["status", "created_at"], "{ext}");
+    }
+}
+
 #[test]
 fn create_index_is_schema_qualified_and_quoted() {
     for (file, r) in reports("verbose_quoted_names") {

@@ -66,7 +66,7 @@ pub fn rank_indexes(
                     reason,
                     size_bytes: None,
                     method: spec.method.clone(),
-                    requires: Vec::new(),
+                    requires: spec.requires(),
                     spec,
                 });
             }

@@ -108,15 +108,19 @@ fn indexes_from_findings(
     };
     let wanted = findings
         .iter()
-        .filter_map(|f| {
-            let spec = f.index.clone()?;
+        .flat_map(|f| {
             let at = f
                 .location
                 .as_ref()
                 .map(|l| l.to_string())
                 .unwrap_or_else(|| "plan".into());
             let reason = format!("{} ({})", f.message, f.rule);
-            Some((spec, f.impact_ms.unwrap_or(0.0), at, reason))
+            // Indexes needed together (a BitmapOr) share the saving.
+            let share = f.impact_ms.unwrap_or(0.0) / (1 + f.also.len()) as f64;
+            f.index
+                .iter()
+                .chain(&f.also)
+                .map(move |spec| (spec.clone(), share, at.clone(), reason.clone()))
         })
         .collect();
     crate::advise::rank_indexes(wanted, dialect)

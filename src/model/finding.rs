@@ -140,6 +140,10 @@ pub struct Finding {
     /// An index that would fix it; the advisor merges these into `indexes`.
     #[serde(skip)]
     pub index: Option<IndexSpec>,
+    /// Indexes the fix needs beside `index` (one per branch of an OR,
+    /// which PostgreSQL combines in a BitmapOr).
+    #[serde(skip)]
+    pub also: Vec<IndexSpec>,
 }
 
 impl Finding {
@@ -153,6 +157,7 @@ impl Finding {
             query_fingerprint: None,
             location: None,
             index: None,
+            also: Vec::new(),
         }
     }
 
@@ -173,6 +178,16 @@ impl Finding {
 
     pub fn with_index(mut self, index: Option<IndexSpec>) -> Self {
         self.index = index;
+        self
+    }
+
+    /// The indexes a fix needs together: the first is `index`, the rest `also`.
+    pub fn with_indexes(mut self, mut indexes: Vec<IndexSpec>) -> Self {
+        if indexes.is_empty() {
+            return self;
+        }
+        self.also = indexes.split_off(1);
+        self.index = indexes.pop();
         self
     }
 }

@@ -40,6 +40,17 @@ impl IndexSpec {
         }
     }
 
+    /// Statements the index needs run first: the extension its operator
+    /// class comes from.
+    pub fn requires(&self) -> Vec<String> {
+        match self.opclass.as_deref() {
+            Some("gin_trgm_ops" | "gist_trgm_ops") => {
+                vec!["CREATE EXTENSION IF NOT EXISTS pg_trgm;".to_string()]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     pub fn qualified_table(&self) -> String {
         match &self.schema {
             Some(s) => format!("{s}.{}", self.table),

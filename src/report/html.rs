@@ -919,6 +919,12 @@ fn indexes_section(report: &Report, refs: &StatementRefs, h: &mut String) {
             esc(&ms(ix.score)),
             esc(&ix.statement)
         ));
+        for r in &ix.requires {
+            h.push_str(&format!(
+                "<div class=\"muted\">needs first: <code>{}</code></div>",
+                esc(r)
+            ));
+        }
         if !ix.reason.is_empty() {
             h.push_str(&format!("<div class=\"muted\">{}</div>", esc(&ix.reason)));
         }

@@ -150,7 +150,12 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                 w,
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 ix.rank,
-                code(&ix.statement),
+                ix.requires
+                    .iter()
+                    .chain([&ix.statement])
+                    .map(|s| code(s))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
                 ms(ix.score),
                 cost(ix.cost_before),
                 cost(ix.cost_after),

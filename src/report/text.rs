@@ -468,6 +468,9 @@ fn write_indexes(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<
             ix.rank,
             p.paint(&ix.statement, Style::new().green())
         )?;
+        for r in &ix.requires {
+            writeln!(w, "     needs first: {r}")?;
+        }
         let mut facts = vec![format!("score {}", ms(ix.score))];
         facts.push(format!("verified: {}", verification(ix.verified)));
         if let (Some(b), Some(a)) = (ix.cost_before, ix.cost_after) {

@@ -109,6 +109,43 @@ pub fn parse_plan_condition(text: &str) -> Option<Vec<Predicate>> {
     Some(predicates(&expr))
 }
 
+/// What a plan condition asks beyond [`parse_plan_condition`]'s plain
+/// predicates: the conjuncts only a GIN or GiST index serves, each with the
+/// type its constant is cast to (`'{"lang": "fr"}'::jsonb` → `jsonb`), and
+/// the ORs, each as its branches' predicates.
+#[derive(Debug, Default)]
+pub struct PlanShapes {
+    pub gin: Vec<(GinCondition, Option<String>)>,
+    pub ors: Vec<Vec<Vec<Predicate>>>,
+}
+
+/// [`PlanShapes`] of a PostgreSQL plan condition; empty when the text is
+/// not an expression sqlparser understands.
+pub fn plan_condition_shapes(text: &str) -> PlanShapes {
+    let cleaned = clean_plan_expression(text);
+    let dialect = PostgreSqlDialect {};
+    let Some(expr) = Parser::new(&dialect)
+        .try_with_sql(&cleaned)
+        .ok()
+        .and_then(|mut p| p.parse_expr().ok())
+    else {
+        return PlanShapes::default();
+    };
+    let mut out = PlanShapes::default();
+    for c in conjuncts(&expr) {
+        if let Some(g) = gin_condition(c) {
+            let typ = match c {
+                Expr::BinaryOp { right, .. } => constant_type(right),
+                _ => None,
+            };
+            out.gin.push((g, typ));
+        } else if let Some(branches) = or_branches(c) {
+            out.ors.push(branches);
+        }
+    }
+    out
+}
+
 /// The range comparisons between two plain columns in a plan condition
 /// (`a.logged_at >= i.started_at`), one [`Predicate`] of kind `Range` per
 /// column, its `value` the other column. [`parse_plan_condition`] leaves

@@ -1,11 +1,13 @@
 use crate::declare_rule;
 use crate::detect::evidence::{
-    already_indexed, count, describe_index, disabled_methods, index_for, ms, node_location,
-    own_predicates, pct, quote_table, relation_of, scan_share, table_rows,
+    already_indexed, count, describe_index, disabled_methods, gin_index_for, index_for, ms,
+    node_location, or_indexes, own_predicates, pct, quote_table, relation_of, scan_share,
+    table_rows,
 };
 use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta, Severity};
 use crate::model::Dialect;
 use crate::model::advice::PlannerFix;
+use crate::model::index::IndexSpec;
 use crate::model::plan::PlanNode;
 
 declare_rule! {
@@ -89,8 +91,17 @@ impl Rule for SeqScan {
             }
             let preds = own_predicates(n, filter);
             let spec = index_for(n, &preds, &[]);
+            // No B-tree key: a condition only GIN or GiST serves, or an OR
+            // that one index per branch serves.
+            let other = match &spec {
+                Some(_) => None,
+                None => gin_index_for(n, filter, ctx.schema)
+                    .map(|(s, requires, why)| OtherIndex::Gin(s, requires, why))
+                    .or_else(|| or_indexes(n, filter).map(OtherIndex::Or)),
+            }
+            .filter(|o| !o.specs().iter().all(|s| already_indexed(s, ctx.schema)));
             // Only wrapped columns: function-on-indexed-column says it, with the fix.
-            if spec.is_none() && preds.iter().any(|p| p.wrapper.is_some()) {
+            if spec.is_none() && other.is_none() && preds.iter().any(|p| p.wrapper.is_some()) {
                 continue;
             }
             // An index exists but was not used: the advice changes.
@@ -140,9 +151,12 @@ impl Rule for SeqScan {
                     describe_index(s),
                     s.statement(ctx.dialect())
                 ),
-                None => format!(
-                    "No predicate of `{filter}` can use a plain index as written; rewrite it so a column is compared directly with a value (see the other findings on this node)."
-                ),
+                None => match &other {
+                    Some(o) => o.advice(ctx.dialect()),
+                    None => format!(
+                        "No predicate of `{filter}` can use a plain index as written; rewrite it so a column is compared directly with a value (see the other findings on this node)."
+                    ),
+                },
             };
             out.push(
                 Finding::new(&Self::META, message, advice)
@@ -153,7 +167,10 @@ impl Rule for SeqScan {
                     })
                     .impact(impact)
                     .at(node_location(n))
-                    .with_index(spec.filter(|_| !indexed)),
+                    .with_indexes(match other {
+                        Some(o) => o.specs(),
+                        None => spec.filter(|_| !indexed).into_iter().collect(),
+                    }),
             );
         }
         // A pasted SQLite plan: no statement, no catalog, no planner.
@@ -172,6 +189,51 @@ impl Rule for SeqScan {
     fn review_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
         if let Some(fixes) = ctx.planner_fixes {
             full_scans(ctx, fixes, out);
+        }
+    }
+}
+
+/// The index a scan needs when no B-tree key serves its filter.
+enum OtherIndex {
+    /// GIN or GiST, with the statements it needs first and why.
+    Gin(IndexSpec, Vec<String>, &'static str),
+    /// One B-tree per branch of an OR.
+    Or(Vec<IndexSpec>),
+}
+
+impl OtherIndex {
+    fn specs(&self) -> Vec<IndexSpec> {
+        match self {
+            OtherIndex::Gin(s, ..) => vec![s.clone()],
+            OtherIndex::Or(specs) => specs.clone(),
+        }
+    }
+
+    fn advice(&self, dialect: Dialect) -> String {
+        match self {
+            OtherIndex::Gin(s, requires, why) => {
+                let mut lines = vec![format!("The filter needs another kind of index: {why}.")];
+                lines.extend(requires.iter().cloned());
+                lines.push(s.statement(dialect));
+                lines.join("\n")
+            }
+            OtherIndex::Or(specs) if specs.len() == 1 => format!(
+                "Every branch of the OR compares the same columns; one index serves them all: {}.\n{}",
+                describe_index(&specs[0]),
+                specs[0].statement(dialect)
+            ),
+            OtherIndex::Or(specs) => {
+                let mut lines = vec![format!(
+                    "An OR is served by one index per branch, which PostgreSQL combines in a BitmapOr; with any branch unindexed it reads the whole table. Index each: {}.",
+                    specs
+                        .iter()
+                        .map(describe_index)
+                        .collect::<Vec<_>>()
+                        .join(" and ")
+                )];
+                lines.extend(specs.iter().map(|s| s.statement(dialect)));
+                lines.join("\n")
+            }
         }
     }
 }
