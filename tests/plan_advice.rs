@@ -329,6 +329,42 @@ fn index_filter_on_an_ordered_scan_keeps_the_order() {
     }
 }
 
+/// Every partition of one table scanned under one Append with the same
+/// problem: one finding of the table, the others counted, each partition's
+/// index still in the ranked list.
+#[test]
+fn a_finding_on_every_partition_is_said_once() {
+    for (file, r) in reports("partitions_cast_on_key") {
+        let scans = r
+            .plan
+            .as_ref()
+            .unwrap()
+            .nodes
+            .iter()
+            .filter(|n| n.title.starts_with("Parallel Seq Scan on page_views_m"))
+            .count();
+        assert_eq!(scans, 12, "{file}");
+        for rule in ["function-on-indexed-column", "row-misestimate"] {
+            let found: Vec<_> = r.findings.iter().filter(|f| f.rule == rule).collect();
+            assert_eq!(found.len(), 1, "{file}: {rule} {:?}", rules(&r));
+            assert!(
+                found[0]
+                    .message
+                    .contains("The same on 11 more partitions of page_views"),
+                "{file}: {}",
+                found[0].message
+            );
+        }
+        let f = r
+            .findings
+            .iter()
+            .find(|f| f.rule == "function-on-indexed-column")
+            .unwrap();
+        assert!(f.advice.contains("viewed_at >= "), "{file}: {}", f.advice);
+        assert_eq!(r.indexes.len(), 12, "{file}: {:?}", statements(&r));
+    }
+}
+
 #[test]
 fn create_index_is_schema_qualified_and_quoted() {
     for (file, r) in reports("verbose_quoted_names") {

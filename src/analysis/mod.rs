@@ -19,6 +19,7 @@
 
 pub mod lint;
 pub mod log;
+mod partitions;
 pub mod plan;
 pub mod plan_diff;
 pub mod postgres;

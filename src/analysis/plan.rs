@@ -67,10 +67,13 @@ pub fn analyse(
         query_fingerprint: None,
         planner_fixes: None,
     };
-    report.findings = detect::run(&Inputs {
-        plan: Some(ctx),
-        ..Inputs::default()
-    });
+    report.findings = super::partitions::fold(
+        detect::run(&Inputs {
+            plan: Some(ctx),
+            ..Inputs::default()
+        }),
+        plan,
+    );
     report.indexes = indexes_from_findings(&report.findings, plan);
     if !report.indexes.is_empty() {
         report.notes.push(
