@@ -30,6 +30,11 @@ declare_rule! {
     /// ```sql
     /// CREATE INDEX CONCURRENTLY orders_status_created_at_idx ON orders (status, created_at);
     /// ```
+    /// A scan that reads its index for the order (under a `Limit`, with no
+    /// equality in its `Index Cond`) keeps that order: the filter's equality
+    /// columns first, then the scanned index's own columns, taken from the
+    /// catalog (`--db`, `--schema`) or the `Index Cond`; with neither, the
+    /// advice says so instead of guessing a statement.
     pub struct IndexFilter {
         id: "index-filter",
         severity: Warning,

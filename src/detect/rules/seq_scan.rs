@@ -35,6 +35,15 @@ declare_rule! {
     /// ```sql
     /// CREATE INDEX CONCURRENTLY orders_customer_id_idx ON orders (customer_id);
     /// ```
+    /// A filter no B-tree serves gets the index that does: a pattern that
+    /// does not anchor at the start (`ILIKE '%word%'`) or a regular
+    /// expression, a trigram GIN index (`pg_trgm`, created first); jsonb or
+    /// array containment, GIN; range overlap, GiST. An OR gets one index
+    /// per branch, which PostgreSQL combines in a BitmapOr:
+    /// ```sql
+    /// CREATE EXTENSION IF NOT EXISTS pg_trgm;
+    /// CREATE INDEX CONCURRENTLY tickets_subject_gin_idx ON tickets USING gin (subject gin_trgm_ops);
+    /// ```
     /// When the scan keeps most of the table, or the table is small, a
     /// sequential scan is the right plan and this rule stays quiet.
     pub struct SeqScan {
