@@ -211,6 +211,37 @@ pub fn or_indexes(n: &PlanNode, condition: &str) -> Option<Vec<IndexSpec>> {
         })
 }
 
+/// A one-column index for `LIKE 'abc%'` (`~~` in a plan): a B-tree serves
+/// the prefix only under the C collation or with `text_pattern_ops`, so the
+/// index gets that class unless the catalog says the column's collation is
+/// C (without a catalog the class is the choice that works under any).
+pub fn with_pattern_class(
+    mut spec: IndexSpec,
+    preds: &[Predicate],
+    schema: Option<&Schema>,
+) -> IndexSpec {
+    if spec.keys.len() != 1 || spec.method.is_some() || spec.opclass.is_some() {
+        return spec;
+    }
+    let Some(col) = spec.keys[0].column_name().map(str::to_string) else {
+        return spec;
+    };
+    let like = preds.iter().any(|p| {
+        p.wrapper.is_none()
+            && p.column.name.eq_ignore_ascii_case(&col)
+            && (predicate::is_like_prefix(p)
+                || p.kind == PredicateKind::Range && p.sql.contains(" ~~ "))
+    });
+    let c_collation = schema
+        .and_then(|s| s.table(&spec.qualified_table()))
+        .and_then(|t| t.column(&col))
+        .and_then(|c| c.c_collation);
+    if like && c_collation != Some(true) {
+        spec.opclass = Some("text_pattern_ops".to_string());
+    }
+    spec
+}
+
 /// `orders (customer_id, created_at)` for messages.
 pub fn describe_index(spec: &IndexSpec) -> String {
     format!(

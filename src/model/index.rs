@@ -104,6 +104,13 @@ impl IndexSpec {
         }
         if let Some(m) = &self.method {
             parts.push(m.clone());
+        } else if self
+            .opclass
+            .as_deref()
+            .is_some_and(|o| o.ends_with("_pattern_ops"))
+        {
+            // Beside a plain index on the same column, which often exists.
+            parts.push("pattern".into());
         }
         if self.predicate.is_some() {
             parts.push("partial".into());

@@ -2,7 +2,7 @@ use crate::declare_rule;
 use crate::detect::evidence::{
     already_indexed, count, describe_index, disabled_methods, gin_index_for, index_for, ms,
     node_location, or_indexes, own_predicates, pct, quote_table, relation_of, scan_share,
-    table_rows,
+    table_rows, with_pattern_class,
 };
 use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta, Severity};
 use crate::model::Dialect;
@@ -99,7 +99,7 @@ impl Rule for SeqScan {
                 continue;
             }
             let preds = own_predicates(n, filter);
-            let spec = index_for(n, &preds, &[]);
+            let spec = index_for(n, &preds, &[]).map(|s| with_pattern_class(s, &preds, ctx.schema));
             // No B-tree key: a condition only GIN or GiST serves, or an OR
             // that one index per branch serves.
             let other = match &spec {
@@ -156,8 +156,13 @@ impl Rule for SeqScan {
                     )
                 }
                 Some(s) => format!(
-                    "Index the filtered columns so only matching rows are read: {}.\n{}",
+                    "Index the filtered columns so only matching rows are read: {}{}.\n{}",
                     describe_index(s),
+                    if s.opclass.as_deref() == Some("text_pattern_ops") {
+                        ", with text_pattern_ops: a B-tree serves `LIKE 'prefix%'` only under the C collation or with a pattern operator class (which serves equality too, but not ORDER BY under another collation)"
+                    } else {
+                        ""
+                    },
                     s.statement(ctx.dialect())
                 ),
                 None => match &other {
