@@ -365,6 +365,54 @@ fn a_finding_on_every_partition_is_said_once() {
     }
 }
 
+/// ORDER BY … LIMIT over a whole table with no index in the sort order:
+/// the index is the fix, and with a deep OFFSET keyset pagination too.
+#[test]
+fn a_limit_over_a_sorted_table_gets_an_index_in_the_sort_order() {
+    for (name, table, offset) in [
+        ("sort_for_limit_newest", "comments", false),
+        ("sort_for_limit_offset", "orders", true),
+    ] {
+        for (file, r) in reports(name) {
+            let f = r
+                .findings
+                .iter()
+                .find(|f| f.rule == "sort-for-limit")
+                .unwrap_or_else(|| panic!("{file}: {:?}", rules(&r)));
+            let idx = f.index.as_ref().unwrap();
+            assert_eq!(idx.qualified_table(), table, "{file}");
+            assert_eq!(idx.columns(), vec!["created_at".to_string()], "{file}");
+            assert_eq!(r.findings[0].rule, "sort-for-limit", "{file}");
+            assert_eq!(
+                f.advice.contains("keyset pagination"),
+                offset,
+                "{file}: {}",
+                f.advice
+            );
+        }
+    }
+    // A Limit over an index scan in order is what the index gives: quiet.
+    for (file, r) in reports("index_filter_ordered_limit") {
+        assert!(!rules(&r).contains(&"sort-for-limit"), "{file}");
+    }
+}
+
+/// `LIKE 'prefix%'` read by a sequential scan though the column has a
+/// plain index: the collation is not C, so the advice is an index with
+/// text_pattern_ops, named apart from the plain one.
+#[test]
+fn like_prefix_gets_a_pattern_operator_class() {
+    for (file, r) in reports("like_prefix_non_c_collation") {
+        assert_eq!(
+            statements(&r),
+            vec![
+                "CREATE INDEX CONCURRENTLY customers_email_pattern_idx ON customers (email text_pattern_ops);"
+            ],
+            "{file}"
+        );
+    }
+}
+
 #[test]
 fn create_index_is_schema_qualified_and_quoted() {
     for (file, r) in reports("verbose_quoted_names") {

@@ -42,6 +42,7 @@ mod seq_scanned_table;
 mod serial_column;
 mod set_not_null_without_check;
 mod slow_planning;
+mod sort_for_limit;
 mod sqlite_settings;
 mod subplan_rescan;
 mod table_without_primary_key;
@@ -88,6 +89,7 @@ pub use seq_scanned_table::SeqScannedTable;
 pub use serial_column::SerialColumn;
 pub use set_not_null_without_check::SetNotNullWithoutCheck;
 pub use slow_planning::SlowPlanning;
+pub use sort_for_limit::SortForLimit;
 pub use sqlite_settings::SqliteSettings;
 pub use subplan_rescan::SubplanRescan;
 pub use table_without_primary_key::TableWithoutPrimaryKey;
@@ -108,6 +110,7 @@ pub static ALL: &[&dyn Rule] = &[
     &JoinFilter,
     &SubplanRescan,
     &IndexFilter,
+    &SortForLimit,
     &LossyBitmap,
     &HeapFetches,
     &WorkersNotLaunched,
