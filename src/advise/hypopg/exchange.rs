@@ -731,6 +731,8 @@ mod tests {
             size_bytes: Some(size),
             method: None,
             requires: Vec::new(),
+            write_cost: None,
+            write: None,
             spec,
         };
         Held {
