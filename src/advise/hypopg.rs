@@ -27,6 +27,7 @@ mod exchange;
 use std::collections::HashMap;
 
 use super::workload::{AdvisedIndex, MS_PER_COST_UNIT, QueryGain, reason};
+use super::write_cost::{WriteLoad, eats_saving};
 use crate::error::PlanError;
 use crate::model::advice::SetLimits;
 use crate::model::fmt::{bytes as fmt_bytes, round3};
@@ -64,6 +65,9 @@ pub struct Outcome {
     pub passed: usize,
     /// GIN/GiST candidates, which HypoPG cannot build: heuristic.
     pub heuristic: Vec<AdvisedIndex>,
+    /// Candidates whose write cost eats most of what they save
+    /// ([`super::write_cost`]): the note naming both figures.
+    pub held_back: Vec<String>,
 }
 
 /// A statement's saving below this share of its current cost, once the
@@ -298,6 +302,7 @@ pub async fn verify(
     mean_ms: &HashMap<Fingerprint, f64>,
     mut budget: usize,
     limits: SetLimits,
+    writes: &WriteLoad,
 ) -> Outcome {
     let mut out = Outcome::default();
     // Candidates the planner used but that saved too little alone: a
@@ -428,12 +433,30 @@ pub async fn verify(
     }
     let singles = std::mem::take(&mut out.kept);
     out.passed = singles.len();
-    let mut chosen =
-        select_together(session, singles, mean_ms, limits, &mut budget, &mut out).await;
+    // A candidate whose writes eat most of what it saves alone cannot earn
+    // its place beside others (its saving only shrinks).
+    let (singles, held) = writes.hold_back(singles);
+    out.held_back.extend(held);
+    let mut chosen = select_together(
+        session,
+        singles,
+        mean_ms,
+        limits,
+        writes,
+        &mut budget,
+        &mut out,
+    )
+    .await;
     if limits == SetLimits::default() {
         let more = with_the_chosen(session, again, &chosen, mean_ms, &mut budget, &mut out).await;
+        let (more, held) = writes.hold_back(more);
+        out.held_back.extend(held);
         chosen.extend(more);
     }
+    // The set's final figures (after the exchanges of a bounded set): an
+    // index whose writes now eat most of what it saves goes.
+    let (chosen, held) = writes.hold_back(chosen);
+    out.held_back.extend(held);
     // Bounded, every index was planned beside the others and earned its
     // bytes (a covering twin, a narrower index that scans cheaper): none is
     // folded into another.
@@ -442,6 +465,7 @@ pub async fn verify(
     } else {
         with_partners(chosen)
     };
+    writes.annotate(&mut out.kept);
     out.kept.sort_by(|a, b| {
         b.recommendation
             .score
@@ -465,11 +489,15 @@ pub fn within_limits(
         return (ranked, Vec::new());
     }
     let mut order: Vec<AdvisedIndex> = ranked;
+    // By net saving (the read saving less the write cost, when known).
+    let net =
+        |c: &AdvisedIndex| c.recommendation.score - c.recommendation.write_cost.unwrap_or(0.0);
     if limits.budget_bytes.is_some() {
         order.sort_by(|a, b| {
-            (b.recommendation.score / b.size_bytes.max(8192.0))
-                .total_cmp(&(a.recommendation.score / a.size_bytes.max(8192.0)))
+            (net(b) / b.size_bytes.max(8192.0)).total_cmp(&(net(a) / a.size_bytes.max(8192.0)))
         });
+    } else {
+        order.sort_by(|a, b| net(b).total_cmp(&net(a)));
     }
     let (mut kept, mut cut) = (Vec::new(), Vec::new());
     let mut used = 0.0;
@@ -512,6 +540,9 @@ struct Current {
 struct Pick {
     cand: AdvisedIndex,
     saves: f64,
+    /// Its write cost ([`super::write_cost`]), ms: the pick goes by the
+    /// saving net of it.
+    write: f64,
     gains: Vec<QueryGain>,
     round: usize,
 }
@@ -599,6 +630,7 @@ async fn select_together(
     singles: Vec<AdvisedIndex>,
     mean_ms: &HashMap<Fingerprint, f64>,
     limits: SetLimits,
+    writes: &WriteLoad,
     budget: &mut usize,
     out: &mut Outcome,
 ) -> Vec<AdvisedIndex> {
@@ -615,6 +647,7 @@ async fn select_together(
         .into_iter()
         .map(|c| Pick {
             saves: c.recommendation.score,
+            write: writes.cost_ms(&c),
             gains: c.helps.clone(),
             round: 0,
             cand: c,
@@ -650,10 +683,11 @@ async fn select_together(
     }
     let per_byte = limits.budget_bytes.is_some();
     let key = |p: &Pick| {
+        let net = p.saves - p.write;
         if per_byte {
-            p.saves / p.cand.size_bytes.max(8192.0)
+            net / p.cand.size_bytes.max(8192.0)
         } else {
-            p.saves
+            net
         }
     };
     let mut chosen: Vec<AdvisedIndex> = Vec::new();
@@ -757,6 +791,10 @@ async fn select_together(
                 ));
                 if p.saves < MIN_SET_SCORE_MS {
                     for q in pool.drain(..) {
+                        if eats_saving(q.write, q.saves) {
+                            out.held_back.push(writes.note(&q.cand, q.saves));
+                            continue;
+                        }
                         out.rejected.push((
                             q.cand.recommendation.statement.clone(),
                             format!(
@@ -767,6 +805,12 @@ async fn select_together(
                     }
                     break;
                 }
+                continue;
+            }
+            // Its upkeep would eat most of what it saves with the indexes
+            // chosen before it.
+            if eats_saving(p.write, p.saves) {
+                out.held_back.push(writes.note(&p.cand, p.saves));
                 continue;
             }
             // Unbounded, the list stays short: an index must also save a

@@ -23,10 +23,11 @@ use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
     form_parameters,
 };
+use crate::advise::write_cost::WriteLoad;
 use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
 use crate::error::{Error, Result};
 use crate::model::Dialect;
-use crate::model::advice::SetLimits;
+use crate::model::advice::{SetLimits, WriteStatement, Writes};
 use crate::model::fmt::plural;
 use crate::model::index::IndexRecommendation;
 use crate::model::plan::Plan;
@@ -262,6 +263,8 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .map(|g| (g.fingerprint, g.total_ms / g.calls as f64))
         .collect();
 
+    let writes = WriteLoad::new(&schema, &workload_writes(&groups, &schema, &facts.tables));
+
     let budget = MIN_EXPLAIN_BUDGET.max(task.top * 10);
     let indexes = verify_indexes(
         s,
@@ -271,6 +274,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         &mean_ms,
         budget,
         task.limits,
+        &writes,
         progress,
         &mut notes,
     )
@@ -769,6 +773,48 @@ fn rules_on(findings: &[Finding], fingerprint: Fingerprint) -> Vec<&'static str>
     rules
 }
 
+/// The workload's writes, for each candidate's write cost
+/// ([`crate::advise::write_cost`]): every INSERT and UPDATE of
+/// pg_stat_statements on this database's tables (all of them, not only the
+/// top statements: each one's rows cost every index), with the rows it
+/// wrote and its time, and each table's HOT share from
+/// `pg_stat_user_tables`.
+fn workload_writes(groups: &[Group], schema: &Schema, tables: &[PgTableStats]) -> Writes {
+    let mut statements = Vec::new();
+    for g in groups {
+        let upper = g.query.to_ascii_uppercase();
+        if !upper.contains("INSERT") && !upper.contains("UPDATE") {
+            continue;
+        }
+        let Ok(a) = analyze_sql(&g.query, Dialect::Postgres, Some(schema)) else {
+            continue;
+        };
+        let written = a
+            .inserted
+            .iter()
+            .map(|t| (t, None))
+            .chain(a.updated.iter().map(|(t, cols)| (t, Some(cols.clone()))));
+        for (table, sets) in written {
+            if let Some(t) = schema.table(table) {
+                statements.push(WriteStatement {
+                    table: t.qualified_name(),
+                    sets,
+                    rows: g.rows,
+                    total_ms: g.total_ms,
+                });
+            }
+        }
+    }
+    Writes {
+        statements,
+        hot_share: tables
+            .iter()
+            .filter(|t| t.n_tup_upd > 0)
+            .map(|t| (t.table.clone(), t.n_tup_hot_upd as f64 / t.n_tup_upd as f64))
+            .collect(),
+    }
+}
+
 /// The advisor's options against a live database: join-key candidates are
 /// gathered, for HypoPG to judge.
 fn live_options() -> AdviseOptions {
@@ -798,6 +844,7 @@ async fn verify_indexes(
     mean_ms: &HashMap<Fingerprint, f64>,
     budget: usize,
     limits: SetLimits,
+    writes: &WriteLoad,
     progress: &Progress,
     notes: &mut Vec<String>,
 ) -> Result<Vec<AdvisedIndex>> {
@@ -820,7 +867,8 @@ async fn verify_indexes(
             } else {
                 budget * 2
             };
-            let out = hypopg::verify(s, candidates, baseline, mean_ms, budget, limits).await;
+            let out =
+                hypopg::verify(s, candidates, baseline, mean_ms, budget, limits, writes).await;
             progress.0.set_position(n as u64);
             let left = s.hypo_count().await.unwrap_or(0);
             notes.push(format!(
@@ -847,11 +895,14 @@ async fn verify_indexes(
             for (stmt, why) in &out.cut {
                 notes.push(format!("cut: {stmt} ({why})"));
             }
+            notes.extend(out.held_back);
             let mut kept = out.kept;
-            if !out.heuristic.is_empty() {
+            let (heuristic, held) = writes.hold_back(out.heuristic);
+            notes.extend(held);
+            if !heuristic.is_empty() {
                 notes.push(format!(
                     "{} GIN/GiST index(es) are heuristic: HypoPG cannot build such hypothetical indexes; each says why in its reason.",
-                    out.heuristic.len()
+                    heuristic.len()
                 ));
                 // What the verified set left of the bounds.
                 let used: f64 = kept.iter().map(|k| k.size_bytes).sum();
@@ -859,7 +910,7 @@ async fn verify_indexes(
                     budget_bytes: limits.budget_bytes.map(|b| (b - used).max(0.0)),
                     max_indexes: limits.max_indexes.map(|m| m.saturating_sub(kept.len())),
                 };
-                let (h, cut) = hypopg::within_limits(out.heuristic, left);
+                let (h, cut) = hypopg::within_limits(heuristic, left);
                 for (stmt, why) in &cut {
                     notes.push(format!("cut: {stmt} ({why})"));
                 }
@@ -874,7 +925,9 @@ async fn verify_indexes(
                     "{} candidates were not verified (EXPLAIN budget spent): listed as heuristic.",
                     out.unverified.len()
                 ));
-                kept.extend(out.unverified);
+                let mut unverified = out.unverified;
+                writes.annotate(&mut unverified);
+                kept.extend(unverified);
             }
             kept
         }
@@ -882,6 +935,8 @@ async fn verify_indexes(
             notes.push(format!(
                 "indexes are heuristic (not verified by the planner): {how}."
             ));
+            let (candidates, held) = writes.hold_back(candidates);
+            notes.extend(held);
             let (kept, cut) = hypopg::within_limits(candidates, limits);
             for (stmt, why) in &cut {
                 notes.push(format!("cut: {stmt} ({why})"));
@@ -988,6 +1043,9 @@ async fn advise_workload_in(
         &mean_ms,
         MIN_EXPLAIN_BUDGET.max(planned.len() * 20),
         limits,
+        // A log or a file of statements gives no rows written: the write
+        // cost is not weighed.
+        &WriteLoad::default(),
         progress,
         &mut out.notes,
     )

@@ -363,6 +363,48 @@ pub struct WriteCost {
     pub weight: f64,
 }
 
+impl WriteCost {
+    /// `write cost 172.7 ms: 5,000 rows updated (90% HOT); uses worker,
+    /// which the UPDATEs set: 4,500 HOT updates would write every index`:
+    /// the line the reports print under an index.
+    pub fn summary(&self) -> String {
+        use crate::model::fmt::{fmt_count, ms};
+        let mut rows = Vec::new();
+        if self.rows_inserted > 0 {
+            rows.push(format!(
+                "{} rows inserted",
+                fmt_count(self.rows_inserted as f64)
+            ));
+        }
+        if self.rows_updated > 0 {
+            let mut u = format!("{} updated", fmt_count(self.rows_updated as f64));
+            if let Some(h) = self.hot_share {
+                u.push_str(&format!(" ({:.0}% HOT)", h * 100.0));
+            }
+            rows.push(u);
+        }
+        let mut out = format!("write cost {}", ms(self.ms));
+        if rows.is_empty() {
+            out.push_str(": the workload did not write the table");
+            return out;
+        }
+        out.push_str(&format!(": {}", rows.join(", ")));
+        if !self.breaks_hot.is_empty() {
+            out.push_str(&format!(
+                "; uses {}, which the UPDATEs set: {} HOT updates would write every index of the table",
+                self.breaks_hot.join(", "),
+                fmt_count(self.hot_lost as f64)
+            ));
+        }
+        out.push_str(&format!(
+            "; {} entries at {} each",
+            fmt_count(self.entries),
+            crate::model::fmt::ms_short(self.entry_ms)
+        ));
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

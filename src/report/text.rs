@@ -480,6 +480,9 @@ fn write_indexes(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<
         if !ix.reason.is_empty() {
             writeln!(w, "     {}", ix.reason)?;
         }
+        if let Some(wc) = &ix.write {
+            writeln!(w, "     {}", p.dim(&wc.summary()))?;
+        }
         // Statements by their rank above, not by a hash shown nowhere else.
         for (k, q) in ix.queries.iter().enumerate() {
             let what = super::statement_ref(report, q, 80).unwrap_or_else(|| q.clone());
