@@ -41,7 +41,15 @@
 //!   statement's time also holds its lookup (an UPDATE's WHERE, an INSERT
 //!   … SELECT's query), constraint checks and triggers; the statement
 //!   with the lowest time per entry has the least of that, so its figure
-//!   is the closest bound from above of what an entry costs.
+//!   is the closest bound from above of what an entry costs. Only
+//!   statements that touched at most [`CLEAN_BLOCKS_PER_ENTRY`] shared
+//!   blocks per entry they wrote are measured: a queue's claim that scans
+//!   the table for its next job spends its time searching, not writing,
+//!   and is the statement an index on its filter would speed up. A table
+//!   with no such statement takes the lowest figure of the workload's
+//!   other tables (an entry costs about the same on every table of one
+//!   server); with none anywhere, its writes are not priced (no figures,
+//!   nothing held back).
 //! - **Entries the index adds**: rows inserted × its weight; per UPDATE
 //!   statement, rows × ((1 − HOT) × its weight, plus, when the statement
 //!   sets a column the index uses, HOT × (its weight + every existing
@@ -63,6 +71,12 @@ use crate::model::schema::{IndexKey, Schema, Table};
 /// of what it saves.
 pub const MAX_WRITE_SHARE: f64 = 0.5;
 
+/// A write statement that touches more shared blocks per entry it writes
+/// than this (a B-tree descent is 3-4, a heap page 1, a foreign key check
+/// a descent and a heap page) searches more than it writes: its time does
+/// not measure an entry's.
+pub const CLEAN_BLOCKS_PER_ENTRY: f64 = 20.0;
+
 /// Entries one row writes in an index of `method` (`None`: B-tree), in
 /// B-tree entries (see the module doc).
 pub fn method_weight(method: Option<&str>) -> f64 {
@@ -80,6 +94,7 @@ struct Write {
     sets: Option<Vec<String>>,
     rows: f64,
     total_ms: f64,
+    blocks: f64,
     /// Share of its rows updated HOT (0 for an INSERT).
     hot: f64,
 }
@@ -93,7 +108,8 @@ struct TableLoad {
     indexes: f64,
     hot_share: Option<f64>,
     writes: Vec<Write>,
-    entry_ms: f64,
+    /// Time of one entry, when a clean write statement measured it.
+    entry_ms: Option<f64>,
 }
 
 /// The workload's writes per table, ready to price a candidate. Built from
@@ -131,7 +147,7 @@ impl WriteLoad {
                             .find(|(n, _)| *n == name)
                             .map(|(_, h)| h.clamp(0.0, 1.0)),
                         writes: Vec::new(),
-                        entry_ms: 0.0,
+                        entry_ms: None,
                     });
                     tables.len() - 1
                 }
@@ -140,6 +156,7 @@ impl WriteLoad {
                 sets: w.sets.clone(),
                 rows: w.rows as f64,
                 total_ms: w.total_ms,
+                blocks: w.blocks as f64,
                 hot: 0.0,
             });
         }
@@ -148,6 +165,17 @@ impl WriteLoad {
                 continue;
             };
             share_hot(load, t);
+        }
+        // Tables whose write statements all searched more than they
+        // wrote take the workload's lowest entry time.
+        let least = tables
+            .iter()
+            .filter_map(|l| l.entry_ms)
+            .min_by(|a, b| a.total_cmp(b));
+        for load in &mut tables {
+            if load.entry_ms.is_none() && load.writes.iter().any(|w| w.rows > 0.0) {
+                load.entry_ms = least;
+            }
         }
         WriteLoad {
             measured: true,
@@ -171,7 +199,12 @@ impl WriteLoad {
             return None;
         }
         let weight = method_weight(spec.method.as_deref());
-        let Some(load) = self.table(spec) else {
+        let load = self.table(spec);
+        if load.is_some_and(|l| l.entry_ms.is_none() && l.writes.iter().any(|w| w.rows > 0.0)) {
+            // Written, but no statement measured what an entry costs.
+            return None;
+        }
+        let Some(load) = load else {
             return Some(WriteCost {
                 ms: 0.0,
                 rows_inserted: 0,
@@ -212,15 +245,16 @@ impl WriteLoad {
                 }
             }
         }
+        let entry_ms = load.entry_ms.unwrap_or(0.0);
         Some(WriteCost {
-            ms: round3(entries * load.entry_ms),
+            ms: round3(entries * entry_ms),
             rows_inserted: inserted as u64,
             rows_updated: updated as u64,
             hot_share: load.hot_share.map(round3),
             breaks_hot: breaks,
             hot_lost: lost.round() as u64,
             entries: entries.round(),
-            entry_ms: (load.entry_ms * 1e6).round() / 1e6,
+            entry_ms: (entry_ms * 1e6).round() / 1e6,
             weight,
         })
     }
@@ -349,13 +383,17 @@ fn share_hot(load: &mut TableLoad, table: &Table) {
     let mut best: Option<f64> = None;
     for w in &load.writes {
         let entries = w.rows * (1.0 + (1.0 - w.hot) * load.indexes);
-        if w.rows <= 0.0 || entries <= 0.0 || w.total_ms <= 0.0 {
+        if w.rows <= 0.0
+            || entries <= 0.0
+            || w.total_ms <= 0.0
+            || w.blocks > entries * CLEAN_BLOCKS_PER_ENTRY
+        {
             continue;
         }
         let per = w.total_ms / entries;
         best = Some(best.map_or(per, |b: f64| b.min(per)));
     }
-    load.entry_ms = best.unwrap_or(0.0);
+    load.entry_ms = best;
 }
 
 /// The columns of the table `spec` uses: keys, expressions, INCLUDE and

@@ -123,6 +123,8 @@ struct Group {
     total_ms: f64,
     plan_ms: f64,
     rows: u64,
+    /// Shared blocks it hit or read.
+    blocks: u64,
     /// Calls of the entry whose text is kept.
     text_calls: u64,
     /// The role (pg_stat_statements' `userid`) of that entry.
@@ -139,6 +141,10 @@ impl Group {
     }
 }
 
+fn blocks(r: &StatRow) -> u64 {
+    (r.shared_blks_hit.max(0) as u64).saturating_add(r.shared_blks_read.max(0) as u64)
+}
+
 fn fold(rows: &[StatRow]) -> Vec<Group> {
     let mut fp = Fingerprinter::new(Lexing::for_dialect(Dialect::Postgres));
     let mut index: HashMap<Fingerprint, usize> = HashMap::new();
@@ -153,6 +159,7 @@ fn fold(rows: &[StatRow]) -> Vec<Group> {
                 g.total_ms += r.total_ms;
                 g.plan_ms += r.plan_ms;
                 g.rows += r.rows.max(0) as u64;
+                g.blocks += blocks(r);
                 if calls > g.text_calls {
                     g.query = r.query.clone();
                     g.text_calls = calls;
@@ -168,6 +175,7 @@ fn fold(rows: &[StatRow]) -> Vec<Group> {
                     total_ms: r.total_ms,
                     plan_ms: r.plan_ms,
                     rows: r.rows.max(0) as u64,
+                    blocks: blocks(r),
                     text_calls: calls,
                     userid: userid(&r.key),
                     bound: None,
@@ -801,6 +809,7 @@ fn workload_writes(groups: &[Group], schema: &Schema, tables: &[PgTableStats]) -
                     sets,
                     rows: g.rows,
                     total_ms: g.total_ms,
+                    blocks: g.blocks,
                 });
             }
         }

@@ -138,6 +138,9 @@ pub struct WriteStatement {
     pub rows: u64,
     /// Its total time, ms.
     pub total_ms: f64,
+    /// Shared blocks it hit or read (pg_stat_statements): how much it
+    /// searched besides what it wrote.
+    pub blocks: u64,
 }
 
 /// The workload's writes: each write statement, and per table the share

@@ -35,21 +35,25 @@ fn btree(name: &str, cols: &[&str]) -> Index {
     }
 }
 
+/// An UPDATE that found its rows by key: 5 shared blocks a row.
 fn update(sets: &[&str], rows: u64, total_ms: f64) -> WriteStatement {
     WriteStatement {
         table: "public.jobs".into(),
         sets: Some(sets.iter().map(|s| s.to_string()).collect()),
         rows,
         total_ms,
+        blocks: rows * 5,
     }
 }
 
+/// An INSERT of rows (3 shared blocks a row).
 fn insert(rows: u64, total_ms: f64) -> WriteStatement {
     WriteStatement {
         table: "public.jobs".into(),
         sets: None,
         rows,
         total_ms,
+        blocks: rows * 3,
     }
 }
 
@@ -184,4 +188,34 @@ fn a_write_cost_of_half_the_saving_or_more_eats_it() {
     assert!(eats_saving(50.0, 100.0));
     assert!(!eats_saving(49.0, 100.0));
     assert!(!eats_saving(0.0, 0.0));
+}
+
+#[test]
+fn a_write_statement_that_searches_more_than_it_writes_does_not_measure_an_entry() {
+    let schema = table(vec![btree("jobs_pkey", &["id"])]);
+    // A queue's claim that scans 2,000 blocks for each job it takes.
+    let mut claim = update(&["status"], 100, 500.0);
+    claim.blocks = 100 * 2000;
+    let writes = Writes {
+        statements: vec![claim.clone()],
+        hot_share: vec![("public.jobs".into(), 1.0)],
+    };
+    let spec = IndexSpec::new("public.jobs", &["status"]);
+    // Nothing measured what an entry costs: not priced.
+    assert!(WriteLoad::new(&schema, &writes).cost(&spec).is_none());
+    // Another table's clean INSERT does: 10 ms for 1,000 rows × 2 entries.
+    let mut schema = schema;
+    let mut other = schema.tables[0].clone();
+    other.name = "events".into();
+    schema.tables.push(other);
+    let mut log = insert(1000, 10.0);
+    log.table = "public.events".into();
+    let writes = Writes {
+        statements: vec![claim, log],
+        hot_share: vec![("public.jobs".into(), 1.0)],
+    };
+    let c = WriteLoad::new(&schema, &writes).cost(&spec).unwrap();
+    assert!(close(c.entry_ms, 0.005), "{c:?}");
+    // 100 HOT claims set status: its entry and the primary key's.
+    assert!(close(c.ms, 100.0 * 2.0 * 0.005), "{c:?}");
 }
