@@ -175,4 +175,18 @@ async fn the_same_index_on_a_read_mostly_table_is_proposed() {
     assert_eq!(ix["write_cost"].as_f64(), Some(0.0), "{ix:#}");
     assert_eq!(ix["write"]["rows_updated"], 0, "{ix:#}");
     assert_eq!(ix["write"]["rows_inserted"], 0, "{ix:#}");
+    // The figures as docs/report.schema.json documents them.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let v = jsonschema::draft202012::new(&schema).unwrap();
+    let errors: Vec<String> = v
+        .iter_errors(&report)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
 }
