@@ -150,6 +150,16 @@ async fn an_index_that_breaks_hot_updates_on_a_write_hot_table_is_held_back() {
         "{held}"
     );
     assert!(held.contains("HOT"), "{held}");
+    // One truth: a finding that would build it says it is not proposed.
+    for f in report["findings"].as_array().unwrap() {
+        let advice = f["advice"].as_str().unwrap_or("");
+        if advice.contains("ON public.jobs (worker)") {
+            assert!(
+                advice.contains("is not proposed for this workload (its writes would cost"),
+                "{f:#}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

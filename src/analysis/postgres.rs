@@ -287,7 +287,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         &mut notes,
     )
     .await?;
-    one_truth(&mut findings, &indexes, &schema);
+    one_truth(&mut findings, &indexes, &schema, &notes);
     // `missing-index` for each index, and the function wrappers the advisor
     // saw that no plan rule reported.
     findings.extend(advice_findings(&indexes, &[]));
@@ -1082,8 +1082,15 @@ async fn advise_workload_in(
 /// One truth per report: a plan rule's index (a `seq-scan` fix) is written
 /// schema-qualified as the ranked list writes it; when the ranked list has
 /// an index on the same table for the same statement, the finding points
-/// to its rank and statement instead of proposing another.
-fn one_truth(findings: &mut [Finding], indexes: &[AdvisedIndex], schema: &Schema) {
+/// to its rank and statement instead of proposing another; one held back
+/// for its write cost (a note of `notes` says so) is said to be not
+/// proposed, with the note's figures.
+fn one_truth(
+    findings: &mut [Finding],
+    indexes: &[AdvisedIndex],
+    schema: &Schema,
+    notes: &[String],
+) {
     for f in findings.iter_mut() {
         let Some(spec) = f.index.clone() else {
             continue;
@@ -1113,7 +1120,18 @@ fn one_truth(findings: &mut [Finding], indexes: &[AdvisedIndex], schema: &Schema
                     crate::model::index::Verification::Heuristic => "heuristically",
                 }
             ),
-            None => q.statement(Dialect::Postgres),
+            None => {
+                let statement = q.statement(Dialect::Postgres);
+                let held = format!("not proposed: {statement} (its writes would cost");
+                match notes.iter().find(|n| n.starts_with(&held)) {
+                    Some(n) => format!(
+                        "{} is not proposed for this workload{}",
+                        statement.trim_end_matches(';'),
+                        &n["not proposed: ".len() + statement.len()..]
+                    ),
+                    None => statement,
+                }
+            }
         };
         f.advice = f.advice.replace(&old, &new);
         f.message = f.message.replace(&old, &new);
