@@ -27,6 +27,7 @@ mod exchange;
 use std::collections::HashMap;
 
 use super::workload::{AdvisedIndex, MS_PER_COST_UNIT, QueryGain, reason};
+use super::write_cost::{WriteLoad, eats_saving};
 use crate::error::PlanError;
 use crate::model::advice::SetLimits;
 use crate::model::fmt::{bytes as fmt_bytes, round3};
@@ -64,6 +65,9 @@ pub struct Outcome {
     pub passed: usize,
     /// GIN/GiST candidates, which HypoPG cannot build: heuristic.
     pub heuristic: Vec<AdvisedIndex>,
+    /// Candidates whose write cost eats most of what they save
+    /// ([`super::write_cost`]): the note naming both figures.
+    pub held_back: Vec<String>,
 }
 
 /// A statement's saving below this share of its current cost, once the
@@ -298,6 +302,7 @@ pub async fn verify(
     mean_ms: &HashMap<Fingerprint, f64>,
     mut budget: usize,
     limits: SetLimits,
+    writes: &WriteLoad,
 ) -> Outcome {
     let mut out = Outcome::default();
     // Candidates the planner used but that saved too little alone: a
@@ -428,12 +433,30 @@ pub async fn verify(
     }
     let singles = std::mem::take(&mut out.kept);
     out.passed = singles.len();
-    let mut chosen =
-        select_together(session, singles, mean_ms, limits, &mut budget, &mut out).await;
+    // A candidate whose writes eat most of what it saves alone cannot earn
+    // its place beside others (its saving only shrinks).
+    let (singles, held) = writes.hold_back(singles);
+    out.held_back.extend(held);
+    let mut chosen = select_together(
+        session,
+        singles,
+        mean_ms,
+        limits,
+        writes,
+        &mut budget,
+        &mut out,
+    )
+    .await;
     if limits == SetLimits::default() {
         let more = with_the_chosen(session, again, &chosen, mean_ms, &mut budget, &mut out).await;
+        let (more, held) = writes.hold_back(more);
+        out.held_back.extend(held);
         chosen.extend(more);
     }
+    // The set's final figures (after the exchanges of a bounded set): an
+    // index whose writes now eat most of what it saves goes.
+    let (chosen, held) = writes.hold_back(chosen);
+    out.held_back.extend(held);
     // Bounded, every index was planned beside the others and earned its
     // bytes (a covering twin, a narrower index that scans cheaper): none is
     // folded into another.
@@ -442,6 +465,7 @@ pub async fn verify(
     } else {
         with_partners(chosen)
     };
+    writes.annotate(&mut out.kept);
     out.kept.sort_by(|a, b| {
         b.recommendation
             .score
@@ -465,11 +489,15 @@ pub fn within_limits(
         return (ranked, Vec::new());
     }
     let mut order: Vec<AdvisedIndex> = ranked;
+    // By net saving (the read saving less the write cost, when known).
+    let net =
+        |c: &AdvisedIndex| c.recommendation.score - c.recommendation.write_cost.unwrap_or(0.0);
     if limits.budget_bytes.is_some() {
         order.sort_by(|a, b| {
-            (b.recommendation.score / b.size_bytes.max(8192.0))
-                .total_cmp(&(a.recommendation.score / a.size_bytes.max(8192.0)))
+            (net(b) / b.size_bytes.max(8192.0)).total_cmp(&(net(a) / a.size_bytes.max(8192.0)))
         });
+    } else {
+        order.sort_by(|a, b| net(b).total_cmp(&net(a)));
     }
     let (mut kept, mut cut) = (Vec::new(), Vec::new());
     let mut used = 0.0;
@@ -512,6 +540,9 @@ struct Current {
 struct Pick {
     cand: AdvisedIndex,
     saves: f64,
+    /// Its write cost ([`super::write_cost`]), ms: the pick goes by the
+    /// saving net of it.
+    write: f64,
     gains: Vec<QueryGain>,
     round: usize,
 }
@@ -599,6 +630,7 @@ async fn select_together(
     singles: Vec<AdvisedIndex>,
     mean_ms: &HashMap<Fingerprint, f64>,
     limits: SetLimits,
+    writes: &WriteLoad,
     budget: &mut usize,
     out: &mut Outcome,
 ) -> Vec<AdvisedIndex> {
@@ -615,6 +647,7 @@ async fn select_together(
         .into_iter()
         .map(|c| Pick {
             saves: c.recommendation.score,
+            write: writes.cost_ms(&c),
             gains: c.helps.clone(),
             round: 0,
             cand: c,
@@ -650,10 +683,11 @@ async fn select_together(
     }
     let per_byte = limits.budget_bytes.is_some();
     let key = |p: &Pick| {
+        let net = p.saves - p.write;
         if per_byte {
-            p.saves / p.cand.size_bytes.max(8192.0)
+            net / p.cand.size_bytes.max(8192.0)
         } else {
-            p.saves
+            net
         }
     };
     let mut chosen: Vec<AdvisedIndex> = Vec::new();
@@ -757,6 +791,10 @@ async fn select_together(
                 ));
                 if p.saves < MIN_SET_SCORE_MS {
                     for q in pool.drain(..) {
+                        if eats_saving(q.write, q.saves) {
+                            out.held_back.push(writes.note(&q.cand, q.saves));
+                            continue;
+                        }
                         out.rejected.push((
                             q.cand.recommendation.statement.clone(),
                             format!(
@@ -767,6 +805,12 @@ async fn select_together(
                     }
                     break;
                 }
+                continue;
+            }
+            // Its upkeep would eat most of what it saves with the indexes
+            // chosen before it.
+            if eats_saving(p.write, p.saves) {
+                out.held_back.push(writes.note(&p.cand, p.saves));
                 continue;
             }
             // Unbounded, the list stays short: an index must also save a
@@ -862,7 +906,10 @@ async fn select_together(
         .zip(reach_of)
         .map(|(cand, reach)| exchange::Held { cand, reach })
         .collect();
-    exchange::exchange(session, chosen, left_out, mean_ms, limits, budget, out).await
+    exchange::exchange(
+        session, chosen, left_out, mean_ms, limits, writes, budget, out,
+    )
+    .await
 }
 
 /// A chosen index's figures from the statements it helps: its score (the
@@ -883,6 +930,213 @@ fn set_figures(cand: &mut AdvisedIndex, saves: f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::PlanError;
+    use crate::model::Dialect;
+    use crate::model::advice::{WriteStatement, Writes};
+    use crate::model::index::IndexRecommendation;
+    use crate::model::plan::{PlanBuilder, PlanFormat, PlanNode};
+    use crate::model::schema::{Column, Index, IndexKey, Schema, Table};
+
+    const BASE: f64 = 100_000.0;
+
+    /// A planner where each statement costs [`BASE`], or the cost an index
+    /// made for it gives, read through that hypothetical index.
+    struct Model {
+        effects: Vec<(String, &'static str, f64)>,
+        made: Vec<String>,
+    }
+
+    impl Planner for Model {
+        async fn plan(&mut self, sql: &str) -> Result<(f64, Plan), PlanError> {
+            let hit = self
+                .effects
+                .iter()
+                .filter(|(ix, q, _)| self.made.contains(ix) && *q == sql)
+                .map(|(_, _, c)| *c)
+                .fold(BASE, f64::min);
+            let mut b = PlanBuilder::new();
+            b.add(
+                None,
+                PlanNode {
+                    index_name: (hit < BASE).then(|| "<1>btree_t".to_string()),
+                    ..PlanNode::default()
+                },
+            );
+            Ok((hit, b.finish(PlanFormat::PostgresJson)))
+        }
+        async fn hypothesize(&mut self, create: &str) -> Result<u64, PlanError> {
+            self.made.push(create.to_string());
+            Ok(8192 * 100)
+        }
+        async fn forget(&mut self) -> Result<(), PlanError> {
+            self.made.clear();
+            Ok(())
+        }
+    }
+
+    fn candidate(col: &str, sql: &'static str) -> AdvisedIndex {
+        let spec = IndexSpec::new("public.t", &[col]);
+        AdvisedIndex {
+            recommendation: IndexRecommendation {
+                rank: 0,
+                statement: spec.statement(Dialect::Postgres),
+                table: spec.qualified_table(),
+                columns: spec.columns(),
+                score: 0.0,
+                queries: Vec::new(),
+                verified: Verification::Heuristic,
+                cost_before: None,
+                cost_after: None,
+                reason: String::new(),
+                size_bytes: None,
+                method: None,
+                requires: Vec::new(),
+                write_cost: None,
+                write: None,
+                spec,
+            },
+            helps: vec![QueryGain {
+                fingerprint: Fingerprint(sql.bytes().map(u64::from).sum()),
+                calls: 1,
+                cost_before: BASE,
+                cost_after: BASE,
+                saved_ms: 0.0,
+                sql: std::sync::Arc::from(sql),
+                rewritten: false,
+                assumed: None,
+                path: String::new(),
+                line: 0,
+            }],
+            size_bytes: 0.0,
+            join_key: false,
+            partners: Vec::new(),
+        }
+    }
+
+    /// Two candidates on `public.t`: `(a)` saves statement `qa` 90 ms,
+    /// `(b)` saves `qb` 72 ms; the workload's UPDATE sets `a` on `rows`
+    /// rows, all HOT, in 0.02 ms a row: `(a)` would make each write the
+    /// primary key and itself, 2 × 0.02 ms a row.
+    fn choose(rows: u64, limits: SetLimits) -> Outcome {
+        let schema = Schema {
+            tables: vec![Table {
+                schema: Some("public".into()),
+                name: "t".into(),
+                columns: ["id", "a", "b"]
+                    .iter()
+                    .map(|c| Column {
+                        name: c.to_string(),
+                        ..Column::default()
+                    })
+                    .collect(),
+                indexes: vec![Index {
+                    name: "t_pkey".into(),
+                    keys: vec![IndexKey::column("id")],
+                    valid: true,
+                    ..Index::default()
+                }],
+                ..Table::default()
+            }],
+            ..Schema::default()
+        };
+        let writes = WriteLoad::new(
+            &schema,
+            &Writes {
+                statements: vec![WriteStatement {
+                    table: "public.t".into(),
+                    sets: Some(vec!["a".into()]),
+                    rows,
+                    total_ms: rows as f64 * 0.02,
+                    blocks: rows * 5,
+                }],
+                hot_share: vec![("public.t".into(), 1.0)],
+            },
+        );
+        let (a, b) = (candidate("a", "qa"), candidate("b", "qb"));
+        let mut model = Model {
+            effects: vec![
+                (
+                    hypothetical_statement(&a.recommendation.statement),
+                    "qa",
+                    BASE * 0.1,
+                ),
+                (
+                    hypothetical_statement(&b.recommendation.statement),
+                    "qb",
+                    BASE * 0.1,
+                ),
+            ],
+            made: Vec::new(),
+        };
+        let mean: HashMap<Fingerprint, f64> = [
+            (a.helps[0].fingerprint, 100.0),
+            (b.helps[0].fingerprint, 80.0),
+        ]
+        .into_iter()
+        .collect();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let out = rt.block_on(verify(
+            &mut model,
+            vec![a, b],
+            &HashMap::new(),
+            &mean,
+            1000,
+            limits,
+            &writes,
+        ));
+        assert!(model.made.is_empty(), "hypothetical indexes left behind");
+        out
+    }
+
+    fn kept(out: &Outcome) -> Vec<Vec<String>> {
+        out.kept
+            .iter()
+            .map(|k| k.recommendation.columns.clone())
+            .collect()
+    }
+
+    #[test]
+    fn the_bounded_pick_goes_by_the_saving_net_of_the_write_cost() {
+        // (a) saves 90 ms and costs 1000 × 2 × 0.02 = 40 ms of writes: net
+        // 50; (b) saves 72 ms and costs none. One index: (b).
+        let one = SetLimits {
+            max_indexes: Some(1),
+            ..SetLimits::default()
+        };
+        let out = choose(1000, one);
+        assert_eq!(kept(&out), vec![vec!["b".to_string()]]);
+        assert!(
+            out.cut.iter().any(|(s, _)| s.contains("t (a)")),
+            "{:?}",
+            out.cut
+        );
+        let b = &out.kept[0].recommendation;
+        assert_eq!(b.write_cost, Some(0.0));
+        // Unbounded, both: 40 ms is less than half of 90.
+        let out = choose(1000, SetLimits::default());
+        assert_eq!(kept(&out).len(), 2, "{:?}", out.held_back);
+        let a = out
+            .kept
+            .iter()
+            .find(|k| k.recommendation.columns == ["a"])
+            .unwrap();
+        assert_eq!(a.recommendation.write_cost, Some(40.0));
+        assert_eq!(a.recommendation.write.as_ref().unwrap().breaks_hot, ["a"]);
+    }
+
+    #[test]
+    fn an_index_whose_writes_eat_half_its_saving_is_held_back_with_both_figures() {
+        // 1500 rows: 60 ms of writes against 90 ms saved.
+        let out = choose(1500, SetLimits::default());
+        assert_eq!(kept(&out), vec![vec!["b".to_string()]]);
+        assert_eq!(out.held_back.len(), 1, "{:?}", out.held_back);
+        let note = &out.held_back[0];
+        assert!(note.contains("t (a)"), "{note}");
+        assert!(note.contains("60 ms") && note.contains("90 ms"), "{note}");
+        assert!(note.contains("uses a, which the UPDATEs set"), "{note}");
+    }
 
     #[test]
     fn hypothetical_statement_drops_concurrently_and_name() {

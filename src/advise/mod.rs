@@ -8,6 +8,7 @@
 pub mod hypopg;
 pub mod sqlite_verify;
 pub mod workload;
+pub mod write_cost;
 
 use std::collections::HashMap;
 
@@ -67,6 +68,8 @@ pub fn rank_indexes(
                     size_bytes: None,
                     method: spec.method.clone(),
                     requires: spec.requires(),
+                    write_cost: None,
+                    write: None,
                     spec,
                 });
             }

@@ -391,6 +391,8 @@ fn advise_query(
                         size_bytes: None,
                         method: spec.method.clone(),
                         requires,
+                        write_cost: None,
+                        write: None,
                         spec: spec.clone(),
                     },
                     helps: Vec::new(),
@@ -455,6 +457,8 @@ fn advise_query(
                     size_bytes: None,
                     method: spec.method.clone(),
                     requires: Vec::new(),
+                    write_cost: None,
+                    write: None,
                     spec: spec.clone(),
                 };
                 acc.ors.push(AdvisedIndex {

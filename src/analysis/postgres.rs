@@ -23,10 +23,11 @@ use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
     form_parameters,
 };
+use crate::advise::write_cost::WriteLoad;
 use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
 use crate::error::{Error, Result};
 use crate::model::Dialect;
-use crate::model::advice::SetLimits;
+use crate::model::advice::{SetLimits, WriteStatement, Writes};
 use crate::model::fmt::plural;
 use crate::model::index::IndexRecommendation;
 use crate::model::plan::Plan;
@@ -122,6 +123,8 @@ struct Group {
     total_ms: f64,
     plan_ms: f64,
     rows: u64,
+    /// Shared blocks it hit or read.
+    blocks: u64,
     /// Calls of the entry whose text is kept.
     text_calls: u64,
     /// The role (pg_stat_statements' `userid`) of that entry.
@@ -138,6 +141,10 @@ impl Group {
     }
 }
 
+fn blocks(r: &StatRow) -> u64 {
+    (r.shared_blks_hit.max(0) as u64).saturating_add(r.shared_blks_read.max(0) as u64)
+}
+
 fn fold(rows: &[StatRow]) -> Vec<Group> {
     let mut fp = Fingerprinter::new(Lexing::for_dialect(Dialect::Postgres));
     let mut index: HashMap<Fingerprint, usize> = HashMap::new();
@@ -152,6 +159,7 @@ fn fold(rows: &[StatRow]) -> Vec<Group> {
                 g.total_ms += r.total_ms;
                 g.plan_ms += r.plan_ms;
                 g.rows += r.rows.max(0) as u64;
+                g.blocks += blocks(r);
                 if calls > g.text_calls {
                     g.query = r.query.clone();
                     g.text_calls = calls;
@@ -167,6 +175,7 @@ fn fold(rows: &[StatRow]) -> Vec<Group> {
                     total_ms: r.total_ms,
                     plan_ms: r.plan_ms,
                     rows: r.rows.max(0) as u64,
+                    blocks: blocks(r),
                     text_calls: calls,
                     userid: userid(&r.key),
                     bound: None,
@@ -262,6 +271,8 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .map(|g| (g.fingerprint, g.total_ms / g.calls as f64))
         .collect();
 
+    let writes = WriteLoad::new(&schema, &workload_writes(&groups, &schema, &facts.tables));
+
     let budget = MIN_EXPLAIN_BUDGET.max(task.top * 10);
     let indexes = verify_indexes(
         s,
@@ -271,11 +282,12 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         &mean_ms,
         budget,
         task.limits,
+        &writes,
         progress,
         &mut notes,
     )
     .await?;
-    one_truth(&mut findings, &indexes, &schema);
+    one_truth(&mut findings, &indexes, &schema, &notes);
     // `missing-index` for each index, and the function wrappers the advisor
     // saw that no plan rule reported.
     findings.extend(advice_findings(&indexes, &[]));
@@ -769,6 +781,49 @@ fn rules_on(findings: &[Finding], fingerprint: Fingerprint) -> Vec<&'static str>
     rules
 }
 
+/// The workload's writes, for each candidate's write cost
+/// ([`crate::advise::write_cost`]): every INSERT and UPDATE of
+/// pg_stat_statements on this database's tables (all of them, not only the
+/// top statements: each one's rows cost every index), with the rows it
+/// wrote and its time, and each table's HOT share from
+/// `pg_stat_user_tables`.
+fn workload_writes(groups: &[Group], schema: &Schema, tables: &[PgTableStats]) -> Writes {
+    let mut statements = Vec::new();
+    for g in groups {
+        let upper = g.query.to_ascii_uppercase();
+        if !upper.contains("INSERT") && !upper.contains("UPDATE") {
+            continue;
+        }
+        let Ok(a) = analyze_sql(&g.query, Dialect::Postgres, Some(schema)) else {
+            continue;
+        };
+        let written = a
+            .inserted
+            .iter()
+            .map(|t| (t, None))
+            .chain(a.updated.iter().map(|(t, cols)| (t, Some(cols.clone()))));
+        for (table, sets) in written {
+            if let Some(t) = schema.table(table) {
+                statements.push(WriteStatement {
+                    table: t.qualified_name(),
+                    sets,
+                    rows: g.rows,
+                    total_ms: g.total_ms,
+                    blocks: g.blocks,
+                });
+            }
+        }
+    }
+    Writes {
+        statements,
+        hot_share: tables
+            .iter()
+            .filter(|t| t.n_tup_upd > 0)
+            .map(|t| (t.table.clone(), t.n_tup_hot_upd as f64 / t.n_tup_upd as f64))
+            .collect(),
+    }
+}
+
 /// The advisor's options against a live database: join-key candidates are
 /// gathered, for HypoPG to judge.
 fn live_options() -> AdviseOptions {
@@ -798,6 +853,7 @@ async fn verify_indexes(
     mean_ms: &HashMap<Fingerprint, f64>,
     budget: usize,
     limits: SetLimits,
+    writes: &WriteLoad,
     progress: &Progress,
     notes: &mut Vec<String>,
 ) -> Result<Vec<AdvisedIndex>> {
@@ -820,7 +876,8 @@ async fn verify_indexes(
             } else {
                 budget * 2
             };
-            let out = hypopg::verify(s, candidates, baseline, mean_ms, budget, limits).await;
+            let out =
+                hypopg::verify(s, candidates, baseline, mean_ms, budget, limits, writes).await;
             progress.0.set_position(n as u64);
             let left = s.hypo_count().await.unwrap_or(0);
             notes.push(format!(
@@ -847,11 +904,14 @@ async fn verify_indexes(
             for (stmt, why) in &out.cut {
                 notes.push(format!("cut: {stmt} ({why})"));
             }
+            notes.extend(out.held_back);
             let mut kept = out.kept;
-            if !out.heuristic.is_empty() {
+            let (heuristic, held) = writes.hold_back(out.heuristic);
+            notes.extend(held);
+            if !heuristic.is_empty() {
                 notes.push(format!(
                     "{} GIN/GiST index(es) are heuristic: HypoPG cannot build such hypothetical indexes; each says why in its reason.",
-                    out.heuristic.len()
+                    heuristic.len()
                 ));
                 // What the verified set left of the bounds.
                 let used: f64 = kept.iter().map(|k| k.size_bytes).sum();
@@ -859,7 +919,7 @@ async fn verify_indexes(
                     budget_bytes: limits.budget_bytes.map(|b| (b - used).max(0.0)),
                     max_indexes: limits.max_indexes.map(|m| m.saturating_sub(kept.len())),
                 };
-                let (h, cut) = hypopg::within_limits(out.heuristic, left);
+                let (h, cut) = hypopg::within_limits(heuristic, left);
                 for (stmt, why) in &cut {
                     notes.push(format!("cut: {stmt} ({why})"));
                 }
@@ -874,7 +934,9 @@ async fn verify_indexes(
                     "{} candidates were not verified (EXPLAIN budget spent): listed as heuristic.",
                     out.unverified.len()
                 ));
-                kept.extend(out.unverified);
+                let mut unverified = out.unverified;
+                writes.annotate(&mut unverified);
+                kept.extend(unverified);
             }
             kept
         }
@@ -882,6 +944,8 @@ async fn verify_indexes(
             notes.push(format!(
                 "indexes are heuristic (not verified by the planner): {how}."
             ));
+            let (candidates, held) = writes.hold_back(candidates);
+            notes.extend(held);
             let (kept, cut) = hypopg::within_limits(candidates, limits);
             for (stmt, why) in &cut {
                 notes.push(format!("cut: {stmt} ({why})"));
@@ -988,6 +1052,9 @@ async fn advise_workload_in(
         &mean_ms,
         MIN_EXPLAIN_BUDGET.max(planned.len() * 20),
         limits,
+        // A log or a file of statements gives no rows written: the write
+        // cost is not weighed.
+        &WriteLoad::default(),
         progress,
         &mut out.notes,
     )
@@ -1015,8 +1082,15 @@ async fn advise_workload_in(
 /// One truth per report: a plan rule's index (a `seq-scan` fix) is written
 /// schema-qualified as the ranked list writes it; when the ranked list has
 /// an index on the same table for the same statement, the finding points
-/// to its rank and statement instead of proposing another.
-fn one_truth(findings: &mut [Finding], indexes: &[AdvisedIndex], schema: &Schema) {
+/// to its rank and statement instead of proposing another; one held back
+/// for its write cost (a note of `notes` says so) is said to be not
+/// proposed, with the note's figures.
+fn one_truth(
+    findings: &mut [Finding],
+    indexes: &[AdvisedIndex],
+    schema: &Schema,
+    notes: &[String],
+) {
     for f in findings.iter_mut() {
         let Some(spec) = f.index.clone() else {
             continue;
@@ -1046,7 +1120,18 @@ fn one_truth(findings: &mut [Finding], indexes: &[AdvisedIndex], schema: &Schema
                     crate::model::index::Verification::Heuristic => "heuristically",
                 }
             ),
-            None => q.statement(Dialect::Postgres),
+            None => {
+                let statement = q.statement(Dialect::Postgres);
+                let held = format!("not proposed: {statement} (its writes would cost");
+                match notes.iter().find(|n| n.starts_with(&held)) {
+                    Some(n) => format!(
+                        "{} is not proposed for this workload{}",
+                        statement.trim_end_matches(';'),
+                        &n["not proposed: ".len() + statement.len()..]
+                    ),
+                    None => statement,
+                }
+            }
         };
         f.advice = f.advice.replace(&old, &new);
         f.message = f.message.replace(&old, &new);

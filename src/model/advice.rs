@@ -123,3 +123,31 @@ pub struct PlannerFix {
     pub rows_before: f64,
     pub rows_after: f64,
 }
+
+/// A statement of the workload that writes a table (an INSERT or an
+/// UPDATE), with what it wrote and what it took over the workload's
+/// window: what an index's write cost is measured from
+/// (`crate::advise::write_cost`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WriteStatement {
+    /// The table, as the schema names it (schema-qualified).
+    pub table: String,
+    /// The columns an UPDATE sets; `None` for an INSERT.
+    pub sets: Option<Vec<String>>,
+    /// Rows it wrote (pg_stat_statements' `rows`).
+    pub rows: u64,
+    /// Its total time, ms.
+    pub total_ms: f64,
+    /// Shared blocks it hit or read (pg_stat_statements): how much it
+    /// searched besides what it wrote.
+    pub blocks: u64,
+}
+
+/// The workload's writes: each write statement, and per table the share
+/// of its updates that were HOT since the statistics were reset
+/// (`n_tup_hot_upd / n_tup_upd`, for the tables that had updates).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Writes {
+    pub statements: Vec<WriteStatement>,
+    pub hot_share: Vec<(String, f64)>,
+}

@@ -327,8 +327,89 @@ pub struct IndexRecommendation {
     /// Statements to run first (`CREATE EXTENSION IF NOT EXISTS pg_trgm`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub requires: Vec<String>,
+    /// What the index adds to the workload's writes over the same window
+    /// as `score`, in milliseconds ([`WriteCost::ms`]), when the source
+    /// measured the writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_cost: Option<f64>,
+    /// The figures `write_cost` comes from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write: Option<WriteCost>,
     #[serde(skip)]
     pub spec: IndexSpec,
+}
+
+/// What an index costs the workload's writes, and the measured figures it
+/// comes from (`crate::advise::write_cost` documents the model): every
+/// row inserted and every non-HOT update writes one entry of it, and an
+/// update that sets a column it uses can no longer be HOT, so it then
+/// writes an entry of every index of the table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WriteCost {
+    /// Entries written × `entry_ms`: milliseconds over the workload.
+    pub ms: f64,
+    /// Rows the workload's INSERTs wrote into the table.
+    pub rows_inserted: u64,
+    /// Rows its UPDATEs wrote.
+    pub rows_updated: u64,
+    /// Share of the table's updates that were HOT
+    /// (`n_tup_hot_upd / n_tup_upd`), when it had updates.
+    pub hot_share: Option<f64>,
+    /// The columns it uses (key, INCLUDE, predicate, expression) that the
+    /// workload's UPDATEs set.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub breaks_hot: Vec<String>,
+    /// Updated rows that were HOT and would no longer be.
+    pub hot_lost: u64,
+    /// Index entries it adds: its own, and those of every other index on
+    /// the updates it stops from being HOT.
+    pub entries: f64,
+    /// Measured time of one entry (heap row or B-tree entry), ms.
+    pub entry_ms: f64,
+    /// Entries one row writes in this index (B-tree 1).
+    pub weight: f64,
+}
+
+impl WriteCost {
+    /// `write cost 172.7 ms: 5,000 rows updated (90% HOT); uses worker,
+    /// which the UPDATEs set: 4,500 HOT updates would write every index`:
+    /// the line the reports print under an index.
+    pub fn summary(&self) -> String {
+        use crate::model::fmt::{fmt_count, ms};
+        let mut rows = Vec::new();
+        if self.rows_inserted > 0 {
+            rows.push(format!(
+                "{} rows inserted",
+                fmt_count(self.rows_inserted as f64)
+            ));
+        }
+        if self.rows_updated > 0 {
+            let mut u = format!("{} updated", fmt_count(self.rows_updated as f64));
+            if let Some(h) = self.hot_share {
+                u.push_str(&format!(" ({:.0}% HOT)", h * 100.0));
+            }
+            rows.push(u);
+        }
+        let mut out = format!("write cost {}", ms(self.ms));
+        if rows.is_empty() {
+            out.push_str(": the workload did not write the table");
+            return out;
+        }
+        out.push_str(&format!(": {}", rows.join(", ")));
+        if !self.breaks_hot.is_empty() {
+            out.push_str(&format!(
+                "; uses {}, which the UPDATEs set: {} HOT updates would write every index of the table",
+                self.breaks_hot.join(", "),
+                fmt_count(self.hot_lost as f64)
+            ));
+        }
+        out.push_str(&format!(
+            "; {} entries at {} each",
+            fmt_count(self.entries),
+            crate::model::fmt::ms_short(self.entry_ms)
+        ));
+        out
+    }
 }
 
 #[cfg(test)]

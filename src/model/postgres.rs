@@ -34,6 +34,9 @@ pub struct PgTableStats {
     pub idx_scan: u64,
     pub n_tup_ins: u64,
     pub n_tup_upd: u64,
+    /// Of `n_tup_upd`, the heap-only (HOT) updates: those that wrote no
+    /// index entry.
+    pub n_tup_hot_upd: u64,
     pub n_tup_del: u64,
     pub n_live_tup: u64,
     pub n_dead_tup: u64,

@@ -928,6 +928,12 @@ fn indexes_section(report: &Report, refs: &StatementRefs, h: &mut String) {
         if !ix.reason.is_empty() {
             h.push_str(&format!("<div class=\"muted\">{}</div>", esc(&ix.reason)));
         }
+        if let Some(wc) = &ix.write {
+            h.push_str(&format!(
+                "<div class=\"muted\">{}</div>",
+                esc(&wc.summary())
+            ));
+        }
         if !helps.is_empty() {
             h.push_str("<div class=\"muted\">helps: ");
             for (k, d) in helps.iter().enumerate() {

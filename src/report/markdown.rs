@@ -156,7 +156,10 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
                     .map(|s| code(s))
                     .collect::<Vec<_>>()
                     .join("<br>"),
-                ms(ix.score),
+                match ix.write_cost {
+                    Some(wc) => format!("{} (writes cost {})", ms(ix.score), ms(wc)),
+                    None => ms(ix.score),
+                },
                 cost(ix.cost_before),
                 cost(ix.cost_after),
                 match ix.verified {

@@ -476,9 +476,20 @@ fn write_indexes(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<
         if let (Some(b), Some(a)) = (ix.cost_before, ix.cost_after) {
             facts.push(format!("cost {b:.0} → {a:.0}"));
         }
+        if let Some(wc) = ix.write_cost {
+            facts.push(format!("write cost {}", ms(wc)));
+        }
         writeln!(w, "     {}", p.dim(&facts.join(", ")))?;
         if !ix.reason.is_empty() {
             writeln!(w, "     {}", ix.reason)?;
+        }
+        // What the write cost comes from, when the workload wrote the table.
+        if let Some(wc) = ix
+            .write
+            .as_ref()
+            .filter(|wc| wc.rows_inserted + wc.rows_updated > 0)
+        {
+            writeln!(w, "     {}", p.dim(&wc.summary()))?;
         }
         // Statements by their rank above, not by a hash shown nowhere else.
         for (k, q) in ix.queries.iter().enumerate() {

@@ -479,6 +479,7 @@ impl PgSession {
                 idx_scan: r.get::<_, i64>(8) as u64,
                 n_tup_ins: r.get::<_, i64>(9) as u64,
                 n_tup_upd: r.get::<_, i64>(10) as u64,
+                n_tup_hot_upd: r.get::<_, i64>(15).max(0) as u64,
                 n_tup_del: r.get::<_, i64>(11) as u64,
                 n_live_tup: r.get::<_, i64>(12) as u64,
                 n_dead_tup: r.get::<_, i64>(13) as u64,
@@ -1105,7 +1106,8 @@ fn tables_sql(sizes: &str) -> String {
          coalesce(s.seq_scan, 0)::int8, coalesce(s.seq_tup_read, 0)::int8, coalesce(s.idx_scan, 0)::int8, \
          coalesce(s.n_tup_ins, 0)::int8, coalesce(s.n_tup_upd, 0)::int8, coalesce(s.n_tup_del, 0)::int8, \
          coalesce(s.n_live_tup, 0)::int8, coalesce(s.n_dead_tup, 0)::int8, \
-         extract(epoch FROM now() - greatest(s.last_vacuum, s.last_autovacuum))::float8 \
+         extract(epoch FROM now() - greatest(s.last_vacuum, s.last_autovacuum))::float8, \
+         coalesce(s.n_tup_hot_upd, 0)::int8 \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_class tc ON tc.oid = c.reltoastrelid \
          LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \

@@ -95,6 +95,8 @@ pub struct Analysis {
     pub scans: Vec<TableScan>,
     /// For an UPDATE: the table as written and the columns it sets.
     pub updated: Vec<(String, Vec<String>)>,
+    /// For an INSERT: the table as written.
+    pub inserted: Vec<String>,
 }
 
 /// A statement sqlparser could not read, with the 1-based line within the
@@ -215,6 +217,7 @@ pub fn analyze_sql(
     let mut kind = StatementKind::Other;
     let mut scans = Vec::new();
     let mut updated = Vec::new();
+    let mut inserted = Vec::new();
     for s in &stmts {
         let a = analyze(s, schema);
         if kind == StatementKind::Other {
@@ -222,11 +225,13 @@ pub fn analyze_sql(
         }
         scans.extend(a.scans);
         updated.extend(a.updated);
+        inserted.extend(a.inserted);
     }
     Ok(Analysis {
         kind,
         scans,
         updated,
+        inserted,
     })
 }
 
@@ -244,6 +249,13 @@ pub fn analyze(stmt: &Statement, schema: Option<&Schema>) -> Analysis {
         kind,
         scans: a.scans,
         updated: updated_columns(stmt),
+        inserted: match stmt {
+            Statement::Insert(ins) => match &ins.table {
+                sqlparser::ast::TableObject::TableName(name) => vec![object_name(name)],
+                _ => Vec::new(),
+            },
+            _ => Vec::new(),
+        },
     }
 }
 

@@ -26,6 +26,10 @@
 //! When a move was taken, each index's figures are planned again in order,
 //! each with those before it, as the greedy reports them.
 //!
+//! Every figure is net of the write cost ([`crate::advise::write_cost`]):
+//! an index that comes in adds its write cost, one that goes out takes
+//! its own away.
+//!
 //! An index changes the plans of the statements it helped when it was
 //! planned alone (its reach); a move re-plans the reach of every index it
 //! adds or removes.
@@ -38,6 +42,7 @@ use super::{
     set_figures,
 };
 use crate::advise::workload::{AdvisedIndex, QueryGain, reason};
+use crate::advise::write_cost::WriteLoad;
 use crate::model::Dialect;
 use crate::model::advice::SetLimits;
 use crate::model::fmt::round3;
@@ -95,15 +100,18 @@ struct Entry {
 /// pay (see the module doc). `chosen` is the greedy's set in pick order,
 /// `left_out` what it cut for the bound; both with their reach. What goes
 /// out is added to `out.cut`, what comes in is taken off it.
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn exchange(
     session: &mut impl Planner,
     chosen: Vec<Held>,
     left_out: Vec<Held>,
     mean_ms: &HashMap<Fingerprint, f64>,
     limits: SetLimits,
+    writes: &WriteLoad,
     budget: &mut usize,
     out: &mut Outcome,
 ) -> Vec<AdvisedIndex> {
+    let write = |c: &AdvisedIndex| writes.cost_ms(c);
     let unchanged = |chosen: Vec<Held>| chosen.into_iter().map(|h| h.cand).collect();
     if left_out.is_empty() && !chosen.iter().any(narrows) {
         return unchanged(chosen);
@@ -221,7 +229,10 @@ pub(super) async fn exchange(
                 e.cand.recommendation.size_bytes = Some(size);
                 e.sized = true;
             }
-            e.figure = Some(gain(&stmts, &costs));
+            e.figure = Some(
+                gain(&stmts, &costs) - write(&e.cand)
+                    + forced.iter().map(|&j| write(&members[j].cand)).sum::<f64>(),
+            );
         }
         // What the workload loses without each chosen index.
         for j in 0..members.len() {
@@ -242,7 +253,7 @@ pub(super) async fn exchange(
             else {
                 break;
             };
-            members[j].figure = Some(-gain(&stmts, &costs));
+            members[j].figure = Some(-gain(&stmts, &costs) - write(&members[j].cand));
         }
 
         // The best move by its prediction.
@@ -303,7 +314,11 @@ pub(super) async fn exchange(
                 outside[k].tried = true;
                 continue;
             };
-            (gain(&stmts, &costs), Some(costs))
+            let writes_saved: f64 = out_j.iter().map(|&j| write(&members[j].cand)).sum();
+            (
+                gain(&stmts, &costs) - write(&outside[k].cand) + writes_saved,
+                Some(costs),
+            )
         };
         if net <= MIN_SET_SCORE_MS {
             outside[k].tried = true;
@@ -731,6 +746,8 @@ mod tests {
             size_bytes: Some(size),
             method: None,
             requires: Vec::new(),
+            write_cost: None,
+            write: None,
             spec,
         };
         Held {
@@ -766,6 +783,7 @@ mod tests {
             left_out,
             &HashMap::new(),
             limits,
+            &WriteLoad::default(),
             &mut budget,
             &mut out,
         ));
