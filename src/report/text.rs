@@ -4,7 +4,6 @@
 
 pub(crate) use crate::model::fmt::plural;
 pub use crate::model::fmt::{fmt_count, ms};
-use std::borrow::Cow;
 use std::io::{self, Write};
 
 use owo_colors::{OwoColorize, Style};
@@ -34,6 +33,19 @@ impl Painter {
     }
     /// `dim` straight into the output: a plan has a detail line or more per
     /// node, and copying each one only to print it showed in the profile.
+    /// `paint` straight into the output, for text made by `format_args!`.
+    fn write_paint(
+        &self,
+        w: &mut dyn Write,
+        args: std::fmt::Arguments<'_>,
+        style: Style,
+    ) -> io::Result<()> {
+        if self.color {
+            write!(w, "{}", args.style(style))
+        } else {
+            w.write_fmt(args)
+        }
+    }
     fn write_dim(&self, w: &mut dyn Write, s: &str) -> io::Result<()> {
         if self.color {
             write!(w, "{}", s.style(Style::new().dimmed()))
@@ -131,12 +143,12 @@ pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io:
         writeln!(w, "{}", p.dim("   self time   share  node"))?;
     }
     for n in &plan.nodes {
-        let indent = "  ".repeat(n.depth);
-        let arrow = if n.depth == 0 { "" } else { "-> " };
-        let prefix = if timed {
+        // Straight into the writer, no string per piece: a plan can have
+        // tens of thousands of nodes, and formatting each piece into its own
+        // string cost more than the parse of its line.
+        if timed {
             match (n.exclusive_ms, n.time_share) {
                 (Some(e), Some(s)) => {
-                    let text = format!("{:>12} {:>6.1}%  ", ms(e), s * 100.0);
                     let style = if s >= 0.3 {
                         Style::new().red().bold()
                     } else if s >= 0.1 {
@@ -144,41 +156,54 @@ pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io:
                     } else {
                         Style::new().dimmed()
                     };
-                    p.paint(&text, style)
+                    p.write_paint(
+                        w,
+                        format_args!("{:>12} {:>6.1}%  ", ms(e), s * 100.0),
+                        style,
+                    )?;
                 }
-                _ if n.never_executed => format!("{:>12} {:>7}  ", "never run", ""),
-                _ => format!("{:>12} {:>7}  ", "", ""),
+                _ if n.never_executed => write!(w, "{:>12} {:>7}  ", "never run", "")?,
+                _ => write!(w, "{:>12} {:>7}  ", "", "")?,
             }
-        } else {
-            String::new()
-        };
-        let sub = n
-            .subplan_name
-            .as_ref()
-            .map(|s| p.dim(&format!("[{s}] ")))
-            .unwrap_or_default();
-        let title = if n.time_share.is_some_and(|s| s >= 0.3) {
-            Cow::Owned(p.bold(&n.title))
-        } else {
-            Cow::Borrowed(n.title.as_str())
-        };
-        let rows = rows_note(n, counted, p);
+        }
+        write_blanks(w, 2 * n.depth)?;
+        if n.depth > 0 {
+            w.write_all(b"-> ")?;
+        }
         // The number findings cite (`node #3`).
-        let num = p.dim(&format!("#{} ", n.id));
-        writeln!(w, "{prefix}{indent}{arrow}{num}{sub}{title}{rows}")?;
-        let detail_indent = format!(
-            "{}{}   ",
-            if timed { " ".repeat(22) } else { String::new() },
-            indent
-        );
+        p.write_paint(w, format_args!("#{} ", n.id), Style::new().dimmed())?;
+        if let Some(s) = &n.subplan_name {
+            p.write_paint(w, format_args!("[{s}] "), Style::new().dimmed())?;
+        }
+        if n.time_share.is_some_and(|s| s >= 0.3) {
+            p.write_paint(w, format_args!("{}", n.title), Style::new().bold())?;
+        } else {
+            w.write_all(n.title.as_bytes())?;
+        }
+        write_rows_note(w, n, counted, p)?;
+        w.write_all(b"\n")?;
+        let detail_indent = if timed { 22 } else { 0 } + 2 * n.depth + 3;
         for d in &n.details {
-            w.write_all(detail_indent.as_bytes())?;
+            write_blanks(w, detail_indent)?;
             p.write_dim(w, d)?;
-            writeln!(w)?;
+            w.write_all(b"\n")?;
         }
         if let Some(b) = buffers_note(n) {
-            writeln!(w, "{detail_indent}{}", p.dim(&b))?;
+            write_blanks(w, detail_indent)?;
+            p.write_dim(w, &b)?;
+            w.write_all(b"\n")?;
         }
+    }
+    Ok(())
+}
+
+/// `n` blanks, from a constant rather than a string made for each line.
+fn write_blanks(w: &mut dyn Write, mut n: usize) -> io::Result<()> {
+    const BLANKS: &[u8; 64] = &[b' '; 64];
+    while n > 0 {
+        let k = n.min(BLANKS.len());
+        w.write_all(&BLANKS[..k])?;
+        n -= k;
     }
     Ok(())
 }
@@ -210,45 +235,49 @@ fn buffers_note(n: &NodeView) -> Option<String> {
     }
 }
 
-fn rows_note(n: &NodeView, counted: bool, p: &Painter) -> String {
+fn write_rows_note(w: &mut dyn Write, n: &NodeView, counted: bool, p: &Painter) -> io::Result<()> {
+    let dim = Style::new().dimmed();
     if !counted {
         return match n.plan_rows {
-            Some(r) => p.dim(&format!("  (est. rows {})", fmt_count(r))),
-            None => String::new(),
+            Some(r) => p.write_paint(w, format_args!("  (est. rows {})", fmt_count(r)), dim),
+            None => Ok(()),
         };
     }
     let (Some(actual), Some(est)) = (n.actual_rows, n.plan_rows) else {
-        return String::new();
+        return Ok(());
     };
     let loops = n.loops.unwrap_or(1.0);
-    let loops_text = if loops > 1.0 {
-        format!(" × {} loops", fmt_count(loops))
+    if loops > 1.0 {
+        p.write_paint(
+            w,
+            format_args!(
+                "  rows {} (est. {}) × {} loops",
+                fmt_count(actual),
+                fmt_count(est),
+                fmt_count(loops)
+            ),
+            dim,
+        )?;
     } else {
-        String::new()
-    };
-    let base = format!(
-        "  rows {} (est. {}){loops_text}",
-        fmt_count(actual),
-        fmt_count(est)
-    );
+        p.write_paint(
+            w,
+            format_args!("  rows {} (est. {})", fmt_count(actual), fmt_count(est)),
+            dim,
+        )?;
+    }
+    let flag = Style::new().magenta().bold();
     match n.row_factor {
-        Some(f) if f >= 10.0 => format!(
-            "{}{}",
-            p.dim(&base),
-            p.paint(
-                &format!("  under-estimated {}×", fmt_count(f.round())),
-                Style::new().magenta().bold()
-            )
+        Some(f) if f >= 10.0 => p.write_paint(
+            w,
+            format_args!("  under-estimated {}×", fmt_count(f.round())),
+            flag,
         ),
-        Some(f) if f <= 0.1 => format!(
-            "{}{}",
-            p.dim(&base),
-            p.paint(
-                &format!("  over-estimated {}×", fmt_count((1.0 / f).round())),
-                Style::new().magenta().bold()
-            )
+        Some(f) if f <= 0.1 => p.write_paint(
+            w,
+            format_args!("  over-estimated {}×", fmt_count((1.0 / f).round())),
+            flag,
         ),
-        _ => p.dim(&base),
+        _ => Ok(()),
     }
 }
 

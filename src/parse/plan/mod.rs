@@ -27,8 +27,8 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
     if text.trim().is_empty() {
         return Err(Error::input(name, 0, "empty input: no EXPLAIN plan found"));
     }
-    if text.contains('\0') {
-        let line = text[..text.find('\0').unwrap_or(0)].matches('\n').count() + 1;
+    if let Some(nul) = memchr::memchr(0, text.as_bytes()) {
+        let line = text[..nul].matches('\n').count() + 1;
         return Err(Error::input(name, line, "binary data, not an EXPLAIN plan"));
     }
     // Fast path: a bare JSON plan, as EXPLAIN (FORMAT JSON) prints it.
@@ -86,7 +86,7 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
 /// Finds a JSON plan in the cleaned lines, with any text before or after it.
 fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     let start = lines.iter().position(|l| {
-        let t = l.text.trim_start();
+        let t = trim_start(&l.text);
         let t = t.strip_prefix('"').unwrap_or(t);
         t.starts_with('[') || t.starts_with('{')
     });
@@ -140,6 +140,17 @@ fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     }
 }
 
+/// `str::trim_start` with a byte loop over the ASCII blanks that indent
+/// every plan line; only a line that goes on with a non-ASCII character (or
+/// a vertical tab, which `trim_ascii_start` keeps) takes the Unicode path.
+fn trim_start(s: &str) -> &str {
+    let t = s.trim_ascii_start();
+    match t.as_bytes().first() {
+        Some(b) if *b >= 0x80 || *b == 0x0b => t.trim_start(),
+        _ => t,
+    }
+}
+
 /// `"[\n  {\n    ""Plan"": …}\n]"` → the JSON inside the CSV quotes.
 fn unquote_csv_field(s: &str) -> String {
     let t = s.trim();
@@ -152,7 +163,7 @@ fn unquote_csv_field(s: &str) -> String {
 /// YAML (`- Plan:`) and XML (`<explain …>`) plans.
 fn try_yaml_xml(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     let Some(start) = lines.iter().position(|l| {
-        let t = l.text.trim_start();
+        let t = trim_start(&l.text);
         t.starts_with("- Plan:") || t.starts_with("<explain") || t.starts_with("<?xml")
     }) else {
         return Ok(None);

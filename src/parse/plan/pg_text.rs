@@ -134,6 +134,14 @@ fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
             last_lost = lost;
             continue;
         }
+        // A tail starts at most one blank right of the root (see
+        // `tail_indent`); a deeper line or an arrow is never one, and the
+        // tests below (each scanning the line before) need not run.
+        if t.starts_with("->") || ind > root + 1 {
+            out.push(l);
+            last_lost = lost;
+            continue;
+        }
         let top_level_ok = ind <= root && SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
         let prev_raw = out.last().map_or(0, |p| p.raw_len);
         let prev_full = width >= 40 && prev_raw == width;
@@ -162,9 +170,9 @@ fn unwrap_lines(lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
         // tail then starts one blank in. No property line sits one column
         // right of the root (they are two in, or six past an arrow).
         let tail_indent = if prev_node_open { root + 1 } else { root };
-        let continuation = !t.starts_with("->")
-            && ((prev_full && (ind < root || (ind == root && !top_level_ok && prev_open)))
-                || ((prev_node_open || prev_blank_cut) && ind <= tail_indent && !top_level_ok));
+        let continuation = (prev_full
+            && (ind < root || (ind == root && !top_level_ok && prev_open)))
+            || ((prev_node_open || prev_blank_cut) && ind <= tail_indent && !top_level_ok);
         if continuation {
             let prev = out.last_mut().expect("checked non-empty");
             let joined = prev.text.to_mut();
@@ -216,7 +224,7 @@ pub fn parse(
     // plan, or a wrapped tail we could not place. (line, text, after a full-width line)
     let mut stray: Option<(usize, String, bool)> = None;
     let mut prev_len = 0usize;
-    let mut prev_complete = true;
+    let mut prev_text = "";
     let mut node_lines: Vec<usize> = Vec::new();
     let arrows = lines
         .iter()
@@ -234,9 +242,9 @@ pub fn parse(
     for (li, line) in lines.iter().enumerate() {
         let ind = indent_of(&line.text);
         let t = line.text.trim_ascii();
-        let after_full = width >= 40 && prev_len == width && !prev_complete;
+        let after_full = width >= 40 && prev_len == width && !looks_complete(prev_text);
         prev_len = line.raw_len;
-        prev_complete = looks_complete(&line.text);
+        prev_text = &line.text;
         if t.is_empty() {
             continue;
         }
@@ -611,12 +619,12 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
         match group(&rest[i + 6..]).and_then(|g| {
             let (range, kv) = g.split_once(' ')?;
             let (a, b) = range.split_once("..")?;
-            let kv: Vec<(&str, &str)> = pairs(kv).collect();
+            let [rows, width] = values(kv, ["rows", "width"]);
             Some((
                 a.parse().ok()?,
                 b.parse().ok()?,
-                value(&kv, "rows")?,
-                value(&kv, "width")?,
+                number(rows)?,
+                number(width)?,
             ))
         }) {
             Some((a, b, rows, width)) => {
@@ -631,8 +639,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
     if let Some(i) = rest.find("(actual ") {
         // `(actual time=0.01..2.30 rows=10 loops=1)` or `(actual rows=10 loops=1)`
         match group(&rest[i + 8..]).and_then(|g| {
-            let kv: Vec<(&str, &str)> = pairs(g).collect();
-            let times = kv.iter().find(|(k, _)| *k == "time").map(|(_, v)| *v);
+            let [times, rows, loops] = values(g, ["time", "rows", "loops"]);
             let times = match times {
                 Some(t) => {
                     let (a, b) = t.split_once("..")?;
@@ -640,7 +647,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
                 }
                 None => None,
             };
-            Some((times, value(&kv, "rows")?, value(&kv, "loops")?))
+            Some((times, number(rows)?, number(loops)?))
         }) {
             Some((times, rows, loops)) => {
                 if let Some((a, b)) = times {
@@ -663,10 +670,22 @@ fn group(s: &str) -> Option<&str> {
     s.find(')').map(|end| &s[..end])
 }
 
-fn value(kv: &[(&str, &str)], key: &str) -> Option<f64> {
-    kv.iter()
-        .find(|(k, _)| *k == key)
-        .and_then(|(_, v)| v.parse().ok())
+/// The value of the first `key=` of each key among a group's `key=value`
+/// pairs, read in one pass.
+fn values<'a, const N: usize>(group: &'a str, keys: [&str; N]) -> [Option<&'a str>; N] {
+    let mut found = [None; N];
+    for (k, v) in pairs(group) {
+        if let Some(i) = keys.iter().position(|key| *key == k)
+            && found[i].is_none()
+        {
+            found[i] = Some(v);
+        }
+    }
+    found
+}
+
+fn number(v: Option<&str>) -> Option<f64> {
+    v?.parse().ok()
 }
 
 /// Turns a text title into the fields JSON would carry, so both formats
@@ -835,7 +854,7 @@ fn index_scan_title(t: &str) -> Option<(&'static str, bool, &str, &str)> {
 fn set_target(node: &mut PlanNode, target: &str) {
     let target = target.trim_ascii();
     let (rel, alias) = split_ident_and_rest(target);
-    let (schema, rel) = split_schema(&rel);
+    let (schema, rel) = split_schema(rel);
     let alias = alias.map(|a| unquote(a.trim_ascii()));
     match node.node_type.as_str() {
         "CTE Scan" | "WorkTable Scan" => node.cte_name = Some(rel.clone()),
@@ -851,19 +870,19 @@ fn set_target(node: &mut PlanNode, target: &str) {
 }
 
 /// Splits the first (possibly quoted, possibly dotted) identifier from the rest.
-fn split_ident_and_rest(s: &str) -> (String, Option<&str>) {
+fn split_ident_and_rest(s: &str) -> (&str, Option<&str>) {
     let mut in_quotes = false;
     for (i, ch) in s.char_indices() {
         match ch {
             '"' => in_quotes = !in_quotes,
             ' ' if !in_quotes => {
                 let rest = s[i..].trim_ascii();
-                return (s[..i].to_string(), (!rest.is_empty()).then_some(rest));
+                return (&s[..i], (!rest.is_empty()).then_some(rest));
             }
             _ => {}
         }
     }
-    (s.to_string(), None)
+    (s, None)
 }
 
 fn split_schema(s: &str) -> (Option<String>, String) {
@@ -1083,6 +1102,15 @@ fn node_property(node: &mut PlanNode, t: &str) {
 }
 
 fn worker_property(w: &mut WorkerStats, t: &str) {
+    if let Some([_, total, rows, loops]) = worker_actual(t) {
+        // The regex below reads the same four numbers; this is its answer
+        // for the line as PostgreSQL prints it, without the regex's cost
+        // (a parallel plan has a worker line per node and worker).
+        w.actual_total_ms = total.parse().ok();
+        w.actual_rows = rows.parse().ok();
+        w.loops = loops.parse().ok();
+        return;
+    }
     static ACTUAL: OnceLock<Regex> = OnceLock::new();
     let actual = re(
         &ACTUAL,
@@ -1098,6 +1126,29 @@ fn worker_property(w: &mut WorkerStats, t: &str) {
         w.sort_space_type = st;
         w.sort_space_kb = kbv;
     }
+}
+
+/// `actual time=A..B rows=R loops=L` in full, each number plain ASCII
+/// digits with at most one inner `.`, and nothing after it but a blank or the
+/// end: the four numbers. For anything else, `None` (the regex decides).
+fn worker_actual(t: &str) -> Option<[&str; 4]> {
+    fn plain(n: &str) -> bool {
+        let b = n.as_bytes();
+        b.first().is_some_and(u8::is_ascii_digit)
+            && b.last().is_some_and(u8::is_ascii_digit)
+            && b.iter().all(|c| c.is_ascii_digit() || *c == b'.')
+            && b.iter().filter(|c| **c == b'.').count() <= 1
+    }
+    let rest = t.strip_prefix("actual time=")?;
+    let (a, rest) = rest.split_once("..")?;
+    let (b, rest) = rest.split_once(" rows=")?;
+    let (r, rest) = rest.split_once(" loops=")?;
+    let end = rest.find(' ').unwrap_or(rest.len());
+    let l = &rest[..end];
+    [a, b, r, l]
+        .iter()
+        .all(|n| plain(n))
+        .then_some([a, b, r, l])
 }
 
 #[derive(Default)]

@@ -52,11 +52,18 @@ const FRAME_CHARS: &[char] = &[
 const BARS: &[char] = &['|', '│', '║', '┃'];
 
 pub fn unpaste(text: &str) -> Unpasted<'_> {
-    let odd_spaces = text.contains(['\t', '\u{a0}']);
-    let mut lines: Vec<Line<'_>> = text
-        .split('\n')
+    // Every check of the whole text is a memchr search: a set of characters
+    // in a str search decodes every character, and a 10 MB plan takes a
+    // dozen such checks.
+    let odd_spaces = holds(text, "\t") || holds(text, "\u{a0}");
+    // `text.split('\n')`, with the line ends found by memchr.
+    let mut start = 0;
+    let mut lines: Vec<Line<'_>> = memchr::memchr_iter(b'\n', text.as_bytes())
+        .chain(std::iter::once(text.len()))
         .enumerate()
-        .map(|(i, l)| {
+        .map(|(i, end)| {
+            let l = &text[start..end];
+            start = end + 1;
             let raw_len = l.strip_suffix('\r').unwrap_or(l).len();
             let l = l.trim_ascii_end();
             Line {
@@ -72,38 +79,66 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
         })
         .collect();
     let mut out = Unpasted::default();
-    // Each repair runs only when its marks are in the text at all.
-    if text.contains("\n.") {
+    // Each repair runs only when its marks are in the text at all. Joining
+    // psql's wrapped lines can put together a word that the text holds only
+    // in two pieces, and a tab made blanks can complete one; no repair
+    // makes a mark character that was not there.
+    let wrapped = holds(text, "\n.");
+    let has = |mark: &str| wrapped || odd_spaces || holds(text, mark);
+    if wrapped {
         lines = join_psql_wrapped(lines);
     }
-    if text.contains("plan:")
+    if holds(text, "plan:")
         && let Some(plan_lines) = auto_explain_block(&lines)
     {
         lines = plan_lines;
         out.auto_explain = true;
     }
-    if text.contains("[ RECORD ") {
+    if holds(text, "[ RECORD ") {
         lines = expanded_records(lines);
     }
-    if text.contains('>') {
+    if holds(text, ">") {
         strip_mail_quotes(&mut lines);
     }
-    note_psql_frame(&lines, &mut out);
+    if has("QUERY PLAN") || has("row)") || has("rows)") {
+        note_psql_frame(&lines, &mut out);
+    }
     lines.retain(|l| !is_noise(&l.text));
-    strip_bars(&mut lines);
-    let json = text.contains("\"Plan\"") || text.contains("\"\"Plan\"\"");
-    if !json {
+    if ["|", "│", "║", "┃"].iter().any(|b| holds(text, b)) {
+        strip_bars(&mut lines);
+    }
+    // `""Plan""` (a CSV field) holds `"Plan"` too.
+    let json = holds(text, "\"Plan\"");
+    if !json && (holds(text, "\"") || holds(text, "'")) {
         strip_quotes(&mut lines);
     }
-    strip_plus_marks(&mut lines);
+    if holds(text, "+") || holds(text, "↵") {
+        strip_plus_marks(&mut lines);
+    }
     rejoin_cut_indentation(&mut lines);
     for l in &mut lines {
         reslice(&mut l.text, str::trim_ascii_end);
     }
-    lines.retain(|l| !l.text.trim_ascii().is_empty());
-    take_query_text(&mut lines, &mut out);
+    lines.retain(|l| !is_blank(&l.text));
+    if has("Query Text:") {
+        take_query_text(&mut lines, &mut out);
+    }
     out.lines = lines;
     out
+}
+
+/// Whether `text` holds `needle`, at memchr's speed.
+fn holds(text: &str, needle: &str) -> bool {
+    match needle.as_bytes() {
+        [b] => memchr::memchr(*b, text.as_bytes()).is_some(),
+        n => memchr::memmem::find(text.as_bytes(), n).is_some(),
+    }
+}
+
+/// Whether a line holds nothing but blanks. A cleaned line ends in its last
+/// non-blank: the last byte alone answers for nearly every line.
+fn is_blank(t: &str) -> bool {
+    t.as_bytes().last().is_none_or(u8::is_ascii_whitespace) && t.trim_ascii().is_empty()
 }
 
 /// psql's `\pset format wrapped` ends a cut line with `.` in the right
@@ -217,9 +252,11 @@ fn expanded_records(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
 /// Frame rules, the `QUERY PLAN` header, the `(N rows)` footer.
 fn is_noise(text: &str) -> bool {
     let t = text.trim_ascii();
-    // Fast path: plan lines start with a letter (or `->`); noise does not,
-    // except the header.
-    if t.starts_with(|c: char| c.is_ascii_alphanumeric()) && !t.starts_with("QUERY PLAN") {
+    // Fast path: plan lines start with a letter or `->`; noise does not,
+    // except the header (a frame rule has no `>`, a footer starts with `(`).
+    if (t.starts_with(|c: char| c.is_ascii_alphanumeric()) && !t.starts_with("QUERY PLAN"))
+        || t.starts_with("->")
+    {
         return false;
     }
     if t.len() >= 3 && t.chars().all(|c| FRAME_CHARS.contains(&c) || c == ' ') {
@@ -271,7 +308,7 @@ fn strip_bars(lines: &mut [Line<'_>]) {
 
 /// A mail client's quoting: every line of the plan starts with `>`.
 fn strip_mail_quotes(lines: &mut [Line<'_>]) {
-    let non_empty = lines.iter().filter(|l| !l.text.trim_ascii().is_empty());
+    let non_empty = lines.iter().filter(|l| !is_blank(&l.text));
     let (mut n, mut quoted) = (0, 0);
     for l in non_empty {
         n += 1;
@@ -362,10 +399,7 @@ fn strip_quotes(lines: &mut [Line<'_>]) {
 
 /// psql's aligned format marks a value that goes on past the line end with `+`.
 fn strip_plus_marks(lines: &mut [Line<'_>]) {
-    let non_empty = lines
-        .iter()
-        .filter(|l| !l.text.trim_ascii().is_empty())
-        .count();
+    let non_empty = lines.iter().filter(|l| !is_blank(&l.text)).count();
     // `\pset linestyle unicode` marks it with `↵` instead.
     let mark = if lines.iter().any(|l| l.text.trim_ascii_end().ends_with('↵')) {
         '↵'
@@ -400,7 +434,7 @@ fn rejoin_cut_indentation(lines: &mut [Line<'_>]) {
     let mut carried = 0;
     let mut after = 0; // the line number of the last blank line
     for l in lines.iter_mut() {
-        if l.text.trim_ascii().is_empty() {
+        if is_blank(&l.text) {
             carried = if l.raw_len == width {
                 carried + width
             } else {
