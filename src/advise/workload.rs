@@ -1912,15 +1912,15 @@ impl<'a> TableInfo<'a> {
             shapes.push(eqs.clone());
         }
         if let Some(r) = ranges.first() {
-            // A pattern operator class would apply to every key: the
-            // prefix match stands alone.
-            let mut s = if is_pattern_key(&r.key) {
-                Vec::new()
-            } else {
-                eqs.clone()
-            };
+            // The equalities first, then the range; a prefix match keeps
+            // its operator class on its own key (`(tenant_id, reference
+            // text_pattern_ops)`), and is also tried alone.
+            let mut s = eqs.clone();
             s.push(r);
             shapes.push(s);
+            if is_pattern_key(&r.key) && !eqs.is_empty() {
+                shapes.push(vec![*r]);
+            }
         }
         let mut out = Vec::new();
         let mut push = |conds: &[&Cond], tail: &[IndexKey], partial: Option<(&Cond, String)>| {
@@ -2217,7 +2217,7 @@ fn pattern_key(col: &str, opclass: &str) -> IndexKey {
 }
 
 fn is_pattern_key(k: &IndexKey) -> bool {
-    matches!(k, IndexKey::Expression { sql } if sql.ends_with("_pattern_ops"))
+    matches!(k, IndexKey::Expression { sql } if crate::model::index::pattern_key_parts(sql).is_some())
 }
 
 /// A spec whose only key is a [`pattern_key`]: the column, and the operator
