@@ -1709,8 +1709,6 @@ impl<'a> TableInfo<'a> {
             .then(|| format!("{} IS NULL", crate::model::index::quote_ident(col)))
     }
 
-    /// A partial index predicate for `col = value` when the value is rare
-    /// in a column dominated by other values.
     /// The most common value of a skewed column, as a quoted literal, and
     /// its share of the rows: at least 1 % of the table and twenty times
     /// the average value's share. `None` for an even column, or one
@@ -1728,6 +1726,8 @@ impl<'a> TableInfo<'a> {
             .then(|| (format!("'{}'", v.replace('\'', "''")), *f))
     }
 
+    /// A partial index predicate for `col = value` when the value is rare
+    /// in a column dominated by other values.
     fn partial_predicate(&self, col: &str, value: &str) -> Option<String> {
         let c = self.table.column(col)?;
         let v = literal_text(value)?;
