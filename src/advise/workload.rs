@@ -991,6 +991,20 @@ struct Cond {
     /// A parameter to plan with a representative value (`LIKE $1`: a
     /// prefix of the column's values), and that value as SQL.
     bind: Option<(usize, String)>,
+    /// The predicate of an existing partial index this condition
+    /// satisfies, when it is not one worth proposing ([`Self::partial`]):
+    /// `deleted_at IS NULL` on a mostly-NULL column.
+    implies: Option<String>,
+}
+
+impl Cond {
+    /// Whether this condition is a partial index's predicate `p`.
+    fn is_predicate(&self, p: &str) -> bool {
+        [&self.partial, &self.implies]
+            .into_iter()
+            .flatten()
+            .any(|x| squash(x) == squash(p))
+    }
 }
 
 /// A predicate that wraps a column, for the function-on-indexed-column finding.
@@ -1273,6 +1287,8 @@ impl<'a> TableInfo<'a> {
                 }
                 _ => None,
             };
+            let implies = (matches!(p.kind, PredicateKind::IsNull) && p.wrapper.is_none())
+                .then(|| format!("{} IS NULL", crate::model::index::quote_ident(&col)));
             // Two bounds on one column make one range (PostgreSQL's rule).
             if seek == Seek::Range && rewrite.is_none() {
                 let k = format!("{key:?}");
@@ -1290,6 +1306,7 @@ impl<'a> TableInfo<'a> {
                 partial,
                 rewrite,
                 bind,
+                implies,
             });
         }
         (out, wrapped)
@@ -1933,9 +1950,7 @@ impl<'a> TableInfo<'a> {
     fn seek_share(&self, conds: &[Cond], spec: &IndexSpec, nested_loop: bool) -> f64 {
         let mut sel = 1.0;
         if let Some(p) = &spec.predicate
-            && let Some(c) = conds
-                .iter()
-                .find(|c| c.partial.as_deref().is_some_and(|x| squash(x) == squash(p)))
+            && let Some(c) = conds.iter().find(|c| c.is_predicate(p))
         {
             sel *= c.sel;
         }
@@ -2168,10 +2183,7 @@ impl<'a> TableInfo<'a> {
         // A partial index serves only a query that repeats its predicate.
         let mut partial_sel = 1.0;
         if let Some(p) = predicate {
-            let c = conds
-                .iter()
-                .find(|c| c.partial.as_deref().is_some_and(|x| squash(x) == squash(p)))
-                .or(None)?;
+            let c = conds.iter().find(|c| c.is_predicate(p))?;
             partial_sel = c.sel;
         }
         let mut used: Vec<usize> = Vec::new();
@@ -2203,13 +2215,8 @@ impl<'a> TableInfo<'a> {
             break;
         }
         // Conditions matched by the partial predicate count as used.
-        if predicate.is_some()
-            && let Some(i) = conds.iter().position(|c| {
-                c.partial
-                    .as_deref()
-                    .zip(predicate)
-                    .is_some_and(|(x, p)| squash(x) == squash(p))
-            })
+        if let Some(p) = predicate
+            && let Some(i) = conds.iter().position(|c| c.is_predicate(p))
         {
             used.push(i);
         }

@@ -1039,6 +1039,42 @@ CREATE TABLE shipments (id bigint PRIMARY KEY, tenant_id integer NOT NULL, regio
     assert_eq!(assumed, None);
 }
 
+/// The login `tenant_id = $1 AND lower(email) = lower($2) AND deleted_at
+/// IS NULL` is served by the application's own partial UNIQUE index on
+/// `(tenant_id, lower(email)) WHERE deleted_at IS NULL`, although
+/// `deleted_at` is NULL on 95 % of the rows (too many for dbperf to
+/// propose such a partial index itself): no index, and no
+/// function-on-indexed-column finding asking for `(lower(email))`.
+#[test]
+fn an_existing_partial_index_whose_predicate_the_statement_repeats_serves_it() {
+    let extra = "\
+-- dbperf: users rows=1000000 bytes=100000000
+-- dbperf: users.tenant_id distinct=2000
+-- dbperf: users.email distinct=-1
+-- dbperf: users.deleted_at distinct=-1 nulls=0.95
+CREATE TABLE users (id bigint PRIMARY KEY, tenant_id integer NOT NULL, email text NOT NULL,
+                    deleted_at timestamptz);
+CREATE UNIQUE INDEX users_login ON users (tenant_id, lower(email)) WHERE deleted_at IS NULL;
+";
+    let s = shop_with(extra);
+    let advice = advise(
+        &[query(
+            "SELECT id FROM users WHERE tenant_id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL",
+            1000,
+            Some(50.0),
+        )],
+        &s,
+        &AdviseOptions::default(),
+    );
+    let statements: Vec<&str> = advice
+        .indexes
+        .iter()
+        .map(|i| i.recommendation.statement.as_str())
+        .collect();
+    assert!(statements.is_empty(), "{statements:?}");
+    assert!(advice.wrapped.is_empty(), "{:?}", advice.wrapped);
+}
+
 /// A covering candidate (a join key with the columns the scan reads,
 /// here `customers (id) INCLUDE (email)`) is not proposed when it
 /// INCLUDEs a column the workload's UPDATEs set: those updates would no
