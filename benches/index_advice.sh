@@ -70,6 +70,11 @@ fi
 log "copying $TPL to $DB"
 "${PSQL[@]}" "$PGURL/postgres" -c "DROP DATABASE IF EXISTS $DB" -c "CREATE DATABASE $DB TEMPLATE $TPL"
 
+# Indexes the schema ships with besides its constraints' (a partial UNIQUE
+# index, say): part of every configuration, never dropped.
+shipped=$("${PSQL[@]}" "$URL" -Atc "SELECT coalesce(string_agg(i.indexrelid::text, ','), '0')
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid WHERE c.relnamespace = '$domain'::regnamespace")
+
 # The pgbench arguments: one -f script@weight per line of the weights file.
 scripts=()
 while read -r f w; do [ -n "$f" ] && scripts+=(-f "$dir/$f@$w"); done < "$dir/weights"
@@ -85,8 +90,10 @@ reset_indexes() {
 SELECT format('DROP INDEX %s', i.indexrelid::regclass)
   FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
  WHERE c.relnamespace = '$domain'::regnamespace
-   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) \gexec
+   AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+   AND i.indexrelid NOT IN ($shipped) \gexec
 DROP EXTENSION IF EXISTS pg_trgm;
+DROP EXTENSION IF EXISTS btree_gist;
 SQL
 }
 
@@ -102,7 +109,8 @@ apply_set() {
   size=$("${PSQL[@]}" "$URL" -Atc "SELECT pg_size_pretty(coalesce(sum(pg_relation_size(i.indexrelid)), 0))
     FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid
     WHERE c.relnamespace = '$domain'::regnamespace
-      AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)")
+      AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+      AND i.indexrelid NOT IN ($shipped)")
   echo "$ok built, $failed failed, $size" > "$out/$name.meta"
 }
 
@@ -119,7 +127,7 @@ measure() {
   sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out/$name.pgbench" > "$out/$name.tps"
 }
 
-echo "0 built (primary keys and unique constraints only)" > "$out/none.meta"
+echo "0 built (primary keys, unique constraints and the schema's own indexes only)" > "$out/none.meta"
 measure none
 
 # A DBA runs dbperf against staging while the application's traffic runs:

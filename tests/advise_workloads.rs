@@ -45,6 +45,11 @@ fn rentals_gets_the_dba_set() {
     workload("rentals");
 }
 
+#[test]
+fn shipping_gets_the_dba_set() {
+    workload("shipping");
+}
+
 fn workload(domain: &str) {
     let test = format!("{domain}_gets_the_dba_set");
     let Some(base) = common::pg_url(&test) else {

@@ -927,6 +927,53 @@ fn set_figures(cand: &mut AdvisedIndex, saves: f64) {
         .collect();
 }
 
+/// Takes out of `kept` the verified B-tree indexes that a heuristic GiST
+/// index of `heuristic` serves: same table, the GiST's keys lead with the
+/// B-tree's columns (through btree_gist), and it helps every statement the
+/// B-tree helps. Both were judged on their own (HypoPG builds no GiST
+/// hypothesis), so nothing else sees that the B-tree adds nothing beside
+/// it. Returns each index taken out, with why.
+pub fn served_by_heuristic(
+    kept: &mut Vec<AdvisedIndex>,
+    heuristic: &[AdvisedIndex],
+) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    kept.retain(|k| {
+        let spec = &k.recommendation.spec;
+        if spec.method.as_deref().is_some_and(|m| m != "btree")
+            || spec.predicate.is_some()
+            || spec.opclass.is_some()
+            || !k.partners.is_empty()
+        {
+            return true;
+        }
+        let by = heuristic.iter().find(|h| {
+            let g = &h.recommendation.spec;
+            g.method.as_deref() == Some("gist")
+                && g.qualified_table() == spec.qualified_table()
+                && spec.keys.len() < g.keys.len()
+                && spec.keys.iter().zip(&g.keys).all(|(a, b)| keys_match(a, b))
+                && k.helps
+                    .iter()
+                    .all(|q| h.helps.iter().any(|x| x.fingerprint == q.fingerprint))
+        });
+        match by {
+            Some(h) => {
+                out.push((
+                    k.recommendation.statement.clone(),
+                    format!(
+                        "served by {}, which leads with its columns and helps the same statements",
+                        h.recommendation.statement.trim_end_matches(';')
+                    ),
+                ));
+                false
+            }
+            None => true,
+        }
+    });
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1136,6 +1183,75 @@ mod tests {
         assert!(note.contains("t (a)"), "{note}");
         assert!(note.contains("60 ms") && note.contains("90 ms"), "{note}");
         assert!(note.contains("uses a, which the UPDATEs set"), "{note}");
+    }
+
+    fn advised(spec: IndexSpec, helps: &[u64]) -> AdvisedIndex {
+        let statement = spec.statement(crate::model::Dialect::Postgres);
+        AdvisedIndex {
+            recommendation: IndexRecommendation {
+                rank: 0,
+                statement,
+                table: spec.qualified_table(),
+                columns: spec.columns(),
+                score: 1.0,
+                queries: Vec::new(),
+                verified: Verification::Heuristic,
+                cost_before: None,
+                cost_after: None,
+                reason: String::new(),
+                size_bytes: None,
+                method: spec.method.clone(),
+                requires: Vec::new(),
+                write_cost: None,
+                write: None,
+                spec,
+            },
+            helps: helps
+                .iter()
+                .map(|&f| QueryGain {
+                    fingerprint: Fingerprint(f),
+                    calls: 1,
+                    cost_before: 100.0,
+                    cost_after: 10.0,
+                    saved_ms: 1.0,
+                    sql: "SELECT 1".into(),
+                    rewritten: false,
+                    assumed: None,
+                    path: String::new(),
+                    line: 0,
+                })
+                .collect(),
+            size_bytes: 8192.0,
+            join_key: false,
+            partners: Vec::new(),
+        }
+    }
+
+    /// `depot_id = $1 AND during && tstzrange(…)`: the B-tree on
+    /// `depot_id` (verified) adds nothing beside the GiST index on
+    /// `(depot_id, during)` (heuristic); one that also serves another
+    /// statement, or leads with another column, stays.
+    #[test]
+    fn a_btree_that_a_gist_index_leads_with_is_served_by_it() {
+        let mut gist = IndexSpec::new("s.bookings", &["depot_id", "during"]);
+        gist.method = Some("gist".into());
+        let heuristic = vec![advised(gist, &[1, 2])];
+        let mut kept = vec![
+            advised(IndexSpec::new("s.bookings", &["depot_id"]), &[1]),
+            advised(IndexSpec::new("s.bookings", &["depot_id"]), &[1, 3]),
+            advised(IndexSpec::new("s.bookings", &["room_id"]), &[2]),
+            advised(IndexSpec::new("s.other", &["depot_id"]), &[1]),
+        ];
+        let gone = served_by_heuristic(&mut kept, &heuristic);
+        assert_eq!(gone.len(), 1, "{gone:?}");
+        assert!(
+            gone[0].1.contains("USING gist (depot_id, during)"),
+            "{gone:?}"
+        );
+        assert_eq!(kept.len(), 3);
+        assert!(kept.iter().all(|k| k.helps.len() == 2
+            || k.recommendation.spec.keys[0] != IndexKey::column("depot_id")
+            || k.recommendation.table != "s.bookings"));
     }
 
     #[test]

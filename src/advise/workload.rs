@@ -348,7 +348,7 @@ fn advise_query(
         }
         let before = info.advise_scan(scan, None, opts).before;
         for g in &scan.gin {
-            let Some((spec, requires, why)) = info.gin_spec(g) else {
+            let Some((spec, requires, why)) = info.gin_spec(g, scan) else {
                 continue;
             };
             if spec.already_served(schema) {
@@ -493,6 +493,16 @@ fn advise_query(
                 .map(|s| (s, WhatIf::Join))
                 .chain(filters.into_iter().map(|s| (s, WhatIf::Filter)))
                 .chain(covering.into_iter().map(|s| (s, WhatIf::Covering)));
+            // Planned with the representative values the scan's own
+            // candidate is planned with (a skewed column's heavy value, a
+            // prefix pattern), so that they compare on the same plan.
+            let heavy: Vec<(usize, String)> = info
+                .conds(scan)
+                .0
+                .into_iter()
+                .filter_map(|c| c.bind)
+                .collect();
+            let (heavy_sql, heavy_assumed) = bound(&original, &heavy);
             for (spec, kind) in what_if {
                 let gain = QueryGain {
                     fingerprint: q.fingerprint,
@@ -501,8 +511,8 @@ fn advise_query(
                     cost_after: total_before,
                     saved_ms: 0.0,
                     rewritten: false,
-                    assumed: None,
-                    sql: original.clone(),
+                    assumed: heavy_assumed.clone(),
+                    sql: heavy_sql.clone(),
                     path: q.path.clone(),
                     line: q.line,
                 };
@@ -537,26 +547,13 @@ fn advise_query(
             Some(ms) if total_before > 0.0 => ms * (saving / total_before).min(1.0),
             _ => saving * MS_PER_COST_UNIT,
         };
-        let mut sql = if best.rewrites.is_empty() {
+        let sql = if best.rewrites.is_empty() {
             original.clone()
         } else {
             rewrite_sql(&q.sql, &best.rewrites, opts.dialect)
                 .map_or_else(|| original.clone(), Into::into)
         };
-        // Highest parameter first, so the numbers of the others still hold.
-        let mut binds = best.binds.clone();
-        binds.sort_by_key(|b| std::cmp::Reverse(b.0));
-        for (n, literal) in &binds {
-            sql = bind_parameter(&sql, *n, literal).into();
-        }
-        let assumed = (!binds.is_empty()).then(|| {
-            binds
-                .iter()
-                .rev()
-                .map(|(n, v)| format!("${n} = {v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
+        let (sql, assumed) = bound(&sql, &best.binds);
         let gain = QueryGain {
             fingerprint: q.fingerprint,
             calls: q.calls,
@@ -583,6 +580,31 @@ fn advise_query(
     }
     q.analysis = Some(analysis);
     advice.queries.push(q);
+}
+
+/// `sql` with the parameters of `binds` replaced by their representative
+/// values, and the note saying which (`$1 = '1', $2 = 'u49%'`).
+fn bound(
+    sql: &std::sync::Arc<str>,
+    binds: &[(usize, String)],
+) -> (std::sync::Arc<str>, Option<String>) {
+    if binds.is_empty() {
+        return (sql.clone(), None);
+    }
+    // Highest parameter first, so the numbers of the others still hold.
+    let mut binds = binds.to_vec();
+    binds.sort_by_key(|b| std::cmp::Reverse(b.0));
+    let mut out = sql.to_string();
+    for (n, literal) in &binds {
+        out = bind_parameter(&out, *n, literal);
+    }
+    let assumed = binds
+        .iter()
+        .rev()
+        .map(|(n, v)| format!("${n} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (out.into(), Some(assumed))
 }
 
 /// Merges the wanted specs per table (so the prefix merge never compares
@@ -973,6 +995,20 @@ struct Cond {
     /// A parameter to plan with a representative value (`LIKE $1`: a
     /// prefix of the column's values), and that value as SQL.
     bind: Option<(usize, String)>,
+    /// The predicate of an existing partial index this condition
+    /// satisfies, when it is not one worth proposing ([`Self::partial`]):
+    /// `deleted_at IS NULL` on a mostly-NULL column.
+    implies: Option<String>,
+}
+
+impl Cond {
+    /// Whether this condition is a partial index's predicate `p`.
+    fn is_predicate(&self, p: &str) -> bool {
+        [&self.partial, &self.implies]
+            .into_iter()
+            .flatten()
+            .any(|x| squash(x) == squash(p))
+    }
 }
 
 /// A predicate that wraps a column, for the function-on-indexed-column finding.
@@ -1183,7 +1219,30 @@ impl<'a> TableInfo<'a> {
                         .zip(self.representative_prefix(&col));
                 }
             }
+            // `key = $1 … ORDER BY … LIMIT` on a skewed column: the
+            // generic plan sees the average value, whose few rows make a
+            // sort free; the time goes to the heavy values (a big tenant),
+            // where only an index in the ORDER BY's order stops at the
+            // LIMIT. Planned, and costed, for the most common value.
+            let mut heavy = None;
+            if bind.is_none()
+                && seek == Seek::Eq
+                && p.wrapper.is_none()
+                && matches!(p.kind, PredicateKind::Eq)
+                && !scan.order_by.is_empty()
+                && scan.limit.is_some()
+                && let Some(n) = p
+                    .value
+                    .as_deref()
+                    .and_then(|v| v.strip_prefix('$'))
+                    .and_then(|d| d.parse::<usize>().ok())
+                && let Some((literal, freq)) = self.heavy_value(&col)
+            {
+                bind = Some((n, literal));
+                heavy = Some(freq);
+            }
             let sel = match (&p.kind, seek) {
+                _ if heavy.is_some() => heavy.unwrap_or(OTHER_SEL),
                 (_, Seek::None) => OTHER_SEL,
                 (_, Seek::Range) if rewrite.is_some() => RANGE_SEL,
                 (PredicateKind::Eq, _)
@@ -1232,6 +1291,8 @@ impl<'a> TableInfo<'a> {
                 }
                 _ => None,
             };
+            let implies = (matches!(p.kind, PredicateKind::IsNull) && p.wrapper.is_none())
+                .then(|| format!("{} IS NULL", crate::model::index::quote_ident(&col)));
             // Two bounds on one column make one range (PostgreSQL's rule).
             if seek == Seek::Range && rewrite.is_none() {
                 let k = format!("{key:?}");
@@ -1249,16 +1310,20 @@ impl<'a> TableInfo<'a> {
                 partial,
                 rewrite,
                 bind,
+                implies,
             });
         }
         (out, wrapped)
     }
 
     /// The GIN (GiST for ranges) index that serves a condition, by the
-    /// column's type, with the extension it needs and why.
+    /// column's type, with the extension it needs and why. A range's GiST
+    /// index leads with the scan's selective equalities on scalar columns
+    /// ([`Self::gist_equalities`]), through `btree_gist`.
     fn gin_spec(
         &self,
         g: &crate::sql::predicate::GinCondition,
+        scan: &TableScan,
     ) -> Option<(IndexSpec, Vec<String>, String)> {
         let col = self.table.column(&g.column.name)?;
         let t = col.data_type.to_ascii_lowercase();
@@ -1293,11 +1358,26 @@ impl<'a> TableInfo<'a> {
                 None,
                 "array containment or overlap (@>, &&) reads the whole table; a GIN index on the array finds the matching rows",
             ),
-            "&&" | "@>" if t.contains("range") => (
-                "gist",
-                None,
-                "range overlap or containment needs a GiST index",
-            ),
+            "&&" | "@>" if t.contains("range") => {
+                let eqs = self.gist_equalities(scan);
+                if eqs.is_empty() {
+                    (
+                        "gist",
+                        None,
+                        "range overlap or containment needs a GiST index",
+                    )
+                } else {
+                    let mut keys: Vec<IndexKey> = eqs.iter().map(|c| IndexKey::column(c)).collect();
+                    keys.append(&mut spec.keys);
+                    spec.keys = keys;
+                    requires.push("CREATE EXTENSION IF NOT EXISTS btree_gist;".to_string());
+                    (
+                        "gist",
+                        None,
+                        "range overlap or containment needs a GiST index; the statement's equality on a selective column leads it (btree_gist gives the scalar column a GiST operator class), so a probe reaches that value's overlapping rows only",
+                    )
+                }
+            }
             "@@" => match &g.expression {
                 // The configuration is still a parameter (`to_tsvector($1,
                 // body)`: pg_stat_statements' text, its constant not seen
@@ -1345,6 +1425,55 @@ impl<'a> TableInfo<'a> {
         spec.method = Some(method.into());
         spec.opclass = opclass.map(str::to_string);
         Some((spec, requires, why.to_string()))
+    }
+
+    /// The columns a GiST index on a range should lead with: the scan's
+    /// equalities on a bare scalar column of a type `btree_gist` covers,
+    /// each keeping a tenth of the rows or less, most selective first (at
+    /// most two). A weaker equality only widens the index.
+    fn gist_equalities(&self, scan: &TableScan) -> Vec<String> {
+        const SCALARS: &[&str] = &[
+            "smallint",
+            "integer",
+            "bigint",
+            "real",
+            "double precision",
+            "numeric",
+            "text",
+            "character",
+            "date",
+            "timestamp",
+            "time",
+            "interval",
+            "uuid",
+            "inet",
+            "cidr",
+            "macaddr",
+            "boolean",
+            "oid",
+            "bytea",
+            "money",
+        ];
+        let mut eqs: Vec<(f64, String)> = Vec::new();
+        for p in &scan.predicates {
+            if p.wrapper.is_some() || !matches!(p.kind, PredicateKind::Eq) {
+                continue;
+            }
+            let Some(col) = self.table.column(&p.column.name) else {
+                continue;
+            };
+            let t = col.data_type.as_str();
+            if !SCALARS.iter().any(|s| t.starts_with(s)) || t.ends_with("[]") || t.contains("range")
+            {
+                continue;
+            }
+            let sel = self.eq_sel(&col.name, p.value.as_deref());
+            if sel <= 0.1 && !eqs.iter().any(|(_, c)| c.eq_ignore_ascii_case(&col.name)) {
+                eqs.push((sel, col.name.clone()));
+            }
+        }
+        eqs.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        eqs.into_iter().take(2).map(|(_, c)| c).collect()
     }
 
     /// Single-column candidates of a scan's filter columns (equality, IN,
@@ -1601,6 +1730,23 @@ impl<'a> TableInfo<'a> {
             .then(|| format!("{} IS NULL", crate::model::index::quote_ident(col)))
     }
 
+    /// The most common value of a skewed column, as a quoted literal, and
+    /// its share of the rows: at least 1 % of the table and twenty times
+    /// the average value's share. `None` for an even column, or one
+    /// without statistics.
+    fn heavy_value(&self, col: &str) -> Option<(String, f64)> {
+        let c = self.table.column(col)?;
+        if c.data_type == "boolean" {
+            return None;
+        }
+        let (v, f) = c
+            .most_common
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))?;
+        (*f >= 0.01 && *f >= 20.0 / self.distinct(col))
+            .then(|| (format!("'{}'", v.replace('\'', "''")), *f))
+    }
+
     /// A partial index predicate for `col = value` when the value is rare
     /// in a column dominated by other values.
     fn partial_predicate(&self, col: &str, value: &str) -> Option<String> {
@@ -1808,9 +1954,7 @@ impl<'a> TableInfo<'a> {
     fn seek_share(&self, conds: &[Cond], spec: &IndexSpec, nested_loop: bool) -> f64 {
         let mut sel = 1.0;
         if let Some(p) = &spec.predicate
-            && let Some(c) = conds
-                .iter()
-                .find(|c| c.partial.as_deref().is_some_and(|x| squash(x) == squash(p)))
+            && let Some(c) = conds.iter().find(|c| c.is_predicate(p))
         {
             sel *= c.sel;
         }
@@ -1916,15 +2060,15 @@ impl<'a> TableInfo<'a> {
             shapes.push(eqs.clone());
         }
         if let Some(r) = ranges.first() {
-            // A pattern operator class would apply to every key: the
-            // prefix match stands alone.
-            let mut s = if is_pattern_key(&r.key) {
-                Vec::new()
-            } else {
-                eqs.clone()
-            };
+            // The equalities first, then the range; a prefix match keeps
+            // its operator class on its own key (`(tenant_id, reference
+            // text_pattern_ops)`), and is also tried alone.
+            let mut s = eqs.clone();
             s.push(r);
             shapes.push(s);
+            if is_pattern_key(&r.key) && !eqs.is_empty() {
+                shapes.push(vec![*r]);
+            }
         }
         let mut out = Vec::new();
         let mut push = |conds: &[&Cond], tail: &[IndexKey], partial: Option<(&Cond, String)>| {
@@ -2043,10 +2187,7 @@ impl<'a> TableInfo<'a> {
         // A partial index serves only a query that repeats its predicate.
         let mut partial_sel = 1.0;
         if let Some(p) = predicate {
-            let c = conds
-                .iter()
-                .find(|c| c.partial.as_deref().is_some_and(|x| squash(x) == squash(p)))
-                .or(None)?;
+            let c = conds.iter().find(|c| c.is_predicate(p))?;
             partial_sel = c.sel;
         }
         let mut used: Vec<usize> = Vec::new();
@@ -2078,13 +2219,8 @@ impl<'a> TableInfo<'a> {
             break;
         }
         // Conditions matched by the partial predicate count as used.
-        if predicate.is_some()
-            && let Some(i) = conds.iter().position(|c| {
-                c.partial
-                    .as_deref()
-                    .zip(predicate)
-                    .is_some_and(|(x, p)| squash(x) == squash(p))
-            })
+        if let Some(p) = predicate
+            && let Some(i) = conds.iter().position(|c| c.is_predicate(p))
         {
             used.push(i);
         }
@@ -2221,7 +2357,7 @@ fn pattern_key(col: &str, opclass: &str) -> IndexKey {
 }
 
 fn is_pattern_key(k: &IndexKey) -> bool {
-    matches!(k, IndexKey::Expression { sql } if sql.ends_with("_pattern_ops"))
+    matches!(k, IndexKey::Expression { sql } if crate::model::index::pattern_key_parts(sql).is_some())
 }
 
 /// A spec whose only key is a [`pattern_key`]: the column, and the operator

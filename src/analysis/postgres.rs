@@ -923,6 +923,9 @@ async fn verify_indexes(
                 for (stmt, why) in &cut {
                     notes.push(format!("cut: {stmt} ({why})"));
                 }
+                for (stmt, why) in hypopg::served_by_heuristic(&mut kept, &h) {
+                    notes.push(format!("not proposed: {stmt} ({why})"));
+                }
                 kept.extend(h);
                 kept.sort_by(|a, b| b.recommendation.score.total_cmp(&a.recommendation.score));
                 for (i, c) in kept.iter_mut().enumerate() {

@@ -155,7 +155,12 @@ impl IndexSpec {
                     let q = quote_ident(name);
                     if *descending { format!("{q} DESC") } else { q }
                 }
-                IndexKey::Expression { sql } => format!("({sql})"),
+                IndexKey::Expression { sql } => match pattern_key_parts(sql) {
+                    // A column with its own operator class, not an
+                    // expression: `reference text_pattern_ops`.
+                    Some((col, op)) => format!("{} {op}", quote_ident(col)),
+                    None => format!("({sql})"),
+                },
             })
             .map(|k| match &self.opclass {
                 Some(o) if dialect == Dialect::Postgres => format!("{k} {o}"),
@@ -229,6 +234,21 @@ impl IndexSpec {
             _ => k.clone(),
         }
     }
+}
+
+/// The column and operator class of a prefix-match key, which the catalog
+/// reader and the advisor write as the expression key `col
+/// text_pattern_ops` (a plain key on the column does not match it): that
+/// key's column stays a column in a composite index (`(tenant_id,
+/// reference text_pattern_ops)`), the class applying to it alone.
+pub fn pattern_key_parts(sql: &str) -> Option<(&str, &str)> {
+    let (col, op) = sql.split_once(' ')?;
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !w.starts_with(|c: char| c.is_ascii_digit())
+    };
+    (word(col) && word(op) && op.ends_with("_pattern_ops")).then_some((col, op))
 }
 
 /// Whether HypoPG can build a hypothetical index of this access method
@@ -440,6 +460,21 @@ mod tests {
             spec.statement(Dialect::Sqlite),
             "CREATE INDEX IF NOT EXISTS orders_customer_id_created_at_idx ON public.orders (customer_id, created_at);"
         );
+    }
+
+    #[test]
+    fn a_pattern_key_keeps_its_class_in_a_composite_index() {
+        let mut spec = IndexSpec::new("shipping.shipments", &["tenant_id"]);
+        spec.keys.push(IndexKey::Expression {
+            sql: "reference text_pattern_ops".into(),
+        });
+        assert_eq!(
+            spec.statement(Dialect::Postgres),
+            "CREATE INDEX CONCURRENTLY shipments_tenant_id_reference_text_pattern_ops_idx ON shipping.shipments (tenant_id, reference text_pattern_ops);"
+        );
+        // An expression is still one, in its parentheses.
+        assert_eq!(pattern_key_parts("lower(email) text_pattern_ops"), None);
+        assert_eq!(pattern_key_parts("lower(email)"), None);
     }
 
     #[test]

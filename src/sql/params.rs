@@ -123,6 +123,8 @@ pub fn typed_parameters_as_casts(sql: &str) -> Cow<'_, str> {
 /// - `$1::date + $2` (was `date '…' + 5`): date arithmetic takes whole
 ///   days, so `$2::integer`; a `timestamp`/`timestamptz`/`interval` chain
 ///   takes `$2::interval`;
+/// - `$1::timestamptz - $2 * $3::interval` (was `… - 7 * interval '1
+///   day'`): the factor of an interval is a number, `$2::double precision`;
 /// - `$1 || $2` (unknown `||` unknown): `$1::text`.
 ///
 /// Applied after [`typed_parameters_as_casts`]; a parameter already cast,
@@ -156,6 +158,11 @@ pub fn type_ambiguous_parameters(sql: &str) -> Cow<'_, str> {
                     None => (None, end),
                 };
                 let add = match (&cast, chain, after_op) {
+                    // A factor of an interval (`ts - $3 * $4::interval`)
+                    // is a number, not another interval.
+                    (None, Some("interval"), true) if rest.starts_with('*') => {
+                        Some("double precision")
+                    }
                     (None, Some(t), true) => Some(t),
                     (None, _, _) if rest.starts_with("||") => Some("text"),
                     _ => None,
@@ -444,6 +451,19 @@ mod tests {
                 "SELECT 1 FROM t WHERE c >= $1::date + $2 * $3 AND c < $4::date + $5 * $6 + $7"
             ),
             "SELECT 1 FROM t WHERE c >= $1::date + $2::integer * $3 AND c < $4::date + $5::integer * $6 + $7::integer"
+        );
+    }
+
+    #[test]
+    fn the_factor_of_an_interval_is_a_number() {
+        // pg_stat_statements' text of `created_at < timestamptz '…' - 30 *
+        // interval '1 day'`, once its typed literals are casts.
+        let sql = typed_parameters_as_casts(
+            "SELECT 1 FROM t WHERE (c, id) < (timestamptz $2 - $3 * interval $4, $5) AND d > timestamptz $6 + $7",
+        );
+        assert_eq!(
+            type_ambiguous_parameters(&sql),
+            "SELECT 1 FROM t WHERE (c, id) < ($2::timestamptz - $3::double precision * $4::interval, $5) AND d > $6::timestamptz + $7::interval"
         );
     }
 
