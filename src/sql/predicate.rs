@@ -99,14 +99,18 @@ pub struct Predicate {
 /// returns its predicates. `None` when the text is not an expression
 /// sqlparser understands; the caller then gives advice without columns.
 pub fn parse_plan_condition(text: &str) -> Option<Vec<Predicate>> {
+    Some(predicates(&parse_plan_expr(text)?))
+}
+
+/// A plan condition as an expression, subplan references replaced; `None`
+/// when sqlparser does not understand it.
+fn parse_plan_expr(text: &str) -> Option<Expr> {
     let cleaned = clean_plan_expression(text);
-    let dialect = PostgreSqlDialect {};
-    let expr = Parser::new(&dialect)
+    Parser::new(&PostgreSqlDialect {})
         .try_with_sql(&cleaned)
         .ok()?
         .parse_expr()
-        .ok()?;
-    Some(predicates(&expr))
+        .ok()
 }
 
 /// What a plan condition asks beyond [`parse_plan_condition`]'s plain
@@ -122,13 +126,7 @@ pub struct PlanShapes {
 /// [`PlanShapes`] of a PostgreSQL plan condition; empty when the text is
 /// not an expression sqlparser understands.
 pub fn plan_condition_shapes(text: &str) -> PlanShapes {
-    let cleaned = clean_plan_expression(text);
-    let dialect = PostgreSqlDialect {};
-    let Some(expr) = Parser::new(&dialect)
-        .try_with_sql(&cleaned)
-        .ok()
-        .and_then(|mut p| p.parse_expr().ok())
-    else {
+    let Some(expr) = parse_plan_expr(text) else {
         return PlanShapes::default();
     };
     let mut out = PlanShapes::default();
@@ -152,13 +150,7 @@ pub fn plan_condition_shapes(text: &str) -> PlanShapes {
 /// them out, as no constant bounds them; a nested loop's Join Filter is
 /// where they matter: on the inner side they become an index range.
 pub fn column_ranges(text: &str) -> Vec<Predicate> {
-    let cleaned = clean_plan_expression(text);
-    let dialect = PostgreSqlDialect {};
-    let Some(expr) = Parser::new(&dialect)
-        .try_with_sql(&cleaned)
-        .ok()
-        .and_then(|mut p| p.parse_expr().ok())
-    else {
+    let Some(expr) = parse_plan_expr(text) else {
         return Vec::new();
     };
     let mut out = Vec::new();
