@@ -1326,105 +1326,53 @@ impl<'a> TableInfo<'a> {
         scan: &TableScan,
     ) -> Option<(IndexSpec, Vec<String>, String)> {
         let col = self.table.column(&g.column.name)?;
-        let t = col.data_type.to_ascii_lowercase();
-        let array = t.ends_with("[]") || t.starts_with('_');
-        let text = t == "text"
-            || t.starts_with("character")
-            || t.starts_with("varchar")
-            || t.starts_with("citext");
+        let kind = g.index_kind(&col.data_type.to_ascii_lowercase())?;
         let mut spec = IndexSpec::new(&self.table.qualified_name(), &[col.name.as_str()]);
-        let mut requires = Vec::new();
-        let (method, opclass, why) = match g.op.as_str() {
-            "trgm" if text => {
-                requires.push("CREATE EXTENSION IF NOT EXISTS pg_trgm;".to_string());
-                (
-                    "gin",
-                    Some("gin_trgm_ops"),
-                    "a pattern that does not anchor at the start (or a regex) reads the whole table; a trigram GIN index finds the matching rows",
-                )
+        let mut requires: Vec<String> = kind
+            .extension
+            .map(|e| format!("CREATE EXTENSION IF NOT EXISTS {e};"))
+            .into_iter()
+            .collect();
+        let mut why = kind.why.to_string();
+        match (g.op.as_str(), &g.expression) {
+            // The configuration is still a parameter (`to_tsvector($1,
+            // body)`: pg_stat_statements' text, its constant not seen where
+            // the source looked): the index must name the one the
+            // application passes; a default is assumed.
+            ("@@", Some(e)) if e.contains('$') => {
+                let cfg = self.schema.text_search_config.as_deref()?;
+                let cfg = cfg.strip_prefix("pg_catalog.").unwrap_or(cfg);
+                let sql = regex::Regex::new(r"\$[0-9]+")
+                    .ok()?
+                    .replace(e, format!("'{}'", cfg.replace('\'', "''")).as_str())
+                    .into_owned();
+                spec.keys = vec![IndexKey::Expression { sql }];
+                let whose = self
+                    .schema
+                    .text_search_config_source
+                    .as_deref()
+                    .unwrap_or("the server");
+                why = format!(
+                    "{why} (the statement's text search configuration is a parameter whose value is unknown: the default_text_search_config of {whose}, {cfg}, is assumed; the index must name the configuration the application passes)"
+                );
             }
-            "@>" if t == "jsonb" => (
-                "gin",
-                Some("jsonb_path_ops"),
-                "jsonb containment (@>) reads the whole table; a GIN index with jsonb_path_ops (smaller, @> only) finds the matching rows",
-            ),
-            "?" if t == "jsonb" => (
-                "gin",
-                None,
-                "jsonb key existence (?, ?|, ?&) needs GIN's default jsonb_ops",
-            ),
-            "@>" | "&&" if array => (
-                "gin",
-                None,
-                "array containment or overlap (@>, &&) reads the whole table; a GIN index on the array finds the matching rows",
-            ),
-            "&&" | "@>" if t.contains("range") => {
+            ("@@", Some(e)) => spec.keys = vec![IndexKey::Expression { sql: e.clone() }],
+            // A range's GiST index leads with the selective equalities.
+            _ if kind.method == "gist" => {
                 let eqs = self.gist_equalities(scan);
-                if eqs.is_empty() {
-                    (
-                        "gist",
-                        None,
-                        "range overlap or containment needs a GiST index",
-                    )
-                } else {
+                if !eqs.is_empty() {
                     let mut keys: Vec<IndexKey> = eqs.iter().map(|c| IndexKey::column(c)).collect();
                     keys.append(&mut spec.keys);
                     spec.keys = keys;
                     requires.push("CREATE EXTENSION IF NOT EXISTS btree_gist;".to_string());
-                    (
-                        "gist",
-                        None,
-                        "range overlap or containment needs a GiST index; the statement's equality on a selective column leads it (btree_gist gives the scalar column a GiST operator class), so a probe reaches that value's overlapping rows only",
-                    )
+                    why = "range overlap or containment needs a GiST index; the statement's equality on a selective column leads it (btree_gist gives the scalar column a GiST operator class), so a probe reaches that value's overlapping rows only".to_string();
                 }
             }
-            "@@" => match &g.expression {
-                // The configuration is still a parameter (`to_tsvector($1,
-                // body)`: pg_stat_statements' text, its constant not seen
-                // where the source looked): the index must name the one
-                // the application passes; a default is assumed.
-                Some(e) if e.contains('$') => {
-                    let cfg = self.schema.text_search_config.as_deref()?;
-                    let cfg = cfg.strip_prefix("pg_catalog.").unwrap_or(cfg);
-                    let sql = regex::Regex::new(r"\$[0-9]+")
-                        .ok()?
-                        .replace(e, format!("'{}'", cfg.replace('\'', "''")).as_str())
-                        .into_owned();
-                    spec.keys = vec![IndexKey::Expression { sql }];
-                    let whose = self
-                        .schema
-                        .text_search_config_source
-                        .as_deref()
-                        .unwrap_or("the server");
-                    spec.method = Some("gin".into());
-                    return Some((
-                        spec,
-                        requires,
-                        format!(
-                            "full-text match computes to_tsvector on every row; a GIN index on the same expression finds the matching rows (the statement's text search configuration is a parameter whose value is unknown: the default_text_search_config of {whose}, {cfg}, is assumed; the index must name the configuration the application passes)"
-                        ),
-                    ));
-                }
-                Some(e) => {
-                    spec.keys = vec![IndexKey::Expression { sql: e.clone() }];
-                    (
-                        "gin",
-                        None,
-                        "full-text match computes to_tsvector on every row; a GIN index on the same expression finds the matching rows",
-                    )
-                }
-                None if t == "tsvector" => (
-                    "gin",
-                    None,
-                    "full-text match on a tsvector column needs a GIN index",
-                ),
-                None => return None,
-            },
-            _ => return None,
-        };
-        spec.method = Some(method.into());
-        spec.opclass = opclass.map(str::to_string);
-        Some((spec, requires, why.to_string()))
+            _ => {}
+        }
+        spec.method = Some(kind.method.into());
+        spec.opclass = kind.opclass.map(str::to_string);
+        Some((spec, requires, why))
     }
 
     /// The columns a GiST index on a range should lead with: the scan's

@@ -111,104 +111,65 @@ fn names_own_table(n: &PlanNode, c: &predicate::ColumnRef) -> bool {
 }
 
 /// An index that only GIN (or GiST) provides, for a conjunct of the node's
-/// condition that a B-tree cannot serve: a pattern that does not anchor at
-/// the start or a regex (trigram GIN), jsonb containment or key existence,
-/// array containment or overlap, range overlap (GiST), full-text match.
-/// The column's type comes from the catalog when known, else from the
-/// constant's cast in the plan (`'{…}'::jsonb`, `'{…}'::text[]`); when
-/// neither says, no index. Returns the index, the statements it needs first
-/// (`CREATE EXTENSION`), and why.
+/// condition that a B-tree cannot serve ([`predicate::PlanShapes::gin`]),
+/// with why. The column's type comes from the catalog when known, else
+/// from what the plan shows: the pattern operators compare text, `?`
+/// tests a jsonb's keys, `@@` on a bare column matches a tsvector, and the
+/// other operators' constant is cast to the column's type (`'{…}'::jsonb`,
+/// `'{…}'::text[]`). The statements it needs first are the spec's
+/// [`IndexSpec::requires`].
 pub fn gin_index_for(
     n: &PlanNode,
-    condition: &str,
+    gin: &[(predicate::GinCondition, Option<String>)],
     schema: Option<&Schema>,
-) -> Option<(IndexSpec, Vec<String>, &'static str)> {
+) -> Option<(IndexSpec, &'static str)> {
     let table = relation_of(n)?;
     let catalog = schema.and_then(|s| s.table(&table));
-    predicate::plan_condition_shapes(condition)
-        .gin
-        .into_iter()
+    gin.iter()
         .filter(|(g, _)| names_own_table(n, &g.column))
         .find_map(|(g, constant)| {
-            let typ = catalog
-                .and_then(|t| t.column(&g.column.name))
-                .map(|c| c.data_type.to_ascii_lowercase())
-                .or(constant)
-                .unwrap_or_default();
-            let array = typ.ends_with("[]");
-            let mut spec = IndexSpec::new(&table, &[g.column.name.as_str()]);
-            let mut requires = Vec::new();
-            let (method, opclass, why) = match g.op.as_str() {
-                // The pattern operators (~~, ~~*, ~) compare text.
-                "trgm" => {
-                    requires.push("CREATE EXTENSION IF NOT EXISTS pg_trgm;".to_string());
-                    (
-                        "gin",
-                        Some("gin_trgm_ops"),
-                        "a pattern that does not anchor at the start (or a regular expression) cannot use a B-tree; a trigram GIN index finds the matching rows",
-                    )
-                }
-                "@>" if typ == "jsonb" => (
-                    "gin",
-                    Some("jsonb_path_ops"),
-                    "jsonb containment (@>) cannot use a B-tree; a GIN index with jsonb_path_ops (smaller, for @> only) finds the matching rows",
-                ),
-                "?" if typ == "jsonb" || typ == "text" || typ == "text[]" => (
-                    "gin",
-                    None,
-                    "jsonb key existence (?, ?|, ?&) cannot use a B-tree; GIN's default jsonb_ops serves it",
-                ),
-                "@>" | "&&" if array => (
-                    "gin",
-                    None,
-                    "array containment or overlap (@>, &&) cannot use a B-tree; a GIN index on the array finds the matching rows",
-                ),
-                "@>" | "&&" if typ.contains("range") => (
-                    "gist",
-                    None,
-                    "range overlap or containment cannot use a B-tree; a GiST index serves it",
-                ),
-                "@@" => {
-                    if let Some(e) = &g.expression {
-                        spec.keys = vec![IndexKey::Expression { sql: e.clone() }];
-                    }
-                    (
-                        "gin",
-                        None,
-                        "a full-text match cannot use a B-tree; a GIN index on the same tsvector expression finds the matching rows",
-                    )
-                }
-                _ => return None,
+            let typ = match catalog.and_then(|t| t.column(&g.column.name)) {
+                Some(c) => c.data_type.to_ascii_lowercase(),
+                None => match g.op.as_str() {
+                    "trgm" => "text".to_string(),
+                    "?" => "jsonb".to_string(),
+                    "@@" => "tsvector".to_string(),
+                    _ => constant.clone()?,
+                },
             };
-            spec.method = Some(method.to_string());
-            spec.opclass = opclass.map(str::to_string);
-            Some((spec, requires, why))
+            let kind = g.index_kind(&typ)?;
+            let mut spec = IndexSpec::new(&table, &[g.column.name.as_str()]);
+            if let Some(e) = &g.expression {
+                spec.keys = vec![IndexKey::Expression { sql: e.clone() }];
+            }
+            spec.method = Some(kind.method.to_string());
+            spec.opclass = kind.opclass.map(str::to_string);
+            Some((spec, kind.why))
         })
 }
 
-/// One index per branch of an OR in the node's condition (PostgreSQL
-/// combines them with a BitmapOr; branches on the same columns share one),
-/// when every branch names the node's table with a predicate a B-tree
-/// serves; `None` otherwise, since an OR with one unindexable branch still
-/// reads the whole table.
-pub fn or_indexes(n: &PlanNode, condition: &str) -> Option<Vec<IndexSpec>> {
-    predicate::plan_condition_shapes(condition)
-        .ors
-        .into_iter()
-        .find_map(|branches| {
-            let mut specs: Vec<IndexSpec> = Vec::new();
-            for b in branches {
-                let own: Vec<Predicate> = b
-                    .into_iter()
-                    .filter(|p| names_own_table(n, &p.column))
-                    .collect();
-                let spec = index_for(n, &own, &[])?;
-                if !specs.iter().any(|s| s.keys == spec.keys) {
-                    specs.push(spec);
-                }
+/// One index per branch of an OR in the node's condition
+/// ([`predicate::PlanShapes::ors`]; PostgreSQL combines them with a
+/// BitmapOr; branches on the same columns share one), when every branch
+/// names the node's table with a predicate a B-tree serves; `None`
+/// otherwise, since an OR with one unindexable branch still reads the
+/// whole table.
+pub fn or_indexes(n: &PlanNode, ors: &[Vec<Vec<Predicate>>]) -> Option<Vec<IndexSpec>> {
+    ors.iter().find_map(|branches| {
+        let mut specs: Vec<IndexSpec> = Vec::new();
+        for b in branches {
+            let own: Vec<Predicate> = b
+                .iter()
+                .filter(|p| names_own_table(n, &p.column))
+                .cloned()
+                .collect();
+            let spec = index_for(n, &own, &[])?;
+            if !specs.iter().any(|s| s.keys == spec.keys) {
+                specs.push(spec);
             }
-            (!specs.is_empty()).then_some(specs)
-        })
+        }
+        (!specs.is_empty()).then_some(specs)
+    })
 }
 
 /// A one-column index for `LIKE 'abc%'` (`~~` in a plan): a B-tree serves

@@ -215,6 +215,83 @@ pub struct GinCondition {
     pub sql: String,
 }
 
+/// The kind of index a [`GinCondition`] needs: access method, operator
+/// class, the extension that provides it, and why.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GinIndexKind {
+    pub method: &'static str,
+    pub opclass: Option<&'static str>,
+    pub extension: Option<&'static str>,
+    pub why: &'static str,
+}
+
+impl GinCondition {
+    /// The index that serves this condition on a column of type
+    /// `column_type` (lower case, as the catalog spells it); `None` when
+    /// that type has none for the operator.
+    pub fn index_kind(&self, column_type: &str) -> Option<GinIndexKind> {
+        let t = column_type;
+        let array = t.ends_with("[]") || t.starts_with('_');
+        let text = t == "text"
+            || t.starts_with("character")
+            || t.starts_with("varchar")
+            || t.starts_with("citext");
+        let kind = |method, opclass, extension, why| {
+            Some(GinIndexKind {
+                method,
+                opclass,
+                extension,
+                why,
+            })
+        };
+        match self.op.as_str() {
+            "trgm" if text => kind(
+                "gin",
+                Some("gin_trgm_ops"),
+                Some("pg_trgm"),
+                "a pattern that does not anchor at the start (or a regex) reads the whole table; a trigram GIN index finds the matching rows",
+            ),
+            "@>" if t == "jsonb" => kind(
+                "gin",
+                Some("jsonb_path_ops"),
+                None,
+                "jsonb containment (@>) reads the whole table; a GIN index with jsonb_path_ops (smaller, @> only) finds the matching rows",
+            ),
+            "?" if t == "jsonb" => kind(
+                "gin",
+                None,
+                None,
+                "jsonb key existence (?, ?|, ?&) needs GIN's default jsonb_ops",
+            ),
+            "@>" | "&&" if array => kind(
+                "gin",
+                None,
+                None,
+                "array containment or overlap (@>, &&) reads the whole table; a GIN index on the array finds the matching rows",
+            ),
+            "&&" | "@>" if t.contains("range") => kind(
+                "gist",
+                None,
+                None,
+                "range overlap or containment needs a GiST index",
+            ),
+            "@@" if self.expression.is_some() => kind(
+                "gin",
+                None,
+                None,
+                "full-text match computes to_tsvector on every row; a GIN index on the same expression finds the matching rows",
+            ),
+            "@@" if t == "tsvector" => kind(
+                "gin",
+                None,
+                None,
+                "full-text match on a tsvector column needs a GIN index",
+            ),
+            _ => None,
+        }
+    }
+}
+
 /// The [`GinCondition`] of one conjunct, if it is one.
 pub fn gin_condition(e: &Expr) -> Option<GinCondition> {
     let e = match e {

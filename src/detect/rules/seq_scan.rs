@@ -9,6 +9,7 @@ use crate::model::Dialect;
 use crate::model::advice::PlannerFix;
 use crate::model::index::IndexSpec;
 use crate::model::plan::PlanNode;
+use crate::sql::predicate::plan_condition_shapes;
 
 declare_rule! {
     /// ## What it does
@@ -104,9 +105,12 @@ impl Rule for SeqScan {
             // that one index per branch serves.
             let other = match &spec {
                 Some(_) => None,
-                None => gin_index_for(n, filter, ctx.schema)
-                    .map(|(s, requires, why)| OtherIndex::Gin(s, requires, why))
-                    .or_else(|| or_indexes(n, filter).map(OtherIndex::Or)),
+                None => {
+                    let shapes = plan_condition_shapes(filter);
+                    gin_index_for(n, &shapes.gin, ctx.schema)
+                        .map(|(s, why)| OtherIndex::Gin(s, why))
+                        .or_else(|| or_indexes(n, &shapes.ors).map(OtherIndex::Or))
+                }
             }
             .filter(|o| !o.specs().iter().all(|s| already_indexed(s, ctx.schema)));
             // Only wrapped columns: function-on-indexed-column says it, with the fix.
@@ -209,8 +213,8 @@ impl Rule for SeqScan {
 
 /// The index a scan needs when no B-tree key serves its filter.
 enum OtherIndex {
-    /// GIN or GiST, with the statements it needs first and why.
-    Gin(IndexSpec, Vec<String>, &'static str),
+    /// GIN or GiST, and why.
+    Gin(IndexSpec, &'static str),
     /// One B-tree per branch of an OR.
     Or(Vec<IndexSpec>),
 }
@@ -225,9 +229,9 @@ impl OtherIndex {
 
     fn advice(&self, dialect: Dialect) -> String {
         match self {
-            OtherIndex::Gin(s, requires, why) => {
+            OtherIndex::Gin(s, why) => {
                 let mut lines = vec![format!("The filter needs another kind of index: {why}.")];
-                lines.extend(requires.iter().cloned());
+                lines.extend(s.requires());
                 lines.push(s.statement(dialect));
                 lines.join("\n")
             }
