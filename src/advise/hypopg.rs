@@ -1022,41 +1022,63 @@ mod tests {
     }
 
     fn candidate(col: &str, sql: &'static str) -> AdvisedIndex {
-        let spec = IndexSpec::new("public.t", &[col]);
+        let gain = QueryGain {
+            fingerprint: Fingerprint(sql.bytes().map(u64::from).sum()),
+            cost_before: BASE,
+            cost_after: BASE,
+            saved_ms: 0.0,
+            sql: std::sync::Arc::from(sql),
+            ..gain(0)
+        };
+        advised_with(IndexSpec::new("public.t", &[col]), 0.0, vec![gain], 0.0)
+    }
+
+    /// A candidate as the advisor hands it on, with the statements it helps.
+    fn advised_with(
+        spec: IndexSpec,
+        score: f64,
+        helps: Vec<QueryGain>,
+        size_bytes: f64,
+    ) -> AdvisedIndex {
         AdvisedIndex {
             recommendation: IndexRecommendation {
                 rank: 0,
                 statement: spec.statement(Dialect::Postgres),
                 table: spec.qualified_table(),
                 columns: spec.columns(),
-                score: 0.0,
+                score,
                 queries: Vec::new(),
                 verified: Verification::Heuristic,
                 cost_before: None,
                 cost_after: None,
                 reason: String::new(),
                 size_bytes: None,
-                method: None,
+                method: spec.method.clone(),
                 requires: Vec::new(),
                 write_cost: None,
                 write: None,
                 spec,
             },
-            helps: vec![QueryGain {
-                fingerprint: Fingerprint(sql.bytes().map(u64::from).sum()),
-                calls: 1,
-                cost_before: BASE,
-                cost_after: BASE,
-                saved_ms: 0.0,
-                sql: std::sync::Arc::from(sql),
-                rewritten: false,
-                assumed: None,
-                path: String::new(),
-                line: 0,
-            }],
-            size_bytes: 0.0,
+            helps,
+            size_bytes,
             join_key: false,
             partners: Vec::new(),
+        }
+    }
+
+    /// One call of statement `fingerprint`, 100 → 10 in cost, 1 ms saved.
+    fn gain(fingerprint: u64) -> QueryGain {
+        QueryGain {
+            fingerprint: Fingerprint(fingerprint),
+            calls: 1,
+            cost_before: 100.0,
+            cost_after: 10.0,
+            saved_ms: 1.0,
+            sql: "SELECT 1".into(),
+            rewritten: false,
+            assumed: None,
+            path: String::new(),
+            line: 0,
         }
     }
 
@@ -1186,45 +1208,7 @@ mod tests {
     }
 
     fn advised(spec: IndexSpec, helps: &[u64]) -> AdvisedIndex {
-        let statement = spec.statement(crate::model::Dialect::Postgres);
-        AdvisedIndex {
-            recommendation: IndexRecommendation {
-                rank: 0,
-                statement,
-                table: spec.qualified_table(),
-                columns: spec.columns(),
-                score: 1.0,
-                queries: Vec::new(),
-                verified: Verification::Heuristic,
-                cost_before: None,
-                cost_after: None,
-                reason: String::new(),
-                size_bytes: None,
-                method: spec.method.clone(),
-                requires: Vec::new(),
-                write_cost: None,
-                write: None,
-                spec,
-            },
-            helps: helps
-                .iter()
-                .map(|&f| QueryGain {
-                    fingerprint: Fingerprint(f),
-                    calls: 1,
-                    cost_before: 100.0,
-                    cost_after: 10.0,
-                    saved_ms: 1.0,
-                    sql: "SELECT 1".into(),
-                    rewritten: false,
-                    assumed: None,
-                    path: String::new(),
-                    line: 0,
-                })
-                .collect(),
-            size_bytes: 8192.0,
-            join_key: false,
-            partners: Vec::new(),
-        }
+        advised_with(spec, 1.0, helps.iter().map(|&f| gain(f)).collect(), 8192.0)
     }
 
     /// `depot_id = $1 AND during && tstzrange(…)`: the B-tree on
