@@ -98,9 +98,9 @@ pub fn index_for(n: &PlanNode, preds: &[Predicate], leading: &[String]) -> Optio
     Some(spec)
 }
 
-/// Whether a predicate names the node's own table (unqualified, or
-/// qualified with its alias or name).
-fn names_own_table(n: &PlanNode, c: &predicate::ColumnRef) -> bool {
+/// Whether a column reference names the node's own table (unqualified,
+/// or qualified with its alias or name).
+pub fn names_own_table(n: &PlanNode, c: &predicate::ColumnRef) -> bool {
     match &c.qualifier {
         None => true,
         Some(q) => {

@@ -1,13 +1,13 @@
 use crate::declare_rule;
 use crate::detect::evidence::{
-    already_indexed, count, describe_index, ms, node_location, own_predicates, pct, relation_of,
-    table_rows,
+    already_indexed, count, describe_index, ms, names_own_table, node_location, own_predicates,
+    pct, relation_of, table_rows,
 };
 use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta, Severity};
 use crate::model::index::IndexSpec;
 use crate::model::plan::PlanNode;
 use crate::model::schema::IndexKey;
-use crate::sql::predicate::PredicateKind;
+use crate::sql::predicate::{ColumnRef, PredicateKind};
 
 declare_rule! {
     /// ## What it does
@@ -171,7 +171,6 @@ impl Rule for SortForLimit {
 /// B-tree is read backwards as well; `None` when a key is an expression,
 /// another table's column, or asks for a non-default NULLS placement.
 fn sort_index(scan: &PlanNode, sort: &PlanNode, table: &str) -> Option<IndexSpec> {
-    let own = |q: &str| scan.alias.as_deref() == Some(q) || scan.relation.as_deref() == Some(q);
     let mut keys: Vec<(String, bool)> = Vec::new();
     for k in &sort.sort_key {
         let k = k.trim();
@@ -182,11 +181,20 @@ fn sort_index(scan: &PlanNode, sort: &PlanNode, table: &str) -> Option<IndexSpec
         if col.contains(' ') || col.contains('(') {
             return None;
         }
-        let name = match col.rsplit_once('.') {
-            Some((q, c)) if own(q.rsplit('.').next().unwrap_or(q)) => c,
-            Some(_) => return None,
-            None => col,
+        let column = match col.rsplit_once('.') {
+            Some((q, c)) => ColumnRef {
+                qualifier: Some(q.to_string()),
+                name: c.to_string(),
+            },
+            None => ColumnRef {
+                qualifier: None,
+                name: col.to_string(),
+            },
         };
+        if !names_own_table(scan, &column) {
+            return None;
+        }
+        let name = column.name.as_str();
         let name = name.trim_matches('"');
         if name.is_empty() || !name.chars().all(|c| c.is_alphanumeric() || c == '_') {
             return None;
