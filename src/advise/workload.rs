@@ -2017,7 +2017,7 @@ impl<'a> TableInfo<'a> {
                         && ix.keys.len() >= eq_keys.len()
                         && eq_keys.iter().zip(&ix.keys).all(|(a, b)| same_key(a, b))
                         && self
-                            .path_cost(scan, &conds, &ix.keys, &ix.include, None, loops)
+                            .path_cost(scan, conds, &ix.keys, &ix.include, None, loops)
                             .or_else(|| {
                                 self.path_cost(scan, conds, &ix.keys, &ix.include, None, None)
                             })
