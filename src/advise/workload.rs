@@ -191,32 +191,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             schema,
             opts,
         );
-        // A covering index that INCLUDEs a column the workload updates
-        // makes every such update write the index (no HOT update) for an
-        // index-only scan: not worth it beside the plain key.
-        let updated = &acc.updated;
-        covering.retain(|c| {
-            let spec = &c.recommendation.spec;
-            let hit: Vec<&String> = spec
-                .include
-                .iter()
-                .filter(|col| {
-                    updated.iter().any(|(t, cols)| {
-                        *t == c.recommendation.table
-                            && cols.iter().any(|u| u.eq_ignore_ascii_case(col))
-                    })
-                })
-                .collect();
-            if hit.is_empty() {
-                return true;
-            }
-            held_back.push(format!(
-                "not proposed: {} (it INCLUDEs {}, which the workload's UPDATEs set: each would write the index too, no longer a HOT update, for an index-only scan)",
-                c.recommendation.statement,
-                hit.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-            false
-        });
+        held_back.extend(hold_back_updated_includes(&mut covering, &acc.updated));
         advice.join_candidates = joins;
         advice.join_candidates.extend(filters);
         advice.join_candidates.extend(covering);
@@ -700,6 +675,43 @@ fn rewrites(
         r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
     }
     out
+}
+
+/// Takes out of `candidates` the covering ones (what-if candidates with
+/// INCLUDE columns) that INCLUDE a column the workload's UPDATEs set
+/// (`updated`: per table, qualified as the schema names it, the columns
+/// set): every such update would write the index too, no longer a HOT
+/// update, for an index-only scan; not worth it beside the plain key.
+/// Returns the note for each one taken out. A live analysis calls it again
+/// with the UPDATEs of the whole workload, planned or not (a cheap UPDATE
+/// may rank below the statements that are planned and advised).
+pub fn hold_back_updated_includes(
+    candidates: &mut Vec<AdvisedIndex>,
+    updated: &[(String, Vec<String>)],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    candidates.retain(|c| {
+        let spec = &c.recommendation.spec;
+        let hit: Vec<&String> = spec
+            .include
+            .iter()
+            .filter(|col| {
+                updated.iter().any(|(t, cols)| {
+                    *t == c.recommendation.table && cols.iter().any(|u| u.eq_ignore_ascii_case(col))
+                })
+            })
+            .collect();
+        if hit.is_empty() {
+            return true;
+        }
+        notes.push(format!(
+            "not proposed: {} (it INCLUDEs {}, which the workload's UPDATEs set: each would write the index too, no longer a HOT update, for an index-only scan)",
+            c.recommendation.statement,
+            hit.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+        false
+    });
+    notes
 }
 
 /// The report's `rewrites`: one entry per statement an index of

@@ -21,7 +21,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::advise::hypopg;
 use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
-    form_parameters, rewrite_recommendations,
+    form_parameters, hold_back_updated_includes, rewrite_recommendations,
 };
 use crate::advise::write_cost::WriteLoad;
 use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
@@ -263,7 +263,24 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
             }
         })
         .collect();
-    let advice = advise(&workload, &schema, &live_options());
+    let mut advice = advise(&workload, &schema, &live_options());
+    let write_statements = workload_writes(&groups, &schema, &facts.tables);
+    // The covering candidates against the UPDATEs of the whole workload,
+    // not only those among the planned statements.
+    let updated: Vec<(String, Vec<String>)> = write_statements
+        .statements
+        .iter()
+        .filter_map(|w| w.sets.clone().map(|c| (w.table.clone(), c)))
+        .collect();
+    let (mut covering, others): (Vec<AdvisedIndex>, Vec<AdvisedIndex>) =
+        std::mem::take(&mut advice.join_candidates)
+            .into_iter()
+            .partition(|c| !c.recommendation.spec.include.is_empty() && c.partners.is_empty());
+    advice
+        .notes
+        .extend(hold_back_updated_includes(&mut covering, &updated));
+    advice.join_candidates = others;
+    advice.join_candidates.extend(covering);
     let mean_ms: HashMap<Fingerprint, f64> = planned
         .iter()
         .map(|&i| &groups[i])
@@ -271,7 +288,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .map(|g| (g.fingerprint, g.total_ms / g.calls as f64))
         .collect();
 
-    let writes = WriteLoad::new(&schema, &workload_writes(&groups, &schema, &facts.tables));
+    let writes = WriteLoad::new(&schema, &write_statements);
 
     let budget = MIN_EXPLAIN_BUDGET.max(task.top * 10);
     let indexes = verify_indexes(

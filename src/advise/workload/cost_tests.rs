@@ -1120,6 +1120,23 @@ fn a_covering_candidate_that_includes_an_updated_column_is_held_back() {
         "{:?}",
         with_update.notes
     );
+    // An UPDATE that was not advised (a live analysis plans and advises the
+    // top statements by time; a cheap UPDATE ranks below them) holds the
+    // candidate back all the same, from the workload's write statements.
+    let mut candidates = alone.join_candidates;
+    let notes = hold_back_updated_includes(
+        &mut candidates,
+        &[("customers".to_string(), vec!["email".to_string()])],
+    );
+    assert!(
+        !candidates
+            .iter()
+            .any(|c| c.recommendation.spec.include.iter().any(|i| i == "email"))
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("INCLUDEs email")),
+        "{notes:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
