@@ -39,8 +39,28 @@ def delta(before, after):
     return out
 
 
+def passes(rundir, config):
+    """The passes of a configuration that ran: ["1", "2"], or [""] for a
+    run of the script before configurations were measured twice."""
+    found = [p for p in ("1", "2") if os.path.exists(f"{rundir}/{config}.{p}.after.csv")]
+    if found:
+        return found
+    return [""] if os.path.exists(f"{rundir}/{config}.after.csv") else []
+
+
+def pass_file(rundir, config, p, ext):
+    return f"{rundir}/{config}.{p}.{ext}" if p else f"{rundir}/{config}.{ext}"
+
+
+def pass_delta(rundir, config, p):
+    return delta(
+        read_snapshot(pass_file(rundir, config, p, "before.csv")),
+        read_snapshot(pass_file(rundir, config, p, "after.csv")),
+    )
+
+
 def workload_statements(rundir):
-    d = delta(read_snapshot(f"{rundir}/none.before.csv"), read_snapshot(f"{rundir}/none.after.csv"))
+    d = pass_delta(rundir, "none", passes(rundir, "none")[0])
     return sorted(d.items(), key=lambda kv: -kv[1][1])
 
 
@@ -83,22 +103,37 @@ CONFIGS = ["none", "dbperf", "dba", "supabase"]
 
 
 def cmd_report(rundir):
+    """Per configuration, its passes together: tps is the mean of the
+    passes' tps, a statement's mean time is its total time over its calls
+    in all passes; each pass's tps is shown too, to judge the noise."""
     base = workload_statements(rundir)
-    runs, tps, meta = {}, {}, {}
+    runs, tps, pass_tps, meta = {}, {}, {}, {}
     for c in CONFIGS:
-        b, a = f"{rundir}/{c}.before.csv", f"{rundir}/{c}.after.csv"
-        if not (os.path.exists(b) and os.path.exists(a)):
+        ps = passes(rundir, c)
+        if not ps:
             continue
-        runs[c] = delta(read_snapshot(b), read_snapshot(a))
-        tps[c] = float(open(f"{rundir}/{c}.tps").read().strip() or 0)
+        merged = {}
+        for p in ps:
+            for qid, (calls, total, query) in pass_delta(rundir, c, p).items():
+                c0, t0, _ = merged.get(qid, (0, 0.0, query))
+                merged[qid] = (c0 + calls, t0 + total, query)
+        runs[c] = merged
+        pass_tps[c] = [float(open(pass_file(rundir, c, p, "tps")).read().strip() or 0) for p in ps]
+        tps[c] = sum(pass_tps[c]) / len(pass_tps[c])
         meta[c] = open(f"{rundir}/{c}.meta").read().strip() if os.path.exists(f"{rundir}/{c}.meta") else ""
     cs = [c for c in CONFIGS if c in runs]
-    print("configuration   tps       ×none   ÷dba    statement time (ms)   indexes")
+    # Statement time per pass, so that configurations measured a different
+    # number of times compare.
+    per_pass = {c: sum(v[1] for v in runs[c].values()) / len(pass_tps[c]) for c in cs}
+    print("configuration   tps       ×none   ÷dba    statement time (ms) ÷dba   tps per pass        indexes")
     for c in cs:
-        total = sum(v[1] for v in runs[c].values())
-        print(f"{c:<14} {tps[c]:8.2f} {tps[c] / tps['none']:7.2f}× {tps[c] / tps['dba'] if 'dba' in tps else float('nan'):6.2f}  {total:12.0f}         {meta[c]}")
+        by_pass = " / ".join(f"{t:.2f}" for t in pass_tps[c])
+        print(
+            f"{c:<14} {tps[c]:8.2f} {tps[c] / tps['none']:7.2f}× {tps[c] / tps['dba'] if 'dba' in tps else float('nan'):6.2f}  "
+            f"{per_pass[c]:12.0f} {per_pass[c] / per_pass['dba'] if 'dba' in per_pass else float('nan'):9.2f}   {by_pass:<19} {meta[c]}"
+        )
     print()
-    print("mean execution time per statement (ms), most baseline time first:")
+    print("mean execution time per statement (ms), all passes, most baseline time first:")
     print(" | ".join(f"{c:>9}" for c in cs) + " | statement")
     for qid, (_, _, query) in base:
         cells = []

@@ -14,12 +14,26 @@
 #             scratch database; it needs HypoPG)
 # and prints a table of ratios. Results of a run: benches/results/.
 #
+# Fairness between configurations: each is measured twice, in the order
+#   none, dbperf, dba, supabase, supabase, dba, dbperf, none
+# (a mirror, so a drift over the run, of the machine's load, of the data the
+# traffic writes, of what the caches hold, weighs on every configuration
+# alike), and the figures are the two passes together. Before each pass the
+# server is restarted when RESTART gives the command (shared_buffers empty),
+# then VACUUM ANALYZE and the same warm-up run: each pass starts from the
+# same state, whatever was built or measured before it.
+#
 # Usage: PGURL=postgres://postgres@127.0.0.1:5432 bash benches/index_advice.sh helpdesk
 #   TXNS=100            pgbench transactions per configuration
 #   INDEX_ADVISOR_SQL   path of index_advisor--0.2.0.sql (default: taken
 #                       from a fetched mirror of supabase/index_advisor)
 #   KEEP=1              keep the scratch database afterwards
 #   DBPERF_BIN          a dbperf binary to use instead of building one
+#   RESTART             a shell command that restarts the server, run before
+#                       each pass (e.g. `pg_ctl -D DATADIR restart -m fast -w`
+#                       for a private cluster); without it the server is not
+#                       restarted and only the mirrored order evens things out
+#   WARMUP=10           warm-up transactions before each pass
 # Needs: a server with pg_stat_statements preloaded, HypoPG and pg_trgm
 # installed, pgbench, python3 with psycopg2; it builds dbperf --release.
 # pg_stat_statements is never reset: each run's figures are the difference
@@ -114,21 +128,31 @@ apply_set() {
   echo "$ok built, $failed failed, $size" > "$out/$name.meta"
 }
 
+# Restart the server (when RESTART says how) and wait until it answers.
+restart() {
+  [ -n "${RESTART:-}" ] || return 0
+  bash -c "$RESTART" > /dev/null
+  for _ in $(seq 1 60); do "${PSQL[@]}" "$URL" -c "SELECT 1" > /dev/null 2>&1 && return 0; sleep 1; done
+  echo "index_advice.sh: the server did not come back after RESTART" >&2; exit 2
+}
+
+# One pass of a configuration: `measure NAME PASS`; figures in NAME.PASS.*.
 measure() {
-  local name=$1
+  local name=$1 pass=$2 f=$out/$1.$2
+  restart
   "${PSQL[@]}" "$URL" -c "VACUUM ANALYZE"
-  log "$name: warm-up and $TXNS measured transactions"
-  pgbench -n -c 1 -t 10 --random-seed=7 "${scripts[@]}" "$URL" > "$out/$name.warmup.pgbench" 2>&1 \
-    || { echo "index_advice.sh: pgbench failed, see $out/$name.warmup.pgbench" >&2; exit 2; }
-  snapshot "$out/$name.before.csv"
-  pgbench -n -c 1 -t "$TXNS" --random-seed=16 "${scripts[@]}" "$URL" > "$out/$name.pgbench" 2>&1 \
-    || { echo "index_advice.sh: pgbench failed, see $out/$name.pgbench" >&2; exit 2; }
-  snapshot "$out/$name.after.csv"
-  sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$out/$name.pgbench" > "$out/$name.tps"
+  log "$name (pass $pass): warm-up and $TXNS measured transactions"
+  pgbench -n -c 1 -t "${WARMUP:-10}" --random-seed=7 "${scripts[@]}" "$URL" > "$f.warmup.pgbench" 2>&1 \
+    || { echo "index_advice.sh: pgbench failed, see $f.warmup.pgbench" >&2; exit 2; }
+  snapshot "$f.before.csv"
+  pgbench -n -c 1 -t "$TXNS" --random-seed=16 "${scripts[@]}" "$URL" > "$f.pgbench" 2>&1 \
+    || { echo "index_advice.sh: pgbench failed, see $f.pgbench" >&2; exit 2; }
+  snapshot "$f.after.csv"
+  sed -n 's/^tps = \([0-9.]*\).*/\1/p' "$f.pgbench" > "$f.tps"
 }
 
 echo "0 built (primary keys, unique constraints and the schema's own indexes only)" > "$out/none.meta"
-measure none
+measure none 1
 
 # A DBA runs dbperf against staging while the application's traffic runs:
 # dbperf reads the constants pg_stat_statements turned into $n (a full-text
@@ -150,11 +174,18 @@ python3 benches/index_advice.py supabase "$URL" "$out/supabase.sql" "$out"
 "${PSQL[@]}" "$URL" -c "DROP FUNCTION index_advisor(text)"
 
 grep -v '^--' "$dir/dba.sql" > "$out/dba.sql"
-for cfg in dbperf dba supabase; do
-  log "$cfg: building its indexes"
-  reset_indexes
-  apply_set "$cfg" "$out/$cfg.sql"
-  measure "$cfg"
+# The mirrored order (see the top): none (pass 1, above), dbperf, dba,
+# supabase, then supabase again (its indexes still built), dba, dbperf, none.
+built=none
+for step in dbperf:1 dba:1 supabase:1 supabase:2 dba:2 dbperf:2 none:2; do
+  cfg=${step%:*} pass=${step#*:}
+  if [ "$cfg" != "$built" ]; then
+    log "$cfg: building its indexes"
+    reset_indexes
+    [ "$cfg" = none ] || { : > "$out/$cfg.apply.log"; apply_set "$cfg" "$out/$cfg.sql"; }
+    built=$cfg
+  fi
+  measure "$cfg" "$pass"
 done
 reset_indexes
 

@@ -324,7 +324,7 @@ pub async fn verify(
         // as rewritten, before the index exists).
         let mut before: Vec<Option<f64>> = Vec::with_capacity(cand.helps.len());
         for h in &cand.helps {
-            let known = if h.rewritten || h.assumed.is_some() {
+            let known = if !h.rewrites.is_empty() || h.assumed.is_some() {
                 None
             } else {
                 baseline.get(&h.fingerprint).copied()
@@ -1075,7 +1075,7 @@ mod tests {
             cost_after: 10.0,
             saved_ms: 1.0,
             sql: "SELECT 1".into(),
-            rewritten: false,
+            rewrites: Vec::new(),
             assumed: None,
             path: String::new(),
             line: 0,

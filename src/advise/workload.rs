@@ -35,7 +35,10 @@ use crate::error::Error;
 use crate::model::Dialect;
 pub use crate::model::advice::{Advice, AdvisedIndex, AnalyzedQuery, QueryGain, WrappedColumn};
 use crate::model::fmt::{approx as fmt_num, bytes as fmt_bytes, ms_short as fmt_ms, round3};
-use crate::model::index::{IndexRecommendation, IndexSpec, Verification, hypopg_can_build};
+use crate::model::index::{
+    IndexRecommendation, IndexSpec, PredicateRewrite, RewriteRecommendation, Verification,
+    hypopg_can_build,
+};
 use crate::model::schema::{IndexKey, Schema, Table};
 use crate::model::statement as statement_model;
 pub use crate::model::statement::WorkloadQuery;
@@ -188,37 +191,13 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
             schema,
             opts,
         );
-        // A covering index that INCLUDEs a column the workload updates
-        // makes every such update write the index (no HOT update) for an
-        // index-only scan: not worth it beside the plain key.
-        let updated = &acc.updated;
-        covering.retain(|c| {
-            let spec = &c.recommendation.spec;
-            let hit: Vec<&String> = spec
-                .include
-                .iter()
-                .filter(|col| {
-                    updated.iter().any(|(t, cols)| {
-                        *t == c.recommendation.table
-                            && cols.iter().any(|u| u.eq_ignore_ascii_case(col))
-                    })
-                })
-                .collect();
-            if hit.is_empty() {
-                return true;
-            }
-            held_back.push(format!(
-                "not proposed: {} (it INCLUDEs {}, which the workload's UPDATEs set: each would write the index too, no longer a HOT update, for an index-only scan)",
-                c.recommendation.statement,
-                hit.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
-            ));
-            false
-        });
+        held_back.extend(hold_back_updated_includes(&mut covering, &acc.updated));
         advice.join_candidates = joins;
         advice.join_candidates.extend(filters);
         advice.join_candidates.extend(covering);
         advice.join_candidates.extend(acc.ors);
     }
+    advice.rewrites = rewrites(acc.rewrite_specs, &acc.rewrite_gains, schema, opts);
     advice.indexes = ranked;
     advice
         .queries
@@ -235,6 +214,10 @@ struct Wanted {
     specs: Vec<(IndexSpec, f64, String, String)>,
     /// What each candidate buys, by statement and table.
     gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    /// The same for the candidates that serve a statement only once it is
+    /// rewritten ([`Advice::rewrites`]).
+    rewrite_specs: Vec<(IndexSpec, f64, String, String)>,
+    rewrite_gains: HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
     /// Tables the statements read that the schema does not have.
     missing_tables: Vec<String>,
     /// Candidates that saved too little.
@@ -365,7 +348,7 @@ fn advise_query(
                 cost_before: before,
                 cost_after: after,
                 saved_ms,
-                rewritten: false,
+                rewrites: Vec::new(),
                 assumed: None,
                 sql: original.clone(),
                 path: q.path.clone(),
@@ -469,7 +452,7 @@ fn advise_query(
                         cost_before: total_before,
                         cost_after: total_before,
                         saved_ms: 0.0,
-                        rewritten: false,
+                        rewrites: Vec::new(),
                         assumed: None,
                         sql: original.clone(),
                         path: q.path.clone(),
@@ -510,7 +493,7 @@ fn advise_query(
                     cost_before: total_before,
                     cost_after: total_before,
                     saved_ms: 0.0,
-                    rewritten: false,
+                    rewrites: Vec::new(),
                     assumed: heavy_assumed.clone(),
                     sql: heavy_sql.clone(),
                     path: q.path.clone(),
@@ -534,49 +517,62 @@ fn advise_query(
         }
     }
     for sa in per_scan {
-        let Some(best) = sa.best else { continue };
-        let saving = sa.before - best.cost;
-        if saving < sa.before * opts.min_gain || saving <= 0.0 {
-            acc.below += 1;
-            continue;
+        let ScanAdvice {
+            before,
+            best,
+            rewrite,
+            ..
+        } = sa;
+        for (best, rewritten) in [(best, false), (rewrite, true)] {
+            let Some(best) = best else { continue };
+            let saving = before - best.cost;
+            if saving < before * opts.min_gain || saving <= 0.0 {
+                acc.below += 1;
+                continue;
+            }
+            if best.spec.already_served(schema) {
+                continue;
+            }
+            let saved_ms = match q.mean_ms {
+                Some(ms) if total_before > 0.0 => ms * (saving / total_before).min(1.0),
+                _ => saving * MS_PER_COST_UNIT,
+            };
+            let sql = if best.rewrites.is_empty() {
+                original.clone()
+            } else {
+                rewrite_sql(&q.sql, &best.rewrites, opts.dialect)
+                    .map_or_else(|| original.clone(), Into::into)
+            };
+            let (sql, assumed) = bound(&sql, &best.binds);
+            let gain = QueryGain {
+                fingerprint: q.fingerprint,
+                calls: q.calls,
+                cost_before: before,
+                cost_after: best.cost,
+                saved_ms,
+                rewrites: best.rewrites.clone(),
+                assumed,
+                sql,
+                path: q.path.clone(),
+                line: q.line,
+            };
+            let score = saved_ms * q.calls as f64;
+            let (specs, gains) = if rewritten {
+                (&mut acc.rewrite_specs, &mut acc.rewrite_gains)
+            } else {
+                (&mut acc.specs, &mut acc.gains)
+            };
+            specs.push((
+                best.spec.clone(),
+                score,
+                q.fingerprint.to_string(),
+                String::new(),
+            ));
+            gains
+                .entry((q.fingerprint, best.spec.qualified_table()))
+                .or_default()
+                .push((best.spec, gain));
         }
-        if best.spec.already_served(schema) {
-            continue;
-        }
-        let saved_ms = match q.mean_ms {
-            Some(ms) if total_before > 0.0 => ms * (saving / total_before).min(1.0),
-            _ => saving * MS_PER_COST_UNIT,
-        };
-        let sql = if best.rewrites.is_empty() {
-            original.clone()
-        } else {
-            rewrite_sql(&q.sql, &best.rewrites, opts.dialect)
-                .map_or_else(|| original.clone(), Into::into)
-        };
-        let (sql, assumed) = bound(&sql, &best.binds);
-        let gain = QueryGain {
-            fingerprint: q.fingerprint,
-            calls: q.calls,
-            cost_before: sa.before,
-            cost_after: best.cost,
-            saved_ms,
-            rewritten: !best.rewrites.is_empty(),
-            assumed,
-            sql,
-            path: q.path.clone(),
-            line: q.line,
-        };
-        let score = saved_ms * q.calls as f64;
-        acc.specs.push((
-            best.spec.clone(),
-            score,
-            q.fingerprint.to_string(),
-            String::new(),
-        ));
-        acc.gains
-            .entry((q.fingerprint, best.spec.qualified_table()))
-            .or_default()
-            .push((best.spec, gain));
     }
     q.analysis = Some(analysis);
     advice.queries.push(q);
@@ -651,6 +647,140 @@ fn merge(
         }
     }
     ranked
+}
+
+/// The indexes that serve statements once rewritten, merged as the
+/// ranked ones are, each scored by what the rewritten statements would
+/// save (at least `opts.min_score_ms`), most first. One the ranked list
+/// already has is still listed: the rewrite is what it asks for; the
+/// report points to the ranked entry.
+fn rewrites(
+    wanted: Vec<(IndexSpec, f64, String, String)>,
+    gains: &HashMap<(Fingerprint, String), Vec<(IndexSpec, QueryGain)>>,
+    schema: &Schema,
+    opts: &AdviseOptions,
+) -> Vec<AdvisedIndex> {
+    let mut out = merge(wanted, gains, schema, opts);
+    out.retain(|r| r.recommendation.score >= opts.min_score_ms);
+    out.sort_by(|a, b| {
+        b.recommendation
+            .score
+            .total_cmp(&a.recommendation.score)
+            .then(a.recommendation.statement.cmp(&b.recommendation.statement))
+    });
+    for (i, r) in out.iter_mut().enumerate() {
+        r.recommendation.rank = i + 1;
+        r.recommendation.score = round3(r.recommendation.score);
+        r.recommendation.reason = reason(r);
+        r.recommendation.queries = r.helps.iter().map(|h| h.fingerprint.to_string()).collect();
+    }
+    out
+}
+
+/// Takes out of `candidates` the covering ones (what-if candidates with
+/// INCLUDE columns) that INCLUDE a column the workload's UPDATEs set
+/// (`updated`: per table, qualified as the schema names it, the columns
+/// set): every such update would write the index too, no longer a HOT
+/// update, for an index-only scan; not worth it beside the plain key.
+/// Returns the note for each one taken out. A live analysis calls it again
+/// with the UPDATEs of the whole workload, planned or not (a cheap UPDATE
+/// may rank below the statements that are planned and advised).
+pub fn hold_back_updated_includes(
+    candidates: &mut Vec<AdvisedIndex>,
+    updated: &[(String, Vec<String>)],
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    candidates.retain(|c| {
+        let spec = &c.recommendation.spec;
+        let hit: Vec<&String> = spec
+            .include
+            .iter()
+            .filter(|col| {
+                updated.iter().any(|(t, cols)| {
+                    *t == c.recommendation.table && cols.iter().any(|u| u.eq_ignore_ascii_case(col))
+                })
+            })
+            .collect();
+        if hit.is_empty() {
+            return true;
+        }
+        notes.push(format!(
+            "not proposed: {} (it INCLUDEs {}, which the workload's UPDATEs set: each would write the index too, no longer a HOT update, for an index-only scan)",
+            c.recommendation.statement,
+            hit.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
+        ));
+        false
+    });
+    notes
+}
+
+/// The report's `rewrites`: one entry per statement an index of
+/// `rewrites` serves once rewritten, most time saved first, each pointing
+/// to the entry of `ranked` that is (or leads with) its index, when the
+/// ranked list has one.
+pub fn rewrite_recommendations(
+    rewrites: &[AdvisedIndex],
+    ranked: &[IndexRecommendation],
+) -> Vec<RewriteRecommendation> {
+    let mut out: Vec<RewriteRecommendation> = Vec::new();
+    for r in rewrites {
+        let rec = &r.recommendation;
+        let host = ranked.iter().find(|x| {
+            x.table == rec.table && x.spec.method == rec.spec.method && serves(&x.spec, &rec.spec)
+        });
+        for h in r.helps.iter().filter(|h| !h.rewrites.is_empty()) {
+            let index = host.map_or_else(|| rec.statement.clone(), |x| x.statement.clone());
+            let then = match host {
+                Some(x) => format!("index #{} of the ranked list then serves it", x.rank),
+                None => format!("est. size {}", fmt_bytes(r.size_bytes)),
+            };
+            out.push(RewriteRecommendation {
+                rank: 0,
+                query_fingerprint: h.fingerprint.to_string(),
+                predicates: h
+                    .rewrites
+                    .iter()
+                    .map(|(from, to)| PredicateRewrite {
+                        from: from.clone(),
+                        to: to.clone(),
+                    })
+                    .collect(),
+                rewritten: h.sql.split_whitespace().collect::<Vec<_>>().join(" "),
+                index,
+                index_rank: host.map(|x| x.rank),
+                table: rec.table.clone(),
+                columns: host.map_or_else(|| rec.columns.clone(), |x| x.columns.clone()),
+                score: round3(h.saved_ms * h.calls as f64),
+                calls: h.calls,
+                verified: rec.verified,
+                cost_before: (rec.verified != Verification::Heuristic)
+                    .then(|| round3(h.cost_before)),
+                cost_after: (rec.verified != Verification::Heuristic)
+                    .then(|| round3(h.cost_after)),
+                size_bytes: host.map_or(rec.size_bytes, |x| x.size_bytes),
+                requires: rec.requires.clone(),
+                write_cost: host.map_or(rec.write_cost, |_| None),
+                reason: format!(
+                    "{}:{} ({} calls, {} → {} cost once rewritten with the index, -{} each); {then}",
+                    h.path,
+                    h.line,
+                    h.calls,
+                    fmt_num(h.cost_before),
+                    fmt_num(h.cost_after),
+                    fmt_ms(h.saved_ms),
+                ),
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.query_fingerprint.cmp(&b.query_fingerprint))
+    });
+    for (i, r) in out.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+    out
 }
 
 /// The kinds of candidates only a planner can judge.
@@ -881,7 +1011,11 @@ pub fn reason(r: &AdvisedIndex) -> String {
                 fmt_num(h.cost_before),
                 fmt_num(h.cost_after),
                 fmt_ms(h.saved_ms),
-                if h.rewritten { ", once rewritten" } else { "" },
+                if h.rewrites.is_empty() {
+                    ""
+                } else {
+                    ", once rewritten"
+                },
                 h.assumed
                     .as_deref()
                     .map(|a| format!(", planned with {a} from pg_stats"))
@@ -1040,7 +1174,12 @@ type Needs = (Vec<(String, String)>, Vec<(usize, String)>);
 
 struct ScanAdvice {
     before: f64,
+    /// The best index for the statement as it runs.
     best: Option<Candidate>,
+    /// The best index that needs the statement rewritten (a wrapped
+    /// column compared as a range on the bare column), when it leaves at
+    /// most half the cost [`Self::best`] leaves.
+    rewrite: Option<Candidate>,
     wrapped: Vec<Wrapped>,
 }
 
@@ -1741,7 +1880,11 @@ impl<'a> TableInfo<'a> {
             }
         }
         let small = self.rows < opts.min_rows;
+        // As the statement runs, and once rewritten: chosen apart, so that
+        // an index a rewrite needs never takes the place of one that
+        // serves the statement today.
         let mut best: Option<Candidate> = None;
+        let mut best_rewrite: Option<Candidate> = None;
         if !small {
             for (spec, (rewrites, binds)) in self.candidates(scan, &conds, loops.is_some()) {
                 let mut cost = self
@@ -1779,7 +1922,12 @@ impl<'a> TableInfo<'a> {
                 }
                 let size = self.index_bytes(&spec);
                 let ordered = self.delivers_order(scan, &spec.keys);
-                let better = match &best {
+                let slot = if rewrites.is_empty() {
+                    &mut best
+                } else {
+                    &mut best_rewrite
+                };
+                let better = match &*slot {
                     None => true,
                     // INCLUDE columns must earn their place: a tenth of the scan.
                     Some(b) if !spec.include.is_empty() => cost < b.cost - 0.1 * before,
@@ -1803,7 +1951,7 @@ impl<'a> TableInfo<'a> {
                     }
                 };
                 if better {
-                    best = Some(Candidate {
+                    *slot = Some(Candidate {
                         spec,
                         cost,
                         size,
@@ -1814,9 +1962,55 @@ impl<'a> TableInfo<'a> {
                 }
             }
         }
-        // An existing index that leads with the candidate's equality columns
-        // already serves it, unless the candidate is an order of magnitude
-        // cheaper.
+        // A rewrite is worth asking for when its index leaves at most half
+        // the cost the best index for the statement as it runs leaves.
+        let as_is = best.as_ref().map_or(before, |b| b.cost.min(before));
+        best_rewrite = best_rewrite.filter(|r| r.cost < as_is * (1.0 - opts.min_gain));
+        best = self.unless_served(best, scan, &conds, loops);
+        best_rewrite = self.unless_served(best_rewrite, scan, &conds, loops);
+        // Only flag a wrapper on a column that is indexed or index-worthy.
+        wrapped.retain(|w| {
+            w.indexed
+                || [&best, &best_rewrite].into_iter().flatten().any(|b| {
+                    b.cost < before * (1.0 - opts.min_gain)
+                        && b.spec.keys.iter().any(|k| match k {
+                            IndexKey::Column { name, .. } => {
+                                name.eq_ignore_ascii_case(&w.predicate.column.name)
+                                    && w.rewrite.is_some()
+                            }
+                            IndexKey::Expression { sql } => {
+                                *sql == w
+                                    .predicate
+                                    .wrapper
+                                    .as_ref()
+                                    .map(|x| x.expr_sql.clone())
+                                    .unwrap_or_default()
+                            }
+                        })
+                })
+        });
+        for b in [&mut best, &mut best_rewrite].into_iter().flatten() {
+            self.finish_candidate(b, scan, &conds);
+        }
+        ScanAdvice {
+            before,
+            best,
+            rewrite: best_rewrite,
+            wrapped,
+        }
+    }
+
+    /// `best`, unless an existing index that leads with the candidate's
+    /// equality columns already serves it (the candidate is not an order
+    /// of magnitude cheaper).
+    fn unless_served(
+        &self,
+        best: Option<Candidate>,
+        scan: &TableScan,
+        conds: &[Cond],
+        loops: Option<f64>,
+    ) -> Option<Candidate> {
+        let mut best = best;
         if let Some(b) = &best {
             let eq_keys: Vec<&IndexKey> = b
                 .spec
@@ -1835,9 +2029,9 @@ impl<'a> TableInfo<'a> {
                         && ix.keys.len() >= eq_keys.len()
                         && eq_keys.iter().zip(&ix.keys).all(|(a, b)| same_key(a, b))
                         && self
-                            .path_cost(scan, &conds, &ix.keys, &ix.include, None, loops)
+                            .path_cost(scan, conds, &ix.keys, &ix.include, None, loops)
                             .or_else(|| {
-                                self.path_cost(scan, &conds, &ix.keys, &ix.include, None, None)
+                                self.path_cost(scan, conds, &ix.keys, &ix.include, None, None)
                             })
                             .is_some_and(|c| c <= b.cost * SERVED_FACTOR)
                 });
@@ -1845,56 +2039,35 @@ impl<'a> TableInfo<'a> {
                 best = None;
             }
         }
-        // Only flag a wrapper on a column that is indexed or index-worthy.
-        wrapped.retain(|w| {
-            w.indexed
-                || best.as_ref().is_some_and(|b| {
-                    b.cost < before * (1.0 - opts.min_gain)
-                        && b.spec.keys.iter().any(|k| match k {
-                            IndexKey::Column { name, .. } => {
-                                name.eq_ignore_ascii_case(&w.predicate.column.name)
-                                    && w.rewrite.is_some()
-                            }
-                            IndexKey::Expression { sql } => {
-                                *sql == w
-                                    .predicate
-                                    .wrapper
-                                    .as_ref()
-                                    .map(|x| x.expr_sql.clone())
-                                    .unwrap_or_default()
-                            }
-                        })
+        best
+    }
+
+    /// The last touches of a chosen candidate: a pattern operator class on
+    /// its own key; BRIN for a range on an append-only table stored in
+    /// the column's order.
+    fn finish_candidate(&self, b: &mut Candidate, scan: &TableScan, conds: &[Cond]) {
+        lift_pattern_opclass(&mut b.spec);
+        // A range over a column the append-only table is stored in
+        // order of: a BRIN index, a thousandth of the B-tree's size,
+        // unless the B-tree's order ends a LIMIT early.
+        let ranged = match b.spec.keys.as_slice() {
+            [IndexKey::Column { name, .. }] => conds
+                .iter()
+                .any(|c| {
+                    c.seek == Seek::Range
+                        && c.rewrite.is_none()
+                        && same_key(&c.key, &b.spec.keys[0])
                 })
-        });
-        if let Some(b) = &mut best {
-            lift_pattern_opclass(&mut b.spec);
-            // A range over a column the append-only table is stored in
-            // order of: a BRIN index, a thousandth of the B-tree's size,
-            // unless the B-tree's order ends a LIMIT early.
-            let ranged = match b.spec.keys.as_slice() {
-                [IndexKey::Column { name, .. }] => conds
-                    .iter()
-                    .any(|c| {
-                        c.seek == Seek::Range
-                            && c.rewrite.is_none()
-                            && same_key(&c.key, &b.spec.keys[0])
-                    })
-                    .then_some(name.clone()),
-                _ => None,
-            };
-            if let Some(col) = ranged
-                && b.spec.predicate.is_none()
-                && !(b.ordered && scan.limit.is_some())
-                && self.brin_worthy(&col)
-            {
-                b.spec.method = Some("brin".into());
-                b.spec.include.clear();
-            }
-        }
-        ScanAdvice {
-            before,
-            best,
-            wrapped,
+                .then_some(name.clone()),
+            _ => None,
+        };
+        if let Some(col) = ranged
+            && b.spec.predicate.is_none()
+            && !(b.ordered && scan.limit.is_some())
+            && self.brin_worthy(&col)
+        {
+            b.spec.method = Some("brin".into());
+            b.spec.include.clear();
         }
     }
 

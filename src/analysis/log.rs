@@ -650,6 +650,7 @@ fn indexes(
     let limits = crate::model::advice::SetLimits::default();
     let v = super::postgres::advise_workload(db, logged, limits, task.quiet)?;
     report.indexes = v.indexes;
+    report.rewrites = v.rewrites;
     for f in v.findings {
         let dup = report
             .findings

@@ -21,7 +21,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::advise::hypopg;
 use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
-    form_parameters,
+    form_parameters, hold_back_updated_includes, rewrite_recommendations,
 };
 use crate::advise::write_cost::WriteLoad;
 use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
@@ -29,7 +29,7 @@ use crate::error::{Error, Result};
 use crate::model::Dialect;
 use crate::model::advice::{SetLimits, WriteStatement, Writes};
 use crate::model::fmt::plural;
-use crate::model::index::IndexRecommendation;
+use crate::model::index::{IndexRecommendation, RewriteRecommendation};
 use crate::model::plan::Plan;
 use crate::model::postgres::PgTableStats;
 use crate::model::report::{
@@ -263,7 +263,24 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
             }
         })
         .collect();
-    let advice = advise(&workload, &schema, &live_options());
+    let mut advice = advise(&workload, &schema, &live_options());
+    let write_statements = workload_writes(&groups, &schema, &facts.tables);
+    // The covering candidates against the UPDATEs of the whole workload,
+    // not only those among the planned statements.
+    let updated: Vec<(String, Vec<String>)> = write_statements
+        .statements
+        .iter()
+        .filter_map(|w| w.sets.clone().map(|c| (w.table.clone(), c)))
+        .collect();
+    let (mut covering, others): (Vec<AdvisedIndex>, Vec<AdvisedIndex>) =
+        std::mem::take(&mut advice.join_candidates)
+            .into_iter()
+            .partition(|c| !c.recommendation.spec.include.is_empty() && c.partners.is_empty());
+    advice
+        .notes
+        .extend(hold_back_updated_includes(&mut covering, &updated));
+    advice.join_candidates = others;
+    advice.join_candidates.extend(covering);
     let mean_ms: HashMap<Fingerprint, f64> = planned
         .iter()
         .map(|&i| &groups[i])
@@ -271,7 +288,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .map(|g| (g.fingerprint, g.total_ms / g.calls as f64))
         .collect();
 
-    let writes = WriteLoad::new(&schema, &workload_writes(&groups, &schema, &facts.tables));
+    let writes = WriteLoad::new(&schema, &write_statements);
 
     let budget = MIN_EXPLAIN_BUDGET.max(task.top * 10);
     let indexes = verify_indexes(
@@ -287,7 +304,18 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         &mut notes,
     )
     .await?;
-    one_truth(&mut findings, &indexes, &schema, &notes);
+    let rewrites = verify_rewrites(
+        s,
+        advice.rewrites,
+        &indexes,
+        &baseline,
+        &mean_ms,
+        budget,
+        &writes,
+        &mut notes,
+    )
+    .await?;
+    one_truth(&mut findings, &indexes, &rewrites, &schema, &notes);
     // `missing-index` for each index, and the function wrappers the advisor
     // saw that no plan rule reported.
     findings.extend(advice_findings(&indexes, &[]));
@@ -355,6 +383,13 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .into_iter()
         .map(|i| {
             let mut r = i.recommendation;
+            r.reason = cite_by_rank(&r.reason, top.len());
+            r
+        })
+        .collect();
+    report.rewrites = rewrites
+        .into_iter()
+        .map(|mut r| {
             r.reason = cite_by_rank(&r.reason, top.len());
             r
         })
@@ -958,11 +993,68 @@ async fn verify_indexes(
     })
 }
 
+/// The advisor's indexes that serve statements only once rewritten,
+/// verified with HypoPG when it is there (each rewritten statement planned
+/// without and with its index, apart from the ranked set: no bound and no
+/// write-cost choice counts them), as the report's `rewrites`, each
+/// pointing to the entry of `ranked` that serves it when there is one.
+#[allow(clippy::too_many_arguments)]
+async fn verify_rewrites(
+    s: &mut PgSession,
+    candidates: Vec<AdvisedIndex>,
+    ranked: &[AdvisedIndex],
+    baseline: &HashMap<Fingerprint, f64>,
+    mean_ms: &HashMap<Fingerprint, f64>,
+    budget: usize,
+    writes: &WriteLoad,
+    notes: &mut Vec<String>,
+) -> Result<Vec<RewriteRecommendation>> {
+    if candidates.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut kept = match s.hypopg().await? {
+        Hypo::Ready { .. } => {
+            let out = hypopg::verify(
+                s,
+                candidates,
+                baseline,
+                mean_ms,
+                budget,
+                SetLimits::default(),
+                &WriteLoad::default(),
+            )
+            .await;
+            for (stmt, why) in out.rejected.iter().take(10) {
+                notes.push(format!(
+                    "not proposed, even once its statements are rewritten: {stmt} ({why})"
+                ));
+            }
+            let mut kept = out.kept;
+            kept.extend(out.unverified);
+            kept
+        }
+        Hypo::Missing(_) => candidates,
+    };
+    writes.annotate(&mut kept);
+    let ranked: Vec<IndexRecommendation> =
+        ranked.iter().map(|i| i.recommendation.clone()).collect();
+    let out = rewrite_recommendations(&kept, &ranked);
+    if !out.is_empty() {
+        notes.push(format!(
+            "{} statement(s) would gain from an index only once rewritten: listed apart under rewrites, not among the indexes to create (as they run, they gain nothing from it).",
+            out.len()
+        ));
+    }
+    Ok(out)
+}
+
 /// What the advisor and HypoPG make of a workload from elsewhere (a
 /// slow-query log) against a live database's catalog.
 #[derive(Debug, Default)]
 pub struct VerifiedAdvice {
     pub indexes: Vec<IndexRecommendation>,
+    /// Statements an index serves only once rewritten (apart from `indexes`).
+    pub rewrites: Vec<RewriteRecommendation>,
     /// `missing-index` for each index, and what else the advisor saw.
     pub findings: Vec<Finding>,
     /// The distinct statements planned and advised.
@@ -1062,12 +1154,24 @@ async fn advise_workload_in(
         &mut out.notes,
     )
     .await?;
+    let rewrites = verify_rewrites(
+        s,
+        advice.rewrites,
+        &indexes,
+        &baseline,
+        &mean_ms,
+        MIN_EXPLAIN_BUDGET.max(planned.len() * 20),
+        &WriteLoad::default(),
+        &mut out.notes,
+    )
+    .await?;
     let verified = indexes
         .iter()
         .any(|i| i.recommendation.verified == crate::model::index::Verification::Hypopg);
     out.findings = advice_findings(&indexes, &[]);
     add_unless_reported(&mut out.findings, advice_findings(&[], &advice.wrapped));
     out.indexes = indexes.into_iter().map(|i| i.recommendation).collect();
+    out.rewrites = rewrites;
     out.queries = advice.queries;
     out.notes.extend(advice.notes);
     out.notes.push(if verified {
@@ -1083,14 +1187,17 @@ async fn advise_workload_in(
 }
 
 /// One truth per report: a plan rule's index (a `seq-scan` fix) is written
-/// schema-qualified as the ranked list writes it; when the ranked list has
-/// an index on the same table for the same statement, the finding points
-/// to its rank and statement instead of proposing another; one held back
-/// for its write cost (a note of `notes` says so) is said to be not
-/// proposed, with the note's figures.
+/// schema-qualified as the ranked list writes it; when the report's
+/// `rewrites` has the statement with an index on the same column(s) (the
+/// index serves it once rewritten), the finding points to that entry; else
+/// when the ranked list has an index on the same table for the same
+/// statement, the finding points to its rank and statement instead of
+/// proposing another; one held back for its write cost (a note of `notes`
+/// says so) is said to be not proposed, with the note's figures.
 fn one_truth(
     findings: &mut [Finding],
     indexes: &[AdvisedIndex],
+    rewrites: &[RewriteRecommendation],
     schema: &Schema,
     notes: &[String],
 ) {
@@ -1106,6 +1213,27 @@ fn one_truth(
             q.schema = t.schema.clone();
         }
         let table = q.qualified_table();
+        let columns = q.columns();
+        let rewrite = rewrites.iter().find(|r| {
+            r.table == table
+                && f.query_fingerprint.as_deref() == Some(r.query_fingerprint.as_str())
+                && r.columns.starts_with(&columns)
+        });
+        if let Some(r) = rewrite {
+            let new = format!(
+                "{} (rewrite #{} of the report: it serves the statement once rewritten{}, checked {})",
+                r.index,
+                r.rank,
+                r.index_rank
+                    .map(|n| format!("; index #{n} of the ranked list"))
+                    .unwrap_or_default(),
+                verified_by(r.verified)
+            );
+            f.advice = f.advice.replace(&old, &new);
+            f.message = f.message.replace(&old, &new);
+            f.index = Some(q);
+            continue;
+        }
         let ranked = indexes.iter().map(|i| &i.recommendation).find(|r| {
             r.table == table
                 && f.query_fingerprint
@@ -1117,11 +1245,7 @@ fn one_truth(
                 "{} (index #{} of the ranked list, checked {})",
                 r.statement,
                 r.rank,
-                match r.verified {
-                    crate::model::index::Verification::Hypopg => "with HypoPG",
-                    crate::model::index::Verification::Planner => "by the planner",
-                    crate::model::index::Verification::Heuristic => "heuristically",
-                }
+                verified_by(r.verified)
             ),
             None => {
                 let statement = q.statement(Dialect::Postgres);
@@ -1139,6 +1263,15 @@ fn one_truth(
         f.advice = f.advice.replace(&old, &new);
         f.message = f.message.replace(&old, &new);
         f.index = Some(q);
+    }
+}
+
+/// How an index was checked, as the findings that point to it say.
+fn verified_by(v: crate::model::index::Verification) -> &'static str {
+    match v {
+        crate::model::index::Verification::Hypopg => "with HypoPG",
+        crate::model::index::Verification::Planner => "by the planner",
+        crate::model::index::Verification::Heuristic => "heuristically",
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use super::postgres::VerifiedAdvice;
 use crate::advise::hypopg::within_limits;
 use crate::advise::workload::{
-    Advice, AdviseOptions, AnalyzedQuery, advise, estimated_scores_note,
+    Advice, AdviseOptions, AnalyzedQuery, advise, estimated_scores_note, rewrite_recommendations,
 };
 use crate::detect::{self, AdviceContext, Inputs};
 use crate::error::{Error, Result};
@@ -74,6 +74,7 @@ fn live_report(live: VerifiedAdvice, problems: Vec<Error>) -> Report {
     report.findings = live.findings;
     detect::rank(&mut report.findings);
     report.indexes = live.indexes;
+    report.rewrites = live.rewrites;
     report.notes = live.notes;
     report.input_problems = problems
         .into_iter()
@@ -100,6 +101,7 @@ pub fn report(advice: Advice, problems: Vec<Error>, dialect: Dialect) -> Report 
         .into_iter()
         .map(|i| i.recommendation)
         .collect();
+    report.rewrites = rewrite_recommendations(&advice.rewrites, &report.indexes);
     report.notes = advice.notes;
     report.notes.push(estimated_scores_note());
     report.input_problems = problems

@@ -41,8 +41,11 @@ pub struct QueryGain {
     /// scans (UNION ALL arms), each with its gain, and a copy of the text
     /// per gain would grow with the square of the statement.
     pub sql: std::sync::Arc<str>,
-    /// Whether [`Self::sql`] is a rewrite of the original.
-    pub rewritten: bool,
+    /// The predicates [`Self::sql`] rewrites (as written → its sargable
+    /// form); empty when it is the statement as it runs. A gain that needs
+    /// a rewrite is not the index's to claim in the ranked list
+    /// ([`Advice::rewrites`]).
+    pub rewrites: Vec<(String, String)>,
     /// Parameters [`Self::sql`] binds to representative values, to be
     /// planned (a custom plan) where a generic plan cannot use the index:
     /// `$1 = 'u49%'` for `handle LIKE $1`.
@@ -77,6 +80,13 @@ pub struct Advice {
     /// to a planner that checks them (HypoPG): the advisor's cost model
     /// cannot tell a nested loop it feeds from the hash join it replaces.
     pub join_candidates: Vec<AdvisedIndex>,
+    /// Indexes that serve a statement only once it is rewritten (a
+    /// predicate that wraps the column, written as a range on the bare
+    /// column): each with the gains of the rewritten statements
+    /// ([`QueryGain::rewrites`]). Not ranked with [`Self::indexes`]: the
+    /// statement that runs today gains nothing from them, so no bound
+    /// (`--budget`, `--max-indexes`) or write-cost choice counts them.
+    pub rewrites: Vec<AdvisedIndex>,
     /// Predicates that hide an (index-worthy) column behind a function or
     /// cast, with the fix the advisor found.
     pub wrapped: Vec<WrappedColumn>,

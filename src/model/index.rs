@@ -359,6 +359,57 @@ pub struct IndexRecommendation {
     pub spec: IndexSpec,
 }
 
+/// A statement an index serves only once it is rewritten (SPEC.md
+/// `rewrites`): a predicate that wraps the column (`created_at::date = …`)
+/// written as a range on the bare column. Apart from the ranked `indexes`:
+/// the statement as it runs gains nothing from the index, so it is in no
+/// bound (`--budget`, `--max-indexes`) and no write-cost choice.
+#[derive(Debug, Clone, Serialize)]
+pub struct RewriteRecommendation {
+    /// 1-based, most time saved first.
+    pub rank: usize,
+    /// The statement to rewrite.
+    pub query_fingerprint: String,
+    /// Each predicate as written and the form to write instead.
+    pub predicates: Vec<PredicateRewrite>,
+    /// The statement with its predicates rewritten.
+    pub rewritten: String,
+    /// The complete `CREATE INDEX` that then serves it; it runs as is.
+    pub index: String,
+    /// The rank of that index in the `indexes` list when the list has it
+    /// (it already serves other statements as they run).
+    pub index_rank: Option<usize>,
+    pub table: String,
+    pub columns: Vec<String>,
+    /// Estimated time the rewrite and the index would save over the
+    /// workload, in milliseconds (calls × saving per call).
+    pub score: f64,
+    pub calls: u64,
+    pub verified: Verification,
+    /// The planner's total cost of one call as it runs today, and
+    /// rewritten with the index (`null` when not verified).
+    pub cost_before: Option<f64>,
+    pub cost_after: Option<f64>,
+    /// The index's size, when a planner estimated it (HypoPG).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<u64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub requires: Vec<String>,
+    /// What the index would add to the workload's writes (as `indexes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_cost: Option<f64>,
+    pub reason: String,
+}
+
+/// One predicate of a [`RewriteRecommendation`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PredicateRewrite {
+    /// As the statement writes it (`(created_at)::date = ($1 + $2)`).
+    pub from: String,
+    /// The sargable form (`created_at >= … AND created_at < … + 1`).
+    pub to: String,
+}
+
 /// What an index costs the workload's writes, and the measured figures it
 /// comes from (`crate::advise::write_cost` documents the model): every
 /// row inserted and every non-HOT update writes one entry of it, and an

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::model::finding::{Finding, Location};
 pub use crate::model::fmt::round3;
 use crate::model::fmt::{bytes, fmt_count};
-use crate::model::index::IndexRecommendation;
+use crate::model::index::{IndexRecommendation, RewriteRecommendation};
 use crate::model::plan::{Buffers, Plan, PlanFormat};
 
 /// An output format (`--format`).
@@ -196,6 +196,10 @@ pub struct Report {
     pub queries: Vec<QueryStat>,
     pub findings: Vec<Finding>,
     pub indexes: Vec<IndexRecommendation>,
+    /// Statements an index serves only once rewritten, apart from the
+    /// ranked `indexes` (which hold only what serves statements as they run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rewrites: Vec<RewriteRecommendation>,
     /// The full digest of slow-query logs (`analyze --log`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub digest: Vec<DigestRow>,
@@ -274,6 +278,7 @@ impl Report {
             queries: Vec::new(),
             findings: Vec::new(),
             indexes: Vec::new(),
+            rewrites: Vec::new(),
             digest: Vec::new(),
             events: Vec::new(),
             workload: None,

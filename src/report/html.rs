@@ -45,6 +45,7 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
     }
     time_section(report, &mut h);
     indexes_section(report, &refs, &mut h);
+    rewrites_section(report, &refs, &mut h);
     if report.plan.is_none() {
         findings_section(report, &refs, &mut h);
     }
@@ -946,6 +947,70 @@ fn indexes_section(report: &Report, refs: &StatementRefs, h: &mut String) {
         }
         h.push_str(&format!(
             "</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+            esc(&cost),
+            verified
+        ));
+    }
+    h.push_str("</table>\n</section>\n");
+}
+
+/// Statements an index serves only once rewritten: apart from the ranked
+/// indexes, which serve the statements as they run.
+fn rewrites_section(report: &Report, refs: &StatementRefs, h: &mut String) {
+    if report.rewrites.is_empty() {
+        return;
+    }
+    h.push_str(&format!(
+        "<section id=\"rewrites\">\n<h2>Statements to rewrite ({}): an index serves them only once rewritten</h2>\n\
+         <p class=\"muted\">Not among the indexes to create: as the statements run, the index saves nothing.</p>\n<table>\n\
+         <tr><th class=\"num\">#</th><th>statement</th><th>rewrite</th><th>then</th><th class=\"num\">would save</th>\
+         <th class=\"num\">planner cost</th><th>verified</th></tr>\n",
+        report.rewrites.len()
+    ));
+    for r in &report.rewrites {
+        let cost = match (r.cost_before, r.cost_after) {
+            (Some(b), Some(a)) => format!("{b:.0} → {a:.0}"),
+            _ => "—".into(),
+        };
+        let verified = match r.verified {
+            Verification::Hypopg => "HypoPG what-if",
+            Verification::Planner => "SQLite planner",
+            Verification::Heuristic => "heuristic",
+        };
+        let rewrite: Vec<String> = r
+            .predicates
+            .iter()
+            .map(|p| {
+                format!(
+                    "<code>{}</code> → <code>{}</code>",
+                    esc(&p.from),
+                    esc(&p.to)
+                )
+            })
+            .collect();
+        let then = match r.index_rank {
+            Some(n) => format!("index #{n} above serves it"),
+            None => r
+                .requires
+                .iter()
+                .map(|q| {
+                    format!(
+                        "<div class=\"muted\">needs first: <code>{}</code></div>",
+                        esc(q)
+                    )
+                })
+                .chain([format!("<code>{}</code>", esc(&r.index))])
+                .collect::<String>(),
+        };
+        h.push_str(&format!(
+            "<tr><td class=\"num\">{}</td><td class=\"stmt\"><code>{}</code></td><td class=\"stmt\">{}</td>\
+             <td class=\"stmt\">{}<div class=\"muted\">{}</div></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>\n",
+            r.rank,
+            esc(&refs.describe(&r.query_fingerprint)),
+            rewrite.join("<br>"),
+            then,
+            esc(&r.reason),
+            esc(&ms(r.score)),
             esc(&cost),
             verified
         ));

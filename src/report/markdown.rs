@@ -177,6 +177,57 @@ pub fn write(report: &Report, w: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    if !report.rewrites.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "## Statements to rewrite: an index serves them only once rewritten"
+        )?;
+        writeln!(w)?;
+        writeln!(
+            w,
+            "Not among the indexes to create: as the statements run, the index saves nothing."
+        )?;
+        writeln!(w)?;
+        writeln!(
+            w,
+            "| # | statement | rewrite | then | would save | verified |"
+        )?;
+        writeln!(w, "| ---: | --- | --- | --- | ---: | --- |")?;
+        for r in &report.rewrites {
+            let then = match r.index_rank {
+                Some(n) => format!("index #{n} above serves it"),
+                None => r
+                    .requires
+                    .iter()
+                    .chain([&r.index])
+                    .map(|s| code(s))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
+            };
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} |",
+                r.rank,
+                code(
+                    &super::statement_ref(report, &r.query_fingerprint, 60)
+                        .unwrap_or_else(|| r.query_fingerprint.clone())
+                ),
+                r.predicates
+                    .iter()
+                    .map(|p| format!("{} → {}", code(&p.from), code(&p.to)))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
+                then,
+                ms(r.score),
+                match r.verified {
+                    Verification::Hypopg => "HypoPG",
+                    Verification::Planner => "planner",
+                    Verification::Heuristic => "heuristic",
+                },
+            )?;
+        }
+    }
     writeln!(w)?;
     // Schema hygiene is said of tables: after the findings, per table.
     let is_health = |f: &&Finding| matches!(f.location, Some(Location::Table { .. }));

@@ -88,6 +88,10 @@ pub fn write(report: &Report, color: bool, w: &mut dyn Write) -> io::Result<()> 
         write_indexes(report, &p, w)?;
         writeln!(w)?;
     }
+    if !report.rewrites.is_empty() {
+        write_rewrites(report, &p, w)?;
+        writeln!(w)?;
+    }
     write_findings(report, &p, w)?;
     if !report.notes.is_empty() {
         writeln!(w)?;
@@ -526,6 +530,51 @@ fn write_indexes(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<
             let label = if k == 0 { "helps:" } else { "      " };
             writeln!(w, "     {}", p.dim(&format!("{label} {what}")))?;
         }
+    }
+    Ok(())
+}
+
+/// Statements an index serves only once rewritten: apart from the ranked
+/// list, which holds what serves the statements as they run.
+fn write_rewrites(report: &Report, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        w,
+        "{}",
+        p.bold(&format!(
+            "Statements to rewrite ({}): an index serves them only once rewritten",
+            report.rewrites.len()
+        ))
+    )?;
+    for r in &report.rewrites {
+        let what = super::statement_ref(report, &r.query_fingerprint, 80)
+            .unwrap_or_else(|| r.query_fingerprint.clone());
+        writeln!(w, "  {}. {what}", r.rank)?;
+        for pr in &r.predicates {
+            writeln!(w, "     rewrite: {}", pr.from)?;
+            writeln!(w, "          as: {}", p.paint(&pr.to, Style::new().green()))?;
+        }
+        match r.index_rank {
+            Some(n) => writeln!(w, "     then index #{n} of the list above serves it")?,
+            None => {
+                for q in &r.requires {
+                    writeln!(w, "     needs first: {q}")?;
+                }
+                writeln!(
+                    w,
+                    "     then create: {}",
+                    p.paint(&r.index, Style::new().green())
+                )?;
+            }
+        }
+        let mut facts = vec![format!("would save {}", ms(r.score))];
+        facts.push(format!("verified: {}", verification(r.verified)));
+        if let (Some(b), Some(a)) = (r.cost_before, r.cost_after) {
+            facts.push(format!("cost {b:.0} → {a:.0}"));
+        }
+        if let Some(wc) = r.write_cost {
+            facts.push(format!("write cost {}", ms(wc)));
+        }
+        writeln!(w, "     {}", p.dim(&facts.join(", ")))?;
     }
     Ok(())
 }

@@ -246,7 +246,8 @@ pub fn sargable_rewrite(
     if !day {
         return None;
     }
-    let value = strip_date_cast(value);
+    let value = operand(strip_date_cast(value));
+    let value = value.as_str();
     Some(match dialect {
         Dialect::Sqlite => {
             format!("{column} >= {value} AND {column} < date({value}, '+1 day')")
@@ -270,10 +271,70 @@ fn strip_date_cast(v: &str) -> &str {
             return lit;
         }
     }
-    if let Some(s) = t.strip_prefix("DATE ").or_else(|| t.strip_prefix("date ")) {
+    // `DATE $1` is the parameter; `DATE $1 + $2` is `(DATE $1) + $2`, which
+    // loses its meaning without the DATE: kept whole.
+    if let Some(s) = t.strip_prefix("DATE ").or_else(|| t.strip_prefix("date "))
+        && is_atom(s)
+    {
         return s;
     }
     t
+}
+
+/// A single literal, parameter, number or name: it takes a `::` cast or an
+/// operator as it is written.
+fn is_atom(v: &str) -> bool {
+    let v = v.trim();
+    if let Some(rest) = v.strip_prefix('\'') {
+        // One quoted literal ('' doubles a quote inside it).
+        let mut chars = rest.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\'' {
+                if chars.peek() == Some(&'\'') {
+                    chars.next();
+                    continue;
+                }
+                return chars.next().is_none();
+            }
+        }
+        return false;
+    }
+    !v.is_empty()
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '$' | '.'))
+}
+
+/// `(…)` whose first parenthesis closes at its end.
+fn wrapped_whole(v: &str) -> bool {
+    if !v.starts_with('(') || !v.ends_with(')') {
+        return false;
+    }
+    let mut depth = 0i32;
+    let mut quoted = false;
+    for (i, c) in v.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    return i == v.len() - 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// `v` as the operand of a cast or an operator: in parentheses unless it
+/// is one literal, parameter or name (`$1 + $2::date` casts only `$2`).
+fn operand(v: &str) -> String {
+    if is_atom(v) || wrapped_whole(v.trim()) {
+        v.trim().to_string()
+    } else {
+        format!("({})", v.trim())
+    }
 }
 
 #[cfg(test)]
@@ -327,6 +388,20 @@ mod tests {
         assert_eq!(
             sargable_rewrite(&cast, "created_at", "'2024-03-01'", Dialect::Postgres).as_deref(),
             Some("created_at >= '2024-03-01'::date AND created_at < '2024-03-01'::date + 1")
+        );
+        // A value that is an expression keeps its meaning under the cast:
+        // `date $1 + $2` is `(date $1) + $2` days.
+        assert_eq!(
+            sargable_rewrite(&cast, "created_at", "DATE $1 + $2", Dialect::Postgres).as_deref(),
+            Some("created_at >= (DATE $1 + $2)::date AND created_at < (DATE $1 + $2)::date + 1")
+        );
+        assert_eq!(
+            sargable_rewrite(&cast, "created_at", "DATE $1", Dialect::Postgres).as_deref(),
+            Some("created_at >= $1::date AND created_at < $1::date + 1")
+        );
+        assert_eq!(
+            sargable_rewrite(&cast, "created_at", "'it''s'", Dialect::Postgres).as_deref(),
+            Some("created_at >= 'it''s'::date AND created_at < 'it''s'::date + 1")
         );
         assert_eq!(
             sargable_rewrite(

@@ -609,7 +609,7 @@ async fn attribute(
                 cost_after: a,
                 saved_ms: saved_ms(s.mean, s.base, s.now, a),
                 sql: s.sql.clone(),
-                rewritten: false,
+                rewrites: Vec::new(),
                 assumed: None,
                 path: String::new(),
                 line: 0,
@@ -620,7 +620,7 @@ async fn attribute(
         // candidate first had them.
         for g in &mut gains {
             if let Some(h) = cand.helps.iter().find(|h| h.sql == g.sql) {
-                g.rewritten = h.rewritten;
+                g.rewrites = h.rewrites.clone();
                 g.assumed = h.assumed.clone();
                 g.path = h.path.clone();
                 g.line = h.line;
@@ -726,7 +726,7 @@ mod tests {
                 cost_after: *after,
                 saved_ms: saved_ms(None, BASE, BASE, *after),
                 sql: Arc::from(*q),
-                rewritten: false,
+                rewrites: Vec::new(),
                 assumed: None,
                 path: String::new(),
                 line: 0,

@@ -1120,4 +1120,96 @@ fn a_covering_candidate_that_includes_an_updated_column_is_held_back() {
         "{:?}",
         with_update.notes
     );
+    // An UPDATE that was not advised (a live analysis plans and advises the
+    // top statements by time; a cheap UPDATE ranks below them) holds the
+    // candidate back all the same, from the workload's write statements.
+    let mut candidates = alone.join_candidates;
+    let notes = hold_back_updated_includes(
+        &mut candidates,
+        &[("customers".to_string(), vec!["email".to_string()])],
+    );
+    assert!(
+        !candidates
+            .iter()
+            .any(|c| c.recommendation.spec.include.iter().any(|i| i == "email"))
+    );
+    assert!(
+        notes.iter().any(|n| n.contains("INCLUDEs email")),
+        "{notes:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Rewrites.
+
+/// `created_at::date = …` on a timestamptz: the cast cannot be indexed
+/// (it depends on the session's TimeZone); an index on created_at serves
+/// the statement only once it is written as a range. That index saves
+/// nothing as the statement runs, so it is not among the ranked indexes
+/// (which a DBA builds and whose bounds and write costs count it): it is
+/// in `rewrites`, with the rewritten statement.
+#[test]
+fn an_index_only_a_rewrite_lets_serve_is_listed_apart() {
+    let a = advise_one(
+        "SELECT count(*), sum(total) FROM orders WHERE created_at::date = '2024-03-01'",
+        400,
+        None,
+        &AdviseOptions::default(),
+    );
+    assert!(a.indexes.is_empty(), "{:#?}", a.indexes);
+    let [r] = a.rewrites.as_slice() else {
+        panic!("{:#?}", a.rewrites)
+    };
+    assert_eq!(
+        r.recommendation.spec.keys[0],
+        IndexKey::column("created_at")
+    );
+    let [h] = r.helps.as_slice() else {
+        panic!("{:#?}", r.helps)
+    };
+    assert!(!h.rewrites.is_empty());
+    assert!(h.sql.contains("created_at >="), "{}", h.sql);
+    assert!(!h.sql.contains("::date ="), "{}", h.sql);
+    let recs = rewrite_recommendations(&a.rewrites, &[]);
+    assert_eq!(recs.len(), 1);
+    assert_eq!(recs[0].index_rank, None);
+    assert!(
+        recs[0].index.starts_with("CREATE INDEX"),
+        "{}",
+        recs[0].index
+    );
+    assert!(
+        recs[0].predicates[0].from.contains("::date"),
+        "{:?}",
+        recs[0].predicates
+    );
+}
+
+/// The same cast beside an equality that an index serves as the statement
+/// runs: the ranked list gets that index (its gain needs no rewrite), and
+/// the rewrite is listed apart only if its index leaves at most half of
+/// what the ranked one leaves; it never takes the ranked one's place.
+#[test]
+fn a_rewrite_never_takes_the_place_of_an_index_that_serves_today() {
+    let a = advise_one(
+        "SELECT count(*) FROM orders WHERE customer_id = 42 AND created_at::date = '2024-03-01'",
+        1000,
+        None,
+        &AdviseOptions::default(),
+    );
+    let [ix] = a.indexes.as_slice() else {
+        panic!("{:#?}", a.indexes)
+    };
+    assert_eq!(
+        ix.recommendation.spec.keys[0],
+        IndexKey::column("customer_id")
+    );
+    assert!(
+        ix.helps.iter().all(|h| h.rewrites.is_empty()),
+        "{:#?}",
+        ix.helps
+    );
+    for r in &a.rewrites {
+        assert!(r.helps.iter().all(|h| !h.rewrites.is_empty()));
+    }
 }
