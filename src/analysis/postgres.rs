@@ -378,9 +378,12 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
 /// looks. Sampling is weighted by time: the statements that cost the most
 /// are the likeliest to be seen running; a report that runs one
 /// transaction in twenty is seen in ten seconds of traffic nine times in
-/// ten in five. It ends at once when no other session is connected.
+/// ten in five. It ends at once when no other session is connected, and
+/// after [`ACTIVITY_STILL`] looks that bring no new text (idle sessions).
 const ACTIVITY_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 const ACTIVITY_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+/// The watch also ends after this many looks in a row with no new text.
+const ACTIVITY_STILL: u32 = 5;
 
 /// For the statements of `planned` with parameters that decide an index's
 /// form ([`form_parameters`]) or bound a range ([`range_parameters`]),
@@ -423,16 +426,22 @@ async fn learn_constants(
     let start = std::time::Instant::now();
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut found = 0;
+    // Looks in a row that brought no text not seen before: the other
+    // sessions are idle (their last statements do not change), or run the
+    // same texts over: nothing more to learn.
+    let mut still = 0;
     loop {
         let running = s.activity().await;
         if running.is_empty() && seen.is_empty() {
             // No other session: no traffic to watch.
             break;
         }
+        still += 1;
         for text in running {
             if !seen.insert(text.clone()) {
                 continue;
             }
+            still = 0;
             for (i, params) in &wanted {
                 let g = &mut groups[*i];
                 if g.bound.is_some() {
@@ -452,7 +461,7 @@ async fn learn_constants(
                 }
             }
         }
-        if found == wanted.len() || start.elapsed() >= ACTIVITY_WINDOW {
+        if found == wanted.len() || still >= ACTIVITY_STILL || start.elapsed() >= ACTIVITY_WINDOW {
             break;
         }
         tokio::time::sleep(ACTIVITY_EVERY).await;
