@@ -379,10 +379,11 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
 /// are the likeliest to be seen running; a report that runs one
 /// transaction in twenty is seen in ten seconds of traffic nine times in
 /// ten in five. It ends at once when no other session is connected, and
-/// after [`ACTIVITY_STILL`] looks that bring no new text (idle sessions).
+/// after [`ACTIVITY_STILL`] looks at idle sessions only, with no new text.
 const ACTIVITY_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 const ACTIVITY_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
-/// The watch also ends after this many looks in a row with no new text.
+/// The watch also ends after this many looks in a row at idle sessions
+/// only, with no new text.
 const ACTIVITY_STILL: u32 = 5;
 
 /// For the statements of `planned` with parameters that decide an index's
@@ -426,9 +427,8 @@ async fn learn_constants(
     let start = std::time::Instant::now();
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
     let mut found = 0;
-    // Looks in a row that brought no text not seen before: the other
-    // sessions are idle (their last statements do not change), or run the
-    // same texts over: nothing more to learn.
+    // Looks in a row when every other session was idle and brought no
+    // text not seen before: their last statements do not change.
     let mut still = 0;
     loop {
         let running = s.activity().await;
@@ -437,7 +437,10 @@ async fn learn_constants(
             break;
         }
         still += 1;
-        for text in running {
+        if running.iter().any(|(_, active)| *active) {
+            still = 0;
+        }
+        for (text, _) in running {
             if !seen.insert(text.clone()) {
                 continue;
             }
