@@ -27,7 +27,7 @@ use serde_json::Value;
 /// of the DBA's set, and loads in well under a minute.
 const SCALE: &str = "0.1";
 /// pgbench transactions: every script runs at least once (the weights
-/// are 10, 10, 3 and 1).
+/// are 10, 10, 3 and 1; the clinic's 10, 6, 3 and 1).
 const TXNS: &str = "40";
 
 #[test]
@@ -48,6 +48,11 @@ fn rentals_gets_the_dba_set() {
 #[test]
 fn shipping_gets_the_dba_set() {
     workload("shipping");
+}
+
+#[test]
+fn clinic_gets_the_dba_set() {
+    workload("clinic");
 }
 
 fn workload(domain: &str) {

@@ -927,12 +927,18 @@ fn set_figures(cand: &mut AdvisedIndex, saves: f64) {
         .collect();
 }
 
-/// Takes out of `kept` the verified B-tree indexes that a heuristic GiST
-/// index of `heuristic` serves: same table, the GiST's keys lead with the
-/// B-tree's columns (through btree_gist), and it helps every statement the
-/// B-tree helps. Both were judged on their own (HypoPG builds no GiST
-/// hypothesis), so nothing else sees that the B-tree adds nothing beside
-/// it. Returns each index taken out, with why.
+/// Takes out of `kept` the verified B-tree indexes that a heuristic GIN or
+/// GiST index of `heuristic` on the same table serves:
+/// - the GiST's keys lead with the B-tree's columns (through btree_gist),
+///   and it helps every statement the B-tree helps;
+/// - or it helps every statement the B-tree helps and saves more of each:
+///   a B-tree that walks `family_name` in the ORDER BY's order, filtering
+///   `ILIKE '%…%'` until the LIMIT, against the trigram index that finds
+///   the matching rows. Beside the GIN, the planner reads one of them.
+///
+/// Both were judged on their own (HypoPG builds no GIN/GiST hypothesis),
+/// so nothing else sees that the B-tree adds nothing beside it. Returns
+/// each index taken out, with why.
 pub fn served_by_heuristic(
     kept: &mut Vec<AdvisedIndex>,
     heuristic: &[AdvisedIndex],
@@ -947,29 +953,38 @@ pub fn served_by_heuristic(
         {
             return true;
         }
-        let by = heuristic.iter().find(|h| {
+        let same_table = |h: &&AdvisedIndex| h.recommendation.spec.qualified_table() == spec.qualified_table();
+        let leads = heuristic.iter().filter(same_table).find(|h| {
             let g = &h.recommendation.spec;
             g.method.as_deref() == Some("gist")
-                && g.qualified_table() == spec.qualified_table()
                 && spec.keys.len() < g.keys.len()
                 && spec.keys.iter().zip(&g.keys).all(|(a, b)| keys_match(a, b))
                 && k.helps
                     .iter()
                     .all(|q| h.helps.iter().any(|x| x.fingerprint == q.fingerprint))
         });
-        match by {
-            Some(h) => {
-                out.push((
-                    k.recommendation.statement.clone(),
-                    format!(
-                        "served by {}, which leads with its columns and helps the same statements",
-                        h.recommendation.statement.trim_end_matches(';')
-                    ),
-                ));
-                false
-            }
-            None => true,
-        }
+        let saves_more = || {
+            heuristic.iter().filter(same_table).find(|h| {
+                k.helps.iter().all(|q| {
+                    h.helps
+                        .iter()
+                        .any(|x| x.fingerprint == q.fingerprint && x.saved_ms > q.saved_ms)
+                })
+            })
+        };
+        let why = match (leads, saves_more()) {
+            (Some(h), _) => format!(
+                "served by {}, which leads with its columns and helps the same statements",
+                h.recommendation.statement.trim_end_matches(';')
+            ),
+            (None, Some(h)) => format!(
+                "{} helps the same statements and saves more of each (heuristic), the planner reads one of them",
+                h.recommendation.statement.trim_end_matches(';')
+            ),
+            (None, None) => return true,
+        };
+        out.push((k.recommendation.statement.clone(), why));
+        false
     });
     out
 }
@@ -1236,6 +1251,47 @@ mod tests {
         assert!(kept.iter().all(|k| k.helps.len() == 2
             || k.recommendation.spec.keys[0] != IndexKey::column("depot_id")
             || k.recommendation.table != "s.bookings"));
+    }
+
+    /// `family_name ILIKE '%…%' ORDER BY family_name LIMIT 50`: a B-tree
+    /// on `family_name` (verified: walked in order, filtered) saves less
+    /// than the trigram GIN index (heuristic) finds the rows for; beside
+    /// it, it adds nothing. One that saves more, or also helps another
+    /// statement, or is on another table, stays.
+    #[test]
+    fn a_btree_that_a_gin_index_saves_more_beside_is_dropped() {
+        let mut gin = IndexSpec::new("s.patients", &["family_name"]);
+        gin.method = Some("gin".into());
+        let mut helps = vec![gain(1), gain(2)];
+        for h in &mut helps {
+            h.saved_ms = 9.0;
+        }
+        let heuristic = vec![advised_with(gin, 1.0, helps, 8192.0)];
+        let mut less = gain(1);
+        less.saved_ms = 6.0;
+        let mut more = gain(2);
+        more.saved_ms = 9.5;
+        let ordered = IndexSpec::new("s.patients", &["family_name", "given_name"]);
+        let mut kept = vec![
+            advised_with(ordered.clone(), 1.0, vec![less.clone()], 8192.0),
+            advised_with(ordered.clone(), 1.0, vec![more], 8192.0),
+            advised_with(ordered, 1.0, vec![less.clone(), gain(3)], 8192.0),
+            advised_with(
+                IndexSpec::new("s.other", &["family_name"]),
+                1.0,
+                vec![less],
+                8192.0,
+            ),
+        ];
+        let gone = served_by_heuristic(&mut kept, &heuristic);
+        assert_eq!(gone.len(), 1, "{gone:?}");
+        assert!(gone[0].1.contains("USING gin (family_name)"), "{gone:?}");
+        assert_eq!(kept.len(), 3);
+        assert!(
+            kept.iter()
+                .all(|k| k.helps.iter().any(|h| h.saved_ms != 6.0)
+                    || k.recommendation.table == "s.other")
+        );
     }
 
     #[test]

@@ -104,19 +104,7 @@ pub fn form_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usiz
         return Vec::new();
     };
     let mut out: Vec<usize> = Vec::new();
-    let mut take = |text: &str| {
-        let b = text.as_bytes();
-        for (i, _) in text.match_indices('$') {
-            let digits: String = b[i + 1..]
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .map(|&c| c as char)
-                .collect();
-            if let Ok(n) = digits.parse::<usize>() {
-                out.push(n);
-            }
-        }
-    };
+    let mut take = |text: &str| out.extend(parameter_numbers(text));
     for scan in &analysis.scans {
         for e in scan.gin.iter().filter_map(|g| g.expression.as_deref()) {
             take(e);
@@ -128,6 +116,50 @@ pub fn form_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usiz
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// The parameters that bound a range on a plain column (`at > now() -
+/// interval $1`, `day >= date $2 AND day < date $3`), ascending, each once.
+/// A generic plan cannot read them: it takes PostgreSQL's default share of
+/// the rows (a third for one bound, 0.5 % for two), whatever the window,
+/// so a recent hour of an append-only log looks like a third of it and a
+/// year of a table like a sliver. The server plans a statement sent with
+/// its constants for those constants; a source that sees them running
+/// binds these too, so the advice is planned as the server plans the
+/// statement. `LIKE` prefixes are not among them (a representative prefix
+/// from the column's histogram is planned instead).
+pub fn range_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usize> {
+    let Ok(analysis) = statement::analyze_sql(sql, dialect, Some(schema)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<usize> = analysis
+        .scans
+        .iter()
+        .flat_map(|scan| &scan.predicates)
+        .filter(|p| {
+            matches!(p.kind, PredicateKind::Range) && p.wrapper.is_none() && !is_like_prefix(p)
+        })
+        .filter_map(|p| p.value.as_deref())
+        .flat_map(parameter_numbers)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// The `$n` of a SQL text, in order.
+fn parameter_numbers(text: &str) -> Vec<usize> {
+    let b = text.as_bytes();
+    text.match_indices('$')
+        .filter_map(|(i, _)| {
+            let digits: String = b[i + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .map(|&c| c as char)
+                .collect();
+            digits.parse::<usize>().ok()
+        })
+        .collect()
 }
 
 /// Advises indexes for `queries` against `schema`.
@@ -1565,6 +1597,11 @@ impl<'a> TableInfo<'a> {
 
     /// Single-column candidates of a scan's filter columns (equality, IN,
     /// range, IS NULL on the bare column) that no existing index leads with.
+    /// A range (not a `LIKE` prefix) over a column an append-only table is
+    /// stored in order of ([`Self::brin_worthy`]) is a BRIN candidate, as
+    /// the cost model's own candidate would be: HypoPG builds BRIN
+    /// hypotheses, so the planner judges it (`at > now() - interval $1`,
+    /// whose window only the planner can evaluate, once it is bound).
     fn filter_keys(&self, scan: &TableScan) -> Vec<IndexSpec> {
         let mut out: Vec<IndexSpec> = Vec::new();
         for p in &scan.predicates {
@@ -1582,7 +1619,10 @@ impl<'a> TableInfo<'a> {
             let Some(col) = self.table.column(&p.column.name) else {
                 continue;
             };
-            let spec = IndexSpec::new(&self.table.qualified_name(), &[col.name.as_str()]);
+            let mut spec = IndexSpec::new(&self.table.qualified_name(), &[col.name.as_str()]);
+            if p.kind == PredicateKind::Range && !is_like_prefix(p) && self.brin_worthy(&col.name) {
+                spec.method = Some("brin".into());
+            }
             if !out.contains(&spec) && !spec.already_served(self.schema) {
                 out.push(spec);
             }
@@ -2700,6 +2740,34 @@ mod tests {
     fn in_lists_count_their_items() {
         assert_eq!(in_count("id IN (1, 2, 3)"), 3);
         assert_eq!(in_count("id IN ('a,b', 'c')"), 2);
+    }
+
+    #[test]
+    fn range_bounds_are_the_parameters_to_learn() {
+        let (schema, problems) = crate::parse::ddl::parse_schema(
+            "s.sql",
+            "CREATE TABLE log (id bigint PRIMARY KEY, at timestamptz, kind text, day date);",
+            Dialect::Postgres,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let ranges = |sql: &str| range_parameters(sql, &schema, Dialect::Postgres);
+        // A constant expression: the window is the parameter.
+        assert_eq!(
+            ranges("SELECT kind, count(*) FROM log WHERE at > now() - interval $1 GROUP BY kind"),
+            vec![1]
+        );
+        // Typed literals on both bounds; the equality's parameter is not one.
+        assert_eq!(
+            ranges(
+                "SELECT id FROM log WHERE kind = $1 AND day >= date $2 AND day < date $3 + interval $4"
+            ),
+            vec![2, 3, 4]
+        );
+        // A LIKE prefix plans a representative prefix instead; a wrapped
+        // column is not a range on the column.
+        assert!(ranges("SELECT id FROM log WHERE kind LIKE $1").is_empty());
+        assert!(ranges("SELECT id FROM log WHERE lower(kind) > $1").is_empty());
+        assert!(ranges("SELECT id FROM log WHERE id = $1").is_empty());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::advise::hypopg;
 use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
-    form_parameters, hold_back_updated_includes, rewrite_recommendations,
+    form_parameters, hold_back_updated_includes, range_parameters, rewrite_recommendations,
 };
 use crate::advise::write_cost::WriteLoad;
 use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
@@ -409,17 +409,25 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
 }
 
 /// How long the advisor watches pg_stat_activity for the statements whose
-/// constants decide an index's form, and how often it looks. Sampling is
-/// weighted by time: the statements that cost the most are the likeliest
-/// to be seen running.
-const ACTIVITY_WINDOW: std::time::Duration = std::time::Duration::from_secs(5);
+/// constants decide an index's form or bound a range, and how often it
+/// looks. Sampling is weighted by time: the statements that cost the most
+/// are the likeliest to be seen running; a report that runs one
+/// transaction in twenty is seen in ten seconds of traffic nine times in
+/// ten in five. It ends at once when no other session is connected, and
+/// after [`ACTIVITY_STILL`] looks at idle sessions only, with no new text.
+const ACTIVITY_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 const ACTIVITY_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+/// The watch also ends after this many looks in a row at idle sessions
+/// only, with no new text.
+const ACTIVITY_STILL: u32 = 5;
 
 /// For the statements of `planned` with parameters that decide an index's
-/// form ([`form_parameters`]), watches what the other sessions run
-/// (pg_stat_activity, up to [`ACTIVITY_WINDOW`], ending as soon as every
-/// one was seen) and binds the constants of the first literal text of
-/// each into [`Group::bound`]. What was learned and what was not is a note.
+/// form ([`form_parameters`]) or bound a range ([`range_parameters`]),
+/// watches what the other sessions run (pg_stat_activity, up to
+/// [`ACTIVITY_WINDOW`], ending as soon as every one was seen) and binds
+/// those constants of the first literal text of each into
+/// [`Group::bound`]. What was learned and what was not is a note; a range
+/// not seen is planned generically, as before.
 async fn learn_constants(
     s: &mut PgSession,
     groups: &mut [Group],
@@ -428,25 +436,50 @@ async fn learn_constants(
     progress: &Progress,
     notes: &mut Vec<String>,
 ) {
-    let wanted: Vec<(usize, Vec<usize>)> = planned
-        .iter()
-        .filter_map(|&i| {
-            let p = form_parameters(&groups[i].query, schema, Dialect::Postgres);
-            (!p.is_empty()).then_some((i, p))
-        })
-        .collect();
+    // The statements whose constants must be learned (an index's form),
+    // then those whose range bounds are planned bound when seen (else
+    // generically, as before): the window closes early only when all of
+    // the first are learned and all of the second seen.
+    let mut formed: Vec<usize> = Vec::new();
+    let mut wanted: Vec<(usize, Vec<usize>)> = Vec::new();
+    for &i in planned {
+        let q = &groups[i].query;
+        let mut p = form_parameters(q, schema, Dialect::Postgres);
+        if !p.is_empty() {
+            formed.push(i);
+        }
+        p.extend(range_parameters(q, schema, Dialect::Postgres));
+        p.sort_unstable();
+        p.dedup();
+        if !p.is_empty() {
+            wanted.push((i, p));
+        }
+    }
     if wanted.is_empty() {
         return;
     }
     progress.stage("watching pg_stat_activity", wanted.len() as u64);
     let start = std::time::Instant::now();
     let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let mut learned = 0;
+    let mut found = 0;
+    // Looks in a row when every other session was idle and brought no
+    // text not seen before: their last statements do not change.
+    let mut still = 0;
     loop {
-        for text in s.activity().await {
+        let running = s.activity().await;
+        if running.is_empty() && seen.is_empty() {
+            // No other session: no traffic to watch.
+            break;
+        }
+        still += 1;
+        if running.iter().any(|(_, active)| *active) {
+            still = 0;
+        }
+        for (text, _) in running {
             if !seen.insert(text.clone()) {
                 continue;
             }
+            still = 0;
             for (i, params) in &wanted {
                 let g = &mut groups[*i];
                 if g.bound.is_some() {
@@ -461,31 +494,57 @@ async fn learn_constants(
                     .collect();
                 if values.len() == params.len() {
                     g.bound = Some(bind_all(&g.query, &values));
-                    learned += 1;
+                    found += 1;
                     progress.inc();
                 }
             }
         }
-        if learned == wanted.len() || start.elapsed() >= ACTIVITY_WINDOW {
+        if found == wanted.len() || still >= ACTIVITY_STILL || start.elapsed() >= ACTIVITY_WINDOW {
             break;
         }
         tokio::time::sleep(ACTIVITY_EVERY).await;
     }
     let ranks = |bound: bool| -> String {
-        wanted
+        formed
             .iter()
-            .filter(|(i, _)| groups[*i].bound.is_some() == bound)
-            .map(|(i, _)| format!("#{}", i + 1))
+            .filter(|i| groups[**i].bound.is_some() == bound)
+            .map(|i| format!("#{}", i + 1))
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let ranged: Vec<String> = wanted
+        .iter()
+        .filter(|(i, _)| !formed.contains(i) && groups[*i].bound.is_some())
+        .map(|(i, _)| format!("#{}", i + 1))
+        .collect();
+    let unseen: Vec<String> = wanted
+        .iter()
+        .filter(|(i, _)| !formed.contains(i) && groups[*i].bound.is_none())
+        .map(|(i, _)| format!("#{}", i + 1))
+        .collect();
+    if !ranged.is_empty() {
+        notes.push(format!(
+            "the range bounds of statement(s) {} (pg_stat_statements shows them as $n) were read from pg_stat_activity and planned bound, as the server plans a statement sent with its constants.",
+            ranged.join(", ")
+        ));
+    }
+    if !unseen.is_empty() {
+        notes.push(format!(
+            "the range bounds of statement(s) {} did not show in pg_stat_activity while dbperf watched: planned generically, with PostgreSQL's default share of the rows for a range over a parameter (a third for one bound, 0.5 % for two), whatever the application sends.",
+            unseen.join(", ")
+        ));
+    }
+    let learned = formed
+        .iter()
+        .filter(|i| groups[**i].bound.is_some())
+        .count();
     if learned > 0 {
         notes.push(format!(
             "the constants inside indexed expressions of statement(s) {} (pg_stat_statements shows them as $n) were read from pg_stat_activity, as the application sent them; indexes are built with them.",
             ranks(true)
         ));
     }
-    if learned < wanted.len() {
+    if learned < formed.len() {
         notes.push(format!(
             "statement(s) {} have parameters inside an indexed expression (pg_stat_statements shows their constants as $n) and were not seen running in pg_stat_activity in {} s (run dbperf while the application's traffic runs, with a role that has pg_read_all_stats): their indexes assume a value, said in each index's reason.",
             ranks(false),

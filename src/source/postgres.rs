@@ -871,11 +871,12 @@ impl PgSession {
     /// last when idle, as pg_stat_activity shows them: their literal text,
     /// constants included (cut at `track_activity_query_size`). Statistics
     /// are read once per transaction, so the snapshot is cleared first and
-    /// each call sees the present. Only what this role may see (others'
-    /// text needs pg_read_all_stats); nothing on a failure.
-    pub async fn activity(&mut self) -> Vec<String> {
+    /// each call sees the present. Each text with whether its session is
+    /// running it now (`state = 'active'`). Only what this role may see
+    /// (others' text needs pg_read_all_stats); nothing on a failure.
+    pub async fn activity(&mut self) -> Vec<(String, bool)> {
         let sql = format!(
-            "{TAG} SELECT query FROM (SELECT pg_stat_clear_snapshot()) c, pg_stat_activity
+            "{TAG} SELECT query, state = 'active' FROM (SELECT pg_stat_clear_snapshot()) c, pg_stat_activity
               WHERE datid = (SELECT oid FROM pg_database WHERE datname = current_database())
                 AND pid <> pg_backend_pid() AND backend_type = 'client backend'
                 AND query <> '' AND query NOT LIKE '{TAG}%'"
@@ -883,7 +884,11 @@ impl PgSession {
         match self.guarded_query(&sql, &[]).await {
             Ok(rows) => rows
                 .iter()
-                .filter_map(|r| r.try_get::<_, Option<String>>(0).ok().flatten())
+                .filter_map(|r| {
+                    let text = r.try_get::<_, Option<String>>(0).ok().flatten()?;
+                    let active = r.try_get::<_, Option<bool>>(1).ok().flatten();
+                    Some((text, active.unwrap_or(false)))
+                })
                 .collect(),
             Err(_) => Vec::new(),
         }

@@ -1,0 +1,13 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX ON clinic.appointments (patient_id, starts_at);
+CREATE INDEX ON clinic.patients USING gin (family_name gin_trgm_ops);
+CREATE INDEX ON clinic.patients (email);
+CREATE INDEX ON clinic.patients (phone);
+CREATE INDEX ON clinic.patients USING gin (attributes jsonb_path_ops);
+CREATE INDEX ON clinic.patients USING gin (conditions);
+CREATE INDEX ON clinic.care_team (practitioner_id);
+CREATE INDEX ON clinic.lab_orders (lab_id, ordered_at) WHERE resulted_at IS NULL;
+CREATE INDEX ON clinic.lab_orders (appointment_id);
+CREATE INDEX ON clinic.lab_orders (resulted_at, id);
+CREATE INDEX ON clinic.access_log USING brin (at);
+CREATE INDEX ON clinic.access_log (patient_id, at);

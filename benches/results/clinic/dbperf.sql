@@ -1,0 +1,15 @@
+CREATE INDEX CONCURRENTLY appointments_patient_id_starts_at_idx ON clinic.appointments (patient_id, starts_at);
+CREATE INDEX CONCURRENTLY lab_orders_appointment_id_idx ON clinic.lab_orders (appointment_id);
+CREATE INDEX CONCURRENTLY access_log_patient_id_at_idx ON clinic.access_log (patient_id, at);
+CREATE INDEX CONCURRENTLY lab_orders_lab_id_ordered_at_partial_idx ON clinic.lab_orders (lab_id, ordered_at) WHERE resulted_at IS NULL;
+CREATE INDEX CONCURRENTLY appointments_clinic_id_starts_at_idx ON clinic.appointments (clinic_id, starts_at);
+CREATE INDEX CONCURRENTLY access_log_at_brin_idx ON clinic.access_log USING brin (at);
+CREATE INDEX CONCURRENTLY lab_orders_resulted_at_id_idx ON clinic.lab_orders (resulted_at, id);
+CREATE INDEX CONCURRENTLY appointments_starts_at_idx ON clinic.appointments (starts_at);
+CREATE INDEX CONCURRENTLY patients_email_idx ON clinic.patients (email);
+CREATE INDEX CONCURRENTLY patients_phone_idx ON clinic.patients (phone);
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX CONCURRENTLY patients_family_name_gin_idx ON clinic.patients USING gin (family_name gin_trgm_ops);
+CREATE INDEX CONCURRENTLY care_team_practitioner_id_idx ON clinic.care_team (practitioner_id);
+CREATE INDEX CONCURRENTLY patients_attributes_gin_idx ON clinic.patients USING gin (attributes jsonb_path_ops);
+CREATE INDEX CONCURRENTLY patients_conditions_gin_idx ON clinic.patients USING gin (conditions);

@@ -1,0 +1,9 @@
+CREATE INDEX ON clinic.appointments USING btree (patient_id);
+CREATE INDEX ON clinic.lab_orders USING btree (appointment_id);
+CREATE INDEX ON clinic.access_log USING btree (patient_id);
+CREATE INDEX ON clinic.patients USING btree (email);
+CREATE INDEX ON clinic.patients USING btree (phone);
+CREATE INDEX ON clinic.lab_orders USING btree (resulted_at);
+CREATE INDEX ON clinic.patients USING btree (family_name);
+CREATE INDEX ON clinic.care_team USING btree (practitioner_id);
+CREATE INDEX ON clinic.practitioners USING btree (specialty);
