@@ -158,7 +158,11 @@ pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io:
                     };
                     p.write_paint(
                         w,
-                        format_args!("{:>12} {:>6.1}%  ", ms(e), s * 100.0),
+                        format_args!(
+                            "{:>12} {:>6}%  ",
+                            ms(e),
+                            crate::model::fmt::fixed(s * 100.0, 1)
+                        ),
                         style,
                     )?;
                 }

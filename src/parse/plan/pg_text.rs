@@ -384,7 +384,7 @@ pub fn parse(
         }
         let node = b.node_mut(owner);
         if let Some(rest) = t.strip_prefix("Worker ")
-            && let Some((num, body)) = rest.split_once(':')
+            && let Some((num, body)) = split_colon(rest)
             && let Ok(n) = num.trim_ascii().parse::<u32>()
         {
             let pos = match node.workers.iter().position(|w| w.number == n) {
@@ -596,16 +596,10 @@ const KNOWN_NODES: &[&str] = &[
 /// actual group is there but cut short.
 pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
     // The first `(` that opens a cost or actual group ends the title.
-    let cut = body
-        .match_indices('(')
-        .map(|(i, _)| i)
-        .find(|&i| {
-            let r = &body[i..];
-            r.starts_with("(cost=")
-                || r.starts_with("(actual ")
-                || r.starts_with("(never executed)")
-        })
-        .unwrap_or(body.len());
+    let cut = opening(body, |r| {
+        r.starts_with("(cost=") || r.starts_with("(actual ") || r.starts_with("(never executed)")
+    })
+    .unwrap_or(body.len());
     let title = body[..cut].trim_ascii();
     if title.is_empty() {
         return None;
@@ -614,7 +608,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
     node.printed_title = Some(title.to_string());
     let rest = &body[cut..];
     let mut complete = true;
-    if let Some(i) = rest.find("(cost=") {
+    if let Some(i) = opening(rest, |r| r.starts_with("(cost=")) {
         // `(cost=0.00..431.00 rows=10000 width=4)`
         match group(&rest[i + 6..]).and_then(|g| {
             let (range, kv) = g.split_once(' ')?;
@@ -636,7 +630,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
             None => complete = false,
         }
     }
-    if let Some(i) = rest.find("(actual ") {
+    if let Some(i) = opening(rest, |r| r.starts_with("(actual ")) {
         // `(actual time=0.01..2.30 rows=10 loops=1)` or `(actual rows=10 loops=1)`
         match group(&rest[i + 8..]).and_then(|g| {
             let [times, rows, loops] = values(g, ["time", "rows", "loops"]);
@@ -659,15 +653,27 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
             }
             None => complete = false,
         }
-    } else if rest.contains("(never executed)") {
+    } else if opening(rest, |r| r.starts_with("(never executed)")).is_some() {
         node.never_executed = true;
     }
     Some((node, complete))
 }
 
+/// The position of the first `(` in `s` where `opens` holds for the text
+/// from it on: `str::find` with a pattern string sets up a substring
+/// searcher per call, and a node line makes several such searches.
+fn opening(s: &str, opens: impl Fn(&str) -> bool) -> Option<usize> {
+    memchr::memchr_iter(b'(', s.as_bytes()).find(|&i| opens(&s[i..]))
+}
+
 /// The text up to the closing parenthesis, when there is one.
 fn group(s: &str) -> Option<&str> {
-    s.find(')').map(|end| &s[..end])
+    memchr::memchr(b')', s.as_bytes()).map(|end| &s[..end])
+}
+
+/// `str::split_once(':')` by memchr.
+fn split_colon(s: &str) -> Option<(&str, &str)> {
+    memchr::memchr(b':', s.as_bytes()).map(|i| (&s[..i], &s[i + 1..]))
 }
 
 /// The value of the first `key=` of each key among a group's `key=value`
@@ -855,27 +861,35 @@ fn set_target(node: &mut PlanNode, target: &str) {
     let target = target.trim_ascii();
     let (rel, alias) = split_ident_and_rest(target);
     let (schema, rel) = split_schema(rel);
-    let alias = alias.map(|a| unquote(a.trim_ascii()));
+    if matches!(
+        node.node_type.as_str(),
+        "Subquery Scan" | "Values Scan" | "Named Tuplestore Scan"
+    ) {
+        node.alias = Some(rel);
+        return;
+    }
+    // The name, and the alias (the name again when there is none).
+    let (name, alias) = match alias {
+        Some(a) => (rel, unquote(a.trim_ascii())),
+        None => (rel.clone(), rel),
+    };
     match node.node_type.as_str() {
-        "CTE Scan" | "WorkTable Scan" => node.cte_name = Some(rel.clone()),
-        "Function Scan" | "Table Function Scan" => node.function_name = Some(rel.clone()),
-        "Subquery Scan" | "Values Scan" | "Named Tuplestore Scan" => {
-            node.alias = Some(rel.clone());
-            return;
-        }
-        _ => node.relation = Some(rel.clone()),
+        "CTE Scan" | "WorkTable Scan" => node.cte_name = Some(name),
+        "Function Scan" | "Table Function Scan" => node.function_name = Some(name),
+        _ => node.relation = Some(name),
     }
     node.schema = schema;
-    node.alias = Some(alias.unwrap_or(rel));
+    node.alias = Some(alias);
 }
 
 /// Splits the first (possibly quoted, possibly dotted) identifier from the rest.
 fn split_ident_and_rest(s: &str) -> (&str, Option<&str>) {
     let mut in_quotes = false;
-    for (i, ch) in s.char_indices() {
-        match ch {
-            '"' => in_quotes = !in_quotes,
-            ' ' if !in_quotes => {
+    // Bytes: `"` and ` ` are ASCII, never part of a longer UTF-8 character.
+    for (i, b) in s.bytes().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b' ' if !in_quotes => {
                 let rest = s[i..].trim_ascii();
                 return (&s[..i], (!rest.is_empty()).then_some(rest));
             }
@@ -888,10 +902,10 @@ fn split_ident_and_rest(s: &str) -> (&str, Option<&str>) {
 fn split_schema(s: &str) -> (Option<String>, String) {
     let mut in_quotes = false;
     let mut last_dot = None;
-    for (i, ch) in s.char_indices() {
-        match ch {
-            '"' => in_quotes = !in_quotes,
-            '.' if !in_quotes => last_dot = Some(i),
+    for (i, b) in s.bytes().enumerate() {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'.' if !in_quotes => last_dot = Some(i),
             _ => {}
         }
     }
@@ -1026,7 +1040,7 @@ fn sort_method(value: &str) -> (String, Option<String>, Option<u64>) {
 }
 
 fn node_property(node: &mut PlanNode, t: &str) {
-    let Some((key, value)) = t.split_once(':') else {
+    let Some((key, value)) = split_colon(t) else {
         node.extra.push((t.to_string(), String::new()));
         return;
     };
