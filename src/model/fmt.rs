@@ -190,9 +190,31 @@ mod tests {
     #[test]
     fn fixed_matches_format() {
         let mut values = vec![
-            0.0, -0.0, 0.0005, 0.0015, 0.0625, 0.125, 1.0005, 2.5, 0.05, 0.15, 0.25, 0.35,
-            99.9995, 100.05, 9_999.9995, 123_456.789, 999_999_999.9995, 1e9, 1e12, 3.4e38,
-            -1.5, -0.0004, f64::NAN, f64::INFINITY, f64::MIN_POSITIVE,
+            0.0,
+            -0.0,
+            0.0005,
+            0.0015,
+            0.0625,
+            0.125,
+            1.0005,
+            2.5,
+            0.05,
+            0.15,
+            0.25,
+            0.35,
+            99.9995,
+            100.05,
+            9_999.9995,
+            123_456.789,
+            999_999_999.9995,
+            1e9,
+            1e12,
+            3.4e38,
+            -1.5,
+            -0.0004,
+            f64::NAN,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
         ];
         // Numbers of the forms a plan prints (`12.345`), and their sums
         // and quotients, which are not exact decimals.
