@@ -5,6 +5,7 @@ use std::path::Path;
 use crate::detect::{self, Inputs, PlanContext};
 use crate::error::{Error, Result};
 use crate::model::Dialect;
+use crate::model::plan::Plan;
 use crate::model::report::{InputProblem, PlanView, Report};
 use crate::parse;
 use crate::source;
@@ -12,7 +13,9 @@ use crate::source::Input;
 
 /// Reads and analyses one plan. Problems that did not stop the parse come
 /// back in the report's `input_problems`; the caller exits 2 when there are any.
-pub fn run(input: &Input, db: Option<&str>, schema: Option<&Path>) -> Result<Report> {
+/// The parsed plan comes back too, its names moved into the report's plan
+/// view: freeing a large plan node by node is work the caller may skip.
+pub fn run(input: &Input, db: Option<&str>, schema: Option<&Path>) -> Result<(Report, Plan)> {
     let text = source::read_text(input)?;
     let parsed = parse::plan::parse(&text.name, &text.text)?;
     let dialect = if parsed.plan.format.is_sqlite() {
@@ -47,15 +50,28 @@ pub fn run(input: &Input, db: Option<&str>, schema: Option<&Path>) -> Result<Rep
         }
         (None, None) => None,
     };
-    let mut report = analyse(&parsed.plan, parsed.problems, catalog.as_ref());
+    let mut plan = parsed.plan;
+    let mut report = analyse_findings(&plan, parsed.problems, catalog.as_ref());
+    report.plan = Some(PlanView::take_from_plan(&mut plan));
     // Lines the parser read by a guess: said once, in one line.
     report.notes.extend(parsed.notes);
     report.notes.extend(notes);
-    Ok(report)
+    Ok((report, plan))
 }
 
 /// The analysis of a parsed plan, shared with `analyze` and the log reader.
 pub fn analyse(
+    plan: &crate::model::plan::Plan,
+    problems: Vec<crate::error::Error>,
+    schema: Option<&crate::model::schema::Schema>,
+) -> Report {
+    let mut report = analyse_findings(plan, problems, schema);
+    report.plan = Some(PlanView::from_plan(plan));
+    report
+}
+
+/// [`analyse`] without the plan view.
+fn analyse_findings(
     plan: &crate::model::plan::Plan,
     problems: Vec<crate::error::Error>,
     schema: Option<&crate::model::schema::Schema>,
@@ -80,7 +96,6 @@ pub fn analyse(
             "Indexes are derived from the plan's conditions (heuristic); `dbperf analyze` verifies them with the planner.".into(),
         );
     }
-    report.plan = Some(PlanView::from_plan(plan));
     for p in problems {
         if let crate::error::Error::Input {
             path,

@@ -6,13 +6,43 @@
 pub fn ms(v: f64) -> String {
     // A sum of nothing can be -0.0: print it as 0.
     let v = if v == 0.0 { 0.0 } else { v };
-    if v >= 10_000.0 {
-        format!("{:.2} s", v / 1000.0)
+    let (mut s, unit) = if v >= 10_000.0 {
+        (fixed(v / 1000.0, 2), " s")
     } else if v >= 100.0 {
-        format!("{v:.1} ms")
+        (fixed(v, 1), " ms")
     } else {
-        format!("{v:.3} ms")
+        (fixed(v, 3), " ms")
+    };
+    s.push_str(unit);
+    s
+}
+
+/// `format!("{v:.decimals$}")`, without the formatting machinery for the
+/// values a report prints (a plan's report prints two per node): a
+/// non-negative `v` below 10^9 with at most three decimals is scaled,
+/// rounded and printed as an integer when the scaled value is not within
+/// 0.001 of a tie (its error is below 0.0002 there, so the exact decimal
+/// value of `v` rounds the same way). Any other value is formatted.
+pub fn fixed(v: f64, decimals: usize) -> String {
+    const SCALE: [f64; 4] = [1.0, 10.0, 100.0, 1000.0];
+    const TEN: [u64; 4] = [1, 10, 100, 1000];
+    if decimals < SCALE.len() && v.is_sign_positive() && v < 1e9 {
+        let x = v * SCALE[decimals];
+        let r = x.round();
+        if ((x - x.floor()) - 0.5).abs() > 1e-3 {
+            let r = r as u64;
+            let mut s = (r / TEN[decimals]).to_string();
+            if decimals > 0 {
+                let frac = r % TEN[decimals];
+                s.push('.');
+                for k in (0..decimals).rev() {
+                    s.push(char::from(b'0' + (frac / TEN[k] % 10) as u8));
+                }
+            }
+            return s;
+        }
     }
+    format!("{v:.decimals$}")
 }
 
 /// `1,234,567` for counts; fractional counts (PG 18) keep two decimals.
@@ -29,15 +59,30 @@ pub fn fmt_count(v: f64) -> String {
         return format!("{v:.2}");
     }
     let n = v.round() as i64;
-    let s = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i).is_multiple_of(3) {
-            out.push(',');
+    // Digits from the last, a comma before every third: one string, no
+    // intermediate one (a plan's report prints two counts per node).
+    let mut buf = [0u8; 32];
+    let mut at = buf.len();
+    let mut rest = n.unsigned_abs();
+    let mut written = 0;
+    loop {
+        if written > 0 && written % 3 == 0 {
+            at -= 1;
+            buf[at] = b',';
         }
-        out.push(c);
+        at -= 1;
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        written += 1;
+        if rest == 0 {
+            break;
+        }
     }
-    if n < 0 { format!("-{out}") } else { out }
+    if n < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    buf[at..].iter().map(|b| char::from(*b)).collect()
 }
 
 /// `3 days`, `5 hours`, `12 minutes`.
@@ -121,6 +166,11 @@ mod tests {
     #[test]
     fn counts_group_digits_and_never_saturate() {
         assert_eq!(fmt_count(1_234_567.0), "1,234,567");
+        assert_eq!(fmt_count(999.0), "999");
+        assert_eq!(fmt_count(1000.0), "1,000");
+        assert_eq!(fmt_count(0.0), "0");
+        assert_eq!(fmt_count(-0.2), "-0.20");
+        assert_eq!(fmt_count(-1_234_567_890.0), "-1,234,567,890");
         assert_eq!(fmt_count(0.5), "0.50");
         assert_eq!(fmt_count(-1234.0), "-1,234");
         assert_eq!(fmt_count(9.3e18), "9.3e18");
@@ -133,5 +183,55 @@ mod tests {
         assert_eq!(round_sig4(10.0 / 500_000.0), 0.00002);
         assert_eq!(round_sig4(1234.5678), 1235.0);
         assert_eq!(round_sig4(0.0), 0.0);
+    }
+
+    /// `fixed` prints what `format!` prints: times as plans give them (three
+    /// decimals), ties of every kind, values past its fast path, -0 and NaN.
+    #[test]
+    fn fixed_matches_format() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.0005,
+            0.0015,
+            0.0625,
+            0.125,
+            1.0005,
+            2.5,
+            0.05,
+            0.15,
+            0.25,
+            0.35,
+            99.9995,
+            100.05,
+            9_999.999_5,
+            123_456.789,
+            999_999_999.999_5,
+            1e9,
+            1e12,
+            3.4e38,
+            -1.5,
+            -0.0004,
+            f64::NAN,
+            f64::INFINITY,
+            f64::MIN_POSITIVE,
+        ];
+        // Numbers of the forms a plan prints (`12.345`), and their sums
+        // and quotients, which are not exact decimals.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let thousandths = (x % 100_000_000) as f64 / 1000.0;
+            values.push(thousandths);
+            values.push(thousandths * 3.0 / 7.0);
+            values.push(thousandths / 1000.0 + 0.1);
+        }
+        for v in values {
+            for d in 0..=4 {
+                assert_eq!(fixed(v, d), format!("{v:.d$}"), "{v:e} to {d} decimals");
+            }
+        }
     }
 }

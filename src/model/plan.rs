@@ -74,6 +74,11 @@ pub struct WorkerStats {
 }
 
 /// One node of a plan: the raw facts the plan printed, then derived metrics.
+///
+/// The fields most nodes leave empty live in [`RareFields`], reached through
+/// `Deref` (`node.sort_method` reads and writes as if it were here): a large
+/// plan has tens of thousands of nodes, and a node that carried them all was
+/// 1,392 bytes to fill, move and fault in (680 without them).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct PlanNode {
     /// Position in pre-order, 0 for the root; stable across formats.
@@ -90,22 +95,13 @@ pub struct PlanNode {
     pub printed_title: Option<String>,
     pub parallel_aware: bool,
     pub async_capable: bool,
-    /// `Partial`, `Finalize` (aggregates).
-    pub partial_mode: Option<String>,
-    /// Aggregate strategy: `Plain`, `Sorted`, `Hashed`, `Mixed`.
-    pub strategy: Option<String>,
     /// Join type: `Inner`, `Left`, `Full`, `Right`, `Semi`, `Anti`, `Right Semi`, `Right Anti`.
     pub join_type: Option<String>,
-    /// `Update`, `Insert`, `Delete`, `Merge` for ModifyTable; `Except`… for SetOp.
-    pub operation: Option<String>,
-    pub command: Option<String>,
     pub scan_direction: Option<String>,
     pub relation: Option<String>,
     pub schema: Option<String>,
     pub alias: Option<String>,
     pub index_name: Option<String>,
-    pub cte_name: Option<String>,
-    pub function_name: Option<String>,
     /// The rest of the node's title line that the fields above do not hold
     /// (Custom Scan provider, SQLite detail text, and the like).
     pub detail: Option<String>,
@@ -123,20 +119,51 @@ pub struct PlanNode {
 
     pub filter: Option<String>,
     pub index_cond: Option<String>,
+    pub hash_cond: Option<String>,
+    pub rows_removed_by_filter: Option<f64>,
+    pub output: Vec<String>,
+
+    pub buffers: Buffers,
+    pub workers: Vec<WorkerStats>,
+
+    /// The fields few nodes have; see [`RareFields`].
+    #[serde(flatten)]
+    pub rare: Rare,
+
+    // ---- derived by `Plan::finish` ----
+    /// Wall-clock milliseconds this node and its subtree ran, all loops, in
+    /// parallel subtrees divided among the processes that ran it.
+    pub inclusive_ms: Option<f64>,
+    /// `inclusive_ms` less the children's (and less the CTEs a CTE Scan read),
+    /// never negative.
+    pub exclusive_ms: Option<f64>,
+    /// actual rows / estimated rows, per loop; >1 means under-estimated.
+    pub row_factor: Option<f64>,
+}
+
+/// The fields of a [`PlanNode`] that most nodes leave empty.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RareFields {
+    /// `Partial`, `Finalize` (aggregates).
+    pub partial_mode: Option<String>,
+    /// Aggregate strategy: `Plain`, `Sorted`, `Hashed`, `Mixed`.
+    pub strategy: Option<String>,
+    /// `Update`, `Insert`, `Delete`, `Merge` for ModifyTable; `Except`… for SetOp.
+    pub operation: Option<String>,
+    pub command: Option<String>,
+    pub cte_name: Option<String>,
+    pub function_name: Option<String>,
+
     pub recheck_cond: Option<String>,
     pub join_filter: Option<String>,
-    pub hash_cond: Option<String>,
     pub merge_cond: Option<String>,
     pub tid_cond: Option<String>,
     pub one_time_filter: Option<String>,
-    pub rows_removed_by_filter: Option<f64>,
     pub rows_removed_by_index_recheck: Option<f64>,
     pub rows_removed_by_join_filter: Option<f64>,
     pub sort_key: Vec<String>,
     pub group_key: Vec<String>,
-    pub output: Vec<String>,
 
-    pub buffers: Buffers,
     pub io: IoTimings,
     pub sort_method: Option<String>,
     pub sort_space_kb: Option<u64>,
@@ -158,19 +185,72 @@ pub struct PlanNode {
     pub cache_overflows: Option<u64>,
     pub workers_planned: Option<u64>,
     pub workers_launched: Option<u64>,
-    pub workers: Vec<WorkerStats>,
     /// Property lines dbperf does not model, kept so nothing is lost.
     pub extra: Vec<(String, String)>,
+}
 
-    // ---- derived by `Plan::finish` ----
-    /// Wall-clock milliseconds this node and its subtree ran, all loops, in
-    /// parallel subtrees divided among the processes that ran it.
-    pub inclusive_ms: Option<f64>,
-    /// `inclusive_ms` less the children's (and less the CTEs a CTE Scan read),
-    /// never negative.
-    pub exclusive_ms: Option<f64>,
-    /// actual rows / estimated rows, per loop; >1 means under-estimated.
-    pub row_factor: Option<f64>,
+/// A node's [`RareFields`], allocated on the first write: reading an absent
+/// one reads the empty fields, so a node that has none costs a pointer.
+#[derive(Clone, Default)]
+pub struct Rare(Option<Box<RareFields>>);
+
+static NO_RARE_FIELDS: std::sync::LazyLock<RareFields> =
+    std::sync::LazyLock::new(RareFields::default);
+
+impl Rare {
+    /// The fields boxed, or nothing when they are all empty.
+    pub fn new(fields: RareFields) -> Self {
+        if fields == RareFields::default() {
+            Rare(None)
+        } else {
+            Rare(Some(Box::new(fields)))
+        }
+    }
+}
+
+impl std::ops::Deref for Rare {
+    type Target = RareFields;
+    fn deref(&self) -> &RareFields {
+        self.0.as_deref().unwrap_or(&NO_RARE_FIELDS)
+    }
+}
+
+impl std::ops::DerefMut for Rare {
+    fn deref_mut(&mut self) -> &mut RareFields {
+        self.0.get_or_insert_with(Box::default)
+    }
+}
+
+/// Equal when the fields are: an allocated box of empty fields equals none.
+impl PartialEq for Rare {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl std::fmt::Debug for Rare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        (**self).fmt(f)
+    }
+}
+
+impl Serialize for Rare {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize(s)
+    }
+}
+
+impl std::ops::Deref for PlanNode {
+    type Target = RareFields;
+    fn deref(&self) -> &RareFields {
+        &self.rare
+    }
+}
+
+impl std::ops::DerefMut for PlanNode {
+    fn deref_mut(&mut self) -> &mut RareFields {
+        &mut self.rare
+    }
 }
 
 impl PlanNode {

@@ -375,6 +375,39 @@ pub struct NodeView {
 
 impl PlanView {
     pub fn from_plan(plan: &Plan) -> Self {
+        let mut view = Self::unnamed(plan);
+        for (v, (_, n)) in view.nodes.iter_mut().zip(plan.nodes()) {
+            v.title = n.title();
+            v.node_type = n.node_type.clone();
+            v.subplan_name = n.subplan_name.clone();
+            v.relation = n.relation.clone();
+        }
+        view
+    }
+
+    /// [`PlanView::from_plan`], the nodes' title, type, subplan name and
+    /// relation moved out of the plan instead of copied (a large plan has
+    /// tens of thousands of nodes; the caller is done with the plan).
+    pub fn take_from_plan(plan: &mut Plan) -> Self {
+        let mut view = Self::unnamed(plan);
+        for (v, n) in view.nodes.iter_mut().zip(plan.graph.node_weights_mut()) {
+            // The printed title is the title, but for SQLite's detail text.
+            v.title = match n.printed_title.take() {
+                Some(t) if !(n.is_sqlite() && n.detail.is_some()) => t,
+                printed => {
+                    n.printed_title = printed;
+                    n.title()
+                }
+            };
+            v.node_type = std::mem::take(&mut n.node_type);
+            v.subplan_name = n.subplan_name.take();
+            v.relation = n.relation.take();
+        }
+        view
+    }
+
+    /// The view with every node's names left empty.
+    fn unnamed(plan: &Plan) -> Self {
         let total = plan
             .nodes()
             .filter_map(|(_, n)| n.exclusive_ms)
@@ -440,10 +473,10 @@ impl PlanView {
                     id: n.id,
                     parent: plan.parent(ix).map(|p| plan.node(p).id),
                     depth: depths[ix.index()],
-                    title: n.title(),
-                    node_type: n.node_type.clone(),
-                    subplan_name: n.subplan_name.clone(),
-                    relation: n.relation.clone(),
+                    title: String::new(),
+                    node_type: String::new(),
+                    subplan_name: None,
+                    relation: None,
                     total_cost: n.total_cost,
                     plan_rows: n.plan_rows,
                     actual_rows: n.actual_rows,

@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::model::plan::{
-    Buffers, IoTimings, Jit, Plan, PlanBuilder, PlanFormat, PlanNode, Trigger, WorkerStats,
+    Buffers, IoTimings, Jit, Plan, PlanBuilder, PlanFormat, PlanNode, Rare, RareFields, Trigger,
+    WorkerStats,
 };
 
 /// `[ {…} ]` as EXPLAIN prints it, or the object alone (auto_explain).
@@ -346,61 +347,22 @@ fn node_from(r: RawNode) -> std::result::Result<PlanNode, String> {
     } else {
         r.scan_direction
     };
-    Ok(PlanNode {
-        node_type,
-        parent_relationship: r.parent_relationship,
-        subplan_name: r.subplan_name,
-        parallel_aware: r.parallel_aware.unwrap_or(false),
-        async_capable: r.async_capable.unwrap_or(false),
+    let rare = RareFields {
         partial_mode: r.partial_mode,
         strategy: r.strategy,
-        join_type: r.join_type,
         operation: r.operation,
         command: r.command,
-        scan_direction,
-        relation: r.relation,
-        schema: r.schema,
-        alias: r.alias,
-        index_name: r.index_name,
         cte_name: r.cte_name,
         function_name: r.function_name,
-        detail: r.custom_provider,
-        startup_cost: r.startup_cost,
-        total_cost: r.total_cost,
-        plan_rows: r.plan_rows,
-        plan_width: u(r.plan_width),
-        actual_startup_ms: r.actual_startup.filter(|_| !never),
-        actual_total_ms: r.actual_total.filter(|_| !never),
-        actual_rows: r.actual_rows.filter(|_| !never),
-        actual_loops: r.actual_loops.filter(|_| !never),
-        never_executed: never,
-        filter: r.filter,
-        index_cond: r.index_cond,
         recheck_cond: r.recheck_cond,
         join_filter: r.join_filter,
-        hash_cond: r.hash_cond,
         merge_cond: r.merge_cond,
         tid_cond: r.tid_cond,
         one_time_filter: r.one_time_filter,
-        rows_removed_by_filter: nonzero(r.removed_filter),
         rows_removed_by_index_recheck: nonzero(r.removed_recheck),
         rows_removed_by_join_filter: nonzero(r.removed_join_filter),
         sort_key: r.sort_key,
         group_key: r.group_key,
-        output: r.output,
-        buffers: RawBuffers {
-            shared_hit: r.shared_hit,
-            shared_read: r.shared_read,
-            shared_dirtied: r.shared_dirtied,
-            shared_written: r.shared_written,
-            local_hit: r.local_hit,
-            local_read: r.local_read,
-            local_dirtied: r.local_dirtied,
-            local_written: r.local_written,
-            temp_read: r.temp_read,
-            temp_written: r.temp_written,
-        }
-        .model(),
         io: IoTimings {
             shared_read_ms: r.shared_read_time.unwrap_or(0.0),
             shared_write_ms: r.shared_write_time.unwrap_or(0.0),
@@ -427,6 +389,48 @@ fn node_from(r: RawNode) -> std::result::Result<PlanNode, String> {
         cache_overflows: u(r.cache_overflows),
         workers_planned: u(r.workers_planned),
         workers_launched: u(r.workers_launched),
+        ..Default::default()
+    };
+    Ok(PlanNode {
+        node_type,
+        parent_relationship: r.parent_relationship,
+        subplan_name: r.subplan_name,
+        parallel_aware: r.parallel_aware.unwrap_or(false),
+        async_capable: r.async_capable.unwrap_or(false),
+        join_type: r.join_type,
+        scan_direction,
+        relation: r.relation,
+        schema: r.schema,
+        alias: r.alias,
+        index_name: r.index_name,
+        detail: r.custom_provider,
+        startup_cost: r.startup_cost,
+        total_cost: r.total_cost,
+        plan_rows: r.plan_rows,
+        plan_width: u(r.plan_width),
+        actual_startup_ms: r.actual_startup.filter(|_| !never),
+        actual_total_ms: r.actual_total.filter(|_| !never),
+        actual_rows: r.actual_rows.filter(|_| !never),
+        actual_loops: r.actual_loops.filter(|_| !never),
+        never_executed: never,
+        filter: r.filter,
+        index_cond: r.index_cond,
+        hash_cond: r.hash_cond,
+        rows_removed_by_filter: nonzero(r.removed_filter),
+        output: r.output,
+        buffers: RawBuffers {
+            shared_hit: r.shared_hit,
+            shared_read: r.shared_read,
+            shared_dirtied: r.shared_dirtied,
+            shared_written: r.shared_written,
+            local_hit: r.local_hit,
+            local_read: r.local_read,
+            local_dirtied: r.local_dirtied,
+            local_written: r.local_written,
+            temp_read: r.temp_read,
+            temp_written: r.temp_written,
+        }
+        .model(),
         workers: r
             .workers
             .into_iter()
@@ -440,6 +444,7 @@ fn node_from(r: RawNode) -> std::result::Result<PlanNode, String> {
                 sort_space_type: w.sort_space_type,
             })
             .collect(),
+        rare: Rare::new(rare),
         ..Default::default()
     })
 }
