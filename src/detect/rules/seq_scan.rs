@@ -60,7 +60,7 @@ const LARGE_TABLE_ROWS: f64 = 10_000.0;
 const SELECTIVE: f64 = 0.10;
 /// Pages per kept row at or under which kept rows read from disk are
 /// spread over most of the table's pages ([`spread_over_pages`]).
-const ROWS_PER_PAGE_SPREAD: f64 = 4.0;
+const ROWS_PER_PAGE_SPREAD: f64 = 2.0;
 
 impl Rule for SeqScan {
     fn meta(&self) -> &'static RuleMeta {
@@ -239,7 +239,7 @@ impl Rule for SeqScan {
 /// read (its buffers, per pass): unless the table happens to be stored in
 /// the filter's order, an index would fetch them from most of those pages
 /// one by one. Read from disk, random reads cost several sequential ones,
-/// so a quarter as many rows as pages is enough; from the cache, an index
+/// so half as many rows as pages is enough; from the cache, an index
 /// still saves the work of testing every row, so only as many rows as
 /// pages counts. Without buffer counts, `false`.
 fn spread_over_pages(n: &PlanNode, kept: f64, passes: f64) -> bool {
