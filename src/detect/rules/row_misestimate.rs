@@ -253,11 +253,12 @@ fn cause(n: &PlanNode) -> Cause {
         }
         match &p.wrapper {
             Some(w) if !exprs.contains(&w.expr_sql) => exprs.push(w.expr_sql.clone()),
-            None if matches!(p.kind, PredicateKind::Join(_)) => {
-                if !params.contains(&p.column.name) {
-                    params.push(p.column.name.clone())
-                }
+            None if matches!(p.kind, PredicateKind::Join(_))
+                && !params.contains(&p.column.name) =>
+            {
+                params.push(p.column.name.clone())
             }
+            None if matches!(p.kind, PredicateKind::Join(_)) => {}
             None if (p.kind.is_equality() || p.kind == PredicateKind::Range)
                 && !cols.contains(&p.column.name) =>
             {
