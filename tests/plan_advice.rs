@@ -617,3 +617,172 @@ fn snapshot_compare_reports() {
         }
     }
 }
+
+// ---- Second blind round (fixtures/plans/pg/blindx and two advice cases) ----
+
+fn blindx(file: &str) -> Report {
+    let f = common::fixture("plans")
+        .join("pg")
+        .join("blindx")
+        .join("plans")
+        .join(file);
+    dbperf::analysis::plan::analyse(&plan(&f), vec![], None)
+}
+
+/// The blindx catalog (`pg_dump -s` of the database make_blindx.sh builds).
+fn blindx_with_schema(file: &str) -> Report {
+    let dir = common::fixture("plans").join("pg").join("blindx");
+    let ddl = std::fs::read_to_string(dir.join("schema_dump.sql")).unwrap();
+    let (schema, _) =
+        dbperf::parse::ddl::parse_schema("schema_dump.sql", &ddl, dbperf::model::Dialect::Postgres);
+    dbperf::analysis::plan::analyse(&plan(&dir.join("plans").join(file)), vec![], Some(&schema))
+}
+
+fn finding<'a>(r: &'a Report, rule: &str, file: &str) -> &'a dbperf::detect::Finding {
+    r.findings
+        .iter()
+        .find(|f| f.rule == rule)
+        .unwrap_or_else(|| panic!("{file}: no {rule} in {:?}", rules(r)))
+}
+
+/// Three processes found one row between them: each prints `rows=0`, the
+/// Gather prints 1. The message says 1 (it said "return 0 (0.000%)").
+#[test]
+fn parallel_scan_rows_come_from_the_gather_not_the_rounded_loops() {
+    for (file, r) in reports("parallel_seq_scan_one_row") {
+        let f = finding(&r, "seq-scan", &file);
+        assert!(
+            f.message.contains("rows to return 1 (0.00003%)"),
+            "{file}: {}",
+            f.message
+        );
+        let idx = f.index.as_ref().unwrap();
+        assert_eq!(idx.columns(), vec!["ticket_id", "author_id"], "{file}");
+    }
+    // The outer side of a parallel nested loop: its inner side ran once per
+    // row (loops=20), while the scan prints rows=7 loops=3 (21).
+    let r = blindx("06_artist_premium_followers.txt");
+    let f = finding(&r, "seq-scan", "06");
+    assert!(f.message.contains("to return 20 ("), "{}", f.message);
+    // A function-on-indexed-column finding counts the same way (1, not 0).
+    let r = blindx("04_login_lower_email.txt");
+    let f = finding(&r, "function-on-indexed-column", "04");
+    assert!(f.message.ends_with("to keep 1."), "{}", f.message);
+}
+
+/// A LATERAL subquery sorts a full scan once per outer row; the index it
+/// needs leads with the column compared with the outer row's value.
+#[test]
+fn sort_for_limit_in_a_lateral_subquery_leads_with_the_parameter_column() {
+    for (file, r) in reports("lateral_sort_limit_per_row") {
+        let f = finding(&r, "sort-for-limit", &file);
+        let idx = f.index.as_ref().unwrap();
+        assert_eq!(
+            (idx.table.as_str(), idx.columns()),
+            (
+                "comments",
+                vec!["ticket_id".to_string(), "created_at".to_string()]
+            ),
+            "{file}"
+        );
+        assert_eq!(r.findings[0].rule, "sort-for-limit", "{file}");
+    }
+    let r = blindx("15_followed_artists_top3_lateral.txt");
+    let idx = finding(&r, "sort-for-limit", "15").index.clone().unwrap();
+    assert_eq!(idx.columns(), vec!["artist_id", "popularity"]);
+    assert!(
+        !statements(&r)
+            .iter()
+            .any(|s| s.ends_with("ON tracks (popularity);")),
+        "{:?}",
+        statements(&r)
+    );
+}
+
+/// The cause a misestimate is given: a parameter from the outer row is not
+/// stale statistics; a jsonb path compared beside a correlated column asks
+/// for expression statistics on both.
+#[test]
+fn misestimate_causes_parameter_and_jsonb_path() {
+    let r = blindx("15_followed_artists_top3_lateral.txt");
+    let f = finding(&r, "row-misestimate", "15");
+    assert!(
+        f.advice.contains("value from the outer row"),
+        "{}",
+        f.advice
+    );
+    assert!(!f.advice.contains("stale"), "{}", f.advice);
+
+    let r = blindx("20_lang_expression_misestimate.txt");
+    let f = finding(&r, "row-misestimate", "20");
+    assert!(
+        f.advice
+            .contains("ON country, (settings ->> 'lang'::text) FROM users;"),
+        "{}",
+        f.advice
+    );
+    assert!(!f.advice.contains("stale"), "{}", f.advice);
+}
+
+/// A B-tree on a filter that keeps rows from most of the table's pages
+/// would read them one by one: users(country) for 38,079 Swedish users
+/// over 41,274 pages took 588 ms against the seq scan's 378 ms (measured
+/// on the blindx database), and playlists(is_public) keeps 60% of rows.
+#[test]
+fn seq_scan_stays_quiet_when_the_kept_rows_cover_the_pages() {
+    for (file, cols) in [
+        ("20_lang_expression_misestimate.txt", vec!["country"]),
+        ("12_playlists_by_tag.txt", vec!["is_public"]),
+        ("21_genre_pagination_offset.txt", vec!["genre"]),
+    ] {
+        let r = blindx(file);
+        assert!(
+            !r.indexes.iter().any(|i| i.columns == cols),
+            "{file}: {:?}",
+            statements(&r)
+        );
+    }
+    // Selective enough: 2,663 of 2 million users on 41,274 pages.
+    let r = blindx("07_students_in_sweden_payments.txt");
+    assert_eq!(
+        finding(&r, "seq-scan", "07")
+            .index
+            .as_ref()
+            .unwrap()
+            .columns(),
+        vec!["country", "plan"]
+    );
+}
+
+/// With the catalog, an OR whose one branch is served by an existing index
+/// (users_email_key) asks only for the other branch's index.
+#[test]
+fn or_advice_does_not_repeat_an_existing_index() {
+    let r = blindx_with_schema("17_user_email_or_username.txt");
+    let f = finding(&r, "seq-scan", "17");
+    assert!(
+        f.advice.contains("The index on users (email) exists"),
+        "{}",
+        f.advice
+    );
+    assert_eq!(
+        statements(&r),
+        vec!["CREATE INDEX CONCURRENTLY users_username_idx ON users (username);"]
+    );
+    // Without it, both (the plan cannot tell).
+    assert_eq!(blindx("17_user_email_or_username.txt").indexes.len(), 2);
+}
+
+#[test]
+fn snapshot_blindx_reports() {
+    insta::glob!(
+        "../fixtures/plans/pg/blindx/plans",
+        "*.{txt,json}",
+        |path| {
+            let r = dbperf::analysis::plan::analyse(&plan(path), vec![], None);
+            let mut text = Vec::new();
+            dbperf::report::text::write(&r, false, &mut text).unwrap();
+            insta::assert_snapshot!("blindx_text", String::from_utf8(text).unwrap());
+        }
+    );
+}

@@ -91,6 +91,7 @@ fn analyse_findings(
         plan,
     );
     report.indexes = indexes_from_findings(&report.findings, plan);
+    point_to_merged_indexes(&mut report.findings, &report.indexes, plan);
     if !report.indexes.is_empty() {
         report.notes.push(
             "Indexes are derived from the plan's conditions (heuristic); `dbperf analyze` verifies them with the planner.".into(),
@@ -142,4 +143,48 @@ fn indexes_from_findings(
         })
         .collect();
     crate::advise::rank_indexes(wanted, dialect)
+}
+
+/// A finding whose index was folded into a wider one of the list (the
+/// seq-scan's `(artist_id)` into sort-for-limit's `(artist_id,
+/// popularity)`) prints the wider statement instead, so every CREATE INDEX
+/// in the report is one of the list.
+fn point_to_merged_indexes(
+    findings: &mut [crate::detect::Finding],
+    indexes: &[crate::model::index::IndexRecommendation],
+    plan: &crate::model::plan::Plan,
+) {
+    let dialect = if plan.format.is_sqlite() {
+        crate::model::Dialect::Sqlite
+    } else {
+        crate::model::Dialect::Postgres
+    };
+    for f in findings.iter_mut() {
+        let specs: Vec<_> = f.index.iter().chain(&f.also).cloned().collect();
+        for spec in specs {
+            let own = spec.statement(dialect);
+            if indexes.iter().any(|r| r.statement == own) || !f.advice.contains(&own) {
+                continue;
+            }
+            let host = indexes.iter().find(|r| {
+                r.spec.qualified_table() == spec.qualified_table()
+                    && r.spec.predicate == spec.predicate
+                    && spec.keys.len() <= r.spec.keys.len()
+                    && spec
+                        .keys
+                        .iter()
+                        .zip(&r.spec.keys)
+                        .all(|(a, b)| crate::model::index::keys_match(a, b))
+            });
+            if let Some(host) = host {
+                f.advice = f.advice.replace(
+                    &own,
+                    &format!(
+                        "{}\n(the wider index of another finding on this plan serves this one too)",
+                        host.statement
+                    ),
+                );
+            }
+        }
+    }
 }

@@ -3,9 +3,10 @@
 
 use crate::detect::Location;
 use crate::model::index::{IndexSpec, quote_ident};
-use crate::model::plan::PlanNode;
+use crate::model::plan::{Plan, PlanNode};
 use crate::model::schema::{IndexKey, Schema};
 use crate::sql::predicate::{self, Predicate, PredicateKind};
+use petgraph::graph::NodeIndex;
 
 pub fn node_location(n: &PlanNode) -> Location {
     Location::PlanNode {
@@ -50,6 +51,87 @@ pub fn scan_share(n: &PlanNode) -> f64 {
     } else {
         1.0
     }
+}
+
+/// Rows a node returned over all its loops, and how exact the figure is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RowCount {
+    pub rows: f64,
+    /// Read from a count PostgreSQL printed whole, not from a rounded
+    /// per-loop average.
+    pub exact: bool,
+    /// The loops the average was taken over (1 when exact).
+    pub loops: f64,
+}
+
+impl RowCount {
+    /// `1`, `about 51`, or `at most 1` when every loop printed 0.
+    pub fn text(&self) -> String {
+        if self.exact || self.loops <= 1.0 {
+            return count(self.rows);
+        }
+        if self.rows == 0.0 {
+            // Each loop averaged under half a row: fewer than loops / 2 in all.
+            let most = (self.loops / 2.0).ceil() - 1.0;
+            return if most < 1.0 {
+                "0".to_string()
+            } else {
+                format!("at most {}", count(most))
+            };
+        }
+        // The sum of rounded averages is off by up to half a row per loop.
+        if self.loops * 0.5 >= self.rows * 0.001 {
+            format!("about {}", count(self.rows))
+        } else {
+            count(self.rows)
+        }
+    }
+}
+
+/// Rows node `ix` returned over all its loops, as exactly as the plan
+/// tells. PostgreSQL prints a node's rows as a per-loop average rounded to
+/// a whole row, and the processes of a parallel plan count as loops: three
+/// processes that found one row between them print `rows=0 loops=3`. The
+/// exact count is printed elsewhere when the node hands its rows straight
+/// to a Gather (or Gather Merge) that ran once, or when it is the outer
+/// side of a Nested Loop, whose inner side ran once per outer row (its
+/// loops, summed over the processes).
+pub fn rows_returned(plan: &Plan, ix: NodeIndex) -> Option<RowCount> {
+    let n = plan.node(ix);
+    let per_loop = n.actual_rows?;
+    let loops = n.actual_loops.unwrap_or(1.0).max(1.0);
+    let exact = |rows: f64| RowCount {
+        rows,
+        exact: true,
+        loops: 1.0,
+    };
+    if loops <= 1.0 {
+        return Some(exact(per_loop));
+    }
+    if let Some(p) = plan.parent(ix) {
+        let parent = plan.node(p);
+        let siblings = plan.children(p);
+        if parent.node_type.starts_with("Gather")
+            && siblings.len() == 1
+            && parent.actual_loops.unwrap_or(1.0) <= 1.0
+            && let Some(r) = parent.actual_rows
+        {
+            return Some(exact(r));
+        }
+        if parent.node_type == "Nested Loop"
+            && siblings.first() == Some(&ix)
+            && let Some(inner) = siblings.get(1).map(|&c| plan.node(c))
+            && !inner.never_executed
+            && let Some(l) = inner.actual_loops
+        {
+            return Some(exact(l));
+        }
+    }
+    Some(RowCount {
+        rows: per_loop * loops,
+        exact: false,
+        loops,
+    })
 }
 
 /// Predicates of a condition that name this node's own table (unqualified,
@@ -258,7 +340,13 @@ pub fn count(v: f64) -> String {
 /// Percent with sensible precision: `0.002%`, `4.1%`, `93%`.
 pub fn pct(x: f64) -> String {
     let p = x * 100.0;
-    if p < 0.01 {
+    if p > 0.0 && p < 0.001 {
+        // One significant digit rather than a share that reads as none.
+        let unit = 10f64.powf(p.log10().floor());
+        let r = (p / unit).round() * unit;
+        let digits = (-r.log10()).ceil().max(0.0) as usize;
+        format!("{r:.digits$}%")
+    } else if p < 0.01 {
         format!("{p:.3}%")
     } else if p < 1.0 {
         format!("{p:.2}%")
@@ -272,6 +360,14 @@ pub fn pct(x: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tiny_shares_keep_one_significant_digit() {
+        assert_eq!(pct(2.0 / 2_000_001.0), "0.0001%");
+        assert_eq!(pct(10.0 / 3_000_000.0), "0.0003%");
+        assert_eq!(pct(0.00005), "0.005%");
+        assert_eq!(pct(0.0), "0.000%");
+    }
 
     #[test]
     fn join_condition_gives_the_inner_index() {

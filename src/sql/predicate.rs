@@ -180,6 +180,55 @@ pub fn column_ranges(text: &str) -> Vec<Predicate> {
     out
 }
 
+/// The jsonb paths of a plan condition that are compared with a constant,
+/// each with the column it reads (`(settings ->> 'lang') = 'se'` gives
+/// `settings` and `settings ->> 'lang'`). [`parse_plan_condition`] leaves
+/// them out, as no column is compared; the planner has no statistics for
+/// them and guesses.
+pub fn json_path_comparisons(text: &str) -> Vec<(ColumnRef, String)> {
+    let Some(expr) = parse_plan_expr(text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in conjuncts(&expr) {
+        let Expr::BinaryOp { left, op, right } = c else {
+            continue;
+        };
+        if !matches!(
+            op,
+            BinaryOperator::Eq
+                | BinaryOperator::Lt
+                | BinaryOperator::LtEq
+                | BinaryOperator::Gt
+                | BinaryOperator::GtEq
+        ) {
+            continue;
+        }
+        for (side, other) in [(left, right), (right, left)] {
+            let mut e = side.as_ref();
+            while let Expr::Nested(inner) = e {
+                e = inner;
+            }
+            if let Expr::BinaryOp {
+                left: base,
+                op:
+                    BinaryOperator::Arrow
+                    | BinaryOperator::LongArrow
+                    | BinaryOperator::HashArrow
+                    | BinaryOperator::HashLongArrow,
+                right: path,
+            } = e
+                && let Some((col, None)) = column_side(base)
+                && !has_column(path)
+                && !has_column(other)
+            {
+                out.push((col, lower_type_names(&e.to_string())));
+            }
+        }
+    }
+    out
+}
+
 /// Replaces what plan expressions contain but SQL does not: `(SubPlan 1)`,
 /// `(hashed SubPlan 2)`, `(InitPlan 1).col1`, `$0` style params stay valid.
 fn clean_plan_expression(text: &str) -> String {
@@ -946,6 +995,17 @@ pub fn has_column(e: &Expr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_path_compared_with_a_constant() {
+        let found = json_path_comparisons(
+            "((country = 'SE'::text) AND ((settings ->> 'lang'::text) = 'se'::text))",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0.name, "settings");
+        assert_eq!(found[0].1, "settings ->> 'lang'::text");
+        assert!(json_path_comparisons("((a.doc ->> 'k') = b.name)").is_empty());
+    }
 
     fn kinds(text: &str) -> Vec<(String, PredicateKind, Option<String>)> {
         parse_plan_condition(text)

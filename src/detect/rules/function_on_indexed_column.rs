@@ -1,5 +1,7 @@
 use crate::declare_rule;
-use crate::detect::evidence::{already_indexed, count, node_location, own_predicates, relation_of};
+use crate::detect::evidence::{
+    RowCount, already_indexed, count, node_location, own_predicates, relation_of, rows_returned,
+};
 use crate::detect::{
     AdviceContext, Finding, Location, PlanContext, Reads, Rule, RuleMeta, Severity,
 };
@@ -73,7 +75,7 @@ impl Rule for FunctionOnIndexedColumn {
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
-        for (_, n) in ctx.plan.nodes() {
+        for (ix, n) in ctx.plan.nodes() {
             // Cheap gates before parsing: without a catalog only a scan that
             // discards most of a large table counts.
             if ctx.schema.is_none() && !discards_most(n) {
@@ -94,7 +96,8 @@ impl Rule for FunctionOnIndexedColumn {
                     if !worth_it(n, &p, ctx.schema) {
                         continue;
                     }
-                    if let Some(f) = finding(n, &p, w, ctx.schema, ctx.dialect()) {
+                    let kept = rows_returned(ctx.plan, ix);
+                    if let Some(f) = finding(n, kept, &p, w, ctx.schema, ctx.dialect()) {
                         out.push(f);
                     }
                 }
@@ -152,6 +155,7 @@ fn is_time_function(w: &Wrapper) -> bool {
 
 fn finding(
     n: &PlanNode,
+    kept: Option<RowCount>,
     p: &Predicate,
     w: &Wrapper,
     schema: Option<&Schema>,
@@ -180,7 +184,7 @@ fn finding(
             format!(
                 " The scan read {} rows to keep {}.",
                 count(s),
-                count(n.total_rows().unwrap_or(0.0))
+                kept.map(|k| k.text()).unwrap_or_else(|| "0".into())
             )
         })
         .unwrap_or_default();

@@ -2,7 +2,7 @@ use petgraph::graph::NodeIndex;
 
 use crate::declare_rule;
 use crate::detect::evidence::{
-    count, node_location, own_predicates, pct, quote_table, relation_of,
+    count, names_own_table, node_location, own_predicates, pct, quote_table, relation_of,
 };
 use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta};
 use crate::model::index::quote_ident;
@@ -186,8 +186,17 @@ fn consumer_of(plan: &Plan, ix: NodeIndex) -> Option<NodeIndex> {
 
 /// Why an estimate went wrong, as far as the node's own conditions tell.
 enum Cause {
-    /// Functions or expressions of columns: no statistics on the expression.
-    Expression { table: String, exprs: Vec<String> },
+    /// Functions or expressions of columns (jsonb paths too): no statistics
+    /// on the expression. With the plain columns filtered beside them,
+    /// which the statistics should cover too: they are often correlated.
+    Expression {
+        table: String,
+        exprs: Vec<String>,
+        cols: Vec<String>,
+    },
+    /// A column compared with a value from the outer row (a nested loop's
+    /// or LATERAL subquery's parameter).
+    Parameter { col: String },
     /// Two or more columns of one table filtered together.
     Correlated { table: String, cols: Vec<String> },
     /// One plain column: the statistics are stale or too coarse.
@@ -221,6 +230,18 @@ fn cause(n: &PlanNode) -> Cause {
         .collect();
     let mut exprs: Vec<String> = Vec::new();
     let mut cols: Vec<String> = Vec::new();
+    let mut params: Vec<String> = Vec::new();
+    // jsonb paths compared with a constant: no statistics either.
+    for cond in [&n.filter, &n.index_cond, &n.recheck_cond]
+        .into_iter()
+        .flatten()
+    {
+        for (col, e) in crate::sql::predicate::json_path_comparisons(cond) {
+            if names_own_table(n, &col) && !exprs.contains(&e) {
+                exprs.push(e);
+            }
+        }
+    }
     for p in &preds {
         if let Some(w) = &p.wrapper
             && let Some(to) = super::function_on_indexed_column::widened_to(p, w)
@@ -232,6 +253,12 @@ fn cause(n: &PlanNode) -> Cause {
         }
         match &p.wrapper {
             Some(w) if !exprs.contains(&w.expr_sql) => exprs.push(w.expr_sql.clone()),
+            None if matches!(p.kind, PredicateKind::Join(_))
+                && !params.contains(&p.column.name) =>
+            {
+                params.push(p.column.name.clone())
+            }
+            None if matches!(p.kind, PredicateKind::Join(_)) => {}
             None if (p.kind.is_equality() || p.kind == PredicateKind::Range)
                 && !cols.contains(&p.column.name) =>
             {
@@ -241,9 +268,13 @@ fn cause(n: &PlanNode) -> Cause {
         }
     }
     if !exprs.is_empty() {
-        Cause::Expression { table, exprs }
+        Cause::Expression { table, exprs, cols }
     } else if cols.len() >= 2 {
         Cause::Correlated { table, cols }
+    } else if cols.is_empty()
+        && let Some(col) = params.pop()
+    {
+        Cause::Parameter { col }
     } else if let Some(col) = cols.pop() {
         Cause::Stale { table, col }
     } else {
@@ -255,19 +286,29 @@ impl Cause {
     fn advice(&self) -> String {
         let bare = |t: &str| t.rsplit('.').next().unwrap_or(t).to_string();
         match self {
-            Cause::Expression { table, exprs } => {
-                let name = exprs
+            Cause::Expression { table, exprs, cols } => {
+                let name = cols
                     .iter()
-                    .map(|e| words(e))
+                    .map(|c| words(c))
+                    .chain(exprs.iter().map(|e| words(e)))
                     .collect::<Vec<_>>()
                     .join("_");
-                let list = exprs
+                let list = cols
                     .iter()
-                    .map(|e| format!("({e})"))
+                    .map(|c| quote_ident(c))
+                    .chain(exprs.iter().map(|e| format!("({e})")))
                     .collect::<Vec<_>>()
                     .join(", ");
+                let with = if cols.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        ", together with {} filtered beside it: their values are often correlated, and the planner multiplies their selectivities as if they were not",
+                        cols.join(", ")
+                    )
+                };
                 format!(
-                    "The planner has no statistics for {} and falls back to a fixed guess. Give it statistics on the expression (PostgreSQL 14 or newer), or an index on the expression, which brings its own:\nCREATE STATISTICS {}_{name}_stats ON {list} FROM {};\nANALYZE {};",
+                    "The planner has no statistics for {} and falls back to a fixed guess. Give it statistics on the expression (PostgreSQL 14 or newer){with}; or an index on the expression, which brings its own:\nCREATE STATISTICS {}_{name}_stats ON {list} FROM {};\nANALYZE {};",
                     exprs
                         .iter()
                         .map(|e| format!("`{e}`"))
@@ -280,6 +321,11 @@ impl Cause {
             }
             Cause::Widened { col, to } => format!(
                 "{col} is converted to {to} to meet a {to} value, and the planner has no statistics for the conversion, so it guesses. Compare {col} with a value of its own type: its statistics (and its index) then apply."
+            ),
+            Cause::Parameter { col } => format!(
+                "{} is compared with a value from the outer row (a parameter of a nested loop or LATERAL subquery), which the planner does not know when it plans: it assumes the average number of rows per value, and a skewed column has values far above the average. ANALYZE does not change that; an index on {} makes each lookup cheap whatever the count (see the other findings on this node).",
+                quote_ident(col),
+                quote_ident(col)
             ),
             Cause::Correlated { table, cols } => format!(
                 "The filter combines columns that are probably correlated; the planner multiplies their selectivities as if they were independent. Give it extended statistics:\nCREATE STATISTICS {}_{}_stats (dependencies, ndistinct, mcv) ON {} FROM {};\nANALYZE {};",

@@ -1,8 +1,8 @@
 use crate::declare_rule;
 use crate::detect::evidence::{
     already_indexed, count, describe_index, disabled_methods, gin_index_for, index_for, ms,
-    node_location, or_indexes, own_predicates, pct, quote_table, relation_of, scan_share,
-    table_rows, with_pattern_class,
+    node_location, or_indexes, own_predicates, pct, quote_table, relation_of, rows_returned,
+    scan_share, table_rows, with_pattern_class,
 };
 use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta, Severity};
 use crate::model::Dialect;
@@ -58,6 +58,9 @@ declare_rule! {
 const LARGE_TABLE_ROWS: f64 = 10_000.0;
 /// Share of rows kept above which scanning is the right plan.
 const SELECTIVE: f64 = 0.10;
+/// Pages per kept row at or under which kept rows read from disk are
+/// spread over most of the table's pages ([`spread_over_pages`]).
+const ROWS_PER_PAGE_SPREAD: f64 = 2.0;
 
 impl Rule for SeqScan {
     fn meta(&self) -> &'static RuleMeta {
@@ -69,7 +72,7 @@ impl Rule for SeqScan {
     }
 
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
-        for (_, n) in ctx.plan.nodes() {
+        for (ix, n) in ctx.plan.nodes() {
             // PostgreSQL's Seq Scan, or SQLite's full `SCAN t` (no index);
             // SQLite plans carry the statement's conditions as their filter.
             let sqlite_scan = n.node_type == "SCAN" && n.index_name.is_none();
@@ -88,8 +91,14 @@ impl Rule for SeqScan {
             if rows < LARGE_TABLE_ROWS {
                 continue;
             }
-            // Rows kept per pass over the table.
-            let kept = n.actual_rows.or(n.plan_rows).unwrap_or(rows) * scan_share(n);
+            // Rows kept per pass over the table: a parallel scan's processes
+            // share one pass, and their rounded averages add up to a guess
+            // that rows_returned replaces with the exact count when it can.
+            let returned = rows_returned(ctx.plan, ix).filter(|_| n.parallel_aware);
+            let kept = match returned {
+                Some(r) => r.rows,
+                None => n.actual_rows.or(n.plan_rows).unwrap_or(rows) * scan_share(n),
+            };
             let passes = if n.parallel_aware {
                 1.0
             } else {
@@ -101,6 +110,13 @@ impl Rule for SeqScan {
             }
             let preds = own_predicates(n, filter);
             let spec = index_for(n, &preds, &[]).map(|s| with_pattern_class(s, &preds, ctx.schema));
+            // Matching rows spread over the table: a B-tree would visit most
+            // of its pages anyway, in random order (slower than this scan).
+            // A pattern or containment test is costly per row, so its
+            // GIN index still pays; only the B-tree advice stays quiet.
+            if spec.is_some() && n.actual_rows.is_some() && spread_over_pages(n, kept, passes) {
+                continue;
+            }
             // No B-tree key: a condition only GIN or GiST serves, or an OR
             // that one index per branch serves.
             let other = match &spec {
@@ -109,7 +125,15 @@ impl Rule for SeqScan {
                     let shapes = plan_condition_shapes(filter);
                     gin_index_for(n, &shapes.gin, ctx.schema)
                         .map(|(s, why)| OtherIndex::Gin(s, why))
-                        .or_else(|| or_indexes(n, &shapes.ors).map(OtherIndex::Or))
+                        .or_else(|| {
+                            or_indexes(n, &shapes.ors).map(|specs| {
+                                // Branches an existing index serves need no new one.
+                                let (have, need) = specs.into_iter().partition(|s| {
+                                    already_indexed(s, ctx.schema) && ctx.schema.is_some()
+                                });
+                                OtherIndex::Or { need, have }
+                            })
+                        })
                 }
             }
             .filter(|o| !o.specs().iter().all(|s| already_indexed(s, ctx.schema)));
@@ -135,7 +159,7 @@ impl Rule for SeqScan {
                 quote_table(&table),
                 if measured { "read" } else { "will read about" },
                 count(rows),
-                count(kept),
+                returned.map(|r| r.text()).unwrap_or_else(|| count(kept)),
                 pct(share),
             ) + &n
                 .exclusive_ms
@@ -211,19 +235,46 @@ impl Rule for SeqScan {
     }
 }
 
+/// Whether the rows a scan keeps are spread over most of the pages it
+/// read (its buffers, per pass): unless the table happens to be stored in
+/// the filter's order, an index would fetch them from most of those pages
+/// one by one. Read from disk, random reads cost several sequential ones,
+/// so half as many rows as pages is enough; from the cache, an index
+/// still saves the work of testing every row, so only as many rows as
+/// pages counts. Without buffer counts, `false`.
+fn spread_over_pages(n: &PlanNode, kept: f64, passes: f64) -> bool {
+    let b = &n.buffers;
+    let read = (b.shared_read + b.local_read) as f64;
+    let hit = (b.shared_hit + b.local_hit) as f64;
+    let pages = (read + hit) / passes.max(1.0);
+    if pages <= 0.0 {
+        return false;
+    }
+    let per_page = if read >= hit {
+        ROWS_PER_PAGE_SPREAD
+    } else {
+        1.0
+    };
+    kept * per_page >= pages
+}
+
 /// The index a scan needs when no B-tree key serves its filter.
 enum OtherIndex {
     /// GIN or GiST, and why.
     Gin(IndexSpec, &'static str),
-    /// One B-tree per branch of an OR.
-    Or(Vec<IndexSpec>),
+    /// One B-tree per branch of an OR: those to create, and those the
+    /// catalog shows exist.
+    Or {
+        need: Vec<IndexSpec>,
+        have: Vec<IndexSpec>,
+    },
 }
 
 impl OtherIndex {
     fn specs(&self) -> Vec<IndexSpec> {
         match self {
             OtherIndex::Gin(s, ..) => vec![s.clone()],
-            OtherIndex::Or(specs) => specs.clone(),
+            OtherIndex::Or { need, .. } => need.clone(),
         }
     }
 
@@ -235,21 +286,32 @@ impl OtherIndex {
                 lines.push(s.statement(dialect));
                 lines.join("\n")
             }
-            OtherIndex::Or(specs) if specs.len() == 1 => format!(
+            OtherIndex::Or { need, have } if need.len() == 1 && have.is_empty() => format!(
                 "Every branch of the OR compares the same columns; one index serves them all: {}.\n{}",
-                describe_index(&specs[0]),
-                specs[0].statement(dialect)
+                describe_index(&need[0]),
+                need[0].statement(dialect)
             ),
-            OtherIndex::Or(specs) => {
-                let mut lines = vec![format!(
-                    "An OR is served by one index per branch, which PostgreSQL combines in a BitmapOr; with any branch unindexed it reads the whole table. Index each: {}.",
+            OtherIndex::Or { need, have } => {
+                let list = |specs: &[IndexSpec]| {
                     specs
                         .iter()
                         .map(describe_index)
                         .collect::<Vec<_>>()
                         .join(" and ")
-                )];
-                lines.extend(specs.iter().map(|s| s.statement(dialect)));
+                };
+                let mut lines = vec![if have.is_empty() {
+                    format!(
+                        "An OR is served by one index per branch, which PostgreSQL combines in a BitmapOr; with any branch unindexed it reads the whole table. Index each: {}.",
+                        list(need)
+                    )
+                } else {
+                    format!(
+                        "An OR is served by one index per branch, which PostgreSQL combines in a BitmapOr; with any branch unindexed it reads the whole table. The index on {} exists; add {}.",
+                        list(have),
+                        list(need)
+                    )
+                }];
+                lines.extend(need.iter().map(|s| s.statement(dialect)));
                 lines.join("\n")
             }
         }

@@ -33,8 +33,10 @@ declare_rule! {
     /// ```
     ///
     /// ## Use instead
-    /// An index whose keys are the scan filter's equality columns, then
-    /// the sort keys (a B-tree is read backwards for `DESC`):
+    /// An index whose keys are the scan filter's equality columns (compared
+    /// with a constant, or in a LATERAL subquery with the outer row's
+    /// value: `ticket_id = t.id`), then the sort keys (a B-tree is read
+    /// backwards for `DESC`):
     /// ```sql
     /// CREATE INDEX CONCURRENTLY events_created_at_idx ON events (created_at);
     /// ```
@@ -205,8 +207,13 @@ fn sort_index(scan: &PlanNode, sort: &PlanNode, table: &str) -> Option<IndexSpec
     let mut spec = IndexSpec::new(table, &[]);
     if let Some(filter) = scan.filter.as_deref() {
         for p in own_predicates(scan, filter) {
+            // `col = other.col` on a rescanned side (LATERAL, a nested
+            // loop's inner side) is an equality with the outer row's value.
             if p.wrapper.is_none()
-                && matches!(p.kind, PredicateKind::Eq | PredicateKind::IsNull)
+                && matches!(
+                    p.kind,
+                    PredicateKind::Eq | PredicateKind::IsNull | PredicateKind::Join(_)
+                )
                 && !spec
                     .columns()
                     .iter()
