@@ -55,6 +55,24 @@ fn clinic_gets_the_dba_set() {
     workload("clinic");
 }
 
+/// The fingerprints of the statements whose range bounds dbperf's notes
+/// say did not show in pg_stat_activity (`#n` is the rank in `queries`).
+fn guessed_ranges(report: &Value) -> Vec<String> {
+    let queries = report["queries"].as_array().cloned().unwrap_or_default();
+    report["notes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|n| n.as_str())
+        .filter_map(|n| n.strip_prefix("the range bounds of statement(s) "))
+        .filter_map(|n| n.split_once(" did not show in pg_stat_activity"))
+        .flat_map(|(ranks, _)| ranks.split(", "))
+        .filter_map(|r| r.trim_start_matches('#').parse::<usize>().ok())
+        .filter_map(|r| queries.get(r.checked_sub(1)?)?["fingerprint"].as_str())
+        .map(str::to_string)
+        .collect()
+}
+
 fn workload(domain: &str) {
     let test = format!("{domain}_gets_the_dba_set");
     let Some(base) = common::pg_url(&test) else {
@@ -165,10 +183,26 @@ fn workload(domain: &str) {
         .filter(|(d, _)| *d == domain)
         .filter_map(|(_, s)| index_key(s))
         .collect();
+    // Statements whose range bounds dbperf did not see running (it says
+    // so, and planned them with PostgreSQL's default share of the rows):
+    // an index judged on that guess alone is said, not failed, as with
+    // the text search configuration above.
+    let guessed = guessed_ranges(&report);
     let wrong: Vec<&String> = proposed
         .iter()
-        .filter(|(p, _)| avoid.iter().any(|(k, _)| k == p) && !measured.contains(p))
-        .map(|(_, s)| s)
+        .zip(indexes)
+        .filter(|((p, s), entry)| {
+            let on_guess = entry["queries"].as_array().is_some_and(|q| {
+                !q.is_empty()
+                    && q.iter()
+                        .all(|f| f.as_str().is_some_and(|f| guessed.iter().any(|g| g == f)))
+            });
+            if on_guess && avoid.iter().any(|(k, _)| k == p) {
+                eprintln!("{domain}: proposed on a range share dbperf did not see: {s}");
+            }
+            avoid.iter().any(|(k, _)| k == p) && !measured.contains(p) && !on_guess
+        })
+        .map(|((_, s), _)| s)
         .collect();
     assert!(
         wrong.is_empty(),
