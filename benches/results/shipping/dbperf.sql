@@ -4,4 +4,3 @@ CREATE INDEX CONCURRENTLY shipments_tenant_id_priority_promised_on_partial_idx O
 CREATE INDEX CONCURRENTLY shipments_tenant_id_created_at_id_idx ON shipping.shipments (tenant_id, created_at, id);
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 CREATE INDEX CONCURRENTLY dock_bookings_depot_id_during_gist_idx ON shipping.dock_bookings USING gist (depot_id, during);
-CREATE INDEX CONCURRENTLY trackers_last_ping_idx ON shipping.trackers (last_ping);
