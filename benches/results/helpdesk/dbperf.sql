@@ -3,9 +3,9 @@ CREATE INDEX CONCURRENTLY tickets_customer_id_created_at_idx ON helpdesk.tickets
 CREATE INDEX CONCURRENTLY tickets_assignee_id_updated_at_id_idx ON helpdesk.tickets (assignee_id, updated_at, id);
 CREATE INDEX CONCURRENTLY comments_ticket_id_idx ON helpdesk.comments (ticket_id);
 CREATE INDEX CONCURRENTLY tickets_created_at_partial_idx ON helpdesk.tickets (created_at) WHERE assignee_id IS NULL;
+CREATE INDEX CONCURRENTLY tickets_cc_customer_id_partial_idx ON helpdesk.tickets (cc_customer_id) WHERE cc_customer_id IS NOT NULL;
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX CONCURRENTLY tickets_subject_gin_idx ON helpdesk.tickets USING gin (subject gin_trgm_ops);
-CREATE INDEX CONCURRENTLY tickets_cc_customer_id_partial_idx ON helpdesk.tickets (cc_customer_id) WHERE cc_customer_id IS NOT NULL;
 CREATE INDEX CONCURRENTLY tickets_meta_gin_idx ON helpdesk.tickets USING gin (meta jsonb_path_ops);
 CREATE INDEX CONCURRENTLY tickets_label_ids_gin_idx ON helpdesk.tickets USING gin (label_ids);
 CREATE INDEX CONCURRENTLY ticket_watchers_agent_id_idx ON helpdesk.ticket_watchers (agent_id);
