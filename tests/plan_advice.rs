@@ -330,8 +330,8 @@ fn index_filter_on_an_ordered_scan_keeps_the_order() {
 }
 
 /// Every partition of one table scanned under one Append with the same
-/// problem: one finding of the table, the others counted, each partition's
-/// index still in the ranked list.
+/// problem: one finding of the table, the others counted, and one index in
+/// the ranked list, the partitioned table's.
 #[test]
 fn a_finding_on_every_partition_is_said_once() {
     for (file, r) in reports("partitions_cast_on_key") {
@@ -361,7 +361,13 @@ fn a_finding_on_every_partition_is_said_once() {
             .find(|f| f.rule == "function-on-indexed-column")
             .unwrap();
         assert!(f.advice.contains("viewed_at >= "), "{file}: {}", f.advice);
-        assert_eq!(r.indexes.len(), 12, "{file}: {:?}", statements(&r));
+        assert_eq!(r.indexes.len(), 1, "{file}: {:?}", statements(&r));
+        assert_eq!(r.indexes[0].table, "page_views", "{file}");
+        assert!(
+            !r.indexes[0].statement.contains("CONCURRENTLY"),
+            "{file}: {}",
+            r.indexes[0].statement
+        );
     }
 }
 
@@ -783,6 +789,239 @@ fn snapshot_blindx_reports() {
             let mut text = Vec::new();
             dbperf::report::text::write(&r, false, &mut text).unwrap();
             insta::assert_snapshot!("blindx_text", String::from_utf8(text).unwrap());
+        }
+    );
+}
+
+// ---- Third blind round (fixtures/plans/pg/blindy: an ad-tech event store) ----
+
+fn blindy(file: &str) -> Report {
+    let f = common::fixture("plans")
+        .join("pg")
+        .join("blindy")
+        .join("plans")
+        .join(file);
+    dbperf::analysis::plan::analyse(&plan(&f), vec![], None)
+}
+
+/// The blindy catalog with its statistics (`pg_dump -s` of the database
+/// make_blindy.sh builds, then fixtures/shop/stats.sql run against it).
+fn blindy_with_schema(file: &str) -> Report {
+    let dir = common::fixture("plans").join("pg").join("blindy");
+    let ddl = std::fs::read_to_string(dir.join("schema_stats.sql")).unwrap();
+    let (schema, problems) = dbperf::parse::ddl::parse_schema(
+        "schema_stats.sql",
+        &ddl,
+        dbperf::model::Dialect::Postgres,
+    );
+    assert!(problems.is_empty(), "{problems:?}");
+    dbperf::analysis::plan::analyse(&plan(&dir.join("plans").join(file)), vec![], Some(&schema))
+}
+
+/// DELETE of one campaign: 138 ms of 138 in the foreign key's trigger,
+/// which seq-scans creatives (campaign_id has no index). The plan tree is
+/// cheap; the finding is the trigger's, and with the catalog it names the
+/// referencing index (measured 160 → 0.45 ms).
+#[test]
+fn fk_trigger_time_names_the_referencing_index() {
+    let r = blindy_with_schema("15_delete_campaign_cascade.txt");
+    let f = finding(&r, "slow-trigger", "15");
+    assert_eq!(f.severity, dbperf::detect::Severity::Warning);
+    assert!(
+        f.message
+            .starts_with("Trigger for constraint creatives_campaign_id_fkey took 138.1 ms"),
+        "{}",
+        f.message
+    );
+    assert_eq!(
+        statements(&r),
+        vec![
+            "CREATE INDEX CONCURRENTLY creatives_campaign_id_idx ON public.creatives (campaign_id);"
+        ]
+    );
+    // Without the catalog: the constraint's columns are unknown; the
+    // advice says how to find them and proposes no index.
+    let r = blindy("15_delete_campaign_cascade.txt");
+    let f = finding(&r, "slow-trigger", "15");
+    assert!(
+        f.advice
+            .contains("WHERE conname = 'creatives_campaign_id_fkey';"),
+        "{}",
+        f.advice
+    );
+    assert!(r.indexes.is_empty());
+    // A cheap UPDATE with no trigger time says nothing.
+    assert!(rules(&blindy("16_update_advertiser_budgets.txt")).is_empty());
+}
+
+/// The same index on three partitions is one index of the partitioned
+/// table, built by one statement (CONCURRENTLY is refused there); with the
+/// catalog, a query pruned to one partition gets its parent's index too.
+#[test]
+fn partition_advice_leads_with_the_partitioned_table() {
+    for file in [
+        "18_impressions_of_creatives.txt",
+        "18_impressions_of_creatives.json",
+    ] {
+        let r = blindy(file);
+        assert_eq!(
+            statements(&r),
+            vec!["CREATE INDEX impressions_creative_id_ts_idx ON impressions (creative_id, ts);"],
+            "{file}"
+        );
+        // The root aggregate's estimate of groups chose nothing.
+        assert!(
+            !rules(&r).contains(&"row-misestimate"),
+            "{file}: {:?}",
+            rules(&r)
+        );
+    }
+    let r = blindy_with_schema("03_publisher_november_report.txt");
+    assert_eq!(
+        statements(&r),
+        vec![
+            "CREATE INDEX impressions_publisher_id_ts_idx ON public.impressions (publisher_id, ts);"
+        ]
+    );
+    assert!(
+        finding(&r, "seq-scan", "03")
+            .advice
+            .contains("ON ONLY public.impressions"),
+        "{}",
+        finding(&r, "seq-scan", "03").advice
+    );
+    // Without the catalog the plan does not say it is a partition.
+    assert_eq!(
+        blindy("03_publisher_november_report.txt").indexes[0].table,
+        "impressions_2026_11"
+    );
+}
+
+/// Correlated format/width/height: 247 rows a process expected, 31,955 a
+/// process found (95,866 in all, the nested loop's probes). The finding
+/// says per process and in all; the campaigns_pkey probes that drop 91% of
+/// their one row each get no index of their own (campaigns (status, id)
+/// measured 1,124 → 1,113 ms: nothing).
+#[test]
+fn parallel_misestimate_says_per_process_and_in_all() {
+    let r = blindy("14_video_creatives_misestimate.txt");
+    let f = finding(&r, "row-misestimate", "14");
+    assert!(
+        f.message.starts_with(
+            "The planner expected 247 rows per process from Parallel Seq Scan on creatives cr but got 31,955 in each of 3 processes, 95,866 in all (under-estimated 129×)"
+        ),
+        "{}",
+        f.message
+    );
+    assert!(
+        f.advice
+            .contains("ON format, width, height FROM creatives;"),
+        "{}",
+        f.advice
+    );
+    assert!(!rules(&r).contains(&"index-filter"), "{:?}", rules(&r));
+    assert_eq!(r.findings[0].rule, "row-misestimate");
+}
+
+/// NOT EXISTS against 800,000 clicks hashed in full (8 batches) for 132
+/// creatives: an index on the anti join's key lets each creative be
+/// checked by one probe (both indexes: 520 → 0.8 ms).
+#[test]
+fn anti_join_reading_a_table_in_full_asks_for_its_join_key() {
+    let r = blindy("07_creatives_never_clicked.txt");
+    let cols: Vec<(String, Vec<String>)> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "join-full-scan")
+        .filter_map(|f| f.index.as_ref())
+        .map(|i| (i.table.clone(), i.columns()))
+        .collect();
+    assert!(
+        cols.contains(&("clicks".to_string(), vec!["creative_id".to_string()])),
+        "{cols:?}"
+    );
+    assert!(
+        cols.contains(&("creatives".to_string(), vec!["campaign_id".to_string()])),
+        "{cols:?}"
+    );
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.index.as_ref().is_some_and(|i| i.table == "clicks"))
+        .unwrap();
+    assert!(
+        f.message
+            .contains("to check 132 rows on the other side for a match"),
+        "{}",
+        f.message
+    );
+}
+
+/// A containment test beside an equality on a common value: by the
+/// catalog's statistics, status = 'active' keeps 9% of campaigns and
+/// review_status = 'pending' 3% of creatives, on most pages; the GIN index
+/// partial on the equality is the selective one (measured: campaigns
+/// (status) 400 → 118 ms, the partial GIN 383 → 0.6 ms; creatives
+/// (review_status) 221 → 125 ms, the partial GIN 239 → 2.8 ms). Without
+/// statistics the B-tree stands.
+#[test]
+fn containment_beside_a_common_value_gets_a_partial_gin() {
+    for (file, statement) in [
+        (
+            "12_campaigns_targeting_jsonb.txt",
+            "CREATE INDEX CONCURRENTLY campaigns_targeting_gin_partial_idx ON campaigns USING gin (targeting jsonb_path_ops) WHERE status = 'active'::text;",
+        ),
+        (
+            "13_black_friday_creatives.txt",
+            "CREATE INDEX CONCURRENTLY creatives_tags_gin_partial_idx ON creatives USING gin (tags) WHERE review_status = 'pending'::text;",
+        ),
+    ] {
+        let r = blindy_with_schema(file);
+        assert_eq!(statements(&r), vec![statement], "{file}");
+        assert_eq!(
+            blindy(file).indexes[0].method,
+            None,
+            "{file}: without statistics, a B-tree"
+        );
+    }
+}
+
+/// A sort spilled under the work_mem it ran with (4 MB, the default): the
+/// advice asks for more than that (it said 4 MB).
+#[test]
+fn work_mem_advice_exceeds_the_setting_that_spilled() {
+    let r = blindy("10_top_creatives_window.txt");
+    let f = finding(&r, "disk-spill", "10");
+    assert!(f.advice.contains("SET work_mem = '8MB'"), "{}", f.advice);
+}
+
+/// Cases a DBA leaves alone: nothing to report.
+#[test]
+fn blindy_quiet_cases() {
+    for file in [
+        "02_campaign_hourly_today.txt",
+        "05_top_publishers_november_cte.txt",
+        "06_spend_by_device_country.txt",
+        "16_update_advertiser_budgets.txt",
+    ] {
+        assert!(
+            rules(&blindy(file)).is_empty(),
+            "{file}: {:?}",
+            rules(&blindy(file))
+        );
+    }
+}
+
+#[test]
+fn snapshot_blindy_reports() {
+    insta::glob!(
+        "../fixtures/plans/pg/blindy/plans",
+        "*.{txt,json}",
+        |path| {
+            let r = dbperf::analysis::plan::analyse(&plan(path), vec![], None);
+            let mut text = Vec::new();
+            dbperf::report::text::write(&r, false, &mut text).unwrap();
+            insta::assert_snapshot!("blindy_text", String::from_utf8(text).unwrap());
         }
     );
 }

@@ -14,9 +14,12 @@
 use std::collections::HashMap;
 
 use crate::detect::Finding;
+use crate::model::Dialect;
 use crate::model::finding::Location;
 use crate::model::fmt::{fmt_count, ms};
+use crate::model::index::IndexSpec;
 use crate::model::plan::Plan;
+use crate::model::schema::Schema;
 
 /// The partitions of one table that one Append scans.
 struct Partitions {
@@ -121,23 +124,99 @@ pub fn fold(findings: Vec<Finding>, plan: &Plan) -> Vec<Finding> {
             .map(|f| f.severity)
             .max()
             .unwrap_or(host.severity);
-        for m in &members[1..] {
-            host.also.extend(m.index.iter().cloned());
-            host.also.extend(m.also.iter().cloned());
+        // The same index on every partition is one index of the
+        // partitioned table: the ranked list and the advice name the
+        // parent's, built by one statement.
+        let host_rel = at(&members[0]).map(|(_, rel)| rel).unwrap_or_default();
+        let mut parents: Vec<IndexSpec> = Vec::new();
+        for spec in members
+            .iter()
+            .flat_map(|m| m.index.iter().chain(m.also.iter()))
+        {
+            let parent = IndexSpec {
+                table: table.clone(),
+                partitioned: true,
+                ..spec.clone()
+            };
+            if !parents.contains(&parent) {
+                parents.push(parent);
+            }
         }
-        if host.index.is_none() && !host.also.is_empty() {
-            host.index = Some(host.also.remove(0));
+        for spec in host.index.iter().chain(host.also.iter()) {
+            let parent = IndexSpec {
+                table: table.clone(),
+                partitioned: true,
+                ..spec.clone()
+            };
+            host.advice = host.advice.replace(
+                &spec.statement(Dialect::Postgres),
+                &parent.statement(Dialect::Postgres),
+            );
         }
-        if host.index.is_some() {
-            host.advice.push_str(&format!(
-                "\nEvery partition needs it (each statement is in the ranked list), or build it once on {table}: a plain CREATE INDEX on the partitioned table builds it on each partition (without CONCURRENTLY: writes wait while it builds)."
-            ));
+        if !parents.is_empty() {
+            if !host_rel.is_empty() {
+                host.advice = host.advice.replace(&host_rel, table);
+            }
+            host.index = Some(parents.remove(0));
+            host.also = parents;
+            host.advice.push_str(&parent_note(table));
         }
         slots[list[0]] = Some(host);
     }
     let mut out: Vec<Finding> = slots.into_iter().flatten().collect();
     crate::detect::rank(&mut out);
     out
+}
+
+/// How an index of a partitioned table is built, and how to build it
+/// without blocking writes.
+fn parent_note(table: &str) -> String {
+    format!(
+        "\nOne statement on the partitioned table {table} builds it on every partition, present and future. It cannot run CONCURRENTLY and blocks writes while it builds; to avoid that, create it ON ONLY {table}, build each partition's index with CREATE INDEX CONCURRENTLY, and attach each with ALTER INDEX … ATTACH PARTITION."
+    )
+}
+
+/// With the catalog: an index asked for on one partition (a query that
+/// pruned to it) is asked for on its partitioned table, which builds it on
+/// every partition; the other months' queries need it too.
+pub fn on_parents(findings: &mut [Finding], schema: Option<&Schema>) {
+    let Some(schema) = schema else { return };
+    for f in findings.iter_mut() {
+        let mut notes = Vec::new();
+        for spec in f.index.iter_mut().chain(f.also.iter_mut()) {
+            let Some(parent) = schema
+                .table(&spec.qualified_table())
+                .and_then(|t| t.partition_of.as_deref())
+            else {
+                continue;
+            };
+            let mut p = IndexSpec::new(parent, &[]);
+            if p.schema.is_none() {
+                p.schema = spec.schema.clone();
+            }
+            let p = IndexSpec {
+                schema: p.schema,
+                table: p.table,
+                partitioned: true,
+                ..spec.clone()
+            };
+            let (old, new) = (
+                spec.statement(Dialect::Postgres),
+                p.statement(Dialect::Postgres),
+            );
+            f.advice = f.advice.replace(&old, &new).replace(
+                &crate::detect::evidence::describe_index(spec),
+                &crate::detect::evidence::describe_index(&p),
+            );
+            if !notes.contains(&p.qualified_table()) {
+                notes.push(p.qualified_table());
+            }
+            *spec = p;
+        }
+        for parent in notes {
+            f.advice.push_str(&parent_note(&parent));
+        }
+    }
 }
 
 #[cfg(test)]

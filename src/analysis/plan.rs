@@ -90,6 +90,7 @@ fn analyse_findings(
         }),
         plan,
     );
+    super::partitions::on_parents(&mut report.findings, schema);
     report.indexes = indexes_from_findings(&report.findings, plan);
     point_to_merged_indexes(&mut report.findings, &report.indexes, plan);
     if !report.indexes.is_empty() {

@@ -95,7 +95,8 @@ impl RowCount {
 /// exact count is printed elsewhere when the node hands its rows straight
 /// to a Gather (or Gather Merge) that ran once, or when it is the outer
 /// side of a Nested Loop, whose inner side ran once per outer row (its
-/// loops, summed over the processes).
+/// loops, summed over the processes); the inner side of an inner Nested
+/// Loop without a Join Filter returned what the join did.
 pub fn rows_returned(plan: &Plan, ix: NodeIndex) -> Option<RowCount> {
     let n = plan.node(ix);
     let per_loop = n.actual_rows?;
@@ -125,6 +126,23 @@ pub fn rows_returned(plan: &Plan, ix: NodeIndex) -> Option<RowCount> {
             && let Some(l) = inner.actual_loops
         {
             return Some(exact(l));
+        }
+        // The inner side of an inner Nested Loop with no Join Filter: the
+        // join returns exactly the rows it found, over far fewer loops.
+        if parent.node_type == "Nested Loop"
+            && siblings.get(1) == Some(&ix)
+            && parent.join_filter.is_none()
+            && parent.join_type.as_deref().is_none_or(|j| j == "Inner")
+            && let Some(r) = parent.actual_rows
+        {
+            let pl = parent.actual_loops.unwrap_or(1.0).max(1.0);
+            if pl < loops {
+                return Some(RowCount {
+                    rows: r * pl,
+                    exact: pl <= 1.0,
+                    loops: pl,
+                });
+            }
         }
     }
     Some(RowCount {

@@ -24,6 +24,10 @@ pub struct IndexSpec {
     /// Operator class of every key (`gin_trgm_ops`, `jsonb_path_ops`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub opclass: Option<String>,
+    /// On a partitioned table: built on every partition by one statement,
+    /// which PostgreSQL cannot run CONCURRENTLY.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partitioned: bool,
 }
 
 impl IndexSpec {
@@ -37,6 +41,7 @@ impl IndexSpec {
             predicate: None,
             method: None,
             opclass: None,
+            partitioned: false,
         }
     }
 
@@ -177,7 +182,12 @@ impl IndexSpec {
         };
         let mut s = match dialect {
             Dialect::Postgres => format!(
-                "CREATE INDEX CONCURRENTLY {} ON {}{} ({})",
+                "CREATE INDEX {}{} ON {}{} ({})",
+                if self.partitioned {
+                    ""
+                } else {
+                    "CONCURRENTLY "
+                },
                 name,
                 table,
                 using,

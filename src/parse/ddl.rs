@@ -131,6 +131,21 @@ impl Builder<'_> {
                     .map(|s| (*l, s.trim().to_string()))
             })
             .collect();
+        if dialect == Dialect::Postgres
+            && let Some((parent, child)) = attach_partition(raw.text)
+        {
+            if let Some(t) = self.schema.table_mut(&child) {
+                t.partition_of = Some(parent);
+            }
+            for (line, text) in stat_lines {
+                self.stats.push(StatLine {
+                    line,
+                    text,
+                    context: None,
+                });
+            }
+            return;
+        }
         if !wanted(raw.text) {
             for (line, text) in stat_lines {
                 self.stats.push(StatLine {
@@ -236,6 +251,7 @@ impl Builder<'_> {
             schema,
             name: name.clone(),
             defined_at: Some((self.path.to_string(), line)),
+            partition_of: ct.partition_of.as_ref().map(object_name),
             ..Table::default()
         };
         let mut later: Vec<TableConstraint> = ct.constraints.clone();
@@ -498,6 +514,22 @@ pub(crate) fn index_keys(cols: &[IndexColumn]) -> Vec<IndexKey> {
             }
         })
         .collect()
+}
+
+/// `(parent, child)` of `ALTER TABLE [ONLY] parent ATTACH PARTITION child
+/// FOR VALUES …` (pg_dump's form; the SQL parser does not read it).
+fn attach_partition(text: &str) -> Option<(String, String)> {
+    let w: Vec<&str> = text.split_whitespace().collect();
+    let is = |i: usize, k: &str| w.get(i).is_some_and(|x| x.eq_ignore_ascii_case(k));
+    if !(is(0, "alter") && is(1, "table")) {
+        return None;
+    }
+    let at = if is(2, "only") { 3 } else { 2 };
+    if !(is(at + 1, "attach") && is(at + 2, "partition")) {
+        return None;
+    }
+    let name = |s: &str| s.trim_end_matches(';').replace('"', "");
+    Some((name(w.get(at)?), name(w.get(at + 3)?)))
 }
 
 /// A FOREIGN KEY constraint as the model holds it.

@@ -492,6 +492,7 @@ impl PgSession {
                 rows,
                 bytes: Some(total.max(0) as u64),
                 rows_changed: Some((r.get::<_, i64>(10) + r.get::<_, i64>(11)).max(0) as u64),
+                partition_of: r.get(16),
                 ..Table::default()
             });
         }
@@ -1112,7 +1113,10 @@ fn tables_sql(sizes: &str) -> String {
          coalesce(s.n_tup_ins, 0)::int8, coalesce(s.n_tup_upd, 0)::int8, coalesce(s.n_tup_del, 0)::int8, \
          coalesce(s.n_live_tup, 0)::int8, coalesce(s.n_dead_tup, 0)::int8, \
          extract(epoch FROM now() - greatest(s.last_vacuum, s.last_autovacuum))::float8, \
-         coalesce(s.n_tup_hot_upd, 0)::int8 \
+         coalesce(s.n_tup_hot_upd, 0)::int8, \
+         (SELECT pn.nspname::text || '.' || pc.relname::text FROM pg_inherits i \
+          JOIN pg_class pc ON pc.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = pc.relnamespace \
+          WHERE i.inhrelid = c.oid AND c.relispartition LIMIT 1) \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_class tc ON tc.oid = c.reltoastrelid \
          LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid \

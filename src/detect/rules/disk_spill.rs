@@ -49,7 +49,9 @@ impl Rule for DiskSpill {
             let Some((what, spilled_kb)) = spill(n) else {
                 continue;
             };
-            let need = suggested_work_mem_mb(spilled_kb);
+            // It spilled under the work_mem it ran with: more than that.
+            let need = suggested_work_mem_mb(spilled_kb)
+                .max((work_mem_kb(ctx.plan) / 1024 + 1).next_power_of_two());
             let message = format!(
                 "{} spilled to disk: {what}.{}",
                 n.title(),
@@ -113,6 +115,32 @@ fn spill(n: &PlanNode) -> Option<(String, u64)> {
         ));
     }
     None
+}
+
+/// The work_mem the plan ran with, in kB: its `Settings` line (EXPLAIN
+/// SETTINGS prints the ones changed from the default), else PostgreSQL's
+/// default of 4 MB.
+fn work_mem_kb(plan: &crate::model::plan::Plan) -> u64 {
+    const DEFAULT_KB: u64 = 4096;
+    let Some((_, v)) = plan
+        .settings
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("work_mem"))
+    else {
+        return DEFAULT_KB;
+    };
+    let v = v.trim();
+    let digits = v.bytes().take_while(u8::is_ascii_digit).count();
+    let Ok(n) = v[..digits].parse::<u64>() else {
+        return DEFAULT_KB;
+    };
+    match v[digits..].trim().to_ascii_lowercase().as_str() {
+        "" | "kb" => n,
+        "mb" => n * 1024,
+        "gb" => n * 1024 * 1024,
+        "tb" => n * 1024 * 1024 * 1024,
+        _ => DEFAULT_KB,
+    }
 }
 
 /// Spilled size with headroom, rounded up to a power of two, in MB (≥ 4).

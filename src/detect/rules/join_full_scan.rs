@@ -12,7 +12,8 @@ declare_rule! {
     /// ## What it does
     /// Flags a hash join that reads a large table in full (a sequential
     /// scan with no filter: the selectivity is all in the join condition)
-    /// to match a few of its rows against a small other side, when an index
+    /// to match a few of its rows against a small other side (or, for an
+    /// anti join, to check a few rows for a match), when an index
     /// on the large table's join key would let the planner look up just the
     /// matching rows instead.
     ///
@@ -75,7 +76,10 @@ impl Rule for JoinFullScan {
         let plan = ctx.plan;
         for (ix, join) in plan.nodes() {
             if join.node_type != "Hash Join"
-                || !matches!(join.join_type.as_deref(), None | Some("Inner" | "Semi"))
+                || !matches!(
+                    join.join_type.as_deref(),
+                    None | Some("Inner" | "Semi" | "Anti")
+                )
             {
                 continue;
             }
@@ -95,9 +99,17 @@ impl Rule for JoinFullScan {
                 if read < LARGE_TABLE_ROWS {
                     continue;
                 }
-                let (Some(small), Some(matched)) =
-                    (side_rows(plan.node(small_side)), join_rows(join))
-                else {
+                // An anti join keeps the rows of its outer side that have
+                // no match: probing an index once per outer row fetches at
+                // most one row each, whatever the join returned.
+                let anti = join.join_type.as_deref() == Some("Anti");
+                if anti && big_side != inner {
+                    continue;
+                }
+                let Some(small) = side_rows(plan.node(small_side)) else {
+                    continue;
+                };
+                let Some(matched) = (if anti { Some(small) } else { join_rows(join) }) else {
                     continue;
                 };
                 let touched = (small + matched) * ROWS_PER_RANDOM_PAGE;
@@ -122,17 +134,29 @@ impl Rule for JoinFullScan {
                 } else {
                     ("all", "")
                 };
-                let message = format!(
-                    "{} reads {all} {} rows of {} (no filter: the selectivity is in the join) to keep {about}{}, matched against {} row{} on the other side{}.",
-                    join.title(),
-                    count(approx(read, scan.parallel_aware)),
-                    scan.title(),
-                    count(approx(matched, scan.parallel_aware)),
-                    count(small),
-                    if small == 1.0 { "" } else { "s" },
-                    took.map(|t| format!("; the scan took {}", ms(t)))
-                        .unwrap_or_default(),
-                );
+                let took_text = took
+                    .map(|t| format!("; the scan took {}", ms(t)))
+                    .unwrap_or_default();
+                let message = if anti {
+                    format!(
+                        "{} reads {all} {} rows of {} (no filter: the selectivity is in the join) to check {} row{} on the other side for a match{took_text}.",
+                        join.title(),
+                        count(approx(read, scan.parallel_aware)),
+                        scan.title(),
+                        count(small),
+                        if small == 1.0 { "" } else { "s" },
+                    )
+                } else {
+                    format!(
+                        "{} reads {all} {} rows of {} (no filter: the selectivity is in the join) to keep {about}{}, matched against {} row{} on the other side{took_text}.",
+                        join.title(),
+                        count(approx(read, scan.parallel_aware)),
+                        scan.title(),
+                        count(approx(matched, scan.parallel_aware)),
+                        count(small),
+                        if small == 1.0 { "" } else { "s" },
+                    )
+                };
                 let advice = format!(
                     "Index the join key of the large side, so the planner can probe it once per row of the small side (a nested loop over an index scan) instead of reading the whole table: {}.\n{}",
                     describe_index(&spec),
@@ -173,12 +197,13 @@ fn approx(v: f64, parallel: bool) -> f64 {
 }
 
 /// Rows of a join side. A Hash that is not parallel-aware is built whole by
-/// every process, so its per-loop count is the side's rows.
+/// every process, so its per-loop count is the side's rows; any other side
+/// (a probe side, a parallel hash) splits its rows among the processes.
 fn side_rows(n: &PlanNode) -> Option<f64> {
-    if n.parallel_aware {
-        n.total_rows()
-    } else {
+    if n.node_type == "Hash" && !n.parallel_aware {
         n.actual_rows
+    } else {
+        n.total_rows()
     }
 }
 

@@ -42,6 +42,7 @@ mod seq_scanned_table;
 mod serial_column;
 mod set_not_null_without_check;
 mod slow_planning;
+mod slow_trigger;
 mod sort_for_limit;
 mod sqlite_settings;
 mod subplan_rescan;
@@ -89,6 +90,7 @@ pub use seq_scanned_table::SeqScannedTable;
 pub use serial_column::SerialColumn;
 pub use set_not_null_without_check::SetNotNullWithoutCheck;
 pub use slow_planning::SlowPlanning;
+pub use slow_trigger::SlowTrigger;
 pub use sort_for_limit::SortForLimit;
 pub use sqlite_settings::SqliteSettings;
 pub use subplan_rescan::SubplanRescan;
@@ -116,6 +118,7 @@ pub static ALL: &[&dyn Rule] = &[
     &WorkersNotLaunched,
     &JitOverhead,
     &SlowPlanning,
+    &SlowTrigger,
     &FkWithoutIndex,
     &DuplicateIndex,
     &NonConcurrentIndex,

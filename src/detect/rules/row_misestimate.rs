@@ -3,6 +3,7 @@ use petgraph::graph::NodeIndex;
 use crate::declare_rule;
 use crate::detect::evidence::{
     count, names_own_table, node_location, own_predicates, pct, quote_table, relation_of,
+    rows_returned,
 };
 use crate::detect::{Finding, PlanContext, Reads, Rule, RuleMeta};
 use crate::model::index::quote_ident;
@@ -21,7 +22,9 @@ declare_rule! {
     /// function or expression around a column, or statistics that no longer
     /// describe the table. A node under a Limit, a semi/anti join or a
     /// merge join that returned fewer rows than estimated was stopped early;
-    /// that is not a misestimate.
+    /// that is not a misestimate. Nor is the result count of a join,
+    /// aggregate or window function at the top of the plan, which no plan
+    /// choice was made on (a scan there still tells the cause, as info).
     ///
     /// ## Why is this bad?
     /// Every choice above the node (join method, join order, memory for a
@@ -98,9 +101,15 @@ impl Rule for RowMisestimate {
             if factor_of(n) < 1.0 && stopped_early(plan, ix) {
                 continue;
             }
-            // With no node above it, no plan choice here was made on the
-            // estimate; it still misleads any query that joins this result.
+            // With no node above it (the statement's result, or only
+            // conduits of its rows), no plan choice was made on the
+            // estimate. A scan's own conditions still tell a cause worth
+            // knowing (a query that joins this table would suffer it); a
+            // join's or aggregate's count of result rows does not.
             let consumer = consumer_of(plan, ix).map(|c| plan.node(c));
+            if consumer.is_none() && relation_of(n).is_none() {
+                continue;
+            }
             let consumer_ms = consumer.and_then(|c| c.inclusive_ms);
             if let (Some(cm), true) = (consumer_ms, total > 0.0)
                 && cm / total < MATTERS
@@ -110,11 +119,28 @@ impl Rule for RowMisestimate {
             let factor = n.row_factor.unwrap_or(1.0);
             let direction = if factor >= 1.0 { "under" } else { "over" };
             let times = if factor >= 1.0 { factor } else { 1.0 / factor };
+            // A parallel node prints per-process figures (rounded): say so,
+            // with the total across the processes where the plan tells it.
+            let loops = n.actual_loops.unwrap_or(1.0);
+            let got = match rows_returned(plan, ix).filter(|_| n.parallel_aware && loops > 1.0) {
+                Some(r) => format!(
+                    "{} in each of {} processes, {} in all",
+                    count(actual),
+                    count(loops),
+                    r.text()
+                ),
+                None => count(actual),
+            };
+            let expected = if n.parallel_aware && loops > 1.0 {
+                format!("{} per process", rows(est))
+            } else {
+                rows(est)
+            };
             let message = format!(
                 "The planner expected {} from {} but got {} ({}-estimated {}×){}.",
-                rows(est),
+                expected,
                 n.title(),
-                count(actual),
+                got,
                 direction,
                 count(times.round()),
                 consumer.map(|c| consumed_by(c, total)).unwrap_or_else(|| {

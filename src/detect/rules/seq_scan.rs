@@ -109,7 +109,17 @@ impl Rule for SeqScan {
                 continue;
             }
             let preds = own_predicates(n, filter);
-            let spec = index_for(n, &preds, &[]).map(|s| with_pattern_class(s, &preds, ctx.schema));
+            let mut spec =
+                index_for(n, &preds, &[]).map(|s| with_pattern_class(s, &preds, ctx.schema));
+            // A containment test beside equalities on common values: the
+            // GIN index on it, partial on them, is the selective one.
+            let mut over_common = None;
+            if let (Some(s), Some(schema), true) = (&spec, ctx.schema, n.actual_rows.is_some()) {
+                over_common = gin_over_common_values(n, s, &preds, filter, schema, passes);
+                if over_common.is_some() {
+                    spec = None;
+                }
+            }
             // Matching rows spread over the table: a B-tree would visit most
             // of its pages anyway, in random order (slower than this scan).
             // A pattern or containment test is costly per row, so its
@@ -119,9 +129,10 @@ impl Rule for SeqScan {
             }
             // No B-tree key: a condition only GIN or GiST serves, or an OR
             // that one index per branch serves.
-            let other = match &spec {
-                Some(_) => None,
-                None => {
+            let other = match (&spec, over_common) {
+                (Some(_), _) => None,
+                (None, Some((s, note))) => Some(OtherIndex::GinOverCommon(s, note)),
+                (None, None) => {
                     let shapes = plan_condition_shapes(filter);
                     gin_index_for(n, &shapes.gin, ctx.schema)
                         .map(|(s, why)| OtherIndex::Gin(s, why))
@@ -258,10 +269,95 @@ fn spread_over_pages(n: &PlanNode, kept: f64, passes: f64) -> bool {
     kept * per_page >= pages
 }
 
+/// When every key of the B-tree `btree` is an equality with a value the
+/// catalog's statistics count among the column's common values, and those
+/// values together keep enough rows to be spread over most of the pages
+/// the scan read, while a containment test (jsonb, array, pattern) in the
+/// same filter has a GIN index: that index, partial on the equalities,
+/// and a sentence saying why. `None` otherwise (the B-tree stands).
+fn gin_over_common_values(
+    n: &PlanNode,
+    btree: &IndexSpec,
+    preds: &[crate::sql::predicate::Predicate],
+    filter: &str,
+    schema: &crate::model::schema::Schema,
+    passes: f64,
+) -> Option<(IndexSpec, String)> {
+    let table = schema.table(&relation_of(n)?)?;
+    let rows = table.rows.filter(|r| *r > 0.0)?;
+    let mut share = 1.0;
+    let mut conds = Vec::new();
+    for key in btree.columns() {
+        let p = preds
+            .iter()
+            .find(|p| p.column.name.eq_ignore_ascii_case(&key) && p.kind.is_equality())?;
+        let value = literal_text(p.value.as_deref()?)?;
+        let c = table.column(&p.column.name)?;
+        let (_, freq) = c.most_common.iter().find(|(m, _)| *m == value)?;
+        share *= freq;
+        conds.push(p.sql.trim().to_string());
+    }
+    if !spread_over_pages(n, share * rows, passes) {
+        return None;
+    }
+    let shapes = plan_condition_shapes(filter);
+    let (mut gin, why) = gin_index_for(n, &shapes.gin, Some(schema))?;
+    let unwrap = |c: &str| {
+        let c = c.trim();
+        if c.starts_with('(') && c.ends_with(')') {
+            c[1..c.len() - 1].to_string()
+        } else {
+            c.to_string()
+        }
+    };
+    gin.predicate = Some(
+        conds
+            .iter()
+            .map(|c| unwrap(c))
+            .collect::<Vec<_>>()
+            .join(" AND "),
+    );
+    let note = format!(
+        "{} alone keeps about {} of {} by the catalog's statistics, rows on most of its pages: a B-tree on {} would read nearly as much as this scan. The containment test is the selective part: {why}, partial on {} so it holds only those rows.",
+        conds
+            .iter()
+            .map(|c| format!("`{}`", unwrap(c)))
+            .collect::<Vec<_>>()
+            .join(" and "),
+        pct(share),
+        quote_table(&table.qualified_name()),
+        btree.columns().join(", "),
+        if conds.len() == 1 {
+            "that condition"
+        } else {
+            "those conditions"
+        },
+    );
+    Some((gin, note))
+}
+
+/// `active` from `'active'::text`, `42` from `42`.
+fn literal_text(sql: &str) -> Option<String> {
+    let s = sql.trim();
+    let s = match s.rfind("::") {
+        Some(i) if !s[i..].contains('\'') => &s[..i],
+        _ => s,
+    };
+    let s = s.trim().trim_start_matches('(').trim_end_matches(')');
+    if let Some(inner) = s.strip_prefix('\'').and_then(|r| r.strip_suffix('\'')) {
+        return Some(inner.replace("''", "'"));
+    }
+    (!s.is_empty()).then(|| s.to_string())
+}
+
 /// The index a scan needs when no B-tree key serves its filter.
 enum OtherIndex {
     /// GIN or GiST, and why.
     Gin(IndexSpec, &'static str),
+    /// GIN on a containment test, partial on equalities whose values are
+    /// common (a B-tree on them would read most pages), and the note that
+    /// says so.
+    GinOverCommon(IndexSpec, String),
     /// One B-tree per branch of an OR: those to create, and those the
     /// catalog shows exist.
     Or {
@@ -273,7 +369,7 @@ enum OtherIndex {
 impl OtherIndex {
     fn specs(&self) -> Vec<IndexSpec> {
         match self {
-            OtherIndex::Gin(s, ..) => vec![s.clone()],
+            OtherIndex::Gin(s, ..) | OtherIndex::GinOverCommon(s, ..) => vec![s.clone()],
             OtherIndex::Or { need, .. } => need.clone(),
         }
     }
@@ -282,6 +378,12 @@ impl OtherIndex {
         match self {
             OtherIndex::Gin(s, why) => {
                 let mut lines = vec![format!("The filter needs another kind of index: {why}.")];
+                lines.extend(s.requires());
+                lines.push(s.statement(dialect));
+                lines.join("\n")
+            }
+            OtherIndex::GinOverCommon(s, note) => {
+                let mut lines = vec![note.clone()];
                 lines.extend(s.requires());
                 lines.push(s.statement(dialect));
                 lines.join("\n")

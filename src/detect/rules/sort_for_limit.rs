@@ -119,15 +119,32 @@ impl Rule for SortForLimit {
             }
             let returned = limit.total_rows().or(limit.plan_rows).unwrap_or(needed);
             let offset = needed > returned * OFFSET_FACTOR && needed - returned >= 100.0;
+            let sort_name = sort
+                .sort_method
+                .as_deref()
+                .map(|m| format!("sort ({m})"))
+                .unwrap_or_else(|| "sort".into());
+            // Run once per outer row (a LATERAL subquery): each loop sorts
+            // what its own full read kept.
+            let loops = scan.actual_loops.unwrap_or(1.0);
+            let sorted = if loops > 1.0 && !scan.parallel_aware {
+                format!(
+                    "{} loops, each a {sort_name} of the rows {} kept from a full read ({} rows a loop, {} in all)",
+                    count(loops),
+                    scan.title(),
+                    count(read / loops),
+                    count(read)
+                )
+            } else {
+                format!(
+                    "a {sort_name} of {} rows read by {}",
+                    count(read),
+                    scan.title()
+                )
+            };
             let message = format!(
-                "The Limit returns {} rows after a {} of {} rows read by {}{}: the sort cannot give its first row before the whole table is read.",
+                "The Limit returns {} rows after {sorted}{}: the sort cannot give its first row before the whole table is read.",
                 count(returned),
-                sort.sort_method
-                    .as_deref()
-                    .map(|m| format!("sort ({m})"))
-                    .unwrap_or_else(|| "sort".into()),
-                count(read),
-                scan.title(),
                 limit
                     .inclusive_ms
                     .map(|t| format!(", {} in all", ms(t)))
