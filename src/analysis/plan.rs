@@ -91,6 +91,11 @@ fn analyse_findings(
         plan,
     );
     super::partitions::on_parents(&mut report.findings, schema);
+    if let Some(schema) = schema
+        && !plan.format.is_sqlite()
+    {
+        qualify_from_catalog(&mut report.findings, schema);
+    }
     report.indexes = indexes_from_findings(&report.findings, plan);
     point_to_merged_indexes(&mut report.findings, &report.indexes, plan);
     if !report.indexes.is_empty() {
@@ -113,6 +118,45 @@ fn analyse_findings(
         }
     }
     report
+}
+
+/// A plan without VERBOSE names its tables bare: the indexes the findings
+/// propose take the schema the catalog (`--db`, `--schema`) holds the table
+/// in, when it holds it in one schema only, so every CREATE INDEX runs as
+/// is whatever the search_path. A name found in several schemas stays bare
+/// (the plan does not say which).
+fn qualify_from_catalog(
+    findings: &mut [crate::detect::Finding],
+    schema: &crate::model::schema::Schema,
+) {
+    let dialect = crate::model::Dialect::Postgres;
+    for f in findings.iter_mut() {
+        let specs = f.index.iter_mut().chain(f.also.iter_mut());
+        let mut renamed = Vec::new();
+        for spec in specs {
+            if spec.schema.is_some() {
+                continue;
+            }
+            let bare = spec.table.trim_matches('"');
+            let mut homes = schema
+                .tables
+                .iter()
+                .filter(|t| t.name.eq_ignore_ascii_case(bare));
+            let (Some(home), None) = (homes.next(), homes.next()) else {
+                continue;
+            };
+            let Some(s) = home.schema.clone() else {
+                continue;
+            };
+            let old = spec.statement(dialect);
+            spec.schema = Some(s);
+            renamed.push((old, spec.statement(dialect)));
+        }
+        for (old, new) in renamed {
+            f.advice = f.advice.replace(&old, &new);
+            f.message = f.message.replace(&old, &new);
+        }
+    }
 }
 
 /// The indexes the findings ask for, merged and ranked by the time the
