@@ -191,6 +191,28 @@ impl Table {
         }
     }
 
+    /// Whether some index's leading keys are exactly these (a foreign
+    /// key's) columns, in any order; a partial index `WHERE col IS NOT
+    /// NULL` counts, and so does the primary key.
+    pub fn fk_is_indexed(&self, columns: &[String]) -> bool {
+        self.indexes.iter().any(|ix| {
+            let partial_ok = ix
+                .predicate
+                .as_deref()
+                .is_none_or(|p| p.to_lowercase().contains("is not null"));
+            ix.valid
+                && partial_ok
+                && ix.keys.len() >= columns.len()
+                && ix.keys[..columns.len()].iter().all(|k| {
+                    k.column_name()
+                        .is_some_and(|n| columns.iter().any(|c| c.eq_ignore_ascii_case(n)))
+                })
+        }) || (self.primary_key.len() >= columns.len()
+            && self.primary_key[..columns.len()]
+                .iter()
+                .all(|k| columns.iter().any(|c| c.eq_ignore_ascii_case(k))))
+    }
+
     /// Whether some valid index starts with exactly these columns.
     pub fn has_index_leading_with(&self, columns: &[&str]) -> bool {
         self.indexes
