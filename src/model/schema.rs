@@ -82,8 +82,17 @@ pub struct Column {
 /// One key of an index: a column or an expression.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum IndexKey {
-    Column { name: String, descending: bool },
-    Expression { sql: String },
+    Column {
+        name: String,
+        descending: bool,
+        /// Where NULLs sort, resolved: PostgreSQL's default is NULLS FIRST
+        /// for DESC and NULLS LAST for ASC, so `nulls_first ==
+        /// descending` unless the index says otherwise.
+        nulls_first: bool,
+    },
+    Expression {
+        sql: String,
+    },
 }
 
 impl IndexKey {
@@ -91,6 +100,17 @@ impl IndexKey {
         IndexKey::Column {
             name: name.to_string(),
             descending: false,
+            nulls_first: false,
+        }
+    }
+
+    /// A column key in a direction, NULLs where PostgreSQL puts them by
+    /// default for it.
+    pub fn column_in(name: &str, descending: bool) -> Self {
+        IndexKey::Column {
+            name: name.to_string(),
+            descending,
+            nulls_first: descending,
         }
     }
 
