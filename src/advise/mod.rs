@@ -5,6 +5,7 @@
 //! that one index can serve and ranks the result into
 //! [`IndexRecommendation`]s (the `indexes` of the JSON report).
 
+pub mod fk_checks;
 pub mod hypopg;
 pub mod sqlite_verify;
 pub mod workload;

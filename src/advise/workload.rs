@@ -170,6 +170,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         advise_query(q, schema, opts, &mut advice, &mut acc);
     }
     let mut ranked = merge(acc.specs, &acc.gains, schema, opts);
+    ranked.retain(|c| !leads_with_a_boolean(&c.recommendation.spec, schema));
     ranked.extend(acc.gin.into_values());
     ranked.sort_by(|a, b| {
         b.recommendation
@@ -228,6 +229,9 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         advice.join_candidates.extend(filters);
         advice.join_candidates.extend(covering);
         advice.join_candidates.extend(acc.ors);
+        advice
+            .join_candidates
+            .retain(|c| !leads_with_a_boolean(&c.recommendation.spec, schema));
     }
     advice.rewrites = rewrites(acc.rewrite_specs, &acc.rewrite_gains, schema, opts);
     advice.indexes = ranked;
@@ -237,6 +241,28 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
     advice.notes = notes(schema, acc.missing_tables, acc.below, threshold);
     advice.notes.extend(held_back);
     advice
+}
+
+/// Whether a full B-tree index leads with a boolean column: two values,
+/// so the key splits the table in two; where one of them is rare, the
+/// partial index `WHERE col` (or `WHERE NOT col`) that the advisor
+/// proposes for it holds those rows only, and the other value is read by
+/// a sequential scan anyway.
+fn leads_with_a_boolean(spec: &IndexSpec, schema: &Schema) -> bool {
+    let Some(IndexKey::Column { name, .. }) = spec.keys.first() else {
+        return false;
+    };
+    spec.method.is_none()
+        && spec.predicate.is_none()
+        && schema
+            .table(&spec.qualified_table())
+            .and_then(|t| t.column(name))
+            .is_some_and(|c| {
+                matches!(
+                    c.data_type.to_ascii_lowercase().as_str(),
+                    "boolean" | "bool"
+                )
+            })
 }
 
 /// What the statements ask for, gathered across the workload.
@@ -1378,6 +1404,36 @@ impl<'a> TableInfo<'a> {
             // other collation the key needs a pattern operator class (a key
             // of its own, so a plain index on the column does not match it).
             let mut bind = None;
+            if seek == Seek::Range
+                && is_like_prefix(p)
+                && let Some(w) = &p.wrapper
+                && matches!(w.function.as_str(), "lower" | "upper")
+                && matches!(key, IndexKey::Expression { .. })
+                && self.pattern_opclass(&col).is_some()
+            {
+                // `lower(name) LIKE 'abc%'` under a non-C collation: the
+                // expression's index needs the pattern class too (lower()
+                // returns text whatever the column's character type).
+                key = IndexKey::Expression {
+                    sql: format!("{} text_pattern_ops", w.expr_sql),
+                };
+                // `lower(name) LIKE $1`: planned with a prefix typical of
+                // the column, in the expression's case.
+                if is_like_parameter(p) {
+                    let upper = w.function == "upper";
+                    bind = p
+                        .value
+                        .as_deref()
+                        .and_then(|v| v[1..].parse::<usize>().ok())
+                        .zip(self.representative_prefix(&col).map(|v| {
+                            if upper {
+                                v.to_uppercase()
+                            } else {
+                                v.to_lowercase()
+                            }
+                        }));
+                }
+            }
             if seek == Seek::Range && p.wrapper.is_none() && is_like_prefix(p) {
                 if let Some(op) = self.pattern_opclass(&col) {
                     key = pattern_key(&col, op);
@@ -1883,11 +1939,17 @@ impl<'a> TableInfo<'a> {
         let freq = self.eq_sel(col, Some(value));
         let nd = self.distinct(col);
         (top >= 0.5 && freq <= 0.1 && nd <= 100.0).then(|| {
-            format!(
-                "{} = '{}'",
-                crate::model::index::quote_ident(col),
-                v.replace('\'', "''")
-            )
+            let q = crate::model::index::quote_ident(col);
+            // A boolean as the statement tests it (`WHERE flagged`): the
+            // planner proves a bare column (or its NOT) implies the
+            // predicate, not `flagged = 'true'`, which it then never uses.
+            if same_boolean(&c.data_type, &v, "true") {
+                q
+            } else if same_boolean(&c.data_type, &v, "false") {
+                format!("NOT {q}")
+            } else {
+                format!("{q} = '{}'", v.replace('\'', "''"))
+            }
         })
     }
 
@@ -2212,8 +2274,11 @@ impl<'a> TableInfo<'a> {
                 order_tail.push(IndexKey::Column {
                     name: o.column.clone(),
                     // A backward scan delivers an all-DESC order; mixed
-                    // directions need the index to spell them.
+                    // directions need the index to spell them. Read
+                    // backwards, an index also reverses where its NULLs
+                    // come: `DESC NULLS LAST` is `NULLS FIRST` backwards.
                     descending: o.descending && !all_desc,
+                    nulls_first: o.nulls_first != all_desc,
                 });
             }
         }
@@ -2518,14 +2583,23 @@ fn pattern_key(col: &str, opclass: &str) -> IndexKey {
 }
 
 fn is_pattern_key(k: &IndexKey) -> bool {
-    matches!(k, IndexKey::Expression { sql } if crate::model::index::pattern_key_parts(sql).is_some())
+    matches!(k, IndexKey::Expression { sql } if crate::model::index::pattern_key_parts(sql).is_some()
+        || crate::model::index::expression_pattern_parts(sql).is_some())
 }
 
 /// A spec whose only key is a [`pattern_key`]: the column, and the operator
 /// class on the spec (which applies to every key).
 fn lift_pattern_opclass(spec: &mut IndexSpec) {
-    if let [IndexKey::Expression { sql }] = spec.keys.as_slice()
-        && let Some((col, op)) = sql.split_once(' ')
+    let [IndexKey::Expression { sql }] = spec.keys.as_slice() else {
+        return;
+    };
+    if let Some((expr, op)) = crate::model::index::expression_pattern_parts(sql) {
+        let key = IndexKey::Expression {
+            sql: expr.to_string(),
+        };
+        spec.opclass = Some(op.to_string());
+        spec.keys = vec![key];
+    } else if let Some((col, op)) = sql.split_once(' ')
         && op.ends_with("_pattern_ops")
     {
         spec.opclass = Some(op.to_string());
@@ -2547,13 +2621,23 @@ fn order_matches(keys: &[IndexKey], scan: &TableScan, conds: &[Cond], used: &[us
         if fixed {
             continue;
         }
-        let Some(IndexKey::Column { name, descending }) = keys.get(ki) else {
+        let Some(IndexKey::Column {
+            name,
+            descending,
+            nulls_first,
+        }) = keys.get(ki)
+        else {
             return false;
         };
         if !name.eq_ignore_ascii_case(&o.column) {
             return false;
         }
         let flip = *descending != o.descending;
+        // A backward scan reverses the NULLS placement with the direction;
+        // PostgreSQL sorts when the index has the other one.
+        if (*nulls_first != o.nulls_first) != flip {
+            return false;
+        }
         if dir.is_some_and(|d| d != flip) {
             return false;
         }

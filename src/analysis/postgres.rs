@@ -18,12 +18,12 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::advise::hypopg;
 use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
     form_parameters, hold_back_updated_includes, range_parameters, rewrite_recommendations,
 };
 use crate::advise::write_cost::WriteLoad;
+use crate::advise::{fk_checks, hypopg};
 use crate::detect::{self, AdviceContext, Finding, Inputs, PlanContext, SchemaContext};
 use crate::error::{Error, Result};
 use crate::model::Dialect;
@@ -132,6 +132,9 @@ struct Group {
     /// `query` with the constants learned for it bound
     /// ([`learn_constants`]): what is planned and advised.
     bound: Option<String>,
+    /// For a foreign-key lookup a DELETE makes ([`add_fk_checks`]), not
+    /// a statement of pg_stat_statements: that DELETE's rank.
+    check_of: Option<usize>,
 }
 
 impl Group {
@@ -179,6 +182,7 @@ fn fold(rows: &[StatRow]) -> Vec<Group> {
                     text_calls: calls,
                     userid: userid(&r.key),
                     bound: None,
+                    check_of: None,
                 });
             }
         }
@@ -221,13 +225,15 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     // The top statements by total time; those that are DML on this
     // database's tables are planned, the others say why not.
     let top: Vec<usize> = (0..groups.len().min(task.top)).collect();
-    let (planned, mut not_planned) = plannable(&groups, &top, &schema);
+    let (mut planned, mut not_planned) = plannable(&groups, &top, &schema);
 
     // The constants that decide an index's form, as the application sent
     // them, where the server still shows them; planned and advised bound.
     learn_constants(s, &mut groups, &planned, &schema, progress, &mut notes).await;
     let mut schema = schema;
     assume_text_search_config(s, &groups, &planned, &mut schema).await;
+    // The lookups the DELETEs make through foreign keys, as statements.
+    let checks = add_fk_checks(&mut groups, &mut planned, &schema);
 
     // Plans and plan rules.
     progress.stage("planning the top statements", planned.len() as u64);
@@ -245,6 +251,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         &mut not_planned,
     )
     .await?;
+    notes.extend(share_fk_checks(&mut groups, &checks, &baseline));
     if denied {
         notes.push("this role may not plan statements on these tables (permission denied): grant it pg_read_all_data (PostgreSQL 14+) or SELECT on the tables for plans and what-if verification; the rest was checked.".into());
     }
@@ -338,7 +345,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     let planned_ms: f64 = planned
         .iter()
         .map(|&i| &groups[i])
-        .filter(|g| baseline.contains_key(&g.fingerprint))
+        .filter(|g| g.check_of.is_none() && baseline.contains_key(&g.fingerprint))
         .map(|g| g.total_ms)
         .sum();
     let verified = indexes
@@ -348,10 +355,14 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         source: counters.source,
         covered_s: counters.covered_s.map(round3),
         since: counters.since,
-        statements: groups.len(),
+        statements: groups.len() - checks.len(),
         calls: total_calls,
         total_ms: round3(total_ms),
-        planned: baseline.len(),
+        planned: baseline.len()
+            - checks
+                .iter()
+                .filter(|&&i| baseline.contains_key(&groups[i].fingerprint))
+                .count(),
         planned_share: if total_ms > 0.0 {
             round3(planned_ms / total_ms)
         } else {
@@ -383,14 +394,14 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .into_iter()
         .map(|i| {
             let mut r = i.recommendation;
-            r.reason = cite_by_rank(&r.reason, top.len());
+            r.reason = cite_by_rank(&r.reason, top.len(), &groups, &checks);
             r
         })
         .collect();
     report.rewrites = rewrites
         .into_iter()
         .map(|mut r| {
-            r.reason = cite_by_rank(&r.reason, top.len());
+            r.reason = cite_by_rank(&r.reason, top.len(), &groups, &checks);
             r
         })
         .collect();
@@ -689,7 +700,9 @@ async fn plan_top(
             continue;
         };
         out.baseline.insert(g.fingerprint, cost);
-        out.findings.extend(plan_findings(&plan, schema, g, i + 1));
+        if g.check_of.is_none() {
+            out.findings.extend(plan_findings(&plan, schema, g, i + 1));
+        }
     }
     Ok(out)
 }
@@ -1362,12 +1375,107 @@ fn add_unless_reported(findings: &mut Vec<Finding>, new: Vec<Finding>) {
 /// The advisor names each statement it helps by its workload line,
 /// `pg_stat_statements:N`, N its rank in the top list: the report says
 /// `#N`, as the list shows it.
-fn cite_by_rank(reason: &str, ranks: usize) -> String {
+fn cite_by_rank(reason: &str, ranks: usize, groups: &[Group], checks: &[usize]) -> String {
     let mut out = reason.to_string();
+    for &i in checks {
+        if let Some(n) = groups[i].check_of {
+            out = out.replace(
+                &format!("{PGSS_PATH}:{} (", i + 1),
+                &format!("the foreign-key lookup of statement #{n} ("),
+            );
+        }
+    }
     for n in 1..=ranks {
         out = out.replace(&format!("{PGSS_PATH}:{n} ("), &format!("statement #{n} ("));
     }
     out
+}
+
+/// Adds to `groups` (and to `planned`) the lookups each planned DELETE
+/// makes through a foreign key that no index of the referencing table
+/// serves ([`fk_checks`]): one call per row the DELETE deleted (none when
+/// it deleted none). A lookup two DELETEs make is one statement with both
+/// calls. Their time is set by [`share_fk_checks`] once they are planned.
+/// The positions of the added groups.
+fn add_fk_checks(groups: &mut Vec<Group>, planned: &mut Vec<usize>, schema: &Schema) -> Vec<usize> {
+    let mut fp = Fingerprinter::new(Lexing::for_dialect(Dialect::Postgres));
+    let mut added: Vec<usize> = Vec::new();
+    for i in planned.clone() {
+        if groups[i].rows == 0 {
+            continue;
+        }
+        for c in fk_checks::delete_checks(&groups[i].query, schema) {
+            let f = fp.fingerprint(&c.sql);
+            let (rows, userid) = (groups[i].rows, groups[i].userid);
+            match groups.iter().position(|g| g.fingerprint == f) {
+                Some(j) if groups[j].check_of.is_some() => groups[j].calls += rows,
+                // The application runs the same lookup itself: advised as such.
+                Some(_) => {}
+                None => {
+                    groups.push(Group {
+                        fingerprint: f,
+                        query: c.sql,
+                        calls: rows,
+                        total_ms: 0.0,
+                        plan_ms: 0.0,
+                        rows: 0,
+                        blocks: 0,
+                        text_calls: rows,
+                        userid,
+                        bound: None,
+                        check_of: Some(i + 1),
+                    });
+                    planned.push(groups.len() - 1);
+                    added.push(groups.len() - 1);
+                }
+            }
+        }
+    }
+    added
+}
+
+/// Gives each foreign-key lookup of `checks` its share of the time of the
+/// DELETE that makes it: the DELETE's measured time split between its own
+/// plan and its lookups in proportion to their planned costs (a lookup's
+/// cost times the rows deleted). Said in a note, with the lookups.
+fn share_fk_checks(
+    groups: &mut [Group],
+    checks: &[usize],
+    baseline: &HashMap<Fingerprint, f64>,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut by_delete: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for &c in checks {
+        if let Some(n) = groups[c].check_of {
+            by_delete.entry(n).or_default().push(c);
+        }
+    }
+    for (n, cs) in by_delete {
+        let d = &groups[n - 1];
+        let (rows, total_ms) = (d.rows.max(1) as f64, d.total_ms);
+        let own = baseline.get(&d.fingerprint).copied().unwrap_or(0.0);
+        let lookups: Vec<f64> = cs
+            .iter()
+            .map(|&c| baseline.get(&groups[c].fingerprint).copied().unwrap_or(0.0) * rows)
+            .collect();
+        let all = own + lookups.iter().sum::<f64>();
+        let texts: Vec<String> = cs
+            .iter()
+            .map(|&c| format!("`{}`", groups[c].query))
+            .collect();
+        for (&c, cost) in cs.iter().zip(&lookups) {
+            groups[c].total_ms = if all > 0.0 {
+                total_ms * cost / all
+            } else {
+                0.0
+            };
+        }
+        notes.push(format!(
+            "statement #{n} deletes rows that foreign keys reference with no index on the referencing side: for each deleted row PostgreSQL looks them up ({}), inside the DELETE's time and absent from its EXPLAIN; planned as statements of their own, each given the share of the DELETE's measured time its planned cost has.",
+            texts.join(", ")
+        ));
+    }
+    notes
 }
 
 /// Size and writes (`pg_stat_user_tables`) of the tables schema health names.

@@ -68,13 +68,11 @@ impl IndexSpec {
         self.keys
             .iter()
             .map(|k| match k {
-                IndexKey::Column { name, descending } => {
-                    if *descending {
-                        format!("{name} DESC")
-                    } else {
-                        name.clone()
-                    }
-                }
+                IndexKey::Column {
+                    name,
+                    descending,
+                    nulls_first,
+                } => format!("{name}{}", direction(*descending, *nulls_first)),
                 IndexKey::Expression { sql } => sql.clone(),
             })
             .collect()
@@ -87,6 +85,17 @@ impl IndexSpec {
     pub fn name(&self) -> String {
         let mut parts = Vec::new();
         let raws = std::iter::once(self.table.clone()).chain(self.keys.iter().map(|k| match k {
+            // Beside the same columns in the default placement.
+            IndexKey::Column {
+                name,
+                descending,
+                nulls_first,
+            } if descending != nulls_first => {
+                format!(
+                    "{name} nulls {}",
+                    if *nulls_first { "first" } else { "last" }
+                )
+            }
             IndexKey::Column { name, .. } => name.clone(),
             IndexKey::Expression { sql } => sql.clone(),
         }));
@@ -156,15 +165,23 @@ impl IndexSpec {
             .keys
             .iter()
             .map(|k| match k {
-                IndexKey::Column { name, descending } => {
-                    let q = quote_ident(name);
-                    if *descending { format!("{q} DESC") } else { q }
-                }
+                IndexKey::Column {
+                    name,
+                    descending,
+                    nulls_first,
+                } => format!(
+                    "{}{}",
+                    quote_ident(name),
+                    direction(*descending, *nulls_first)
+                ),
                 IndexKey::Expression { sql } => match pattern_key_parts(sql) {
                     // A column with its own operator class, not an
                     // expression: `reference text_pattern_ops`.
                     Some((col, op)) => format!("{} {op}", quote_ident(col)),
-                    None => format!("({sql})"),
+                    None => match expression_pattern_parts(sql) {
+                        Some((expr, op)) => format!("({expr}) {op}"),
+                        None => format!("({sql})"),
+                    },
                 },
             })
             .map(|k| match &self.opclass {
@@ -259,6 +276,15 @@ pub fn pattern_key_parts(sql: &str) -> Option<(&str, &str)> {
             && !w.starts_with(|c: char| c.is_ascii_digit())
     };
     (word(col) && word(op) && op.ends_with("_pattern_ops")).then_some((col, op))
+}
+
+/// An expression key with a pattern operator class, as the advisor writes
+/// one (`lower(email) text_pattern_ops`): the expression and the class.
+pub fn expression_pattern_parts(sql: &str) -> Option<(&str, &str)> {
+    let (expr, op) = sql.rsplit_once(' ')?;
+    let word = !op.is_empty() && op.chars().all(|c| c.is_alphanumeric() || c == '_');
+    (word && op.ends_with("_pattern_ops") && expr.contains('(') && expr.ends_with(')'))
+        .then_some((expr, op))
 }
 
 /// Whether HypoPG can build a hypothetical index of this access method
@@ -493,6 +519,17 @@ impl WriteCost {
     }
 }
 
+/// What follows a key column in `CREATE INDEX`: ` DESC`, and the NULLS
+/// placement when it is not PostgreSQL's default for the direction.
+fn direction(descending: bool, nulls_first: bool) -> &'static str {
+    match (descending, nulls_first) {
+        (false, false) => "",
+        (false, true) => " NULLS FIRST",
+        (true, true) => " DESC",
+        (true, false) => " DESC NULLS LAST",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,9 +570,26 @@ mod tests {
             spec.statement(Dialect::Postgres),
             "CREATE INDEX CONCURRENTLY shipments_tenant_id_reference_text_pattern_ops_idx ON shipping.shipments (tenant_id, reference text_pattern_ops);"
         );
-        // An expression is still one, in its parentheses.
+        // An expression is still one, in its parentheses, its operator
+        // class after them.
         assert_eq!(pattern_key_parts("lower(email) text_pattern_ops"), None);
         assert_eq!(pattern_key_parts("lower(email)"), None);
+        assert_eq!(
+            expression_pattern_parts("lower(email) text_pattern_ops"),
+            Some(("lower(email)", "text_pattern_ops"))
+        );
+        assert_eq!(expression_pattern_parts("lower(email)"), None);
+        assert_eq!(expression_pattern_parts("email text_pattern_ops"), None);
+        let mut spec = IndexSpec::new("public.users", &[]);
+        spec.keys.push(IndexKey::Expression {
+            sql: "lower(email) text_pattern_ops".into(),
+        });
+        assert!(
+            spec.statement(Dialect::Postgres)
+                .ends_with(" ON public.users ((lower(email)) text_pattern_ops);"),
+            "{}",
+            spec.statement(Dialect::Postgres)
+        );
     }
 
     #[test]

@@ -82,8 +82,17 @@ pub struct Column {
 /// One key of an index: a column or an expression.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum IndexKey {
-    Column { name: String, descending: bool },
-    Expression { sql: String },
+    Column {
+        name: String,
+        descending: bool,
+        /// Where NULLs sort, resolved: PostgreSQL's default is NULLS FIRST
+        /// for DESC and NULLS LAST for ASC, so `nulls_first ==
+        /// descending` unless the index says otherwise.
+        nulls_first: bool,
+    },
+    Expression {
+        sql: String,
+    },
 }
 
 impl IndexKey {
@@ -91,6 +100,17 @@ impl IndexKey {
         IndexKey::Column {
             name: name.to_string(),
             descending: false,
+            nulls_first: false,
+        }
+    }
+
+    /// A column key in a direction, NULLs where PostgreSQL puts them by
+    /// default for it.
+    pub fn column_in(name: &str, descending: bool) -> Self {
+        IndexKey::Column {
+            name: name.to_string(),
+            descending,
+            nulls_first: descending,
         }
     }
 
@@ -189,6 +209,28 @@ impl Table {
             Some(s) => format!("{s}.{}", self.name),
             None => self.name.clone(),
         }
+    }
+
+    /// Whether some index's leading keys are exactly these (a foreign
+    /// key's) columns, in any order; a partial index `WHERE col IS NOT
+    /// NULL` counts, and so does the primary key.
+    pub fn fk_is_indexed(&self, columns: &[String]) -> bool {
+        self.indexes.iter().any(|ix| {
+            let partial_ok = ix
+                .predicate
+                .as_deref()
+                .is_none_or(|p| p.to_lowercase().contains("is not null"));
+            ix.valid
+                && partial_ok
+                && ix.keys.len() >= columns.len()
+                && ix.keys[..columns.len()].iter().all(|k| {
+                    k.column_name()
+                        .is_some_and(|n| columns.iter().any(|c| c.eq_ignore_ascii_case(n)))
+                })
+        }) || (self.primary_key.len() >= columns.len()
+            && self.primary_key[..columns.len()]
+                .iter()
+                .all(|k| columns.iter().any(|c| c.eq_ignore_ascii_case(k))))
     }
 
     /// Whether some valid index starts with exactly these columns.

@@ -507,6 +507,7 @@ pub(crate) fn index_keys(cols: &[IndexColumn]) -> Vec<IndexKey> {
                 Expr::Identifier(id) => IndexKey::Column {
                     name: ident_name(id),
                     descending,
+                    nulls_first: c.column.options.nulls_first.unwrap_or(descending),
                 },
                 e => IndexKey::Expression {
                     sql: normalize_sql(e),
@@ -744,7 +745,8 @@ CREATE TABLE broken (;
             t.indexes[1].keys,
             vec![IndexKey::Column {
                 name: "created_at".into(),
-                descending: true
+                descending: true,
+                nulls_first: true
             }]
         );
         assert_eq!(

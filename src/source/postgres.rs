@@ -560,7 +560,8 @@ impl PgSession {
                      EXISTS (SELECT 1 FROM pg_constraint con WHERE con.conindid = i.indexrelid AND con.contype IN ('p', 'u', 'x')), \
                      {index_size}, coalesce(s.idx_scan, 0)::int8, n.nspname::text, \
                      ARRAY(SELECT (SELECT o.opcname::text FROM pg_opclass o WHERE o.oid = i.indclass[k - 1]) \
-                           FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
+                           FROM generate_series(1, i.indnkeyatts) k ORDER BY k), \
+                     ARRAY(SELECT (i.indoption[k - 1] & 2) = 2 FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
                      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam \
                      JOIN pg_namespace n ON n.oid = ic.relnamespace \
                      LEFT JOIN pg_stat_user_indexes s ON s.indexrelid = i.indexrelid \
@@ -627,6 +628,7 @@ impl PgSession {
             let is_expr: Vec<bool> = r.get(10);
             let desc: Vec<bool> = r.get(11);
             let opclasses: Vec<Option<String>> = r.get(16);
+            let nulls_first: Vec<bool> = r.get(17);
             let mut keys = Vec::new();
             let mut include = Vec::new();
             for (k, n) in names.into_iter().enumerate() {
@@ -643,9 +645,11 @@ impl PgSession {
                         sql: format!("{n} {op}"),
                     });
                 } else {
+                    let descending = desc.get(k).copied().unwrap_or(false);
                     keys.push(IndexKey::Column {
                         name: n,
-                        descending: desc.get(k).copied().unwrap_or(false),
+                        descending,
+                        nulls_first: nulls_first.get(k).copied().unwrap_or(descending),
                     });
                 }
             }

@@ -624,10 +624,7 @@ impl SqliteSource {
             };
             for (pos, (cid, cname, desc)) in keys.into_iter().enumerate() {
                 let key = match (cid, cname) {
-                    (c, Some(n)) if c >= 0 => IndexKey::Column {
-                        name: n,
-                        descending: desc,
-                    },
+                    (c, Some(n)) if c >= 0 => IndexKey::column_in(&n, desc),
                     _ => IndexKey::Expression {
                         sql: parsed
                             .as_ref()

@@ -697,6 +697,23 @@ fn classify_inner(e: &Expr, out: &mut Vec<Predicate>) {
                     value: Some(low.to_string()),
                     sql,
                 });
+            } else if !*negated
+                && !has_column(expr)
+                && let (Some((lc, None)), Some((hc, None))) = (column_side(low), column_side(high))
+            {
+                // A point between two columns (`$1 BETWEEN starts_at AND
+                // ends_at`): `starts_at <= $1 AND ends_at >= $1`, a range
+                // on each; which one bounds a scan is the data's to say.
+                for col in [lc, hc] {
+                    out.push(Predicate {
+                        column: col,
+                        kind: PredicateKind::Range,
+                        wrapper: None,
+                        compared_type: constant_type(expr),
+                        value: Some(expr.to_string()),
+                        sql: sql.clone(),
+                    });
+                }
             }
         }
         Expr::Like {
@@ -890,6 +907,10 @@ pub fn column_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
                 return None;
             };
             let mut found: Option<ColumnRef> = None;
+            // `coalesce(extended_due_at, due_at)`: the first non-NULL of
+            // columns of one row, an expression an index can hold whole;
+            // its first column stands for it.
+            let first_of = f.name.to_string().eq_ignore_ascii_case("coalesce");
             for arg in &list.args {
                 let a = match arg {
                     FunctionArg::Unnamed(FunctionArgExpr::Expr(a))
@@ -900,7 +921,12 @@ pub fn column_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
                     _ => continue,
                 };
                 if let Some((col, _)) = column_side(a) {
-                    if found.as_ref().is_some_and(|c| *c != col) {
+                    if let Some(c) = &found
+                        && *c != col
+                    {
+                        if first_of && c.qualifier == col.qualifier {
+                            continue;
+                        }
                         return None; // two columns: not a wrapped column
                     }
                     found = Some(col);
@@ -1026,6 +1052,36 @@ mod tests {
                 ("created_at".into(), PredicateKind::Range, None),
             ]
         );
+    }
+
+    #[test]
+    fn a_point_between_two_columns_is_a_range_on_each() {
+        assert_eq!(
+            kinds(
+                "('2026-06-30 12:00:00+00'::timestamp with time zone BETWEEN starts_at AND ends_at)"
+            ),
+            vec![
+                ("starts_at".into(), PredicateKind::Range, None),
+                ("ends_at".into(), PredicateKind::Range, None),
+            ]
+        );
+        assert!(kinds("(now() NOT BETWEEN starts_at AND ends_at)").is_empty());
+        assert!(kinds("(a BETWEEN b AND 3)").is_empty());
+    }
+
+    #[test]
+    fn coalesce_of_two_columns_is_an_expression_on_the_first() {
+        assert_eq!(
+            kinds(
+                "(COALESCE(extended_due_at, due_at) <= '2026-01-02 00:00:00+00'::timestamp with time zone)"
+            ),
+            vec![(
+                "extended_due_at".into(),
+                PredicateKind::Range,
+                Some("COALESCE(extended_due_at, due_at)".into())
+            )]
+        );
+        assert!(kinds("(greatest(a, b) > 3)").is_empty());
     }
 
     #[test]

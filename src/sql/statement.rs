@@ -47,6 +47,9 @@ pub enum StatementKind {
 pub struct OrderKey {
     pub column: String,
     pub descending: bool,
+    /// Where NULLs come, resolved (`NULLS FIRST` is PostgreSQL's default
+    /// for DESC, `NULLS LAST` for ASC).
+    pub nulls_first: bool,
 }
 
 /// One reference to a base table, with everything the statement asks of it.
@@ -388,12 +391,12 @@ impl Analyzer<'_> {
             GroupByExpr::Expressions(g, _) => g.iter().collect(),
             GroupByExpr::All(_) => Vec::new(),
         };
-        let order: Vec<(&Expr, bool)> = match order_by.map(|o| &o.kind) {
+        let order: Vec<(&Expr, bool, bool)> = match order_by.map(|o| &o.kind) {
             Some(OrderByKind::Expressions(list)) => list
                 .iter()
                 .map(|o| {
                     let desc = matches!(o.options.sort, Some(sqlparser::ast::OrderBySort::Desc));
-                    (&o.expr, desc)
+                    (&o.expr, desc, o.options.nulls_first.unwrap_or(desc))
                 })
                 .collect(),
             _ => Vec::new(),
@@ -431,7 +434,7 @@ impl Analyzer<'_> {
         selection: Option<&'a Expr>,
         exprs: &[&Expr],
         group: &[&Expr],
-        order: Option<&[(&Expr, bool)]>,
+        order: Option<&[(&Expr, bool, bool)]>,
         limit: Option<u64>,
         outer: &[&Scope],
     ) -> Scope {
@@ -524,7 +527,7 @@ impl Analyzer<'_> {
             collect_columns(e, &mut cols);
         }
         if let Some(order) = order {
-            for (e, _) in order {
+            for (e, _, _) in order {
                 collect_columns(e, &mut cols);
             }
         }
@@ -550,7 +553,7 @@ impl Analyzer<'_> {
             let mut keys = Vec::new();
             let mut target: Option<usize> = None;
             let mut ok = true;
-            for (e, desc) in order {
+            for (e, desc, nulls_first) in order {
                 match predicate::column_side(e) {
                     Some((c, None)) => match self.resolve_local(&c, &scope) {
                         Some(i) if target.is_none_or(|t| t == i) => {
@@ -558,6 +561,7 @@ impl Analyzer<'_> {
                             keys.push(OrderKey {
                                 column: c.name,
                                 descending: *desc,
+                                nulls_first: *nulls_first,
                             });
                         }
                         _ => ok = false,
@@ -973,7 +977,8 @@ mod tests {
             s[0].order_by,
             vec![OrderKey {
                 column: "created_at".into(),
-                descending: true
+                descending: true,
+                nulls_first: true
             }]
         );
         assert_eq!(s[0].limit, Some(10));

@@ -485,11 +485,60 @@ fn an_index_that_delivers_a_limited_order_beats_a_sort() {
                     k,
                     IndexKey::Column {
                         descending: false,
+                        nulls_first: false,
                         ..
                     }
                 ))),
         "{cands:?}"
     );
+}
+
+#[test]
+fn an_order_with_nulls_last_needs_an_index_with_that_placement() {
+    // ORDER BY total DESC NULLS LAST: PostgreSQL's DESC puts NULLs first,
+    // so neither (customer_id, total) read backwards nor (customer_id,
+    // total DESC) read forwards delivers the order (the planner sorts all
+    // the customer's rows); (customer_id, total NULLS FIRST) read
+    // backwards does, as does its exact reverse, total DESC NULLS LAST.
+    let s = shop();
+    let t = info(&s, "orders");
+    let sc = scan(
+        &s,
+        "SELECT id FROM orders WHERE customer_id = $1 ORDER BY total DESC NULLS LAST LIMIT 10",
+    );
+    let total = |descending, nulls_first| IndexKey::Column {
+        name: "total".into(),
+        descending,
+        nulls_first,
+    };
+    let with = |k: IndexKey| vec![IndexKey::column("customer_id"), k];
+    assert!(!t.delivers_order(&sc, &with(IndexKey::column("total"))));
+    assert!(!t.delivers_order(&sc, &with(IndexKey::column_in("total", true))));
+    assert!(t.delivers_order(&sc, &with(total(false, true))));
+    assert!(t.delivers_order(&sc, &with(total(true, false))));
+    let conds = t.conds(&sc).0;
+    let cands = t.candidates(&sc, &conds, false);
+    let ordered: Vec<&IndexSpec> = cands
+        .iter()
+        .map(|(c, _)| c)
+        .filter(|c| key_names(c) == ["customer_id", "total"])
+        .collect();
+    assert!(!ordered.is_empty(), "{cands:?}");
+    assert!(
+        ordered.iter().all(|c| c.keys[1] == total(false, true)),
+        "{cands:?}"
+    );
+    assert_eq!(
+        ordered[0].statement(Dialect::Postgres),
+        "CREATE INDEX CONCURRENTLY orders_customer_id_total_nulls_first_idx ON orders (customer_id, total NULLS FIRST);"
+    );
+    // The default placement stays unsaid: DESC alone is DESC NULLS FIRST.
+    let sc = scan(
+        &s,
+        "SELECT id FROM orders WHERE customer_id = $1 ORDER BY total DESC NULLS FIRST LIMIT 10",
+    );
+    assert!(t.delivers_order(&sc, &with(IndexKey::column("total"))));
+    assert!(!t.delivers_order(&sc, &with(total(false, true))));
 }
 
 #[test]
@@ -1212,4 +1261,103 @@ fn a_rewrite_never_takes_the_place_of_an_index_that_serves_today() {
     for r in &a.rewrites {
         assert!(r.helps.iter().all(|h| !h.rewrites.is_empty()));
     }
+}
+
+#[test]
+fn a_prefix_match_on_lower_under_a_non_c_collation_needs_the_pattern_class() {
+    // lower(name) LIKE 'ber%' under en_US or C.UTF-8: only an index on
+    // the same expression bounds it, and only with text_pattern_ops (the
+    // collation's order is not the bytes' order); under C a plain index
+    // on the expression does.
+    let extra = "\
+-- dbperf: people rows=1000000
+-- dbperf: people.name distinct=-1
+CREATE TABLE people (id bigint PRIMARY KEY, name text NOT NULL);
+";
+    let advise_with = |c_collation: Option<bool>| {
+        let mut s = shop_with(extra);
+        for t in s.tables.iter_mut().filter(|t| t.name == "people") {
+            for c in t.columns.iter_mut().filter(|c| c.name == "name") {
+                c.c_collation = c_collation;
+            }
+        }
+        let advice = advise(
+            &[query(
+                "SELECT id FROM people WHERE lower(name) LIKE 'ber%'",
+                100,
+                Some(50.0),
+            )],
+            &s,
+            &AdviseOptions::default(),
+        );
+        advice
+            .indexes
+            .iter()
+            .map(|i| i.recommendation.statement.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        advise_with(Some(false)),
+        [
+            "CREATE INDEX CONCURRENTLY people_lower_name_pattern_idx ON people ((lower(name)) text_pattern_ops);"
+        ]
+    );
+    assert_eq!(
+        advise_with(Some(true)),
+        ["CREATE INDEX CONCURRENTLY people_lower_name_idx ON people ((lower(name)));"]
+    );
+}
+
+#[test]
+fn a_rare_boolean_gets_a_partial_index_and_no_full_one() {
+    // 0.2 % of the posts are flagged: `WHERE flagged ORDER BY created_at`
+    // is served by (created_at) WHERE flagged, written as the statement
+    // tests the column (the planner proves `flagged` implies `flagged`,
+    // not `flagged = 'true'`); an index leading with the boolean is not a
+    // candidate, covering or not.
+    let extra = "\
+-- dbperf: posts rows=1000000
+-- dbperf: posts.flagged distinct=2 nulls=0 mcv='f':0.998,'t':0.002
+-- dbperf: posts.created_at distinct=-1
+CREATE TABLE posts (id bigint PRIMARY KEY, flagged boolean NOT NULL, created_at timestamptz NOT NULL);
+";
+    let s = shop_with(extra);
+    let opts = AdviseOptions {
+        what_if: true,
+        ..AdviseOptions::default()
+    };
+    let advice = advise(
+        &[query(
+            "SELECT id, created_at FROM posts WHERE flagged ORDER BY created_at LIMIT 50",
+            100,
+            Some(50.0),
+        )],
+        &s,
+        &opts,
+    );
+    let statements: Vec<&str> = advice
+        .indexes
+        .iter()
+        .map(|i| i.recommendation.statement.as_str())
+        .collect();
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.ends_with("ON posts (created_at) WHERE flagged;")),
+        "{statements:?}"
+    );
+    assert!(
+        !advice
+            .join_candidates
+            .iter()
+            .chain(&advice.indexes)
+            .any(|c| c.recommendation.spec.predicate.is_none()
+                && c.recommendation.spec.keys.first() == Some(&IndexKey::column("flagged"))),
+        "{:?}",
+        advice
+            .join_candidates
+            .iter()
+            .map(|c| &c.recommendation.statement)
+            .collect::<Vec<_>>()
+    );
 }

@@ -1,7 +1,6 @@
 use crate::declare_rule;
 use crate::detect::{Finding, Location, Reads, Rule, RuleMeta, SchemaContext};
 use crate::model::index::IndexSpec;
-use crate::model::schema::Table;
 
 declare_rule! {
     /// ## What it does
@@ -47,7 +46,7 @@ impl Rule for FkWithoutIndex {
         let dialect = schema.dialect;
         for t in &schema.tables {
             for fk in &t.foreign_keys {
-                if fk.columns.is_empty() || fk_is_indexed(t, &fk.columns) {
+                if fk.columns.is_empty() || t.fk_is_indexed(&fk.columns) {
                     continue;
                 }
                 let cols: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
@@ -83,24 +82,4 @@ impl Rule for FkWithoutIndex {
             }
         }
     }
-}
-
-/// Whether some index's leading keys are exactly the FK columns, in any order.
-pub fn fk_is_indexed(t: &Table, columns: &[String]) -> bool {
-    t.indexes.iter().any(|ix| {
-        let partial_ok = ix.predicate.as_deref().is_none_or(|p| {
-            let p = p.to_lowercase();
-            p.contains("is not null")
-        });
-        ix.valid
-            && partial_ok
-            && ix.keys.len() >= columns.len()
-            && ix.keys[..columns.len()].iter().all(|k| {
-                k.column_name()
-                    .is_some_and(|n| columns.iter().any(|c| c.eq_ignore_ascii_case(n)))
-            })
-    }) || (t.primary_key.len() >= columns.len()
-        && t.primary_key[..columns.len()]
-            .iter()
-            .all(|k| columns.iter().any(|c| c.eq_ignore_ascii_case(k))))
 }

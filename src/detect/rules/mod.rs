@@ -62,7 +62,7 @@ pub use dropped_index_needed::DroppedIndexNeeded;
 pub use dropped_or_renamed_in_use::DroppedOrRenamedInUse;
 pub use duplicate_index::DuplicateIndex;
 pub use exclusive_lock_command::ExclusiveLockCommand;
-pub use fk_without_index::{FkWithoutIndex, fk_is_indexed};
+pub use fk_without_index::FkWithoutIndex;
 pub use function_on_indexed_column::FunctionOnIndexedColumn;
 pub use heap_fetches::HeapFetches;
 pub use index_filter::IndexFilter;

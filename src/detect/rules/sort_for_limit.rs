@@ -244,10 +244,8 @@ fn sort_index(scan: &PlanNode, sort: &PlanNode, table: &str) -> Option<IndexSpec
         if spec.columns().iter().any(|c| c.eq_ignore_ascii_case(&name)) {
             continue;
         }
-        spec.keys.push(IndexKey::Column {
-            name,
-            descending: desc != first_desc,
-        });
+        spec.keys
+            .push(IndexKey::column_in(&name, desc != first_desc));
     }
     Some(spec)
 }
