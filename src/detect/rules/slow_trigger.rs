@@ -173,7 +173,7 @@ fn fk_advice(
         Some((child, fk)) => {
             let cols: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
             let spec = IndexSpec::new(&child.qualified_name(), &cols);
-            if crate::detect::rules::fk_is_indexed(child, &fk.columns) {
+            if child.fk_is_indexed(&fk.columns) {
                 (
                     format!(
                         "The referencing rows are found through an index on {}; the time is the work the constraint's action does in {} (the rows it deletes or updates there, their indexes and their own triggers). For many rows, delete in batches.",
