@@ -298,7 +298,8 @@ pub fn uses_hypothetical(plan: &Plan) -> bool {
 /// holds, for each statement planned at PostgreSQL's default share of a
 /// range whose bounds the source never gave, the statement with those
 /// ranges matching every row ([`super::workload::widen_ranges`]): an index
-/// that costs writes is judged at that worst case too ([`judge_at_worst`]).
+/// that would end HOT updates is judged at that worst case too
+/// ([`judge_at_worst`]).
 #[allow(clippy::too_many_arguments)]
 pub async fn verify(
     session: &mut impl Planner,
@@ -494,18 +495,21 @@ pub async fn verify(
     out
 }
 
-/// The chosen indexes whose saving rests on a statement planned at
-/// PostgreSQL's default share of a range whose bounds were never seen (a
-/// third of the rows for one bound, 0.5 % for two), judged again at the
-/// worst share: each such statement planned with its ranges matching every
-/// row (`unseen`), without and with the index. The default share is a
-/// guess, and the real one may be anything; an index that costs writes is
-/// kept only when its saving beats its write cost at the worst share too
-/// ([`eats_saving`]), so the decision does not flip with whether the
-/// bounds showed while dbperf watched. What the other statements save
-/// counts as planned. A statement the worst case cannot be planned for
-/// keeps its figure. Held back, the note gives both savings and the write
-/// cost.
+/// The chosen indexes that would end HOT updates and whose saving rests
+/// on a statement planned at PostgreSQL's default share of a range whose
+/// bounds were never seen (a third of the rows for one bound, 0.5 % for
+/// two), judged again at the worst share: each such statement planned with
+/// its ranges matching every row (`unseen`), without and with the index.
+/// The default share is a guess, and the real one may be anything; an index
+/// that turns a table's HOT updates into updates of every index is kept
+/// only when its saving beats its write cost at the worst share too
+/// ([`eats_saving`]), so the decision does not flip with whether the bounds
+/// showed while dbperf watched. An index that costs only its own entries
+/// (a BRIN on an append-only log, a B-tree on a column no UPDATE sets) is
+/// judged at the default share, as the planner judges the statement. What
+/// the other statements save counts as planned. A statement the worst case
+/// cannot be planned for keeps its figure. Held back, the note gives both
+/// savings and the write cost.
 async fn judge_at_worst(
     session: &mut impl Planner,
     chosen: Vec<AdvisedIndex>,
@@ -518,12 +522,16 @@ async fn judge_at_worst(
     let mut kept = Vec::new();
     for c in chosen {
         let write = writes.cost_ms(&c);
+        let ends_hot = std::iter::once(&c.recommendation.spec)
+            .chain(c.partners.iter().map(|p| &p.spec))
+            .filter_map(|s| writes.cost(s))
+            .any(|w| w.hot_lost > 0);
         let guessed: Vec<(&QueryGain, &str)> = c
             .helps
             .iter()
             .filter_map(|h| unseen.get(&h.fingerprint).map(|w| (h, w.as_str())))
             .collect();
-        if write <= 0.0 || guessed.is_empty() || *budget < guessed.len() * 2 {
+        if !ends_hot || write <= 0.0 || guessed.is_empty() || *budget < guessed.len() * 2 {
             kept.push(c);
             continue;
         }

@@ -292,8 +292,8 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     let writes = WriteLoad::new(&schema, &write_statements);
     // The statements planned at PostgreSQL's default share of a range whose
     // bounds did not show in pg_stat_activity, each with those ranges
-    // matching every row: an index that costs writes must pay at that
-    // worst share too.
+    // matching every row: an index that would end HOT updates must pay for
+    // its writes at that worst share too.
     let unseen: HashMap<Fingerprint, String> = planned
         .iter()
         .map(|&i| &groups[i])
