@@ -2743,6 +2743,47 @@ fn implicit_cast(p: &Predicate, column_type: Option<&str>, dialect: Dialect) -> 
     }
 }
 
+/// The sargable rewrite of `sql` where it wraps `column` of `table` in a
+/// function or cast that cannot be indexed (`created_at::date = '…'`): each
+/// such predicate as written and its range on the bare column, and the
+/// statement rewritten so. Without a catalog: the wrapper is taken as the
+/// plan showed it. `None` when no predicate of the statement has such a
+/// rewrite.
+pub fn sargable_statement(
+    sql: &str,
+    table: &str,
+    column: &str,
+    dialect: Dialect,
+) -> Option<(Vec<(String, String)>, String)> {
+    let analysis = statement::analyze_sql(sql, dialect, None).ok()?;
+    let bare = |t: &str| t.rsplit('.').next().unwrap_or(t).to_ascii_lowercase();
+    let mut rewrites: Vec<(String, String)> = Vec::new();
+    for scan in analysis
+        .scans
+        .iter()
+        .filter(|s| bare(&s.table) == bare(table))
+    {
+        for p in &scan.predicates {
+            let (Some(w), Some(v), PredicateKind::Eq) = (&p.wrapper, &p.value, &p.kind) else {
+                continue;
+            };
+            if !p.column.name.eq_ignore_ascii_case(column) {
+                continue;
+            }
+            if let Some(to) = volatility::sargable_rewrite(w, &p.column.name, v, dialect)
+                && !rewrites.iter().any(|(from, _)| *from == p.sql)
+            {
+                rewrites.push((p.sql.clone(), to));
+            }
+        }
+    }
+    if rewrites.is_empty() {
+        return None;
+    }
+    let rewritten = rewrite_sql(sql, &rewrites, dialect)?;
+    Some((rewrites, rewritten))
+}
+
 /// Rewrites the conjuncts of `sql` as `rewrites` say (sargable forms).
 fn rewrite_sql(sql: &str, rewrites: &[(String, String)], dialect: Dialect) -> Option<String> {
     let mut stmts = statement::parse(sql, dialect).ok()?;
