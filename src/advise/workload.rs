@@ -147,6 +147,57 @@ pub fn range_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usi
     out
 }
 
+/// `sql` with every range that [`range_parameters`] finds (a plain column
+/// compared with an expression over `$n`) made to match every row: the
+/// planner's worst case for an index whose saving was judged at
+/// PostgreSQL's default share of a range it never saw the bounds of. Each
+/// such conjunct `c` becomes `(c OR true)`, which the planner folds to
+/// true, while its parameters keep the types PREPARE gives them. `None`
+/// when the statement has no such range (or does not parse).
+pub fn widen_ranges(sql: &str, schema: &Schema, dialect: Dialect) -> Option<String> {
+    let analysis = statement::analyze_sql(sql, dialect, Some(schema)).ok()?;
+    let mut ranges: Vec<String> = analysis
+        .scans
+        .iter()
+        .flat_map(|scan| &scan.predicates)
+        .filter(|p| {
+            matches!(p.kind, PredicateKind::Range) && p.wrapper.is_none() && !is_like_prefix(p)
+        })
+        .filter(|p| {
+            p.value
+                .as_deref()
+                .is_some_and(|v| !parameter_numbers(v).is_empty())
+        })
+        .map(|p| p.sql.to_lowercase())
+        .collect();
+    ranges.sort_unstable();
+    ranges.dedup();
+    if ranges.is_empty() {
+        return None;
+    }
+    let mut stmts = statement::parse(sql, dialect).ok()?;
+    let mut done = 0;
+    let _ = visit_expressions_mut(&mut stmts, |e| {
+        if ranges.contains(&e.to_string().to_lowercase()) {
+            let range = std::mem::replace(e, Expr::value(sqlparser::ast::Value::Boolean(true)));
+            *e = Expr::Nested(Box::new(Expr::BinaryOp {
+                left: Box::new(range),
+                op: sqlparser::ast::BinaryOperator::Or,
+                right: Box::new(Expr::value(sqlparser::ast::Value::Boolean(true))),
+            }));
+            done += 1;
+        }
+        std::ops::ControlFlow::<()>::Continue(())
+    });
+    (done > 0).then(|| {
+        stmts
+            .iter()
+            .map(|s| s.to_string())
+            .collect::<Vec<_>>()
+            .join(";\n")
+    })
+}
+
 /// The `$n` of a SQL text, in order.
 fn parameter_numbers(text: &str) -> Vec<usize> {
     let b = text.as_bytes();
@@ -2776,6 +2827,47 @@ fn implicit_cast(p: &Predicate, column_type: Option<&str>, dialect: Dialect) -> 
     }
 }
 
+/// The sargable rewrite of `sql` where it wraps `column` of `table` in a
+/// function or cast that cannot be indexed (`created_at::date = '…'`): each
+/// such predicate as written and its range on the bare column, and the
+/// statement rewritten so. Without a catalog: the wrapper is taken as the
+/// plan showed it. `None` when no predicate of the statement has such a
+/// rewrite.
+pub fn sargable_statement(
+    sql: &str,
+    table: &str,
+    column: &str,
+    dialect: Dialect,
+) -> Option<(Vec<(String, String)>, String)> {
+    let analysis = statement::analyze_sql(sql, dialect, None).ok()?;
+    let bare = |t: &str| t.rsplit('.').next().unwrap_or(t).to_ascii_lowercase();
+    let mut rewrites: Vec<(String, String)> = Vec::new();
+    for scan in analysis
+        .scans
+        .iter()
+        .filter(|s| bare(&s.table) == bare(table))
+    {
+        for p in &scan.predicates {
+            let (Some(w), Some(v), PredicateKind::Eq) = (&p.wrapper, &p.value, &p.kind) else {
+                continue;
+            };
+            if !p.column.name.eq_ignore_ascii_case(column) {
+                continue;
+            }
+            if let Some(to) = volatility::sargable_rewrite(w, &p.column.name, v, dialect)
+                && !rewrites.iter().any(|(from, _)| *from == p.sql)
+            {
+                rewrites.push((p.sql.clone(), to));
+            }
+        }
+    }
+    if rewrites.is_empty() {
+        return None;
+    }
+    let rewritten = rewrite_sql(sql, &rewrites, dialect)?;
+    Some((rewrites, rewritten))
+}
+
 /// Rewrites the conjuncts of `sql` as `rewrites` say (sargable forms).
 fn rewrite_sql(sql: &str, rewrites: &[(String, String)], dialect: Dialect) -> Option<String> {
     let mut stmts = statement::parse(sql, dialect).ok()?;
@@ -2852,6 +2944,38 @@ mod tests {
         assert!(ranges("SELECT id FROM log WHERE kind LIKE $1").is_empty());
         assert!(ranges("SELECT id FROM log WHERE lower(kind) > $1").is_empty());
         assert!(ranges("SELECT id FROM log WHERE id = $1").is_empty());
+    }
+
+    #[test]
+    fn unseen_ranges_widen_to_every_row() {
+        let (schema, problems) = crate::parse::ddl::parse_schema(
+            "s.sql",
+            "CREATE TABLE beds (id int PRIMARY KEY, ward_id int, status text, updated_at timestamptz);",
+            Dialect::Postgres,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let widen = |sql: &str| widen_ranges(sql, &schema, Dialect::Postgres);
+        let w = widen(
+            "SELECT ward_id, count(*) FROM beds WHERE status = $1 AND updated_at < now() - interval $2 GROUP BY ward_id",
+        )
+        .unwrap();
+        let lower = w.to_lowercase();
+        // The range is still there (its parameter keeps its type), OR true.
+        assert!(
+            lower.contains("(updated_at < now() - interval $2 or true)"),
+            "{w}"
+        );
+        // The equality is not a range: untouched.
+        assert!(lower.contains("status = $1 and"), "{w}");
+        // Both bounds of a window; BETWEEN too.
+        let w = widen("SELECT id FROM beds WHERE updated_at >= $1 AND updated_at < $2").unwrap();
+        assert_eq!(w.to_lowercase().matches(" or true)").count(), 2, "{w}");
+        assert!(widen("SELECT id FROM beds WHERE updated_at BETWEEN $1 AND $2").is_some());
+        // A range on a constant was planned for that constant; an equality
+        // is no range; a wrapped column no range on the column.
+        assert!(widen("SELECT id FROM beds WHERE updated_at < '2026-01-01'").is_none());
+        assert!(widen("SELECT id FROM beds WHERE status = $1").is_none());
+        assert!(widen("SELECT id FROM beds WHERE lower(status) > $1").is_none());
     }
 
     #[test]

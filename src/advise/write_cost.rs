@@ -324,6 +324,16 @@ impl WriteLoad {
             },
             round3(saves)
         );
+        why.push_str(&self.figures(c));
+        why.push(')');
+        why
+    }
+
+    /// What a candidate's write cost comes from, for a note: `: N rows
+    /// inserted, M updated (H% HOT), …; E entries at T ms each` (empty when
+    /// its writes were not priced).
+    pub fn figures(&self, c: &AdvisedIndex) -> String {
+        let mut why = String::new();
         if let Some(f) = self.cost(&c.recommendation.spec) {
             why.push_str(&format!(
                 ": {} rows inserted, {} updated",
@@ -344,7 +354,6 @@ impl WriteLoad {
                 f.entries, f.entry_ms
             ));
         }
-        why.push(')');
         why
     }
 }

@@ -19,6 +19,7 @@ use crate::advise::workload::WorkloadQuery;
 use crate::detect::{self, Inputs, Location, WorkloadContext};
 use crate::error::{Error, Result};
 use crate::model::Dialect;
+use crate::model::index::{PredicateRewrite, RewriteRecommendation, Verification};
 use crate::model::report::{
     DigestRow, EventRow, EventStatement, InputProblem, QueryStat, Report, round3,
 };
@@ -630,9 +631,30 @@ fn indexes(
     report: &mut Report,
 ) -> Result<Vec<String>> {
     let Some(db) = &task.db else {
+        report.rewrites = once_rewritten(report, dialect);
+        // Each such finding points to its rewrite, as with `--db`.
+        for f in report
+            .findings
+            .iter_mut()
+            .filter(|f| serves_once_rewritten(f))
+        {
+            let Some(r) = report
+                .rewrites
+                .iter()
+                .find(|r| f.query_fingerprint.as_deref() == Some(r.query_fingerprint.as_str()))
+            else {
+                continue;
+            };
+            let new = format!(
+                "{} (rewrite #{} of the report: it serves the statement once rewritten, checked heuristically)",
+                r.index, r.rank
+            );
+            f.advice = f.advice.replace(&r.index, &new);
+        }
         let wanted: Vec<_> = report
             .findings
             .iter()
+            .filter(|f| !serves_once_rewritten(f))
             .filter_map(|f| {
                 f.index.clone().map(|spec| {
                     (
@@ -662,6 +684,80 @@ fn indexes(
     }
     detect::rank(&mut report.findings);
     Ok(v.notes)
+}
+
+/// Whether a finding's index serves its statement only once the statement
+/// is rewritten: `function-on-indexed-column`'s index on the bare column
+/// (the statement wraps it in a function or cast no index can hold). As the
+/// statement runs, it gains nothing from it: not ranked (as `analyze --db`
+/// lists such an index apart, under `rewrites`).
+fn serves_once_rewritten(f: &crate::detect::Finding) -> bool {
+    f.rule == "function-on-indexed-column"
+        && f.index.as_ref().is_some_and(|i| {
+            i.keys
+                .iter()
+                .all(|k| matches!(k, crate::model::schema::IndexKey::Column { .. }))
+        })
+}
+
+/// Without a catalog, the `rewrites` of the findings whose index serves
+/// only once their statement is rewritten ([`serves_once_rewritten`]):
+/// the logged statement, its predicates from → to, the statement
+/// rewritten, and the finding's index; heuristic, the logged plan's time
+/// as the saving. A statement whose rewrite cannot be written out keeps
+/// its finding's advice only.
+fn once_rewritten(report: &Report, dialect: Dialect) -> Vec<RewriteRecommendation> {
+    let mut out: Vec<RewriteRecommendation> = Vec::new();
+    for f in report.findings.iter().filter(|f| serves_once_rewritten(f)) {
+        let (Some(spec), Some(fp)) = (&f.index, &f.query_fingerprint) else {
+            continue;
+        };
+        let Some(q) = report.queries.iter().find(|q| q.fingerprint == *fp) else {
+            continue;
+        };
+        if out.iter().any(|r| r.query_fingerprint == *fp) {
+            continue;
+        }
+        let Some(column) = spec.keys.first().and_then(|k| k.column_name()) else {
+            continue;
+        };
+        let Some((predicates, rewritten)) =
+            advise::workload::sargable_statement(&q.query, &spec.table, column, dialect)
+        else {
+            continue;
+        };
+        out.push(RewriteRecommendation {
+            rank: 0,
+            query_fingerprint: fp.clone(),
+            predicates: predicates
+                .into_iter()
+                .map(|(from, to)| PredicateRewrite { from, to })
+                .collect(),
+            rewritten: rewritten.split_whitespace().collect::<Vec<_>>().join(" "),
+            index: spec.statement(dialect),
+            index_rank: None,
+            table: spec.qualified_table(),
+            columns: spec.columns(),
+            score: round3(f.impact_ms.unwrap_or(0.0)),
+            calls: q.calls,
+            verified: Verification::Heuristic,
+            cost_before: None,
+            cost_after: None,
+            size_bytes: None,
+            requires: Vec::new(),
+            write_cost: None,
+            reason: format!(
+                "{} ({} calls); heuristic: the logged plan's scan time, a log carries no catalog (with --db it is verified)",
+                f.location.as_ref().map(|l| l.to_string()).unwrap_or_default(),
+                q.calls
+            ),
+        });
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    for (i, r) in out.iter_mut().enumerate() {
+        r.rank = i + 1;
+    }
+    out
 }
 
 /// What the reader should know: what was read, where the calls come from,

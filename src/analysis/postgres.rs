@@ -21,6 +21,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
     form_parameters, hold_back_updated_includes, range_parameters, rewrite_recommendations,
+    widen_ranges,
 };
 use crate::advise::write_cost::WriteLoad;
 use crate::advise::{fk_checks, hypopg};
@@ -296,6 +297,21 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .collect();
 
     let writes = WriteLoad::new(&schema, &write_statements);
+    // The statements planned at PostgreSQL's default share of a range whose
+    // bounds did not show in pg_stat_activity, each with those ranges
+    // matching every row: an index that would end HOT updates must pay for
+    // its writes at that worst share too.
+    let unseen: HashMap<Fingerprint, String> = planned
+        .iter()
+        .map(|&i| &groups[i])
+        .filter(|g| g.bound.is_none())
+        .filter_map(|g| {
+            Some((
+                g.fingerprint,
+                widen_ranges(&g.query, &schema, Dialect::Postgres)?,
+            ))
+        })
+        .collect();
 
     let budget = MIN_EXPLAIN_BUDGET.max(task.top * 10);
     let indexes = verify_indexes(
@@ -307,6 +323,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         budget,
         task.limits,
         &writes,
+        &unseen,
         progress,
         &mut notes,
     )
@@ -961,6 +978,7 @@ async fn verify_indexes(
     budget: usize,
     limits: SetLimits,
     writes: &WriteLoad,
+    unseen: &HashMap<Fingerprint, String>,
     progress: &Progress,
     notes: &mut Vec<String>,
 ) -> Result<Vec<AdvisedIndex>> {
@@ -983,8 +1001,10 @@ async fn verify_indexes(
             } else {
                 budget * 2
             };
-            let out =
-                hypopg::verify(s, candidates, baseline, mean_ms, budget, limits, writes).await;
+            let out = hypopg::verify(
+                s, candidates, baseline, mean_ms, budget, limits, writes, unseen,
+            )
+            .await;
             progress.0.set_position(n as u64);
             let left = s.hypo_count().await.unwrap_or(0);
             notes.push(format!(
@@ -1094,6 +1114,7 @@ async fn verify_rewrites(
                 budget,
                 SetLimits::default(),
                 &WriteLoad::default(),
+                &HashMap::new(),
             )
             .await;
             for (stmt, why) in out.rejected.iter().take(10) {
@@ -1220,8 +1241,9 @@ async fn advise_workload_in(
         MIN_EXPLAIN_BUDGET.max(planned.len() * 20),
         limits,
         // A log or a file of statements gives no rows written: the write
-        // cost is not weighed.
+        // cost is not weighed (nor a guessed range share against it).
         &WriteLoad::default(),
+        &HashMap::new(),
         progress,
         &mut out.notes,
     )
