@@ -339,7 +339,6 @@ fn a_finding_on_every_partition_is_said_once() {
             .plan
             .as_ref()
             .unwrap()
-            .nodes
             .iter()
             .filter(|n| n.title.starts_with("Parallel Seq Scan on page_views_m"))
             .count();

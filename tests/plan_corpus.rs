@@ -183,7 +183,7 @@ fn parsed_nodes(plan: &Plan, json: bool) -> Vec<Node> {
         .nodes()
         .map(|(ix, n)| {
             let label = if json {
-                n.node_type.clone()
+                n.node_type.to_string()
             } else {
                 n.title().split_whitespace().collect::<Vec<_>>().join(" ")
             };

@@ -592,7 +592,7 @@ fn plan_findings(w: &Workload, report: &mut Report) {
         let name = format!("{}:{}", path_of(p.path), p.line);
         match crate::parse::plan::parse(&name, &p.text) {
             Ok(parsed) => {
-                let r = explain::analyse(&parsed.plan, Vec::new(), None);
+                let r = explain::analyse_findings(&parsed.plan, Vec::new(), None);
                 for mut f in r.findings {
                     f.query_fingerprint = p.fingerprint.map(|fp| fp.to_string());
                     // The report shows no tree to find a node number in:

@@ -19,7 +19,7 @@ use std::path::Path;
 
 use petgraph::graph::NodeIndex;
 
-use crate::analysis::plan::analyse;
+use crate::analysis::plan::analyse_findings;
 use crate::error::Result;
 use crate::model::Dialect;
 use crate::model::finding::{Finding, Location};
@@ -111,8 +111,8 @@ pub fn compare(before: (&str, &Plan), after: (&str, &Plan), schema: Option<&Sche
             ));
         }
     }
-    let fa = analyse(pa, Vec::new(), schema).findings;
-    let fb = analyse(pb, Vec::new(), schema).findings;
+    let fa = analyse_findings(pa, Vec::new(), schema).findings;
+    let fb = analyse_findings(pb, Vec::new(), schema).findings;
     let (ka, kb) = (finding_keys(pa, &ra, &fa), finding_keys(pb, &rb, &fb));
     let only = |fs: &[Finding], keys: &[String], other: &[String]| -> Vec<String> {
         fs.iter()
@@ -135,7 +135,7 @@ pub fn compare(before: (&str, &Plan), after: (&str, &Plan), schema: Option<&Sche
 /// A node's role, for matching a node done another way: the scan of its
 /// relation, or the kind of operation (join, aggregate, sort) it is.
 fn role(n: &PlanNode) -> String {
-    let t = n.node_type.as_str();
+    let t = &*n.node_type;
     if n.is_scan() {
         "scan".into()
     } else if matches!(t, "Nested Loop" | "Hash Join" | "Merge Join") {

@@ -4,17 +4,27 @@
 
 /// `12.345 ms`, `1.23 s`.
 pub fn ms(v: f64) -> String {
+    let mut s = String::new();
+    ms_into(&mut s, v);
+    s
+}
+
+/// [`ms`] appended to `s`: a report that prints one per row reuses one
+/// string instead of making one per value.
+pub fn ms_into(s: &mut String, v: f64) {
     // A sum of nothing can be -0.0: print it as 0.
     let v = if v == 0.0 { 0.0 } else { v };
-    let (mut s, unit) = if v >= 10_000.0 {
-        (fixed(v / 1000.0, 2), " s")
+    let unit = if v >= 10_000.0 {
+        fixed_into(s, v / 1000.0, 2);
+        " s"
     } else if v >= 100.0 {
-        (fixed(v, 1), " ms")
+        fixed_into(s, v, 1);
+        " ms"
     } else {
-        (fixed(v, 3), " ms")
+        fixed_into(s, v, 3);
+        " ms"
     };
     s.push_str(unit);
-    s
 }
 
 /// `format!("{v:.decimals$}")`, without the formatting machinery for the
@@ -24,6 +34,13 @@ pub fn ms(v: f64) -> String {
 /// 0.001 of a tie (its error is below 0.0002 there, so the exact decimal
 /// value of `v` rounds the same way). Any other value is formatted.
 pub fn fixed(v: f64, decimals: usize) -> String {
+    let mut s = String::new();
+    fixed_into(&mut s, v, decimals);
+    s
+}
+
+/// [`fixed`] appended to `s`.
+pub fn fixed_into(s: &mut String, v: f64, decimals: usize) {
     const SCALE: [f64; 4] = [1.0, 10.0, 100.0, 1000.0];
     const TEN: [u64; 4] = [1, 10, 100, 1000];
     if decimals < SCALE.len() && v.is_sign_positive() && v < 1e9 {
@@ -31,7 +48,7 @@ pub fn fixed(v: f64, decimals: usize) -> String {
         let r = x.round();
         if ((x - x.floor()) - 0.5).abs() > 1e-3 {
             let r = r as u64;
-            let mut s = (r / TEN[decimals]).to_string();
+            push_digits(s, r / TEN[decimals], false);
             if decimals > 0 {
                 let frac = r % TEN[decimals];
                 s.push('.');
@@ -39,50 +56,65 @@ pub fn fixed(v: f64, decimals: usize) -> String {
                     s.push(char::from(b'0' + (frac / TEN[k] % 10) as u8));
                 }
             }
-            return s;
+            return;
         }
     }
-    format!("{v:.decimals$}")
+    use std::fmt::Write;
+    let _ = write!(s, "{v:.decimals$}");
 }
 
-/// `1,234,567` for counts; fractional counts (PG 18) keep two decimals.
-pub fn fmt_count(v: f64) -> String {
-    // Beyond what a count can honestly be (and what `i64` holds): say so
-    // instead of printing a saturated 9,223,372,036,854,775,807.
-    if !v.is_finite() {
-        return if v.is_nan() { "?".into() } else { "∞".into() };
-    }
-    if v.abs() >= 1e15 {
-        return format!("{v:.1e}");
-    }
-    if v.fract() != 0.0 && v < 1000.0 {
-        return format!("{v:.2}");
-    }
-    let n = v.round() as i64;
-    // Digits from the last, a comma before every third: one string, no
-    // intermediate one (a plan's report prints two counts per node).
+/// `n` in decimal, a comma before every third digit from the last when
+/// `commas`.
+fn push_digits(s: &mut String, mut n: u64, commas: bool) {
     let mut buf = [0u8; 32];
     let mut at = buf.len();
-    let mut rest = n.unsigned_abs();
     let mut written = 0;
     loop {
-        if written > 0 && written % 3 == 0 {
+        if commas && written > 0 && written % 3 == 0 {
             at -= 1;
             buf[at] = b',';
         }
         at -= 1;
-        buf[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
         written += 1;
-        if rest == 0 {
+        if n == 0 {
             break;
         }
     }
-    if n < 0 {
-        at -= 1;
-        buf[at] = b'-';
+    s.push_str(std::str::from_utf8(&buf[at..]).expect("ASCII digits"));
+}
+
+/// `1,234,567` for counts; fractional counts (PG 18) keep two decimals.
+pub fn fmt_count(v: f64) -> String {
+    let mut s = String::new();
+    fmt_count_into(&mut s, v);
+    s
+}
+
+/// [`fmt_count`] appended to `s`.
+pub fn fmt_count_into(s: &mut String, v: f64) {
+    use std::fmt::Write;
+    // Beyond what a count can honestly be (and what `i64` holds): say so
+    // instead of printing a saturated 9,223,372,036,854,775,807.
+    if !v.is_finite() {
+        s.push_str(if v.is_nan() { "?" } else { "∞" });
+        return;
     }
-    buf[at..].iter().map(|b| char::from(*b)).collect()
+    if v.abs() >= 1e15 {
+        let _ = write!(s, "{v:.1e}");
+        return;
+    }
+    if v.fract() != 0.0 && v < 1000.0 {
+        let _ = write!(s, "{v:.2}");
+        return;
+    }
+    let n = v.round() as i64;
+    // Digits from the last, a comma before every third.
+    if n < 0 {
+        s.push('-');
+    }
+    push_digits(s, n.unsigned_abs(), true);
 }
 
 /// `3 days`, `5 hours`, `12 minutes`.

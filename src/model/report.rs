@@ -2,6 +2,8 @@
 //! fixes for JSON ([`Report`]), and the output formats. An analysis fills
 //! it; the reporters in [`crate::report`] render it.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 
 use crate::error::Error;
@@ -339,24 +341,34 @@ impl TableActivity {
 
 /// The plan as the report shows it: nodes in pre-order with their depth,
 /// times and the lines that matter.
-#[derive(Debug, Clone, Serialize)]
+///
+/// The view owns the parsed plan and makes each node's row ([`NodeView`])
+/// when it is read, borrowing the title, names and conditions from the
+/// plan: a 10 MB plan's rows held as a second copy were 15 MB more to
+/// build and to fault in.
+#[derive(Debug, Clone)]
 pub struct PlanView {
     pub format: PlanFormat,
     pub query_text: Option<String>,
     pub planning_ms: Option<f64>,
     pub execution_ms: Option<f64>,
-    pub nodes: Vec<NodeView>,
+    plan: Plan,
+    /// Each node's depth, by node index.
+    depths: Vec<usize>,
+    /// The nodes' exclusive times added up: the base of each share.
+    total: f64,
 }
 
+/// One row of the [`PlanView`], borrowed from the plan.
 #[derive(Debug, Clone, Serialize)]
-pub struct NodeView {
+pub struct NodeView<'a> {
     pub id: usize,
     pub parent: Option<usize>,
     pub depth: usize,
-    pub title: String,
-    pub node_type: String,
-    pub subplan_name: Option<String>,
-    pub relation: Option<String>,
+    pub title: Cow<'a, str>,
+    pub node_type: &'a str,
+    pub subplan_name: Option<&'a str>,
+    pub relation: Option<&'a str>,
     pub total_cost: Option<f64>,
     pub plan_rows: Option<f64>,
     pub actual_rows: Option<f64>,
@@ -368,46 +380,72 @@ pub struct NodeView {
     pub time_share: Option<f64>,
     pub row_factor: Option<f64>,
     /// Conditions and other lines worth showing (`Filter: …`, `Sort Method: …`).
-    pub details: Vec<String>,
+    pub details: Vec<Detail<'a>>,
     #[serde(skip_serializing_if = "Buffers::is_empty")]
     pub buffers: Buffers,
 }
 
+/// A line of a node's details: a condition as the plan printed it, or a
+/// line put together from its numbers. Displayed and serialized as the
+/// one line (`Filter: (x = 1)`).
+#[derive(Debug, Clone)]
+pub enum Detail<'a> {
+    /// `label: value`, the value borrowed from the plan.
+    Labelled(&'static str, &'a str),
+    Line(String),
+}
+
+impl Detail<'_> {
+    /// The line in its pieces (one or three), to write without joining them.
+    pub fn pieces(&self) -> ([&str; 3], usize) {
+        match self {
+            Detail::Labelled(label, value) => ([label, ": ", value], 3),
+            Detail::Line(s) => ([s, "", ""], 1),
+        }
+    }
+}
+
+impl std::fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (pieces, n) = self.pieces();
+        pieces[..n].iter().try_for_each(|p| f.write_str(p))
+    }
+}
+
+impl Serialize for Detail<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl Serialize for PlanView {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        /// The rows, made one at a time as they are written.
+        struct Rows<'a>(&'a PlanView);
+        impl Serialize for Rows<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter())
+            }
+        }
+        let mut st = s.serialize_struct("PlanView", 5)?;
+        st.serialize_field("format", &self.format)?;
+        st.serialize_field("query_text", &self.query_text)?;
+        st.serialize_field("planning_ms", &self.planning_ms)?;
+        st.serialize_field("execution_ms", &self.execution_ms)?;
+        st.serialize_field("nodes", &Rows(self))?;
+        st.end()
+    }
+}
+
 impl PlanView {
+    /// The view of a plan the caller keeps: a copy of it.
     pub fn from_plan(plan: &Plan) -> Self {
-        let mut view = Self::unnamed(plan);
-        for (v, (_, n)) in view.nodes.iter_mut().zip(plan.nodes()) {
-            v.title = n.title();
-            v.node_type = n.node_type.clone();
-            v.subplan_name = n.subplan_name.clone();
-            v.relation = n.relation.clone();
-        }
-        view
+        Self::new(plan.clone())
     }
 
-    /// [`PlanView::from_plan`], the nodes' title, type, subplan name and
-    /// relation moved out of the plan instead of copied (a large plan has
-    /// tens of thousands of nodes; the caller is done with the plan).
-    pub fn take_from_plan(plan: &mut Plan) -> Self {
-        let mut view = Self::unnamed(plan);
-        for (v, n) in view.nodes.iter_mut().zip(plan.graph.node_weights_mut()) {
-            // The printed title is the title, but for SQLite's detail text.
-            v.title = match n.printed_title.take() {
-                Some(t) if !(n.is_sqlite() && n.detail.is_some()) => t,
-                printed => {
-                    n.printed_title = printed;
-                    n.title()
-                }
-            };
-            v.node_type = std::mem::take(&mut n.node_type);
-            v.subplan_name = n.subplan_name.take();
-            v.relation = n.relation.take();
-        }
-        view
-    }
-
-    /// The view with every node's names left empty.
-    fn unnamed(plan: &Plan) -> Self {
+    /// The view of a plan the caller is done with.
+    pub fn new(mut plan: Plan) -> Self {
         let total = plan
             .nodes()
             .filter_map(|(_, n)| n.exclusive_ms)
@@ -419,87 +457,123 @@ impl PlanView {
                 depths[ix.index()] = depths[p.index()] + 1;
             }
         }
-        let nodes = plan
-            .nodes()
-            .map(|(ix, n)| {
-                let mut details = Vec::new();
-                let mut push = |label: &str, v: &Option<String>| {
-                    if let Some(v) = v {
-                        // Not format!: its machinery cost more than the copy.
-                        details.push([label, ": ", v].concat());
-                    }
-                };
-                push("Index Cond", &n.index_cond);
-                push("Recheck Cond", &n.recheck_cond);
-                push("Hash Cond", &n.hash_cond);
-                push("Merge Cond", &n.merge_cond);
-                push("Join Filter", &n.join_filter);
-                push("Filter", &n.filter);
-                if let Some(r) = n.rows_removed_by_filter.filter(|r| *r > 0.0) {
-                    details.push(format!("Rows Removed by Filter: {r}"));
-                }
-                if let Some(r) = n.rows_removed_by_index_recheck.filter(|r| *r > 0.0) {
-                    details.push(format!("Rows Removed by Index Recheck: {r}"));
-                }
-                if let Some(m) = &n.sort_method {
-                    let space = match (n.sort_space_type.as_deref(), n.sort_space_kb) {
-                        (Some(t), Some(kb)) => format!("  {t}: {kb}kB"),
-                        _ => String::new(),
-                    };
-                    details.push(format!("Sort Method: {m}{space}"));
-                }
-                if let Some(b) = n.hash_batches.filter(|b| *b > 1) {
-                    details.push(format!(
-                        "Batches: {b} (originally {})",
-                        n.original_hash_batches.unwrap_or(b)
-                    ));
-                }
-                if let Some(d) = n.disk_usage_kb.filter(|d| *d > 0) {
-                    details.push(format!("Disk Usage: {d}kB"));
-                }
-                if let Some(l) = n.lossy_heap_blocks.filter(|l| *l > 0) {
-                    details.push(format!(
-                        "Heap Blocks: exact={} lossy={l}",
-                        n.exact_heap_blocks.unwrap_or(0)
-                    ));
-                }
-                if let Some(h) = n.heap_fetches.filter(|h| *h > 0.0) {
-                    details.push(format!("Heap Fetches: {h}"));
-                }
-                if let (Some(p), Some(l)) = (n.workers_planned, n.workers_launched) {
-                    details.push(format!("Workers Planned: {p}, Launched: {l}"));
-                }
-                NodeView {
-                    id: n.id,
-                    parent: plan.parent(ix).map(|p| plan.node(p).id),
-                    depth: depths[ix.index()],
-                    title: String::new(),
-                    node_type: String::new(),
-                    subplan_name: None,
-                    relation: None,
-                    total_cost: n.total_cost,
-                    plan_rows: n.plan_rows,
-                    actual_rows: n.actual_rows,
-                    loops: n.actual_loops,
-                    never_executed: n.never_executed,
-                    inclusive_ms: n.inclusive_ms.map(round3),
-                    exclusive_ms: n.exclusive_ms.map(round3),
-                    time_share: n
-                        .exclusive_ms
-                        .filter(|_| total > 0.0)
-                        .map(|e| round3(e / total)),
-                    row_factor: n.row_factor.map(crate::model::fmt::round_sig4),
-                    details,
-                    buffers: n.buffers,
-                }
-            })
-            .collect();
         PlanView {
             format: plan.format,
-            query_text: plan.query_text.clone(),
+            query_text: plan.query_text.take(),
             planning_ms: plan.planning_ms,
             execution_ms: plan.execution_ms,
-            nodes,
+            plan,
+            depths,
+            total,
+        }
+    }
+
+    /// The number of nodes.
+    pub fn len(&self) -> usize {
+        self.plan.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.plan.is_empty()
+    }
+
+    /// Whether any node has a measured time of its own.
+    pub fn is_timed(&self) -> bool {
+        self.plan.nodes().any(|(_, n)| n.exclusive_ms.is_some())
+    }
+
+    /// Whether any node has measured rows.
+    pub fn is_counted(&self) -> bool {
+        self.plan.nodes().any(|(_, n)| n.actual_rows.is_some())
+    }
+
+    /// The rows in pre-order, each made when it is reached.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = NodeView<'_>> {
+        self.plan.graph.node_indices().map(move |ix| self.row(ix))
+    }
+
+    /// All the rows, for reporters that go back and forth over them.
+    pub fn nodes(&self) -> Vec<NodeView<'_>> {
+        self.iter().collect()
+    }
+
+    fn row<'a>(&'a self, ix: petgraph::graph::NodeIndex) -> NodeView<'a> {
+        let plan = &self.plan;
+        let n = plan.node(ix);
+        let total = self.total;
+        let mut details = Vec::new();
+        let mut push = |label: &'static str, v: &'a Option<String>| {
+            if let Some(v) = v {
+                details.push(Detail::Labelled(label, v));
+            }
+        };
+        push("Index Cond", &n.index_cond);
+        push("Recheck Cond", &n.recheck_cond);
+        push("Hash Cond", &n.hash_cond);
+        push("Merge Cond", &n.merge_cond);
+        push("Join Filter", &n.join_filter);
+        push("Filter", &n.filter);
+        if let Some(r) = n.rows_removed_by_filter.filter(|r| *r > 0.0) {
+            details.push(Detail::Line(format!("Rows Removed by Filter: {r}")));
+        }
+        if let Some(r) = n.rows_removed_by_index_recheck.filter(|r| *r > 0.0) {
+            details.push(Detail::Line(format!("Rows Removed by Index Recheck: {r}")));
+        }
+        if let Some(m) = &n.sort_method {
+            let space = match (n.sort_space_type.as_deref(), n.sort_space_kb) {
+                (Some(t), Some(kb)) => format!("  {t}: {kb}kB"),
+                _ => String::new(),
+            };
+            details.push(Detail::Line(format!("Sort Method: {m}{space}")));
+        }
+        if let Some(b) = n.hash_batches.filter(|b| *b > 1) {
+            details.push(Detail::Line(format!(
+                "Batches: {b} (originally {})",
+                n.original_hash_batches.unwrap_or(b)
+            )));
+        }
+        if let Some(d) = n.disk_usage_kb.filter(|d| *d > 0) {
+            details.push(Detail::Line(format!("Disk Usage: {d}kB")));
+        }
+        if let Some(l) = n.lossy_heap_blocks.filter(|l| *l > 0) {
+            details.push(Detail::Line(format!(
+                "Heap Blocks: exact={} lossy={l}",
+                n.exact_heap_blocks.unwrap_or(0)
+            )));
+        }
+        if let Some(h) = n.heap_fetches.filter(|h| *h > 0.0) {
+            details.push(Detail::Line(format!("Heap Fetches: {h}")));
+        }
+        if let (Some(p), Some(l)) = (n.workers_planned, n.workers_launched) {
+            details.push(Detail::Line(format!("Workers Planned: {p}, Launched: {l}")));
+        }
+        // The printed title is the title, but for SQLite's detail text.
+        let title = match &n.printed_title {
+            Some(t) if !(n.is_sqlite() && n.detail.is_some()) => Cow::Borrowed(t.as_str()),
+            _ => Cow::Owned(n.title()),
+        };
+        NodeView {
+            id: n.id,
+            parent: plan.parent(ix).map(|p| plan.node(p).id),
+            depth: self.depths[ix.index()],
+            title,
+            node_type: &n.node_type,
+            subplan_name: n.subplan_name.as_deref(),
+            relation: n.relation.as_deref(),
+            total_cost: n.total_cost,
+            plan_rows: n.plan_rows,
+            actual_rows: n.actual_rows,
+            loops: n.actual_loops,
+            never_executed: n.never_executed,
+            inclusive_ms: n.inclusive_ms.map(round3),
+            exclusive_ms: n.exclusive_ms.map(round3),
+            time_share: n
+                .exclusive_ms
+                .filter(|_| total > 0.0)
+                .map(|e| round3(e / total)),
+            row_factor: n.row_factor.map(crate::model::fmt::round_sig4),
+            details,
+            buffers: n.buffers,
         }
     }
 }

@@ -97,7 +97,7 @@ fn head(report: &Report, h: &mut String) {
 
 fn subtitle(report: &Report) -> String {
     if let Some(plan) = &report.plan {
-        let n = plan.nodes.len();
+        let n = plan.len();
         let mut s = format!(
             "{}, {n} node{}",
             plan_format(plan),
@@ -143,7 +143,7 @@ fn summary_cards(report: &Report, h: &mut String) {
         if let Some(p) = plan.planning_ms {
             card(h, &ms(p), "planning");
         }
-        card(h, &plan.nodes.len().to_string(), "plan nodes");
+        card(h, &plan.len().to_string(), "plan nodes");
     }
     if let Some(wl) = &report.workload {
         card(h, &ms(wl.total_ms), "total time");
@@ -211,15 +211,10 @@ struct Layout {
 }
 
 fn layout(plan: &PlanView) -> Layout {
-    let n = plan.nodes.len();
-    let index: HashMap<usize, usize> = plan
-        .nodes
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (v.id, i))
-        .collect();
-    let parent: Vec<Option<usize>> = plan
-        .nodes
+    let nodes = plan.nodes();
+    let n = plan.len();
+    let index: HashMap<usize, usize> = nodes.iter().enumerate().map(|(i, v)| (v.id, i)).collect();
+    let parent: Vec<Option<usize>> = nodes
         .iter()
         .map(|v| v.parent.and_then(|p| index.get(&p).copied()))
         .collect();
@@ -229,9 +224,9 @@ fn layout(plan: &PlanView) -> Layout {
             children[p].push(i);
         }
     }
-    let measure = if plan.nodes.iter().any(|v| v.exclusive_ms.is_some()) {
+    let measure = if nodes.iter().any(|v| v.exclusive_ms.is_some()) {
         Measure::Time
-    } else if plan.nodes.iter().any(|v| v.total_cost.is_some()) {
+    } else if nodes.iter().any(|v| v.total_cost.is_some()) {
         Measure::Cost
     } else {
         Measure::Count
@@ -239,13 +234,13 @@ fn layout(plan: &PlanView) -> Layout {
     let positive = |v: f64| if v.is_finite() && v > 0.0 { v } else { 0.0 };
     let own: Vec<f64> = (0..n)
         .map(|i| {
-            let v = &plan.nodes[i];
+            let v = &nodes[i];
             match measure {
                 Measure::Time => positive(v.exclusive_ms.unwrap_or(0.0)),
                 Measure::Cost => {
                     let below: f64 = children[i]
                         .iter()
-                        .map(|c| plan.nodes[*c].total_cost.unwrap_or(0.0))
+                        .map(|c| nodes[*c].total_cost.unwrap_or(0.0))
                         .sum();
                     positive(v.total_cost.unwrap_or(0.0) - below)
                 }
@@ -321,7 +316,7 @@ fn misestimate(n: &NodeView) -> Option<String> {
 
 fn spilled(n: &NodeView, rules: &[&str]) -> bool {
     rules.contains(&"disk-spill")
-        || n.details.iter().any(|d| {
+        || n.details.iter().map(|d| d.to_string()).any(|d| {
             d.starts_with("Disk Usage")
                 || d.contains("external merge")
                 || d.contains("external sort")
@@ -330,6 +325,7 @@ fn spilled(n: &NodeView, rules: &[&str]) -> bool {
 }
 
 fn plan_section(plan: &PlanView, report: &Report, refs: &StatementRefs, h: &mut String) {
+    let nodes = plan.nodes();
     let lay = layout(plan);
     let mut by_node: HashMap<usize, Vec<&Finding>> = HashMap::new();
     for f in &report.findings {
@@ -350,7 +346,7 @@ fn plan_section(plan: &PlanView, report: &Report, refs: &StatementRefs, h: &mut 
         Measure::Count => String::new(),
     };
     // The node shown first: the one with the most time (or cost) of its own.
-    let first = (0..plan.nodes.len())
+    let first = (0..plan.len())
         .max_by(|a, b| lay.own[*a].total_cmp(&lay.own[*b]).then(b.cmp(a)))
         .unwrap_or(0);
 
@@ -368,12 +364,12 @@ fn plan_section(plan: &PlanView, report: &Report, refs: &StatementRefs, h: &mut 
         "<p class=\"muted\">{} Click a node for its details.</p>\n",
         esc(what)
     ));
-    let depth = plan.nodes.iter().map(|n| n.depth).max().unwrap_or(0) + 1;
+    let depth = nodes.iter().map(|n| n.depth).max().unwrap_or(0) + 1;
     h.push_str(&format!(
         "<div class=\"icicle\" style=\"height:{}px\">\n",
         depth * ROW_PX
     ));
-    for (i, n) in plan.nodes.iter().enumerate() {
+    for (i, n) in nodes.iter().enumerate() {
         if lay.width[i] <= 0.0 {
             continue;
         }
@@ -430,7 +426,7 @@ fn plan_section(plan: &PlanView, report: &Report, refs: &StatementRefs, h: &mut 
         heat(1.0)
     ));
     h.push_str("</section>\n<div class=\"grid\">\n<div>\n<section id=\"tree\">\n<h2>Nodes</h2>\n<ol class=\"tree\">\n");
-    for (i, n) in plan.nodes.iter().enumerate() {
+    for (i, n) in nodes.iter().enumerate() {
         let rules: Vec<&str> = by_node
             .get(&n.id)
             .map(|v| v.iter().map(|f| f.rule).collect())
@@ -471,7 +467,7 @@ fn plan_section(plan: &PlanView, report: &Report, refs: &StatementRefs, h: &mut 
         ));
     }
     h.push_str("</ol>\n</section>\n</div>\n<div>\n<section id=\"node\">\n<h2>Selected node</h2>\n");
-    for (i, n) in plan.nodes.iter().enumerate() {
+    for (i, n) in nodes.iter().enumerate() {
         node_detail(n, i == first, &lay, i, by_node.get(&n.id), refs, h);
     }
     h.push_str("</section>\n");
@@ -512,10 +508,10 @@ fn node_detail(
         ));
     };
     if let Some(s) = &n.subplan_name {
-        kv("part of", s.clone());
+        kv("part of", s.to_string());
     }
     if let Some(r) = &n.relation {
-        kv("relation", r.clone());
+        kv("relation", r.to_string());
     }
     if n.never_executed {
         kv("time", "never executed".into());
@@ -569,7 +565,15 @@ fn node_detail(
     }
     h.push_str("</div>\n");
     if !n.details.is_empty() {
-        h.push_str(&format!("<pre>{}</pre>\n", esc(&n.details.join("\n"))));
+        h.push_str(&format!(
+            "<pre>{}</pre>\n",
+            esc(&n
+                .details
+                .iter()
+                .map(|d| d.to_string())
+                .collect::<Vec<_>>()
+                .join("\n"))
+        ));
     }
     if let Some(fs) = findings {
         h.push_str("<ul class=\"findings\">\n");

@@ -153,7 +153,7 @@ fn format_name(plan: &PlanView) -> &'static str {
 }
 
 pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
-    let n = plan.nodes.len();
+    let n = plan.len();
     let mut head = format!(
         "{}, {n} node{}",
         format_name(plan),
@@ -166,12 +166,15 @@ pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io:
         head.push_str(&format!(", planning {}", ms(pl)));
     }
     writeln!(w, "{}", p.bold(&head))?;
-    let timed = plan.nodes.iter().any(|n| n.exclusive_ms.is_some());
-    let counted = plan.nodes.iter().any(|n| n.actual_rows.is_some());
+    let timed = plan.is_timed();
+    let counted = plan.is_counted();
     if timed {
         writeln!(w, "{}", p.dim("   self time   share  node"))?;
     }
-    for n in &plan.nodes {
+    // The numbers of a row, written into strings made once for all rows.
+    let mut num = Numbers::default();
+    for n in plan.iter() {
+        let n = &n;
         // Straight into the writer, no string per piece: a plan can have
         // tens of thousands of nodes, and formatting each piece into its own
         // string cost more than the parse of its line.
@@ -186,16 +189,15 @@ pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io:
                         Style::new().dimmed()
                     };
                     // `{:>12} {:>6}%  `: both are ASCII, a byte a column.
-                    let time = ms(e);
-                    let share = crate::model::fmt::fixed(s * 100.0, 1);
+                    let [time, share] = num.time_and_share(e, s);
                     p.write_pieces(
                         w,
                         &[
                             blanks(12usize.saturating_sub(time.len())),
-                            &time,
+                            time,
                             " ",
                             blanks(6usize.saturating_sub(share.len())),
-                            &share,
+                            share,
                             "%  ",
                         ],
                         style,
@@ -224,12 +226,13 @@ pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io:
         } else {
             w.write_all(n.title.as_bytes())?;
         }
-        write_rows_note(w, n, counted, p)?;
+        write_rows_note(w, n, counted, p, &mut num)?;
         w.write_all(b"\n")?;
         let detail_indent = if timed { 22 } else { 0 } + 2 * n.depth + 3;
         for d in &n.details {
             write_blanks(w, detail_indent)?;
-            p.write_dim(w, d)?;
+            let (pieces, k) = d.pieces();
+            p.write_pieces(w, &pieces[..k], Style::new().dimmed())?;
             w.write_all(b"\n")?;
         }
         if let Some(b) = buffers_note(n) {
@@ -293,7 +296,39 @@ fn buffers_note(n: &NodeView) -> Option<String> {
     }
 }
 
-fn write_rows_note(w: &mut dyn Write, n: &NodeView, counted: bool, p: &Painter) -> io::Result<()> {
+/// Strings a plan's rows write their numbers into, reused row after row.
+#[derive(Default)]
+struct Numbers([String; 3]);
+
+impl Numbers {
+    /// Strings 0 and 1 as a node's own time and its share in percent.
+    fn time_and_share(&mut self, ms: f64, share: f64) -> [&str; 2] {
+        let [t, s, _] = &mut self.0;
+        t.clear();
+        crate::model::fmt::ms_into(t, ms);
+        s.clear();
+        crate::model::fmt::fixed_into(s, share * 100.0, 1);
+        [t, s]
+    }
+
+    /// Strings 0, 1 and 2 as the counts `a`, `b` and `c`.
+    fn counts(&mut self, a: f64, b: f64, c: f64) -> [&str; 3] {
+        for (s, v) in self.0.iter_mut().zip([a, b, c]) {
+            s.clear();
+            crate::model::fmt::fmt_count_into(s, v);
+        }
+        let [x, y, z] = &self.0;
+        [x, y, z]
+    }
+}
+
+fn write_rows_note(
+    w: &mut dyn Write,
+    n: &NodeView,
+    counted: bool,
+    p: &Painter,
+    num: &mut Numbers,
+) -> io::Result<()> {
     let dim = Style::new().dimmed();
     if !counted {
         return match n.plan_rows {
@@ -305,32 +340,15 @@ fn write_rows_note(w: &mut dyn Write, n: &NodeView, counted: bool, p: &Painter) 
         return Ok(());
     };
     let loops = n.loops.unwrap_or(1.0);
+    let [actual, est, loops_s] = num.counts(actual, est, loops);
     if loops > 1.0 {
         p.write_pieces(
             w,
-            &[
-                "  rows ",
-                &fmt_count(actual),
-                " (est. ",
-                &fmt_count(est),
-                ") × ",
-                &fmt_count(loops),
-                " loops",
-            ],
+            &["  rows ", actual, " (est. ", est, ") × ", loops_s, " loops"],
             dim,
         )?;
     } else {
-        p.write_pieces(
-            w,
-            &[
-                "  rows ",
-                &fmt_count(actual),
-                " (est. ",
-                &fmt_count(est),
-                ")",
-            ],
-            dim,
-        )?;
+        p.write_pieces(w, &["  rows ", actual, " (est. ", est, ")"], dim)?;
     }
     let flag = Style::new().magenta().bold();
     match n.row_factor {

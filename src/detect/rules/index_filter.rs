@@ -61,7 +61,7 @@ impl Rule for IndexFilter {
     fn check_plan(&self, ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
         for (ix, n) in ctx.plan.nodes() {
             if !matches!(
-                n.node_type.as_str(),
+                &*n.node_type,
                 "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan"
             ) {
                 continue;

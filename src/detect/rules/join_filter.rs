@@ -157,7 +157,7 @@ fn scan_below(plan: &Plan, mut ix: NodeIndex) -> Option<NodeIndex> {
         if n.is_scan() && n.relation.is_some() {
             return Some(ix);
         }
-        match n.node_type.as_str() {
+        match &*n.node_type {
             "Materialize" | "Memoize" | "Gather" | "Hash" => ix = *plan.children(ix).first()?,
             _ => return None,
         }

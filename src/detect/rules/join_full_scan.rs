@@ -179,7 +179,7 @@ impl Rule for JoinFullScan {
 fn full_scan_below(plan: &Plan, mut ix: NodeIndex) -> Option<NodeIndex> {
     loop {
         let n = plan.node(ix);
-        match n.node_type.as_str() {
+        match &*n.node_type {
             "Hash" | "Gather" => ix = *plan.children(ix).first()?,
             "Seq Scan" if n.filter.is_none() && n.relation.is_some() => return Some(ix),
             _ => return None,

@@ -193,7 +193,7 @@ fn consumer_of(plan: &Plan, ix: NodeIndex) -> Option<NodeIndex> {
             && matches!(n.strategy.as_deref(), None | Some("Plain"));
         let conduit = plain_aggregate
             || matches!(
-                n.node_type.as_str(),
+                &*n.node_type,
                 "Hash"
                     | "Materialize"
                     | "Gather"

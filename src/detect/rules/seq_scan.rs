@@ -428,7 +428,7 @@ fn bare_sqlite_scans(ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
     let materialized: Vec<String> = ctx
         .plan
         .nodes()
-        .filter(|(_, n)| matches!(n.node_type.as_str(), "MATERIALIZE" | "CO-ROUTINE"))
+        .filter(|(_, n)| matches!(&*n.node_type, "MATERIALIZE" | "CO-ROUTINE"))
         .filter_map(|(_, n)| n.title().split_whitespace().last().map(str::to_string))
         .collect();
     let scans: Vec<&PlanNode> = ctx

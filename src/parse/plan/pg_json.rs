@@ -339,13 +339,14 @@ fn nonzero(v: Option<f64>) -> Option<f64> {
 }
 
 fn node_from(r: RawNode) -> std::result::Result<PlanNode, String> {
-    let node_type = r.node_type.ok_or("a plan node has no \"Node Type\"")?;
+    let node_type =
+        crate::model::plan::name(&r.node_type.ok_or("a plan node has no \"Node Type\"")?);
     let never = r.actual_loops == Some(0.0);
     let u = |v: Option<f64>| v.map(|x| x as u64);
     let scan_direction = if node_type == "Seq Scan" || node_type == "Bitmap Heap Scan" {
         None
     } else {
-        r.scan_direction
+        r.scan_direction.as_deref().map(crate::model::plan::name)
     };
     let rare = RareFields {
         partial_mode: r.partial_mode,
@@ -417,7 +418,7 @@ fn node_from(r: RawNode) -> std::result::Result<PlanNode, String> {
         index_cond: r.index_cond,
         hash_cond: r.hash_cond,
         rows_removed_by_filter: nonzero(r.removed_filter),
-        output: r.output,
+        output: (!r.output.is_empty()).then(|| r.output.join(", ")),
         buffers: RawBuffers {
             shared_hit: r.shared_hit,
             shared_read: r.shared_read,

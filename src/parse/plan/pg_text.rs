@@ -15,7 +15,7 @@ use regex::Regex;
 use super::unpaste::Line;
 use crate::error::{Error, Result};
 use crate::model::plan::{
-    Buffers, IoTimings, Jit, Plan, PlanBuilder, PlanFormat, PlanNode, Trigger, WorkerStats,
+    Buffers, IoTimings, Jit, Plan, PlanBuilder, PlanFormat, PlanNode, Trigger, WorkerStats, name,
 };
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -37,7 +37,7 @@ const SUMMARY_PREFIXES: &[&str] = &[
 ];
 
 fn indent_of(s: &str) -> usize {
-    s.bytes().take_while(|b| *b == b' ').count()
+    super::unpaste::blanks_len(s)
 }
 
 /// Whether a line opens a node's cost or actual group: a node line wrapped
@@ -114,7 +114,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
         let l = &rest[0];
         let lost = l.raw_len.saturating_sub(l.text.len());
         let ind = indent_of(&l.text);
-        let t = l.text.trim_ascii_start();
+        let t = l.text[ind..].trim_ascii_start();
         let Some(root) = root_indent else {
             if looks_like_root(t) {
                 root_indent = Some(ind);
@@ -240,7 +240,7 @@ pub fn parse(
     let mut node_lines: Vec<usize> = Vec::new();
     let arrows = lines
         .iter()
-        .filter(|l| l.text.trim_ascii_start().starts_with("->"))
+        .filter(|l| super::unpaste::trim_start(&l.text).starts_with("->"))
         .count();
     let mut b = PlanBuilder::with_capacity(arrows + 1);
     // (indent of the node's arrow or root text, node index)
@@ -253,7 +253,7 @@ pub fn parse(
 
     for (li, line) in lines.iter().enumerate() {
         let ind = indent_of(&line.text);
-        let t = line.text.trim_ascii();
+        let t = line.text[ind..].trim_ascii();
         let after_full = width >= 40 && prev_len == width && !looks_complete(prev_text);
         prev_len = line.raw_len;
         prev_text = &line.text;
@@ -459,7 +459,7 @@ fn list_lines(lines: &[usize]) -> String {
 
 /// How many inputs a node prints at least (subplans not counted).
 fn inputs_needed(n: &PlanNode) -> usize {
-    match n.node_type.as_str() {
+    match &*n.node_type {
         "Nested Loop" | "Hash Join" | "Merge Join" | "Recursive Union" | "BitmapAnd"
         | "BitmapOr" => 2,
         "Hash" | "Sort" | "Incremental Sort" | "Limit" | "Aggregate" | "Gather"
@@ -626,12 +626,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
             let (range, kv) = g.split_once(' ')?;
             let (a, b) = split_dots(range)?;
             let [rows, width] = values(kv, ["rows", "width"]);
-            Some((
-                a.parse().ok()?,
-                b.parse().ok()?,
-                number(rows)?,
-                number(width)?,
-            ))
+            Some((float(a)?, float(b)?, number(rows)?, number(width)?))
         }) {
             Some((a, b, rows, width)) => {
                 node.startup_cost = Some(a);
@@ -649,7 +644,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
             let times = match times {
                 Some(t) => {
                     let (a, b) = split_dots(t)?;
-                    Some((a.parse::<f64>().ok()?, b.parse::<f64>().ok()?))
+                    Some((float(a)?, float(b)?))
                 }
                 None => None,
             };
@@ -711,7 +706,37 @@ fn values<'a, const N: usize>(group: &'a str, keys: [&str; N]) -> [Option<&'a st
 }
 
 fn number(v: Option<&str>) -> Option<f64> {
-    v?.parse().ok()
+    float(v?)
+}
+
+/// `s.parse::<f64>().ok()`, by hand for the numbers a plan prints most
+/// (`431.00`, `10000`: at most 15 digits, an optional `.` among them): the
+/// digits as an integer, exact in an `f64`, divided by an exact power of
+/// ten, which IEEE rounds correctly, so the value is the one `parse` gives.
+/// Anything else goes to `parse`.
+fn float(s: &str) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let b = s.as_bytes();
+    let (mut m, mut digits, mut dot) = (0u64, 0usize, None);
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            b'0'..=b'9' => {
+                m = m * 10 + u64::from(c - b'0');
+                digits += 1;
+            }
+            b'.' if dot.is_none() => dot = Some(i),
+            _ => return s.parse().ok(),
+        }
+    }
+    // `1.` and `.5` parse too, but not `.`; leave the odd ones to `parse`.
+    let plain = dot.is_none_or(|d| d > 0 && d + 1 < b.len());
+    if digits == 0 || digits > 15 || !plain {
+        return s.parse().ok();
+    }
+    let decimals = dot.map_or(0, |d| b.len() - d - 1);
+    Some(m as f64 / POW10[decimals])
 }
 
 /// Turns a text title into the fields JSON would carry, so both formats
@@ -757,7 +782,7 @@ pub fn parse_title(title: &str) -> PlanNode {
     );
 
     if let Some((kind, backward, index, target)) = index_scan_title(t) {
-        node.node_type = kind.to_string();
+        node.node_type = kind.into();
         node.scan_direction = Some(if backward { "Backward" } else { "Forward" }.into());
         node.index_name = Some(unquote(index));
         set_target(&mut node, target);
@@ -776,10 +801,10 @@ pub fn parse_title(title: &str) -> PlanNode {
             };
             node.join_type = Some(c.get(2).map_or("Inner", |m| m.as_str()).to_string());
         } else {
-            node.node_type = kind.to_string();
+            node.node_type = name(kind);
         }
     } else if let Some(c) = t.contains(" Scan").then(|| scan_on.captures(t)).flatten() {
-        node.node_type = c[1].to_string();
+        node.node_type = name(&c[1]);
         if node.node_type == "Seq Scan" || node.node_type == "Index Scan" {
             node.scan_direction = None;
         }
@@ -833,7 +858,7 @@ pub fn parse_title(title: &str) -> PlanNode {
                 node.node_type = "Aggregate".into();
                 node.strategy = Some("Mixed".into());
             }
-            other => node.node_type = other.to_string(),
+            other => node.node_type = name(other),
         }
     }
     if node.partial_mode.is_none() && node.node_type == "Aggregate" {
@@ -882,7 +907,7 @@ fn set_target(node: &mut PlanNode, target: &str) {
     let (rel, alias) = split_ident_and_rest(target);
     let (schema, rel) = split_schema(rel);
     if matches!(
-        node.node_type.as_str(),
+        &*node.node_type,
         "Subquery Scan" | "Values Scan" | "Named Tuplestore Scan"
     ) {
         node.alias = Some(rel);
@@ -893,7 +918,7 @@ fn set_target(node: &mut PlanNode, target: &str) {
         Some(a) => (rel, unquote(a.trim_ascii())),
         None => (rel.clone(), rel),
     };
-    match node.node_type.as_str() {
+    match &*node.node_type {
         "CTE Scan" | "WorkTable Scan" => node.cte_name = Some(name),
         "Function Scan" | "Table Function Scan" => node.function_name = Some(name),
         _ => node.relation = Some(name),
@@ -961,7 +986,75 @@ fn kb(s: &str) -> Option<u64> {
 
 /// `key=value` pairs of a line like `hit=1 read=2`.
 fn pairs(s: &str) -> impl Iterator<Item = (&str, &str)> {
-    s.split_whitespace().filter_map(|p| p.split_once('='))
+    words(s).filter_map(|p| split_byte(p, b'='))
+}
+
+/// `str::split_whitespace`, byte by byte on an ASCII text (every group and
+/// counter line of a plan): the words are the same, without decoding each
+/// character and asking Unicode whether it is a blank.
+fn words(s: &str) -> Words<'_> {
+    if s.is_ascii() {
+        Words::Ascii(s, 0)
+    } else {
+        Words::Other(s.split_whitespace())
+    }
+}
+
+enum Words<'a> {
+    /// The text and the position reached.
+    Ascii(&'a str, usize),
+    Other(std::str::SplitWhitespace<'a>),
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+    fn next(&mut self) -> Option<&'a str> {
+        match self {
+            Words::Ascii(s, at) => {
+                // The ASCII characters `char::is_whitespace` holds for.
+                let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r');
+                let b = s.as_bytes();
+                while *at < b.len() && blank(b[*at]) {
+                    *at += 1;
+                }
+                if *at == b.len() {
+                    return None;
+                }
+                let start = *at;
+                while *at < b.len() && !blank(b[*at]) {
+                    *at += 1;
+                }
+                Some(&s[start..*at])
+            }
+            Words::Other(w) => w.next(),
+        }
+    }
+}
+
+/// `str::split_once` at an ASCII byte, by memchr.
+fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
+    memchr::memchr(b, s.as_bytes()).map(|i| (&s[..i], &s[i + 1..]))
+}
+
+/// `str::split(", ")` (the groups of a `Buffers:` or `I/O Timings:` line),
+/// by memchr over the commas instead of a substring searcher set up per line.
+fn comma_groups(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        let b = r.as_bytes();
+        let cut = memchr::memchr_iter(b',', b).find(|&i| b.get(i + 1) == Some(&b' '));
+        match cut {
+            Some(i) => {
+                rest = Some(&r[i + 2..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
 }
 
 /// `Key: value  Key2: value2` groups as printed on one line.
@@ -973,7 +1066,7 @@ fn colon_groups(s: &str) -> Vec<(&str, &str)> {
 }
 
 pub fn parse_buffers(value: &str, b: &mut Buffers) {
-    for group in value.split(", ") {
+    for group in comma_groups(value) {
         let group = group.trim_ascii();
         let (kind, rest) = group.split_once(' ').unwrap_or((group, ""));
         for (k, v) in pairs(rest) {
@@ -998,7 +1091,7 @@ pub fn parse_buffers(value: &str, b: &mut Buffers) {
 /// The three layouts: `read=1 write=2` (≤14), `shared/local read=…, temp
 /// read=…` (15), `shared read=…, local read=…, temp read=…` (16+).
 pub fn parse_io_timings(value: &str, io: &mut IoTimings) {
-    for group in value.split(", ") {
+    for group in comma_groups(value) {
         let group = group.trim_ascii();
         let (kind, rest) = match group.split_once(' ') {
             Some((k, r)) if !k.contains('=') => (k, r),
@@ -1079,7 +1172,7 @@ fn node_property(node: &mut PlanNode, t: &str) {
         "Rows Removed by Join Filter" => node.rows_removed_by_join_filter = num(value),
         "Sort Key" => node.sort_key = list(value),
         "Group Key" => node.group_key = list(value),
-        "Output" => node.output = list(value),
+        "Output" => node.output = Some(value.into()),
         "Heap Fetches" => node.heap_fetches = num(value),
         "Heap Blocks" => {
             for (k, v) in pairs(value) {
@@ -1140,9 +1233,9 @@ fn worker_property(w: &mut WorkerStats, t: &str) {
         // The regex below reads the same four numbers; this is its answer
         // for the line as PostgreSQL prints it, without the regex's cost
         // (a parallel plan has a worker line per node and worker).
-        w.actual_total_ms = total.parse().ok();
-        w.actual_rows = rows.parse().ok();
-        w.loops = loops.parse().ok();
+        w.actual_total_ms = float(total);
+        w.actual_rows = float(rows);
+        w.loops = float(loops);
         return;
     }
     static ACTUAL: OnceLock<Regex> = OnceLock::new();
@@ -1291,5 +1384,88 @@ impl Summary {
         plan.settings = self.settings;
         plan.query_identifier = self.query_identifier;
         plan.extra = self.extra;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hand-made number reader gives what `parse` gives.
+    #[test]
+    fn float_reads_as_parse_does() {
+        let mut cases: Vec<String> = [
+            "0",
+            "0.00",
+            "431.00",
+            "10000",
+            "1.",
+            ".5",
+            ".",
+            "",
+            "-1.5",
+            "1e5",
+            "+3",
+            "1..2",
+            "0.1",
+            "0.3",
+            "123456789012345",
+            "1234567890123456",
+            "99999.999999999",
+            "0.000001",
+            "007",
+            "1.2.3",
+            "12a",
+            "inf",
+            "NaN",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Times and costs as plans print them, over many magnitudes.
+        let mut x = 0.0005f64;
+        while x < 1e12 {
+            for d in 0..=4 {
+                cases.push(format!("{x:.d$}"));
+            }
+            x = x * 1.37 + 0.011;
+        }
+        for s in &cases {
+            let want = s.parse::<f64>().ok();
+            let got = float(s);
+            assert_eq!(
+                got.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "{s:?}: {got:?} vs {want:?}"
+            );
+        }
+    }
+
+    /// The hand-made splits give what the standard library's give.
+    #[test]
+    fn words_and_comma_groups_split_as_std_does() {
+        for s in [
+            "",
+            " ",
+            "shared hit=4",
+            "shared hit=1 read=2, local hit=3, temp read=4 written=5",
+            "rows=10  width=4 ",
+            "a\tb\u{b}c\u{c}d\re\nf",
+            "a\u{a0}b\u{2003}c d",
+            ", ,, ,",
+            "x,y, z,",
+            "é, ü",
+        ] {
+            assert_eq!(
+                words(s).collect::<Vec<_>>(),
+                s.split_whitespace().collect::<Vec<_>>(),
+                "{s:?}"
+            );
+            assert_eq!(
+                comma_groups(s).collect::<Vec<_>>(),
+                s.split(", ").collect::<Vec<_>>(),
+                "{s:?}"
+            );
+        }
     }
 }

@@ -131,6 +131,32 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
     out
 }
 
+/// The number of blanks (` `) a line starts with, eight bytes at a time:
+/// every pass over a plan's lines looks past its indentation, and a deep
+/// node's lines are indented by a dozen blanks or more.
+pub(crate) fn blanks_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        let other = word ^ 0x2020_2020_2020_2020;
+        if other != 0 {
+            // The lowest byte that is not a blank (little-endian order).
+            return i + (other.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while b.get(i) == Some(&b' ') {
+        i += 1;
+    }
+    i
+}
+
+/// `str::trim_ascii_start`, past the blanks by [`blanks_len`] first.
+pub(crate) fn trim_start(s: &str) -> &str {
+    s[blanks_len(s)..].trim_ascii_start()
+}
+
 /// Whether `text` holds `needle`, at memchr's speed.
 fn holds(text: &str, needle: &str) -> bool {
     match needle.as_bytes() {
@@ -255,7 +281,7 @@ fn expanded_records(lines: Vec<Line<'_>>) -> Vec<Line<'_>> {
 
 /// Frame rules, the `QUERY PLAN` header, the `(N rows)` footer.
 fn is_noise(text: &str) -> bool {
-    let t = text.trim_ascii();
+    let t = trim_start(text).trim_ascii_end();
     // Fast path: plan lines start with a letter or `->`; noise does not,
     // except the header (a frame rule has no `>`, a footer starts with `(`).
     if (t.starts_with(|c: char| c.is_ascii_alphanumeric()) && !t.starts_with("QUERY PLAN"))
@@ -316,7 +342,7 @@ fn strip_mail_quotes(lines: &mut [Line<'_>]) {
     let (mut n, mut quoted) = (0, 0);
     for l in non_empty {
         n += 1;
-        if l.text.trim_ascii_start().starts_with('>') {
+        if trim_start(&l.text).starts_with('>') {
             quoted += 1;
         }
     }
@@ -526,6 +552,18 @@ mod tests {
             " ".repeat(4)
         );
         assert_eq!(texts(&unpaste(&folded)), texts(&unpaste(&plan)));
+    }
+
+    #[test]
+    fn blanks_counted_eight_at_a_time_as_one_by_one() {
+        for n in 0..40 {
+            for tail in ["", "x", "\t y", "é", "->  Seq Scan", " "] {
+                let line = format!("{}{tail}", " ".repeat(n));
+                let naive = line.bytes().take_while(|b| *b == b' ').count();
+                assert_eq!(blanks_len(&line), naive, "{line:?}");
+                assert_eq!(trim_start(&line), line.trim_ascii_start(), "{line:?}");
+            }
+        }
     }
 
     #[test]
