@@ -222,6 +222,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
     }
     let mut ranked = merge(acc.specs, &acc.gains, schema, opts);
     ranked.retain(|c| !leads_with_a_boolean(&c.recommendation.spec, schema));
+    let stripped = strip_updated_includes(&mut ranked, &acc.updated, opts.dialect);
     ranked.extend(acc.gin.into_values());
     ranked.sort_by(|a, b| {
         b.recommendation
@@ -291,6 +292,7 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
         .sort_by(|a, b| b.calls.cmp(&a.calls).then(a.line.cmp(&b.line)));
     advice.notes = notes(schema, acc.missing_tables, acc.below, threshold);
     advice.notes.extend(held_back);
+    advice.notes.extend(stripped);
     advice
 }
 
@@ -800,16 +802,7 @@ pub fn hold_back_updated_includes(
 ) -> Vec<String> {
     let mut notes = Vec::new();
     candidates.retain(|c| {
-        let spec = &c.recommendation.spec;
-        let hit: Vec<&String> = spec
-            .include
-            .iter()
-            .filter(|col| {
-                updated.iter().any(|(t, cols)| {
-                    *t == c.recommendation.table && cols.iter().any(|u| u.eq_ignore_ascii_case(col))
-                })
-            })
-            .collect();
+        let hit = updated_includes(&c.recommendation, updated);
         if hit.is_empty() {
             return true;
         }
@@ -820,6 +813,57 @@ pub fn hold_back_updated_includes(
         ));
         false
     });
+    notes
+}
+
+/// The INCLUDE columns of `rec` that the workload's UPDATEs set
+/// (`updated`: per table, the columns set).
+fn updated_includes(rec: &IndexRecommendation, updated: &[(String, Vec<String>)]) -> Vec<String> {
+    rec.spec
+        .include
+        .iter()
+        .filter(|col| {
+            updated.iter().any(|(t, cols)| {
+                *t == rec.table && cols.iter().any(|u| u.eq_ignore_ascii_case(col))
+            })
+        })
+        .cloned()
+        .collect()
+}
+
+/// The ranked indexes (the cost model's covering variants) that INCLUDE a
+/// column the workload's UPDATEs set lose their INCLUDE: each such update
+/// would write the index too (no longer a HOT update) and clear the
+/// page's all-visible bit that an index-only scan needs, so the INCLUDE
+/// buys least where it costs most; and the INCLUDE holds the columns the
+/// statement reads besides the keys, so without one of them the scan is
+/// not index-only and the others serve nothing. The key stays, to be
+/// verified on its own; an index that becomes one the list already has is
+/// dropped. Returns a note for each.
+pub fn strip_updated_includes(
+    indexes: &mut Vec<AdvisedIndex>,
+    updated: &[(String, Vec<String>)],
+    dialect: Dialect,
+) -> Vec<String> {
+    let mut notes = Vec::new();
+    for index in indexes.iter_mut() {
+        let hit = updated_includes(&index.recommendation, updated);
+        if hit.is_empty() {
+            continue;
+        }
+        let rec = &mut index.recommendation;
+        let old = std::mem::take(&mut rec.statement);
+        rec.spec.include.clear();
+        rec.statement = rec.spec.statement(dialect);
+        notes.push(format!(
+            "INCLUDE ({}) left out of {}: the workload's UPDATEs set {}, so each would write the index too (no longer a HOT update) and clear the all-visible bit an index-only scan needs (was: {old})",
+            hit.join(", "),
+            rec.statement,
+            if hit.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    indexes.retain(|c| seen.insert(c.recommendation.statement.clone()));
     notes
 }
 

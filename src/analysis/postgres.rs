@@ -21,7 +21,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
     form_parameters, hold_back_updated_includes, range_parameters, rewrite_recommendations,
-    widen_ranges,
+    strip_updated_includes, widen_ranges,
 };
 use crate::advise::write_cost::WriteLoad;
 use crate::advise::{fk_checks, hypopg};
@@ -287,6 +287,11 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     advice
         .notes
         .extend(hold_back_updated_includes(&mut covering, &updated));
+    advice.notes.extend(strip_updated_includes(
+        &mut advice.indexes,
+        &updated,
+        Dialect::Postgres,
+    ));
     advice.join_candidates = others;
     advice.join_candidates.extend(covering);
     let mean_ms: HashMap<Fingerprint, f64> = planned
