@@ -175,21 +175,35 @@ pub fn widen_ranges(sql: &str, schema: &Schema, dialect: Dialect) -> Option<Stri
     if ranges.is_empty() {
         return None;
     }
-    let mut stmts = statement::parse(sql, dialect).ok()?;
-    let mut done = 0;
-    let _ = visit_expressions_mut(&mut stmts, |e| {
-        if ranges.contains(&e.to_string().to_lowercase()) {
-            let range = std::mem::replace(e, Expr::value(sqlparser::ast::Value::Boolean(true)));
-            *e = Expr::Nested(Box::new(Expr::BinaryOp {
-                left: Box::new(range),
-                op: sqlparser::ast::BinaryOperator::Or,
-                right: Box::new(Expr::value(sqlparser::ast::Value::Boolean(true))),
-            }));
-            done += 1;
+    edit_expressions(sql, dialect, |e| {
+        if !ranges.contains(&e.to_string().to_lowercase()) {
+            return false;
         }
+        let range = std::mem::replace(e, Expr::value(sqlparser::ast::Value::Boolean(true)));
+        *e = Expr::Nested(Box::new(Expr::BinaryOp {
+            left: Box::new(range),
+            op: sqlparser::ast::BinaryOperator::Or,
+            right: Box::new(Expr::value(sqlparser::ast::Value::Boolean(true))),
+        }));
+        true
+    })
+}
+
+/// `sql` parsed, each of its expressions given to `edit` (which says
+/// whether it replaced it), and written back when `edit` replaced any;
+/// `None` when it replaced none or `sql` does not parse.
+fn edit_expressions(
+    sql: &str,
+    dialect: Dialect,
+    mut edit: impl FnMut(&mut Expr) -> bool,
+) -> Option<String> {
+    let mut stmts = statement::parse(sql, dialect).ok()?;
+    let mut done = false;
+    let _ = visit_expressions_mut(&mut stmts, |e| {
+        done |= edit(e);
         std::ops::ControlFlow::<()>::Continue(())
     });
-    (done > 0).then(|| {
+    done.then(|| {
         stmts
             .iter()
             .map(|s| s.to_string())
@@ -2914,7 +2928,6 @@ pub fn sargable_statement(
 
 /// Rewrites the conjuncts of `sql` as `rewrites` say (sargable forms).
 fn rewrite_sql(sql: &str, rewrites: &[(String, String)], dialect: Dialect) -> Option<String> {
-    let mut stmts = statement::parse(sql, dialect).ok()?;
     let replacements: Vec<(String, Expr)> = rewrites
         .iter()
         .filter_map(|(from, to)| {
@@ -2926,21 +2939,13 @@ fn rewrite_sql(sql: &str, rewrites: &[(String, String)], dialect: Dialect) -> Op
             Some((from.to_lowercase(), e))
         })
         .collect();
-    let mut done = 0;
-    let _ = visit_expressions_mut(&mut stmts, |e| {
+    edit_expressions(sql, dialect, |e| {
         let text = e.to_string().to_lowercase();
-        if let Some((_, to)) = replacements.iter().find(|(f, _)| *f == text) {
-            *e = Expr::Nested(Box::new(to.clone()));
-            done += 1;
-        }
-        std::ops::ControlFlow::<()>::Continue(())
-    });
-    (done > 0).then(|| {
-        stmts
-            .iter()
-            .map(|s| s.to_string())
-            .collect::<Vec<_>>()
-            .join(";\n")
+        let Some((_, to)) = replacements.iter().find(|(f, _)| *f == text) else {
+            return false;
+        };
+        *e = Expr::Nested(Box::new(to.clone()));
+        true
     })
 }
 
