@@ -14,7 +14,7 @@
 //! it as it judges any statement.
 
 use crate::model::Dialect;
-use crate::model::index::quote_ident;
+use crate::model::index::{quote_ident, quote_qualified};
 use crate::model::schema::Schema;
 use crate::sql::statement::{StatementKind, analyze_sql};
 
@@ -52,10 +52,7 @@ pub fn delete_checks(sql: &str, schema: &Schema) -> Vec<FkCheck> {
             if !refers || fk.columns.is_empty() || t.fk_is_indexed(&fk.columns) {
                 continue;
             }
-            let table = match &t.schema {
-                Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&t.name)),
-                None => quote_ident(&t.name),
-            };
+            let table = quote_qualified(t.schema.as_deref(), &t.name);
             let conds: Vec<String> = fk
                 .columns
                 .iter()

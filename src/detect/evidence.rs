@@ -2,7 +2,7 @@
 //! index a node's conditions ask for.
 
 use crate::detect::Location;
-use crate::model::index::{IndexSpec, quote_ident};
+use crate::model::index::{IndexSpec, quote_qualified};
 use crate::model::plan::{Plan, PlanNode};
 use crate::model::schema::{IndexKey, Schema};
 use crate::sql::predicate::{self, Predicate, PredicateKind};
@@ -316,10 +316,7 @@ pub fn describe_index(spec: &IndexSpec) -> String {
 /// `"S 1"."T 1"` for `S 1.T 1`, `public.orders` as is.
 pub fn quote_table(table: &str) -> String {
     let spec = IndexSpec::new(table, &[]);
-    match &spec.schema {
-        Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&spec.table)),
-        None => quote_ident(&spec.table),
-    }
+    quote_qualified(spec.schema.as_deref(), &spec.table)
 }
 
 /// Whether an index the schema already has serves `spec`. Without a

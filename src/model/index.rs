@@ -193,10 +193,7 @@ impl IndexSpec {
             Some(m) if dialect == Dialect::Postgres => format!(" USING {m}"),
             _ => String::new(),
         };
-        let table = match &self.schema {
-            Some(s) => format!("{}.{}", quote_ident(s), quote_ident(&self.table)),
-            None => quote_ident(&self.table),
-        };
+        let table = quote_qualified(self.schema.as_deref(), &self.table);
         let mut s = match dialect {
             Dialect::Postgres => format!(
                 "CREATE INDEX {}{} ON {}{} ({})",
@@ -327,6 +324,15 @@ pub fn quote_ident(s: &str) -> String {
         s.to_string()
     } else {
         format!("\"{}\"", s.replace('"', "\"\""))
+    }
+}
+
+/// A table as SQL names it, each part quoted where it needs it:
+/// `"S 1"."T 1"`, `public.orders`, or the bare name without a schema.
+pub fn quote_qualified(schema: Option<&str>, table: &str) -> String {
+    match schema {
+        Some(s) => format!("{}.{}", quote_ident(s), quote_ident(table)),
+        None => quote_ident(table),
     }
 }
 
