@@ -545,26 +545,25 @@ async fn learn_constants(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let ranged: Vec<String> = wanted
-        .iter()
-        .filter(|(i, _)| !formed.contains(i) && groups[*i].bound.is_some())
-        .map(|(i, _)| format!("#{}", i + 1))
-        .collect();
-    let unseen: Vec<String> = wanted
-        .iter()
-        .filter(|(i, _)| !formed.contains(i) && groups[*i].bound.is_none())
-        .map(|(i, _)| format!("#{}", i + 1))
-        .collect();
-    if !ranged.is_empty() {
+    // The statements watched for their range bounds alone, seen or not.
+    let ranged = |bound: bool| -> String {
+        wanted
+            .iter()
+            .filter(|(i, _)| !formed.contains(i) && groups[*i].bound.is_some() == bound)
+            .map(|(i, _)| format!("#{}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let bound = ranged(true);
+    if !bound.is_empty() {
         notes.push(format!(
-            "the range bounds of statement(s) {} (pg_stat_statements shows them as $n) were read from pg_stat_activity and planned bound, as the server plans a statement sent with its constants.",
-            ranged.join(", ")
+            "the range bounds of statement(s) {bound} (pg_stat_statements shows them as $n) were read from pg_stat_activity and planned bound, as the server plans a statement sent with its constants."
         ));
     }
+    let unseen = ranged(false);
     if !unseen.is_empty() {
         notes.push(format!(
-            "the range bounds of statement(s) {} did not show in pg_stat_activity while dbperf watched: planned generically, with PostgreSQL's default share of the rows for a range over a parameter (a third for one bound, 0.5 % for two), whatever the application sends.",
-            unseen.join(", ")
+            "the range bounds of statement(s) {unseen} did not show in pg_stat_activity while dbperf watched: planned generically, with PostgreSQL's default share of the rows for a range over a parameter (a third for one bound, 0.5 % for two), whatever the application sends."
         ));
     }
     let learned = formed
