@@ -12,8 +12,8 @@
 //!   with their `Node Type`.
 //!
 //! The originals are the corpus that `fixtures/plans/corpus/extract.py`
-//! cuts out of public repositories (PostgreSQL's regression outputs,
-//! pg_hint_plan's and timescaledb's test outputs, pev2's test plans; see
+//! cuts out of public repositories (PostgreSQL's regression outputs and
+//! documentation examples, pg_hint_plan's and timescaledb's test outputs, pev2's test plans; see
 //! fixtures/plans/corpus/README.md) plus this project's own bare text plans.
 //! Each text original is also pasted the ways psql, terminals, mail and GUI
 //! clients damage a plan (see [`variants`]); every variant must give the
@@ -108,6 +108,38 @@ fn bare_body(text: &str) -> Option<Vec<String>> {
         return None;
     }
     Some(lines)
+}
+
+/// A plan shown in PostgreSQL's documentation, copied from the rendered
+/// page: the echoed `EXPLAIN` command (and sometimes a remark) first, then
+/// psql's header and the rows, with no `(N rows)` footer; or the rows alone.
+/// Examples with more than one plan, or with rows elided (`...`), break the
+/// oracle's premise and are left out.
+fn docs_body(text: &str) -> Option<Vec<String>> {
+    let lines: Vec<&str> = text.lines().collect();
+    let headers = lines.iter().filter(|l| l.trim() == "QUERY PLAN").count();
+    let start = match lines.iter().position(|l| l.trim() == "QUERY PLAN") {
+        Some(h) if headers == 1 && lines.get(h + 1)?.trim().starts_with("---") => h + 2,
+        Some(_) => return None,
+        None => lines
+            .iter()
+            .position(|l| l.contains("(cost=") || l.contains("(actual "))?,
+    };
+    let rows: Vec<String> = lines[start..]
+        .iter()
+        .take_while(|l| {
+            let t = l.trim();
+            !(t.is_empty() || t.starts_with('(') && t.ends_with(" rows)"))
+        })
+        .map(|l| l.strip_prefix(' ').unwrap_or(l).trim_end().to_string())
+        .collect();
+    let rest_has_plan = lines[start + rows.len()..]
+        .iter()
+        .any(|l| l.contains("(cost=") || l.trim_start().starts_with("->"));
+    if rows.is_empty() || rest_has_plan || rows.iter().any(|l| l.trim().starts_with("...")) {
+        return None;
+    }
+    Some(rows)
 }
 
 fn title_end(body: &str) -> usize {
@@ -408,7 +440,11 @@ fn run(originals: &[PathBuf], root: &Path) -> Tally {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
-        let body = body_of(&text).or_else(|| bare_body(&text));
+        let body = if name.starts_with("postgres-docs") {
+            docs_body(&text)
+        } else {
+            body_of(&text).or_else(|| bare_body(&text))
+        };
         let trimmed = text.trim_start();
         if trimmed.starts_with(['[', '{']) {
             if let Some(want) = json_oracle(&text) {

@@ -64,8 +64,12 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
     } else {
         pg_text::parse(name, lines, &mut problems, &mut ctx)?
     };
+    // EXPLAIN ANALYZE's `Execution Time:` is its last line: a paste that
+    // reaches it is whole even when psql's footer was left out (as the
+    // PostgreSQL documentation prints its examples).
     if let (Some(header), None) = (psql_header, psql_rows)
         && problems.is_empty()
+        && plan.execution_ms.is_none()
     {
         problems.push(Error::input(
             name,
@@ -259,6 +263,33 @@ mod tests {
             s.push_str(&format!("{left} {l:w$} {right}\n"));
         }
         s + "+--+\n(16 rows)\n"
+    }
+
+    /// psql's header and rows, its footer left out (as the PostgreSQL
+    /// documentation prints examples): whole when `Execution Time:` closes
+    /// it, cut short otherwise.
+    #[test]
+    fn header_without_footer_is_whole_only_up_to_execution_time() {
+        let w = PLAN.lines().map(|l| l.chars().count()).max().unwrap();
+        let mut s = format!("{:^w$}\n{}\n", "QUERY PLAN", "-".repeat(w + 2));
+        for l in PLAN.lines() {
+            s.push_str(&format!(" {l}\n"));
+        }
+        assert_eq!(tree(&s), want());
+        let end = s.find(" Planning").unwrap();
+        assert!(refused(&s[..end]).contains("cut short"));
+    }
+
+    /// PostgreSQL 9.4 to 9.6 spelled the summary `Planning time:` and
+    /// `Execution time:`.
+    #[test]
+    fn lower_case_summary_lines_of_older_servers() {
+        let old = PLAN
+            .replace("Planning Time:", "Planning time:")
+            .replace("Execution Time:", "Execution time:");
+        assert_eq!(tree(&old), want());
+        let p = parse("t", &old).unwrap().plan;
+        assert!(p.planning_ms.is_some() && p.execution_ms.is_some());
     }
 
     #[test]

@@ -26,6 +26,10 @@ fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 const SUMMARY_PREFIXES: &[&str] = &[
     "Planning Time:",
     "Execution Time:",
+    // PostgreSQL 9.4 to 9.6 spelled these in lower case; 9.3 and older
+    // printed only `Total runtime:`.
+    "Planning time:",
+    "Execution time:",
     "Total runtime:",
     "Planning:",
     "JIT:",
@@ -1295,10 +1299,14 @@ impl Summary {
     fn top_line(&mut self, t: &str, section: &mut Section) -> bool {
         static TRIGGER: OnceLock<Regex> = OnceLock::new();
         static SETTING: OnceLock<Regex> = OnceLock::new();
-        if let Some(v) = t.strip_prefix("Planning Time:") {
+        if let Some(v) = t
+            .strip_prefix("Planning Time:")
+            .or_else(|| t.strip_prefix("Planning time:"))
+        {
             self.planning_ms = num(v);
         } else if let Some(v) = t
             .strip_prefix("Execution Time:")
+            .or_else(|| t.strip_prefix("Execution time:"))
             .or_else(|| t.strip_prefix("Total runtime:"))
         {
             self.execution_ms = num(v);
