@@ -177,7 +177,14 @@ fn indexes_from_findings(
                 .as_ref()
                 .map(|l| l.to_string())
                 .unwrap_or_else(|| "plan".into());
-            let reason = format!("{} ({})", f.message, f.rule);
+            let reason = if f.index_after_rewrite {
+                format!(
+                    "{} ({}) It serves the statement once rewritten as the finding's fix says.",
+                    f.message, f.rule
+                )
+            } else {
+                format!("{} ({})", f.message, f.rule)
+            };
             // Indexes needed together (a BitmapOr) share the saving.
             let share = f.impact_ms.unwrap_or(0.0) / (1 + f.also.len()) as f64;
             f.index

@@ -144,6 +144,10 @@ pub struct Finding {
     /// which PostgreSQL combines in a BitmapOr).
     #[serde(skip)]
     pub also: Vec<IndexSpec>,
+    /// `index` serves the statement only once it is rewritten as `advice`
+    /// says (the bare column of a cast that cannot be indexed).
+    #[serde(skip)]
+    pub index_after_rewrite: bool,
 }
 
 impl Finding {
@@ -158,6 +162,7 @@ impl Finding {
             location: None,
             index: None,
             also: Vec::new(),
+            index_after_rewrite: false,
         }
     }
 
@@ -178,6 +183,13 @@ impl Finding {
 
     pub fn with_index(mut self, index: Option<IndexSpec>) -> Self {
         self.index = index;
+        self
+    }
+
+    /// `index` serves only once the statement is rewritten as the advice
+    /// says.
+    pub fn after_rewrite(mut self, yes: bool) -> Self {
+        self.index_after_rewrite = yes;
         self
     }
 

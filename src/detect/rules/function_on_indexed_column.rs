@@ -212,7 +212,8 @@ fn finding(
             Finding::new(&FunctionOnIndexedColumn::META, message, advice)
                 .impact(n.exclusive_ms)
                 .at(node_location(n))
-                .with_index((!already_indexed(&bare, schema) && schema.is_some()).then_some(bare)),
+                .with_index((!already_indexed(&bare, schema) && schema.is_some()).then_some(bare))
+                .after_rewrite(true),
         );
     }
     let (advice, spec) = match imm {
@@ -260,11 +261,16 @@ fn finding(
             None,
         ),
     };
+    // Every index but the expression's serves only the rewritten predicate.
+    let after_rewrite = spec
+        .as_ref()
+        .is_some_and(|s| s.keys.iter().all(|k| matches!(k, IndexKey::Column { .. })));
     Some(
         Finding::new(&FunctionOnIndexedColumn::META, message, advice)
             .impact(n.exclusive_ms)
             .at(node_location(n))
-            .with_index(spec),
+            .with_index(spec)
+            .after_rewrite(after_rewrite),
     )
 }
 
