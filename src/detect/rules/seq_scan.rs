@@ -111,11 +111,13 @@ impl Rule for SeqScan {
             let preds = own_predicates(n, filter);
             let mut spec =
                 index_for(n, &preds, &[]).map(|s| with_pattern_class(s, &preds, ctx.schema));
-            // A containment test beside equalities on common values: the
-            // GIN index on it, partial on them, is the selective one.
+            // A containment test beside equalities on common values (or on
+            // values of unknown frequency): the GIN index on it, partial on
+            // them, is the selective one.
             let mut over_common = None;
-            if let (Some(s), Some(schema), true) = (&spec, ctx.schema, n.actual_rows.is_some()) {
-                over_common = gin_over_common_values(n, s, &preds, filter, schema, passes);
+            if let (Some(s), true) = (&spec, n.actual_rows.is_some()) {
+                over_common =
+                    gin_over_common_values(n, s, &preds, filter, ctx.schema, kept, passes);
                 if over_common.is_some() {
                     spec = None;
                 }
@@ -274,17 +276,26 @@ fn spread_over_pages(n: &PlanNode, kept: f64, passes: f64) -> bool {
 /// values together keep enough rows to be spread over most of the pages
 /// the scan read, while a containment test (jsonb, array, pattern) in the
 /// same filter has a GIN index: that index, partial on the equalities,
-/// and a sentence saying why. `None` otherwise (the B-tree stands).
+/// and a sentence saying why. Without statistics the values' frequency is
+/// unknown, and the plan gives only what the conditions keep together:
+/// the partial GIN index finds the rows whichever condition is the
+/// selective one (a B-tree on the equalities only when they are), so it
+/// is proposed too, saying so, when the rows kept (`kept`) are few enough
+/// for an index to pay. `None` otherwise (the B-tree stands: the
+/// statistics show a value rare enough for it).
 fn gin_over_common_values(
     n: &PlanNode,
     btree: &IndexSpec,
     preds: &[crate::sql::predicate::Predicate],
     filter: &str,
-    schema: &crate::model::schema::Schema,
+    schema: Option<&crate::model::schema::Schema>,
+    kept: f64,
     passes: f64,
 ) -> Option<(IndexSpec, String)> {
-    let table = schema.table(&relation_of(n)?)?;
-    let rows = table.rows.filter(|r| *r > 0.0)?;
+    let stats = schema
+        .filter(|s| s.has_statistics)
+        .and_then(|s| s.table(&relation_of(n)?))
+        .and_then(|t| Some((t, t.rows.filter(|r| *r > 0.0)?)));
     let mut share = 1.0;
     let mut conds = Vec::new();
     for key in btree.columns() {
@@ -292,16 +303,22 @@ fn gin_over_common_values(
             .iter()
             .find(|p| p.column.name.eq_ignore_ascii_case(&key) && p.kind.is_equality())?;
         let value = literal_text(p.value.as_deref()?)?;
-        let c = table.column(&p.column.name)?;
-        let (_, freq) = c.most_common.iter().find(|(m, _)| *m == value)?;
-        share *= freq;
+        if let Some((table, _)) = stats {
+            let c = table.column(&p.column.name)?;
+            let (_, freq) = c.most_common.iter().find(|(m, _)| *m == value)?;
+            share *= freq;
+        }
         conds.push(p.sql.trim().to_string());
     }
-    if !spread_over_pages(n, share * rows, passes) {
-        return None;
+    match stats {
+        Some((_, rows)) if !spread_over_pages(n, share * rows, passes) => return None,
+        // Without statistics: unless the rows both keep are few enough for
+        // an index to pay at all (the B-tree is then quiet too).
+        None if spread_over_pages(n, kept, passes) => return None,
+        _ => {}
     }
     let shapes = plan_condition_shapes(filter);
-    let (mut gin, why) = gin_index_for(n, &shapes.gin, Some(schema))?;
+    let (mut gin, why) = gin_index_for(n, &shapes.gin, schema)?;
     let unwrap = |c: &str| {
         let c = c.trim();
         if c.starts_with('(') && c.ends_with(')') {
@@ -317,22 +334,27 @@ fn gin_over_common_values(
             .collect::<Vec<_>>()
             .join(" AND "),
     );
-    let note = format!(
-        "{} alone keeps about {} of {} by the catalog's statistics, rows on most of its pages: a B-tree on {} would read nearly as much as this scan. The containment test is the selective part: {why}, partial on {} so it holds only those rows.",
-        conds
-            .iter()
-            .map(|c| format!("`{}`", unwrap(c)))
-            .collect::<Vec<_>>()
-            .join(" and "),
-        pct(share),
-        quote_table(&table.qualified_name()),
-        btree.columns().join(", "),
-        if conds.len() == 1 {
-            "that condition"
-        } else {
-            "those conditions"
-        },
-    );
+    let listed = conds
+        .iter()
+        .map(|c| format!("`{}`", unwrap(c)))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    let those = if conds.len() == 1 {
+        "that condition"
+    } else {
+        "those conditions"
+    };
+    let columns = btree.columns().join(", ");
+    let note = match stats {
+        Some((table, _)) => format!(
+            "{listed} alone keeps about {} of {} by the catalog's statistics, rows on most of its pages: a B-tree on {columns} would read nearly as much as this scan. The containment test is the selective part: {why}, partial on {those} so it holds only those rows.",
+            pct(share),
+            quote_table(&table.qualified_name()),
+        ),
+        None => format!(
+            "The plan shows what the conditions keep together, not which of them is selective: a B-tree on {columns} pays only if {listed} alone is rare; for a common value it reads nearly as much as this scan. The index that finds the matching rows either way is on the containment test: {why}, partial on {those}. The catalog's statistics (`--db`) tell which case this is."
+        ),
+    };
     Some((gin, note))
 }
 
