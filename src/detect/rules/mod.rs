@@ -34,6 +34,7 @@ mod non_concurrent_index;
 mod non_concurrent_reindex;
 mod not_null_column_without_default;
 mod not_understood;
+mod repeated_per_worker;
 mod rewriting_add_column;
 mod rewriting_type_change;
 mod row_misestimate;
@@ -82,6 +83,7 @@ pub use non_concurrent_index::NonConcurrentIndex;
 pub use non_concurrent_reindex::NonConcurrentReindex;
 pub use not_null_column_without_default::NotNullColumnWithoutDefault;
 pub use not_understood::NotUnderstood;
+pub use repeated_per_worker::RepeatedPerWorker;
 pub use rewriting_add_column::RewritingAddColumn;
 pub use rewriting_type_change::RewritingTypeChange;
 pub use row_misestimate::RowMisestimate;
@@ -116,6 +118,7 @@ pub static ALL: &[&dyn Rule] = &[
     &LossyBitmap,
     &HeapFetches,
     &WorkersNotLaunched,
+    &RepeatedPerWorker,
     &JitOverhead,
     &SlowPlanning,
     &SlowTrigger,
