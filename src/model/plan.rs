@@ -217,6 +217,10 @@ pub struct PlanNode {
     pub exclusive_ms: Option<f64>,
     /// actual rows / estimated rows, per loop; >1 means under-estimated.
     pub row_factor: Option<f64>,
+    /// JIT compilation time that landed in this node's first row, taken
+    /// out of `exclusive_ms` (see [`Plan::charge_jit_apart`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jit_ms: Option<f64>,
 }
 
 /// The fields of a [`PlanNode`] that most nodes leave empty.
@@ -783,6 +787,57 @@ impl Plan {
             }
             self.graph[ix].exclusive_ms = Some((incl - children_ms).max(0.0));
         }
+    }
+
+    /// JIT compiles the query's expressions when the first of them runs:
+    /// its time lands in the first row of the node that ran first, whose
+    /// startup time then covers the whole compilation, not in that node's
+    /// work (a scan that took 16 ms read as 250 ms). That node is the
+    /// deepest whose (single) loop's startup reaches the JIT total; the
+    /// compilation comes out of its exclusive time, kept apart
+    /// in `jit_ms`. Not in parallel plans: there each process compiles on
+    /// its own and the JIT total adds them up. Parsers call it once the
+    /// plan's JIT section is read (after [`Plan::finish`]).
+    pub fn charge_jit_apart(&mut self) {
+        let Some(jit) = self.jit.as_ref().and_then(|j| j.total_ms) else {
+            return;
+        };
+        if jit <= 0.0 || self.nodes().any(|(_, n)| n.node_type.starts_with("Gather")) {
+            return;
+        }
+        let covers = |n: &PlanNode| {
+            n.actual_loops == Some(1.0) && n.actual_startup_ms.is_some_and(|t| t >= jit * 0.9)
+        };
+        let covering: Vec<NodeIndex> = self
+            .graph
+            .node_indices()
+            .filter(|&ix| covers(&self.graph[ix]))
+            .collect();
+        // The deepest: no other covering node below it (a Materialize
+        // rescanned per row may stand between them).
+        let below = |ix: NodeIndex, of: NodeIndex| {
+            let mut cur = self.parent(ix);
+            while let Some(p) = cur {
+                if p == of {
+                    return true;
+                }
+                cur = self.parent(p);
+            }
+            false
+        };
+        let Some(&ix) = covering
+            .iter()
+            .find(|&&ix| !covering.iter().any(|&d| d != ix && below(d, ix)))
+        else {
+            return;
+        };
+        let n = &mut self.graph[ix];
+        let Some(own) = n.exclusive_ms else {
+            return;
+        };
+        let take = jit.min(own);
+        n.exclusive_ms = Some(own - take);
+        n.jit_ms = Some(take);
     }
 }
 

@@ -547,6 +547,12 @@ impl PlanView {
         if let (Some(p), Some(l)) = (n.workers_planned, n.workers_launched) {
             details.push(Detail::Line(format!("Workers Planned: {p}, Launched: {l}")));
         }
+        if let Some(j) = n.jit_ms {
+            details.push(Detail::Line(format!(
+                "JIT compilation in its first row: {} (not in its self time)",
+                crate::model::fmt::ms(j)
+            )));
+        }
         // The printed title is the title, but for SQLite's detail text.
         let title = match &n.printed_title {
             Some(t) if !(n.is_sqlite() && n.detail.is_some()) => Cow::Borrowed(t.as_str()),

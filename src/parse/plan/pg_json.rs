@@ -319,6 +319,7 @@ fn from_doc(_name: &str, doc: Doc, format: PlanFormat) -> std::result::Result<Pl
             emission_ms: t.as_ref().and_then(|t| t.emission),
             total_ms: t.as_ref().and_then(|t| t.total),
         });
+        plan.charge_jit_apart();
     }
     if let Some(s) = top.settings {
         for (k, v) in s {

@@ -1389,6 +1389,7 @@ impl Summary {
         plan.planning_buffers = self.planning_buffers;
         plan.triggers = self.triggers;
         plan.jit = self.jit;
+        plan.charge_jit_apart();
         plan.settings = self.settings;
         plan.query_identifier = self.query_identifier;
         plan.extra = self.extra;
