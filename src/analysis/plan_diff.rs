@@ -244,6 +244,8 @@ fn side(name: &str, plan: &Plan, findings: Vec<Finding>) -> DiffSide {
         nodes: plan.len(),
         execution_ms: plan.execution_ms.or(root.inclusive_ms),
         planning_ms: plan.planning_ms,
+        trigger_ms: (!plan.triggers.is_empty())
+            .then(|| plan.triggers.iter().filter_map(|t| t.time_ms).sum()),
         rows: root.total_rows(),
         shared_blocks: any_buffers.then_some(b.shared_hit + b.shared_read),
         temp_blocks: any_buffers.then_some(b.temp_read + b.temp_written),

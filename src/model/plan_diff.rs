@@ -29,6 +29,10 @@ pub struct DiffSide {
     pub nodes: usize,
     pub execution_ms: Option<f64>,
     pub planning_ms: Option<f64>,
+    /// The triggers' time added up (a DELETE's foreign-key cascades), when
+    /// the plan printed any: it is outside the nodes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trigger_ms: Option<f64>,
     /// Root node's rows (all loops).
     pub rows: Option<f64>,
     /// Shared blocks hit + read over the whole plan (the root's counters,

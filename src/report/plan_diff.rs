@@ -36,6 +36,7 @@ fn write_text(d: &PlanDiff, color: bool, w: &mut dyn Write) -> io::Result<()> {
     let (a, b) = (&d.before, &d.after);
     total(w, "Execution time", a.execution_ms, b.execution_ms, ms)?;
     total(w, "Planning time", a.planning_ms, b.planning_ms, ms)?;
+    total(w, "Trigger time", a.trigger_ms, b.trigger_ms, ms)?;
     total(w, "Rows returned", a.rows, b.rows, fmt_count)?;
     let blocks = |x: Option<u64>| x.map(|v| v as f64);
     total(
