@@ -783,30 +783,35 @@ fn snapshot_blindx_reports() {
     insta::glob!(
         "../fixtures/plans/pg/blindx/plans",
         "*.{txt,json}",
-        |path| {
-            let r = dbperf::analysis::plan::analyse(&plan(path), vec![], None);
-            let mut text = Vec::new();
-            dbperf::report::text::write(&r, false, &mut text).unwrap();
-            insta::assert_snapshot!("blindx_text", String::from_utf8(text).unwrap());
-        }
+        |path| insta::assert_snapshot!("blindx_text", text_report(path))
     );
 }
 
 // ---- Third blind round (fixtures/plans/pg/blindy: an ad-tech event store) ----
 
 fn blindy(file: &str) -> Report {
-    let f = common::fixture("plans")
-        .join("pg")
-        .join("blindy")
-        .join("plans")
-        .join(file);
-    dbperf::analysis::plan::analyse(&plan(&f), vec![], None)
+    blind_round("blindy", file)
 }
 
 /// The blindy catalog with its statistics (`pg_dump -s` of the database
 /// make_blindy.sh builds, then fixtures/shop/stats.sql run against it).
 fn blindy_with_schema(file: &str) -> Report {
-    let dir = common::fixture("plans").join("pg").join("blindy");
+    blind_round_with_statistics("blindy", file)
+}
+
+/// The report on plans/FILE of a blind round's fixtures.
+fn blind_round(round: &str, file: &str) -> Report {
+    let f = common::fixture("plans")
+        .join("pg")
+        .join(round)
+        .join("plans")
+        .join(file);
+    dbperf::analysis::plan::analyse(&plan(&f), vec![], None)
+}
+
+/// The same with the round's catalog and statistics (schema_stats.sql).
+fn blind_round_with_statistics(round: &str, file: &str) -> Report {
+    let dir = common::fixture("plans").join("pg").join(round);
     let ddl = std::fs::read_to_string(dir.join("schema_stats.sql")).unwrap();
     let (schema, problems) = dbperf::parse::ddl::parse_schema(
         "schema_stats.sql",
@@ -815,6 +820,14 @@ fn blindy_with_schema(file: &str) -> Report {
     );
     assert!(problems.is_empty(), "{problems:?}");
     dbperf::analysis::plan::analyse(&plan(&dir.join("plans").join(file)), vec![], Some(&schema))
+}
+
+/// The text report of `dbperf explain PATH`, for snapshots.
+fn text_report(path: &Path) -> String {
+    let r = dbperf::analysis::plan::analyse(&plan(path), vec![], None);
+    let mut text = Vec::new();
+    dbperf::report::text::write(&r, false, &mut text).unwrap();
+    String::from_utf8(text).unwrap()
 }
 
 /// DELETE of one campaign: 138 ms of 138 in the foreign key's trigger,
@@ -1020,12 +1033,7 @@ fn snapshot_blindy_reports() {
     insta::glob!(
         "../fixtures/plans/pg/blindy/plans",
         "*.{txt,json}",
-        |path| {
-            let r = dbperf::analysis::plan::analyse(&plan(path), vec![], None);
-            let mut text = Vec::new();
-            dbperf::report::text::write(&r, false, &mut text).unwrap();
-            insta::assert_snapshot!("blindy_text", String::from_utf8(text).unwrap());
-        }
+        |path| insta::assert_snapshot!("blindy_text", text_report(path))
     );
 }
 
@@ -1070,26 +1078,13 @@ fn indexes_take_the_schema_the_catalog_holds_the_table_in() {
 // ---- Fourth blind round (fixtures/plans/pg/blindz: a ride-hailing store) ----
 
 fn blindz(file: &str) -> Report {
-    let f = common::fixture("plans")
-        .join("pg")
-        .join("blindz")
-        .join("plans")
-        .join(file);
-    dbperf::analysis::plan::analyse(&plan(&f), vec![], None)
+    blind_round("blindz", file)
 }
 
 /// The blindz catalog with its statistics (`pg_dump -s` of the database
 /// make_blindz.sh builds, then fixtures/shop/stats.sql run against it).
 fn blindz_with_schema(file: &str) -> Report {
-    let dir = common::fixture("plans").join("pg").join("blindz");
-    let ddl = std::fs::read_to_string(dir.join("schema_stats.sql")).unwrap();
-    let (schema, problems) = dbperf::parse::ddl::parse_schema(
-        "schema_stats.sql",
-        &ddl,
-        dbperf::model::Dialect::Postgres,
-    );
-    assert!(problems.is_empty(), "{problems:?}");
-    dbperf::analysis::plan::analyse(&plan(&dir.join("plans").join(file)), vec![], Some(&schema))
+    blind_round_with_statistics("blindz", file)
 }
 
 fn inline_plan(text: &str) -> Report {
@@ -1285,12 +1280,7 @@ fn snapshot_blindz_reports() {
     insta::glob!(
         "../fixtures/plans/pg/blindz/plans",
         "*.{txt,json}",
-        |path| {
-            let r = dbperf::analysis::plan::analyse(&plan(path), vec![], None);
-            let mut text = Vec::new();
-            dbperf::report::text::write(&r, false, &mut text).unwrap();
-            insta::assert_snapshot!("blindz_text", String::from_utf8(text).unwrap());
-        }
+        |path| insta::assert_snapshot!("blindz_text", text_report(path))
     );
 }
 
