@@ -45,6 +45,10 @@ declare_rule! {
     /// CREATE EXTENSION IF NOT EXISTS pg_trgm;
     /// CREATE INDEX CONCURRENTLY tickets_subject_gin_idx ON tickets USING gin (subject gin_trgm_ops);
     /// ```
+    /// A containment test beside an equality on a common value (by the
+    /// catalog's statistics, or of unknown frequency without them) gets the
+    /// GIN index partial on that equality: a B-tree on a common value reads
+    /// nearly the whole table.
     /// When the scan keeps most of the table, or the table is small, a
     /// sequential scan is the right plan and this rule stays quiet.
     pub struct SeqScan {
