@@ -1329,3 +1329,42 @@ fn blindz_compare_pairs() {
     );
     assert_eq!(d.before.trigger_ms, None);
 }
+
+/// A scan of one partition under its parent's name (the query named
+/// driver_pings, the planner pruned to driver_pings_w2): without the
+/// catalog the index stays on the scanned table, with a note naming the
+/// parent it would be on if that is a partition (measured on the parent:
+/// 34 → 0.03 ms). The same on made-up input; none when the names differ.
+#[test]
+fn a_scan_under_a_shorter_name_notes_the_possible_parent() {
+    let r = blindz("09_driver_pings_one_day.txt");
+    assert_eq!(r.indexes[0].table, "driver_pings_w2");
+    assert!(
+        r.findings[0].advice.contains(
+            "driver_pings_w2 is scanned under the name driver_pings: if it is a partition of driver_pings"
+        ),
+        "{}",
+        r.findings[0].advice
+    );
+    // With the catalog the index is on the parent, with no such note.
+    let r = blindz_with_schema("09_driver_pings_one_day.txt");
+    assert_eq!(r.indexes[0].table, "public.driver_pings");
+    assert!(!r.findings[0].advice.contains("is scanned under the name"));
+    let scan = "\
+Seq Scan on orders_2024 orders  (cost=0.00..20000.00 rows=5 width=8) (actual time=0.1..90.0 rows=4 loops=1)
+  Filter: (customer_id = 42)
+  Rows Removed by Filter: 499996
+Planning Time: 0.1 ms
+Execution Time: 90.1 ms
+";
+    let r = inline_plan(scan);
+    assert!(
+        r.findings[0]
+            .advice
+            .contains("orders_2024 is scanned under the name orders"),
+        "{}",
+        r.findings[0].advice
+    );
+    let r = inline_plan(&scan.replace("orders_2024 orders", "orders_2024 o"));
+    assert!(!r.findings[0].advice.contains("is scanned under the name"));
+}

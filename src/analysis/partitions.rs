@@ -224,6 +224,35 @@ pub fn on_parents(findings: &mut [Finding], schema: Option<&Schema>) {
     }
 }
 
+/// Without the catalog: a scan of `events_2026_11` under the name `events`
+/// is what a query on the partitioned table `events`, pruned to one
+/// partition, prints; but `FROM events_2026_11 events` prints the same.
+/// An index asked for on that table keeps its statement, with a note that
+/// says which to choose and how to tell.
+pub fn maybe_pruned(findings: &mut [Finding], plan: &Plan) {
+    for f in findings.iter_mut() {
+        let Some(Location::PlanNode { id, .. }) = &f.location else {
+            continue;
+        };
+        let Some(n) = plan.nodes().map(|(_, n)| n).find(|n| n.id == *id) else {
+            continue;
+        };
+        let (Some(rel), Some(alias)) = (n.relation.as_deref(), n.alias.as_deref()) else {
+            continue;
+        };
+        let named_after = rel
+            .strip_prefix(alias)
+            .is_some_and(|rest| rest.len() > 1 && rest.starts_with('_'));
+        if !named_after || f.index.as_ref().is_none_or(|i| i.table != rel) {
+            continue;
+        }
+        f.advice.push_str(&format!(
+            "
+{rel} is scanned under the name {alias}: if it is a partition of {alias} that the query was pruned to, create the index on {alias} instead (one statement builds it on every partition, for the other partitions' queries too); `--db` or `--schema` tells."
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,6 +90,9 @@ pub fn analyse_findings(
         plan,
     );
     super::partitions::on_parents(&mut report.findings, schema);
+    if schema.is_none() {
+        super::partitions::maybe_pruned(&mut report.findings, plan);
+    }
     if let Some(schema) = schema
         && !plan.format.is_sqlite()
     {
