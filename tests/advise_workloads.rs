@@ -28,7 +28,7 @@ use serde_json::Value;
 const SCALE: &str = "0.1";
 /// pgbench transactions: every script runs at least once (the weights
 /// are 10, 10, 3 and 1; the clinic's 10, 6, 3 and 1; learning's 10, 4
-/// and 1).
+/// and 1; recruiting's 10, 6, 3 and 1).
 const TXNS: &str = "40";
 
 #[test]
@@ -59,6 +59,11 @@ fn clinic_gets_the_dba_set() {
 #[test]
 fn learning_gets_the_dba_set() {
     workload("learning");
+}
+
+#[test]
+fn recruiting_gets_the_dba_set() {
+    workload("recruiting");
 }
 
 /// The fingerprints of the statements whose range bounds dbperf's notes
