@@ -2158,7 +2158,19 @@ impl<'a> TableInfo<'a> {
         let mut best: Option<Candidate> = None;
         let mut best_rewrite: Option<Candidate> = None;
         if !small {
-            for (spec, (rewrites, binds)) in self.candidates(scan, &conds, loops.is_some()) {
+            // On the inner side of a join, the candidates with the join
+            // keys, and those without them for the scan driving the join
+            // on its own conditions: the cost decides, and at a tie the
+            // narrower index wins.
+            let mut candidates = self.candidates(scan, &conds, false);
+            if loops.is_some() {
+                for c in self.candidates(scan, &conds, true) {
+                    if !candidates.iter().any(|(s, _)| *s == c.0) {
+                        candidates.push(c);
+                    }
+                }
+            }
+            for (spec, (rewrites, binds)) in candidates {
                 let mut cost = self
                     .path_cost(
                         scan,
