@@ -101,6 +101,15 @@ fn query(sql: &str, calls: u64, mean_ms: Option<f64>) -> WorkloadQuery {
     }
 }
 
+/// The ranked indexes' statements.
+fn statements(advice: &Advice) -> Vec<&str> {
+    advice
+        .indexes
+        .iter()
+        .map(|i| i.recommendation.statement.as_str())
+        .collect()
+}
+
 fn advise_one(sql: &str, calls: u64, mean_ms: Option<f64>, opts: &AdviseOptions) -> Advice {
     advise(&[query(sql, calls, mean_ms)], &shop(), opts)
 }
@@ -1115,11 +1124,7 @@ CREATE UNIQUE INDEX users_login ON users (tenant_id, lower(email)) WHERE deleted
         &s,
         &AdviseOptions::default(),
     );
-    let statements: Vec<&str> = advice
-        .indexes
-        .iter()
-        .map(|i| i.recommendation.statement.as_str())
-        .collect();
+    let statements = statements(&advice);
     assert!(statements.is_empty(), "{statements:?}");
     assert!(advice.wrapped.is_empty(), "{:?}", advice.wrapped);
 }
@@ -1335,11 +1340,7 @@ CREATE TABLE posts (id bigint PRIMARY KEY, flagged boolean NOT NULL, created_at 
         &s,
         &opts,
     );
-    let statements: Vec<&str> = advice
-        .indexes
-        .iter()
-        .map(|i| i.recommendation.statement.as_str())
-        .collect();
+    let statements = statements(&advice);
     assert!(
         statements
             .iter()
@@ -1436,11 +1437,7 @@ CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL);
         &s,
         &AdviseOptions::default(),
     );
-    let statements: Vec<&str> = advice
-        .indexes
-        .iter()
-        .map(|i| i.recommendation.statement.as_str())
-        .collect();
+    let statements = statements(&advice);
     assert!(
         statements
             .iter()
