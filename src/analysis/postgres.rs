@@ -542,10 +542,7 @@ async fn learn_constants(
                 if let Some(seen) = first.get(i) {
                     // Seen before: only whether a skewed constant changed.
                     let skew = skewed.get(i).map_or(&[][..], Vec::as_slice);
-                    if values
-                        .iter()
-                        .any(|v| skew.contains(&v.0) && !seen.contains(v))
-                    {
+                    if skew_changed(seen, &values, skew) {
                         varying.insert(*i);
                     }
                     continue;
@@ -655,6 +652,15 @@ async fn learn_constants(
             ACTIVITY_WINDOW.as_secs()
         ));
     }
+}
+
+/// Whether a later sighting's `values` give one of the `skew` parameters
+/// another constant than the first sighting bound (`seen`): then it is
+/// the application's data, not a constant it always sends.
+fn skew_changed(seen: &[(usize, String)], values: &[(usize, String)], skew: &[usize]) -> bool {
+    values
+        .iter()
+        .any(|(n, v)| skew.contains(n) && seen.iter().any(|(m, w)| m == n && w != v))
 }
 
 /// `sql` with each `(n, constant)` bound in place of `$n`, the highest
@@ -1618,4 +1624,36 @@ fn plan_findings(plan: &Plan, schema: &Schema, g: &Group, rank: usize) -> Vec<Fi
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_skewed_constant_that_changes_between_sightings_is_data() {
+        let v = |pairs: &[(usize, &str)]| -> Vec<(usize, String)> {
+            pairs.iter().map(|(n, s)| (*n, s.to_string())).collect()
+        };
+        // `owner_id = $1 AND state = $2 AND opened_at > $3`, $2 skewed.
+        let seen = v(&[(2, "'escalated'"), (3, "'2026-01-01'")]);
+        // The same state with another bound: still a constant.
+        assert!(!skew_changed(
+            &seen,
+            &v(&[(2, "'escalated'"), (3, "'2026-02-01'")]),
+            &[2]
+        ));
+        // Another state: the application's data.
+        assert!(skew_changed(
+            &seen,
+            &v(&[(2, "'pending'"), (3, "'2026-01-01'")]),
+            &[2]
+        ));
+        // A range bound that changes is no skewed constant.
+        assert!(!skew_changed(
+            &seen,
+            &v(&[(2, "'escalated'"), (3, "'2027-01-01'")]),
+            &[2]
+        ));
+    }
 }
