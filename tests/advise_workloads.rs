@@ -305,7 +305,7 @@ fn workload(domain: &str) {
 ///   the shipped `(interviewer_id)`, which already finds an interviewer's
 ///   ~156 interviews; at the tenth the week's query saves ~0.4 ms a call,
 ///   near the share of the best index's score under which dbperf shows
-///   nothing (proposed on four runs of six).
+///   nothing (proposed on five runs of seven).
 ///
 /// - learning `submissions USING brin (submitted_at)`: its only statement
 ///   is a report run in one transaction of fifteen, its bound a typed
