@@ -147,6 +147,39 @@ pub fn range_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usi
     out
 }
 
+/// The parameters compared by equality with a skewed column (one value
+/// holds most rows, others are rare: `stage = $2` where 'rejected' is 70 %
+/// and 'new' 1.5 %). Their constant decides whether a partial index
+/// serves the statement: a rare value the application always sends is a
+/// partial index's predicate (`WHERE stage = 'new'`), any value of the
+/// column is not, and pg_stat_statements shows neither. A source that sees
+/// the statement as it was sent binds these when every sighting agrees;
+/// a value that changes between sightings is the application's data.
+/// The column's most common values say whether a rare value exists, never
+/// which one the application sends. Ascending, each once.
+pub fn skew_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usize> {
+    let Ok(analysis) = statement::analyze_sql(sql, dialect, Some(schema)) else {
+        return Vec::new();
+    };
+    let mut out: Vec<usize> = Vec::new();
+    for scan in &analysis.scans {
+        let Some(table) = schema.table(&scan.table) else {
+            continue;
+        };
+        let info = TableInfo::new(table, schema, dialect);
+        out.extend(
+            scan.predicates
+                .iter()
+                .filter(|p| matches!(p.kind, PredicateKind::Eq) && p.wrapper.is_none())
+                .filter(|p| info.has_rare_value(&p.column.name))
+                .filter_map(|p| p.value.as_deref()?.strip_prefix('$')?.parse::<usize>().ok()),
+        );
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// `sql` with every range that [`range_parameters`] finds (a plain column
 /// compared with an expression over `$n`) made to match every row: the
 /// planner's worst case for an index whose saving was judged at
@@ -1270,6 +1303,13 @@ const ORDERED_MARGIN: f64 = 1.25;
 const WEAK_EQ_SEL: f64 = 0.5;
 /// `col IS NULL` makes a partial index when at most this share is null.
 const MAX_NULL_PARTIAL_SHARE: f64 = 0.1;
+/// `col = value` makes a partial index when the value holds at most this
+/// share of the rows…
+const MAX_PARTIAL_SHARE: f64 = 0.1;
+/// …in a column whose most common value holds at least this share…
+const MIN_PARTIAL_TOP_SHARE: f64 = 0.5;
+/// …and that has at most this many distinct values (a status, a stage).
+const MAX_PARTIAL_DISTINCT: f64 = 100.0;
 
 /// How a condition can use an index key.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -2039,15 +2079,36 @@ impl<'a> TableInfo<'a> {
             .then(|| (format!("'{}'", v.replace('\'', "''")), *f))
     }
 
+    /// Whether `col` is dominated by one value among few
+    /// ([`MIN_PARTIAL_TOP_SHARE`], [`MAX_PARTIAL_DISTINCT`]): a rare value
+    /// of it may make a partial index.
+    fn dominated(&self, col: &str) -> bool {
+        let Some(c) = self.table.column(col) else {
+            return false;
+        };
+        let top = c.most_common.iter().map(|(_, f)| *f).fold(0.0, f64::max);
+        top >= MIN_PARTIAL_TOP_SHARE && self.distinct(col) <= MAX_PARTIAL_DISTINCT
+    }
+
+    /// Whether `col` is [dominated](Self::dominated) and has a value rare
+    /// enough for a partial index ([`MAX_PARTIAL_SHARE`]): a common value
+    /// listed as that rare, or values beyond the listed ones.
+    fn has_rare_value(&self, col: &str) -> bool {
+        let Some(c) = self.table.column(col) else {
+            return false;
+        };
+        self.dominated(col)
+            && (c.most_common.iter().any(|(_, f)| *f <= MAX_PARTIAL_SHARE)
+                || self.distinct(col) > c.most_common.len() as f64)
+    }
+
     /// A partial index predicate for `col = value` when the value is rare
     /// in a column dominated by other values.
     fn partial_predicate(&self, col: &str, value: &str) -> Option<String> {
         let c = self.table.column(col)?;
         let v = literal_text(value)?;
-        let top = c.most_common.iter().map(|(_, f)| *f).fold(0.0, f64::max);
         let freq = self.eq_sel(col, Some(value));
-        let nd = self.distinct(col);
-        (top >= 0.5 && freq <= 0.1 && nd <= 100.0).then(|| {
+        (self.dominated(col) && freq <= MAX_PARTIAL_SHARE).then(|| {
             let q = crate::model::index::quote_ident(col);
             // A boolean as the statement tests it (`WHERE flagged`): the
             // planner proves a bare column (or its NOT) implies the
@@ -2097,7 +2158,19 @@ impl<'a> TableInfo<'a> {
         let mut best: Option<Candidate> = None;
         let mut best_rewrite: Option<Candidate> = None;
         if !small {
-            for (spec, (rewrites, binds)) in self.candidates(scan, &conds, loops.is_some()) {
+            // On the inner side of a join, the candidates with the join
+            // keys, and those without them for the scan driving the join
+            // on its own conditions: the cost decides, and at a tie the
+            // narrower index wins.
+            let mut candidates = self.candidates(scan, &conds, false);
+            if loops.is_some() {
+                for c in self.candidates(scan, &conds, true) {
+                    if !candidates.iter().any(|(s, _)| *s == c.0) {
+                        candidates.push(c);
+                    }
+                }
+            }
+            for (spec, (rewrites, binds)) in candidates {
                 let mut cost = self
                     .path_cost(
                         scan,
@@ -2993,6 +3066,40 @@ mod tests {
         assert!(ranges("SELECT id FROM log WHERE kind LIKE $1").is_empty());
         assert!(ranges("SELECT id FROM log WHERE lower(kind) > $1").is_empty());
         assert!(ranges("SELECT id FROM log WHERE id = $1").is_empty());
+    }
+
+    #[test]
+    fn equalities_on_a_column_dominated_by_one_value_are_the_parameters_to_learn() {
+        // tickets.state: 'closed' 90 %, 'escalated' 1 %: a rare value the
+        // application may always send (a partial index), so its constant
+        // is wanted; region is even (no value rare enough to matter) and
+        // priority has one value over half but its others are common too.
+        let (schema, problems) = crate::parse::ddl::parse_schema(
+            "s.sql",
+            "\
+-- dbperf: tickets rows=500000
+-- dbperf: tickets.state distinct=4 nulls=0 mcv='closed':0.9,'open':0.06,'pending':0.03,'escalated':0.01
+-- dbperf: tickets.region distinct=5 nulls=0 mcv='eu':0.2,'us':0.2,'apac':0.2,'latam':0.2,'mea':0.2
+-- dbperf: tickets.priority distinct=2 nulls=0 mcv='normal':0.7,'high':0.3
+-- dbperf: tickets.owner_id distinct=40000
+CREATE TABLE tickets (id bigint PRIMARY KEY, state text, region text, priority text, owner_id int, opened_at timestamptz);",
+            Dialect::Postgres,
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        let skew = |sql: &str| skew_parameters(sql, &schema, Dialect::Postgres);
+        assert_eq!(
+            skew(
+                "SELECT id FROM tickets WHERE owner_id = $1 AND state = $2 ORDER BY opened_at LIMIT $3"
+            ),
+            vec![2]
+        );
+        assert!(skew("SELECT id FROM tickets WHERE region = $1").is_empty());
+        assert!(skew("SELECT id FROM tickets WHERE priority = $1").is_empty());
+        assert!(skew("SELECT id FROM tickets WHERE owner_id = $1").is_empty());
+        // A constant is not a parameter; a wrapped column is no equality
+        // on the column.
+        assert!(skew("SELECT id FROM tickets WHERE state = 'open'").is_empty());
+        assert!(skew("SELECT id FROM tickets WHERE lower(state) = $1").is_empty());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
     form_parameters, hold_back_updated_includes, range_parameters, rewrite_recommendations,
-    strip_updated_includes, widen_ranges,
+    skew_parameters, strip_updated_includes, widen_ranges,
 };
 use crate::advise::write_cost::WriteLoad;
 use crate::advise::{fk_checks, hypopg};
@@ -474,6 +474,10 @@ async fn learn_constants(
     // generically, as before): the window closes early only when all of
     // the first are learned and all of the second seen.
     let mut formed: Vec<usize> = Vec::new();
+    let mut ranged_at: Vec<usize> = Vec::new();
+    // The statements comparing a skewed column with a parameter, and
+    // those parameters: bound only when every sighting agrees.
+    let mut skewed: HashMap<usize, Vec<usize>> = HashMap::new();
     let mut wanted: Vec<(usize, Vec<usize>)> = Vec::new();
     for &i in planned {
         let q = &groups[i].query;
@@ -481,13 +485,26 @@ async fn learn_constants(
         if !p.is_empty() {
             formed.push(i);
         }
-        p.extend(range_parameters(q, schema, Dialect::Postgres));
+        let r = range_parameters(q, schema, Dialect::Postgres);
+        if !r.is_empty() {
+            ranged_at.push(i);
+        }
+        p.extend(r);
+        let k = skew_parameters(q, schema, Dialect::Postgres);
+        if !k.is_empty() {
+            p.extend(&k);
+            skewed.insert(i, k);
+        }
         p.sort_unstable();
         p.dedup();
         if !p.is_empty() {
             wanted.push((i, p));
         }
     }
+    // The values bound of each statement, and the statements whose skewed
+    // constant changed between sightings.
+    let mut first: HashMap<usize, Vec<(usize, String)>> = HashMap::new();
+    let mut varying: std::collections::HashSet<usize> = std::collections::HashSet::new();
     if wanted.is_empty() {
         return;
     }
@@ -515,9 +532,6 @@ async fn learn_constants(
             still = 0;
             for (i, params) in &wanted {
                 let g = &mut groups[*i];
-                if g.bound.is_some() {
-                    continue;
-                }
                 let Some(values) = parameter_values(&g.query, &text) else {
                     continue;
                 };
@@ -525,8 +539,17 @@ async fn learn_constants(
                     .into_iter()
                     .filter(|(n, _)| params.contains(n))
                     .collect();
+                if let Some(seen) = first.get(i) {
+                    // Seen before: only whether a skewed constant changed.
+                    let skew = skewed.get(i).map_or(&[][..], Vec::as_slice);
+                    if skew_changed(seen, &values, skew) {
+                        varying.insert(*i);
+                    }
+                    continue;
+                }
                 if values.len() == params.len() {
                     g.bound = Some(bind_all(&g.query, &values));
+                    first.insert(*i, values);
                     found += 1;
                     progress.inc();
                 }
@@ -536,6 +559,19 @@ async fn learn_constants(
             break;
         }
         tokio::time::sleep(ACTIVITY_EVERY).await;
+    }
+    // A skewed constant that changed is the application's data: the
+    // statement is bound without it (a parameter, as pg_stat_statements
+    // shows it).
+    for &i in &varying {
+        let skew = &skewed[&i];
+        let kept: Vec<(usize, String)> = first[&i]
+            .iter()
+            .filter(|(n, _)| !skew.contains(n))
+            .cloned()
+            .collect();
+        let g = &mut groups[i];
+        g.bound = (!kept.is_empty()).then(|| bind_all(&g.query, &kept));
     }
     let ranks = |bound: bool| -> String {
         formed
@@ -549,7 +585,9 @@ async fn learn_constants(
     let ranged = |bound: bool| -> String {
         wanted
             .iter()
-            .filter(|(i, _)| !formed.contains(i) && groups[*i].bound.is_some() == bound)
+            .filter(|(i, _)| {
+                !formed.contains(i) && ranged_at.contains(i) && groups[*i].bound.is_some() == bound
+            })
             .map(|(i, _)| format!("#{}", i + 1))
             .collect::<Vec<_>>()
             .join(", ")
@@ -564,6 +602,37 @@ async fn learn_constants(
     if !unseen.is_empty() {
         notes.push(format!(
             "the range bounds of statement(s) {unseen} did not show in pg_stat_activity while dbperf watched: planned generically, with PostgreSQL's default share of the rows for a range over a parameter (a third for one bound, 0.5 % for two), whatever the application sends."
+        ));
+    }
+    let list = |set: &mut dyn Iterator<Item = usize>| -> String {
+        let mut v: Vec<usize> = set.collect();
+        v.sort_unstable();
+        v.iter()
+            .map(|i| format!("#{}", i + 1))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let agreed = list(
+        &mut skewed
+            .keys()
+            .copied()
+            .filter(|i| first.contains_key(i) && !varying.contains(i)),
+    );
+    if !agreed.is_empty() {
+        notes.push(format!(
+            "statement(s) {agreed} compare a column dominated by one value with a constant (pg_stat_statements shows it as $n): it was read from pg_stat_activity (one value at each sighting) and planned as sent; a rare value makes a partial index."
+        ));
+    }
+    if !varying.is_empty() {
+        notes.push(format!(
+            "statement(s) {} compare a column dominated by one value with a constant that changed between sightings in pg_stat_activity: the application's data, planned for any value.",
+            list(&mut varying.iter().copied())
+        ));
+    }
+    let unseen_skew = list(&mut skewed.keys().copied().filter(|i| !first.contains_key(i)));
+    if !unseen_skew.is_empty() {
+        notes.push(format!(
+            "statement(s) {unseen_skew} compare a column dominated by one value with a constant that did not show in pg_stat_activity while dbperf watched: planned for any value; if the application always sends the same rare value, a partial index on it may serve better."
         ));
     }
     let learned = formed
@@ -583,6 +652,15 @@ async fn learn_constants(
             ACTIVITY_WINDOW.as_secs()
         ));
     }
+}
+
+/// Whether a later sighting's `values` give one of the `skew` parameters
+/// another constant than the first sighting bound (`seen`): then it is
+/// the application's data, not a constant it always sends.
+fn skew_changed(seen: &[(usize, String)], values: &[(usize, String)], skew: &[usize]) -> bool {
+    values
+        .iter()
+        .any(|(n, v)| skew.contains(n) && seen.iter().any(|(m, w)| m == n && w != v))
 }
 
 /// `sql` with each `(n, constant)` bound in place of `$n`, the highest
@@ -1546,4 +1624,36 @@ fn plan_findings(plan: &Plan, schema: &Schema, g: &Group, rank: usize) -> Vec<Fi
 
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_skewed_constant_that_changes_between_sightings_is_data() {
+        let v = |pairs: &[(usize, &str)]| -> Vec<(usize, String)> {
+            pairs.iter().map(|(n, s)| (*n, s.to_string())).collect()
+        };
+        // `owner_id = $1 AND state = $2 AND opened_at > $3`, $2 skewed.
+        let seen = v(&[(2, "'escalated'"), (3, "'2026-01-01'")]);
+        // The same state with another bound: still a constant.
+        assert!(!skew_changed(
+            &seen,
+            &v(&[(2, "'escalated'"), (3, "'2026-02-01'")]),
+            &[2]
+        ));
+        // Another state: the application's data.
+        assert!(skew_changed(
+            &seen,
+            &v(&[(2, "'pending'"), (3, "'2026-01-01'")]),
+            &[2]
+        ));
+        // A range bound that changes is no skewed constant.
+        assert!(!skew_changed(
+            &seen,
+            &v(&[(2, "'escalated'"), (3, "'2027-01-01'")]),
+            &[2]
+        ));
+    }
 }
