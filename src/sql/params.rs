@@ -257,6 +257,60 @@ pub fn type_arithmetic_parameters(sql: &str, ty: &str) -> String {
     out.finish().into_owned()
 }
 
+/// `sql` with each parameter that is a whole item of a select list, named
+/// (`SELECT $1 AS depth`, `…, $2 AS level`), cast to `ty`. The constant it
+/// replaced gave the column its type; a bare parameter is `unknown`, which
+/// a UNION or a recursive CTE resolves to `text`, so the recursive term's
+/// `t.depth + $3` is `text + unknown` ("operator does not exist"). A whole
+/// number is what such a column almost always held (a depth, a level, a
+/// rank). Parameters anywhere else, or already cast, are left alone.
+pub fn type_selected_parameters<'a>(sql: &'a str, ty: &str) -> Cow<'a, str> {
+    let b = sql.as_bytes();
+    let mut out = Splice::new(sql);
+    // The last word or character of code before the current one.
+    let mut before = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(end) = skip_non_code(b, i, true) {
+            i = end;
+            continue;
+        }
+        let c = b[i];
+        if c.is_ascii_whitespace() {
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            let end = i + b[i..]
+                .iter()
+                .take_while(|d| d.is_ascii_alphanumeric() || **d == b'_')
+                .count();
+            before = sql[i..end].to_ascii_lowercase();
+            i = end;
+            continue;
+        }
+        let digits = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+        if c == b'$' && digits > 0 {
+            let end = i + 1 + digits;
+            let next = sql[end..].trim_start();
+            let named = next.get(..3).is_some_and(|w| {
+                w[..2].eq_ignore_ascii_case("as")
+                    && !w.as_bytes()[2].is_ascii_alphanumeric()
+                    && w.as_bytes()[2] != b'_'
+            });
+            if matches!(before.as_str(), "select" | "distinct" | ",") && named {
+                out.replace(end, end, &["::", ty]);
+            }
+            before = "$".into();
+            i = end;
+            continue;
+        }
+        before = char::from(c).to_string();
+        i += 1;
+    }
+    out.finish()
+}
+
 /// The type of a `::type` cast starting at `at` (blanks allowed before
 /// it), lower case, and where it ends.
 fn cast_after(sql: &str, at: usize) -> Option<(String, usize)> {
@@ -441,6 +495,33 @@ mod tests {
             "SELECT $1::date, $2",
         ] {
             assert_eq!(type_ambiguous_parameters(sql), sql);
+        }
+    }
+
+    #[test]
+    fn a_named_parameter_of_a_select_list_takes_the_type() {
+        // pg_stat_statements' text of a reply tree's `0 AS depth`.
+        assert_eq!(
+            type_selected_parameters(
+                "WITH RECURSIVE r AS (SELECT id, $1 AS depth FROM n WHERE id = $2 UNION ALL \
+                 SELECT n.id, r.depth + $3 FROM n JOIN r ON n.up = r.id) SELECT * FROM r",
+                "integer"
+            ),
+            "WITH RECURSIVE r AS (SELECT id, $1::integer AS depth FROM n WHERE id = $2 UNION ALL \
+                 SELECT n.id, r.depth + $3 FROM n JOIN r ON n.up = r.id) SELECT * FROM r"
+        );
+        assert_eq!(
+            type_selected_parameters("SELECT DISTINCT $1 as k, $2 AS v FROM t", "integer"),
+            "SELECT DISTINCT $1::integer as k, $2::integer AS v FROM t"
+        );
+        for sql in [
+            "SELECT left(body, $1) AS b FROM t",
+            "SELECT CAST($1 AS text) FROM t",
+            "SELECT $1::text AS k FROM t",
+            "SELECT $1 ASC FROM t",
+            "SELECT a FROM t WHERE b = $1",
+        ] {
+            assert_eq!(type_selected_parameters(sql, "integer"), sql);
         }
     }
 
