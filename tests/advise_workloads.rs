@@ -61,6 +61,11 @@ fn learning_gets_the_dba_set() {
     workload("learning");
 }
 
+#[test]
+fn community_gets_the_dba_set() {
+    workload("community");
+}
+
 /// The fingerprints of the statements whose range bounds dbperf's notes
 /// say did not show in pg_stat_activity (`#n` is the rank in `queries`).
 fn guessed_ranges(report: &Value) -> Vec<String> {
