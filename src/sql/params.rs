@@ -118,6 +118,11 @@ pub fn typed_parameters_as_casts(sql: &str) -> Cow<'_, str> {
     out.finish()
 }
 
+/// Past a blank, a comment or a quoted string at `i` (`None`: code).
+fn skip_blank_or_non_code(b: &[u8], i: usize) -> Option<usize> {
+    skip_non_code(b, i, true).or_else(|| b[i].is_ascii_whitespace().then_some(i + 1))
+}
+
 /// Types for parameters whose operator leaves them ambiguous once their
 /// constant is gone, read from what they are combined with:
 /// - `$1::date + $2` (was `date '…' + 5`): date arithmetic takes whole
@@ -139,15 +144,11 @@ pub fn type_ambiguous_parameters(sql: &str) -> Cow<'_, str> {
     // Right after `*` or `/` inside a chain: the factor leaves it going.
     let mut factor = false;
     while i < b.len() {
-        if let Some(end) = skip_non_code(b, i, true) {
+        if let Some(end) = skip_blank_or_non_code(b, i) {
             i = end;
             continue;
         }
         let c = b[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
         if c == b'$' {
             let digits = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
             if digits > 0 {
@@ -271,15 +272,11 @@ pub fn type_selected_parameters<'a>(sql: &'a str, ty: &str) -> Cow<'a, str> {
     let mut before = String::new();
     let mut i = 0;
     while i < b.len() {
-        if let Some(end) = skip_non_code(b, i, true) {
+        if let Some(end) = skip_blank_or_non_code(b, i) {
             i = end;
             continue;
         }
         let c = b[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
         if c.is_ascii_alphabetic() || c == b'_' {
             let end = i + b[i..]
                 .iter()
@@ -293,11 +290,12 @@ pub fn type_selected_parameters<'a>(sql: &'a str, ty: &str) -> Cow<'a, str> {
         if c == b'$' && digits > 0 {
             let end = i + 1 + digits;
             let next = sql[end..].trim_start();
-            let named = next.get(..3).is_some_and(|w| {
-                w[..2].eq_ignore_ascii_case("as")
-                    && !w.as_bytes()[2].is_ascii_alphanumeric()
-                    && w.as_bytes()[2] != b'_'
-            });
+            let nb = next.as_bytes();
+            let named = nb.len() >= 2
+                && nb[..2].eq_ignore_ascii_case(b"as")
+                && nb
+                    .get(2)
+                    .is_none_or(|w| !(w.is_ascii_alphanumeric() || *w == b'_'));
             if matches!(before.as_str(), "select" | "distinct" | ",") && named {
                 out.replace(end, end, &["::", ty]);
             }
@@ -519,6 +517,7 @@ mod tests {
             "SELECT CAST($1 AS text) FROM t",
             "SELECT $1::text AS k FROM t",
             "SELECT $1 ASC FROM t",
+            "SELECT 1, $1 aé FROM t",
             "SELECT a FROM t WHERE b = $1",
         ] {
             assert_eq!(type_selected_parameters(sql, "integer"), sql);
