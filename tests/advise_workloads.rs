@@ -66,6 +66,11 @@ fn recruiting_gets_the_dba_set() {
     workload("recruiting");
 }
 
+#[test]
+fn community_gets_the_dba_set() {
+    workload("community");
+}
+
 /// The fingerprints of the statements whose range bounds dbperf's notes
 /// say did not show in pg_stat_activity (`#n` is the rank in `queries`).
 fn guessed_ranges(report: &Value) -> Vec<String> {
@@ -345,8 +350,21 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
 ///   last_seen_at)` no longer stands (every learner transaction's UPDATE
 ///   sets `last_seen_at`: the INCLUDE is left out, with a note), but the
 ///   plain key is still proposed on some runs.
-const KNOWN_WRONG: &[(&str, &str)] =
-    &[("learning", "CREATE INDEX ON learning.learners (country);")];
+/// - community `users (last_seen_at)`: every app request's heartbeat sets
+///   it, and the index would end those HOT updates, to speed a report run
+///   in one transaction of ten. dbperf holds it back when the write cost of
+///   the lost HOT updates reaches half of the report's saving; at this
+///   reduced size the two sit close (4.5 ms against 9.1 on one run, 5.4
+///   against 5.8 on another), so it is proposed on some runs. The write
+///   cost counts the table's existing indexes only, not the three the same
+///   set adds to `users`, which those updates would write too.
+const KNOWN_WRONG: &[(&str, &str)] = &[
+    ("learning", "CREATE INDEX ON learning.learners (country);"),
+    (
+        "community",
+        "CREATE INDEX ON community.users (last_seen_at);",
+    ),
+];
 
 /// Indexes of an `avoid.sql` that the benchmark measured as worth
 /// building after all (`benches/INDEX_ADVICE.md`): the DBA's judgement was

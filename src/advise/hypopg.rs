@@ -697,6 +697,23 @@ fn absorbs(wide: &AdvisedIndex, narrow: &AdvisedIndex) -> bool {
         })
 }
 
+/// Whether the partial index `wide` may serve the statements of the full
+/// index `narrow`: `narrow`'s keys a left prefix of `wide`'s, the same table,
+/// method and operator class. Whether it does (each statement asks for the
+/// rows of its predicate) only planning tells.
+fn may_serve(wide: &AdvisedIndex, narrow: &AdvisedIndex) -> bool {
+    let (w, n) = (&wide.recommendation.spec, &narrow.recommendation.spec);
+    narrow.partners.is_empty()
+        && wide.partners.is_empty()
+        && w.predicate.is_some()
+        && n.predicate.is_none()
+        && w.qualified_table() == n.qualified_table()
+        && w.method == n.method
+        && w.opclass == n.opclass
+        && n.keys.len() <= w.keys.len()
+        && n.keys.iter().zip(&w.keys).all(|(x, y)| keys_match(x, y))
+}
+
 /// Unbounded, a candidate whose keys extend the best one's (the best one's
 /// a left prefix of them: same table, method and predicate) and that saves
 /// nearly as much ([`PREFER_WIDER`]) takes its place: it serves every lookup
@@ -719,6 +736,43 @@ fn prefer_wider(pool: &[Pick], best: usize) -> usize {
                 && bs.keys.iter().zip(&ps.keys).all(|(x, y)| keys_match(x, y))
         })
         .max_by(|x, y| x.1.saves.total_cmp(&y.1.saves))
+        .map_or(best, |(i, _)| i)
+}
+
+/// Unbounded, a candidate at most half the size of the best one (a partial
+/// index holding only the rows its statements want, say) that helps every
+/// statement the best one helps (as last planned) and saves nearly as much net of its writes
+/// ([`PREFER_WIDER`]) takes its place: the larger index would cost its
+/// space, cache and upkeep for what the smaller one already does
+/// (`(user_id, created_at) WHERE read_at IS NULL` rather than `(user_id,
+/// read_at)` when every statement asks for `read_at IS NULL`). The smallest
+/// such one is taken. Both are compared on what their own statements save
+/// (`gains`), not on the best one's figure raised by the narrower indexes it
+/// absorbs (an upper bound until planned again).
+fn prefer_smaller(pool: &[Pick], best: usize) -> usize {
+    let b = &pool[best];
+    let net = |p: &Pick| {
+        p.gains
+            .iter()
+            .map(|g| g.saved_ms * g.calls as f64)
+            .sum::<f64>()
+            - p.write
+    };
+    pool.iter()
+        .enumerate()
+        .filter(|(_, p)| {
+            p.cand.partners.is_empty()
+                && b.cand.partners.is_empty()
+                && p.cand.size_bytes > 0.0
+                && p.cand.size_bytes * 2.0 <= b.cand.size_bytes
+                && net(p) >= net(b) * PREFER_WIDER
+                && p.cand.recommendation.spec.qualified_table()
+                    == b.cand.recommendation.spec.qualified_table()
+                && b.gains
+                    .iter()
+                    .all(|h| p.gains.iter().any(|g| g.fingerprint == h.fingerprint))
+        })
+        .min_by(|x, y| x.1.cand.size_bytes.total_cmp(&y.1.cand.size_bytes))
         .map_or(best, |(i, _)| i)
 }
 
@@ -765,15 +819,18 @@ async fn select_together(
         })
         .collect();
     // An index serves every statement that an index it absorbs (a left
-    // prefix of it) serves: it is judged on those too. Its figure is then an
-    // upper bound, planned again before it is taken.
+    // prefix of it) serves: it is judged on those too; a partial one may
+    // serve them (when they ask for its predicate's rows), and is judged on
+    // them to find out. Its figure is then an upper bound, planned again
+    // before it is taken.
     for i in 0..pool.len() {
         let mut more: Vec<QueryGain> = Vec::new();
         let mut saves = 0.0;
         for j in 0..pool.len() {
             if i == j
                 || pool[j].cand.recommendation.spec == pool[i].cand.recommendation.spec
-                || !absorbs(&pool[i].cand, &pool[j].cand)
+                || !(absorbs(&pool[i].cand, &pool[j].cand)
+                    || may_serve(&pool[i].cand, &pool[j].cand))
             {
                 continue;
             }
@@ -839,7 +896,7 @@ async fn select_together(
             break;
         };
         let best = if limits == SetLimits::default() {
-            prefer_wider(&pool, best)
+            prefer_smaller(&pool, prefer_wider(&pool, best))
         } else {
             best
         };
@@ -1450,6 +1507,55 @@ mod tests {
                 .all(|k| k.helps.iter().any(|h| h.saved_ms != 6.0)
                     || k.recommendation.table == "s.other")
         );
+    }
+
+    fn pick(spec: IndexSpec, saves: f64, helps: &[u64], size: f64) -> Pick {
+        let gains: Vec<QueryGain> = helps
+            .iter()
+            .map(|&f| QueryGain {
+                saved_ms: saves / helps.len() as f64,
+                ..gain(f)
+            })
+            .collect();
+        Pick {
+            cand: advised_with(spec, saves, gains.clone(), size),
+            saves,
+            write: 1.0,
+            gains,
+            round: 0,
+        }
+    }
+
+    /// A queue read as `owner = $1 AND done_at IS NULL`: `(owner, done_at)`
+    /// saves a little more than `(owner) WHERE done_at IS NULL`, which is a
+    /// twentieth of its size and helps the same statements (and one more):
+    /// the partial one is taken. One that helps fewer statements, saves much less, is
+    /// not half the size, or is on another table, is not.
+    #[test]
+    fn a_much_smaller_index_that_does_the_same_is_preferred() {
+        let mut partial = IndexSpec::new("s.jobs", &["owner"]);
+        partial.predicate = Some("done_at IS NULL".into());
+        let full = pick(
+            IndexSpec::new("s.jobs", &["owner", "done_at"]),
+            100.0,
+            &[1, 2],
+            2e6,
+        );
+        let pool = vec![
+            full,
+            pick(IndexSpec::new("s.jobs", &["owner"]), 99.0, &[1, 2], 1.2e6),
+            pick(partial.clone(), 60.0, &[1, 2], 1e5),
+            pick(partial.clone(), 99.0, &[1], 1e5),
+            pick(IndexSpec::new("s.other", &["owner"]), 99.0, &[1, 2], 1e5),
+        ];
+        assert_eq!(prefer_smaller(&pool, 0), 0);
+        let mut pool = pool;
+        pool.push(pick(partial, 95.0, &[1, 2, 3], 1e5));
+        assert_eq!(prefer_smaller(&pool, 0), 5);
+        // The full index's figure raised by a narrower one it absorbs (an
+        // upper bound) does not count against the partial one.
+        pool[0].saves = 190.0;
+        assert_eq!(prefer_smaller(&pool, 0), 5);
     }
 
     #[test]

@@ -22,7 +22,11 @@
 //!   different window that holds bulk loads, so they are not used for
 //!   counts.
 //! - **HOT share**: `n_tup_hot_upd / n_tup_upd` of the table (a ratio, so
-//!   its window matters less). Only an UPDATE that sets no column an
+//!   its window matters less), once the table has had at least as many
+//!   updates as rows: before that (a staging copy freshly loaded, its pages
+//!   full) most updates were a row's first, which finds no room on its page
+//!   whatever the indexes, and the share says nothing of the updates to
+//!   come; the table then has no counters. Only an UPDATE that sets no column an
 //!   existing index uses can be HOT; the table's HOT updates are shared
 //!   among those statements by rows: each such statement is HOT at
 //!   `min(1, hot_share × all updated rows / rows of those statements)`,

@@ -1024,10 +1024,20 @@ fn workload_writes(groups: &[Group], schema: &Schema, tables: &[PgTableStats]) -
         statements,
         hot_share: tables
             .iter()
-            .filter(|t| t.n_tup_upd > 0)
+            .filter(|t| settled_updates(t.n_tup_upd, schema.table(&t.table).and_then(|s| s.rows)))
             .map(|t| (t.table.clone(), t.n_tup_hot_upd as f64 / t.n_tup_upd as f64))
             .collect(),
     }
+}
+
+/// Whether a table's HOT share says what its updates will be: at least as
+/// many updates (`n_tup_upd`, since the statistics reset) as rows. Fewer,
+/// and most were a row's first since it was loaded, on a page the load
+/// filled: no room for the new version there, so not HOT whatever the
+/// indexes; once pruning has freed room, the updates that set no indexed
+/// column are HOT again ([`crate::advise::write_cost`]).
+fn settled_updates(updates: u64, rows: Option<f64>) -> bool {
+    updates > 0 && rows.is_none_or(|r| updates as f64 >= r)
 }
 
 /// The advisor's options against a live database: join-key candidates are
@@ -1655,5 +1665,15 @@ mod tests {
             &v(&[(2, "'escalated'"), (3, "'2027-01-01'")]),
             &[2]
         ));
+    }
+
+    #[test]
+    fn a_hot_share_counts_once_the_table_had_as_many_updates_as_rows() {
+        // 39 heartbeats on a freshly loaded table of 50,000 rows: first
+        // updates, not HOT for want of room; not a share to go by.
+        assert!(!settled_updates(39, Some(50_000.0)));
+        assert!(settled_updates(60_000, Some(50_000.0)));
+        assert!(settled_updates(39, None));
+        assert!(!settled_updates(0, None));
     }
 }

@@ -20,6 +20,7 @@
 pub mod conninfo;
 pub mod tls;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -38,7 +39,7 @@ use crate::source::target::redact;
 use crate::sql::lex::skip_non_code;
 use crate::sql::params::{
     type_ambiguous_parameters, type_arithmetic_parameters, type_parameter_arrays,
-    typed_parameters_as_casts,
+    type_selected_parameters, typed_parameters_as_casts,
 };
 
 /// Mark of every statement dbperf sends.
@@ -945,11 +946,20 @@ impl PgSession {
             // `integer[] @> text[]`: an array of parameters compared with
             // an array column takes the column's type.
             Err(e) if e.sqlstate.as_deref() == Some("42883") => {
-                let Some(ty) = array_operand_type(&e.message) else {
-                    return Err(e);
-                };
-                self.explain_typed(&type_parameter_arrays(&typed, &ty), params)
-                    .await
+                if let Some(ty) = array_operand_type(&e.message) {
+                    return self
+                        .explain_typed(&type_parameter_arrays(&typed, &ty), params)
+                        .await;
+                }
+                // `text + unknown`: a named constant of a select list (`0 AS
+                // depth`) became `unknown`, then `text` through a UNION or a
+                // recursive CTE, and its column is computed with.
+                match type_selected_parameters(&typed, "integer") {
+                    Cow::Owned(retyped) if text_arithmetic(&e.message) => {
+                        self.explain_typed(&retyped, params).await.map_err(|_| e)
+                    }
+                    _ => Err(e),
+                }
             }
             // `$3 + $4` (unknown + unknown, "operator is not unique"): the
             // operands of arithmetic take integer, what they almost always held.
@@ -1094,6 +1104,16 @@ fn array_operand_type(message: &str) -> Option<String> {
     let _op = words.next()?;
     let right = words.next()?.trim_end_matches([',', '.']);
     (left.ends_with("[]") && right == "text[]" && left != "text[]").then(|| left.to_string())
+}
+
+/// Whether `message` is `operator does not exist: text + …` (or `-`, `*`,
+/// `/`): arithmetic on a value the parser took as text.
+fn text_arithmetic(message: &str) -> bool {
+    message
+        .split("operator does not exist: ")
+        .nth(1)
+        .and_then(|rest| rest.strip_prefix("text "))
+        .is_some_and(|rest| rest.starts_with(['+', '-', '*', '/']))
 }
 
 /// Total and heap size of each table, exact (locks the table) or from
@@ -1272,6 +1292,16 @@ mod tests {
             vec!["US", "DE", "a, b", "q\"x"]
         );
         assert!(parse_array("{}").is_empty());
+    }
+
+    #[test]
+    fn arithmetic_on_text_is_told_from_other_missing_operators() {
+        assert!(text_arithmetic("operator does not exist: text + unknown"));
+        assert!(text_arithmetic("operator does not exist: text * integer"));
+        assert!(!text_arithmetic(
+            "operator does not exist: integer[] @> text[]"
+        ));
+        assert!(!text_arithmetic("operator does not exist: text ~~ integer"));
     }
 
     #[test]

@@ -118,6 +118,11 @@ pub fn typed_parameters_as_casts(sql: &str) -> Cow<'_, str> {
     out.finish()
 }
 
+/// Past a blank, a comment or a quoted string at `i` (`None`: code).
+fn skip_blank_or_non_code(b: &[u8], i: usize) -> Option<usize> {
+    skip_non_code(b, i, true).or_else(|| b[i].is_ascii_whitespace().then_some(i + 1))
+}
+
 /// Types for parameters whose operator leaves them ambiguous once their
 /// constant is gone, read from what they are combined with:
 /// - `$1::date + $2` (was `date '…' + 5`): date arithmetic takes whole
@@ -139,15 +144,11 @@ pub fn type_ambiguous_parameters(sql: &str) -> Cow<'_, str> {
     // Right after `*` or `/` inside a chain: the factor leaves it going.
     let mut factor = false;
     while i < b.len() {
-        if let Some(end) = skip_non_code(b, i, true) {
+        if let Some(end) = skip_blank_or_non_code(b, i) {
             i = end;
             continue;
         }
         let c = b[i];
-        if c.is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
         if c == b'$' {
             let digits = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
             if digits > 0 {
@@ -255,6 +256,57 @@ pub fn type_arithmetic_parameters(sql: &str, ty: &str) -> String {
         i += 1;
     }
     out.finish().into_owned()
+}
+
+/// `sql` with each parameter that is a whole item of a select list, named
+/// (`SELECT $1 AS depth`, `…, $2 AS level`), cast to `ty`. The constant it
+/// replaced gave the column its type; a bare parameter is `unknown`, which
+/// a UNION or a recursive CTE resolves to `text`, so the recursive term's
+/// `t.depth + $3` is `text + unknown` ("operator does not exist"). A whole
+/// number is what such a column almost always held (a depth, a level, a
+/// rank). Parameters anywhere else, or already cast, are left alone.
+pub fn type_selected_parameters<'a>(sql: &'a str, ty: &str) -> Cow<'a, str> {
+    let b = sql.as_bytes();
+    let mut out = Splice::new(sql);
+    // The last word or character of code before the current one.
+    let mut before = String::new();
+    let mut i = 0;
+    while i < b.len() {
+        if let Some(end) = skip_blank_or_non_code(b, i) {
+            i = end;
+            continue;
+        }
+        let c = b[i];
+        if c.is_ascii_alphabetic() || c == b'_' {
+            let end = i + b[i..]
+                .iter()
+                .take_while(|d| d.is_ascii_alphanumeric() || **d == b'_')
+                .count();
+            before = sql[i..end].to_ascii_lowercase();
+            i = end;
+            continue;
+        }
+        let digits = b[i + 1..].iter().take_while(|d| d.is_ascii_digit()).count();
+        if c == b'$' && digits > 0 {
+            let end = i + 1 + digits;
+            let next = sql[end..].trim_start();
+            let nb = next.as_bytes();
+            let named = nb.len() >= 2
+                && nb[..2].eq_ignore_ascii_case(b"as")
+                && nb
+                    .get(2)
+                    .is_none_or(|w| !(w.is_ascii_alphanumeric() || *w == b'_'));
+            if matches!(before.as_str(), "select" | "distinct" | ",") && named {
+                out.replace(end, end, &["::", ty]);
+            }
+            before = "$".into();
+            i = end;
+            continue;
+        }
+        before = char::from(c).to_string();
+        i += 1;
+    }
+    out.finish()
 }
 
 /// The type of a `::type` cast starting at `at` (blanks allowed before
@@ -441,6 +493,34 @@ mod tests {
             "SELECT $1::date, $2",
         ] {
             assert_eq!(type_ambiguous_parameters(sql), sql);
+        }
+    }
+
+    #[test]
+    fn a_named_parameter_of_a_select_list_takes_the_type() {
+        // pg_stat_statements' text of a reply tree's `0 AS depth`.
+        assert_eq!(
+            type_selected_parameters(
+                "WITH RECURSIVE r AS (SELECT id, $1 AS depth FROM n WHERE id = $2 UNION ALL \
+                 SELECT n.id, r.depth + $3 FROM n JOIN r ON n.up = r.id) SELECT * FROM r",
+                "integer"
+            ),
+            "WITH RECURSIVE r AS (SELECT id, $1::integer AS depth FROM n WHERE id = $2 UNION ALL \
+                 SELECT n.id, r.depth + $3 FROM n JOIN r ON n.up = r.id) SELECT * FROM r"
+        );
+        assert_eq!(
+            type_selected_parameters("SELECT DISTINCT $1 as k, $2 AS v FROM t", "integer"),
+            "SELECT DISTINCT $1::integer as k, $2::integer AS v FROM t"
+        );
+        for sql in [
+            "SELECT left(body, $1) AS b FROM t",
+            "SELECT CAST($1 AS text) FROM t",
+            "SELECT $1::text AS k FROM t",
+            "SELECT $1 ASC FROM t",
+            "SELECT 1, $1 aé FROM t",
+            "SELECT a FROM t WHERE b = $1",
+        ] {
+            assert_eq!(type_selected_parameters(sql, "integer"), sql);
         }
     }
 

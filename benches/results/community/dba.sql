@@ -1,0 +1,13 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX ON community.users (email);
+CREATE INDEX ON community.users USING gin (display_name gin_trgm_ops);
+CREATE INDEX ON community.users USING gin (settings jsonb_path_ops);
+CREATE INDEX ON community.follows (followee_id, created_at);
+CREATE INDEX ON community.posts (author_id, created_at);
+CREATE INDEX ON community.posts (parent_id);
+CREATE INDEX ON community.posts USING gin (search);
+CREATE INDEX ON community.posts USING gin (tags);
+CREATE INDEX ON community.messages (conversation_id, sent_at, id);
+CREATE INDEX ON community.messages USING brin (sent_at);
+CREATE INDEX ON community.conversation_members (user_id);
+CREATE INDEX ON community.notifications (user_id, created_at) WHERE read_at IS NULL;

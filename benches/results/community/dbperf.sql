@@ -1,0 +1,13 @@
+CREATE INDEX CONCURRENTLY posts_parent_id_idx ON community.posts (parent_id);
+CREATE INDEX CONCURRENTLY posts_author_id_created_at_idx ON community.posts (author_id, created_at);
+CREATE INDEX CONCURRENTLY notifications_user_id_created_at_partial_idx ON community.notifications (user_id, created_at) WHERE read_at IS NULL;
+CREATE INDEX CONCURRENTLY follows_followee_id_created_at_idx ON community.follows (followee_id, created_at);
+CREATE INDEX CONCURRENTLY posts_search_gin_idx ON community.posts USING gin (search);
+CREATE INDEX CONCURRENTLY posts_tags_gin_idx ON community.posts USING gin (tags);
+CREATE INDEX CONCURRENTLY messages_conversation_id_sent_at_id_idx ON community.messages (conversation_id, sent_at, id);
+CREATE INDEX CONCURRENTLY users_email_idx ON community.users (email);
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX CONCURRENTLY users_display_name_gin_idx ON community.users USING gin (display_name gin_trgm_ops);
+CREATE INDEX CONCURRENTLY users_settings_gin_idx ON community.users USING gin (settings jsonb_path_ops);
+CREATE INDEX CONCURRENTLY conversation_members_user_id_idx ON community.conversation_members (user_id);
+CREATE INDEX CONCURRENTLY messages_sent_at_brin_idx ON community.messages USING brin (sent_at);
