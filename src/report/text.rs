@@ -34,9 +34,9 @@ impl Painter {
     /// `dim` straight into the output: a plan has a detail line or more per
     /// node, and copying each one only to print it showed in the profile.
     /// `paint` straight into the output, for text made by `format_args!`.
-    fn write_paint(
+    fn write_paint<W: Write + ?Sized>(
         &self,
-        w: &mut dyn Write,
+        w: &mut W,
         args: std::fmt::Arguments<'_>,
         style: Style,
     ) -> io::Result<()> {
@@ -49,14 +49,19 @@ impl Painter {
     /// `paint` of the pieces put together, straight into the output: plain,
     /// they are written as they are, without the formatting machinery (a
     /// plan's report writes a handful per node).
-    fn write_pieces(&self, w: &mut dyn Write, pieces: &[&str], style: Style) -> io::Result<()> {
+    fn write_pieces<W: Write + ?Sized>(
+        &self,
+        w: &mut W,
+        pieces: &[&str],
+        style: Style,
+    ) -> io::Result<()> {
         if self.color {
             write!(w, "{}", Pieces(pieces).style(style))
         } else {
             pieces.iter().try_for_each(|s| w.write_all(s.as_bytes()))
         }
     }
-    fn write_dim(&self, w: &mut dyn Write, s: &str) -> io::Result<()> {
+    fn write_dim<W: Write + ?Sized>(&self, w: &mut W, s: &str) -> io::Result<()> {
         if self.color {
             write!(w, "{}", s.style(Style::new().dimmed()))
         } else {
@@ -152,7 +157,7 @@ fn format_name(plan: &PlanView) -> &'static str {
     }
 }
 
-pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io::Result<()> {
+pub(crate) fn write_plan(plan: &PlanView, p: &Painter, out: &mut dyn Write) -> io::Result<()> {
     let n = plan.len();
     let mut head = format!(
         "{}, {n} node{}",
@@ -165,19 +170,24 @@ pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io:
     if let Some(pl) = plan.planning_ms {
         head.push_str(&format!(", planning {}", ms(pl)));
     }
-    writeln!(w, "{}", p.bold(&head))?;
+    writeln!(out, "{}", p.bold(&head))?;
     let timed = plan.is_timed();
     let counted = plan.is_counted();
     if timed {
-        writeln!(w, "{}", p.dim("   self time   share  node"))?;
+        writeln!(out, "{}", p.dim("   self time   share  node"))?;
     }
     // The numbers of a row, written into strings made once for all rows.
     let mut num = Numbers::default();
+    // A node's lines are put together in one buffer, made once for all
+    // rows, and handed to the writer in one call: a plan can have tens of
+    // thousands of nodes of twenty-odd pieces each, and a string per piece
+    // (or a call through the writer per piece) cost more than the parse of
+    // the node's line.
+    let mut row: Vec<u8> = Vec::new();
     for n in plan.iter() {
         let n = &n;
-        // Straight into the writer, no string per piece: a plan can have
-        // tens of thousands of nodes, and formatting each piece into its own
-        // string cost more than the parse of its line.
+        row.clear();
+        let w = &mut row;
         if timed {
             match (n.exclusive_ms, n.time_share) {
                 (Some(e), Some(s)) => {
@@ -240,6 +250,7 @@ pub(crate) fn write_plan(plan: &PlanView, p: &Painter, w: &mut dyn Write) -> io:
             p.write_dim(w, &b)?;
             w.write_all(b"\n")?;
         }
+        out.write_all(&row)?;
     }
     Ok(())
 }
@@ -259,7 +270,7 @@ fn usize_str(mut n: usize, buf: &mut [u8; 20]) -> &str {
 }
 
 /// `n` blanks, from a constant rather than a string made for each line.
-fn write_blanks(w: &mut dyn Write, mut n: usize) -> io::Result<()> {
+fn write_blanks<W: Write + ?Sized>(w: &mut W, mut n: usize) -> io::Result<()> {
     const BLANKS: &[u8; 64] = &[b' '; 64];
     while n > 0 {
         let k = n.min(BLANKS.len());
@@ -323,7 +334,7 @@ impl Numbers {
 }
 
 fn write_rows_note(
-    w: &mut dyn Write,
+    w: &mut Vec<u8>,
     n: &NodeView,
     counted: bool,
     p: &Painter,

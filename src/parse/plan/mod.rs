@@ -55,9 +55,20 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
         notes: Vec::new(),
     };
     let last_line = lines.last().map_or(0, |l| l.number);
-    let mut plan = if let Some(plan) = try_json(name, &lines)? {
-        plan
-    } else if let Some(plan) = try_yaml_xml(name, &lines)? {
+    // A text plan (every large one) has no line that opens JSON, YAML or
+    // XML: one look at each line answers for both readers.
+    let structured = if lines.iter().any(|l| {
+        let t = trim_start(&l.text);
+        opens_json(t) || opens_yaml_xml(t)
+    }) {
+        match try_json(name, &lines)? {
+            Some(plan) => Some(plan),
+            None => try_yaml_xml(name, &lines)?,
+        }
+    } else {
+        None
+    };
+    let mut plan = if let Some(plan) = structured {
         plan
     } else if sqlite::detect(&lines) {
         sqlite::parse(name, &lines, &mut problems)?
@@ -89,12 +100,7 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
 
 /// Finds a JSON plan in the cleaned lines, with any text before or after it.
 fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
-    let start = lines.iter().position(|l| {
-        let t = trim_start(&l.text);
-        let t = t.strip_prefix('"').unwrap_or(t);
-        t.starts_with('[') || t.starts_with('{')
-    });
-    let Some(start) = start else {
+    let Some(start) = lines.iter().position(|l| opens_json(trim_start(&l.text))) else {
         return Ok(None);
     };
     // Must look like EXPLAIN JSON before we commit to it.
@@ -144,11 +150,24 @@ fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     }
 }
 
-/// `str::trim_start` with a byte loop over the ASCII blanks that indent
-/// every plan line; only a line that goes on with a non-ASCII character (or
+/// A line, past its indentation, that may open a JSON plan (a CSV field's
+/// quote before it).
+fn opens_json(t: &str) -> bool {
+    let t = t.strip_prefix('"').unwrap_or(t);
+    t.starts_with('[') || t.starts_with('{')
+}
+
+/// A line, past its indentation, that opens a YAML or an XML plan.
+fn opens_yaml_xml(t: &str) -> bool {
+    t.starts_with("- Plan:") || t.starts_with("<explain") || t.starts_with("<?xml")
+}
+
+/// `str::trim_start`, past the blanks that indent every plan line eight
+/// bytes at a time (every line of a text plan is looked at for JSON, YAML
+/// or XML); only a line that goes on with a non-ASCII character (or
 /// a vertical tab, which `trim_ascii_start` keeps) takes the Unicode path.
 fn trim_start(s: &str) -> &str {
-    let t = s.trim_ascii_start();
+    let t = unpaste::trim_start(s);
     match t.as_bytes().first() {
         Some(b) if *b >= 0x80 || *b == 0x0b => t.trim_start(),
         _ => t,
@@ -166,10 +185,10 @@ fn unquote_csv_field(s: &str) -> String {
 
 /// YAML (`- Plan:`) and XML (`<explain …>`) plans.
 fn try_yaml_xml(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
-    let Some(start) = lines.iter().position(|l| {
-        let t = trim_start(&l.text);
-        t.starts_with("- Plan:") || t.starts_with("<explain") || t.starts_with("<?xml")
-    }) else {
+    let Some(start) = lines
+        .iter()
+        .position(|l| opens_yaml_xml(trim_start(&l.text)))
+    else {
         return Ok(None);
     };
     let first = lines[start].text.trim_start();

@@ -627,7 +627,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
     if let Some(i) = opening(rest, |r| r.starts_with("(cost=")) {
         // `(cost=0.00..431.00 rows=10000 width=4)`
         match group(&rest[i + 6..]).and_then(|g| {
-            let (range, kv) = g.split_once(' ')?;
+            let (range, kv) = split_byte(g, b' ')?;
             let (a, b) = split_dots(range)?;
             let [rows, width] = values(kv, ["rows", "width"]);
             Some((float(a)?, float(b)?, number(rows)?, number(width)?))
@@ -899,7 +899,7 @@ fn index_scan_title(t: &str) -> Option<(&'static str, bool, &str, &str)> {
             }
         }
     } else {
-        rest.find(' ')?
+        memchr::memchr(b' ', rest.as_bytes())?
     };
     let target = rest[end..].strip_prefix(" on ")?;
     Some((kind, backward, &rest[..end], target))
@@ -1035,7 +1035,8 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
-/// `str::split_once` at an ASCII byte, by memchr.
+/// `str::split_once` at an ASCII byte, by memchr (a `char` pattern sets
+/// up a searcher per call: a few hundred instructions for a short group).
 fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
     memchr::memchr(b, s.as_bytes()).map(|i| (&s[..i], &s[i + 1..]))
 }
@@ -1072,7 +1073,7 @@ fn colon_groups(s: &str) -> Vec<(&str, &str)> {
 pub fn parse_buffers(value: &str, b: &mut Buffers) {
     for group in comma_groups(value) {
         let group = group.trim_ascii();
-        let (kind, rest) = group.split_once(' ').unwrap_or((group, ""));
+        let (kind, rest) = split_byte(group, b' ').unwrap_or((group, ""));
         for (k, v) in pairs(rest) {
             let v: u64 = v.parse().unwrap_or(0);
             match (kind, k) {
@@ -1097,7 +1098,7 @@ pub fn parse_buffers(value: &str, b: &mut Buffers) {
 pub fn parse_io_timings(value: &str, io: &mut IoTimings) {
     for group in comma_groups(value) {
         let group = group.trim_ascii();
-        let (kind, rest) = match group.split_once(' ') {
+        let (kind, rest) = match split_byte(group, b' ') {
             Some((k, r)) if !k.contains('=') => (k, r),
             _ => ("shared", group),
         };
@@ -1475,6 +1476,24 @@ mod tests {
                 s.split(", ").collect::<Vec<_>>(),
                 "{s:?}"
             );
+            assert_eq!(split_byte(s, b' '), s.split_once(' '), "{s:?}");
+            assert_eq!(split_byte(s, b','), s.split_once(','), "{s:?}");
         }
+    }
+
+    #[test]
+    fn index_scan_titles_name_index_and_target() {
+        let n = parse_title("Index Scan Backward using \"Ix 1\" on s.\"T\" t2");
+        assert_eq!(n.node_type, "Index Scan");
+        assert_eq!(n.scan_direction.as_deref(), Some("Backward"));
+        assert_eq!(n.index_name.as_deref(), Some("Ix 1"));
+        assert_eq!(n.schema.as_deref(), Some("s"));
+        assert_eq!(n.relation.as_deref(), Some("T"));
+        assert_eq!(n.alias.as_deref(), Some("t2"));
+        let n = parse_title("Index Only Scan using ü_idx on ü");
+        assert_eq!(n.index_name.as_deref(), Some("ü_idx"));
+        assert_eq!(n.relation.as_deref(), Some("ü"));
+        assert_eq!(n.alias.as_deref(), Some("ü"));
+        assert!(index_scan_title("Index Scan using ix_without_target").is_none());
     }
 }

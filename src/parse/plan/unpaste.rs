@@ -157,11 +157,16 @@ pub(crate) fn trim_start(s: &str) -> &str {
     s[blanks_len(s)..].trim_ascii_start()
 }
 
-/// Whether `text` holds `needle`, at memchr's speed.
+/// Whether `text` holds `needle`, at memchr's speed. A longer needle is
+/// looked for from the first place its first byte is: most marks start
+/// with a byte a plan rarely has (`Q`, `[`, `"`), and a memchr pass over a
+/// text that lacks it costs a quarter of a substring search.
 fn holds(text: &str, needle: &str) -> bool {
+    let t = text.as_bytes();
     match needle.as_bytes() {
-        [b] => memchr::memchr(*b, text.as_bytes()).is_some(),
-        n => memchr::memmem::find(text.as_bytes(), n).is_some(),
+        [] => true,
+        [b] => memchr::memchr(*b, t).is_some(),
+        n => memchr::memchr(n[0], t).is_some_and(|i| memchr::memmem::find(&t[i..], n).is_some()),
     }
 }
 
@@ -562,6 +567,40 @@ mod tests {
                 let naive = line.bytes().take_while(|b| *b == b' ').count();
                 assert_eq!(blanks_len(&line), naive, "{line:?}");
                 assert_eq!(trim_start(&line), line.trim_ascii_start(), "{line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn holds_finds_what_contains_finds() {
+        let texts = [
+            "",
+            "Seq Scan on t",
+            "QUERY PLAN\n---\n Seq Scan",
+            "Q Q Query Text: x",
+            "QQUERY PLA",
+            "a\n.b",
+            "[[ RECORD 1 ]",
+            "\"\"Plan\"\": 1",
+            "(1 row)",
+            "(12 rows)",
+            "plan plan:",
+        ];
+        let needles = [
+            "QUERY PLAN",
+            "Query Text:",
+            "[ RECORD ",
+            "\"Plan\"",
+            "row)",
+            "rows)",
+            "plan:",
+            "\n.",
+            "Q",
+            ">",
+        ];
+        for t in texts {
+            for n in needles {
+                assert_eq!(holds(t, n), t.contains(n), "{t:?} {n:?}");
             }
         }
     }
