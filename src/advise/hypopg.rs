@@ -34,6 +34,7 @@ use crate::model::fmt::{bytes as fmt_bytes, round3};
 use crate::model::index::{IndexSpec, Verification, hypopg_can_build, keys_match};
 use crate::model::plan::Plan;
 use crate::model::planner::Planner;
+use crate::model::schema::Schema;
 use crate::sql::fingerprint::Fingerprint;
 
 /// A hypothetical index must cut a statement's planned cost by this share
@@ -519,6 +520,77 @@ pub async fn verify(
         c.recommendation.rank = i + 1;
     }
     out
+}
+
+/// A second index on the keys of a unique index (the primary key) that
+/// adds only INCLUDE columns must save this share of the workload's time.
+/// The existing index already finds each row by that key; the twin saves
+/// one heap fetch per probe (an index-only scan), and costs a second copy
+/// of the key on every insert, in the cache and in every vacuum. On OLTP
+/// probes that is a fraction of a millisecond per call; it earns its
+/// place only when the probes are one of the workload's large costs (a
+/// reporting join that probes millions of rows), a twentieth of its time.
+pub const MIN_KEY_TWIN_SHARE: f64 = 0.05;
+
+/// The unique index of `schema` whose keys `spec` repeats exactly (same
+/// table, keys in order, no predicate, B-tree) while adding INCLUDE
+/// columns: its name.
+fn twin_of_unique<'a>(spec: &IndexSpec, schema: &'a Schema) -> Option<&'a str> {
+    if spec.include.is_empty() || spec.predicate.is_some() || spec.method.is_some() {
+        return None;
+    }
+    let table = schema.table(&spec.qualified_table())?;
+    table
+        .indexes
+        .iter()
+        .find(|ix| {
+            ix.valid
+                && (ix.unique || ix.primary)
+                && ix.predicate.is_none()
+                && ix.method.as_deref().unwrap_or("btree") == "btree"
+                && ix.keys.len() == spec.keys.len()
+                && ix
+                    .keys
+                    .iter()
+                    .zip(&spec.keys)
+                    .all(|(a, b)| keys_match(a, b))
+        })
+        .map(|ix| ix.name.as_str())
+}
+
+/// The chosen indexes less those that repeat a unique index's keys only to
+/// carry INCLUDE columns and save under [`MIN_KEY_TWIN_SHARE`] of
+/// `workload_ms` (the workload's time), each with the note that says so.
+/// Bounded by `--budget`/`--max-indexes`, the bound decides instead: call
+/// this on an unbounded set only.
+pub fn hold_back_key_twins(
+    kept: Vec<AdvisedIndex>,
+    schema: &Schema,
+    workload_ms: f64,
+) -> (Vec<AdvisedIndex>, Vec<String>) {
+    let mut notes = Vec::new();
+    let mut out = Vec::new();
+    for c in kept {
+        let saves = c.recommendation.score;
+        match twin_of_unique(&c.recommendation.spec, schema) {
+            Some(unique) if workload_ms > 0.0 && saves < workload_ms * MIN_KEY_TWIN_SHARE => {
+                notes.push(format!(
+                    "held back: {} (the same keys as the unique index {unique}, only to carry INCLUDE columns: \
+                     it saves {} ms, {:.1}% of the workload's {} ms, under the {:.0}% such a second index on the key must save)",
+                    c.recommendation.statement,
+                    round3(saves),
+                    saves / workload_ms * 100.0,
+                    round3(workload_ms),
+                    MIN_KEY_TWIN_SHARE * 100.0
+                ));
+            }
+            _ => out.push(c),
+        }
+    }
+    for (i, c) in out.iter_mut().enumerate() {
+        c.recommendation.rank = i + 1;
+    }
+    (out, notes)
 }
 
 /// The chosen indexes that would end HOT updates and whose saving rests
@@ -1197,19 +1269,33 @@ mod tests {
 
     /// A planner where each statement costs [`BASE`], or the cost an index
     /// made for it gives, read through that hypothetical index.
+    ///
+    /// A `sets` entry `(indexes, statement, cost)` gives the cost when
+    /// exactly those indexes are made, whatever `effects` says.
     struct Model {
         effects: Vec<(String, &'static str, f64)>,
+        sets: Vec<(Vec<String>, &'static str, f64)>,
         made: Vec<String>,
     }
 
     impl Planner for Model {
         async fn plan(&mut self, sql: &str) -> Result<(f64, Plan), PlanError> {
-            let hit = self
-                .effects
+            let exactly = |set: &Vec<String>| {
+                set.len() == self.made.len() && set.iter().all(|ix| self.made.contains(ix))
+            };
+            let hit = match self
+                .sets
                 .iter()
-                .filter(|(ix, q, _)| self.made.contains(ix) && *q == sql)
-                .map(|(_, _, c)| *c)
-                .fold(BASE, f64::min);
+                .find(|(set, q, _)| *q == sql && exactly(set))
+            {
+                Some((_, _, c)) => *c,
+                None => self
+                    .effects
+                    .iter()
+                    .filter(|(ix, q, _)| self.made.contains(ix) && *q == sql)
+                    .map(|(_, _, c)| *c)
+                    .fold(BASE, f64::min),
+            };
             let mut b = PlanBuilder::new();
             b.add(
                 None,
@@ -1351,6 +1437,7 @@ mod tests {
                     BASE * 0.1,
                 ),
             ],
+            sets: Vec::new(),
             made: Vec::new(),
         };
         let mut unseen: HashMap<Fingerprint, String> = HashMap::new();
@@ -1387,46 +1474,6 @@ mod tests {
         out
     }
 
-    /// A planner whose cost for a statement depends on the whole set of
-    /// hypothetical indexes made: `(set, statement, cost)`, else [`BASE`].
-    struct Sets {
-        costs: Vec<(Vec<String>, &'static str, f64)>,
-        made: Vec<String>,
-    }
-
-    impl Planner for Sets {
-        async fn plan(&mut self, sql: &str) -> Result<(f64, Plan), PlanError> {
-            let mut made = self.made.clone();
-            made.sort();
-            let hit = self
-                .costs
-                .iter()
-                .find(|(set, q, _)| {
-                    let mut set = set.clone();
-                    set.sort();
-                    *q == sql && set == made
-                })
-                .map_or(BASE, |(_, _, c)| *c);
-            let mut b = PlanBuilder::new();
-            b.add(
-                None,
-                PlanNode {
-                    index_name: (hit < BASE).then(|| "<1>btree_t".to_string()),
-                    ..PlanNode::default()
-                },
-            );
-            Ok((hit, b.finish(PlanFormat::PostgresJson)))
-        }
-        async fn hypothesize(&mut self, create: &str) -> Result<u64, PlanError> {
-            self.made.push(create.to_string());
-            Ok(8192 * 100)
-        }
-        async fn forget(&mut self) -> Result<(), PlanError> {
-            self.made.clear();
-            Ok(())
-        }
-    }
-
     /// `(a)` takes statement `q` from [`BASE`] to 1,000; `(id) INCLUDE (b)`
     /// alone takes it to 80% (too little), and beside `(a)` from 1,000 to
     /// `both`. `q` runs once in `mean` ms.
@@ -1441,8 +1488,9 @@ mod tests {
             hypothetical_statement(&a.recommendation.statement),
             hypothetical_statement(&twin.recommendation.statement),
         );
-        let mut model = Sets {
-            costs: vec![
+        let mut model = Model {
+            effects: Vec::new(),
+            sets: vec![
                 (vec![sa.clone()], "q", 1_000.0),
                 (vec![st.clone()], "q", BASE * 0.8),
                 (vec![sa, st], "q", both),
@@ -1486,6 +1534,73 @@ mod tests {
             "{:?}",
             out.rejected
         );
+    }
+
+    #[test]
+    fn a_second_index_on_a_unique_key_for_include_columns_must_save_a_share_of_the_workload() {
+        let schema = Schema {
+            tables: vec![Table {
+                schema: Some("shop".into()),
+                name: "orders".into(),
+                columns: ["order_no", "region", "note"]
+                    .iter()
+                    .map(|c| Column {
+                        name: c.to_string(),
+                        ..Column::default()
+                    })
+                    .collect(),
+                indexes: vec![Index {
+                    name: "orders_order_no_key".into(),
+                    keys: vec![IndexKey::column("order_no")],
+                    unique: true,
+                    valid: true,
+                    ..Index::default()
+                }],
+                ..Table::default()
+            }],
+            ..Schema::default()
+        };
+        let spec = |keys: &[&str], include: &[&str], predicate: Option<&str>| {
+            let mut s = IndexSpec::new("shop.orders", keys);
+            s.include = include.iter().map(|c| c.to_string()).collect();
+            s.predicate = predicate.map(str::to_string);
+            s
+        };
+        let twin = spec(&["order_no"], &["region"], None);
+        // 40 ms of a 1,000 ms workload: 4%, under 5%: held back, said.
+        let (kept, notes) =
+            hold_back_key_twins(vec![advised(twin.clone(), &[1])], &schema, 1_000.0);
+        assert!(kept.is_empty());
+        let mut one = advised(twin.clone(), &[1]);
+        one.recommendation.score = 40.0;
+        let (kept, notes_40) = hold_back_key_twins(vec![one.clone()], &schema, 1_000.0);
+        assert!(kept.is_empty());
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes_40[0].contains("orders_order_no_key") && notes_40[0].contains("4.0%"),
+            "{notes_40:?}"
+        );
+        // 60 ms of it, 6%: the probes are a cost of their own, kept.
+        one.recommendation.score = 60.0;
+        let (kept, notes) = hold_back_key_twins(vec![one], &schema, 1_000.0);
+        assert_eq!(kept.len(), 1);
+        assert!(notes.is_empty());
+        // Not a twin: another key order, a key column more, a partial
+        // index, or no INCLUDE at all; each kept however little it saves.
+        let others = vec![
+            spec(&["order_no", "region"], &[], None),
+            spec(&["region"], &["order_no"], None),
+            spec(&["order_no"], &["region"], Some("note IS NULL")),
+            spec(&["order_no", "note"], &["region"], None),
+        ];
+        let n = others.len();
+        let (kept, notes) = hold_back_key_twins(
+            others.into_iter().map(|s| advised(s, &[1])).collect(),
+            &schema,
+            1_000.0,
+        );
+        assert_eq!(kept.len(), n);
+        assert!(notes.is_empty());
     }
 
     fn kept(out: &Outcome) -> Vec<Vec<String>> {
