@@ -1385,15 +1385,13 @@ mod tests {
         choose_unseen(rows, limits, None)
     }
 
-    /// [`choose`], with `qa`'s range bounds unseen: planned at the worst
-    /// share as `qa worst`, where `(a)` brings the cost to `worst` (`None`:
-    /// the planner does not use it there).
-    fn choose_unseen(rows: u64, limits: SetLimits, worst: Option<Option<f64>>) -> Outcome {
-        let schema = Schema {
+    /// A schema of one table whose first column is the key of `index`.
+    fn one_table(schema: &str, name: &str, columns: &[&str], index: &str, unique: bool) -> Schema {
+        Schema {
             tables: vec![Table {
-                schema: Some("public".into()),
-                name: "t".into(),
-                columns: ["id", "a", "b"]
+                schema: Some(schema.into()),
+                name: name.into(),
+                columns: columns
                     .iter()
                     .map(|c| Column {
                         name: c.to_string(),
@@ -1401,15 +1399,23 @@ mod tests {
                     })
                     .collect(),
                 indexes: vec![Index {
-                    name: "t_pkey".into(),
-                    keys: vec![IndexKey::column("id")],
+                    name: index.into(),
+                    keys: vec![IndexKey::column(columns[0])],
+                    unique,
                     valid: true,
                     ..Index::default()
                 }],
                 ..Table::default()
             }],
             ..Schema::default()
-        };
+        }
+    }
+
+    /// [`choose`], with `qa`'s range bounds unseen: planned at the worst
+    /// share as `qa worst`, where `(a)` brings the cost to `worst` (`None`:
+    /// the planner does not use it there).
+    fn choose_unseen(rows: u64, limits: SetLimits, worst: Option<Option<f64>>) -> Outcome {
+        let schema = one_table("public", "t", &["id", "a", "b"], "t_pkey", false);
         let writes = WriteLoad::new(
             &schema,
             &Writes {
@@ -1538,28 +1544,13 @@ mod tests {
 
     #[test]
     fn a_second_index_on_a_unique_key_for_include_columns_must_save_a_share_of_the_workload() {
-        let schema = Schema {
-            tables: vec![Table {
-                schema: Some("shop".into()),
-                name: "orders".into(),
-                columns: ["order_no", "region", "note"]
-                    .iter()
-                    .map(|c| Column {
-                        name: c.to_string(),
-                        ..Column::default()
-                    })
-                    .collect(),
-                indexes: vec![Index {
-                    name: "orders_order_no_key".into(),
-                    keys: vec![IndexKey::column("order_no")],
-                    unique: true,
-                    valid: true,
-                    ..Index::default()
-                }],
-                ..Table::default()
-            }],
-            ..Schema::default()
-        };
+        let schema = one_table(
+            "shop",
+            "orders",
+            &["order_no", "region", "note"],
+            "orders_order_no_key",
+            true,
+        );
         let spec = |keys: &[&str], include: &[&str], predicate: Option<&str>| {
             let mut s = IndexSpec::new("shop.orders", keys);
             s.include = include.iter().map(|c| c.to_string()).collect();
