@@ -19,9 +19,9 @@ use std::path::Path;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::advise::workload::{
-    AdviseOptions, AdvisedIndex, WorkloadQuery, WrappedColumn, advise, estimated_scores_note,
-    form_parameters, hold_back_updated_includes, range_parameters, rewrite_recommendations,
-    skew_parameters, strip_updated_includes, widen_ranges,
+    AdviseOptions, AdvisedIndex, MS_PER_COST_UNIT, WorkloadQuery, WrappedColumn, advise,
+    estimated_scores_note, form_parameters, hold_back_updated_includes, range_parameters,
+    rewrite_recommendations, skew_parameters, strip_updated_includes, widen_ranges,
 };
 use crate::advise::write_cost::WriteLoad;
 use crate::advise::{fk_checks, hypopg};
@@ -329,6 +329,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         task.limits,
         &writes,
         &unseen,
+        (&schema, total_ms),
         progress,
         &mut notes,
     )
@@ -1071,6 +1072,7 @@ async fn verify_indexes(
     limits: SetLimits,
     writes: &WriteLoad,
     unseen: &HashMap<Fingerprint, String>,
+    twins: (&Schema, f64),
     progress: &Progress,
     notes: &mut Vec<String>,
 ) -> Result<Vec<AdvisedIndex>> {
@@ -1093,10 +1095,15 @@ async fn verify_indexes(
             } else {
                 budget * 2
             };
-            let out = hypopg::verify(
+            let mut out = hypopg::verify(
                 s, candidates, baseline, mean_ms, budget, limits, writes, unseen,
             )
             .await;
+            if limits == SetLimits::default() {
+                let (kept, held) = hypopg::hold_back_key_twins(out.kept, twins.0, twins.1);
+                out.kept = kept;
+                out.held_back.extend(held);
+            }
             progress.0.set_position(n as u64);
             let left = s.hypo_count().await.unwrap_or(0);
             notes.push(format!(
@@ -1323,6 +1330,19 @@ async fn advise_workload_in(
         ));
     }
 
+    // The workload's time: measured where the source gave it, else the
+    // planned cost at the rate the scores take.
+    let workload_ms: f64 = planned
+        .iter()
+        .map(|q| {
+            let f = fp.fingerprint(&q.sql);
+            let mean = mean_ms
+                .get(&f)
+                .copied()
+                .unwrap_or_else(|| baseline.get(&f).copied().unwrap_or(0.0) * MS_PER_COST_UNIT);
+            mean * q.calls.max(1) as f64
+        })
+        .sum();
     let advice = advise(&planned, &schema, &live_options());
     let indexes = verify_indexes(
         s,
@@ -1336,6 +1356,7 @@ async fn advise_workload_in(
         // cost is not weighed (nor a guessed range share against it).
         &WriteLoad::default(),
         &HashMap::new(),
+        (&schema, workload_ms),
         progress,
         &mut out.notes,
     )
