@@ -311,6 +311,7 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
         sqlite: Some(&facts),
         ..Inputs::default()
     }));
+    super::point_to_ranked(&mut findings, &indexes, Dialect::Sqlite);
     detect::rank(&mut findings);
 
     report.queries = query_stats(&groups);
