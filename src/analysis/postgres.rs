@@ -351,15 +351,18 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
     findings.extend(advice_findings(&indexes, &[]));
     add_unless_reported(&mut findings, advice_findings(&[], &advice.wrapped));
 
-    // Schema health.
-    findings.extend(detect::run(&Inputs {
+    // Schema health; a foreign key a ranked index leads with points to it.
+    let mut health = detect::run(&Inputs {
         schema: Some(SchemaContext {
             schema: &schema,
             created: None,
         }),
         postgres: Some(&facts),
         ..Inputs::default()
-    }));
+    });
+    let ranked: Vec<_> = indexes.iter().map(|i| i.recommendation.clone()).collect();
+    super::point_to_ranked(&mut health, &ranked, Dialect::Postgres);
+    findings.extend(health);
     detect::rank(&mut findings);
     notes.extend(statistics_notes(&schema));
 
