@@ -412,7 +412,7 @@ fn a_wrapped_column_is_ranked_only_as_an_index_that_serves_it_as_it_runs() {
             .expect("the finding of the rewritten statement");
         let advice = f["advice"].as_str().unwrap();
         assert!(
-            advice.contains(&format!("(rewrite #{} of the report", w["rank"])),
+            advice.contains(&format!("  -- rewrite #{} of the report", w["rank"])),
             "{advice}"
         );
     }

@@ -259,7 +259,7 @@ async fn pg_analyze_finds_verifies_indexes_and_the_workload_speeds_up() {
         if advice.contains("CREATE INDEX") {
             assert!(
                 indexes.iter().any(|i| advice.contains(&format!(
-                    "{} (index #{} of the ranked list",
+                    "{}  -- index #{} of the ranked list",
                     i["statement"].as_str().unwrap(),
                     i["rank"]
                 ))),

@@ -646,7 +646,7 @@ fn indexes(
                 continue;
             };
             let new = format!(
-                "{} (rewrite #{} of the report: it serves the statement once rewritten, checked heuristically)",
+                "{}  -- rewrite #{} of the report: it serves the statement once rewritten, checked heuristically",
                 r.index, r.rank
             );
             f.advice = f.advice.replace(&r.index, &new);

@@ -1396,7 +1396,8 @@ async fn advise_workload_in(
     Ok(out)
 }
 
-/// One truth per report: a plan rule's index (a `seq-scan` fix) is written
+/// One truth per report (the rank said as an SQL comment, so the line still
+/// runs as copied): a plan rule's index (a `seq-scan` fix) is written
 /// schema-qualified as the ranked list writes it; when the report's
 /// `rewrites` has the statement with an index on the same column(s) (the
 /// index serves it once rewritten), the finding points to that entry; else
@@ -1431,7 +1432,7 @@ fn one_truth(
         });
         if let Some(r) = rewrite {
             let new = format!(
-                "{} (rewrite #{} of the report: it serves the statement once rewritten{}, checked {})",
+                "{}  -- rewrite #{} of the report: it serves the statement once rewritten{}, checked {}",
                 r.index,
                 r.rank,
                 r.index_rank
@@ -1452,7 +1453,7 @@ fn one_truth(
         });
         let new = match ranked {
             Some(r) => format!(
-                "{} (index #{} of the ranked list, checked {})",
+                "{}  -- index #{} of the ranked list, checked {}",
                 r.statement,
                 r.rank,
                 verified_by(r.verified)
