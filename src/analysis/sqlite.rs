@@ -143,6 +143,17 @@ struct Verified {
     after_plan: Plan,
 }
 
+/// A candidate a statement's finding may name that the planner turned
+/// down on the scratch copy: it kept its plan (`after` is `None`), or the
+/// index cut the rows read by less than [`MIN_GAIN`] asks.
+struct Rejected {
+    spec: IndexSpec,
+    after: Option<f64>,
+    /// The same judged beside the ranked indexes that serve the statement
+    /// (their ranks, the rows read with them, and with the candidate too).
+    beside: Option<(Vec<usize>, f64, Option<f64>)>,
+}
+
 fn fingerprint_groups(workload: Vec<WorkloadQuery>) -> Vec<Group> {
     statement::fold(&workload, Dialect::Sqlite)
         .into_iter()
@@ -288,20 +299,33 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
         Some(Scratch::build(&objects, &stat1, &stat4, facts.has_stat1)?)
     };
     let mut best: Vec<Vec<Verified>> = vec![Vec::new(); groups.len()];
+    let mut rejected: Vec<Vec<Rejected>> = (0..groups.len()).map(|_| Vec::new()).collect();
     if let Some(scratch) = &scratch {
         for o in &scratch.skipped {
             report
                 .notes
                 .push(format!("scratch copy: could not recreate {o}"));
         }
-        best = best_per_table(verify(scratch, &wanted, &stats, &groups, &costs));
+        let (verified, turned_down) = verify(scratch, &wanted, &stats, &groups, &costs);
+        best = best_per_table(verified);
+        rejected = turned_down;
     }
     let scale = TimeScale::of(&schema, &groups);
     let indexes = ranked_indexes(scratch.as_ref(), &best, &stats, &groups, &costs, &scale);
+    if let Some(scratch) = &scratch {
+        judge_beside_ranked(scratch, &mut rejected, &indexes, &stats, &groups, &costs);
+    }
 
     let mut findings = Vec::new();
     for (gi, g) in groups.iter().enumerate() {
-        findings.extend(statement_findings(g, &best[gi], &schema, &scale));
+        findings.extend(statement_findings(
+            g,
+            &best[gi],
+            &rejected[gi],
+            &indexes,
+            &schema,
+            &scale,
+        ));
     }
     findings.extend(detect::run(&Inputs {
         schema: Some(SchemaContext {
@@ -493,8 +517,9 @@ fn verify(
     stats: &HashMap<String, String>,
     groups: &[Group],
     costs: &Costs<'_>,
-) -> Vec<Vec<Verified>> {
+) -> (Vec<Vec<Verified>>, Vec<Vec<Rejected>>) {
     let mut verified: Vec<Vec<Verified>> = vec![Vec::new(); groups.len()];
+    let mut rejected: Vec<Vec<Rejected>> = (0..groups.len()).map(|_| Vec::new()).collect();
     for (spec, gis) in wanted {
         let sqls: Vec<&str> = gis.iter().map(|&i| groups[i].sql.as_str()).collect();
         let Ok(plans) =
@@ -505,12 +530,23 @@ fn verify(
         for (&gi, plan) in gis.iter().zip(plans) {
             let Some(mut plan) = plan else { continue };
             if !uses_index(&plan, &spec.name()) {
+                rejected[gi].push(Rejected {
+                    spec: spec.clone(),
+                    after: None,
+                    beside: None,
+                });
                 continue;
             }
             let g = &groups[gi];
             let model = costs.model(&g.scans);
             let after = rows_read(&plan, &model);
-            if after <= MIN_GAIN * g.before {
+            if after > MIN_GAIN * g.before {
+                rejected[gi].push(Rejected {
+                    spec: spec.clone(),
+                    after: Some(after),
+                    beside: None,
+                });
+            } else {
                 annotate(&mut plan, &model);
                 verified[gi].push(Verified {
                     spec: spec.clone(),
@@ -521,7 +557,55 @@ fn verify(
             }
         }
     }
-    verified
+    (verified, rejected)
+}
+
+/// Judges each turned-down candidate again with the ranked indexes that
+/// serve its statement built too: an index that saves little while the
+/// statement's cost lies elsewhere may save much once that is fixed.
+fn judge_beside_ranked(
+    scratch: &Scratch,
+    rejected: &mut [Vec<Rejected>],
+    indexes: &[IndexRecommendation],
+    stats: &HashMap<String, String>,
+    groups: &[Group],
+    costs: &Costs<'_>,
+) {
+    for (g, turned_down) in groups.iter().zip(rejected.iter_mut()) {
+        let ranked: Vec<&IndexRecommendation> = indexes
+            .iter()
+            .filter(|r| r.queries.contains(&g.fingerprint))
+            .collect();
+        if ranked.is_empty() || turned_down.is_empty() {
+            continue;
+        }
+        let stat = |spec: &IndexSpec| stats.get(&spec.name()).map(String::as_str);
+        let set: Vec<(&IndexSpec, Option<&str>)> =
+            ranked.iter().map(|r| (&r.spec, stat(&r.spec))).collect();
+        let model = costs.model(&g.scans);
+        let Some(base) = scratch
+            .plans_with_all(&set, &[g.sql.as_str()])
+            .ok()
+            .and_then(|mut p| p.pop().flatten())
+        else {
+            continue;
+        };
+        let before = rows_read(&base, &model);
+        for r in turned_down.iter_mut() {
+            if ranked.iter().any(|x| x.spec == r.spec) {
+                continue;
+            }
+            let mut with = set.clone();
+            with.push((&r.spec, stat(&r.spec)));
+            let after = scratch
+                .plans_with_all(&with, &[g.sql.as_str()])
+                .ok()
+                .and_then(|mut p| p.pop().flatten())
+                .filter(|p| uses_index(p, &r.spec.name()))
+                .map(|p| rows_read(&p, &model));
+            r.beside = Some((ranked.iter().map(|x| x.rank).collect(), before, after));
+        }
+    }
 }
 
 /// The best candidate per statement and table: fewest rows read, then
@@ -674,6 +758,8 @@ fn ranked_indexes(
 fn statement_findings(
     g: &Group,
     best: &[Verified],
+    rejected: &[Rejected],
+    indexes: &[IndexRecommendation],
     schema: &Schema,
     scale: &TimeScale,
 ) -> Vec<Finding> {
@@ -715,6 +801,12 @@ fn statement_findings(
             f.impact_ms = scale
                 .saved_ms(g, b.after)
                 .map(|v| (v * 1000.0).round() / 1000.0);
+        } else if let Some(r) = f
+            .index
+            .as_ref()
+            .and_then(|s| rejected.iter().find(|r| &r.spec == s))
+        {
+            turned_down(f, r, g, indexes);
         }
         f.query_fingerprint = Some(g.fingerprint.clone());
         let where_ = format!(" (statement at {}:{})", g.path, g.line);
@@ -792,6 +884,98 @@ fn sqlite_advice(f: &mut Finding) {
             .advice
             .replace("CREATE INDEX CONCURRENTLY", "CREATE INDEX");
     }
+}
+
+/// A finding whose index the planner turned down for its statement on the
+/// scratch copy says so instead of printing a `CREATE INDEX` as if it
+/// served (one truth per report): the index may still be in the ranked
+/// list for other statements, or pay once other ranked indexes are built.
+fn turned_down(f: &mut Finding, r: &Rejected, g: &Group, indexes: &[IndexRecommendation]) {
+    let statement = r.spec.statement(Dialect::Sqlite);
+    if !f.advice.contains(&statement) {
+        return;
+    }
+    let what = format!("{} ({})", r.spec.table, r.spec.columns().join(", "));
+    let ranks = |rs: &[usize]| {
+        let rs: Vec<String> = rs.iter().map(|n| format!("#{n}")).collect();
+        format!(
+            "index{} {} of the ranked list",
+            if rs.len() == 1 { "" } else { "es" },
+            rs.join(", ")
+        )
+    };
+    let alone = match r.after {
+        Some(a) => format!("{} rows per run instead of {}", count(a), count(g.before)),
+        None => format!(
+            "the planner keeps {}",
+            scan_word(g.plan.as_ref(), &r.spec.table)
+        ),
+    };
+    let pays_beside = match &r.beside {
+        Some((rs, before, Some(after))) if *after <= MIN_GAIN * before => Some((
+            ranks(rs),
+            format!(
+                "with both, about {} rows per run instead of {}, {:.0}% fewer; alone, {alone}",
+                count(*after),
+                count(*before),
+                (1.0 - after / before.max(1.0)) * 100.0,
+            ),
+        )),
+        _ => None,
+    };
+    if let Some(listed) = indexes.iter().find(|x| x.statement == statement) {
+        let why = match &pays_beside {
+            Some((who, detail)) => {
+                format!("it serves this statement once {who} is built too ({detail})")
+            }
+            None => format!("ranked for other statements; for this one it saves little ({alone})"),
+        };
+        f.advice = f.advice.replace(
+            &statement,
+            &format!(
+                "{statement}  -- index #{} of the ranked list, {why}",
+                listed.rank
+            ),
+        );
+        f.index = None;
+        return;
+    }
+    if let Some((who, detail)) = pays_beside {
+        let them = match &r.beside {
+            Some((rs, _, _)) if rs.len() > 1 => "them",
+            _ => "it",
+        };
+        f.advice = format!(
+            "Not proposed yet: {what}, tried on a scratch copy, pays only once {who} is built ({detail}). Build {them}, then run dbperf again."
+        );
+        f.index = None;
+        return;
+    }
+    let why = match r.after {
+        None => alone,
+        Some(after) => format!(
+            "with it the plan reads about {alone} ({:.0}% fewer), and an index must cut them by {:.0}% to pay for its upkeep on every write",
+            (1.0 - after / g.before.max(1.0)) * 100.0,
+            (1.0 - MIN_GAIN) * 100.0
+        ),
+    };
+    let beside = match &r.beside {
+        Some((rs, before, Some(after))) => format!(
+            " (with {} built too: {} instead of {})",
+            ranks(rs),
+            count(*after),
+            count(*before)
+        ),
+        Some((rs, _, None)) => format!(
+            " (with {} built too, the planner does not use it)",
+            ranks(rs)
+        ),
+        None => String::new(),
+    };
+    f.advice = format!(
+        "No index is proposed: {what}, tried on a scratch copy, is not worth it: {why}{beside}."
+    );
+    f.index = None;
 }
 
 /// Whether a verified candidate answers this finding: same index, or the

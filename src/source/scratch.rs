@@ -102,35 +102,65 @@ impl Scratch {
         stat: Option<&str>,
         sqls: &[&str],
     ) -> std::result::Result<Vec<Option<Plan>>, String> {
-        let name = spec.name();
-        self.conn
-            .execute_batch(&spec.statement(Dialect::Sqlite))
-            .map_err(|e| e.to_string())?;
-        let mut reload = false;
-        if let (true, Some(stat)) = (self.has_stats, stat) {
-            let inserted = self.conn.execute(
-                "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?1, ?2, ?3)",
-                [spec.table.as_str(), name.as_str(), stat],
-            );
-            reload = inserted.is_ok();
-            if reload {
-                let _ = self.conn.execute_batch("ANALYZE sqlite_schema");
+        self.plans_with_all(&[(spec, stat)], sqls)
+    }
+
+    /// [`Scratch::plans_with`] for several indexes built together (a
+    /// candidate judged beside the indexes already chosen). Each index is
+    /// removed again, whatever happened; `Err` when SQLite refuses one.
+    pub fn plans_with_all(
+        &self,
+        indexes: &[(&IndexSpec, Option<&str>)],
+        sqls: &[&str],
+    ) -> std::result::Result<Vec<Option<Plan>>, String> {
+        let mut built: Vec<(String, bool)> = Vec::new();
+        let mut refused = None;
+        for (spec, stat) in indexes {
+            let name = spec.name();
+            if let Err(e) = self.conn.execute_batch(&spec.statement(Dialect::Sqlite)) {
+                refused = Some(e.to_string());
+                break;
             }
+            let mut stat_row = false;
+            if let (true, Some(stat)) = (self.has_stats, stat) {
+                stat_row = self
+                    .conn
+                    .execute(
+                        "INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?1, ?2, ?3)",
+                        [spec.table.as_str(), name.as_str(), stat],
+                    )
+                    .is_ok();
+            }
+            built.push((name, stat_row));
         }
-        let plans = sqls
-            .iter()
-            .map(|sql| self.plan(sql).ok().flatten())
-            .collect();
-        let _ = self.conn.execute_batch(&format!(
-            "DROP INDEX IF EXISTS \"{}\"",
-            name.replace('"', "\"\"")
-        ));
+        let reload = built.iter().any(|(_, stat_row)| *stat_row);
         if reload {
-            let _ = self
-                .conn
-                .execute("DELETE FROM sqlite_stat1 WHERE idx = ?1", [name.as_str()]);
             let _ = self.conn.execute_batch("ANALYZE sqlite_schema");
         }
-        Ok(plans)
+        let plans = match refused {
+            Some(_) => Vec::new(),
+            None => sqls
+                .iter()
+                .map(|sql| self.plan(sql).ok().flatten())
+                .collect(),
+        };
+        for (name, stat_row) in &built {
+            let _ = self.conn.execute_batch(&format!(
+                "DROP INDEX IF EXISTS \"{}\"",
+                name.replace('"', "\"\"")
+            ));
+            if *stat_row {
+                let _ = self
+                    .conn
+                    .execute("DELETE FROM sqlite_stat1 WHERE idx = ?1", [name.as_str()]);
+            }
+        }
+        if reload {
+            let _ = self.conn.execute_batch("ANALYZE sqlite_schema");
+        }
+        match refused {
+            Some(e) => Err(e),
+            None => Ok(plans),
+        }
     }
 }
