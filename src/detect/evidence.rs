@@ -234,6 +234,7 @@ pub fn gin_index_for(
                     "trgm" => "text".to_string(),
                     "?" => "jsonb".to_string(),
                     "@@" => "tsvector".to_string(),
+                    "any" => "anyarray[]".to_string(),
                     _ => constant.clone()?,
                 },
             };

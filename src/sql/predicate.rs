@@ -255,7 +255,8 @@ pub fn predicates(expr: &Expr) -> Vec<Predicate> {
 pub struct GinCondition {
     pub column: ColumnRef,
     /// `trgm` (patterns and regexes), `@>`, `&&`, `?` (also `?|`, `?&`),
-    /// or `@@`.
+    /// `@@`, or `any` (`value = ANY (array column)`, served once rewritten
+    /// as `@>`).
     pub op: String,
     /// For `@@`, the indexed expression when it is `to_tsvector` with a
     /// literal configuration (`to_tsvector('english', body)`); `None` when
@@ -312,6 +313,12 @@ impl GinCondition {
                 None,
                 "jsonb key existence (?, ?|, ?&) needs GIN's default jsonb_ops",
             ),
+            "any" if array => kind(
+                "gin",
+                None,
+                None,
+                "`value = ANY (array column)` tests every element of every row, and no index serves it as written; rewritten as containment, `column @> ARRAY[value]` (the same rows), a GIN index on the array finds them",
+            ),
             "@>" | "&&" if array => kind(
                 "gin",
                 None,
@@ -349,6 +356,24 @@ pub fn gin_condition(e: &Expr) -> Option<GinCondition> {
     };
     let sql = e.to_string();
     let (left, op, right) = match e {
+        // `'x' = ANY (tags)`: a test of every element of an array column,
+        // which no index serves as written; as `tags @> ARRAY['x']` GIN does.
+        Expr::AnyOp {
+            left,
+            compare_op: BinaryOperator::Eq,
+            right,
+            ..
+        } => {
+            let (col, None) = column_side(right)? else {
+                return None;
+            };
+            return (!has_column(left)).then(|| GinCondition {
+                column: col,
+                op: "any".into(),
+                expression: None,
+                sql,
+            });
+        }
         Expr::BinaryOp { left, op, right } => (left.as_ref(), op, right.as_ref()),
         Expr::ILike {
             negated: false,
@@ -955,6 +980,7 @@ pub fn column_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
                 }),
             ))
         }
+        Expr::BinaryOp { left, op, right } => operator_side(e, left, op, right),
         Expr::UnaryOp { expr, .. } => column_side(expr).map(|(c, _)| {
             (
                 c,
@@ -966,6 +992,77 @@ pub fn column_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
             )
         }),
         _ => None,
+    }
+}
+
+/// A jsonb path read with a constant path (`attrs ->> 'carrier'`), or
+/// arithmetic over columns of one table and numbers (`qty_on_hand -
+/// qty_reserved`): an expression an index can hold whole, which no index
+/// on its columns serves; its first column stands for it. The wrapper's
+/// function is the operator (`->>`) or `arithmetic`.
+fn operator_side(
+    e: &Expr,
+    left: &Expr,
+    op: &BinaryOperator,
+    right: &Expr,
+) -> Option<(ColumnRef, Option<Wrapper>)> {
+    let wrapper = |function: String| Wrapper {
+        function,
+        expr_sql: normalize_sql(e),
+        cast_to: None,
+    };
+    match op {
+        BinaryOperator::Arrow
+        | BinaryOperator::LongArrow
+        | BinaryOperator::HashArrow
+        | BinaryOperator::HashLongArrow => {
+            // A column, or a path read of one (`attrs -> 'dims' ->> 'w'`).
+            let (col, inner) = column_side(left)?;
+            if inner.is_some_and(|w| !w.function.starts_with(['-', '#'])) {
+                return None;
+            }
+            (!has_column(right)).then(|| (col, Some(wrapper(op.to_string()))))
+        }
+        BinaryOperator::Plus
+        | BinaryOperator::Minus
+        | BinaryOperator::Multiply
+        | BinaryOperator::Divide => {
+            let mut cols = Vec::new();
+            if !arithmetic_terms(e, &mut cols) {
+                return None;
+            }
+            let first = cols.first()?.clone();
+            cols.iter()
+                .all(|c| c.qualifier == first.qualifier)
+                .then(|| (first, Some(wrapper("arithmetic".into()))))
+        }
+        _ => None,
+    }
+}
+
+/// Whether `e` is arithmetic of bare columns and numbers only (no cast, no
+/// function, no typed literal such as an interval), collecting its columns.
+fn arithmetic_terms(e: &Expr, cols: &mut Vec<ColumnRef>) -> bool {
+    match e {
+        Expr::Nested(inner) => arithmetic_terms(inner, cols),
+        Expr::BinaryOp {
+            left,
+            op:
+                BinaryOperator::Plus
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Divide,
+            right,
+        } => arithmetic_terms(left, cols) && arithmetic_terms(right, cols),
+        Expr::Value(v) => matches!(v.value, Value::Number(..)),
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => match column_side(e) {
+            Some((c, None)) => {
+                cols.push(c);
+                true
+            }
+            _ => false,
+        },
+        _ => false,
     }
 }
 

@@ -178,9 +178,36 @@ pub fn cast_volatility(from: Option<&str>, to: &str) -> Volatility {
 pub fn wrapper_volatility(w: &Wrapper, column_type: Option<&str>) -> Option<Volatility> {
     match (w.function.as_str(), &w.cast_to) {
         ("cast", Some(to)) => Some(cast_volatility(column_type, to)),
-        ("operator", _) => Some(Volatility::Immutable),
+        ("operator" | "->" | "->>" | "#>" | "#>>", _) => Some(Volatility::Immutable),
+        // Arithmetic on numbers is immutable; on times and intervals it may
+        // depend on the time zone.
+        ("arithmetic", _) => column_type
+            .filter(|t| is_numeric_type(t))
+            .map(|_| Volatility::Immutable),
         (f, _) => function_volatility(f, argument_count(&w.expr_sql), column_type),
     }
+}
+
+/// A number type as the catalog or a cast spells it.
+fn is_numeric_type(t: &str) -> bool {
+    let t = t.to_ascii_lowercase();
+    [
+        "smallint",
+        "integer",
+        "int",
+        "int2",
+        "int4",
+        "int8",
+        "bigint",
+        "numeric",
+        "decimal",
+        "real",
+        "double precision",
+        "float4",
+        "float8",
+    ]
+    .iter()
+    .any(|n| t == *n || t.starts_with(&format!("{n}(")))
 }
 
 /// Whether `w` may be an index expression in `dialect`: immutable in

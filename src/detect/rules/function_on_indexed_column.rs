@@ -97,6 +97,9 @@ impl Rule for FunctionOnIndexedColumn {
                         continue;
                     }
                     let kept = rows_returned(ctx.plan, ix);
+                    if spread_expression(n, w, kept) {
+                        continue;
+                    }
                     if let Some(f) = finding(n, kept, &p, w, ctx.schema, ctx.dialect()) {
                         out.push(f);
                     }
@@ -106,10 +109,34 @@ impl Rule for FunctionOnIndexedColumn {
     }
 }
 
+/// An operator expression (a jsonb path read, arithmetic), whose only fix
+/// is an index on it, over a scan whose kept rows are spread over most of
+/// the pages it read: like any B-tree, that index would fetch them from
+/// most pages one by one, slower than the scan.
+fn spread_expression(n: &PlanNode, w: &Wrapper, kept: Option<RowCount>) -> bool {
+    if !(w.function == "arithmetic" || w.function.starts_with(['-', '#'])) {
+        return false;
+    }
+    let Some(rows) = kept.map(|k| k.rows).or_else(|| n.total_rows()) else {
+        return false;
+    };
+    let passes = if n.parallel_aware {
+        1.0
+    } else {
+        n.actual_loops.unwrap_or(1.0)
+    };
+    n.actual_rows.is_some() && super::seq_scan::spread_over_pages(n, rows, passes)
+}
+
 /// A function call (`name(`) or a cast (`::`) somewhere in the condition.
 fn may_wrap_column(cond: &str) -> bool {
     let b = cond.as_bytes();
     cond.contains("::")
+        || cond.contains("->")
+        || cond.contains("#>")
+        || [" - ", " + ", " * ", " / "]
+            .iter()
+            .any(|o| cond.contains(o))
         || b.windows(2)
             .any(|w| w[1] == b'(' && (w[0].is_ascii_alphanumeric() || w[0] == b'_'))
 }
@@ -171,6 +198,14 @@ fn finding(
             p.compared_type
                 .clone()
                 .filter(|t| t.starts_with("timestamp") && w.function != "cast")
+        })
+        .or_else(|| {
+            // Arithmetic compared with a bare number computes numbers.
+            (w.function == "arithmetic"
+                && p.value
+                    .as_deref()
+                    .is_some_and(|v| v.trim_matches(['(', ')']).parse::<f64>().is_ok()))
+            .then(|| "numeric".to_string())
         });
     // Whether the database accepts an index on the expression; unknown when
     // a date/time function's answer depends on a type the plan does not show.
@@ -188,20 +223,29 @@ fn finding(
             )
         })
         .unwrap_or_default();
-    let message = format!(
-        "`{}` wraps column {} of {table} in {}, so no plain index on {} can serve it.{scanned}",
-        p.sql,
-        p.column.name,
-        if w.function == "cast" {
-            format!(
-                "a cast to {}",
-                w.cast_to.as_deref().unwrap_or("another type")
-            )
-        } else {
-            format!("{}()", w.function)
-        },
-        p.column.name,
-    );
+    let message = if w.function == "arithmetic" {
+        format!(
+            "`{}` compares the arithmetic expression {} over columns of {table}, so no plain index on them can serve it.{scanned}",
+            p.sql, w.expr_sql,
+        )
+    } else {
+        format!(
+            "`{}` wraps column {} of {table} in {}, so no plain index on {} can serve it.{scanned}",
+            p.sql,
+            p.column.name,
+            if w.function == "cast" {
+                format!(
+                    "a cast to {}",
+                    w.cast_to.as_deref().unwrap_or("another type")
+                )
+            } else if w.function.starts_with(['-', '#']) {
+                format!("the operator {}", w.function)
+            } else {
+                format!("{}()", w.function)
+            },
+            p.column.name,
+        )
+    };
     let mut expr_index = IndexSpec::new(&table, &[]);
     expr_index.keys = vec![IndexKey::Expression {
         sql: w.expr_sql.clone(),

@@ -49,6 +49,7 @@ mod sqlite_settings;
 mod subplan_rescan;
 mod table_without_primary_key;
 mod temp_b_tree;
+mod union_dedup;
 mod unique_without_partition_key;
 mod unused_index;
 mod workers_not_launched;
@@ -98,6 +99,7 @@ pub use sqlite_settings::SqliteSettings;
 pub use subplan_rescan::SubplanRescan;
 pub use table_without_primary_key::TableWithoutPrimaryKey;
 pub use temp_b_tree::TempBTree;
+pub use union_dedup::UnionDedup;
 pub use unique_without_partition_key::UniqueWithoutPartitionKey;
 pub use unused_index::UnusedIndex;
 pub use workers_not_launched::WorkersNotLaunched;
@@ -113,6 +115,7 @@ pub static ALL: &[&dyn Rule] = &[
     &JoinFullScan,
     &JoinFilter,
     &SubplanRescan,
+    &UnionDedup,
     &IndexFilter,
     &SortForLimit,
     &LossyBitmap,

@@ -278,7 +278,14 @@ fn cause(n: &PlanNode) -> Cause {
             };
         }
         match &p.wrapper {
-            Some(w) if !exprs.contains(&w.expr_sql) => exprs.push(w.expr_sql.clone()),
+            // A jsonb path read above keeps its casts (`'tracking_no'::text`).
+            Some(w)
+                if !exprs
+                    .iter()
+                    .any(|e| *e == w.expr_sql || e.replace("::text", "") == w.expr_sql) =>
+            {
+                exprs.push(w.expr_sql.clone())
+            }
             None if matches!(p.kind, PredicateKind::Join(_))
                 && !params.contains(&p.column.name) =>
             {

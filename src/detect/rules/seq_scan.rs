@@ -259,7 +259,7 @@ impl Rule for SeqScan {
 /// so half as many rows as pages is enough; from the cache, an index
 /// still saves the work of testing every row, so only as many rows as
 /// pages counts. Without buffer counts, `false`.
-fn spread_over_pages(n: &PlanNode, kept: f64, passes: f64) -> bool {
+pub(super) fn spread_over_pages(n: &PlanNode, kept: f64, passes: f64) -> bool {
     let b = &n.buffers;
     let read = (b.shared_read + b.local_read) as f64;
     let hit = (b.shared_hit + b.local_hit) as f64;
