@@ -1311,16 +1311,6 @@ const MIN_PARTIAL_TOP_SHARE: f64 = 0.5;
 /// …and that has at most this many distinct values (a status, a stage).
 const MAX_PARTIAL_DISTINCT: f64 = 100.0;
 
-/// Whether a predicate's SQL is `… IS NOT NULL`.
-fn is_not_null(sql: &str) -> bool {
-    let words: Vec<&str> = sql.split_whitespace().collect();
-    words.len() >= 4
-        && words[words.len() - 3..]
-            .iter()
-            .zip(["IS", "NOT", "NULL"])
-            .all(|(w, k)| w.eq_ignore_ascii_case(k))
-}
-
 /// How a condition can use an index key.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Seek {
@@ -1627,7 +1617,7 @@ impl<'a> TableInfo<'a> {
                 bind = Some((n, literal));
                 heavy = Some(freq);
             }
-            let not_null = p.wrapper.is_none() && is_not_null(&p.sql);
+            let not_null = p.wrapper.is_none() && crate::sql::predicate::is_not_null(&p.sql);
             let sel = match (&p.kind, seek) {
                 _ if heavy.is_some() => heavy.unwrap_or(OTHER_SEL),
                 (_, Seek::None) if not_null => self

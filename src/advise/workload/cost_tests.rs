@@ -629,6 +629,7 @@ CREATE TABLE invoices (id bigint PRIMARY KEY, disputed_at timestamptz, paid_at t
             .iter()
             .all(|(c, _)| c.predicate.is_none())
     );
+    use crate::sql::predicate::is_not_null;
     assert!(is_not_null("x.a IS NOT NULL") && is_not_null("a is  not null"));
     assert!(!is_not_null("a IS NULL") && !is_not_null("NOT NULL"));
 }
