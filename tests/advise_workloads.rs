@@ -28,7 +28,7 @@ use serde_json::Value;
 const SCALE: &str = "0.1";
 /// pgbench transactions: every script runs at least once (the weights
 /// are 10, 10, 3 and 1; the clinic's 10, 6, 3 and 1; learning's 10, 4
-/// and 1; recruiting's 10, 6, 3 and 1).
+/// and 1; recruiting's 10, 6, 3 and 1; payments' 10, 6, 4, 3 and 1).
 const TXNS: &str = "40";
 
 #[test]
@@ -69,6 +69,11 @@ fn recruiting_gets_the_dba_set() {
 #[test]
 fn community_gets_the_dba_set() {
     workload("community");
+}
+
+#[test]
+fn payments_gets_the_dba_set() {
+    workload("payments");
 }
 
 /// The fingerprints of the statements whose range bounds dbperf's notes
@@ -318,6 +323,25 @@ fn workload(domain: &str) {
 ///   run while dbperf watches pg_stat_activity, dbperf says so and plans it
 ///   generically (a third of the rows), and no index pays for that.
 ///
+/// - payments `refunds (payment_id)`, `disputes (payment_id)`, `payouts
+///   (merchant_id, created_at)`, `terminals ((upper(serial)))`: lookups of
+///   a payment's detail page, a merchant's payouts and the ops console,
+///   each a fraction of a percent of the workload's time at the tenth, so
+///   their statements fall below the top 20 that `analyze --db` plans
+///   (`--top`) on most runs; with `--top 40` the first three are proposed
+///   as written. The terminal's and the payouts' sit at the cut (#20):
+///   proposed on some runs. So does `customers (phone)`, the second
+///   branch of an OR (missed on one full-size run of two).
+///
+/// - payments `payout_items (payment_id)`: proposed as `(payment_id,
+///   payout_id)`, the join's other column as a key where an INCLUDE would
+///   do (the comparison ignores INCLUDE, not key columns); the same plans.
+///
+/// - payments `webhook_deliveries (next_attempt_at) WHERE status =
+///   'pending'`: the plain `(next_attempt_at)` is proposed for the queue
+///   taken `FOR UPDATE SKIP LOCKED` inside an UPDATE's `IN (SELECT …)`;
+///   the partial index on one full-size run of two. Not investigated.
+///
 /// Closed: `ticket_watchers (agent_id)` (a filter on one side of a join,
 /// now judged as a join key is) and `devices (serial text_pattern_ops)`
 /// (dropped as served by the plain UNIQUE index on `serial`).
@@ -337,6 +361,28 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     (
         "recruiting",
         "CREATE INDEX ON recruiting.jobs (((salary_min + salary_max) / 2)) WHERE status = 'open';",
+    ),
+    ("payments", "CREATE INDEX ON payments.refunds (payment_id);"),
+    ("payments", "CREATE INDEX ON payments.customers (phone);"),
+    (
+        "payments",
+        "CREATE INDEX ON payments.disputes (payment_id);",
+    ),
+    (
+        "payments",
+        "CREATE INDEX ON payments.payouts (merchant_id, created_at);",
+    ),
+    (
+        "payments",
+        "CREATE INDEX ON payments.terminals ((upper(serial)));",
+    ),
+    (
+        "payments",
+        "CREATE INDEX ON payments.payout_items (payment_id);",
+    ),
+    (
+        "payments",
+        "CREATE INDEX ON payments.webhook_deliveries (next_attempt_at) WHERE status = 'pending';",
     ),
 ];
 

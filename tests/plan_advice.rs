@@ -1678,3 +1678,29 @@ fn blindg_compare_pairs() {
         );
     }
 }
+
+/// A scan filtered on `col IS NOT NULL` alone: the advice does not ask to
+/// rewrite it (there is nothing to rewrite) but says what serves it, a
+/// partial index over the rows that have a value.
+#[test]
+fn a_rare_is_not_null_filter_is_advised_a_partial_index() {
+    let scan = "\
+Seq Scan on invoices  (cost=0.00..40000.00 rows=2000 width=16) (actual time=0.1..180.0 rows=1900 loops=1)
+  Filter: (disputed_at IS NOT NULL)
+  Rows Removed by Filter: 1998100
+Planning Time: 0.1 ms
+Execution Time: 180.5 ms
+";
+    let r = inline_plan(scan);
+    let seq = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "seq-scan")
+        .expect("a seq-scan finding");
+    assert!(
+        seq.advice.contains("partial index `WHERE … IS NOT NULL`")
+            && !seq.advice.contains("rewrite"),
+        "{}",
+        seq.advice
+    );
+}

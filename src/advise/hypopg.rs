@@ -501,6 +501,11 @@ pub async fn verify(
         &mut out,
     )
     .await;
+    let chosen = if limits == SetLimits::default() {
+        drop_superseded(session, chosen, &mut budget, &mut out).await
+    } else {
+        chosen
+    };
     // Bounded, every index was planned beside the others and earned its
     // bytes (a covering twin, a narrower index that scans cheaper): none is
     // folded into another.
@@ -1178,6 +1183,94 @@ async fn select_together(
     .await
 }
 
+/// The planner's costs of `sqls` with exactly the hypothetical indexes of
+/// `set` (those HypoPG cannot build are left out of both sides of a
+/// comparison alike); `None` when one cannot be planned.
+async fn costs_with<'a>(
+    session: &mut impl Planner,
+    set: impl Iterator<Item = &'a AdvisedIndex>,
+    sqls: &[std::sync::Arc<str>],
+    budget: &mut usize,
+    out: &mut Outcome,
+) -> Option<Vec<f64>> {
+    let _ = session.forget().await;
+    for c in set {
+        let _ = hypothesize_index(session, c).await;
+    }
+    let mut costs = Vec::new();
+    for sql in sqls {
+        out.explains += 1;
+        *budget = budget.saturating_sub(1);
+        match session.plan(sql).await {
+            Ok((c, _)) => costs.push(c),
+            Err(_) => break,
+        }
+    }
+    let _ = session.forget().await;
+    (costs.len() == sqls.len()).then_some(costs)
+}
+
+/// Unbounded, an index chosen early that the indexes chosen after it on
+/// the same table make redundant goes: every statement it helps plans as
+/// cheaply (within [`MIN_MARGINAL_GAIN`]) with the rest of the set as with
+/// it. The greedy pick takes `(tenant_id)` for `tenant_id = $1 AND email =
+/// $2` before `(email, tenant_id)`, which the same lookup and an OR on
+/// `email` want; once the second is in, the first serves nothing.
+async fn drop_superseded(
+    session: &mut impl Planner,
+    mut chosen: Vec<AdvisedIndex>,
+    budget: &mut usize,
+    out: &mut Outcome,
+) -> Vec<AdvisedIndex> {
+    let mut i = 0;
+    while i < chosen.len() {
+        let c = &chosen[i];
+        let table = c.recommendation.spec.qualified_table();
+        let neighbours = chosen
+            .iter()
+            .enumerate()
+            .any(|(j, o)| j != i && o.recommendation.spec.qualified_table() == table);
+        let sqls: Vec<std::sync::Arc<str>> = c.helps.iter().map(|h| h.sql.clone()).collect();
+        if !neighbours || !c.partners.is_empty() || sqls.is_empty() || *budget < 2 * sqls.len() + 2
+        {
+            i += 1;
+            continue;
+        }
+        let with = costs_with(session, chosen.iter(), &sqls, budget, out).await;
+        let without = costs_with(
+            session,
+            chosen
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, o)| o),
+            &sqls,
+            budget,
+            out,
+        )
+        .await;
+        let redundant = match (with, without) {
+            (Some(w), Some(wo)) => w
+                .iter()
+                .zip(&wo)
+                .all(|(a, b)| *b <= a * (1.0 + MIN_MARGINAL_GAIN)),
+            _ => false,
+        };
+        if redundant {
+            let gone = chosen.remove(i);
+            out.rejected.push((
+                gone.recommendation.statement.clone(),
+                format!(
+                    "the other indexes chosen on {table} serve its statements as well (verified together without it)"
+                ),
+            ));
+        } else {
+            i += 1;
+        }
+    }
+    chosen
+}
+
 /// A chosen index's figures from the statements it helps: its score (the
 /// time it saves), the planner's costs before and after, and the
 /// statements.
@@ -1789,6 +1882,57 @@ mod tests {
         // upper bound) does not count against the partial one.
         pool[0].saves = 190.0;
         assert_eq!(prefer_smaller(&pool, 0), 5);
+    }
+
+    #[test]
+    fn an_index_the_rest_of_the_set_serves_as_well_is_dropped() {
+        // (a) was chosen for q1; (b, a) later for q1 and q2. With (b, a),
+        // q1 costs what it costs with both: (a) goes. Where (b, a) leaves
+        // q1 costlier than (a) does, both stay.
+        for (q1_by_wide, dropped) in [(1_000.0, true), (5_000.0, false)] {
+            let narrow = candidate("a", "q1");
+            let mut wide = candidate("b", "q1");
+            wide.recommendation.spec = IndexSpec::new("public.t", &["b", "a"]);
+            wide.recommendation.statement = wide.recommendation.spec.statement(Dialect::Postgres);
+            let mut q2 = wide.helps[0].clone();
+            q2.sql = std::sync::Arc::from("q2");
+            wide.helps.push(q2);
+            let (sn, sw) = (
+                hypothetical_statement(&narrow.recommendation.statement),
+                hypothetical_statement(&wide.recommendation.statement),
+            );
+            let mut model = Model {
+                effects: vec![
+                    (sn, "q1", 1_000.0),
+                    (sw.clone(), "q1", q1_by_wide),
+                    (sw, "q2", 1_000.0),
+                ],
+                sets: Vec::new(),
+                made: Vec::new(),
+            };
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .unwrap();
+            let mut out = Outcome::default();
+            let mut budget = 100;
+            let kept = rt.block_on(drop_superseded(
+                &mut model,
+                vec![narrow, wide],
+                &mut budget,
+                &mut out,
+            ));
+            assert!(model.made.is_empty(), "hypothetical indexes left behind");
+            let names: Vec<Vec<String>> = kept
+                .iter()
+                .map(|k| k.recommendation.spec.columns())
+                .collect();
+            if dropped {
+                assert_eq!(names, [vec!["b".to_string(), "a".to_string()]]);
+                assert_eq!(out.rejected.len(), 1, "{:?}", out.rejected);
+            } else {
+                assert_eq!(names.len(), 2, "{names:?}");
+            }
+        }
     }
 
     #[test]

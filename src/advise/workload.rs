@@ -1617,8 +1617,14 @@ impl<'a> TableInfo<'a> {
                 bind = Some((n, literal));
                 heavy = Some(freq);
             }
+            let not_null = p.wrapper.is_none() && crate::sql::predicate::is_not_null(&p.sql);
             let sel = match (&p.kind, seek) {
                 _ if heavy.is_some() => heavy.unwrap_or(OTHER_SEL),
+                (_, Seek::None) if not_null => self
+                    .table
+                    .column(&col)
+                    .and_then(|c| c.null_frac)
+                    .map_or(OTHER_SEL, |f| (1.0 - f).max(1.0 / self.rows)),
                 (_, Seek::None) => OTHER_SEL,
                 (_, Seek::Range) if rewrite.is_some() => RANGE_SEL,
                 (PredicateKind::Eq, _)
@@ -1665,6 +1671,7 @@ impl<'a> TableInfo<'a> {
                 (PredicateKind::IsNull, _, Seek::Eq) if p.wrapper.is_none() => {
                     self.null_partial(&col)
                 }
+                (_, _, Seek::None) if not_null => self.not_null_partial(&col),
                 _ => None,
             };
             let implies = (matches!(p.kind, PredicateKind::IsNull) && p.wrapper.is_none())
@@ -2060,6 +2067,18 @@ impl<'a> TableInfo<'a> {
         let f = self.table.column(col)?.null_frac?;
         (f > 0.0 && f <= MAX_NULL_PARTIAL_SHARE)
             .then(|| format!("{} IS NULL", crate::model::index::quote_ident(col)))
+    }
+
+    /// A partial index predicate for `col IS NOT NULL` when few rows have a
+    /// value (pg_stats' null_frac): a B-tree on the column cannot keep
+    /// another key's order after `IS NOT NULL` (it is a range of values),
+    /// but an index of the rows that have one holds exactly what the
+    /// statement reads, in the order its other keys give (`WHERE
+    /// flagged_at IS NOT NULL ORDER BY created_at DESC LIMIT 50`).
+    fn not_null_partial(&self, col: &str) -> Option<String> {
+        let f = self.table.column(col)?.null_frac?;
+        (f < 1.0 && 1.0 - f <= MAX_NULL_PARTIAL_SHARE)
+            .then(|| format!("{} IS NOT NULL", crate::model::index::quote_ident(col)))
     }
 
     /// The most common value of a skewed column, as a quoted literal, and
@@ -2521,6 +2540,20 @@ impl<'a> TableInfo<'a> {
         // Partial variants: a rare constant on a skewed column moves from the
         // keys into the WHERE of the index.
         for c in eqs.iter().filter(|c| c.partial.is_some()) {
+            let p = c.partial.clone().unwrap_or_default();
+            for s in &shapes {
+                push(s, &[], Some((c, p.clone())));
+            }
+            if !order_tail.is_empty() {
+                push(&eqs, &order_tail, Some((c, p.clone())));
+            }
+        }
+        // A rare `col IS NOT NULL` seeks on nothing: it is the WHERE of an
+        // index on the scan's other keys, or on its ORDER BY alone.
+        for c in conds
+            .iter()
+            .filter(|c| c.seek == Seek::None && c.partial.is_some())
+        {
             let p = c.partial.clone().unwrap_or_default();
             for s in &shapes {
                 push(s, &[], Some((c, p.clone())));

@@ -1445,12 +1445,54 @@ fn one_truth(
             f.index = Some(q);
             continue;
         }
-        let ranked = indexes.iter().map(|i| &i.recommendation).find(|r| {
+        let for_statement = |r: &&crate::model::index::IndexRecommendation| {
             r.table == table
                 && f.query_fingerprint
                     .as_ref()
                     .is_some_and(|fp| r.queries.contains(fp))
-        });
+        };
+        // The index on the finding's own columns first (an OR's branches
+        // are each ranked), else any the list has for the statement.
+        let ranked = indexes
+            .iter()
+            .map(|i| &i.recommendation)
+            .find(|r| for_statement(r) && r.columns == columns)
+            .or_else(|| {
+                indexes
+                    .iter()
+                    .map(|i| &i.recommendation)
+                    .find(for_statement)
+            });
+        let also = std::mem::take(&mut f.also);
+        f.also = also
+            .into_iter()
+            .map(|spec| {
+                let old = spec.statement(Dialect::Postgres);
+                let mut q = spec;
+                if q.schema.is_none()
+                    && let Some(t) = schema.table(&q.qualified_table())
+                {
+                    q.schema = t.schema.clone();
+                }
+                let (table, columns) = (q.qualified_table(), q.columns());
+                let new = match indexes
+                    .iter()
+                    .map(|i| &i.recommendation)
+                    .find(|r| r.table == table && r.columns == columns)
+                {
+                    Some(r) => format!(
+                        "{}  -- index #{} of the ranked list, checked {}",
+                        r.statement,
+                        r.rank,
+                        verified_by(r.verified)
+                    ),
+                    None => q.statement(Dialect::Postgres),
+                };
+                f.advice = f.advice.replace(&old, &new);
+                f.message = f.message.replace(&old, &new);
+                q
+            })
+            .collect();
         let new = match ranked {
             Some(r) => format!(
                 "{}  -- index #{} of the ranked list, checked {}",
@@ -1690,6 +1732,70 @@ mod tests {
             &v(&[(2, "'escalated'"), (3, "'2027-01-01'")]),
             &[2]
         ));
+    }
+
+    #[test]
+    fn every_branch_of_an_or_fix_points_to_its_own_rank() {
+        // A seq-scan fix for `email = $1 OR phone = $2` names two indexes;
+        // the ranked list has both. Each line points to its own rank,
+        // schema-qualified, and none is written a second time unqualified.
+        let (schema, _) = crate::parse::ddl::parse_schema(
+            "s.sql",
+            "CREATE TABLE crm.people (id int PRIMARY KEY, email text, phone text);",
+            Dialect::Postgres,
+        );
+        let spec = |c: &str| crate::model::index::IndexSpec::new("people", &[c]);
+        let ranked = |c: &str, rank: usize| {
+            let mut q = crate::model::index::IndexSpec::new("crm.people", &[c]);
+            q.schema = Some("crm".into());
+            AdvisedIndex {
+                recommendation: crate::model::index::IndexRecommendation {
+                    rank,
+                    statement: q.statement(Dialect::Postgres),
+                    table: q.qualified_table(),
+                    columns: q.columns(),
+                    score: 1.0,
+                    queries: vec!["7".into()],
+                    verified: crate::model::index::Verification::Hypopg,
+                    cost_before: None,
+                    cost_after: None,
+                    reason: String::new(),
+                    size_bytes: None,
+                    method: None,
+                    requires: Vec::new(),
+                    write_cost: None,
+                    write: None,
+                    spec: q,
+                },
+                helps: Vec::new(),
+                size_bytes: 0.0,
+                join_key: false,
+                partners: Vec::new(),
+            }
+        };
+        let (e, p) = (spec("email"), spec("phone"));
+        let advice = format!(
+            "Index each:\n{}\n{}",
+            e.statement(Dialect::Postgres),
+            p.statement(Dialect::Postgres)
+        );
+        let mut f = Finding::new(&crate::detect::rules::SeqScan::META, "seq", advice)
+            .with_indexes(vec![e, p]);
+        f.query_fingerprint = Some("7".into());
+        let indexes = vec![ranked("phone", 1), ranked("email", 2)];
+        one_truth(std::slice::from_mut(&mut f), &indexes, &[], &schema, &[]);
+        let lines: Vec<&str> = f.advice.lines().skip(1).collect();
+        assert_eq!(lines.len(), 2, "{}", f.advice);
+        assert!(
+            lines[0].contains("ON crm.people (email);  -- index #2 "),
+            "{}",
+            f.advice
+        );
+        assert!(
+            lines[1].contains("ON crm.people (phone);  -- index #1 "),
+            "{}",
+            f.advice
+        );
     }
 
     #[test]

@@ -55,6 +55,19 @@ pub enum PredicateKind {
     Other,
 }
 
+/// Whether a predicate's SQL is `… IS NOT NULL` (a [`PredicateKind::Other`]).
+pub fn is_not_null(sql: &str) -> bool {
+    let words: Vec<&str> = sql
+        .split_whitespace()
+        .map(|w| w.trim_end_matches(')'))
+        .collect();
+    words.len() >= 4
+        && words[words.len() - 3..]
+            .iter()
+            .zip(["IS", "NOT", "NULL"])
+            .all(|(w, k)| w.eq_ignore_ascii_case(k))
+}
+
 impl PredicateKind {
     /// Whether a b-tree index on the column can seek with it.
     pub fn is_indexable(&self) -> bool {

@@ -212,6 +212,14 @@ impl Rule for SeqScan {
                 ),
                 None => match &other {
                     Some(o) => o.advice(ctx.dialect()),
+                    None if preds.iter().any(|p| {
+                        p.wrapper.is_none() && crate::sql::predicate::is_not_null(&p.sql)
+                    }) =>
+                    {
+                        format!(
+                            "`{filter}` keeps every row that has a value: a plain index cannot bound `IS NOT NULL`, but where few rows have one, a partial index `WHERE … IS NOT NULL` on the columns the statement orders or filters by holds only them."
+                        )
+                    }
                     None => format!(
                         "No predicate of `{filter}` can use a plain index as written; rewrite it so a column is compared directly with a value (see the other findings on this node)."
                     ),
