@@ -1284,8 +1284,11 @@ fn snapshot_blindz_reports() {
     );
 }
 
-fn blindz_diff(case: &str) -> dbperf::model::plan_diff::PlanDiff {
-    let dir = common::fixture("plans").join("pg").join("blindz");
+/// `--compare` of a blind round's case (`plans/CASE.txt`) with its
+/// after-the-fix plan (`compare/CASE_after.txt`, made by the round's
+/// `compare/make_pairs.sh`).
+fn round_diff(round: &str, case: &str) -> dbperf::model::plan_diff::PlanDiff {
+    let dir = common::fixture("plans").join("pg").join(round);
     let before = plan(&dir.join("plans").join(format!("{case}.txt")));
     let after = plan(&dir.join("compare").join(format!("{case}_after.txt")));
     dbperf::analysis::plan_diff::compare(
@@ -1302,7 +1305,7 @@ fn blindz_diff(case: &str) -> dbperf::model::plan_diff::PlanDiff {
 /// rewrite resolves repeated-per-worker; the index resolves the scan.
 #[test]
 fn blindz_compare_pairs() {
-    let d = blindz_diff("16_delete_trip_cascade");
+    let d = round_diff("blindz", "16_delete_trip_cascade");
     assert_eq!(d.before.trigger_ms, Some(219.707 + 141.785));
     assert_eq!(d.after.trigger_ms, Some(1.775 + 8.198));
     assert_eq!(d.resolved.len(), 2, "{:?}", d.resolved);
@@ -1313,7 +1316,7 @@ fn blindz_compare_pairs() {
         text.contains("Trigger time: 361.5 ms → 9.973 ms (36× less)"),
         "{text}"
     );
-    let d = blindz_diff("10_top_drivers_november_cte");
+    let d = round_diff("blindz", "10_top_drivers_november_cte");
     assert!(
         d.resolved
             .iter()
@@ -1321,7 +1324,7 @@ fn blindz_compare_pairs() {
         "{:?}",
         d.resolved
     );
-    let d = blindz_diff("01_driver_trip_history");
+    let d = round_diff("blindz", "01_driver_trip_history");
     assert!(
         d.resolved.iter().any(|f| f.starts_with("seq-scan")),
         "{:?}",
@@ -1646,17 +1649,6 @@ fn snapshot_blindg_reports() {
     );
 }
 
-fn blindg_diff(case: &str) -> dbperf::model::plan_diff::PlanDiff {
-    let dir = common::fixture("plans").join("pg").join("blindg");
-    let before = plan(&dir.join("plans").join(format!("{case}.txt")));
-    let after = plan(&dir.join("compare").join(format!("{case}_after.txt")));
-    dbperf::analysis::plan_diff::compare(
-        (&format!("plans/{case}.txt"), &before),
-        (&format!("compare/{case}_after.txt"), &after),
-        None,
-    )
-}
-
 /// `--compare` over blindg before/after pairs (compare/make_pairs.sh): the
 /// join-key index, the expression index, the range rewrite that prunes
 /// twelve of thirteen partitions; each resolves its finding.
@@ -1670,7 +1662,7 @@ fn blindg_compare_pairs() {
             "function-on-indexed-column",
         ),
     ] {
-        let d = blindg_diff(case);
+        let d = round_diff("blindg", case);
         assert!(
             d.resolved.iter().any(|f| f.starts_with(rule)),
             "{case}: {:?}",
