@@ -125,7 +125,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
                 root_line = kept;
             }
             last_lost = lost;
-            lines.swap(kept, r);
+            keep(&mut lines, kept, r);
             kept += 1;
             continue;
         };
@@ -150,7 +150,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
         // `tail_indent`); a deeper line or an arrow is never one, and the
         // tests below (each scanning the line before) need not run.
         if t.starts_with("->") || ind > root + 1 {
-            lines.swap(kept, r);
+            keep(&mut lines, kept, r);
             kept += 1;
             last_lost = lost;
             continue;
@@ -198,12 +198,21 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
             last_lost = lost;
         } else {
             last_lost = lost;
-            lines.swap(kept, r);
+            keep(&mut lines, kept, r);
             kept += 1;
         }
     }
     lines.truncate(kept);
     (lines, width)
+}
+
+/// Moves the line read (`r`) down to the kept lines' end (`kept`). Most
+/// lines stay where they are: no swap then (a line is 40 bytes to copy
+/// three times, for each of a large plan's 175,000 lines).
+fn keep(lines: &mut [Line<'_>], kept: usize, r: usize) {
+    if kept != r {
+        lines.swap(kept, r);
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -682,17 +691,28 @@ fn group(s: &str) -> Option<&str> {
     memchr::memchr(b')', s.as_bytes()).map(|end| &s[..end])
 }
 
-/// `str::split_once("..")` by memchr (a cost or time range `0.00..1.00`).
+/// `str::split_once("..")` (a cost or time range `0.00..1.00`).
 fn split_dots(s: &str) -> Option<(&str, &str)> {
     let b = s.as_bytes();
-    memchr::memchr_iter(b'.', b)
-        .find(|&i| b.get(i + 1) == Some(&b'.'))
+    b.windows(2)
+        .position(|w| w[0] == b'.' && w[1] == b'.')
         .map(|i| (&s[..i], &s[i + 2..]))
 }
 
-/// `str::split_once(':')` by memchr.
+/// `str::split_once(':')`, by [`find_byte`]: a property's key is a word or
+/// three.
 fn split_colon(s: &str) -> Option<(&str, &str)> {
-    memchr::memchr(b':', s.as_bytes()).map(|i| (&s[..i], &s[i + 1..]))
+    find_byte(s, b':').map(|i| (&s[..i], &s[i + 1..]))
+}
+
+/// The position of the first `b` in `s`, by a plain loop. The words of a
+/// node line (`rows=10`, `0.00..1.00`, an index name, a property's key)
+/// are a few bytes long, and so is the way to the byte sought: memchr's
+/// dispatch and vector set-up cost more per call than such a loop (on a
+/// 10 MB plan, some 700,000 calls cost about 60 instructions each). Long
+/// texts (a line, the whole plan) keep memchr.
+fn find_byte(s: &str, b: u8) -> Option<usize> {
+    s.bytes().position(|c| c == b)
 }
 
 /// The value of the first `key=` of each key among a group's `key=value`
@@ -899,7 +919,7 @@ fn index_scan_title(t: &str) -> Option<(&'static str, bool, &str, &str)> {
             }
         }
     } else {
-        memchr::memchr(b' ', rest.as_bytes())?
+        find_byte(rest, b' ')?
     };
     let target = rest[end..].strip_prefix(" on ")?;
     Some((kind, backward, &rest[..end], target))
@@ -1035,20 +1055,22 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
-/// `str::split_once` at an ASCII byte, by memchr (a `char` pattern sets
-/// up a searcher per call: a few hundred instructions for a short group).
+/// `str::split_once` at an ASCII byte, by [`find_byte`] (a `char` pattern
+/// sets up a searcher per call: a few hundred instructions for a short
+/// group).
 fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    memchr::memchr(b, s.as_bytes()).map(|i| (&s[..i], &s[i + 1..]))
+    find_byte(s, b).map(|i| (&s[..i], &s[i + 1..]))
 }
 
 /// `str::split(", ")` (the groups of a `Buffers:` or `I/O Timings:` line),
-/// by memchr over the commas instead of a substring searcher set up per line.
+/// byte by byte over a value of a few dozen bytes instead of a substring
+/// searcher set up per line.
 fn comma_groups(s: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(s);
     std::iter::from_fn(move || {
         let r = rest?;
         let b = r.as_bytes();
-        let cut = memchr::memchr_iter(b',', b).find(|&i| b.get(i + 1) == Some(&b' '));
+        let cut = b.windows(2).position(|w| w[0] == b',' && w[1] == b' ');
         match cut {
             Some(i) => {
                 rest = Some(&r[i + 2..]);
@@ -1465,6 +1487,13 @@ mod tests {
             ", ,, ,",
             "x,y, z,",
             "é, ü",
+            "0.00..431.00",
+            "1...2..3",
+            ".",
+            "..",
+            "a.b.c",
+            "Index Cond: (i.id = 8)",
+            "ü:é..",
         ] {
             assert_eq!(
                 words(s).collect::<Vec<_>>(),
@@ -1478,6 +1507,8 @@ mod tests {
             );
             assert_eq!(split_byte(s, b' '), s.split_once(' '), "{s:?}");
             assert_eq!(split_byte(s, b','), s.split_once(','), "{s:?}");
+            assert_eq!(split_dots(s), s.split_once(".."), "{s:?}");
+            assert_eq!(split_colon(s), s.split_once(':'), "{s:?}");
         }
     }
 
