@@ -19,9 +19,10 @@ use serde::Serialize;
 /// of nodes do not each allocate `Seq Scan` again; owned otherwise.
 pub type Name = Cow<'static, str>;
 
-/// The node types PostgreSQL and SQLite print, in the spelling `node_type`
-/// holds.
-const NODE_TYPES: &[&str] = &[
+/// The node types PostgreSQL prints, in the spelling `node_type` holds (a
+/// JSON plan's `Node Type`). The text parser knows a plan's first line by
+/// them.
+pub const PG_NODE_TYPES: &[&str] = &[
     "Seq Scan",
     "Index Scan",
     "Index Only Scan",
@@ -64,6 +65,10 @@ const NODE_TYPES: &[&str] = &[
     "SetOp",
     "LockRows",
     "Limit",
+];
+
+/// SQLite's EXPLAIN QUERY PLAN node types, as `node_type` holds them.
+pub const SQLITE_NODE_TYPES: &[&str] = &[
     "SCAN",
     "SEARCH",
     "USE TEMP B-TREE",
@@ -80,7 +85,12 @@ const NODE_TYPES: &[&str] = &[
 /// scan direction) is borrowed, anything else copied.
 pub fn name(s: &str) -> Name {
     const DIRECTIONS: &[&str] = &["Forward", "Backward", "NoMovement"];
-    match NODE_TYPES.iter().chain(DIRECTIONS).find(|k| **k == s) {
+    match PG_NODE_TYPES
+        .iter()
+        .chain(SQLITE_NODE_TYPES)
+        .chain(DIRECTIONS)
+        .find(|k| **k == s)
+    {
         Some(k) => Cow::Borrowed(k),
         None => Cow::Owned(s.to_string()),
     }
@@ -434,19 +444,7 @@ impl PlanNode {
     }
 
     pub fn is_sqlite(&self) -> bool {
-        matches!(
-            &*self.node_type,
-            "SCAN"
-                | "SEARCH"
-                | "USE TEMP B-TREE"
-                | "SUBQUERY"
-                | "COMPOUND"
-                | "CO-ROUTINE"
-                | "MATERIALIZE"
-                | "SQLITE"
-                | "BLOOM FILTER"
-                | "MULTI-INDEX OR"
-        )
+        SQLITE_NODE_TYPES.contains(&&*self.node_type)
     }
 
     /// Rows this node produced over all loops, when measured.
@@ -869,5 +867,6 @@ mod tests {
         assert!(matches!(name("Seq Scan"), Cow::Borrowed("Seq Scan")));
         assert!(matches!(name("Backward"), Cow::Borrowed("Backward")));
         assert!(matches!(name("Columnar Scan"), Cow::Owned(s) if s == "Columnar Scan"));
+        assert!(matches!(name("SCAN"), Cow::Borrowed("SCAN")));
     }
 }

@@ -15,7 +15,8 @@ use regex::Regex;
 use super::unpaste::Line;
 use crate::error::{Error, Result};
 use crate::model::plan::{
-    Buffers, IoTimings, Jit, Plan, PlanBuilder, PlanFormat, PlanNode, Trigger, WorkerStats, name,
+    Buffers, IoTimings, Jit, PG_NODE_TYPES, Plan, PlanBuilder, PlanFormat, PlanNode, Trigger,
+    WorkerStats, name,
 };
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -557,64 +558,28 @@ fn looks_like_root(body: &str) -> bool {
     body.contains("(cost=")
         || body.contains("(actual ")
         || body.contains("(never executed)")
-        || KNOWN_NODES
+        || PG_NODE_TYPES
             .iter()
+            .chain(TITLE_WORDS)
             .any(|n| body == *n || body.strip_prefix(n).is_some_and(|r| r.starts_with(' ')))
 }
 
-const KNOWN_NODES: &[&str] = &[
-    "Result",
-    "ProjectSet",
-    "ModifyTable",
+/// The words a text plan's title starts with that are no node type of
+/// [`PG_NODE_TYPES`]: the operations a `ModifyTable` is titled by, the
+/// aggregate and set-operation strategies, the parallel and partial
+/// prefixes.
+const TITLE_WORDS: &[&str] = &[
     "Insert",
     "Update",
     "Delete",
     "Merge",
-    "Append",
-    "Merge Append",
-    "Recursive Union",
-    "BitmapAnd",
-    "BitmapOr",
-    "Nested Loop",
-    "Merge",
-    "Hash",
-    "Seq Scan",
-    "Sample Scan",
-    "Gather",
-    "Gather Merge",
-    "Index Scan",
-    "Index Only Scan",
-    "Bitmap Index Scan",
-    "Bitmap Heap Scan",
-    "Tid Scan",
-    "Tid Range Scan",
-    "Subquery Scan",
-    "Function Scan",
-    "Table Function Scan",
-    "Values Scan",
-    "CTE Scan",
-    "Named Tuplestore Scan",
-    "WorkTable Scan",
-    "Foreign Scan",
-    "Custom Scan",
-    "Materialize",
-    "Memoize",
-    "Sort",
-    "Incremental Sort",
-    "Group",
-    "Aggregate",
     "HashAggregate",
     "GroupAggregate",
     "MixedAggregate",
+    "HashSetOp",
     "Partial",
     "Finalize",
     "Parallel",
-    "WindowAgg",
-    "Unique",
-    "SetOp",
-    "HashSetOp",
-    "LockRows",
-    "Limit",
 ];
 
 /// Parses `Title  (cost=…) (actual …)`; the flag is false when a cost or
@@ -1509,6 +1474,26 @@ mod tests {
             assert_eq!(split_byte(s, b','), s.split_once(','), "{s:?}");
             assert_eq!(split_dots(s), s.split_once(".."), "{s:?}");
             assert_eq!(split_colon(s), s.split_once(':'), "{s:?}");
+        }
+    }
+
+    /// A first line is a plan's root when it starts with a node type or a
+    /// word a title starts with, whole.
+    #[test]
+    fn roots_are_known_by_their_first_words() {
+        for root in [
+            "Hash Join",
+            "Merge Left Join",
+            "HashAggregate",
+            "Insert on t",
+            "Finalize GroupAggregate",
+            "Limit",
+            "Custom Scan (ChunkAppend) on metrics",
+        ] {
+            assert!(looks_like_root(root), "{root}");
+        }
+        for not_root in ["Hashing the keys", "Limits", "SCAN t", "Sorted output", ""] {
+            assert!(!looks_like_root(not_root), "{not_root}");
         }
     }
 
