@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Byte-compares two dbperf binaries on `explain`: every plan fixture
-# (fixtures/plans/**), the generated big plans (benches/data/) and any
+# (fixtures/plans/**), the generated big and flagged plans (benches/data/) and any
 # further files given, in text, JSON, Markdown and HTML output, and coloured
 # text for .txt/.json inputs; stdout, stderr and exit code must match.
 # Usage: bash benches/explain_compare.sh BEFORE_BIN AFTER_BIN [FILE...]
@@ -11,7 +11,7 @@ shift 2
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-files=$( (find fixtures/plans -type f; ls benches/data/big_plan.txt benches/data/big_plan.json 2>/dev/null; printf '%s\n' "$@") | sed '/^$/d' | sort -u)
+files=$( (find fixtures/plans -type f; ls benches/data/big_plan.txt benches/data/big_plan.json benches/data/flagged_*.txt 2>/dev/null; printf '%s\n' "$@") | sed '/^$/d' | sort -u)
 runs=0
 differ=0
 for f in $files; do

@@ -44,3 +44,23 @@ PY
 make_plan 34000 TEXT data/big_plan.txt
 make_plan 7500 JSON data/big_plan.json
 ls -l data/big_plan.txt data/big_plan.json
+
+# The plans of `flagged_plan` in benches/explain.rs (an Append over n
+# selective sequential scans, a seq-scan finding each), as files for the
+# whole command (`dbperf explain`, callgrind, explain_compare.sh): the
+# linearity check, 2,000 against 16,000 findings.
+for n in 2000 16000; do
+  python3 - "$n" > "data/flagged_$n.txt" <<'PY'
+import sys
+n = int(sys.argv[1])
+out = [f"Append  (cost=0.00..{n * 1693}.00 rows={n} width=4) (actual time=0.010..{n}.000 rows={n} loops=1)"]
+for i in range(n):
+    out.append(f"  ->  Seq Scan on t{i}  (cost=0.00..1693.00 rows=1 width=4) (actual time=0.010..5.000 rows=1 loops=1)")
+    out.append("        Filter: (x = 1)")
+    out.append("        Rows Removed by Filter: 99999")
+out.append("Planning Time: 0.100 ms")
+out.append(f"Execution Time: {n * 5}.000 ms")
+print("\n".join(out))
+PY
+done
+ls -l data/flagged_2000.txt data/flagged_16000.txt

@@ -237,7 +237,7 @@ pub fn maybe_pruned(findings: &mut [Finding], plan: &Plan) {
         let Some(Location::PlanNode { id, .. }) = &f.location else {
             continue;
         };
-        let Some(n) = plan.nodes().map(|(_, n)| n).find(|n| n.id == *id) else {
+        let Some(n) = plan.node_by_id(*id) else {
             continue;
         };
         let (Some(rel), Some(alias)) = (n.relation.as_deref(), n.alias.as_deref()) else {

@@ -555,7 +555,7 @@ impl PlanView {
         }
         // The printed title is the title, but for SQLite's detail text.
         let title = match &n.printed_title {
-            Some(t) if !(n.is_sqlite() && n.detail.is_some()) => Cow::Borrowed(t.as_str()),
+            Some(t) if !(n.detail.is_some() && n.is_sqlite()) => Cow::Borrowed(t.as_str()),
             _ => Cow::Owned(n.title()),
         };
         NodeView {

@@ -15,7 +15,8 @@ use regex::Regex;
 use super::unpaste::Line;
 use crate::error::{Error, Result};
 use crate::model::plan::{
-    Buffers, IoTimings, Jit, Plan, PlanBuilder, PlanFormat, PlanNode, Trigger, WorkerStats, name,
+    Buffers, IoTimings, Jit, PG_NODE_TYPES, Plan, PlanBuilder, PlanFormat, PlanNode, Trigger,
+    WorkerStats, name,
 };
 
 fn re(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -125,7 +126,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
                 root_line = kept;
             }
             last_lost = lost;
-            lines.swap(kept, r);
+            keep(&mut lines, kept, r);
             kept += 1;
             continue;
         };
@@ -150,7 +151,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
         // `tail_indent`); a deeper line or an arrow is never one, and the
         // tests below (each scanning the line before) need not run.
         if t.starts_with("->") || ind > root + 1 {
-            lines.swap(kept, r);
+            keep(&mut lines, kept, r);
             kept += 1;
             last_lost = lost;
             continue;
@@ -198,12 +199,21 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
             last_lost = lost;
         } else {
             last_lost = lost;
-            lines.swap(kept, r);
+            keep(&mut lines, kept, r);
             kept += 1;
         }
     }
     lines.truncate(kept);
     (lines, width)
+}
+
+/// Moves the line read (`r`) down to the kept lines' end (`kept`). Most
+/// lines stay where they are: no swap then (a line is 40 bytes to copy
+/// three times, for each of a large plan's 175,000 lines).
+fn keep(lines: &mut [Line<'_>], kept: usize, r: usize) {
+    if kept != r {
+        lines.swap(kept, r);
+    }
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -548,64 +558,28 @@ fn looks_like_root(body: &str) -> bool {
     body.contains("(cost=")
         || body.contains("(actual ")
         || body.contains("(never executed)")
-        || KNOWN_NODES
+        || PG_NODE_TYPES
             .iter()
+            .chain(TITLE_WORDS)
             .any(|n| body == *n || body.strip_prefix(n).is_some_and(|r| r.starts_with(' ')))
 }
 
-const KNOWN_NODES: &[&str] = &[
-    "Result",
-    "ProjectSet",
-    "ModifyTable",
+/// The words a text plan's title starts with that are no node type of
+/// [`PG_NODE_TYPES`]: the operations a `ModifyTable` is titled by, the
+/// aggregate and set-operation strategies, the parallel and partial
+/// prefixes.
+const TITLE_WORDS: &[&str] = &[
     "Insert",
     "Update",
     "Delete",
     "Merge",
-    "Append",
-    "Merge Append",
-    "Recursive Union",
-    "BitmapAnd",
-    "BitmapOr",
-    "Nested Loop",
-    "Merge",
-    "Hash",
-    "Seq Scan",
-    "Sample Scan",
-    "Gather",
-    "Gather Merge",
-    "Index Scan",
-    "Index Only Scan",
-    "Bitmap Index Scan",
-    "Bitmap Heap Scan",
-    "Tid Scan",
-    "Tid Range Scan",
-    "Subquery Scan",
-    "Function Scan",
-    "Table Function Scan",
-    "Values Scan",
-    "CTE Scan",
-    "Named Tuplestore Scan",
-    "WorkTable Scan",
-    "Foreign Scan",
-    "Custom Scan",
-    "Materialize",
-    "Memoize",
-    "Sort",
-    "Incremental Sort",
-    "Group",
-    "Aggregate",
     "HashAggregate",
     "GroupAggregate",
     "MixedAggregate",
+    "HashSetOp",
     "Partial",
     "Finalize",
     "Parallel",
-    "WindowAgg",
-    "Unique",
-    "SetOp",
-    "HashSetOp",
-    "LockRows",
-    "Limit",
 ];
 
 /// Parses `Title  (cost=…) (actual …)`; the flag is false when a cost or
@@ -682,17 +656,28 @@ fn group(s: &str) -> Option<&str> {
     memchr::memchr(b')', s.as_bytes()).map(|end| &s[..end])
 }
 
-/// `str::split_once("..")` by memchr (a cost or time range `0.00..1.00`).
+/// `str::split_once("..")` (a cost or time range `0.00..1.00`).
 fn split_dots(s: &str) -> Option<(&str, &str)> {
     let b = s.as_bytes();
-    memchr::memchr_iter(b'.', b)
-        .find(|&i| b.get(i + 1) == Some(&b'.'))
+    b.windows(2)
+        .position(|w| w[0] == b'.' && w[1] == b'.')
         .map(|i| (&s[..i], &s[i + 2..]))
 }
 
-/// `str::split_once(':')` by memchr.
+/// `str::split_once(':')`, by [`find_byte`]: a property's key is a word or
+/// three.
 fn split_colon(s: &str) -> Option<(&str, &str)> {
-    memchr::memchr(b':', s.as_bytes()).map(|i| (&s[..i], &s[i + 1..]))
+    find_byte(s, b':').map(|i| (&s[..i], &s[i + 1..]))
+}
+
+/// The position of the first `b` in `s`, by a plain loop. The words of a
+/// node line (`rows=10`, `0.00..1.00`, an index name, a property's key)
+/// are a few bytes long, and so is the way to the byte sought: memchr's
+/// dispatch and vector set-up cost more per call than such a loop (on a
+/// 10 MB plan, some 700,000 calls cost about 60 instructions each). Long
+/// texts (a line, the whole plan) keep memchr.
+fn find_byte(s: &str, b: u8) -> Option<usize> {
+    s.bytes().position(|c| c == b)
 }
 
 /// The value of the first `key=` of each key among a group's `key=value`
@@ -899,7 +884,7 @@ fn index_scan_title(t: &str) -> Option<(&'static str, bool, &str, &str)> {
             }
         }
     } else {
-        memchr::memchr(b' ', rest.as_bytes())?
+        find_byte(rest, b' ')?
     };
     let target = rest[end..].strip_prefix(" on ")?;
     Some((kind, backward, &rest[..end], target))
@@ -1035,20 +1020,22 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
-/// `str::split_once` at an ASCII byte, by memchr (a `char` pattern sets
-/// up a searcher per call: a few hundred instructions for a short group).
+/// `str::split_once` at an ASCII byte, by [`find_byte`] (a `char` pattern
+/// sets up a searcher per call: a few hundred instructions for a short
+/// group).
 fn split_byte(s: &str, b: u8) -> Option<(&str, &str)> {
-    memchr::memchr(b, s.as_bytes()).map(|i| (&s[..i], &s[i + 1..]))
+    find_byte(s, b).map(|i| (&s[..i], &s[i + 1..]))
 }
 
 /// `str::split(", ")` (the groups of a `Buffers:` or `I/O Timings:` line),
-/// by memchr over the commas instead of a substring searcher set up per line.
+/// byte by byte over a value of a few dozen bytes instead of a substring
+/// searcher set up per line.
 fn comma_groups(s: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(s);
     std::iter::from_fn(move || {
         let r = rest?;
         let b = r.as_bytes();
-        let cut = memchr::memchr_iter(b',', b).find(|&i| b.get(i + 1) == Some(&b' '));
+        let cut = b.windows(2).position(|w| w[0] == b',' && w[1] == b' ');
         match cut {
             Some(i) => {
                 rest = Some(&r[i + 2..]);
@@ -1465,6 +1452,13 @@ mod tests {
             ", ,, ,",
             "x,y, z,",
             "é, ü",
+            "0.00..431.00",
+            "1...2..3",
+            ".",
+            "..",
+            "a.b.c",
+            "Index Cond: (i.id = 8)",
+            "ü:é..",
         ] {
             assert_eq!(
                 words(s).collect::<Vec<_>>(),
@@ -1478,6 +1472,28 @@ mod tests {
             );
             assert_eq!(split_byte(s, b' '), s.split_once(' '), "{s:?}");
             assert_eq!(split_byte(s, b','), s.split_once(','), "{s:?}");
+            assert_eq!(split_dots(s), s.split_once(".."), "{s:?}");
+            assert_eq!(split_colon(s), s.split_once(':'), "{s:?}");
+        }
+    }
+
+    /// A first line is a plan's root when it starts with a node type or a
+    /// word a title starts with, whole.
+    #[test]
+    fn roots_are_known_by_their_first_words() {
+        for root in [
+            "Hash Join",
+            "Merge Left Join",
+            "HashAggregate",
+            "Insert on t",
+            "Finalize GroupAggregate",
+            "Limit",
+            "Custom Scan (ChunkAppend) on metrics",
+        ] {
+            assert!(looks_like_root(root), "{root}");
+        }
+        for not_root in ["Hashing the keys", "Limits", "SCAN t", "Sorted output", ""] {
+            assert!(!looks_like_root(not_root), "{not_root}");
         }
     }
 
