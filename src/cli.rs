@@ -193,7 +193,7 @@ pub struct AnalyzeArgs {
     #[arg(long, value_name = "FILE")]
     pub snapshot: Option<PathBuf>,
     /// Number of top statements to plan.
-    #[arg(long, default_value_t = 20)]
+    #[arg(long, default_value_t = 100)]
     pub top: usize,
     /// Bound the total size of the proposed indexes (e.g. 500MB, 2GB): they
     /// are chosen by time saved per byte, and those cut are listed.
