@@ -1563,6 +1563,22 @@ Execution Time: 345.0 ms
     assert!(!rules(&inline_plan(&same)).contains(&"union-dedup"));
     let other = plan.replace("on users users_1", "on admins");
     assert!(!rules(&inline_plan(&other)).contains(&"union-dedup"));
+    // A GROUP BY over a UNION ALL of the same branches: the aggregate
+    // keeps one row per group, and a list would not give its result.
+    let grouped = plan
+        .replace(
+            "rows=60000 width=16) (actual time=300.0..340.0 rows=60000",
+            "rows=2 width=16) (actual time=300.0..340.0 rows=2",
+        )
+        .replace("Group Key: users.id, users.email", "Group Key: users.plan");
+    assert!(!rules(&inline_plan(&grouped)).contains(&"union-dedup"));
+    // A UNION whose branches repeat rows: half of them go, so the removal
+    // is the statement's meaning, not waste.
+    let repeats = plan.replace(
+        "rows=60000 width=16) (actual time=300.0..340.0 rows=60000",
+        "rows=30000 width=16) (actual time=300.0..340.0 rows=30000",
+    );
+    assert!(!rules(&inline_plan(&repeats)).contains(&"union-dedup"));
 }
 
 /// A plan with nothing to fix.

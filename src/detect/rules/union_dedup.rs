@@ -47,6 +47,10 @@ declare_rule! {
 const MIN_SHARE: f64 = 0.1;
 /// Rows below which the duplicate removal is cheap whatever its share.
 const MIN_ROWS: f64 = 1000.0;
+/// Share of its input rows the duplicate removal must keep: one that
+/// removes more found duplicates (a branch repeats rows) or is a GROUP BY
+/// over a UNION ALL, and a list or UNION ALL would change the result.
+const MIN_KEPT: f64 = 0.9;
 
 impl Rule for UnionDedup {
     fn meta(&self) -> &'static RuleMeta {
@@ -65,6 +69,14 @@ impl Rule for UnionDedup {
             };
             let rows = n.total_rows().unwrap_or(0.0);
             if plan_ms <= 0.0 || spent < plan_ms * MIN_SHARE || rows < MIN_ROWS {
+                continue;
+            }
+            let input = ctx
+                .plan
+                .children(ix)
+                .first()
+                .and_then(|&c| ctx.plan.node(c).total_rows());
+            if input.is_some_and(|input| rows < input * MIN_KEPT) {
                 continue;
             }
             let Some((table, column, values)) = disjoint_branches(ctx.plan, append) else {
