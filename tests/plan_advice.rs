@@ -1712,3 +1712,40 @@ Execution Time: 180.5 ms
         seq.advice
     );
 }
+
+/// `EXTRACT(YEAR …) = Y AND EXTRACT(MONTH …) = M` on one column is one
+/// month: one finding, whose rewrite is that month as a half-open range
+/// (December runs into the next year); the year alone is the year's range.
+#[test]
+fn a_year_and_month_extract_is_one_range() {
+    let scan = "\
+Seq Scan on invoices  (cost=0.00..52000.00 rows=1 width=24) (actual time=0.1..310.0 rows=8200 loops=1)
+  Filter: ((EXTRACT(year FROM issued_on) = '2025'::numeric) AND (EXTRACT(month FROM issued_on) = '12'::numeric))
+  Rows Removed by Filter: 1991800
+Planning Time: 0.1 ms
+Execution Time: 311.0 ms
+";
+    let r = inline_plan(scan);
+    let found: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.rule == "function-on-indexed-column")
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", rules(&r));
+    assert!(
+        found[0]
+            .advice
+            .contains("`issued_on >= '2025-12-01' AND issued_on < '2026-01-01'`"),
+        "{}",
+        found[0].advice
+    );
+    let year = scan.replace(" AND (EXTRACT(month FROM issued_on) = '12'::numeric)", "");
+    let r = inline_plan(&year);
+    let f = finding(&r, "function-on-indexed-column", "inline");
+    assert!(
+        f.advice
+            .contains("`issued_on >= '2025-01-01' AND issued_on < '2026-01-01'`"),
+        "{}",
+        f.advice
+    );
+}

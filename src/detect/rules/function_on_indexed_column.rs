@@ -88,9 +88,18 @@ impl Rule for FunctionOnIndexedColumn {
                 if !may_wrap_column(cond) {
                     continue;
                 }
-                for p in own_predicates(n, cond) {
+                let preds = own_predicates(n, cond);
+                let calendar = calendar_range(&preds, ctx.dialect());
+                let mut calendar_said = false;
+                for p in preds.iter() {
                     let Some(w) = &p.wrapper else { continue };
                     if !p.kind.is_indexable() {
+                        continue;
+                    }
+                    // The year and month of one column are one range: one
+                    // finding for both.
+                    let in_calendar = calendar.as_ref().filter(|c| c.parts.contains(&p.sql));
+                    if in_calendar.is_some() && std::mem::replace(&mut calendar_said, true) {
                         continue;
                     }
                     if !worth_it(n, &p, ctx.schema) {
@@ -100,7 +109,8 @@ impl Rule for FunctionOnIndexedColumn {
                     if spread_expression(n, w, kept) {
                         continue;
                     }
-                    if let Some(f) = finding(n, kept, &p, w, ctx.schema, ctx.dialect()) {
+                    if let Some(f) = finding(n, kept, p, w, in_calendar, ctx.schema, ctx.dialect())
+                    {
                         out.push(f);
                     }
                 }
@@ -185,6 +195,7 @@ fn finding(
     kept: Option<RowCount>,
     p: &Predicate,
     w: &Wrapper,
+    calendar: Option<&CalendarRange>,
     schema: Option<&Schema>,
     dialect: Dialect,
 ) -> Option<Finding> {
@@ -231,7 +242,7 @@ fn finding(
     } else {
         format!(
             "`{}` wraps column {} of {table} in {}, so no plain index on {} can serve it.{scanned}",
-            p.sql,
+            calendar.map_or(p.sql.clone(), |c| c.parts.join(" AND ")),
             p.column.name,
             if w.function == "cast" {
                 format!(
@@ -282,16 +293,20 @@ fn finding(
                 w.expr_sql,
                 p.column.name,
                 column_type.as_deref().unwrap_or("its type"),
-                rewrite_advice(p, w, &bare, schema, dialect)
+                rewrite_advice(p, w, calendar, &bare, schema, dialect)
             ),
             (!already_indexed(&bare, schema)).then_some(bare),
         ),
         None if is_time_function(w) => (
             format!(
-                "If {} is timestamptz, {} is not immutable and cannot be indexed. {}",
+                "If {} is timestamptz, {} cannot be indexed. {}",
                 p.column.name,
-                w.expr_sql,
-                rewrite_advice(p, w, &bare, schema, dialect)
+                match calendar {
+                    Some(c) if c.wrappers.len() > 1 =>
+                        format!("{} are not immutable and", c.wrappers.join(" and ")),
+                    _ => format!("{} is not immutable and", w.expr_sql),
+                },
+                rewrite_advice(p, w, calendar, &bare, schema, dialect)
             ),
             (!already_indexed(&bare, schema)).then_some(bare),
         ),
@@ -377,18 +392,83 @@ fn value_of_another_type(
     ))
 }
 
+/// `EXTRACT(YEAR FROM col) = Y`, with `EXTRACT(MONTH FROM col) = M` beside
+/// it or not, as the half-open range of dates it means.
+#[derive(Debug)]
+struct CalendarRange {
+    /// The conjuncts it replaces, as written (year first).
+    parts: Vec<String>,
+    /// Their wrapped expressions.
+    wrappers: Vec<String>,
+    range: String,
+}
+
+/// The calendar range of a condition's year (and month) equalities on one
+/// column, compared with whole-number constants (PostgreSQL only).
+fn calendar_range(preds: &[Predicate], dialect: Dialect) -> Option<CalendarRange> {
+    if dialect != Dialect::Postgres {
+        return None;
+    }
+    let field_eq = |field: &str| {
+        preds.iter().find_map(|p| {
+            let w = p.wrapper.as_ref()?;
+            let expr = w.expr_sql.to_ascii_lowercase();
+            let is_field = (w.function == "extract"
+                && expr.starts_with(&format!("extract({field} from")))
+                || (w.function == "date_part" && expr.starts_with(&format!("date_part('{field}'")));
+            if !is_field || !matches!(p.kind, crate::sql::predicate::PredicateKind::Eq) {
+                return None;
+            }
+            let v = p.value.as_deref()?.split("::").next()?;
+            let n: i32 = v.trim_matches(['(', ')', '\'']).trim().parse().ok()?;
+            Some((p, n))
+        })
+    };
+    let (year, y) = field_eq("year")?;
+    if !(1..=9999).contains(&y) {
+        return None;
+    }
+    let col = &year.column.name;
+    let month = field_eq("month").filter(|(p, m)| p.column == year.column && (1..=12).contains(m));
+    let (parts, from, to) = match month {
+        Some((m_pred, m)) => {
+            let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+            (
+                vec![year, m_pred],
+                format!("{y:04}-{m:02}-01"),
+                format!("{ny:04}-{nm:02}-01"),
+            )
+        }
+        None => (
+            vec![year],
+            format!("{y:04}-01-01"),
+            format!("{:04}-01-01", y + 1),
+        ),
+    };
+    Some(CalendarRange {
+        wrappers: parts
+            .iter()
+            .filter_map(|p| p.wrapper.as_ref().map(|w| w.expr_sql.clone()))
+            .collect(),
+        parts: parts.iter().map(|p| p.sql.clone()).collect(),
+        range: format!("{col} >= '{from}' AND {col} < '{to}'"),
+    })
+}
+
 /// The sargable form of a date/time wrapper: a half-open range on the column.
 fn rewrite_advice(
     p: &Predicate,
     w: &Wrapper,
+    calendar: Option<&CalendarRange>,
     bare: &IndexSpec,
     schema: Option<&Schema>,
     dialect: Dialect,
 ) -> String {
     let col = &p.column.name;
     let value = p.value.as_deref().unwrap_or("$1");
-    let rewrite = match sargable_rewrite(w, col, value, dialect) {
-        Some(r) if matches!(p.kind, crate::sql::predicate::PredicateKind::Eq) => r,
+    let rewrite = match (calendar, sargable_rewrite(w, col, value, dialect)) {
+        (Some(c), _) => c.range.clone(),
+        (None, Some(r)) if matches!(p.kind, crate::sql::predicate::PredicateKind::Eq) => r,
         _ => format!("a range on {col} itself"),
     };
     let index = if already_indexed(bare, schema) {
