@@ -102,7 +102,7 @@ impl Rule for FunctionOnIndexedColumn {
                     if in_calendar.is_some() && std::mem::replace(&mut calendar_said, true) {
                         continue;
                     }
-                    if !worth_it(n, &p, ctx.schema) {
+                    if !worth_it(n, p, ctx.schema) {
                         continue;
                     }
                     let kept = rows_returned(ctx.plan, ix);
