@@ -1417,12 +1417,7 @@ fn one_truth(
             continue;
         };
         let old = spec.statement(Dialect::Postgres);
-        let mut q = spec;
-        if q.schema.is_none()
-            && let Some(t) = schema.table(&q.qualified_table())
-        {
-            q.schema = t.schema.clone();
-        }
+        let q = in_its_schema(spec, schema);
         let table = q.qualified_table();
         let columns = q.columns();
         let rewrite = rewrites.iter().find(|r| {
@@ -1468,24 +1463,14 @@ fn one_truth(
             .into_iter()
             .map(|spec| {
                 let old = spec.statement(Dialect::Postgres);
-                let mut q = spec;
-                if q.schema.is_none()
-                    && let Some(t) = schema.table(&q.qualified_table())
-                {
-                    q.schema = t.schema.clone();
-                }
+                let q = in_its_schema(spec, schema);
                 let (table, columns) = (q.qualified_table(), q.columns());
                 let new = match indexes
                     .iter()
                     .map(|i| &i.recommendation)
                     .find(|r| r.table == table && r.columns == columns)
                 {
-                    Some(r) => format!(
-                        "{}  -- index #{} of the ranked list, checked {}",
-                        r.statement,
-                        r.rank,
-                        verified_by(r.verified)
-                    ),
+                    Some(r) => pointer(r),
                     None => q.statement(Dialect::Postgres),
                 };
                 f.advice = f.advice.replace(&old, &new);
@@ -1494,12 +1479,7 @@ fn one_truth(
             })
             .collect();
         let new = match ranked {
-            Some(r) => format!(
-                "{}  -- index #{} of the ranked list, checked {}",
-                r.statement,
-                r.rank,
-                verified_by(r.verified)
-            ),
+            Some(r) => pointer(r),
             None => {
                 let statement = q.statement(Dialect::Postgres);
                 let held = format!("not proposed: {statement} (its writes would cost");
@@ -1517,6 +1497,30 @@ fn one_truth(
         f.message = f.message.replace(&old, &new);
         f.index = Some(q);
     }
+}
+
+/// `spec` in the schema the catalog holds its table in, when it names none.
+fn in_its_schema(
+    mut spec: crate::model::index::IndexSpec,
+    schema: &Schema,
+) -> crate::model::index::IndexSpec {
+    if spec.schema.is_none()
+        && let Some(t) = schema.table(&spec.qualified_table())
+    {
+        spec.schema = t.schema.clone();
+    }
+    spec
+}
+
+/// A ranked index's statement with its rank, as a finding points to it
+/// (an SQL comment, so the line still runs as copied).
+fn pointer(r: &crate::model::index::IndexRecommendation) -> String {
+    format!(
+        "{}  -- index #{} of the ranked list, checked {}",
+        r.statement,
+        r.rank,
+        verified_by(r.verified)
+    )
 }
 
 /// How an index was checked, as the findings that point to it say.
