@@ -146,6 +146,7 @@ struct Verified {
 /// A candidate a statement's finding may name that the planner turned
 /// down on the scratch copy: it kept its plan (`after` is `None`), or the
 /// index cut the rows read by less than [`MIN_GAIN`] asks.
+#[derive(Clone)]
 struct Rejected {
     spec: IndexSpec,
     after: Option<f64>,
@@ -299,7 +300,7 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
         Some(Scratch::build(&objects, &stat1, &stat4, facts.has_stat1)?)
     };
     let mut best: Vec<Vec<Verified>> = vec![Vec::new(); groups.len()];
-    let mut rejected: Vec<Vec<Rejected>> = (0..groups.len()).map(|_| Vec::new()).collect();
+    let mut rejected: Vec<Vec<Rejected>> = vec![Vec::new(); groups.len()];
     if let Some(scratch) = &scratch {
         for o in &scratch.skipped {
             report
@@ -519,7 +520,7 @@ fn verify(
     costs: &Costs<'_>,
 ) -> (Vec<Vec<Verified>>, Vec<Vec<Rejected>>) {
     let mut verified: Vec<Vec<Verified>> = vec![Vec::new(); groups.len()];
-    let mut rejected: Vec<Vec<Rejected>> = (0..groups.len()).map(|_| Vec::new()).collect();
+    let mut rejected: Vec<Vec<Rejected>> = vec![Vec::new(); groups.len()];
     for (spec, gis) in wanted {
         let sqls: Vec<&str> = gis.iter().map(|&i| groups[i].sql.as_str()).collect();
         let Ok(plans) =
@@ -918,7 +919,7 @@ fn turned_down(f: &mut Finding, r: &Rejected, g: &Group, indexes: &[IndexRecomme
                 "with both, about {} rows per run instead of {}, {:.0}% fewer; alone, {alone}",
                 count(*after),
                 count(*before),
-                (1.0 - after / before.max(1.0)) * 100.0,
+                percent_fewer(*after, *before),
             ),
         )),
         _ => None,
@@ -955,7 +956,7 @@ fn turned_down(f: &mut Finding, r: &Rejected, g: &Group, indexes: &[IndexRecomme
         None => alone,
         Some(after) => format!(
             "with it the plan reads about {alone} ({:.0}% fewer), and an index must cut them by {:.0}% to pay for its upkeep on every write",
-            (1.0 - after / g.before.max(1.0)) * 100.0,
+            percent_fewer(after, g.before),
             (1.0 - MIN_GAIN) * 100.0
         ),
     };
@@ -976,6 +977,11 @@ fn turned_down(f: &mut Finding, r: &Rejected, g: &Group, indexes: &[IndexRecomme
         "No index is proposed: {what}, tried on a scratch copy, is not worth it: {why}{beside}."
     );
     f.index = None;
+}
+
+/// How many percent fewer rows `after` reads than `before`.
+fn percent_fewer(after: f64, before: f64) -> f64 {
+    (1.0 - after / before.max(1.0)) * 100.0
 }
 
 /// Whether a verified candidate answers this finding: same index, or the

@@ -138,11 +138,11 @@ impl Scratch {
             let _ = self.conn.execute_batch("ANALYZE sqlite_schema");
         }
         let plans = match refused {
-            Some(_) => Vec::new(),
-            None => sqls
+            Some(e) => Err(e),
+            None => Ok(sqls
                 .iter()
                 .map(|sql| self.plan(sql).ok().flatten())
-                .collect(),
+                .collect()),
         };
         for (name, stat_row) in &built {
             let _ = self.conn.execute_batch(&format!(
@@ -158,9 +158,6 @@ impl Scratch {
         if reload {
             let _ = self.conn.execute_batch("ANALYZE sqlite_schema");
         }
-        match refused {
-            Some(e) => Err(e),
-            None => Ok(plans),
-        }
+        plans
     }
 }
