@@ -1430,22 +1430,8 @@ mod tests {
     ) -> AdvisedIndex {
         AdvisedIndex {
             recommendation: IndexRecommendation {
-                rank: 0,
-                statement: spec.statement(Dialect::Postgres),
-                table: spec.qualified_table(),
-                columns: spec.columns(),
                 score,
-                queries: Vec::new(),
-                verified: Verification::Heuristic,
-                cost_before: None,
-                cost_after: None,
-                reason: String::new(),
-                size_bytes: None,
-                method: spec.method.clone(),
-                requires: Vec::new(),
-                write_cost: None,
-                write: None,
-                spec,
+                ..IndexRecommendation::new(spec, Dialect::Postgres, Verification::Heuristic)
             },
             helps,
             size_bytes,

@@ -56,22 +56,11 @@ pub fn rank_indexes(
             None => {
                 hosts.push(merged.len());
                 merged.push(IndexRecommendation {
-                    rank: 0,
-                    statement: spec.statement(dialect),
-                    table: spec.qualified_table(),
-                    columns: spec.columns(),
                     score,
                     queries: vec![query],
-                    verified: Verification::Heuristic,
-                    cost_before: None,
-                    cost_after: None,
                     reason,
-                    size_bytes: None,
-                    method: spec.method.clone(),
                     requires: spec.requires(),
-                    write_cost: None,
-                    write: None,
-                    spec,
+                    ..IndexRecommendation::new(spec, dialect, Verification::Heuristic)
                 });
             }
         }

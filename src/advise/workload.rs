@@ -519,22 +519,14 @@ fn advise_query(
                 .entry(statement.clone())
                 .or_insert_with(|| AdvisedIndex {
                     recommendation: IndexRecommendation {
-                        rank: 0,
                         statement,
-                        table: spec.qualified_table(),
-                        columns: spec.columns(),
-                        score: 0.0,
-                        queries: Vec::new(),
-                        verified: Verification::Heuristic,
-                        cost_before: None,
-                        cost_after: None,
                         reason: why,
-                        size_bytes: None,
-                        method: spec.method.clone(),
                         requires,
-                        write_cost: None,
-                        write: None,
-                        spec: spec.clone(),
+                        ..IndexRecommendation::new(
+                            spec.clone(),
+                            opts.dialect,
+                            Verification::Heuristic,
+                        )
                     },
                     helps: Vec::new(),
                     size_bytes: size,
@@ -585,22 +577,8 @@ fn advise_query(
                     continue;
                 };
                 let rec = |spec: &IndexSpec| IndexRecommendation {
-                    rank: 0,
-                    statement: spec.statement(opts.dialect),
-                    table: spec.qualified_table(),
-                    columns: spec.columns(),
-                    score: 0.0,
                     queries: vec![q.fingerprint.to_string()],
-                    verified: Verification::Heuristic,
-                    cost_before: None,
-                    cost_after: None,
-                    reason: String::new(),
-                    size_bytes: None,
-                    method: spec.method.clone(),
-                    requires: Vec::new(),
-                    write_cost: None,
-                    write: None,
-                    spec: spec.clone(),
+                    ..IndexRecommendation::new(spec.clone(), opts.dialect, Verification::Heuristic)
                 };
                 acc.ors.push(AdvisedIndex {
                     recommendation: rec(first),

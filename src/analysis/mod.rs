@@ -97,21 +97,13 @@ mod tests {
     fn ranked(rank: usize, spec: IndexSpec, queries: &[&str]) -> IndexRecommendation {
         IndexRecommendation {
             rank,
-            statement: spec.statement(Dialect::Sqlite),
-            table: spec.qualified_table(),
-            columns: spec.columns(),
             score: 1.0,
             queries: queries.iter().map(|q| q.to_string()).collect(),
-            verified: crate::model::index::Verification::Planner,
-            cost_before: None,
-            cost_after: None,
-            reason: String::new(),
-            size_bytes: None,
-            method: None,
-            requires: Vec::new(),
-            write_cost: None,
-            write: None,
-            spec,
+            ..IndexRecommendation::new(
+                spec,
+                Dialect::Sqlite,
+                crate::model::index::Verification::Planner,
+            )
         }
     }
 

@@ -1755,21 +1755,13 @@ mod tests {
             AdvisedIndex {
                 recommendation: crate::model::index::IndexRecommendation {
                     rank,
-                    statement: q.statement(Dialect::Postgres),
-                    table: q.qualified_table(),
-                    columns: q.columns(),
                     score: 1.0,
                     queries: vec!["7".into()],
-                    verified: crate::model::index::Verification::Hypopg,
-                    cost_before: None,
-                    cost_after: None,
-                    reason: String::new(),
-                    size_bytes: None,
-                    method: None,
-                    requires: Vec::new(),
-                    write_cost: None,
-                    write: None,
-                    spec: q,
+                    ..crate::model::index::IndexRecommendation::new(
+                        q,
+                        Dialect::Postgres,
+                        crate::model::index::Verification::Hypopg,
+                    )
                 },
                 helps: Vec::new(),
                 size_bytes: 0.0,

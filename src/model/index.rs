@@ -401,6 +401,31 @@ pub struct IndexRecommendation {
     pub spec: IndexSpec,
 }
 
+impl IndexRecommendation {
+    /// An unranked entry for `spec`: its statement in `dialect`, table,
+    /// columns and method taken from the spec, every figure still unknown.
+    pub fn new(spec: IndexSpec, dialect: Dialect, verified: Verification) -> Self {
+        IndexRecommendation {
+            rank: 0,
+            statement: spec.statement(dialect),
+            table: spec.qualified_table(),
+            columns: spec.columns(),
+            score: 0.0,
+            queries: Vec::new(),
+            verified,
+            cost_before: None,
+            cost_after: None,
+            reason: String::new(),
+            size_bytes: None,
+            method: spec.method.clone(),
+            requires: Vec::new(),
+            write_cost: None,
+            write: None,
+            spec,
+        }
+    }
+}
+
 /// A statement an index serves only once it is rewritten (SPEC.md
 /// `rewrites`): a predicate that wraps the column (`created_at::date = …`)
 /// written as a range on the bare column. Apart from the ranked `indexes`:

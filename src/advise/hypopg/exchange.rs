@@ -733,22 +733,10 @@ mod tests {
             })
             .collect();
         let rec = IndexRecommendation {
-            rank: 0,
-            statement: spec.statement(Dialect::Postgres),
-            table: spec.qualified_table(),
-            columns: spec.columns(),
             score: helps.iter().map(|g| g.saved_ms).sum(),
-            queries: Vec::new(),
-            verified: Verification::Hypopg,
-            cost_before: None,
-            cost_after: None,
-            reason: String::new(),
             size_bytes: Some(size),
             method: None,
-            requires: Vec::new(),
-            write_cost: None,
-            write: None,
-            spec,
+            ..IndexRecommendation::new(spec, Dialect::Postgres, Verification::Hypopg)
         };
         Held {
             cand: AdvisedIndex {
