@@ -77,25 +77,16 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
     };
     // EXPLAIN ANALYZE's `Execution Time:` is its last line: a paste that
     // reaches it is whole even when psql's footer was left out (as the
-    // PostgreSQL documentation prints its examples). A plain EXPLAIN has no
-    // such line: without the footer its end is a guess, said in a note,
-    // while a node that lacks its inputs is still refused (pg_text).
+    // PostgreSQL documentation prints its examples).
     if let (Some(header), None) = (psql_header, psql_rows)
         && problems.is_empty()
         && plan.execution_ms.is_none()
     {
-        let line = last_line.max(header);
-        if plan.is_analyzed() {
-            problems.push(Error::input(
-                name,
-                line,
-                "the plan is cut short: psql's `(N rows)` footer is missing after this line; the part before is reported",
-            ));
-        } else {
-            ctx.notes.push(format!(
-                "line {line}: psql's `(N rows)` footer is missing; the plan is read as ending here (a plain EXPLAIN has no closing line to check it by)"
-            ));
-        }
+        problems.push(Error::input(
+            name,
+            last_line.max(header),
+            "the plan is cut short: psql's `(N rows)` footer is missing after this line; the part before is reported",
+        ));
     }
     if plan.query_text.is_none() {
         plan.query_text = query_text;
@@ -306,27 +297,6 @@ mod tests {
         assert_eq!(tree(&s), want());
         let end = s.find(" Planning").unwrap();
         assert!(refused(&s[..end]).contains("cut short"));
-    }
-
-    /// A plain EXPLAIN (no ANALYZE) has no `Execution Time:` to close it:
-    /// with psql's header and no footer it is read as whole, with a note
-    /// naming its last line; a node missing its inputs is still refused.
-    #[test]
-    fn plain_explain_without_footer_is_read_with_a_note() {
-        let plain = "                          QUERY PLAN\n\
-            ---------------------------------------------------------------\n \
-            Hash Join  (cost=10.00..200.00 rows=100 width=8)\n   \
-            Hash Cond: (a.b_id = b.id)\n   \
-            ->  Seq Scan on a  (cost=0.00..150.00 rows=10000 width=8)\n   \
-            ->  Hash  (cost=5.00..5.00 rows=400 width=4)\n         \
-            ->  Seq Scan on b  (cost=0.00..5.00 rows=400 width=4)\n";
-        let parsed = parse("t", plain).unwrap();
-        assert!(parsed.problems.is_empty(), "{:?}", parsed.problems);
-        assert_eq!(parsed.plan.nodes().count(), 4);
-        assert_eq!(parsed.notes.len(), 1, "{:?}", parsed.notes);
-        assert!(parsed.notes[0].starts_with("line 7:"), "{:?}", parsed.notes);
-        let cut = &plain[..plain.find("   ->  Hash").unwrap()];
-        assert!(refused(cut).contains("cut short"), "{}", refused(cut));
     }
 
     /// PostgreSQL 9.4 to 9.6 spelled the summary `Planning time:` and
