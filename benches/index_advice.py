@@ -186,6 +186,12 @@ def index_key(stmt):
         x = re.sub(r"[\s\"]+", "", x.lower())
         while x.startswith("(") and x.endswith(")") and closes_at(x, 0) == len(x) - 1:
             x = x[1:-1]
+        # The same for an expression followed by an operator class or an
+        # order: `(lower(name)) text_pattern_ops` is `lower(name) text_pattern_ops`.
+        if x.startswith("(") and closes_at(x, 0) > 0:
+            j = closes_at(x, 0)
+            if re.fullmatch(r"[a-z0-9_]+", x[j + 1 :]):
+                x = norm(x[1:j]) + x[j + 1 :]
         return x
 
     def closes_at(x, start):

@@ -1,0 +1,10 @@
+CREATE INDEX ON learning.learners (external_id);
+CREATE INDEX ON learning.enrollments (course_id, score DESC NULLS LAST);
+CREATE INDEX ON learning.forum_posts (course_id, created_at);
+CREATE INDEX ON learning.live_sessions (ends_at);
+CREATE INDEX ON learning.certificates (enrollment_id);
+CREATE INDEX ON learning.assignments ((coalesce(extended_due_at, due_at)));
+CREATE INDEX ON learning.submissions (assignment_id);
+CREATE INDEX ON learning.learners (lower(display_name) text_pattern_ops);
+CREATE INDEX ON learning.forum_posts (created_at) WHERE flagged;
+CREATE INDEX ON learning.submissions USING brin (submitted_at);
