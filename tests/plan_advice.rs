@@ -1687,6 +1687,60 @@ fn blindg_compare_pairs() {
     }
 }
 
+/// Pruning works after the rewrite: the November partition, one of the
+/// Append's thirteen children before (alias `stock_movements_12`), is
+/// scanned alone after (alias `stock_movements`). The two scans of it are
+/// one node changed, and so are the aggregates, Gather Merge and Sort
+/// above them (over the same table by the query's name); the Append and
+/// the twelve other partitions' scans disappeared.
+#[test]
+fn compare_matches_a_partition_scanned_alone_after_pruning() {
+    use dbperf::model::plan_diff::ChangeKind;
+    let d = round_diff("blindg", "12_november_extract_partitions");
+    let pairs: Vec<(String, String)> = d
+        .nodes
+        .iter()
+        .filter(|n| n.kind == ChangeKind::Changed)
+        .map(|n| {
+            (
+                n.before.as_ref().unwrap().title.clone(),
+                n.after.as_ref().unwrap().title.clone(),
+            )
+        })
+        .collect();
+    assert!(
+        pairs.contains(&(
+            "Parallel Seq Scan on stock_movements_2026_11 stock_movements_12".into(),
+            "Parallel Seq Scan on stock_movements_2026_11 stock_movements".into()
+        )),
+        "{pairs:?}"
+    );
+    assert!(pairs.contains(&("Sort".into(), "Sort".into())), "{pairs:?}");
+    assert!(
+        pairs.contains(&(
+            "Partial GroupAggregate".into(),
+            "Partial HashAggregate".into()
+        )),
+        "{pairs:?}"
+    );
+    assert_eq!(
+        d.nodes
+            .iter()
+            .filter(|n| n.kind == ChangeKind::Appeared)
+            .count(),
+        0
+    );
+    let gone: Vec<&str> = d
+        .nodes
+        .iter()
+        .filter(|n| n.kind == ChangeKind::Disappeared)
+        .map(|n| n.before.as_ref().unwrap().title.as_str())
+        .collect();
+    assert_eq!(gone.len(), 13, "{gone:?}");
+    assert!(gone.contains(&"Parallel Append"), "{gone:?}");
+    assert!(!gone.iter().any(|t| t.contains("2026_11")), "{gone:?}");
+}
+
 /// A scan filtered on `col IS NOT NULL` alone: the advice does not ask to
 /// rewrite it (there is nothing to rewrite) but says what serves it, a
 /// partial index over the rows that have a value.

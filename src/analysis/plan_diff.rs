@@ -1,7 +1,7 @@
 //! `dbperf explain --compare BEFORE AFTER`: two plans of one statement,
 //! nodes matched across them, and what changed.
 //!
-//! Nodes are matched in two passes, each over the AFTER plan in pre-order
+//! Nodes are matched in four passes, each over the AFTER plan in pre-order
 //! taking the first unmatched BEFORE node with the same key:
 //! 1. the same node: equal title (operation, relation, index, alias) over
 //!    the same relations below it;
@@ -9,6 +9,14 @@
 //!    alias (`Seq Scan on comments c` → `Index Scan using … on comments c`),
 //!    a join, aggregate or sort over the same relations (`Hash Join` →
 //!    `Nested Loop`).
+//!
+//! 3. the scan of the same relation under another alias: a partition
+//!    scanned alone once pruning works (`Seq Scan on events_2026_11 events`)
+//!    that was one of an Append's children (`… events_2026_11 events_12`);
+//! 4. the same role over the same tables by the query's names, each
+//!    counted once: partitions folded into the name the query gave them
+//!    (`events_12` → `events`), so the aggregate over an Append of
+//!    thirteen partitions matches the one over the one partition left.
 //!
 //! What is left appeared (AFTER only) or disappeared (BEFORE only). Each
 //! plan also goes through the same analysis as `dbperf explain`, and the
@@ -58,33 +66,40 @@ fn read_plan(input: &Input) -> Result<(String, Plan)> {
     Ok((text.name, parsed.plan))
 }
 
-/// What a matching pass compares nodes by.
-type NodeKey = fn(&PlanNode) -> String;
+/// What a matching pass compares nodes by: `None` leaves the node to
+/// the other passes.
+type NodeKey = fn(&PlanNode) -> Option<String>;
 
 /// Compares two parsed plans: `(name, plan)` each.
 pub fn compare(before: (&str, &Plan), after: (&str, &Plan), schema: Option<&Schema>) -> PlanDiff {
     let (pa, pb) = (before.1, after.1);
     let (ra, rb) = (relations_below(pa), relations_below(pb));
+    let (na, nb) = (query_names_below(pa), query_names_below(pb));
+    let none = (vec![0; pa.len()], vec![0; pb.len()]);
     let mut match_of_after: Vec<Option<(NodeIndex, ChangeKind)>> = vec![None; pb.len()];
     let mut taken = vec![false; pa.len()];
-    let passes: [(ChangeKind, NodeKey); 2] = [
-        (ChangeKind::Same, |n| n.title()),
-        (ChangeKind::Changed, role),
+    let passes: [(ChangeKind, NodeKey, (&[u64], &[u64])); 4] = [
+        (ChangeKind::Same, |n| Some(n.title()), (&ra, &rb)),
+        (ChangeKind::Changed, |n| Some(role(n)), (&ra, &rb)),
+        (ChangeKind::Changed, scanned_relation, (&none.0, &none.1)),
+        (ChangeKind::Changed, |n| Some(role(n)), (&na, &nb)),
     ];
-    for (kind, key) in passes {
+    for (kind, key, (below_a, below_b)) in passes {
         // Unmatched BEFORE nodes by key, in pre-order.
         let mut free: HashMap<(String, u64), Vec<NodeIndex>> = HashMap::new();
         for (ix, n) in pa.nodes().collect::<Vec<_>>().into_iter().rev() {
-            if !taken[ix.index()] {
-                free.entry((key(n), ra[ix.index()])).or_default().push(ix);
+            if !taken[ix.index()]
+                && let Some(k) = key(n)
+            {
+                free.entry((k, below_a[ix.index()])).or_default().push(ix);
             }
         }
         for (ix, n) in pb.nodes() {
             if match_of_after[ix.index()].is_some() {
                 continue;
             }
-            if let Some(found) = free
-                .get_mut(&(key(n), rb[ix.index()]))
+            if let Some(found) = key(n)
+                .and_then(|k| free.get_mut(&(k, below_b[ix.index()])))
                 .and_then(|v| v.pop())
             {
                 taken[found.index()] = true;
@@ -147,6 +162,58 @@ fn role(n: &PlanNode) -> String {
     } else {
         t.to_string()
     }
+}
+
+/// A scan's relation, schema-qualified when the plan says, whatever its
+/// alias: the same table read under another name.
+fn scanned_relation(n: &PlanNode) -> Option<String> {
+    let r = n.relation.as_ref().filter(|_| n.is_scan())?;
+    Some(match &n.schema {
+        Some(s) => format!("{s}.{r}"),
+        None => r.clone(),
+    })
+}
+
+/// The name the query gave a node's relation: its alias, less the `_N`
+/// PostgreSQL appends to it for each partition of an Append
+/// (`stock_movements_12` of `stock_movements_2026_11`), else the relation.
+fn query_name(n: &PlanNode) -> Option<&str> {
+    let r = n
+        .relation
+        .as_deref()
+        .or(n.cte_name.as_deref())
+        .or(n.function_name.as_deref())?;
+    let Some(a) = n.alias.as_deref().filter(|a| *a != r) else {
+        return Some(r);
+    };
+    let base = a.trim_end_matches(|c: char| c.is_ascii_digit());
+    Some(match base.strip_suffix('_') {
+        Some(b) if !b.is_empty() && base.len() < a.len() => b,
+        _ => a,
+    })
+}
+
+/// What a node reads by the query's names, as one number: the sum of the
+/// hashes of the distinct [`query_name`]s at and below it, so an Append
+/// over thirteen partitions of one table and the scan of the one left
+/// agree. Linear: each node's names are its children's, merged.
+fn query_names_below(plan: &Plan) -> Vec<u64> {
+    let mut names: Vec<Vec<u64>> = vec![Vec::new(); plan.len()];
+    let all: Vec<NodeIndex> = plan.nodes().map(|(ix, _)| ix).collect();
+    let mut sums = vec![0u64; plan.len()];
+    for &ix in all.iter().rev() {
+        let mut own = std::mem::take(&mut names[ix.index()]);
+        if let Some(q) = query_name(plan.node(ix)) {
+            own.push(hash(q));
+        }
+        own.sort_unstable();
+        own.dedup();
+        sums[ix.index()] = own.iter().fold(0u64, |s, h| s.wrapping_add(*h));
+        if let Some(p) = plan.parent(ix) {
+            names[p.index()].extend_from_slice(&own);
+        }
+    }
+    sums
 }
 
 /// What a node reads, as one number: the sum of the hashes of its own
