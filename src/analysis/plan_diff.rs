@@ -70,6 +70,10 @@ fn read_plan(input: &Input) -> Result<(String, Plan)> {
 /// the other passes.
 type NodeKey = fn(&PlanNode) -> Option<String>;
 
+/// A matching pass: the kind of match it makes, the node key, and what
+/// each plan's nodes read below them (BEFORE, AFTER), which must agree too.
+type Pass<'a> = (ChangeKind, NodeKey, (&'a [u64], &'a [u64]));
+
 /// Compares two parsed plans: `(name, plan)` each.
 pub fn compare(before: (&str, &Plan), after: (&str, &Plan), schema: Option<&Schema>) -> PlanDiff {
     let (pa, pb) = (before.1, after.1);
@@ -78,7 +82,7 @@ pub fn compare(before: (&str, &Plan), after: (&str, &Plan), schema: Option<&Sche
     let none = (vec![0; pa.len()], vec![0; pb.len()]);
     let mut match_of_after: Vec<Option<(NodeIndex, ChangeKind)>> = vec![None; pb.len()];
     let mut taken = vec![false; pa.len()];
-    let passes: [(ChangeKind, NodeKey, (&[u64], &[u64])); 4] = [
+    let passes: [Pass; 4] = [
         (ChangeKind::Same, |n| Some(n.title()), (&ra, &rb)),
         (ChangeKind::Changed, |n| Some(role(n)), (&ra, &rb)),
         (ChangeKind::Changed, scanned_relation, (&none.0, &none.1)),
