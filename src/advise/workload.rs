@@ -112,6 +112,11 @@ pub fn form_parameters(sql: &str, schema: &Schema, dialect: Dialect) -> Vec<usiz
         for w in scan.predicates.iter().filter_map(|p| p.wrapper.as_ref()) {
             take(&w.expr_sql);
         }
+        // `ORDER BY (a + b) / $2`: the index holds the expression with its
+        // constant.
+        for w in scan.order_by.iter().filter_map(|o| o.expression.as_ref()) {
+            take(&w.expr_sql);
+        }
     }
     out.sort_unstable();
     out.dedup();
@@ -2444,6 +2449,24 @@ impl<'a> TableInfo<'a> {
         if !scan.order_by.is_empty() && eqs.iter().all(|c| c.seek == Seek::Eq) {
             let all_desc = scan.order_by.iter().all(|o| o.descending);
             for o in &scan.order_by {
+                if let Some(w) = &o.expression {
+                    // An expression key has no direction of its own: it
+                    // serves an order all one way (read backwards for
+                    // DESC), over an expression the index may hold, its
+                    // constants known.
+                    let ctype = self.table.column(&o.column).map(|c| c.data_type.clone());
+                    if (o.descending && !all_desc)
+                        || w.expr_sql.contains('$')
+                        || !volatility::can_index_expression(w, ctype.as_deref(), self.dialect)
+                    {
+                        order_tail.clear();
+                        break;
+                    }
+                    order_tail.push(IndexKey::Expression {
+                        sql: w.expr_sql.clone(),
+                    });
+                    continue;
+                }
                 if eqs
                     .iter()
                     .any(|e| e.key.column_name() == Some(o.column.as_str()))
@@ -2808,23 +2831,35 @@ fn order_matches(keys: &[IndexKey], scan: &TableScan, conds: &[Cond], used: &[us
     let mut dir: Option<bool> = None;
     for o in &scan.order_by {
         // An ORDER BY column fixed by an equality in the seek is free.
-        let fixed = used.iter().any(|&i| {
-            conds[i].seek == Seek::Eq && conds[i].key.column_name() == Some(o.column.as_str())
-        });
+        let fixed = o.expression.is_none()
+            && used.iter().any(|&i| {
+                conds[i].seek == Seek::Eq && conds[i].key.column_name() == Some(o.column.as_str())
+            });
         if fixed {
             continue;
         }
-        let Some(IndexKey::Column {
-            name,
-            descending,
-            nulls_first,
-        }) = keys.get(ki)
-        else {
-            return false;
+        // An expression key is ascending, NULLs last.
+        let (descending, nulls_first) = match (keys.get(ki), &o.expression) {
+            (Some(IndexKey::Expression { sql }), Some(w))
+                if same_key(
+                    &IndexKey::Expression { sql: sql.clone() },
+                    &IndexKey::Expression {
+                        sql: w.expr_sql.clone(),
+                    },
+                ) =>
+            {
+                (&false, &false)
+            }
+            (
+                Some(IndexKey::Column {
+                    name,
+                    descending,
+                    nulls_first,
+                }),
+                None,
+            ) if name.eq_ignore_ascii_case(&o.column) => (descending, nulls_first),
+            _ => return false,
         };
-        if !name.eq_ignore_ascii_case(&o.column) {
-            return false;
-        }
         let flip = *descending != o.descending;
         // A backward scan reverses the NULLS placement with the direction;
         // PostgreSQL sorts when the index has the other one.

@@ -213,7 +213,7 @@ fn candidates(scan: &TableScan, table: &str) -> Vec<IndexSpec> {
     if !eq.is_empty() || range.is_some() {
         out.push(cols(&with(&eq, range.as_slice())));
     }
-    if !scan.order_by.is_empty() {
+    if !scan.order_by.is_empty() && scan.order_by.iter().all(|o| o.expression.is_none()) {
         let order: Vec<String> = scan.order_by.iter().map(|o| o.column.clone()).collect();
         out.push(cols(&with(&eq, &order)));
     }

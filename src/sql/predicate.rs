@@ -1053,6 +1053,60 @@ fn operator_side(
     }
 }
 
+/// An ORDER BY key: a plain column, or an expression over columns of one
+/// table an index could hold ([`column_side`]'s wrapped columns, and
+/// arithmetic of columns whose constants pg_stat_statements made `$n`:
+/// `(salary_min + salary_max) / $2`, indexable once the constant is
+/// known), with the column it reads first.
+pub fn order_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
+    if let Some(side) = column_side(e) {
+        return Some(side);
+    }
+    let mut cols = Vec::new();
+    if !matches!(strip_nested(e), Expr::BinaryOp { .. }) || !arithmetic_or_parameters(e, &mut cols)
+    {
+        return None;
+    }
+    let first = cols.first()?.clone();
+    cols.iter()
+        .all(|c| c.qualifier == first.qualifier)
+        .then(|| {
+            (
+                first,
+                Some(Wrapper {
+                    function: "arithmetic".into(),
+                    expr_sql: normalize_sql(e),
+                    cast_to: None,
+                }),
+            )
+        })
+}
+
+fn strip_nested(e: &Expr) -> &Expr {
+    match e {
+        Expr::Nested(inner) => strip_nested(inner),
+        _ => e,
+    }
+}
+
+/// [`arithmetic_terms`], parameters (`$n`) allowed as numbers.
+fn arithmetic_or_parameters(e: &Expr, cols: &mut Vec<ColumnRef>) -> bool {
+    match e {
+        Expr::Nested(inner) => arithmetic_or_parameters(inner, cols),
+        Expr::BinaryOp {
+            left,
+            op:
+                BinaryOperator::Plus
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Divide,
+            right,
+        } => arithmetic_or_parameters(left, cols) && arithmetic_or_parameters(right, cols),
+        Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => true,
+        _ => arithmetic_terms(e, cols),
+    }
+}
+
 /// Whether `e` is arithmetic of bare columns and numbers only (no cast, no
 /// function, no typed literal such as an interval), collecting its columns.
 fn arithmetic_terms(e: &Expr, cols: &mut Vec<ColumnRef>) -> bool {

@@ -42,14 +42,20 @@ pub enum StatementKind {
     Other,
 }
 
-/// One ORDER BY key on a column of the scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One ORDER BY key on a column of the scan, or on an expression over
+/// its columns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OrderKey {
+    /// The column, or for an expression the first column it reads.
     pub column: String,
     pub descending: bool,
     /// Where NULLs come, resolved (`NULLS FIRST` is PostgreSQL's default
     /// for DESC, `NULLS LAST` for ASC).
     pub nulls_first: bool,
+    /// An expression over the scan's columns (`(salary_min + salary_max)
+    /// / 2`, `lower(name)`): only an index on the same expression
+    /// delivers its order. `None` for a plain column.
+    pub expression: Option<crate::sql::predicate::Wrapper>,
 }
 
 /// One reference to a base table, with everything the statement asks of it.
@@ -554,14 +560,15 @@ impl Analyzer<'_> {
             let mut target: Option<usize> = None;
             let mut ok = true;
             for (e, desc, nulls_first) in order {
-                match predicate::column_side(e) {
-                    Some((c, None)) => match self.resolve_local(&c, &scope) {
+                match predicate::order_side(e) {
+                    Some((c, expression)) => match self.resolve_local(&c, &scope) {
                         Some(i) if target.is_none_or(|t| t == i) => {
                             target = Some(i);
                             keys.push(OrderKey {
                                 column: c.name,
                                 descending: *desc,
                                 nulls_first: *nulls_first,
+                                expression,
                             });
                         }
                         _ => ok = false,
@@ -978,7 +985,8 @@ mod tests {
             vec![OrderKey {
                 column: "created_at".into(),
                 descending: true,
-                nulls_first: true
+                nulls_first: true,
+                expression: None,
             }]
         );
         assert_eq!(s[0].limit, Some(10));

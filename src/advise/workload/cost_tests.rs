@@ -550,6 +550,75 @@ fn an_order_with_nulls_last_needs_an_index_with_that_placement() {
     assert!(!t.delivers_order(&sc, &with(total(false, true))));
 }
 
+/// `ORDER BY (salary_min + salary_max) / 2 DESC LIMIT 20` of the open
+/// jobs: only an index on that expression delivers the order (read
+/// backwards), and a plain one on `salary_min` does not. While the
+/// constant is still `$2` (pg_stat_statements' text, not seen running)
+/// the expression is a form parameter to learn, and no index on it is
+/// proposed; `lower(name)` is an expression key too, `random()` never.
+#[test]
+fn an_order_by_expression_is_delivered_only_by_an_index_on_it() {
+    let extra = "\
+-- dbperf: jobs rows=1000000 bytes=160000000
+-- dbperf: jobs.status distinct=3 mcv='closed':0.9,'open':0.08,'draft':0.02
+CREATE TABLE jobs (id bigint PRIMARY KEY, status text NOT NULL, name text NOT NULL,
+                   salary_min integer NOT NULL, salary_max integer NOT NULL);
+";
+    let s = shop_with(extra);
+    let t = info(&s, "jobs");
+    let sql = "SELECT id, name FROM jobs WHERE status = 'open' ORDER BY (salary_min + salary_max) / 2 DESC LIMIT 20";
+    let sc = scan(&s, sql);
+    assert_eq!(sc.order_by.len(), 1);
+    let mid = IndexKey::Expression {
+        sql: "(salary_min + salary_max) / 2".into(),
+    };
+    assert!(t.delivers_order(&sc, &[mid.clone()]));
+    assert!(!t.delivers_order(&sc, &[IndexKey::column("salary_min")]));
+    let conds = t.conds(&sc).0;
+    let cands = t.candidates(&sc, &conds, false);
+    assert!(
+        cands
+            .iter()
+            .any(|(c, _)| c.keys.last().is_some_and(|k| same_key(k, &mid))),
+        "{cands:?}"
+    );
+    let advice = advise(
+        &[query(sql, 1000, Some(70.0))],
+        &s,
+        &AdviseOptions::default(),
+    );
+    let top = statements(&advice);
+    assert!(
+        top.first()
+            .is_some_and(|st| st.contains("(((salary_min + salary_max) / 2))")),
+        "{top:?}"
+    );
+    // The constant still a parameter: learned first, nothing proposed on it.
+    let generic = "SELECT id, name FROM jobs WHERE status = $1 ORDER BY (salary_min + salary_max) / $2 DESC LIMIT $3";
+    assert_eq!(form_parameters(generic, &s, Dialect::Postgres), [2]);
+    let advice = advise(
+        &[query(generic, 1000, Some(70.0))],
+        &s,
+        &AdviseOptions::default(),
+    );
+    assert!(
+        statements(&advice).iter().all(|st| !st.contains("salary")),
+        "{:?}",
+        statements(&advice)
+    );
+    // A function of a column is an expression key; a volatile one is not.
+    let sc = scan(&s, "SELECT id FROM jobs ORDER BY lower(name) LIMIT 10");
+    assert_eq!(
+        sc.order_by[0]
+            .expression
+            .as_ref()
+            .map(|w| w.expr_sql.as_str()),
+        Some("lower(name)")
+    );
+    let sc = scan(&s, "SELECT id FROM jobs ORDER BY random() LIMIT 10");
+    assert!(sc.order_by.is_empty());
+}
+
 #[test]
 fn is_null_on_a_mostly_set_column_makes_a_partial_index() {
     // 1% of the tickets wait unassigned: the queue `assignee_id IS NULL

@@ -113,7 +113,7 @@ fn uses(q: &AnalyzedQuery, table: &str, lead: &str) -> bool {
                 .any(|p| p.kind.is_indexable() && p.column.name.eq_ignore_ascii_case(lead))
                 || s.order_by
                     .first()
-                    .is_some_and(|o| o.column.eq_ignore_ascii_case(lead)))
+                    .is_some_and(|o| o.expression.is_none() && o.column.eq_ignore_ascii_case(lead)))
     })
 }
 
