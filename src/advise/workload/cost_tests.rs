@@ -572,7 +572,7 @@ CREATE TABLE jobs (id bigint PRIMARY KEY, status text NOT NULL, name text NOT NU
     let mid = IndexKey::Expression {
         sql: "(salary_min + salary_max) / 2".into(),
     };
-    assert!(t.delivers_order(&sc, &[mid.clone()]));
+    assert!(t.delivers_order(&sc, std::slice::from_ref(&mid)));
     assert!(!t.delivers_order(&sc, &[IndexKey::column("salary_min")]));
     let conds = t.conds(&sc).0;
     let cands = t.candidates(&sc, &conds, false);
