@@ -1041,7 +1041,7 @@ fn operator_side(
         | BinaryOperator::Multiply
         | BinaryOperator::Divide => {
             let mut cols = Vec::new();
-            if !arithmetic_terms(e, &mut cols) {
+            if !arithmetic_terms(e, &mut cols, false) {
                 return None;
             }
             let first = cols.first()?.clone();
@@ -1063,8 +1063,7 @@ pub fn order_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
         return Some(side);
     }
     let mut cols = Vec::new();
-    if !matches!(strip_nested(e), Expr::BinaryOp { .. }) || !arithmetic_or_parameters(e, &mut cols)
-    {
+    if !matches!(strip_nested(e), Expr::BinaryOp { .. }) || !arithmetic_terms(e, &mut cols, true) {
         return None;
     }
     let first = cols.first()?.clone();
@@ -1089,29 +1088,12 @@ fn strip_nested(e: &Expr) -> &Expr {
     }
 }
 
-/// [`arithmetic_terms`], parameters (`$n`) allowed as numbers.
-fn arithmetic_or_parameters(e: &Expr, cols: &mut Vec<ColumnRef>) -> bool {
-    match e {
-        Expr::Nested(inner) => arithmetic_or_parameters(inner, cols),
-        Expr::BinaryOp {
-            left,
-            op:
-                BinaryOperator::Plus
-                | BinaryOperator::Minus
-                | BinaryOperator::Multiply
-                | BinaryOperator::Divide,
-            right,
-        } => arithmetic_or_parameters(left, cols) && arithmetic_or_parameters(right, cols),
-        Expr::Value(v) if matches!(v.value, Value::Placeholder(_)) => true,
-        _ => arithmetic_terms(e, cols),
-    }
-}
-
 /// Whether `e` is arithmetic of bare columns and numbers only (no cast, no
-/// function, no typed literal such as an interval), collecting its columns.
-fn arithmetic_terms(e: &Expr, cols: &mut Vec<ColumnRef>) -> bool {
+/// function, no typed literal such as an interval), collecting its columns;
+/// with `parameters`, `$n` counts as a number.
+fn arithmetic_terms(e: &Expr, cols: &mut Vec<ColumnRef>, parameters: bool) -> bool {
     match e {
-        Expr::Nested(inner) => arithmetic_terms(inner, cols),
+        Expr::Nested(inner) => arithmetic_terms(inner, cols, parameters),
         Expr::BinaryOp {
             left,
             op:
@@ -1120,8 +1102,11 @@ fn arithmetic_terms(e: &Expr, cols: &mut Vec<ColumnRef>) -> bool {
                 | BinaryOperator::Multiply
                 | BinaryOperator::Divide,
             right,
-        } => arithmetic_terms(left, cols) && arithmetic_terms(right, cols),
-        Expr::Value(v) => matches!(v.value, Value::Number(..)),
+        } => arithmetic_terms(left, cols, parameters) && arithmetic_terms(right, cols, parameters),
+        Expr::Value(v) => {
+            matches!(v.value, Value::Number(..))
+                || (parameters && matches!(v.value, Value::Placeholder(_)))
+        }
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => match column_side(e) {
             Some((c, None)) => {
                 cols.push(c);
