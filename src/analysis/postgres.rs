@@ -1793,37 +1793,16 @@ mod tests {
         let total = 251_183.0;
         let n = looks_to_see(1_442.0 / total, 1.0);
         assert!((395.0..405.0).contains(&n), "{n}");
-        assert!(worth_watching_longer(
-            [1_442.0].into_iter(),
-            total,
-            1.0,
-            100
-        ));
-        assert!(!worth_watching_longer(
-            [1_442.0].into_iter(),
-            total,
-            1.0,
-            410
-        ));
+        // (unseen statement's ms, busy share of the looks, looks so far).
+        let longer = |ms: f64, busy: f64, looks: u32| {
+            worth_watching_longer([ms].into_iter(), total, busy, looks)
+        };
+        assert!(longer(1_442.0, 1.0, 100));
+        assert!(!longer(1_442.0, 1.0, 410));
         // Half the looks busy: twice the looks.
-        assert!(worth_watching_longer(
-            [1_442.0].into_iter(),
-            total,
-            0.5,
-            600
-        ));
-        assert!(!worth_watching_longer(
-            [1_000.0].into_iter(),
-            total,
-            1.0,
-            100
-        ));
-        assert!(!worth_watching_longer(
-            [1_442.0].into_iter(),
-            total,
-            0.0,
-            100
-        ));
+        assert!(longer(1_442.0, 0.5, 600));
+        assert!(!longer(1_000.0, 1.0, 100));
+        assert!(!longer(1_442.0, 0.0, 100));
         assert!(!worth_watching_longer(std::iter::empty(), total, 1.0, 100));
         assert_eq!(looks_to_see(1.0, 1.0), 1.0);
         assert!(looks_to_see(0.0, 1.0).is_infinite());
