@@ -608,7 +608,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
         match group(&rest[i + 6..]).and_then(|g| {
             let (range, kv) = split_byte(g, b' ')?;
             let (a, b) = split_dots(range)?;
-            let [rows, width] = values(kv, ["rows", "width"]);
+            let [rows, width] = rows_width(kv);
             Some((float(a)?, float(b)?, number(rows)?, number(width)?))
         }) {
             Some((a, b, rows, width)) => {
@@ -623,7 +623,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
     if let Some(i) = opening(rest, |r| r.starts_with("(actual ")) {
         // `(actual time=0.01..2.30 rows=10 loops=1)` or `(actual rows=10 loops=1)`
         match group(&rest[i + 8..]).and_then(|g| {
-            let [times, rows, loops] = values(g, ["time", "rows", "loops"]);
+            let [times, rows, loops] = time_rows_loops(g);
             let times = match times {
                 Some(t) => {
                     let (a, b) = split_dots(t)?;
@@ -697,6 +697,48 @@ fn values<'a, const N: usize>(group: &'a str, keys: [&str; N]) -> [Option<&'a st
         }
     }
     found
+}
+
+/// `values(kv, ["rows", "width"])` for a cost group's `rows=R width=W`
+/// as PostgreSQL prints it, each value digits and dots: the same values,
+/// without splitting the words. Anything else goes to [`values`].
+fn rows_width(kv: &str) -> [Option<&str>; 2] {
+    if let Some(r) = kv.strip_prefix("rows=")
+        && let Some((rows, w)) = split_byte(r, b' ')
+        && let Some(width) = w.strip_prefix("width=")
+        && plain(rows)
+        && plain(width)
+    {
+        return [Some(rows), Some(width)];
+    }
+    values(kv, ["rows", "width"])
+}
+
+/// `values(g, ["time", "rows", "loops"])` for an actual group's `[time=A..B
+/// ]rows=R loops=L` as PostgreSQL prints it, each value digits and dots:
+/// the same values, without splitting the words. Anything else goes to
+/// [`values`].
+fn time_rows_loops(g: &str) -> [Option<&str>; 3] {
+    let (time, rest) = match g.strip_prefix("time=").map(|r| split_byte(r, b' ')) {
+        Some(Some((t, rest))) => (Some(t), rest),
+        Some(None) => return values(g, ["time", "rows", "loops"]),
+        None => (None, g),
+    };
+    if let Some(r) = rest.strip_prefix("rows=")
+        && let Some((rows, l)) = split_byte(r, b' ')
+        && let Some(loops) = l.strip_prefix("loops=")
+        && time.is_none_or(plain)
+        && plain(rows)
+        && plain(loops)
+    {
+        return [time, Some(rows), Some(loops)];
+    }
+    values(g, ["time", "rows", "loops"])
+}
+
+/// Digits and dots, at least one byte: a value with no blank or `=` in it.
+fn plain(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit() || c == b'.')
 }
 
 fn number(v: Option<&str>) -> Option<f64> {
@@ -1403,6 +1445,45 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A node line's groups read the short way give what [`values`] gives,
+    /// and the shapes it does not take go to [`values`].
+    #[test]
+    fn groups_read_alike_by_the_short_way() {
+        for kv in [
+            "rows=10 width=4",
+            "rows=1.5 width=0",
+            "rows=10  width=4",
+            "rows=10 width=4 extra=1",
+            "rows= width=4",
+            "width=4 rows=10",
+            "rows=10 width=x",
+            "rows=1e3 width=4",
+            "rows=10",
+            "",
+        ] {
+            assert_eq!(rows_width(kv), values(kv, ["rows", "width"]), "{kv:?}");
+        }
+        for g in [
+            "time=0.010..5.000 rows=1 loops=1",
+            "rows=1 loops=3",
+            "time=0.010..5.000 rows=1.5 loops=3",
+            "time=0.010..5.000  rows=1 loops=1",
+            "time=0.010..5.000 rows=1 loops=1 extra=2",
+            "time=0.010..5.000",
+            "time= rows=1 loops=1",
+            "time=a..b rows=1 loops=1",
+            "loops=1 rows=2",
+            "rows=1 loops=",
+            "",
+        ] {
+            assert_eq!(
+                time_rows_loops(g),
+                values(g, ["time", "rows", "loops"]),
+                "{g:?}"
+            );
+        }
+    }
 
     /// `shared hit=N` alone takes a short way; it reads as the whole
     /// reader does, and whatever else a line holds still takes the
