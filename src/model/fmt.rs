@@ -45,9 +45,13 @@ pub fn fixed_into(s: &mut String, v: f64, decimals: usize) {
     const TEN: [u64; 4] = [1, 10, 100, 1000];
     if decimals < SCALE.len() && v.is_sign_positive() && v < 1e9 {
         let x = v * SCALE[decimals];
-        let r = x.round();
-        if ((x - x.floor()) - 0.5).abs() > 1e-3 {
-            let r = r as u64;
+        // `x.floor()` and `x.round()` without their calls into libm: `x`
+        // is neither negative nor 2^53, so `as u64` cuts it to its floor
+        // exactly, and away from a tie it rounds up past one half.
+        let floor = x as u64;
+        let frac = x - floor as f64;
+        if (frac - 0.5).abs() > 1e-3 {
+            let r = floor + u64::from(frac > 0.5);
             push_digits(s, r / TEN[decimals], false);
             if decimals > 0 {
                 let frac = r % TEN[decimals];
@@ -101,6 +105,12 @@ pub fn fmt_count_into(s: &mut String, v: f64) {
     // instead of printing a saturated 9,223,372,036,854,775,807.
     if !v.is_finite() {
         s.push_str(if v.is_nan() { "?" } else { "∞" });
+        return;
+    }
+    // A whole count, not negative (nearly every count a plan prints): its
+    // digits, as the way below prints it, without rounding it first.
+    if (0.0..1e15).contains(&v) && v == (v as u64) as f64 {
+        push_digits(s, v as u64, true);
         return;
     }
     if v.abs() >= 1e15 {
@@ -210,6 +220,11 @@ mod tests {
         assert_eq!(fmt_count(9.3e18), "9.3e18");
         assert_eq!(fmt_count(f64::INFINITY), "∞");
         assert_eq!(fmt_count(f64::NAN), "?");
+        assert_eq!(fmt_count(-0.0), "0");
+        assert_eq!(fmt_count(1.0), "1");
+        assert_eq!(fmt_count(999_999_999_999_999.0), "999,999,999,999,999");
+        assert_eq!(fmt_count(1e15), "1.0e15");
+        assert_eq!(fmt_count(1234.5), "1,235");
     }
 
     #[test]

@@ -609,12 +609,17 @@ impl Default for PlanBuilder {
 impl Plan {
     /// Children of `ix` in the order the plan printed them.
     pub fn children(&self, ix: NodeIndex) -> Vec<NodeIndex> {
-        let mut c: Vec<NodeIndex> = self
-            .graph
-            .neighbors_directed(ix, Direction::Outgoing)
-            .collect();
-        c.sort_by_key(|n| self.graph[*n].id);
+        let mut c = Vec::new();
+        self.children_into(ix, &mut c);
         c
+    }
+
+    /// [`Plan::children`] into `out`, which is cleared first: a pass over
+    /// every node reuses one vector instead of making one per node.
+    fn children_into(&self, ix: NodeIndex, out: &mut Vec<NodeIndex>) {
+        out.clear();
+        out.extend(self.graph.neighbors_directed(ix, Direction::Outgoing));
+        out.sort_by_key(|n| self.graph[*n].id);
     }
 
     pub fn parent(&self, ix: NodeIndex) -> Option<NodeIndex> {
@@ -696,25 +701,23 @@ impl Plan {
             return;
         }
         let order: Vec<NodeIndex> = self.graph.node_indices().collect();
+        // The children of the node at hand, one vector for all of them.
+        let mut kids: Vec<NodeIndex> = Vec::new();
         // Parallel degree inherited from the nearest Gather above.
         let mut degree = vec![1.0f64; order.len()];
         for &ix in &order {
-            let parent_degree = self.parent(ix).map(|p| degree[p.index()]).unwrap_or(1.0);
-            let parent_is_gather = self
-                .parent(ix)
-                .map(|p| self.graph[p].node_type.starts_with("Gather"))
-                .unwrap_or(false);
-            degree[ix.index()] = if parent_is_gather {
-                let g = &self.graph[self.parent(ix).unwrap()];
-                let launched = g.workers_launched.or(g.workers_planned).unwrap_or(0) as f64;
-                // The leader also runs the subtree unless it only gathers.
-                (launched + 1.0).max(1.0)
-            } else {
-                parent_degree
+            let parent = self.parent(ix);
+            let d = match parent {
+                Some(p) if self.graph[p].node_type.starts_with("Gather") => {
+                    let g = &self.graph[p];
+                    let launched = g.workers_launched.or(g.workers_planned).unwrap_or(0) as f64;
+                    // The leader also runs the subtree unless it only gathers.
+                    (launched + 1.0).max(1.0)
+                }
+                Some(p) => degree[p.index()],
+                None => 1.0,
             };
-        }
-        for &ix in &order {
-            let d = degree[ix.index()];
+            degree[ix.index()] = d;
             let n = &mut self.graph[ix];
             n.inclusive_ms = if n.never_executed {
                 Some(0.0)
@@ -737,23 +740,20 @@ impl Plan {
             let Some(parent_ms) = self.graph[ix].inclusive_ms else {
                 continue;
             };
-            let kids: Vec<NodeIndex> = self
-                .children(ix)
-                .into_iter()
-                .filter(|c| {
-                    !self.graph[*c]
-                        .subplan_name
-                        .as_deref()
-                        .is_some_and(|s| s.starts_with("CTE "))
-                })
-                .collect();
+            self.children_into(ix, &mut kids);
+            kids.retain(|c| {
+                !self.graph[*c]
+                    .subplan_name
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("CTE "))
+            });
             let sum: f64 = kids
                 .iter()
                 .filter_map(|c| self.graph[*c].inclusive_ms)
                 .sum();
             if sum > parent_ms && sum > 0.0 {
                 let factor = parent_ms / sum;
-                for c in kids {
+                for &c in &kids {
                     if let Some(t) = self.graph[c].inclusive_ms.as_mut() {
                         *t *= factor;
                     }
@@ -778,7 +778,8 @@ impl Plan {
                 continue;
             };
             let mut children_ms = 0.0;
-            for c in self.children(ix) {
+            self.children_into(ix, &mut kids);
+            for &c in &kids {
                 let child = &self.graph[c];
                 let is_cte = child
                     .subplan_name

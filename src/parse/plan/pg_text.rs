@@ -97,8 +97,10 @@ fn unbalanced(s: &str) -> bool {
 /// before stops inside a parenthesis (a cut cost group, a cut condition).
 /// A node's cost group on a line of its own joins its title whatever the
 /// width. Other stray lines stay; the parser decides what they are.
-/// Returns the lines and the width.
-fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
+/// Returns the lines, the width and the number of node lines with an
+/// arrow (room for the nodes, counted here rather than in a pass of its
+/// own over a large plan's lines).
+fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize, usize) {
     // Widths in bytes: fold(1) and terminals cut plan text, which is ASCII
     // but for the odd identifier. A line cut right after a blank lost that
     // blank to trimming: its raw length still shows the cut.
@@ -113,6 +115,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
     // Blanks trimmed off the end of the last line pushed, or of the last
     // tail joined to it: a tail joined next goes on after them.
     let mut last_lost = 0usize;
+    let mut arrows = 0usize;
     for r in 0..lines.len() {
         let (done, rest) = lines.split_at_mut(r);
         let out = &mut done[..kept];
@@ -125,6 +128,8 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
                 root_indent = Some(ind);
                 root_line = kept;
             }
+            // A kept line's start stays its own: tails join its end.
+            arrows += usize::from(t.starts_with("->"));
             last_lost = lost;
             keep(&mut lines, kept, r);
             kept += 1;
@@ -151,6 +156,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
         // `tail_indent`); a deeper line or an arrow is never one, and the
         // tests below (each scanning the line before) need not run.
         if t.starts_with("->") || ind > root + 1 {
+            arrows += usize::from(t.starts_with("->"));
             keep(&mut lines, kept, r);
             kept += 1;
             last_lost = lost;
@@ -204,7 +210,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize) {
         }
     }
     lines.truncate(kept);
-    (lines, width)
+    (lines, width, arrows)
 }
 
 /// Moves the line read (`r`) down to the kept lines' end (`kept`). Most
@@ -244,7 +250,7 @@ pub fn parse(
     problems: &mut Vec<Error>,
     ctx: &mut TextContext,
 ) -> Result<Plan> {
-    let (lines, width) = unwrap_lines(lines);
+    let (lines, width, arrows) = unwrap_lines(lines);
     let mut guessed: Vec<usize> = Vec::new();
     // A root-level line that is no statement-level line: prose after the
     // plan, or a wrapped tail we could not place. (line, text, after a full-width line)
@@ -252,10 +258,6 @@ pub fn parse(
     let mut prev_len = 0usize;
     let mut prev_text = "";
     let mut node_lines: Vec<usize> = Vec::new();
-    let arrows = lines
-        .iter()
-        .filter(|l| super::unpaste::trim_start(&l.text).starts_with("->"))
-        .count();
     let mut b = PlanBuilder::with_capacity(arrows + 1);
     // (indent of the node's arrow or root text, node index)
     let mut stack: Vec<(usize, petgraph::graph::NodeIndex)> = Vec::new();
@@ -416,6 +418,9 @@ pub fn parse(
             let pos = match node.workers.iter().position(|w| w.number == n) {
                 Some(p) => p,
                 None => {
+                    // Room for one: most nodes of a parallel plan print
+                    // one worker (a vector's first room is for four).
+                    node.workers.reserve_exact(1);
                     node.workers.push(WorkerStats {
                         number: n,
                         ..Default::default()
@@ -603,7 +608,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
         match group(&rest[i + 6..]).and_then(|g| {
             let (range, kv) = split_byte(g, b' ')?;
             let (a, b) = split_dots(range)?;
-            let [rows, width] = values(kv, ["rows", "width"]);
+            let [rows, width] = rows_width(kv);
             Some((float(a)?, float(b)?, number(rows)?, number(width)?))
         }) {
             Some((a, b, rows, width)) => {
@@ -618,7 +623,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
     if let Some(i) = opening(rest, |r| r.starts_with("(actual ")) {
         // `(actual time=0.01..2.30 rows=10 loops=1)` or `(actual rows=10 loops=1)`
         match group(&rest[i + 8..]).and_then(|g| {
-            let [times, rows, loops] = values(g, ["time", "rows", "loops"]);
+            let [times, rows, loops] = time_rows_loops(g);
             let times = match times {
                 Some(t) => {
                     let (a, b) = split_dots(t)?;
@@ -692,6 +697,48 @@ fn values<'a, const N: usize>(group: &'a str, keys: [&str; N]) -> [Option<&'a st
         }
     }
     found
+}
+
+/// `values(kv, ["rows", "width"])` for a cost group's `rows=R width=W`
+/// as PostgreSQL prints it, each value digits and dots: the same values,
+/// without splitting the words. Anything else goes to [`values`].
+fn rows_width(kv: &str) -> [Option<&str>; 2] {
+    if let Some(r) = kv.strip_prefix("rows=")
+        && let Some((rows, w)) = split_byte(r, b' ')
+        && let Some(width) = w.strip_prefix("width=")
+        && plain(rows)
+        && plain(width)
+    {
+        return [Some(rows), Some(width)];
+    }
+    values(kv, ["rows", "width"])
+}
+
+/// `values(g, ["time", "rows", "loops"])` for an actual group's `[time=A..B
+/// ]rows=R loops=L` as PostgreSQL prints it, each value digits and dots:
+/// the same values, without splitting the words. Anything else goes to
+/// [`values`].
+fn time_rows_loops(g: &str) -> [Option<&str>; 3] {
+    let (time, rest) = match g.strip_prefix("time=").map(|r| split_byte(r, b' ')) {
+        Some(Some((t, rest))) => (Some(t), rest),
+        Some(None) => return values(g, ["time", "rows", "loops"]),
+        None => (None, g),
+    };
+    if let Some(r) = rest.strip_prefix("rows=")
+        && let Some((rows, l)) = split_byte(r, b' ')
+        && let Some(loops) = l.strip_prefix("loops=")
+        && time.is_none_or(plain)
+        && plain(rows)
+        && plain(loops)
+    {
+        return [time, Some(rows), Some(loops)];
+    }
+    values(g, ["time", "rows", "loops"])
+}
+
+/// Digits and dots, at least one byte: a value with no blank or `=` in it.
+fn plain(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|c| c.is_ascii_digit() || c == b'.')
 }
 
 fn number(v: Option<&str>) -> Option<f64> {
@@ -1058,6 +1105,17 @@ fn colon_groups(s: &str) -> Vec<(&str, &str)> {
 }
 
 pub fn parse_buffers(value: &str, b: &mut Buffers) {
+    // `shared hit=3`, the whole line of most nodes of a plan read from
+    // the cache: the loop below gives the same for it, in a few times the
+    // instructions (a large plan has a line per node).
+    if let Some(digits) = value.strip_prefix("shared hit=")
+        && (1..=19).contains(&digits.len())
+        && digits.bytes().all(|c| c.is_ascii_digit())
+    {
+        // 19 digits cannot overflow a u64.
+        b.shared_hit = digits.bytes().fold(0, |n, c| n * 10 + u64::from(c - b'0'));
+        return;
+    }
     for group in comma_groups(value) {
         let group = group.trim_ascii();
         let (kind, rest) = split_byte(group, b' ').unwrap_or((group, ""));
@@ -1387,6 +1445,88 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A node line's groups read the short way give what [`values`] gives,
+    /// and the shapes it does not take go to [`values`].
+    #[test]
+    fn groups_read_alike_by_the_short_way() {
+        for kv in [
+            "rows=10 width=4",
+            "rows=1.5 width=0",
+            "rows=10  width=4",
+            "rows=10 width=4 extra=1",
+            "rows= width=4",
+            "width=4 rows=10",
+            "rows=10 width=x",
+            "rows=1e3 width=4",
+            "rows=10",
+            "",
+        ] {
+            assert_eq!(rows_width(kv), values(kv, ["rows", "width"]), "{kv:?}");
+        }
+        for g in [
+            "time=0.010..5.000 rows=1 loops=1",
+            "rows=1 loops=3",
+            "time=0.010..5.000 rows=1.5 loops=3",
+            "time=0.010..5.000  rows=1 loops=1",
+            "time=0.010..5.000 rows=1 loops=1 extra=2",
+            "time=0.010..5.000",
+            "time= rows=1 loops=1",
+            "time=a..b rows=1 loops=1",
+            "loops=1 rows=2",
+            "rows=1 loops=",
+            "",
+        ] {
+            assert_eq!(
+                time_rows_loops(g),
+                values(g, ["time", "rows", "loops"]),
+                "{g:?}"
+            );
+        }
+    }
+
+    /// `shared hit=N` alone takes a short way; it reads as the whole
+    /// reader does, and whatever else a line holds still takes the
+    /// whole reader.
+    #[test]
+    fn buffers_read_alike_by_the_short_way() {
+        let read = |v: &str| {
+            let mut b = Buffers::default();
+            parse_buffers(v, &mut b);
+            b
+        };
+        let hit = |n| Buffers {
+            shared_hit: n,
+            ..Buffers::default()
+        };
+        assert_eq!(read("shared hit=3"), hit(3));
+        assert_eq!(read("shared hit=0"), hit(0));
+        assert_eq!(read("shared hit=007"), hit(7));
+        assert_eq!(
+            read("shared hit=9999999999999999999"),
+            hit(9_999_999_999_999_999_999)
+        );
+        // Past u64 the whole reader reads 0, as it always did.
+        assert_eq!(read("shared hit=99999999999999999999"), hit(0));
+        assert_eq!(read("shared hit="), hit(0));
+        assert_eq!(read("shared hit=3x"), hit(0));
+        assert_eq!(
+            read("shared hit=3 read=2"),
+            Buffers {
+                shared_hit: 3,
+                shared_read: 2,
+                ..Buffers::default()
+            }
+        );
+        assert_eq!(
+            read("shared hit=3, temp written=5"),
+            Buffers {
+                shared_hit: 3,
+                temp_written: 5,
+                ..Buffers::default()
+            }
+        );
+    }
 
     /// The hand-made number reader gives what `parse` gives.
     #[test]

@@ -55,10 +55,10 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
     // Every check of the whole text is a memchr search: a set of characters
     // in a str search decodes every character, and a 10 MB plan takes a
     // dozen such checks.
-    // Most plans are ASCII, and an ASCII text holds no needle that is not:
-    // one pass answers for the five that are not.
-    let ascii = text.is_ascii();
-    let holds = |needle: &str| (!ascii || needle.is_ascii()) && holds(text, needle);
+    // All the marks at once, in one sweep of the text (see [`Marks`]): a
+    // search per mark read a 10 MB text from memory a dozen times.
+    let marks = Marks::find(text);
+    let holds = |needle: &str| marks.holds(needle);
     let odd_spaces = holds("\t") || holds("\u{a0}");
     // `text.split('\n')`, with the line ends found by memchr.
     let mut start = 0;
@@ -120,10 +120,11 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
         strip_plus_marks(&mut lines);
     }
     rejoin_cut_indentation(&mut lines);
-    for l in &mut lines {
+    // Each line trimmed and the blank ones dropped, in one pass.
+    lines.retain_mut(|l| {
         reslice(&mut l.text, str::trim_ascii_end);
-    }
-    lines.retain(|l| !is_blank(&l.text));
+        !is_blank(&l.text)
+    });
     if has("Query Text:") {
         take_query_text(&mut lines, &mut out);
     }
@@ -157,16 +158,92 @@ pub(crate) fn trim_start(s: &str) -> &str {
     s[blanks_len(s)..].trim_ascii_start()
 }
 
-/// Whether `text` holds `needle`, at memchr's speed. A longer needle is
+/// Whether `t` holds `needle`, at memchr's speed. A longer needle is
 /// looked for from the first place its first byte is: most marks start
 /// with a byte a plan rarely has (`Q`, `[`, `"`), and a memchr pass over a
 /// text that lacks it costs a quarter of a substring search.
-fn holds(text: &str, needle: &str) -> bool {
-    let t = text.as_bytes();
-    match needle.as_bytes() {
+fn holds(t: &[u8], needle: &[u8]) -> bool {
+    match needle {
         [] => true,
         [b] => memchr::memchr(*b, t).is_some(),
         n => memchr::memchr(n[0], t).is_some_and(|i| memchr::memmem::find(&t[i..], n).is_some()),
+    }
+}
+
+/// The marks [`unpaste`] looks for in the whole text before it repairs
+/// anything.
+const MARKS: [&str; 19] = [
+    "\t",
+    "\u{a0}",
+    "\n.",
+    "plan:",
+    "[ RECORD ",
+    ">",
+    "QUERY PLAN",
+    "row)",
+    "rows)",
+    "|",
+    "│",
+    "║",
+    "┃",
+    "\"Plan\"",
+    "\"",
+    "'",
+    "+",
+    "↵",
+    "Query Text:",
+];
+
+/// The bytes [`Marks::find`] reads at a time: a block that stays in the
+/// first-level cache while each mark is looked for in it.
+const MARKS_BLOCK: usize = 32 * 1024;
+
+/// Which of [`MARKS`] a text holds, found in one sweep: the text is read
+/// in blocks that stay in the cache while every mark not yet found is
+/// looked for in them (each by [`holds`], a block and the bytes a mark
+/// can reach past it), so a large text comes from memory once, not once
+/// per mark. Most plans are ASCII, and the marks that are not are made
+/// of bytes that are not: they are looked for from the first block that
+/// holds such a byte on.
+struct Marks([bool; MARKS.len()]);
+
+impl Marks {
+    fn find(text: &str) -> Self {
+        let t = text.as_bytes();
+        let mut found = [false; MARKS.len()];
+        // The marks still looked for: the ASCII ones until a block is not.
+        let mut open: Vec<usize> = (0..MARKS.len()).filter(|&i| MARKS[i].is_ascii()).collect();
+        let mut ascii = true;
+        let mut start = 0;
+        while start < t.len() {
+            let end = (start + MARKS_BLOCK).min(t.len());
+            if ascii && !t[start..end].is_ascii() {
+                ascii = false;
+                open.extend((0..MARKS.len()).filter(|&i| !MARKS[i].is_ascii()));
+            }
+            // Done when every mark is found, and a mark not yet looked for
+            // cannot come (the text is known not to be ASCII).
+            if open.is_empty() && !ascii {
+                break;
+            }
+            open.retain(|&i| {
+                let m = MARKS[i].as_bytes();
+                // A mark that starts in the block may end past it; one
+                // that starts past it is the next block's.
+                let hay = &t[start..(end + m.len() - 1).min(t.len())];
+                let hit = holds(hay, m);
+                found[i] |= hit;
+                !hit
+            });
+            start = end;
+        }
+        Marks(found)
+    }
+
+    /// Whether the text holds `mark`, one of [`MARKS`].
+    fn holds(&self, mark: &str) -> bool {
+        let i = MARKS.iter().position(|m| *m == mark).expect("one of MARKS");
+        self.0[i]
     }
 }
 
@@ -600,7 +677,52 @@ mod tests {
         ];
         for t in texts {
             for n in needles {
-                assert_eq!(holds(t, n), t.contains(n), "{t:?} {n:?}");
+                assert_eq!(
+                    holds(t.as_bytes(), n.as_bytes()),
+                    t.contains(n),
+                    "{t:?} {n:?}"
+                );
+            }
+        }
+    }
+
+    /// The sweep in blocks answers as a search of the whole text does,
+    /// with marks across a block's end, at its first and last byte, and
+    /// non-ASCII marks in an ASCII text and in one that is not.
+    #[test]
+    fn marks_found_in_one_sweep_agree_with_contains() {
+        let mut texts: Vec<String> = vec![String::new(), "Seq Scan on t".into()];
+        for m in MARKS {
+            for at in [
+                0,
+                MARKS_BLOCK - 3,
+                MARKS_BLOCK - 1,
+                MARKS_BLOCK,
+                2 * MARKS_BLOCK - 2,
+            ] {
+                let mut t = "x".repeat(at);
+                t.push_str(m);
+                t.push_str(&"y".repeat(10));
+                texts.push(t);
+                // The mark cut by the end of the text.
+                let mut cut = "x".repeat(at);
+                cut.push_str(&m[..m.len() - m.chars().last().map_or(0, char::len_utf8)]);
+                texts.push(cut);
+            }
+        }
+        texts.push(format!("{}│", "é".repeat(MARKS_BLOCK)));
+        // Every ASCII mark early, a mark that is not ASCII blocks later.
+        let ascii: String = MARKS.iter().filter(|m| m.is_ascii()).copied().collect();
+        texts.push(format!("{ascii}{}┃", "x".repeat(3 * MARKS_BLOCK)));
+        for t in &texts {
+            let marks = Marks::find(t);
+            for m in MARKS {
+                assert_eq!(
+                    marks.holds(m),
+                    t.contains(m),
+                    "{m:?} in a text of {}",
+                    t.len()
+                );
             }
         }
     }
