@@ -194,7 +194,7 @@ reset_indexes
   for cfg in dbperf supabase; do
     echo; echo "$cfg against the DBA's set:"; python3 benches/index_advice.py compare "$out/dba.sql" "$out/$cfg.sql" "$dir/alternatives.sql"
     if [ -f "$dir/avoid.sql" ]; then
-      echo "$cfg against the indexes not to build: $(python3 benches/index_advice.py compare "$dir/avoid.sql" "$out/$cfg.sql" | head -1)"
+      echo "$cfg against the indexes not to build: $(python3 benches/index_advice.py compare "$dir/avoid.sql" "$out/$cfg.sql" | sed -n 1p)"
     fi
   done
   echo; echo "dbperf: $(jq -c '.workload' "$out/dbperf.json" 2>/dev/null)"

@@ -537,11 +537,14 @@ pub async fn verify(
 /// reporting join that probes millions of rows), a twentieth of its time.
 pub const MIN_KEY_TWIN_SHARE: f64 = 0.05;
 
-/// The unique index of `schema` whose keys `spec` repeats exactly (same
-/// table, keys in order, no predicate, B-tree) while adding INCLUDE
-/// columns: its name.
+/// The unique index of `schema` whose keys lead `spec`'s (same table,
+/// keys in order, no predicate, B-tree) while `spec` adds other columns:
+/// INCLUDE columns, or keys after the unique ones, which order nothing
+/// (each value of the unique keys is one row) and so only carry columns
+/// as INCLUDE would (`(ticket_no, passenger_id)` beside the primary key
+/// `(ticket_no)`): its name.
 fn twin_of_unique<'a>(spec: &IndexSpec, schema: &'a Schema) -> Option<&'a str> {
-    if spec.include.is_empty() || spec.predicate.is_some() || spec.method.is_some() {
+    if spec.predicate.is_some() || spec.method.is_some() {
         return None;
     }
     let table = schema.table(&spec.qualified_table())?;
@@ -553,7 +556,8 @@ fn twin_of_unique<'a>(spec: &IndexSpec, schema: &'a Schema) -> Option<&'a str> {
                 && (ix.unique || ix.primary)
                 && ix.predicate.is_none()
                 && ix.method.as_deref().unwrap_or("btree") == "btree"
-                && ix.keys.len() == spec.keys.len()
+                && ix.keys.len() <= spec.keys.len()
+                && (ix.keys.len() < spec.keys.len() || !spec.include.is_empty())
                 && ix
                     .keys
                     .iter()
@@ -580,7 +584,7 @@ pub fn hold_back_key_twins(
         match twin_of_unique(&c.recommendation.spec, schema) {
             Some(unique) if workload_ms > 0.0 && saves < workload_ms * MIN_KEY_TWIN_SHARE => {
                 notes.push(format!(
-                    "held back: {} (the same keys as the unique index {unique}, only to carry INCLUDE columns: \
+                    "held back: {} (the keys of the unique index {unique}, only to carry other columns: \
                      it saves {} ms, {:.1}% of the workload's {} ms, under the {:.0}% such a second index on the key must save)",
                     c.recommendation.statement,
                     round3(saves),
@@ -1079,8 +1083,15 @@ async fn select_together(
                 continue;
             }
             // Its upkeep would eat most of what it saves with the indexes
-            // chosen before it.
-            if eats_saving(p.write, p.saves) {
+            // chosen before it. Taken, it replaces the chosen indexes it
+            // absorbs (below): it adds its writes less theirs (a key column
+            // more on the same rows writes as many entries).
+            let replaced: f64 = chosen
+                .iter()
+                .filter(|c| absorbs(&p.cand, c))
+                .map(|c| writes.cost_ms(c))
+                .sum();
+            if eats_saving(p.write - replaced, p.saves) {
                 out.held_back.push(writes.note(&p.cand, p.saves));
                 continue;
             }
@@ -1286,6 +1297,80 @@ fn set_figures(cand: &mut AdvisedIndex, saves: f64) {
         .collect();
 }
 
+/// Operator classes whose operators another index on the same key also
+/// serves: `(narrow, wide)`, the wide one by its method's default class
+/// (`None`). `jsonb_path_ops` serves `@>` (and `@?`, `@@`) only; the
+/// default `jsonb_ops` serves those and the key operators `?`, `?|`, `?&`.
+const SUBSUMED_OPCLASSES: &[(&str, &str)] = &[("jsonb_path_ops", "gin")];
+
+/// Folds each heuristic index whose operator class serves a subset of
+/// what another candidate on the same key serves (`gin (doc
+/// jsonb_path_ops)` for `@>` beside `gin (doc)` for `?`) into that one:
+/// one index serves both statements, where two would each be written on
+/// every insert. The wide one takes the narrow one's statements and
+/// saving. Returns each index folded, with why.
+pub fn fold_subsumed_opclasses(heuristic: &mut Vec<AdvisedIndex>) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < heuristic.len() {
+        let n = &heuristic[i].recommendation.spec;
+        let host = SUBSUMED_OPCLASSES
+            .iter()
+            .find(|(class, method)| {
+                n.opclass.as_deref() == Some(*class) && n.method.as_deref() == Some(*method)
+            })
+            .and_then(|_| {
+                heuristic.iter().position(|w| {
+                    let ws = &w.recommendation.spec;
+                    ws.opclass.is_none()
+                        && ws.method == n.method
+                        && ws.predicate == n.predicate
+                        && ws.qualified_table() == n.qualified_table()
+                        && ws.keys.len() == n.keys.len()
+                        && ws.keys.iter().zip(&n.keys).all(|(a, b)| keys_match(a, b))
+                        && w.partners.is_empty()
+                })
+            });
+        let Some(j) = host.filter(|_| heuristic[i].partners.is_empty()) else {
+            i += 1;
+            continue;
+        };
+        let narrow = heuristic.remove(i);
+        let j = if j > i { j - 1 } else { j };
+        let wide = &mut heuristic[j];
+        for g in narrow.helps {
+            if !wide.helps.iter().any(|h| h.fingerprint == g.fingerprint) {
+                wide.helps.push(g);
+            }
+        }
+        let rec = &mut wide.recommendation;
+        rec.score = round3(rec.score + narrow.recommendation.score);
+        for q in narrow.recommendation.queries {
+            if !rec.queries.contains(&q) {
+                rec.queries.push(q);
+            }
+        }
+        let class = narrow
+            .recommendation
+            .spec
+            .opclass
+            .clone()
+            .unwrap_or_default();
+        rec.reason = format!(
+            "{}; it also serves the statements {class} was proposed for",
+            rec.reason.trim_end_matches('.')
+        );
+        out.push((
+            narrow.recommendation.statement,
+            format!(
+                "{} serves its statements too: one index where two would each be written on every insert",
+                rec.statement.trim_end_matches(';')
+            ),
+        ));
+    }
+    out
+}
+
 /// Takes out of `kept` the verified B-tree indexes that a heuristic GIN or
 /// GiST index of `heuristic` on the same table serves:
 /// - the GiST's keys lead with the B-tree's columns (through btree_gist),
@@ -1369,6 +1454,9 @@ mod tests {
         effects: Vec<(String, &'static str, f64)>,
         sets: Vec<(Vec<String>, &'static str, f64)>,
         made: Vec<String>,
+        /// Sizes grow with the key columns (100 pages a column), else
+        /// every index is 100 pages.
+        sized: bool,
     }
 
     impl Planner for Model {
@@ -1401,7 +1489,10 @@ mod tests {
         }
         async fn hypothesize(&mut self, create: &str) -> Result<u64, PlanError> {
             self.made.push(create.to_string());
-            Ok(8192 * 100)
+            let columns = create
+                .split_once('(')
+                .map_or(1, |(_, keys)| keys.matches(',').count() as u64 + 1);
+            Ok(8192 * 100 * if self.sized { columns } else { 1 })
         }
         async fn forget(&mut self) -> Result<(), PlanError> {
             self.made.clear();
@@ -1524,6 +1615,7 @@ mod tests {
             ],
             sets: Vec::new(),
             made: Vec::new(),
+            sized: false,
         };
         let mut unseen: HashMap<Fingerprint, String> = HashMap::new();
         if let Some(at) = worst {
@@ -1581,6 +1673,7 @@ mod tests {
                 (vec![sa, st], "q", both),
             ],
             made: Vec::new(),
+            sized: false,
         };
         let fp = a.helps[0].fingerprint;
         let baseline: HashMap<Fingerprint, f64> = [(fp, BASE)].into_iter().collect();
@@ -1655,13 +1748,23 @@ mod tests {
         let (kept, notes) = hold_back_key_twins(vec![one], &schema, 1_000.0);
         assert_eq!(kept.len(), 1);
         assert!(notes.is_empty());
-        // Not a twin: another key order, a key column more, a partial
-        // index, or no INCLUDE at all; each kept however little it saves.
-        let others = vec![
+        // Keys after the unique one order nothing (one row a key): they
+        // only carry columns, as INCLUDE does: a twin too.
+        for wider in [
             spec(&["order_no", "region"], &[], None),
+            spec(&["order_no", "note"], &["region"], None),
+        ] {
+            let (kept, notes) = hold_back_key_twins(vec![advised(wider, &[1])], &schema, 1_000.0);
+            assert!(kept.is_empty());
+            assert!(notes[0].contains("orders_order_no_key"), "{notes:?}");
+        }
+        // Not a twin: another key order, a partial index, or the unique
+        // keys alone; each kept however little it saves.
+        let others = vec![
+            spec(&["region", "order_no"], &[], None),
             spec(&["region"], &["order_no"], None),
             spec(&["order_no"], &["region"], Some("note IS NULL")),
-            spec(&["order_no", "note"], &["region"], None),
+            spec(&["order_no"], &[], None),
         ];
         let n = others.len();
         let (kept, notes) = hold_back_key_twins(
@@ -1707,6 +1810,82 @@ mod tests {
             .unwrap();
         assert_eq!(a.recommendation.write_cost, Some(40.0));
         assert_eq!(a.recommendation.write.as_ref().unwrap().breaks_hot, ["a"]);
+    }
+
+    /// `owner = $1 ORDER BY at DESC LIMIT 50` on an insert-heavy table:
+    /// `(owner)` takes the statement to a tenth of its cost and is half the
+    /// size of `(owner, at)`, which takes it to a twentieth; `(owner)` is
+    /// chosen first. `(owner, at)` then saves 5 ms more, and its 4 ms of
+    /// writes would be more than half of that, but taken it replaces
+    /// `(owner)`, whose 4 ms it no longer adds: it is taken, alone.
+    #[test]
+    fn an_index_that_replaces_a_chosen_one_pays_only_the_writes_it_adds() {
+        let schema = one_table("public", "t", &["id", "owner", "at"], "t_pkey", true);
+        let rows = 4000;
+        let writes = WriteLoad::new(
+            &schema,
+            &Writes {
+                statements: vec![WriteStatement {
+                    table: "public.t".into(),
+                    sets: None,
+                    rows,
+                    // Two entries a row (heap, primary key) at 0.001 ms.
+                    total_ms: rows as f64 * 2.0 * 0.001,
+                    blocks: rows * 5,
+                }],
+                hot_share: Vec::new(),
+            },
+        );
+        let narrow = candidate("owner", "q");
+        let mut wide = candidate("owner", "q");
+        wide.recommendation.spec = IndexSpec::new("public.t", &["owner", "at"]);
+        wide.recommendation.statement = wide.recommendation.spec.statement(Dialect::Postgres);
+        let mut model = Model {
+            effects: vec![
+                (
+                    hypothetical_statement(&narrow.recommendation.statement),
+                    "q",
+                    BASE * 0.1,
+                ),
+                (
+                    hypothetical_statement(&wide.recommendation.statement),
+                    "q",
+                    BASE * 0.05,
+                ),
+            ],
+            sets: Vec::new(),
+            made: Vec::new(),
+            sized: true,
+        };
+        let mean: HashMap<Fingerprint, f64> =
+            [(narrow.helps[0].fingerprint, 100.0)].into_iter().collect();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let out = rt.block_on(verify(
+            &mut model,
+            vec![narrow, wide],
+            &HashMap::new(),
+            &mean,
+            1000,
+            SetLimits::default(),
+            &writes,
+            &HashMap::new(),
+        ));
+        assert!(model.made.is_empty(), "hypothetical indexes left behind");
+        let chosen: Vec<Vec<String>> = out
+            .kept
+            .iter()
+            .map(|k| k.recommendation.spec.columns())
+            .collect();
+        assert_eq!(
+            chosen,
+            vec![vec!["owner".to_string(), "at".to_string()]],
+            "held back: {:?}, rejected: {:?}",
+            out.held_back,
+            out.rejected
+        );
+        assert!(out.held_back.is_empty(), "{:?}", out.held_back);
     }
 
     #[test]
@@ -1895,6 +2074,7 @@ mod tests {
                 ],
                 sets: Vec::new(),
                 made: Vec::new(),
+                sized: false,
             };
             let rt = tokio::runtime::Builder::new_current_thread()
                 .build()
@@ -1919,6 +2099,45 @@ mod tests {
                 assert_eq!(names.len(), 2, "{names:?}");
             }
         }
+    }
+
+    /// `doc @> $1` wants `gin (doc jsonb_path_ops)`, `doc ? $1` the
+    /// default `gin (doc)`: one index, the default one, with both
+    /// statements. On another column, or with another predicate, both stay.
+    #[test]
+    fn a_jsonb_path_ops_index_is_folded_into_the_default_one_on_the_same_column() {
+        let gin = |col: &str, opclass: Option<&str>, predicate: Option<&str>, q: u64| {
+            let mut s = IndexSpec::new("app.docs", &[col]);
+            s.method = Some("gin".into());
+            s.opclass = opclass.map(str::to_string);
+            s.predicate = predicate.map(str::to_string);
+            let mut a = advised(s, &[q]);
+            a.recommendation.score = 10.0;
+            a.recommendation.queries = vec![format!("q{q}")];
+            a
+        };
+        let mut heuristic = vec![
+            gin("doc", Some("jsonb_path_ops"), None, 1),
+            gin("doc", None, None, 2),
+            gin("meta", Some("jsonb_path_ops"), None, 3),
+            gin("doc", Some("jsonb_path_ops"), Some("kind = 'x'"), 4),
+        ];
+        let folded = fold_subsumed_opclasses(&mut heuristic);
+        assert_eq!(folded.len(), 1, "{folded:?}");
+        assert!(folded[0].0.contains("jsonb_path_ops"), "{folded:?}");
+        assert!(folded[0].1.contains("USING gin (doc)"), "{folded:?}");
+        assert_eq!(heuristic.len(), 3);
+        let host = heuristic
+            .iter()
+            .find(|h| h.recommendation.spec.opclass.is_none())
+            .unwrap();
+        assert_eq!(host.helps.len(), 2);
+        assert_eq!(host.recommendation.score, 20.0);
+        assert_eq!(host.recommendation.queries, ["q2", "q1"]);
+        // Alone, the jsonb_path_ops index stays.
+        let mut alone = vec![gin("doc", Some("jsonb_path_ops"), None, 1)];
+        assert!(fold_subsumed_opclasses(&mut alone).is_empty());
+        assert_eq!(alone.len(), 1);
     }
 
     #[test]

@@ -1135,7 +1135,11 @@ async fn verify_indexes(
             }
             notes.extend(out.held_back);
             let mut kept = out.kept;
-            let (heuristic, held) = writes.hold_back(out.heuristic);
+            let mut heuristic = out.heuristic;
+            for (stmt, why) in hypopg::fold_subsumed_opclasses(&mut heuristic) {
+                notes.push(format!("not proposed: {stmt} ({why})"));
+            }
+            let (heuristic, held) = writes.hold_back(heuristic);
             notes.extend(held);
             if !heuristic.is_empty() {
                 notes.push(format!(
@@ -1176,6 +1180,10 @@ async fn verify_indexes(
             notes.push(format!(
                 "indexes are heuristic (not verified by the planner): {how}."
             ));
+            let mut candidates = candidates;
+            for (stmt, why) in hypopg::fold_subsumed_opclasses(&mut candidates) {
+                notes.push(format!("not proposed: {stmt} ({why})"));
+            }
             let (candidates, held) = writes.hold_back(candidates);
             notes.extend(held);
             let (kept, cut) = hypopg::within_limits(candidates, limits);

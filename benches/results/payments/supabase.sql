@@ -1,0 +1,12 @@
+CREATE INDEX ON payments.payments USING btree (merchant_id);
+CREATE INDEX ON payments.payments USING btree (idempotency_key);
+CREATE INDEX ON payments.customers USING btree (email);
+CREATE INDEX ON payments.cards USING btree (fingerprint);
+CREATE INDEX ON payments.payout_items USING btree (payment_id);
+CREATE INDEX ON payments.ledger_entries USING btree (account_id);
+CREATE INDEX ON payments.payments USING btree (review_reason);
+CREATE INDEX ON payments.payments USING btree (currency);
+CREATE INDEX ON payments.customers USING btree (phone);
+CREATE INDEX ON payments.payouts USING btree (merchant_id);
+CREATE INDEX ON payments.refunds USING btree (payment_id);
+CREATE INDEX ON payments.disputes USING btree (payment_id);
