@@ -9,6 +9,7 @@ mod concurrent_index_if_not_exists;
 mod constraint_builds_index;
 mod constraint_without_not_valid;
 mod dead_tuples;
+mod deep_offset;
 mod disk_spill;
 mod dropped_index_needed;
 mod dropped_or_renamed_in_use;
@@ -59,6 +60,7 @@ pub use concurrent_index_if_not_exists::ConcurrentIndexIfNotExists;
 pub use constraint_builds_index::ConstraintBuildsIndex;
 pub use constraint_without_not_valid::ConstraintWithoutNotValid;
 pub use dead_tuples::DeadTuples;
+pub use deep_offset::DeepOffset;
 pub use disk_spill::DiskSpill;
 pub use dropped_index_needed::DroppedIndexNeeded;
 pub use dropped_or_renamed_in_use::DroppedOrRenamedInUse;
@@ -118,6 +120,7 @@ pub static ALL: &[&dyn Rule] = &[
     &UnionDedup,
     &IndexFilter,
     &SortForLimit,
+    &DeepOffset,
     &LossyBitmap,
     &HeapFetches,
     &WorkersNotLaunched,
