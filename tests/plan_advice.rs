@@ -1773,8 +1773,7 @@ fn inline_plan_with_schema(text: &str, ddl: &str) -> Report {
 }
 
 /// Each case's first finding and first statement, as EXPECTED.md names
-/// them (03 is the defensible "rewrite the predicate"; 05 and 09 the
-/// work_mem EXPECTED accepts first).
+/// them (05 and 09 the work_mem EXPECTED accepts first).
 #[test]
 fn blindk_first_findings() {
     for (file, rule, statement) in [
@@ -1788,7 +1787,11 @@ fn blindk_first_findings() {
             "join-full-scan",
             Some("CREATE INDEX CONCURRENTLY comments_article_id_idx ON comments (article_id);"),
         ),
-        ("03_views_newyork_day.txt", "seq-scan", None),
+        (
+            "03_views_newyork_day.txt",
+            "function-on-indexed-column",
+            Some("CREATE INDEX page_views_viewed_at_idx ON page_views (viewed_at);"),
+        ),
         (
             "04_football_wordcount_correlated.txt",
             "index-filter",
@@ -2037,6 +2040,50 @@ Execution Time: 301.0 ms
     let wide = narrow.replace("added_at timestamp with time zone", "note text");
     let r = inline_plan_with_schema(plan, &wide);
     assert!(!rules(&r).contains(&"join-full-scan"), "{:?}", rules(&r));
+}
+
+/// 03: `(viewed_at AT TIME ZONE 'America/New_York')::date = '2026-11-20'`
+/// on the partition key: all 13 partitions scanned (1.78 s). The advice is
+/// the day's range on the bare column, which prunes to one partition
+/// (measured 131 ms), not the expression index (immutable, but it prunes
+/// nothing); it said "rewrite it so a column is compared directly". On
+/// other input: a plain table, a parameter.
+#[test]
+fn day_in_a_time_zone_is_rewritten_as_its_range() {
+    let r = blindk("03_views_newyork_day.txt");
+    let f = finding(&r, "function-on-indexed-column", "03");
+    assert!(
+        f.advice.contains(
+            "`viewed_at >= ('2026-11-20'::timestamp AT TIME ZONE 'America/New_York') AND viewed_at < (('2026-11-20'::date + 1)::timestamp AT TIME ZONE 'America/New_York')`"
+        ) && f.advice.contains("skips every partition"),
+        "{}",
+        f.advice
+    );
+    assert!(
+        statements(&r).iter().all(|s| !s.contains("AT TIME ZONE")),
+        "{:?}",
+        statements(&r)
+    );
+    let scan = "\
+Seq Scan on orders  (cost=0.00..52000.00 rows=10000 width=24) (actual time=0.1..310.0 rows=800 loops=1)
+  Filter: (((created_at AT TIME ZONE 'Europe/Paris'::text))::date = $1)
+  Rows Removed by Filter: 1999200
+Planning Time: 0.1 ms
+Execution Time: 311.0 ms
+";
+    let r = inline_plan(scan);
+    let f = finding(&r, "function-on-indexed-column", "inline");
+    assert!(
+        f.advice.contains(
+            "`created_at >= ($1::timestamp AT TIME ZONE 'Europe/Paris') AND created_at < (($1::date + 1)::timestamp AT TIME ZONE 'Europe/Paris')`"
+        ),
+        "{}",
+        f.advice
+    );
+    assert_eq!(
+        statements(&r),
+        vec!["CREATE INDEX CONCURRENTLY orders_created_at_idx ON orders (created_at);"]
+    );
 }
 
 #[test]

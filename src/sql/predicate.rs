@@ -988,12 +988,29 @@ pub fn column_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
                 // varchar → text and the like: no conversion, an index still serves.
                 return Some((col, inner_wrapper));
             }
-            let wrapper = inner_wrapper.unwrap_or(Wrapper {
+            let cast = Wrapper {
                 function: "cast".into(),
                 expr_sql: normalize_sql(e),
                 cast_to: Some(data_type.to_string().to_lowercase()),
-            });
+            };
+            // `(ts AT TIME ZONE 'zone')::date`: the day in that zone, one
+            // conversion read whole (its rewrite is a range on ts).
+            let wrapper = match inner_wrapper {
+                Some(w) if w.function == "timezone" => cast,
+                other => other.unwrap_or(cast),
+            };
             Some((col, Some(wrapper)))
+        }
+        Expr::AtTimeZone { timestamp, .. } => {
+            let (col, _) = column_side(timestamp)?;
+            Some((
+                col,
+                Some(Wrapper {
+                    function: "timezone".into(),
+                    expr_sql: normalize_sql(e),
+                    cast_to: None,
+                }),
+            ))
         }
         Expr::Function(f) => {
             let FunctionArguments::List(list) = &f.args else {
@@ -1202,6 +1219,28 @@ mod tests {
         assert_eq!(
             quote_qualifiers("(x.note = 'it.is'::text) AND (\"S 1\".v = 1)"),
             "(\"x\".note = 'it.is'::text) AND (\"S 1\".v = 1)"
+        );
+    }
+
+    /// `(ts AT TIME ZONE 'zone')::date`: the column wrapped in one cast
+    /// over the whole conversion.
+    #[test]
+    fn day_in_a_time_zone_is_one_wrapper() {
+        let p = parse_plan_condition(
+            "(((viewed_at AT TIME ZONE 'America/New_York'::text))::date = '2026-11-20'::date)",
+        )
+        .expect("parsed");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].column.name, "viewed_at");
+        let w = p[0].wrapper.as_ref().expect("wrapped");
+        assert_eq!(
+            (w.function.as_str(), w.cast_to.as_deref()),
+            ("cast", Some("date"))
+        );
+        assert!(
+            w.expr_sql.contains("AT TIME ZONE 'America/New_York'"),
+            "{}",
+            w.expr_sql
         );
     }
 
