@@ -8,6 +8,7 @@ mod automatic_index;
 mod concurrent_index_if_not_exists;
 mod constraint_builds_index;
 mod constraint_without_not_valid;
+mod cte_aggregate_filtered;
 mod dead_tuples;
 mod deep_offset;
 mod disk_spill;
@@ -59,6 +60,7 @@ pub use automatic_index::AutomaticIndex;
 pub use concurrent_index_if_not_exists::ConcurrentIndexIfNotExists;
 pub use constraint_builds_index::ConstraintBuildsIndex;
 pub use constraint_without_not_valid::ConstraintWithoutNotValid;
+pub use cte_aggregate_filtered::CteAggregateFiltered;
 pub use dead_tuples::DeadTuples;
 pub use deep_offset::DeepOffset;
 pub use disk_spill::DiskSpill;
@@ -121,6 +123,7 @@ pub static ALL: &[&dyn Rule] = &[
     &IndexFilter,
     &SortForLimit,
     &DeepOffset,
+    &CteAggregateFiltered,
     &LossyBitmap,
     &HeapFetches,
     &WorkersNotLaunched,
