@@ -195,7 +195,11 @@ impl Rule for JoinFullScan {
                 );
                 out.push(
                     Finding::new(&Self::META, message, advice)
-                        .impact(took.map(|t| t * (1.0 - touched / read)))
+                        .impact(took.map(|t| {
+                            // The hash join's own work (hashing and probing
+                            // every row of the scan) goes with the scan.
+                            (t + join.exclusive_ms.unwrap_or(0.0)) * (1.0 - touched / read)
+                        }))
                         .at(node_location(scan))
                         .with_index(Some(spec)),
                 );
