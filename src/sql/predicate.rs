@@ -119,11 +119,66 @@ pub fn parse_plan_condition(text: &str) -> Option<Vec<Predicate>> {
 /// when sqlparser does not understand it.
 fn parse_plan_expr(text: &str) -> Option<Expr> {
     let cleaned = clean_plan_expression(text);
-    Parser::new(&PostgreSqlDialect {})
-        .try_with_sql(&cleaned)
-        .ok()?
-        .parse_expr()
-        .ok()
+    let parse = |sql: &str| {
+        Parser::new(&PostgreSqlDialect {})
+            .try_with_sql(sql)
+            .ok()?
+            .parse_expr()
+            .ok()
+    };
+    // An alias PostgreSQL prints bare may be a keyword to sqlparser
+    // (`at.tag_id`, `at` of AT TIME ZONE): quoted, it is a plain name.
+    parse(&cleaned).or_else(|| parse(&quote_qualifiers(&cleaned)))
+}
+
+/// `text` with every bare qualifier (`at` in `at.tag_id`) double-quoted,
+/// outside string literals and quoted names.
+fn quote_qualifiers(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    let mut i = 0;
+    let word_char = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '$';
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\'' || c == '"' {
+            // Copy a literal or quoted name whole (a doubled quote inside
+            // it is two quotes in a row: the loop copies both).
+            out.push(c);
+            i += 1;
+            while i < chars.len() {
+                out.push(chars[i]);
+                i += 1;
+                if chars[i - 1] == c {
+                    break;
+                }
+            }
+            continue;
+        }
+        let starts_word = (c.is_ascii_lowercase() || c == '_')
+            && (i == 0 || !(word_char(chars[i - 1]) || chars[i - 1] == '.'));
+        if starts_word {
+            let start = i;
+            while i < chars.len() && word_char(chars[i]) {
+                i += 1;
+            }
+            let word: String = chars[start..i].iter().collect();
+            let qualifies = chars.get(i) == Some(&'.')
+                && chars
+                    .get(i + 1)
+                    .is_some_and(|&n| n.is_ascii_alphabetic() || n == '_' || n == '"');
+            if qualifies {
+                out.push('"');
+                out.push_str(&word);
+                out.push('"');
+            } else {
+                out.push_str(&word);
+            }
+            continue;
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 /// What a plan condition asks beyond [`parse_plan_condition`]'s plain
@@ -933,12 +988,29 @@ pub fn column_side(e: &Expr) -> Option<(ColumnRef, Option<Wrapper>)> {
                 // varchar → text and the like: no conversion, an index still serves.
                 return Some((col, inner_wrapper));
             }
-            let wrapper = inner_wrapper.unwrap_or(Wrapper {
+            let cast = Wrapper {
                 function: "cast".into(),
                 expr_sql: normalize_sql(e),
                 cast_to: Some(data_type.to_string().to_lowercase()),
-            });
+            };
+            // `(ts AT TIME ZONE 'zone')::date`: the day in that zone, one
+            // conversion read whole (its rewrite is a range on ts).
+            let wrapper = match inner_wrapper {
+                Some(w) if w.function == "timezone" => cast,
+                other => other.unwrap_or(cast),
+            };
             Some((col, Some(wrapper)))
+        }
+        Expr::AtTimeZone { timestamp, .. } => {
+            let (col, _) = column_side(timestamp)?;
+            Some((
+                col,
+                Some(Wrapper {
+                    function: "timezone".into(),
+                    expr_sql: normalize_sql(e),
+                    cast_to: None,
+                }),
+            ))
         }
         Expr::Function(f) => {
             let FunctionArguments::List(list) = &f.args else {
@@ -1170,6 +1242,46 @@ pub fn has_column(e: &Expr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An alias that is a keyword to sqlparser (`at`, `end`) still reads
+    /// as a qualifier; literals and quoted names are left alone.
+    #[test]
+    fn keyword_alias_reads_as_a_qualifier() {
+        // A join condition reads as one predicate per side.
+        let p = parse_plan_condition("(at.tag_id = t.id)").expect("parsed");
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0].column.qualifier.as_deref(), Some("at"));
+        assert_eq!(p[0].column.name, "tag_id");
+        let p = parse_plan_condition("((end.kind = 'a.b'::text) AND (end.n > 3))").expect("parsed");
+        assert_eq!(p.len(), 2, "{p:?}");
+        assert_eq!(p[0].column.qualifier.as_deref(), Some("end"));
+        assert_eq!(
+            quote_qualifiers("(x.note = 'it.is'::text) AND (\"S 1\".v = 1)"),
+            "(\"x\".note = 'it.is'::text) AND (\"S 1\".v = 1)"
+        );
+    }
+
+    /// `(ts AT TIME ZONE 'zone')::date`: the column wrapped in one cast
+    /// over the whole conversion.
+    #[test]
+    fn day_in_a_time_zone_is_one_wrapper() {
+        let p = parse_plan_condition(
+            "(((viewed_at AT TIME ZONE 'America/New_York'::text))::date = '2026-11-20'::date)",
+        )
+        .expect("parsed");
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert_eq!(p[0].column.name, "viewed_at");
+        let w = p[0].wrapper.as_ref().expect("wrapped");
+        assert_eq!(
+            (w.function.as_str(), w.cast_to.as_deref()),
+            ("cast", Some("date"))
+        );
+        assert!(
+            w.expr_sql.contains("AT TIME ZONE 'America/New_York'"),
+            "{}",
+            w.expr_sql
+        );
+    }
 
     #[test]
     fn json_path_compared_with_a_constant() {

@@ -177,7 +177,13 @@ pub fn cast_volatility(from: Option<&str>, to: &str) -> Volatility {
 /// Volatility of the wrapper the classifier found around a column.
 pub fn wrapper_volatility(w: &Wrapper, column_type: Option<&str>) -> Option<Volatility> {
     match (w.function.as_str(), &w.cast_to) {
+        // A time in a named zone is a timestamp without one: what follows
+        // reads no setting.
+        ("cast", Some(to)) if time_zone_named(&w.expr_sql).is_some() => {
+            Some(cast_volatility(Some("timestamp without time zone"), to))
+        }
         ("cast", Some(to)) => Some(cast_volatility(column_type, to)),
+        ("timezone", _) if time_zone_named(&w.expr_sql).is_some() => Some(Volatility::Immutable),
         ("operator" | "->" | "->>" | "#>" | "#>>", _) => Some(Volatility::Immutable),
         // Arithmetic on numbers is immutable; on times and intervals it may
         // depend on the time zone.
@@ -275,6 +281,14 @@ pub fn sargable_rewrite(
     }
     let value = operand(strip_date_cast(value));
     let value = value.as_str();
+    // The day in a named zone: its midnights in that zone.
+    if let Some(zone) = time_zone_named(&w.expr_sql) {
+        return (dialect == Dialect::Postgres).then(|| {
+            format!(
+                "{column} >= ({value}::timestamp AT TIME ZONE {zone}) AND {column} < (({value}::date + 1)::timestamp AT TIME ZONE {zone})"
+            )
+        });
+    }
     Some(match dialect {
         Dialect::Sqlite => {
             format!("{column} >= {value} AND {column} < date({value}, '+1 day')")
@@ -284,6 +298,15 @@ pub fn sargable_rewrite(
         }
         Dialect::Postgres => format!("{column} >= {value}::date AND {column} < {value}::date + 1"),
     })
+}
+
+/// The zone literal of `… AT TIME ZONE 'zone'` in an expression (quotes
+/// included), when it is a constant.
+pub fn time_zone_named(expr_sql: &str) -> Option<&str> {
+    let at = expr_sql.to_ascii_lowercase().find(" at time zone '")?;
+    let rest = &expr_sql[at + " at time zone ".len()..];
+    let end = rest[1..].find('\'')?;
+    Some(&rest[..end + 2])
 }
 
 /// The literal without its cast: `'2024-03-01'::date` and
@@ -374,6 +397,34 @@ mod tests {
             expr_sql: expr.into(),
             cast_to: cast_to.map(str::to_string),
         }
+    }
+
+    /// The day of a timestamptz in a named zone: immutable (the zone is a
+    /// constant), and its rewrite is the range of that day's midnights in
+    /// the zone; no rewrite outside PostgreSQL.
+    #[test]
+    fn day_in_a_named_zone() {
+        let day = w(
+            "cast",
+            "((viewed_at AT TIME ZONE 'America/New_York'))::date",
+            Some("date"),
+        );
+        assert_eq!(time_zone_named(&day.expr_sql), Some("'America/New_York'"));
+        assert_eq!(time_zone_named("created_at::date"), None);
+        assert_eq!(
+            wrapper_volatility(&day, Some("timestamp with time zone")),
+            Some(Volatility::Immutable)
+        );
+        assert_eq!(
+            sargable_rewrite(&day, "viewed_at", "'2026-11-20'::date", Dialect::Postgres).as_deref(),
+            Some(
+                "viewed_at >= ('2026-11-20'::timestamp AT TIME ZONE 'America/New_York') AND viewed_at < (('2026-11-20'::date + 1)::timestamp AT TIME ZONE 'America/New_York')"
+            )
+        );
+        assert_eq!(
+            sargable_rewrite(&day, "viewed_at", "'2026-11-20'", Dialect::Mysql),
+            None
+        );
     }
 
     #[test]

@@ -47,6 +47,11 @@ declare_rule! {
     /// SELECT * FROM orders
     /// WHERE created_at >= '2024-03-01' AND created_at < '2024-03-02';
     /// ```
+    /// The day in a named zone (`(created_at AT TIME ZONE 'Europe/Paris')::date`)
+    /// could be indexed, but the range of that day's midnights in the zone
+    /// is the fix: a plain index on the column serves it, and on a table
+    /// partitioned by the column only a range on the column itself lets the
+    /// planner skip partitions.
     pub struct FunctionOnIndexedColumn {
         id: "function-on-indexed-column",
         severity: Warning,
@@ -271,6 +276,15 @@ fn finding(
                 .after_rewrite(true),
         );
     }
+    if let Some(advice) = zoned_day_advice(p, w, &bare, schema, dialect) {
+        return Some(
+            Finding::new(&FunctionOnIndexedColumn::META, message, advice)
+                .impact(n.exclusive_ms)
+                .at(node_location(n))
+                .with_index((!already_indexed(&bare, schema)).then_some(bare))
+                .after_rewrite(true),
+        );
+    }
     let (advice, spec) = match imm {
         Some(true) if !already_indexed(&expr_index, schema) => (
             format!(
@@ -331,6 +345,36 @@ fn finding(
             .with_index(spec)
             .after_rewrite(after_rewrite),
     )
+}
+
+/// The advice for the day of a column in a named time zone compared with
+/// one day (`(ts AT TIME ZONE 'Europe/Paris')::date = '2024-03-01'`): the
+/// range of that day's midnights on the bare column. An index on the
+/// expression could serve this query only, and on a table partitioned by
+/// the column only a range on the column itself lets the planner skip
+/// partitions.
+fn zoned_day_advice(
+    p: &Predicate,
+    w: &Wrapper,
+    bare: &IndexSpec,
+    schema: Option<&Schema>,
+    dialect: Dialect,
+) -> Option<String> {
+    let zone = crate::sql::volatility::time_zone_named(&w.expr_sql)?;
+    if !matches!(p.kind, crate::sql::predicate::PredicateKind::Eq) {
+        return None;
+    }
+    let col = &p.column.name;
+    let rewrite = sargable_rewrite(w, col, p.value.as_deref()?, dialect)?;
+    let index = if already_indexed(bare, schema) {
+        format!("the existing index on {col} serves it")
+    } else {
+        format!("an index on {col} serves it:\n{}", bare.statement(dialect))
+    };
+    Some(format!(
+        "{} is the day of {col} in time zone {zone}: compare the bare column with that day's range instead, `{rewrite}` (the bounds are constants, computed once). On a table partitioned by {col} the planner then skips every partition outside the day, which it cannot do for an expression of {col}; {index}",
+        w.expr_sql
+    ))
 }
 
 /// The numeric type PostgreSQL converted the bare column to because the

@@ -40,6 +40,10 @@ declare_rule! {
     /// ```sql
     /// CREATE INDEX CONCURRENTLY audit_log_logged_at_idx ON audit_log (logged_at);
     /// ```
+    /// When the large side's scan also has an equality filter of its own
+    /// that removes at least half the rows it reads (`event_type =
+    /// 'subscribe'`), that column leads the index, so each probe reads only
+    /// the rows it keeps: `(event_type, occurred_at)`.
     /// When no column of the condition can lead an index (an `OR` across
     /// columns, a function of both sides), rewrite it: an `OR` as a
     /// `UNION ALL` of two joins, a function as a comparison of the bare
@@ -109,6 +113,25 @@ impl Rule for JoinFilter {
                     .into_iter()
                     .filter(|p| own_column(big, p.column.qualifier.as_deref())),
             );
+            // The large side's own equality filter, when it removes most of
+            // the rows it read (`event_type = 'subscribe'`), leads the
+            // index: each probe then reads only the rows it keeps. Only
+            // beside a column of the join condition: alone it would not
+            // turn the loop round.
+            let serves_join = index_for(big, &keys, &[]).is_some();
+            let leading: Vec<_> = big
+                .filter
+                .as_deref()
+                .filter(|_| serves_join && filter_keeps_few(big))
+                .map(|f| own_predicates(big, f))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|p| {
+                    p.wrapper.is_none() && matches!(p.kind, PredicateKind::Eq | PredicateKind::In)
+                })
+                .collect();
+            let led = !leading.is_empty();
+            keys.splice(0..0, leading);
             let spec = index_for(big, &keys, &[]);
             let indexed = spec
                 .as_ref()
@@ -127,7 +150,12 @@ impl Rule for JoinFilter {
             );
             let advice = match &spec {
                 Some(s) if !indexed => format!(
-                    "Index the large side's columns that the condition compares, so the planner can turn the loop round (the few rows outside, an index scan inside reading only the matching rows): {}.\n{}",
+                    "Index the large side's columns that the condition compares{}, so the planner can turn the loop round (the few rows outside, an index scan inside reading only the matching rows): {}.\n{}",
+                    if led {
+                        " after those its own filter compares with a value"
+                    } else {
+                        ""
+                    },
                     describe_index(s),
                     s.statement(ctx.dialect())
                 ),
@@ -162,6 +190,17 @@ fn scan_below(plan: &Plan, mut ix: NodeIndex) -> Option<NodeIndex> {
             _ => return None,
         }
     }
+}
+
+/// Share of the rows read a scan's own filter must remove for its
+/// equality columns to lead the index.
+const FILTER_REMOVES_AT_LEAST: f64 = 0.5;
+
+/// Whether a scan's filter removed at least half of the rows it read.
+fn filter_keeps_few(n: &crate::model::plan::PlanNode) -> bool {
+    let removed = n.rows_removed();
+    n.rows_scanned()
+        .is_some_and(|read| read > 0.0 && removed >= read * FILTER_REMOVES_AT_LEAST)
 }
 
 /// Whether a column qualifier names the scan's own table (or is absent).

@@ -11,11 +11,11 @@ use crate::sql::predicate::PredicateKind;
 declare_rule! {
     /// ## What it does
     /// Flags a hash join that reads a large table in full (a sequential
-    /// scan with no filter: the selectivity is all in the join condition)
-    /// to match a few of its rows against a small other side (or, for an
-    /// anti join, to check a few rows for a match), when an index
-    /// on the large table's join key would let the planner look up just the
-    /// matching rows instead.
+    /// scan with no filter, or one whose filter keeps at least half of the
+    /// rows: the selectivity is in the join condition) to match a few of
+    /// its rows against a small other side (or, for an anti join, to check
+    /// a few rows for a match), when an index on the large table's join key
+    /// would let the planner look up just the matching rows instead.
     ///
     /// ## Why is this bad?
     /// A hash join has to read its whole probe side: three million comments
@@ -30,7 +30,11 @@ declare_rule! {
     /// fetch per matching row, each about a random page) cost under half of
     /// the sequential pass, counting a random page as 300 rows of a
     /// sequential scan (`random_page_cost` 4 against about 75 rows per 8 kB
-    /// page at `seq_page_cost` 1).
+    /// page at `seq_page_cost` 1). When the matching rows are too many for
+    /// one heap fetch each and the catalog (`--schema`, `--db`) shows a
+    /// narrow table (at most four columns, all of fixed width: a join
+    /// table of two keys), the index holds every column, the join key
+    /// first, and the probes read the index alone (an index-only scan).
     ///
     /// ## Example
     /// ```text
@@ -62,6 +66,9 @@ const LARGE_TABLE_ROWS: f64 = 10_000.0;
 const ROWS_PER_RANDOM_PAGE: f64 = 300.0;
 /// The index plan must cost at most this share of the scan to be worth it.
 const MUST_SAVE: f64 = 0.5;
+/// A scan's filter that keeps at least this share leaves the selectivity in
+/// the join.
+const MOSTLY_KEPT: f64 = 0.5;
 
 impl Rule for JoinFullScan {
     fn meta(&self) -> &'static RuleMeta {
@@ -112,21 +119,40 @@ impl Rule for JoinFullScan {
                 let Some(matched) = (if anti { Some(small) } else { join_rows(join) }) else {
                     continue;
                 };
-                let touched = (small + matched) * ROWS_PER_RANDOM_PAGE;
-                if touched > read * MUST_SAVE {
-                    continue;
-                }
                 let keys: Vec<_> = own_predicates(scan, cond)
                     .into_iter()
                     .filter(|p| matches!(p.kind, PredicateKind::Join(_)))
                     .collect();
-                let Some(spec) = index_for(scan, &keys, &[]) else {
+                let Some(mut spec) = index_for(scan, &keys, &[]) else {
                     continue;
                 };
+                let mut touched = (small + matched) * ROWS_PER_RANDOM_PAGE;
+                let mut covering = false;
+                if touched > read * MUST_SAVE {
+                    // A narrow table (a join table of two keys) fits whole
+                    // in the index: an index-only scan reads the matching
+                    // rows from the index leaves, not one heap page each.
+                    let Some(all) = covering_index(&spec, scan, ctx.schema) else {
+                        continue;
+                    };
+                    touched = small * ROWS_PER_RANDOM_PAGE + matched;
+                    if touched > read * MUST_SAVE {
+                        continue;
+                    }
+                    spec = all;
+                    covering = true;
+                }
                 if already_indexed(&spec, ctx.schema) {
                     continue;
                 }
                 let took = scan.inclusive_ms;
+                let no_filter = match kept_share(scan) {
+                    Some(k) if scan.filter.is_some() => format!(
+                        "its filter keeps {:.0}% of them: the selectivity is in the join",
+                        (k * 100.0).floor()
+                    ),
+                    _ => "no filter: the selectivity is in the join".to_string(),
+                };
                 // A parallel scan prints per-process averages, rounded: the
                 // sums are estimates of the truth, and say so.
                 let (all, about) = if scan.parallel_aware {
@@ -139,7 +165,7 @@ impl Rule for JoinFullScan {
                     .unwrap_or_default();
                 let message = if anti {
                     format!(
-                        "{} reads {all} {} rows of {} (no filter: the selectivity is in the join) to check {} row{} on the other side for a match{took_text}.",
+                        "{} reads {all} {} rows of {} ({no_filter}) to check {} row{} on the other side for a match{took_text}.",
                         join.title(),
                         count(approx(read, scan.parallel_aware)),
                         scan.title(),
@@ -148,7 +174,7 @@ impl Rule for JoinFullScan {
                     )
                 } else {
                     format!(
-                        "{} reads {all} {} rows of {} (no filter: the selectivity is in the join) to keep {about}{}, matched against {} row{} on the other side{took_text}.",
+                        "{} reads {all} {} rows of {} ({no_filter}) to keep {about}{}, matched against {} row{} on the other side{took_text}.",
                         join.title(),
                         count(approx(read, scan.parallel_aware)),
                         scan.title(),
@@ -158,13 +184,22 @@ impl Rule for JoinFullScan {
                     )
                 };
                 let advice = format!(
-                    "Index the join key of the large side, so the planner can probe it once per row of the small side (a nested loop over an index scan) instead of reading the whole table: {}.\n{}",
+                    "Index the join key of the large side, so the planner can probe it once per row of the small side (a nested loop over an index scan) instead of reading the whole table: {}{}.\n{}",
                     describe_index(&spec),
+                    if covering {
+                        " (every column of the table, so the probes read the index alone: an index-only scan once the table is vacuumed)"
+                    } else {
+                        ""
+                    },
                     spec.statement(ctx.dialect())
                 );
                 out.push(
                     Finding::new(&Self::META, message, advice)
-                        .impact(took.map(|t| t * (1.0 - touched / read)))
+                        .impact(took.map(|t| {
+                            // The hash join's own work (hashing and probing
+                            // every row of the scan) goes with the scan.
+                            (t + join.exclusive_ms.unwrap_or(0.0)) * (1.0 - touched / read)
+                        }))
                         .at(node_location(scan))
                         .with_index(Some(spec)),
                 );
@@ -174,17 +209,96 @@ impl Rule for JoinFullScan {
 }
 
 /// The full sequential scan that feeds a join side, through the nodes that
-/// only pass its rows on (Hash, Gather); `None` when the side filters its
-/// table (seq-scan speaks then) or is not a plain scan.
+/// only pass its rows on (Hash, Gather); `None` when the side's filter
+/// removes much of its table (seq-scan speaks then) or is not a plain scan.
+/// A filter that keeps most rows (`status <> 'deleted'`) leaves the
+/// selectivity in the join, as if there were none.
 fn full_scan_below(plan: &Plan, mut ix: NodeIndex) -> Option<NodeIndex> {
     loop {
         let n = plan.node(ix);
         match &*n.node_type {
             "Hash" | "Gather" => ix = *plan.children(ix).first()?,
-            "Seq Scan" if n.filter.is_none() && n.relation.is_some() => return Some(ix),
+            "Seq Scan" if n.relation.is_some() && keeps_most(n) => return Some(ix),
             _ => return None,
         }
     }
+}
+
+/// The share of the scanned rows a scan's filter kept: 1 with no filter,
+/// `None` when the counts are missing.
+fn kept_share(n: &PlanNode) -> Option<f64> {
+    if n.filter.is_none() {
+        return Some(1.0);
+    }
+    let scanned = n.rows_scanned()?;
+    (scanned > 0.0).then(|| n.total_rows().unwrap_or(0.0) / scanned)
+}
+
+/// A scan with no filter, or one whose filter kept at least half the rows.
+fn keeps_most(n: &PlanNode) -> bool {
+    kept_share(n).is_some_and(|k| k >= MOSTLY_KEPT)
+}
+
+/// Columns a table may have for an index on all of them to be proposed.
+const COVERING_MAX_COLUMNS: usize = 4;
+
+/// `spec` with the table's other columns appended, when the catalog knows
+/// the table and it is narrow enough for the index to hold every column.
+fn covering_index(
+    spec: &crate::model::index::IndexSpec,
+    scan: &PlanNode,
+    schema: Option<&crate::model::schema::Schema>,
+) -> Option<crate::model::index::IndexSpec> {
+    let table = schema?.table(scan.relation.as_deref()?)?;
+    if table.columns.len() > COVERING_MAX_COLUMNS
+        || !table.columns.iter().all(|c| fixed_width(&c.data_type))
+    {
+        return None;
+    }
+    let mut all = spec.clone();
+    for c in &table.columns {
+        let has = all.keys.iter().any(|k| {
+            k.column_name()
+                .is_some_and(|n| n.eq_ignore_ascii_case(&c.name))
+        });
+        if !has {
+            all.keys
+                .push(crate::model::schema::IndexKey::column(&c.name));
+        }
+    }
+    Some(all)
+}
+
+/// Whether a declared type stores a value of a few bytes whatever it holds
+/// (no text, array or document that may make the index as large as the
+/// table).
+fn fixed_width(data_type: &str) -> bool {
+    let t = data_type.trim().to_ascii_lowercase();
+    let t = t.strip_prefix("pg_catalog.").unwrap_or(&t);
+    matches!(
+        t,
+        "smallint"
+            | "integer"
+            | "int"
+            | "int2"
+            | "int4"
+            | "int8"
+            | "bigint"
+            | "smallserial"
+            | "serial"
+            | "bigserial"
+            | "boolean"
+            | "bool"
+            | "date"
+            | "real"
+            | "double precision"
+            | "float4"
+            | "float8"
+            | "uuid"
+            | "oid"
+    ) || t.starts_with("timestamp")
+        || t.starts_with("time ")
+        || t == "time"
 }
 
 /// Three significant digits for a sum of rounded per-process averages.

@@ -8,7 +8,9 @@ mod automatic_index;
 mod concurrent_index_if_not_exists;
 mod constraint_builds_index;
 mod constraint_without_not_valid;
+mod cte_aggregate_filtered;
 mod dead_tuples;
+mod deep_offset;
 mod disk_spill;
 mod dropped_index_needed;
 mod dropped_or_renamed_in_use;
@@ -58,7 +60,9 @@ pub use automatic_index::AutomaticIndex;
 pub use concurrent_index_if_not_exists::ConcurrentIndexIfNotExists;
 pub use constraint_builds_index::ConstraintBuildsIndex;
 pub use constraint_without_not_valid::ConstraintWithoutNotValid;
+pub use cte_aggregate_filtered::CteAggregateFiltered;
 pub use dead_tuples::DeadTuples;
+pub use deep_offset::DeepOffset;
 pub use disk_spill::DiskSpill;
 pub use dropped_index_needed::DroppedIndexNeeded;
 pub use dropped_or_renamed_in_use::DroppedOrRenamedInUse;
@@ -118,6 +122,8 @@ pub static ALL: &[&dyn Rule] = &[
     &UnionDedup,
     &IndexFilter,
     &SortForLimit,
+    &DeepOffset,
+    &CteAggregateFiltered,
     &LossyBitmap,
     &HeapFetches,
     &WorkersNotLaunched,
