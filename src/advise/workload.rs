@@ -1249,7 +1249,10 @@ pub fn reason(r: &AdvisedIndex) -> String {
 /// A value so common that no index serves it (the sequential scan is its
 /// plan) decides nothing: the scan is judged on the average value. The
 /// statement is planned with the heavy value (HypoPG), and the report
-/// says so (`planned with $1 = '…' from pg_stats`).
+/// says so (`planned with $1 = '…' from pg_stats`). A measured mean time
+/// bounds the saving either way (it is that time × the share of the cost
+/// the index saves); verified, the share is the heavy value's plan's, the
+/// planner being asked for one plan per statement.
 fn rows_per_value_decide(scan: &TableScan) -> bool {
     if scan.limit.is_some() {
         !scan.order_by.is_empty() || !scan.group_by.is_empty()
