@@ -456,8 +456,7 @@ fn advise_query(
                 .map(|t| TableInfo::new(t, schema, opts.dialect).local_rows(s))
         })
         .collect();
-    let mut scan_binds: Vec<Vec<(usize, String)>> = vec![Vec::new(); analysis.scans.len()];
-    for (scan, binds) in analysis.scans.iter().zip(&mut scan_binds) {
+    for scan in &analysis.scans {
         let Some(table) = schema.table(&scan.table) else {
             if !acc.missing_tables.contains(&scan.table) {
                 acc.missing_tables.push(scan.table.clone());
@@ -467,7 +466,6 @@ fn advise_query(
         let info = TableInfo::new(table, schema, opts.dialect);
         let loops = join_loops(scan, &analysis.scans, &rows_out);
         let sa = info.advise_scan(scan, loops, opts);
-        binds.clone_from(&sa.binds);
         total_before += sa.before;
         for w in &sa.wrapped {
             advice.wrapped.push(WrappedColumn {
@@ -547,7 +545,7 @@ fn advise_query(
         }
     }
     if opts.what_if {
-        for (i, scan) in analysis.scans.iter().enumerate() {
+        for scan in &analysis.scans {
             let Some(table) = schema.table(&scan.table) else {
                 continue;
             };
@@ -619,10 +617,15 @@ fn advise_query(
                 .map(|s| (s, WhatIf::Join))
                 .chain(filters.into_iter().map(|s| (s, WhatIf::Filter)))
                 .chain(covering.into_iter().map(|s| (s, WhatIf::Covering)));
-            // Planned with the representative values the scan is judged
-            // with (a skewed column's heavy value, a prefix pattern), so
-            // that they compare with its own candidate on the same plan.
-            let heavy = scan_binds.get(i).cloned().unwrap_or_default();
+            // Planned with the representative values the scan's own
+            // candidate is planned with (a skewed column's heavy value, a
+            // prefix pattern), so that they compare on the same plan.
+            let heavy: Vec<(usize, String)> = info
+                .conds(scan)
+                .0
+                .into_iter()
+                .filter_map(|c| c.bind)
+                .collect();
             let (heavy_sql, heavy_assumed) = bound(&original, &heavy);
             for (spec, kind) in what_if {
                 let gain = QueryGain {
@@ -1216,51 +1219,6 @@ pub fn reason(r: &AdvisedIndex) -> String {
     )
 }
 
-/// Whether a scan's equality `col = $n` on a skewed column is judged on
-/// the column's heavy value ([`TableInfo::heavy_value`]: its most common
-/// value, at least 1 % of the rows and twenty times the average value's
-/// share) rather than on the average value a generic plan sees.
-///
-/// **When.** The parameter is unknown, the rows of the value it stands
-/// for are not: the average value's few rows make any index look as good
-/// as another (a sort of them is free, their heap fetches cheap), while
-/// the time goes to the heavy values (a big tenant, a busy account),
-/// where only the right index is cheap: the one in the ORDER BY's order
-/// that stops at the LIMIT, the one that INCLUDEs the columns an
-/// aggregate reads, the one whose next key bounds a range or a keyset
-/// page. So a scan is judged on its heavy value when it reads every row
-/// of the value: an ORDER BY or a GROUP BY under a LIMIT (the sort or the
-/// aggregate sees them all), or no LIMIT (an aggregate, a list). A LIMIT
-/// without an order stops after its rows whatever the value: judged on
-/// the average. So is a scan without a LIMIT joined with other tables,
-/// whose rows per value decide the join too (the planner judges that, on
-/// the generic plan). Of two skewed equalities, the heavier is judged on
-/// its heavy value, the other on its average.
-///
-/// **How much.** The calls are assumed to ask for each value as often as
-/// it occurs in the rows (the big tenants are the busy ones: the traffic
-/// that writes their rows reads them), so the heavy value weighs in at
-/// its share of the rows: the scan's cost, before and with an index, is
-/// that share of the calls at the heavy value's cost and the rest at the
-/// average value's ([`TableInfo::advise_scan`]). A heavy value that is
-/// rare in the rows, and so assumed in the calls, moves the figures
-/// little; the index's form is the heavy value's (it serves the average
-/// value as well: the same equality, a key or INCLUDE column more).
-/// A value so common that no index serves it (the sequential scan is its
-/// plan) decides nothing: the scan is judged on the average value. The
-/// statement is planned with the heavy value (HypoPG), and the report
-/// says so (`planned with $1 = '…' from pg_stats`). A measured mean time
-/// bounds the saving either way (it is that time × the share of the cost
-/// the index saves); verified, the share is the heavy value's plan's, the
-/// planner being asked for one plan per statement.
-fn rows_per_value_decide(scan: &TableScan) -> bool {
-    if scan.limit.is_some() {
-        !scan.order_by.is_empty() || !scan.group_by.is_empty()
-    } else {
-        !scan.joined
-    }
-}
-
 /// For a scan on the inner side of a join: how many times it would run in
 /// a nested loop, i.e. the rows of the smallest partner it joins with.
 fn join_loops(scan: &TableScan, scans: &[TableScan], rows_out: &[Option<f64>]) -> Option<f64> {
@@ -1359,13 +1317,8 @@ struct Cond {
     /// Conjunct → its sargable rewrite.
     rewrite: Option<(String, String)>,
     /// A parameter to plan with a representative value (`LIKE $1`: a
-    /// prefix of the column's values; a skewed column's heavy value), and
-    /// that value as SQL.
+    /// prefix of the column's values), and that value as SQL.
     bind: Option<(usize, String)>,
-    /// For an equality judged on its heavy value ([`rows_per_value_decide`]):
-    /// the selectivity the generic plan gives the parameter (the average
-    /// value's), [`Self::sel`] being the heavy value's.
-    average: Option<f64>,
     /// The predicate of an existing partial index this condition
     /// satisfies, when it is not one worth proposing ([`Self::partial`]):
     /// `deleted_at IS NULL` on a mostly-NULL column.
@@ -1418,9 +1371,6 @@ struct ScanAdvice {
     /// most half the cost [`Self::best`] leaves.
     rewrite: Option<Candidate>,
     wrapped: Vec<Wrapped>,
-    /// The parameters the scan is judged with a representative value of
-    /// ([`Cond::bind`]): what-if candidates are planned with them too.
-    binds: Vec<(usize, String)>,
 }
 
 struct TableInfo<'a> {
@@ -1628,15 +1578,18 @@ impl<'a> TableInfo<'a> {
                         .zip(self.representative_prefix(&col));
                 }
             }
-            // `key = $1` on a skewed column, where the rows of the value
-            // decide the index (see [`rows_per_value_decide`]): planned, and
-            // costed, for the most common value.
+            // `key = $1 … ORDER BY … LIMIT` on a skewed column: the
+            // generic plan sees the average value, whose few rows make a
+            // sort free; the time goes to the heavy values (a big tenant),
+            // where only an index in the ORDER BY's order stops at the
+            // LIMIT. Planned, and costed, for the most common value.
             let mut heavy = None;
             if bind.is_none()
                 && seek == Seek::Eq
                 && p.wrapper.is_none()
                 && matches!(p.kind, PredicateKind::Eq)
-                && rows_per_value_decide(scan)
+                && !scan.order_by.is_empty()
+                && scan.limit.is_some()
                 && let Some(n) = p
                     .value
                     .as_deref()
@@ -1723,25 +1676,8 @@ impl<'a> TableInfo<'a> {
                 partial,
                 rewrite,
                 bind,
-                average: heavy.map(|_| self.eq_sel(&col, p.value.as_deref())),
                 implies,
             });
-        }
-        // One heavy value per scan: the heaviest (the others keep their
-        // parameter and the generic plan's selectivity).
-        let heaviest = out
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.average.is_some())
-            .max_by(|a, b| a.1.sel.total_cmp(&b.1.sel).then(b.0.cmp(&a.0)))
-            .map(|(i, _)| i);
-        for (i, c) in out.iter_mut().enumerate() {
-            if Some(i) != heaviest
-                && let Some(avg) = c.average.take()
-            {
-                c.sel = avg;
-                c.bind = None;
-            }
         }
         (out, wrapped)
     }
@@ -2129,11 +2065,9 @@ impl<'a> TableInfo<'a> {
     }
 
     /// The most common value of a skewed column, as a quoted literal, and
-    /// its share of the rows: at least 1 % of the rows that have a value
-    /// and twenty times the average value's share (of those rows: a
-    /// mostly-NULL column, `agency_id` set on a tenth of the bookings, is
-    /// skewed among the rows an equality can match). `None` for an even
-    /// column, or one without statistics.
+    /// its share of the rows: at least 1 % of the table and twenty times
+    /// the average value's share. `None` for an even column, or one
+    /// without statistics.
     fn heavy_value(&self, col: &str) -> Option<(String, f64)> {
         let c = self.table.column(col)?;
         if c.data_type == "boolean" {
@@ -2143,8 +2077,7 @@ impl<'a> TableInfo<'a> {
             .most_common
             .iter()
             .max_by(|a, b| a.1.total_cmp(&b.1).then(b.0.cmp(&a.0)))?;
-        let valued = (1.0 - c.null_frac.unwrap_or(0.0)).max(1.0 / self.rows);
-        (*f >= 0.01 * valued && *f >= 20.0 * valued / self.distinct(col))
+        (*f >= 0.01 && *f >= 20.0 / self.distinct(col))
             .then(|| (format!("'{}'", v.replace('\'', "''")), *f))
     }
 
@@ -2192,11 +2125,6 @@ impl<'a> TableInfo<'a> {
         })
     }
 
-    /// The scan's cost today and the index it asks for. A scan with an
-    /// equality judged on its heavy value ([`rows_per_value_decide`])
-    /// is judged twice, on the heavy value and on the average one; the
-    /// index is the heavy value's, when an index serves that value at all,
-    /// and its figures are the calls' mix of the two.
     fn advise_scan(
         &self,
         scan: &TableScan,
@@ -2204,66 +2132,6 @@ impl<'a> TableInfo<'a> {
         opts: &AdviseOptions,
     ) -> ScanAdvice {
         let (conds, wrapped) = self.conds(scan);
-        let Some(share) = conds.iter().find(|c| c.average.is_some()).map(|c| c.sel) else {
-            return self.advise_conds(scan, &conds, wrapped, loops, opts);
-        };
-        let average: Vec<Cond> = conds
-            .iter()
-            .cloned()
-            .map(|mut c| {
-                if let Some(a) = c.average.take() {
-                    c.sel = a;
-                    c.bind = None;
-                }
-                c
-            })
-            .collect();
-        let on_average = self.advise_conds(scan, &average, wrapped.clone(), loops, opts);
-        let mut heavy = self.advise_conds(scan, &conds, wrapped, loops, opts);
-        // A value so common that no index serves it (its best plan is the
-        // sequential scan) says nothing about the index the other values
-        // need: the scan is judged on the average value.
-        let served = heavy
-            .best
-            .as_ref()
-            .is_some_and(|b| b.cost <= heavy.before * (1.0 - opts.min_gain))
-            || heavy.before <= self.seq_cost(scan, &conds) * (1.0 - opts.min_gain);
-        if !served {
-            return on_average;
-        }
-        // The calls' mix: the heavy value's share of the calls at its
-        // cost, the rest at the average value's.
-        let mix = |h: f64, a: f64| share * h + (1.0 - share) * a;
-        for b in [&mut heavy.best, &mut heavy.rewrite].into_iter().flatten() {
-            let on_avg = [None, loops]
-                .into_iter()
-                .filter_map(|l| {
-                    self.path_cost(
-                        scan,
-                        &average,
-                        &b.spec.keys,
-                        &b.spec.include,
-                        b.spec.predicate.as_deref(),
-                        l,
-                    )
-                })
-                .fold(on_average.before, f64::min);
-            b.cost = mix(b.cost, on_avg);
-        }
-        heavy.before = mix(heavy.before, on_average.before);
-        heavy
-    }
-
-    /// [`Self::advise_scan`] on one reading of the scan's conditions.
-    fn advise_conds(
-        &self,
-        scan: &TableScan,
-        conds: &[Cond],
-        wrapped: Vec<Wrapped>,
-        loops: Option<f64>,
-        opts: &AdviseOptions,
-    ) -> ScanAdvice {
-        let conds = conds.to_vec();
         let mut wrapped = wrapped;
         // Existing access paths.
         let mut before = self.seq_cost(scan, &conds);
@@ -2347,15 +2215,9 @@ impl<'a> TableInfo<'a> {
                 };
                 let better = match &*slot {
                     None => true,
-                    // INCLUDE columns must earn their place: a tenth of the
-                    // scan. Between two covering candidates they have: the
-                    // keys decide, as between two plain ones.
-                    Some(b) if !spec.include.is_empty() && b.spec.include.is_empty() => {
-                        cost < b.cost - 0.1 * before
-                    }
-                    Some(b) if spec.include.is_empty() && !b.spec.include.is_empty() => {
-                        cost <= b.cost + 0.1 * before
-                    }
+                    // INCLUDE columns must earn their place: a tenth of the scan.
+                    Some(b) if !spec.include.is_empty() => cost < b.cost - 0.1 * before,
+                    Some(b) if !b.spec.include.is_empty() => cost <= b.cost + 0.1 * before,
                     // With a LIMIT, an index that delivers the ORDER BY
                     // stops early whatever the rows per key: worth a
                     // quarter more than one that leaves a sort (the
@@ -2421,7 +2283,6 @@ impl<'a> TableInfo<'a> {
             best,
             rewrite: best_rewrite,
             wrapped,
-            binds: conds.iter().filter_map(|c| c.bind.clone()).collect(),
         }
     }
 
