@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use crate::model::index::IndexSpec;
 use crate::model::plan::{Plan, PlanNode};
 use crate::model::schema::{IndexKey, Schema};
-use crate::sql::predicate::PredicateKind;
+use crate::sql::predicate::{Predicate, PredicateKind};
 use crate::sql::statement::TableScan;
 
 /// Rows per equality key SQLite assumes without statistics.
@@ -38,8 +38,43 @@ pub struct CostModel<'a> {
     pub schema: &'a Schema,
     pub rows_per_key: &'a HashMap<String, Vec<f64>>,
     pub scans: &'a [TableScan],
-    /// Measured share of rows a range predicate keeps, by its SQL.
-    pub range_shares: &'a HashMap<String, f64>,
+    /// Measured share of rows a predicate keeps, by its SQL, and of a
+    /// conjunction of a scan's predicates, by [`conjunction`].
+    pub shares: &'a HashMap<String, f64>,
+}
+
+/// The key of a conjunction of predicates in [`CostModel::shares`]: their
+/// SQL joined by ` AND `, in the statement's order.
+pub fn conjunction(preds: &[&Predicate]) -> String {
+    preds
+        .iter()
+        .map(|p| p.sql.as_str())
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// A scan's own predicates that may be measured on a sample: every one
+/// but the join conditions.
+pub fn own_predicates(scan: &TableScan) -> Vec<&Predicate> {
+    scan.predicates
+        .iter()
+        .filter(|p| !matches!(p.kind, PredicateKind::Join(_)))
+        .collect()
+}
+
+/// The scan's own predicates on plain `columns`, in the statement's order;
+/// `None` when one of the columns has none (a join key, say).
+pub fn predicates_on<'s>(scan: &'s TableScan, columns: &[String]) -> Option<Vec<&'s Predicate>> {
+    let on = |p: &Predicate, c: &str| p.wrapper.is_none() && p.column.name.eq_ignore_ascii_case(c);
+    let own = own_predicates(scan);
+    if columns.is_empty() || !columns.iter().all(|c| own.iter().any(|p| on(p, c))) {
+        return None;
+    }
+    Some(
+        own.into_iter()
+            .filter(|p| columns.iter().any(|c| on(p, c)))
+            .collect(),
+    )
 }
 
 impl CostModel<'_> {
@@ -95,9 +130,20 @@ impl CostModel<'_> {
     /// keep (join conditions left out).
     fn filter_share(&self, table: &str, scan: &TableScan, skip: &[String]) -> f64 {
         let rows = self.table_rows(table).unwrap_or(1.0).max(1.0);
+        let kept: Vec<&Predicate> = own_predicates(scan)
+            .into_iter()
+            .filter(|p| {
+                p.wrapper.is_some() || !skip.iter().any(|c| c.eq_ignore_ascii_case(&p.column.name))
+            })
+            .collect();
+        // Measured together, correlated columns included.
+        if let Some(s) = self.measured(&kept) {
+            return s;
+        }
         let mut share = 1.0;
-        for p in &scan.predicates {
-            if p.wrapper.is_none() && skip.iter().any(|c| c.eq_ignore_ascii_case(&p.column.name)) {
+        for p in kept {
+            if let Some(s) = self.shares.get(&p.sql) {
+                share *= s;
                 continue;
             }
             share *= match &p.kind {
@@ -116,7 +162,15 @@ impl CostModel<'_> {
     }
 
     fn range_share(&self, sql: &str) -> f64 {
-        self.range_shares.get(sql).copied().unwrap_or(RANGE_SHARE)
+        self.shares.get(sql).copied().unwrap_or(RANGE_SHARE)
+    }
+
+    /// The measured share of a conjunction (or of one predicate).
+    fn measured(&self, preds: &[&Predicate]) -> Option<f64> {
+        if preds.is_empty() {
+            return None;
+        }
+        self.shares.get(&conjunction(preds)).copied()
     }
 
     /// Rows per key of the index a SEARCH node uses, for its `n` equality
@@ -164,6 +218,13 @@ impl CostModel<'_> {
         let rows = self.table_rows(&table)?;
         if n.node_type == "SCAN" {
             let out = rows * scan.map_or(1.0, |s| self.filter_share(&table, s, &[]));
+            if n.is_min_max_scan() {
+                // Matches spread over the table: the first comes after
+                // about rows ÷ (matches + 1) rows (the aggregate takes it;
+                // the matches are what the rules judge the filter by).
+                let out = out.max(1.0).min(rows);
+                return Some(((rows / (out + 1.0)).max(1.0), out));
+            }
             return Some((rows, out.max(1.0).min(rows)));
         }
         let cols = lookup_columns(n);
@@ -176,8 +237,16 @@ impl CostModel<'_> {
             .index_cond
             .as_deref()
             .is_some_and(|c| c.contains(">?") || c.contains("<?"));
-        let mut matched = self.search_rows(&table, n, eq);
-        if ranged {
+        // The rows the searched columns' own predicates keep, measured
+        // together on a sample (a skewed value, correlated columns).
+        let measured = scan
+            .and_then(|s| predicates_on(s, &cols))
+            .and_then(|p| self.measured(&p));
+        let mut matched = match measured {
+            Some(share) => (rows * share).max(1.0),
+            None => self.search_rows(&table, n, eq),
+        };
+        if ranged && measured.is_none() {
             // The measured share of the range on a searched column.
             matched *= scan
                 .and_then(|s| {
@@ -198,7 +267,10 @@ impl CostModel<'_> {
         } else {
             2.0 * matched
         };
-        let out = matched * scan.map_or(1.0, |s| self.filter_share(&table, s, &cols));
+        let out = match (measured, scan) {
+            (Some(_), Some(s)) => (rows * self.filter_share(&table, s, &[])).min(matched),
+            _ => matched * scan.map_or(1.0, |s| self.filter_share(&table, s, &cols)),
+        };
         Some((read.max(1.0), out.max(1.0).min(matched.max(1.0))))
     }
 }
@@ -309,4 +381,112 @@ pub fn indexable_in_sqlite(spec: &IndexSpec) -> bool {
                 && !s.contains("changes(")
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Dialect;
+    use crate::parse::ddl::parse_schema;
+    use crate::sql::statement::analyze_sql;
+
+    fn plan(eqp: &str) -> Plan {
+        crate::parse::plan::parse("eqp", eqp).unwrap().plan
+    }
+
+    fn schema(rows: f64, indexes: &str) -> Schema {
+        let (mut s, problems) = parse_schema(
+            "s.sql",
+            &format!(
+                "CREATE TABLE journal (id INTEGER PRIMARY KEY, kind TEXT, entity INTEGER, at INTEGER);\n{indexes}"
+            ),
+            Dialect::Sqlite,
+        );
+        assert!(problems.is_empty());
+        s.tables[0].rows = Some(rows);
+        s
+    }
+
+    #[test]
+    fn the_min_max_shortcut_reads_until_its_first_match() {
+        let schema = schema(900_000.0, "");
+        let scans = analyze_sql(
+            "SELECT max(id) FROM journal WHERE kind = 'task' AND entity = 7",
+            Dialect::Sqlite,
+            Some(&schema),
+        )
+        .unwrap()
+        .scans;
+        let keys = HashMap::new();
+        let p = plan("QUERY PLAN\n`--SEARCH journal\n");
+        assert!(p.node(p.children(p.root)[0]).is_min_max_scan());
+        let read = |shares: &HashMap<String, f64>| {
+            rows_read(
+                &p,
+                &CostModel {
+                    schema: &schema,
+                    rows_per_key: &keys,
+                    scans: &scans,
+                    shares,
+                },
+            )
+        };
+        // Two matches measured: the first comes a third of the way in.
+        let two = HashMap::from([("kind = 'task' AND entity = 7".to_string(), 2.0 / 900_000.0)]);
+        assert_eq!(read(&two), 300_000.0);
+        // Most rows match: it stops almost at once.
+        let most = HashMap::from([("kind = 'task' AND entity = 7".to_string(), 0.5)]);
+        assert!(read(&most) < 3.0, "{}", read(&most));
+        // A SEARCH through an index on the columns reads its matches.
+        let indexed = plan(
+            "QUERY PLAN\n`--SEARCH journal USING COVERING INDEX j_kind_entity (kind=? AND entity=?)\n",
+        );
+        let after = rows_read(
+            &indexed,
+            &CostModel {
+                schema: &schema,
+                rows_per_key: &keys,
+                scans: &scans,
+                shares: &two,
+            },
+        );
+        assert!((after - 2.0).abs() < 1e-6, "{after}");
+    }
+
+    #[test]
+    fn a_search_matches_what_its_columns_keep_together_when_measured() {
+        let schema = schema(100_000.0, "CREATE INDEX j_kind_at ON journal (kind, at);");
+        let scans = analyze_sql(
+            "SELECT id FROM journal WHERE kind = 'open' AND at <= 500 ORDER BY at LIMIT 50",
+            Dialect::Sqlite,
+            Some(&schema),
+        )
+        .unwrap()
+        .scans;
+        // The index's statistics say half the rows per kind.
+        let keys = HashMap::from([("j_kind_at".to_string(), vec![50_000.0, 1.0])]);
+        let p = plan("QUERY PLAN\n`--SEARCH journal USING INDEX j_kind_at (kind=? AND at<?)\n");
+        let read = |shares: &HashMap<String, f64>| {
+            rows_read(
+                &p,
+                &CostModel {
+                    schema: &schema,
+                    rows_per_key: &keys,
+                    scans: &scans,
+                    shares,
+                },
+            )
+        };
+        // Each alone is common, but together (the open rows are the newest,
+        // the range the oldest) they keep 12 rows: two reads each.
+        let measured = HashMap::from([
+            ("kind = 'open'".to_string(), 0.03),
+            ("at <= 500".to_string(), 0.97),
+            ("kind = 'open' AND at <= 500".to_string(), 0.000_12),
+        ]);
+        assert!((read(&measured) - 24.0).abs() < 1e-6, "{}", read(&measured));
+        // Unmeasured (parameters), the statistics and the range's default
+        // share stand: 50,000 × 0.25, twice.
+        assert_eq!(read(&HashMap::new()), 25_000.0);
+    }
 }

@@ -19,7 +19,8 @@ use std::path::{Path, PathBuf};
 
 use crate::advise::rank_indexes;
 use crate::advise::sqlite_verify::{
-    CostModel, annotate, indexable_in_sqlite, rows_read, uses_index,
+    CostModel, annotate, conjunction, indexable_in_sqlite, own_predicates, predicates_on,
+    rows_read, uses_index,
 };
 use crate::detect::evidence::count;
 use crate::detect::rules::TempBTree;
@@ -35,7 +36,7 @@ use crate::model::statement::{self, WorkloadQuery};
 use crate::source::scratch::Scratch;
 use crate::source::sqlite::{Catalog, SqliteSource, quote};
 use crate::source::workload;
-use crate::sql::predicate::PredicateKind;
+use crate::sql::predicate::{Predicate, PredicateKind};
 use crate::sql::statement::{TableScan, analyze_sql};
 
 /// Tables smaller than this get no index advice: a scan of them is cheap.
@@ -279,11 +280,11 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
         &wanted,
         &mut rows_per_key,
     );
-    let range_shares = range_shares(&source, &schema, &without_rowid, &groups);
+    let shares = measured_shares(&source, &schema, &without_rowid, &groups);
     let costs = Costs {
         schema: &schema,
         rows_per_key: &rows_per_key,
-        range_shares: &range_shares,
+        shares: &shares,
     };
     for g in &mut groups {
         if let Some(plan) = &mut g.plan {
@@ -459,14 +460,20 @@ fn estimate_candidates(
     stats
 }
 
-/// Range predicates with constants: their share measured on a sample.
-fn range_shares(
+/// The share of rows the statements' own predicates keep, measured on a
+/// sample: each predicate with constants, all of a scan's together, and
+/// those on each leading run of a candidate's keys (what a SEARCH through
+/// it would match), so skewed values and correlated columns count as
+/// they are. A predicate with a parameter cannot be measured and keeps
+/// the statistics' estimate.
+fn measured_shares(
     source: &SqliteSource,
     schema: &Schema,
     without_rowid: &HashSet<String>,
     groups: &[Group],
 ) -> HashMap<String, f64> {
     let mut shares: HashMap<String, f64> = HashMap::new();
+    let mut tried: HashSet<String> = HashSet::new();
     for g in groups {
         for scan in &g.scans {
             let Some(t) = schema.table(&scan.table) else {
@@ -475,16 +482,37 @@ fn range_shares(
             if t.rows.unwrap_or(0.0) < MIN_TABLE_ROWS {
                 continue;
             }
+            let own = own_predicates(scan);
+            let mut sets: Vec<Vec<&Predicate>> = own.iter().map(|p| vec![*p]).collect();
+            if own.len() > 1 {
+                sets.push(own.clone());
+            }
+            for spec in candidates(scan, &t.name) {
+                let cols: Vec<String> = spec
+                    .keys
+                    .iter()
+                    .map_while(|k| match k {
+                        IndexKey::Column { name, .. } => Some(name.clone()),
+                        IndexKey::Expression { .. } => None,
+                    })
+                    .collect();
+                for n in 2..=cols.len() {
+                    if let Some(p) = predicates_on(scan, &cols[..n]) {
+                        sets.push(p);
+                    }
+                }
+            }
             let alias = scan.alias.clone().unwrap_or_else(|| t.name.clone());
             let wr = without_rowid.contains(&t.name.to_lowercase());
-            for p in &scan.predicates {
-                if p.kind != PredicateKind::Range || shares.contains_key(&p.sql) {
+            for set in sets {
+                let key = conjunction(&set);
+                if !tried.insert(key.clone()) {
                     continue;
                 }
                 if let Some(share) =
-                    source.sample_share(&t.name, &alias, &p.sql, t.rows.unwrap_or(0.0), wr)
+                    source.sample_share(&t.name, &alias, &key, t.rows.unwrap_or(0.0), wr)
                 {
-                    shares.insert(p.sql.clone(), share);
+                    shares.insert(key, share);
                 }
             }
         }
@@ -496,7 +524,7 @@ fn range_shares(
 struct Costs<'a> {
     schema: &'a Schema,
     rows_per_key: &'a HashMap<String, Vec<f64>>,
-    range_shares: &'a HashMap<String, f64>,
+    shares: &'a HashMap<String, f64>,
 }
 
 impl<'a> Costs<'a> {
@@ -505,7 +533,7 @@ impl<'a> Costs<'a> {
             schema: self.schema,
             rows_per_key: self.rows_per_key,
             scans,
-            range_shares: self.range_shares,
+            shares: self.shares,
         }
     }
 }

@@ -497,6 +497,20 @@ impl PlanNode {
     pub fn is_scan(&self) -> bool {
         self.node_type.ends_with("Scan") || self.node_type == "SCAN" || self.node_type == "SEARCH"
     }
+
+    /// Whether this is SQLite's min/max shortcut over a table with no index
+    /// for it (`SEARCH t`, nothing after): it reads in rowid order until
+    /// the first row the WHERE keeps, all of them when none does. The
+    /// parser makes it a `SCAN` without an index and keeps the detail.
+    pub fn is_min_max_scan(&self) -> bool {
+        self.node_type == "SCAN"
+            && self.index_name.is_none()
+            && self.detail.as_deref().is_some_and(|d| {
+                d.trim()
+                    .strip_prefix("SEARCH ")
+                    .is_some_and(|rest| !rest.contains(" USING "))
+            })
+    }
 }
 
 /// A whole plan: the node tree and the statement-level facts.

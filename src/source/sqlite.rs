@@ -58,6 +58,10 @@ pub const QUIET_WAIT: Duration = Duration::from_secs(10);
 const SAMPLE_ROWS: u64 = 20_000;
 /// The sample is taken in this many slices spread over the rowid range.
 const SAMPLE_SLICES: u64 = 20;
+/// Matches in a sample below which a predicate's share is counted on the
+/// whole table instead, when the table has at most [`EXACT_ROWS`] rows.
+const FEW_MATCHES: f64 = 5.0;
+const EXACT_ROWS: f64 = 1_000_000.0;
 
 /// An open, read-only SQLite file (its private copy).
 pub struct SqliteSource {
@@ -871,9 +875,29 @@ impl SqliteSource {
         let t = quote(table);
         let a = quote(alias);
         let test = format!("avg(CASE WHEN ({predicate}) THEN 1.0 ELSE 0.0 END), count(*)");
+        // A parameter (`?`, `?2`, `:name`) has no value to measure with, and
+        // would take the slice's own.
+        let alone = format!("SELECT 1 FROM {t} AS {a} WHERE ({predicate})");
+        if self.conn.prepare(&alone).ok()?.parameter_count() > 0 {
+            return None;
+        }
         let mut sum = 0.0;
         let mut n = 0.0;
+        let exact = || -> Option<f64> {
+            let sql = format!("SELECT {test} FROM {t} AS {a}");
+            let (avg, c): (Option<f64>, i64) = self
+                .conn
+                .query_row(&sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+                .ok()?;
+            avg.filter(|_| c > 0)
+        };
         if without_rowid || rows <= SAMPLE_ROWS as f64 {
+            // No rowid to spread the slices over: the first rows in key
+            // order are no sample of the rest, so a table small enough
+            // is read whole.
+            if rows > SAMPLE_ROWS as f64 && rows <= EXACT_ROWS {
+                return exact();
+            }
             let sql = format!("SELECT {test} FROM (SELECT * FROM {t} LIMIT {SAMPLE_ROWS}) AS {a}");
             let (avg, c): (Option<f64>, i64) = self
                 .conn
@@ -899,6 +923,55 @@ impl SqliteSource {
                 n += c as f64;
             }
         }
-        (n > 0.0).then(|| sum / n)
+        let share = (n > 0.0).then(|| sum / n)?;
+        // Too few matches in the sample to tell their share: a rare
+        // value, or rows that sit together (the newest, at the end of
+        // the rowid range) between the slices. Counted exactly on a
+        // table small enough to read whole.
+        if share * n < FEW_MATCHES && rows <= EXACT_ROWS {
+            return exact().or(Some(share));
+        }
+        Some(share)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_the_slices_miss_is_counted_on_the_whole_table() {
+        let dir = std::env::temp_dir().join(format!("dbperf-share-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("t.db");
+        // 200,000 rows; the 300 newest are the unread ones, at the end of
+        // the rowid range, between the sample's slices.
+        Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE inbox (id INTEGER PRIMARY KEY, unread INTEGER NOT NULL);
+                 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+                 INSERT INTO inbox SELECT i, i > 199700 FROM n;",
+            )
+            .unwrap();
+        let source = SqliteSource::open(&path).unwrap();
+        let share = |p: &str| {
+            source
+                .sample_share("inbox", "inbox", p, 200_000.0, false)
+                .unwrap()
+        };
+        assert_eq!(share("unread = 1"), 300.0 / 200_000.0);
+        // A common value is measured on the sample alone.
+        let common = share("unread = 0");
+        assert!((common - 0.9985).abs() < 0.01, "{common}");
+        // A parameter cannot be measured.
+        assert!(
+            source
+                .sample_share("inbox", "inbox", "unread = ?", 200_000.0, false)
+                .is_none()
+        );
+        drop(source);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -171,14 +171,24 @@ impl Rule for SeqScan {
             } else {
                 String::new()
             };
-            let message = format!(
-                "Sequential scan of {} {} {} rows to return {} ({}){repeated}.",
-                quote_table(&table),
-                if measured { "read" } else { "will read about" },
-                count(rows),
-                returned.map(|r| r.text()).unwrap_or_else(|| count(kept)),
-                pct(share),
-            ) + &n
+            let message = if n.is_min_max_scan() {
+                format!(
+                    "SQLite's min()/max() shortcut reads {} in rowid order until the first row that `{filter}` keeps: with about {} of its {} rows matching, that is about {} rows a run, and all of them when none matches.",
+                    quote_table(&table),
+                    count(kept),
+                    count(rows),
+                    count((rows / (kept + 1.0)).max(1.0)),
+                )
+            } else {
+                format!(
+                    "Sequential scan of {} {} {} rows to return {} ({}){repeated}.",
+                    quote_table(&table),
+                    if measured { "read" } else { "will read about" },
+                    count(rows),
+                    returned.map(|r| r.text()).unwrap_or_else(|| count(kept)),
+                    pct(share),
+                )
+            } + &n
                 .exclusive_ms
                 .map(|t| format!(" It took {} of the plan.", ms(t)))
                 .unwrap_or_default();
@@ -478,27 +488,37 @@ fn bare_sqlite_scans(ctx: &PlanContext<'_>, out: &mut Vec<Finding>) {
         .filter(|n| !table_rows(n, ctx.schema).is_some_and(|r| r < LARGE_TABLE_ROWS))
         .collect();
     let Some(first) = scans.first() else { return };
-    let titles: Vec<String> = scans.iter().map(|n| format!("`{}`", n.title())).collect();
-    let tables: Vec<String> = scans
-        .iter()
-        .map(|n| {
-            let t = n.relation.clone().unwrap_or_default();
-            match table_rows(n, ctx.schema) {
-                Some(r) => format!("{t} (about {} rows)", count(r)),
-                None => t,
-            }
-        })
-        .collect();
-    let message = format!(
-        "{}: SQLite reads every row of {} because no index serves {} of the statement.",
-        titles.join(", "),
-        tables.join(", "),
-        if scans.len() == 1 {
-            "this part"
-        } else {
-            "those parts"
-        },
-    );
+    let describe = |n: &&PlanNode| {
+        let t = n.relation.clone().unwrap_or_default();
+        match table_rows(n, ctx.schema) {
+            Some(r) => format!("{t} (about {} rows)", count(r)),
+            None => t,
+        }
+    };
+    let title = |n: &&PlanNode| format!("`{}`", n.title());
+    let (shortcut, full): (Vec<&PlanNode>, Vec<&PlanNode>) =
+        scans.iter().partition(|n| n.is_min_max_scan());
+    let mut parts: Vec<String> = Vec::new();
+    if !full.is_empty() {
+        parts.push(format!(
+            "{}: SQLite reads every row of {} because no index serves {} of the statement.",
+            full.iter().map(title).collect::<Vec<_>>().join(", "),
+            full.iter().map(describe).collect::<Vec<_>>().join(", "),
+            if full.len() == 1 {
+                "this part"
+            } else {
+                "those parts"
+            },
+        ));
+    }
+    if !shortcut.is_empty() {
+        parts.push(format!(
+            "{}: SQLite's min()/max() shortcut with no index: one row for max(rowid) of the whole table, but under a WHERE it reads {} in rowid order until the first row that qualifies, and every row when none does (or for min()/max() of a column no index orders).",
+            shortcut.iter().map(title).collect::<Vec<_>>().join(", "),
+            shortcut.iter().map(describe).collect::<Vec<_>>().join(", "),
+        ));
+    }
+    let message = parts.join(" ");
     let advice = format!(
         "A full scan is the right plan when the statement needs most of a table's rows. When it keeps few (a WHERE condition, a join key, ORDER BY … LIMIT), an index on those columns lets SQLite SEARCH instead. The plan alone shows neither the table sizes nor the conditions; for exact advice give dbperf the statement: `dbperf advise --queries q.sql --schema schema.sql`, or `dbperf analyze --db sqlite:app.db --queries q.sql`, which checks the index with SQLite's own planner on a scratch copy{}.",
         if ctx.schema.is_none() {

@@ -170,6 +170,15 @@ fn tree_depth(t: &str) -> Option<(usize, &str)> {
     }
 }
 
+/// SQLite's min/max shortcut over a table without an index for it:
+/// `SEARCH t` or `SEARCH t AS a`, nothing after.
+fn bare_search() -> &'static Regex {
+    static BARE: OnceLock<Regex> = OnceLock::new();
+    BARE.get_or_init(|| {
+        Regex::new(r"^SEARCH (?:TABLE )?(\S+)(?: AS (\S+))?$").expect("static regex")
+    })
+}
+
 /// Reads one detail string into a node.
 pub fn node_from_detail(detail: &str) -> PlanNode {
     static SCAN: OnceLock<Regex> = OnceLock::new();
@@ -195,6 +204,13 @@ pub fn node_from_detail(detail: &str) -> PlanNode {
             .map(|m| m.as_str().to_string())
             .or_else(|| Some("PRIMARY KEY".into()));
         n.index_cond = c.get(6).map(|m| m.as_str().to_string());
+    } else if let Some(c) = bare_search().captures(detail) {
+        // `SEARCH t` with no USING: min()/max() read in rowid order until
+        // the first row the WHERE keeps, a full scan when none does. A
+        // scan without an index for the rules; the detail says which.
+        n.node_type = "SCAN".into();
+        n.relation = Some(c[1].to_string());
+        n.alias = Some(c.get(2).map_or(&c[1], |m| m.as_str()).to_string());
     } else if detail.starts_with("SCAN CONSTANT ROW") || detail.starts_with("SCAN SUBQUERY") {
         n.node_type = "SCAN".into();
     } else if let Some(c) = scan.captures(detail) {
