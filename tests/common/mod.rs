@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+pub mod index_set;
+
 /// The PostgreSQL URL tests use, from `DBPERF_TEST_PG_URL`.
 ///
 /// Without it, a test skips with a printed notice; under CI (`CI` set) it
