@@ -60,6 +60,11 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
     let marks = Marks::find(text);
     let holds = |needle: &str| marks.holds(needle);
     let odd_spaces = holds("\t") || holds("\u{a0}");
+    // The marks that count only at a line's start or end, noted as the
+    // lines are split: a search of the whole text for each (`\n.`,
+    // `plan:`, `row)`, `rows)`, all of whose first bytes a plan is full
+    // of) read a 10 MB plan three more times.
+    let mut ends = LineEnds::default();
     // `text.split('\n')`, with the line ends found by memchr.
     let mut start = 0;
     let mut lines: Vec<Line<'_>> = memchr::memchr_iter(b'\n', text.as_bytes())
@@ -68,17 +73,20 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
         .map(|(i, end)| {
             let l = &text[start..end];
             start = end + 1;
+            ends.wrapped |= i > 0 && l.starts_with('.');
             let raw_len = l.strip_suffix('\r').unwrap_or(l).len();
             let l = l.trim_ascii_end();
+            let text = if odd_spaces && l.contains(['\t', '\u{a0}']) {
+                // Tabs, and the no-break spaces web pages paste.
+                Cow::Owned(l.replace('\t', "    ").replace('\u{a0}', " "))
+            } else {
+                Cow::Borrowed(l)
+            };
+            ends.note(&text);
             Line {
                 number: i + 1,
                 raw_len,
-                text: if odd_spaces && l.contains(['\t', '\u{a0}']) {
-                    // Tabs, and the no-break spaces web pages paste.
-                    Cow::Owned(l.replace('\t', "    ").replace('\u{a0}', " "))
-                } else {
-                    Cow::Borrowed(l)
-                },
+                text,
             }
         })
         .collect();
@@ -87,12 +95,12 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
     // psql's wrapped lines can put together a word that the text holds only
     // in two pieces, and a tab made blanks can complete one; no repair
     // makes a mark character that was not there.
-    let wrapped = holds("\n.");
+    let wrapped = ends.wrapped;
     let has = |mark: &str| wrapped || odd_spaces || holds(mark);
     if wrapped {
         lines = join_psql_wrapped(lines);
     }
-    if holds("plan:")
+    if ends.plan
         && let Some(plan_lines) = auto_explain_block(&lines)
     {
         lines = plan_lines;
@@ -104,7 +112,7 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
     if holds(">") {
         strip_mail_quotes(&mut lines);
     }
-    if has("QUERY PLAN") || has("row)") || has("rows)") {
+    if has("QUERY PLAN") || wrapped || odd_spaces || ends.rows {
         note_psql_frame(&lines, &mut out);
     }
     lines.retain(|l| !is_noise(&l.text));
@@ -170,18 +178,36 @@ fn holds(t: &[u8], needle: &[u8]) -> bool {
     }
 }
 
+/// What the lines of a text start or end with, for the repairs that look
+/// only there: whether a line but the first starts with psql's wrap mark
+/// (`.`), whether a line ends like an auto_explain entry's first line
+/// (`plan:`, see [`auto_explain_block`]) or like psql's footer (`row)`,
+/// `rows)`, see [`note_psql_frame`]). The repairs before those two only
+/// cut a line's start or join a line to the end of another, so a line
+/// that ends so after them ended so in the text.
+#[derive(Default)]
+struct LineEnds {
+    wrapped: bool,
+    plan: bool,
+    rows: bool,
+}
+
+impl LineEnds {
+    fn note(&mut self, line: &str) {
+        let t = line.trim_ascii_end();
+        self.plan |= t.ends_with("plan:");
+        self.rows |= t.ends_with("row)") || t.ends_with("rows)");
+    }
+}
+
 /// The marks [`unpaste`] looks for in the whole text before it repairs
-/// anything.
-const MARKS: [&str; 19] = [
+/// anything (and [`LineEnds`] at the lines' ends).
+const MARKS: [&str; 15] = [
     "\t",
     "\u{a0}",
-    "\n.",
-    "plan:",
     "[ RECORD ",
     ">",
     "QUERY PLAN",
-    "row)",
-    "rows)",
     "|",
     "│",
     "║",
@@ -612,6 +638,44 @@ mod tests {
         let u = unpaste(pasted);
         assert_eq!(texts(&u), vec!["Seq Scan on t", "  Filter: x"]);
         assert_eq!(u.lines[0].number, 4);
+    }
+
+    /// The repairs gated by a mark at a line's start or end run when a
+    /// line has it there, whatever surrounds it (CRLF, trailing blanks, a
+    /// tab or a no-break space), and not for the mark inside a line.
+    #[test]
+    fn marks_at_line_ends_are_seen_as_the_lines_are_split() {
+        let entry = "2024-01-01 LOG:  duration: 1.2 ms  plan:";
+        let body = "\tSeq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n";
+        for end in ["", "\r", "  ", "\t", "\u{a0}"] {
+            let text = format!("{entry}{end}\n{body}");
+            let u = unpaste(&text);
+            assert!(u.auto_explain, "{end:?}");
+            assert_eq!(
+                texts(&u),
+                vec!["Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)"]
+            );
+        }
+        let u = unpaste("Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  Filter: (plan: = 1)\n");
+        assert!(!u.auto_explain);
+        for footer in ["(2 rows)", "(2 rows)\r", "(1 row)  ", "(2\u{a0}rows)"] {
+            let text = format!(
+                "      QUERY PLAN\n-------------------\n Seq Scan on t\n   Filter: x\n{footer}\n"
+            );
+            let u = unpaste(&text);
+            assert!(u.psql_rows.is_some(), "{footer:?}");
+            assert_eq!(u.psql_header, Some(1), "{footer:?}");
+        }
+        // psql's wrapped format: `.` ends a cut line and starts its tail.
+        let wrapped = format!(
+            "{}.\n.{}\n",
+            "Seq Scan on t  (cost=0.00..1.00 rows=1 ", "width=4)"
+        );
+        let u = unpaste(&wrapped);
+        assert_eq!(
+            texts(&u),
+            vec!["Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)"]
+        );
     }
 
     #[test]
