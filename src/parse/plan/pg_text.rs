@@ -104,7 +104,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize, usize) {
     // Widths in bytes: fold(1) and terminals cut plan text, which is ASCII
     // but for the odd identifier. A line cut right after a blank lost that
     // blank to trimming: its raw length still shows the cut.
-    let width = lines.iter().map(|l| l.raw_len).max().unwrap_or(0);
+    let width = lines.iter().map(|l| l.raw_len()).max().unwrap_or(0);
     // Joined in place: `lines[..kept]` (`out`) are the lines kept so far,
     // each with the tails joined to it, and `lines[r]` is the line read
     // (`kept <= r`); a line kept is swapped down to `kept`. A second vector
@@ -120,7 +120,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize, usize) {
         let (done, rest) = lines.split_at_mut(r);
         let out = &mut done[..kept];
         let l = &rest[0];
-        let lost = l.raw_len.saturating_sub(l.text.len());
+        let lost = l.raw_len().saturating_sub(l.text.len());
         let ind = indent_of(&l.text);
         let t = l.text[ind..].trim_ascii_start();
         let Some(root) = root_indent else {
@@ -163,7 +163,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize, usize) {
             continue;
         }
         let top_level_ok = ind <= root && SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
-        let prev_raw = out.last().map_or(0, |p| p.raw_len);
+        let prev_raw = out.last().map_or(0, |p| p.raw_len());
         let prev_full = width >= 40 && prev_raw == width;
         // At the root's indentation a tail is told from prose by the line
         // before: one that stops inside a parenthesis, or a property line
@@ -201,7 +201,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize, usize) {
             }
             joined.push_str(&l.text);
             // A tail cut again at the width goes on on the next line.
-            prev.raw_len = l.raw_len;
+            prev.set_raw_len(l.raw_len());
             last_lost = lost;
         } else {
             last_lost = lost;
@@ -271,7 +271,7 @@ pub fn parse(
         let ind = indent_of(&line.text);
         let t = line.text[ind..].trim_ascii();
         let after_full = width >= 40 && prev_len == width && !looks_complete(prev_text);
-        prev_len = line.raw_len;
+        prev_len = line.raw_len();
         prev_text = &line.text;
         if t.is_empty() {
             continue;
@@ -286,7 +286,7 @@ pub fn parse(
                 if stray.is_none() {
                     // A sentence is no line's tail: no plan line ends like one.
                     let ambiguous = after_full && !reads_as_prose(t);
-                    stray = Some((line.number, t.to_string(), ambiguous));
+                    stray = Some((line.number(), t.to_string(), ambiguous));
                 }
             }
             continue;
@@ -337,7 +337,7 @@ pub fn parse(
             let Some(cut) = title_end(body) else {
                 problems.push(Error::input(
                     name,
-                    line.number,
+                    line.number(),
                     format!("cannot read plan node `{}`", shorten(body)),
                 ));
                 continue;
@@ -350,7 +350,7 @@ pub fn parse(
                 // An arrow as far left as the root's text: a plan has one
                 // root, so it is a child of it. The indentation is damaged.
                 parent = Some(petgraph::graph::NodeIndex::new(0));
-                guessed.push(line.number);
+                guessed.push(line.number());
             }
             let mut subplan = None;
             if let Some((sub_indent, sub_name, owner)) = pending_subplan.take()
@@ -381,7 +381,7 @@ pub fn parse(
             if !complete {
                 problems.push(Error::input(
                     name,
-                    line.number,
+                    line.number(),
                     format!(
                         "plan node line is cut short or malformed: `{}`",
                         shorten(body)
@@ -389,7 +389,7 @@ pub fn parse(
                 ));
             }
             stack.push((node_indent, ix));
-            node_lines.push(line.number);
+            node_lines.push(line.number());
             worker = None;
             continue;
         }
@@ -400,7 +400,7 @@ pub fn parse(
         let Some(&(_, owner)) = stack.last() else {
             problems.push(Error::input(
                 name,
-                line.number,
+                line.number(),
                 format!("line outside any plan node: `{}`", shorten(t)),
             ));
             continue;
@@ -469,7 +469,7 @@ pub fn parse(
     }
     let mut plan = b.finish(PlanFormat::PostgresText);
     summary.apply(&mut plan);
-    let last_line = lines.last().map_or(0, |l| l.number);
+    let last_line = lines.last().map_or(0, |l| l.number());
     if let Some(p) = cut_short(name, &plan, &node_lines, last_line, ctx.auto_explain) {
         problems.push(p);
     }
