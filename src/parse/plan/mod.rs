@@ -54,7 +54,7 @@ pub fn parse(name: &str, text: &str) -> Result<Parsed> {
         auto_explain: auto_explain || query_text.is_some(),
         notes: Vec::new(),
     };
-    let last_line = lines.last().map_or(0, |l| l.number);
+    let last_line = lines.last().map_or(0, |l| l.number());
     // A text plan (every large one) has no line that opens JSON, YAML or
     // XML: one look at each line answers for both readers.
     let structured = if lines.iter().any(|l| {
@@ -137,7 +137,7 @@ fn try_json(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
         Some(Err(e)) => {
             let line = lines
                 .get(start + e.line().saturating_sub(1))
-                .map(|l| l.number)
+                .map(|l| l.number())
                 .unwrap_or(0);
             let what = if e.is_eof() {
                 "JSON plan is cut short".to_string()
@@ -201,7 +201,7 @@ fn try_yaml_xml(name: &str, lines: &[unpaste::Line]) -> Result<Option<Plan>> {
     let at_line = |(at, m): (usize, String)| {
         let line = lines
             .get(start + at.saturating_sub(1))
-            .map_or(lines[start].number, |l| l.number);
+            .map_or(lines[start].number(), |l| l.number());
         Error::input(name, line, m)
     };
     let (value, format) = if first.starts_with('<') {

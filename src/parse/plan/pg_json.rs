@@ -350,6 +350,9 @@ fn node_from(r: RawNode) -> std::result::Result<PlanNode, String> {
         r.scan_direction.as_deref().map(crate::model::plan::name)
     };
     let rare = RareFields {
+        subplan_name: r.subplan_name,
+        join_type: r.join_type,
+        hash_cond: r.hash_cond,
         partial_mode: r.partial_mode,
         strategy: r.strategy,
         operation: r.operation,
@@ -396,10 +399,8 @@ fn node_from(r: RawNode) -> std::result::Result<PlanNode, String> {
     Ok(PlanNode {
         node_type,
         parent_relationship: r.parent_relationship,
-        subplan_name: r.subplan_name,
         parallel_aware: r.parallel_aware.unwrap_or(false),
         async_capable: r.async_capable.unwrap_or(false),
-        join_type: r.join_type,
         scan_direction,
         relation: r.relation,
         schema: r.schema,
@@ -417,7 +418,6 @@ fn node_from(r: RawNode) -> std::result::Result<PlanNode, String> {
         never_executed: never,
         filter: r.filter,
         index_cond: r.index_cond,
-        hash_cond: r.hash_cond,
         rows_removed_by_filter: nonzero(r.removed_filter),
         output: (!r.output.is_empty()).then(|| r.output.join(", ")),
         buffers: RawBuffers {

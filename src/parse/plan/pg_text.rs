@@ -104,7 +104,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize, usize) {
     // Widths in bytes: fold(1) and terminals cut plan text, which is ASCII
     // but for the odd identifier. A line cut right after a blank lost that
     // blank to trimming: its raw length still shows the cut.
-    let width = lines.iter().map(|l| l.raw_len).max().unwrap_or(0);
+    let width = lines.iter().map(|l| l.raw_len()).max().unwrap_or(0);
     // Joined in place: `lines[..kept]` (`out`) are the lines kept so far,
     // each with the tails joined to it, and `lines[r]` is the line read
     // (`kept <= r`); a line kept is swapped down to `kept`. A second vector
@@ -120,7 +120,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize, usize) {
         let (done, rest) = lines.split_at_mut(r);
         let out = &mut done[..kept];
         let l = &rest[0];
-        let lost = l.raw_len.saturating_sub(l.text.len());
+        let lost = l.raw_len().saturating_sub(l.text.len());
         let ind = indent_of(&l.text);
         let t = l.text[ind..].trim_ascii_start();
         let Some(root) = root_indent else {
@@ -163,7 +163,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize, usize) {
             continue;
         }
         let top_level_ok = ind <= root && SUMMARY_PREFIXES.iter().any(|p| t.starts_with(p));
-        let prev_raw = out.last().map_or(0, |p| p.raw_len);
+        let prev_raw = out.last().map_or(0, |p| p.raw_len());
         let prev_full = width >= 40 && prev_raw == width;
         // At the root's indentation a tail is told from prose by the line
         // before: one that stops inside a parenthesis, or a property line
@@ -201,7 +201,7 @@ fn unwrap_lines(mut lines: Vec<Line<'_>>) -> (Vec<Line<'_>>, usize, usize) {
             }
             joined.push_str(&l.text);
             // A tail cut again at the width goes on on the next line.
-            prev.raw_len = l.raw_len;
+            prev.set_raw_len(l.raw_len());
             last_lost = lost;
         } else {
             last_lost = lost;
@@ -271,7 +271,7 @@ pub fn parse(
         let ind = indent_of(&line.text);
         let t = line.text[ind..].trim_ascii();
         let after_full = width >= 40 && prev_len == width && !looks_complete(prev_text);
-        prev_len = line.raw_len;
+        prev_len = line.raw_len();
         prev_text = &line.text;
         if t.is_empty() {
             continue;
@@ -286,7 +286,7 @@ pub fn parse(
                 if stray.is_none() {
                     // A sentence is no line's tail: no plan line ends like one.
                     let ambiguous = after_full && !reads_as_prose(t);
-                    stray = Some((line.number, t.to_string(), ambiguous));
+                    stray = Some((line.number(), t.to_string(), ambiguous));
                 }
             }
             continue;
@@ -334,24 +334,14 @@ pub fn parse(
                 // Prose before the plan (a question, a heading): skip it.
                 continue;
             }
-            let Some((mut node, complete)) = parse_node_line(body) else {
+            let Some(cut) = title_end(body) else {
                 problems.push(Error::input(
                     name,
-                    line.number,
+                    line.number(),
                     format!("cannot read plan node `{}`", shorten(body)),
                 ));
                 continue;
             };
-            if !complete {
-                problems.push(Error::input(
-                    name,
-                    line.number,
-                    format!(
-                        "plan node line is cut short or malformed: `{}`",
-                        shorten(body)
-                    ),
-                ));
-            }
             while stack.last().is_some_and(|(i, _)| *i >= node_indent) {
                 stack.pop();
             }
@@ -360,12 +350,24 @@ pub fn parse(
                 // An arrow as far left as the root's text: a plan has one
                 // root, so it is a child of it. The indentation is damaged.
                 parent = Some(petgraph::graph::NodeIndex::new(0));
-                guessed.push(line.number);
+                guessed.push(line.number());
             }
+            let mut subplan = None;
             if let Some((sub_indent, sub_name, owner)) = pending_subplan.take()
                 && node_indent > sub_indent
             {
                 parent = Some(owner);
+                subplan = Some(sub_name);
+            }
+            if b.is_empty() {
+                root_indent = node_indent;
+            }
+            // The node is read where it is kept: a node made here and
+            // moved into the plan was copied two or three times.
+            let ix = b.add(parent, PlanNode::default());
+            let node = b.node_mut(ix);
+            let complete = read_node_line(body, cut, node);
+            if let Some(sub_name) = subplan {
                 node.parent_relationship = Some(
                     if sub_name.starts_with("SubPlan") {
                         "SubPlan"
@@ -376,12 +378,18 @@ pub fn parse(
                 );
                 node.subplan_name = Some(sub_name);
             }
-            if b.is_empty() {
-                root_indent = node_indent;
+            if !complete {
+                problems.push(Error::input(
+                    name,
+                    line.number(),
+                    format!(
+                        "plan node line is cut short or malformed: `{}`",
+                        shorten(body)
+                    ),
+                ));
             }
-            let ix = b.add(parent, node);
             stack.push((node_indent, ix));
-            node_lines.push(line.number);
+            node_lines.push(line.number());
             worker = None;
             continue;
         }
@@ -392,7 +400,7 @@ pub fn parse(
         let Some(&(_, owner)) = stack.last() else {
             problems.push(Error::input(
                 name,
-                line.number,
+                line.number(),
                 format!("line outside any plan node: `{}`", shorten(t)),
             ));
             continue;
@@ -461,7 +469,7 @@ pub fn parse(
     }
     let mut plan = b.finish(PlanFormat::PostgresText);
     summary.apply(&mut plan);
-    let last_line = lines.last().map_or(0, |l| l.number);
+    let last_line = lines.last().map_or(0, |l| l.number());
     if let Some(p) = cut_short(name, &plan, &node_lines, last_line, ctx.auto_explain) {
         problems.push(p);
     }
@@ -590,16 +598,27 @@ const TITLE_WORDS: &[&str] = &[
 /// Parses `Title  (cost=…) (actual …)`; the flag is false when a cost or
 /// actual group is there but cut short.
 pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
-    // The first `(` that opens a cost or actual group ends the title.
+    let cut = title_end(body)?;
+    let mut node = PlanNode::default();
+    let complete = read_node_line(body, cut, &mut node);
+    Some((node, complete))
+}
+
+/// Where a node line's title ends: the first `(` that opens a cost or
+/// actual group (or the line's end). `None` when there is no title.
+fn title_end(body: &str) -> Option<usize> {
     let cut = opening(body, |r| {
         r.starts_with("(cost=") || r.starts_with("(actual ") || r.starts_with("(never executed)")
     })
     .unwrap_or(body.len());
+    (!body[..cut].trim_ascii().is_empty()).then_some(cut)
+}
+
+/// [`parse_node_line`] into `node`, a default node (the title ends at
+/// `cut`, from [`title_end`]); false when a group is cut short.
+fn read_node_line(body: &str, cut: usize, node: &mut PlanNode) -> bool {
     let title = body[..cut].trim_ascii();
-    if title.is_empty() {
-        return None;
-    }
-    let mut node = parse_title(title);
+    parse_title_into(title, node);
     node.printed_title = Some(title.to_string());
     let rest = &body[cut..];
     let mut complete = true;
@@ -646,7 +665,7 @@ pub fn parse_node_line(body: &str) -> Option<(PlanNode, bool)> {
     } else if opening(rest, |r| r.starts_with("(never executed)")).is_some() {
         node.never_executed = true;
     }
-    Some((node, complete))
+    complete
 }
 
 /// The position of the first `(` in `s` where `opens` holds for the text
@@ -779,6 +798,12 @@ fn float(s: &str) -> Option<f64> {
 /// give the same node.
 pub fn parse_title(title: &str) -> PlanNode {
     let mut node = PlanNode::default();
+    parse_title_into(title, &mut node);
+    node
+}
+
+/// [`parse_title`] into `node`, a default node.
+fn parse_title_into(title: &str, node: &mut PlanNode) {
     let mut t = title;
     loop {
         if let Some(r) = t.strip_prefix("Finalize ") {
@@ -821,7 +846,7 @@ pub fn parse_title(title: &str) -> PlanNode {
         node.node_type = kind.into();
         node.scan_direction = Some(if backward { "Backward" } else { "Forward" }.into());
         node.index_name = Some(unquote(index));
-        set_target(&mut node, target);
+        set_target(node, target);
     } else if let Some(c) =
         (t.starts_with("Nested Loop") || t.starts_with("Hash") || t.starts_with("Merge"))
             .then(|| join.captures(t))
@@ -848,13 +873,13 @@ pub fn parse_title(title: &str) -> PlanNode {
             if node.node_type == "Bitmap Index Scan" {
                 node.index_name = Some(unquote(target.as_str()));
             } else {
-                set_target(&mut node, target.as_str());
+                set_target(node, target.as_str());
             }
         }
     } else if let Some(c) = t.contains(" on ").then(|| modify.captures(t)).flatten() {
         node.node_type = "ModifyTable".into();
         node.operation = Some(c[1].to_string());
-        set_target(&mut node, &c[2]);
+        set_target(node, &c[2]);
     } else if let Some(c) = t
         .starts_with("Custom Scan")
         .then(|| custom.captures(t))
@@ -863,7 +888,7 @@ pub fn parse_title(title: &str) -> PlanNode {
         node.node_type = "Custom Scan".into();
         node.detail = Some(c[1].to_string());
         if let Some(target) = c.get(2) {
-            set_target(&mut node, target.as_str());
+            set_target(node, target.as_str());
         }
     } else if let Some(c) = t.contains("SetOp").then(|| setop.captures(t)).flatten() {
         node.node_type = "SetOp".into();
@@ -900,7 +925,6 @@ pub fn parse_title(title: &str) -> PlanNode {
     if node.partial_mode.is_none() && node.node_type == "Aggregate" {
         node.partial_mode = Some("Simple".into());
     }
-    node
 }
 
 /// `Index [Only ]Scan [Backward ]using <index> on <target>`, read by hand:

@@ -76,7 +76,7 @@ pub fn parse(name: &str, lines: &[Line], problems: &mut Vec<Error>) -> Result<Pl
             let mut p = t.splitn(4, '|');
             let id: u64 = p.next()?.trim().parse().ok()?;
             let parent: u64 = p.next()?.trim().parse().ok()?;
-            Some((l.number, id, parent, d))
+            Some((l.number(), id, parent, d))
         })
         .collect();
     if !rows.is_empty() {
@@ -128,7 +128,7 @@ pub fn parse(name: &str, lines: &[Line], problems: &mut Vec<Error>) -> Result<Pl
             None => {
                 problems.push(Error::input(
                     name,
-                    l.number,
+                    l.number(),
                     format!("not a SQLite query plan line: `{}`", t.trim()),
                 ));
                 continue;

@@ -9,14 +9,40 @@
 use std::borrow::Cow;
 
 /// A line of the cleaned plan and the 1-based line it came from.
+///
+/// The line number and the raw length are kept in 32 bits (a text of 4
+/// billion lines, or with a line of 4 GB, reads them as the largest such
+/// number): a 10 MB plan has 175,000 lines, and at 40 bytes a line
+/// instead of 32 their vector was 1.4 MB more to fault in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Line<'a> {
-    pub number: usize,
+    number: u32,
     /// Borrowed from the input unless a repair changed it.
     pub text: Cow<'a, str>,
     /// Bytes the line had before its trailing blanks were trimmed (a
     /// terminal or fold(1) cuts at a width, blanks included).
-    pub raw_len: usize,
+    raw_len: u32,
+}
+
+/// `n` in 32 bits, the largest such number when it does not fit.
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+impl Line<'_> {
+    /// The 1-based line of the input it came from.
+    pub fn number(&self) -> usize {
+        self.number as usize
+    }
+
+    /// Bytes the line had before its trailing blanks were trimmed.
+    pub fn raw_len(&self) -> usize {
+        self.raw_len as usize
+    }
+
+    pub fn set_raw_len(&mut self, len: usize) {
+        self.raw_len = narrow(len);
+    }
 }
 
 /// Narrows a line's text to a part of itself without copying borrowed text.
@@ -60,6 +86,11 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
     let marks = Marks::find(text);
     let holds = |needle: &str| marks.holds(needle);
     let odd_spaces = holds("\t") || holds("\u{a0}");
+    // The marks that count only at a line's start or end, noted as the
+    // lines are split: a search of the whole text for each (`\n.`,
+    // `plan:`, `row)`, `rows)`, all of whose first bytes a plan is full
+    // of) read a 10 MB plan three more times.
+    let mut ends = LineEnds::default();
     // `text.split('\n')`, with the line ends found by memchr.
     let mut start = 0;
     let mut lines: Vec<Line<'_>> = memchr::memchr_iter(b'\n', text.as_bytes())
@@ -68,17 +99,20 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
         .map(|(i, end)| {
             let l = &text[start..end];
             start = end + 1;
+            ends.wrapped |= i > 0 && l.starts_with('.');
             let raw_len = l.strip_suffix('\r').unwrap_or(l).len();
             let l = l.trim_ascii_end();
+            let text = if odd_spaces && l.contains(['\t', '\u{a0}']) {
+                // Tabs, and the no-break spaces web pages paste.
+                Cow::Owned(l.replace('\t', "    ").replace('\u{a0}', " "))
+            } else {
+                Cow::Borrowed(l)
+            };
+            ends.note(&text);
             Line {
-                number: i + 1,
-                raw_len,
-                text: if odd_spaces && l.contains(['\t', '\u{a0}']) {
-                    // Tabs, and the no-break spaces web pages paste.
-                    Cow::Owned(l.replace('\t', "    ").replace('\u{a0}', " "))
-                } else {
-                    Cow::Borrowed(l)
-                },
+                number: narrow(i + 1),
+                raw_len: narrow(raw_len),
+                text,
             }
         })
         .collect();
@@ -87,12 +121,12 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
     // psql's wrapped lines can put together a word that the text holds only
     // in two pieces, and a tab made blanks can complete one; no repair
     // makes a mark character that was not there.
-    let wrapped = holds("\n.");
+    let wrapped = ends.wrapped;
     let has = |mark: &str| wrapped || odd_spaces || holds(mark);
     if wrapped {
         lines = join_psql_wrapped(lines);
     }
-    if holds("plan:")
+    if ends.plan
         && let Some(plan_lines) = auto_explain_block(&lines)
     {
         lines = plan_lines;
@@ -104,7 +138,7 @@ pub fn unpaste(text: &str) -> Unpasted<'_> {
     if holds(">") {
         strip_mail_quotes(&mut lines);
     }
-    if has("QUERY PLAN") || has("row)") || has("rows)") {
+    if has("QUERY PLAN") || wrapped || odd_spaces || ends.rows {
         note_psql_frame(&lines, &mut out);
     }
     lines.retain(|l| !is_noise(&l.text));
@@ -170,18 +204,36 @@ fn holds(t: &[u8], needle: &[u8]) -> bool {
     }
 }
 
+/// What the lines of a text start or end with, for the repairs that look
+/// only there: whether a line but the first starts with psql's wrap mark
+/// (`.`), whether a line ends like an auto_explain entry's first line
+/// (`plan:`, see [`auto_explain_block`]) or like psql's footer (`row)`,
+/// `rows)`, see [`note_psql_frame`]). The repairs before those two only
+/// cut a line's start or join a line to the end of another, so a line
+/// that ends so after them ended so in the text.
+#[derive(Default)]
+struct LineEnds {
+    wrapped: bool,
+    plan: bool,
+    rows: bool,
+}
+
+impl LineEnds {
+    fn note(&mut self, line: &str) {
+        let t = line.trim_ascii_end();
+        self.plan |= t.ends_with("plan:");
+        self.rows |= t.ends_with("row)") || t.ends_with("rows)");
+    }
+}
+
 /// The marks [`unpaste`] looks for in the whole text before it repairs
-/// anything.
-const MARKS: [&str; 19] = [
+/// anything (and [`LineEnds`] at the lines' ends).
+const MARKS: [&str; 15] = [
     "\t",
     "\u{a0}",
-    "\n.",
-    "plan:",
     "[ RECORD ",
     ">",
     "QUERY PLAN",
-    "row)",
-    "rows)",
     "|",
     "│",
     "║",
@@ -414,7 +466,7 @@ fn strip_bars(lines: &mut [Line<'_>]) {
         let inner = inner.strip_prefix(' ').unwrap_or(inner);
         l.text = Cow::Owned(inner.trim_ascii_end().to_string());
         // psql pads framed lines: their blanks say nothing about a cut.
-        l.raw_len = l.text.len();
+        l.set_raw_len(l.text.len());
     }
 }
 
@@ -447,7 +499,7 @@ fn strip_mail_quotes(lines: &mut [Line<'_>]) {
             }
             t
         });
-        l.raw_len = l.raw_len.saturating_sub(before - l.text.len());
+        l.set_raw_len(l.raw_len().saturating_sub(before - l.text.len()));
     }
 }
 
@@ -468,7 +520,7 @@ fn note_psql_frame(lines: &[Line<'_>], out: &mut Unpasted<'_>) {
                 && inner == "QUERY PLAN"
                 && lines.get(i + 1).is_some_and(|n| is_rule(&n.text))
             {
-                out.psql_header = Some(l.number);
+                out.psql_header = Some(l.number());
             }
         } else if (t.ends_with("row)") || t.ends_with("rows)"))
             && let Some(n) = footer_rows(t)
@@ -504,7 +556,7 @@ fn strip_quotes(lines: &mut [Line<'_>]) {
             let doubled = if q == '"' { "\"\"" } else { "''" };
             let single = if q == '"' { "\"" } else { "'" };
             l.text = Cow::Owned(t[1..t.len() - 1].replace(doubled, single));
-            l.raw_len = l.text.len();
+            l.set_raw_len(l.text.len());
         }
     }
 }
@@ -529,7 +581,7 @@ fn strip_plus_marks(lines: &mut [Line<'_>]) {
         let t = l.text.trim_ascii_end();
         if let Some(s) = t.strip_suffix(mark) {
             l.text = Cow::Owned(s.trim_ascii_end().to_string());
-            l.raw_len = l.text.len();
+            l.set_raw_len(l.text.len());
         }
     }
 }
@@ -539,7 +591,7 @@ fn strip_plus_marks(lines: &mut [Line<'_>]) {
 /// blanks are the start of the next line's indentation. (Left alone they
 /// would be trimmed away, and the deep node line would come out at the root.)
 fn rejoin_cut_indentation(lines: &mut [Line<'_>]) {
-    let width = lines.iter().map(|l| l.raw_len).max().unwrap_or(0);
+    let width = lines.iter().map(|l| l.raw_len()).max().unwrap_or(0);
     if width < 40 {
         return;
     }
@@ -547,18 +599,18 @@ fn rejoin_cut_indentation(lines: &mut [Line<'_>]) {
     let mut after = 0; // the line number of the last blank line
     for l in lines.iter_mut() {
         if is_blank(&l.text) {
-            carried = if l.raw_len == width {
+            carried = if l.raw_len() == width {
                 carried + width
             } else {
                 0
             };
-            after = l.number;
+            after = l.number();
             continue;
         }
         // Only onto the very next line: a line the header and frame
         // cleaning took out in between (psql's centred `QUERY PLAN`, cut
         // in its padding) ends the run of blanks.
-        if carried > 0 && l.number == after + 1 {
+        if carried > 0 && l.number() == after + 1 {
             // raw_len stays the tail's own: a tail cut again is at the width.
             let mut joined = " ".repeat(carried);
             joined.push_str(&l.text);
@@ -611,7 +663,45 @@ mod tests {
         let pasted = "+----------------+\n|   QUERY PLAN   |\n+----------------+\n| Seq Scan on t  |\n|   Filter: x    |\n+----------------+\n(2 rows)\n";
         let u = unpaste(pasted);
         assert_eq!(texts(&u), vec!["Seq Scan on t", "  Filter: x"]);
-        assert_eq!(u.lines[0].number, 4);
+        assert_eq!(u.lines[0].number(), 4);
+    }
+
+    /// The repairs gated by a mark at a line's start or end run when a
+    /// line has it there, whatever surrounds it (CRLF, trailing blanks, a
+    /// tab or a no-break space), and not for the mark inside a line.
+    #[test]
+    fn marks_at_line_ends_are_seen_as_the_lines_are_split() {
+        let entry = "2024-01-01 LOG:  duration: 1.2 ms  plan:";
+        let body = "\tSeq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n";
+        for end in ["", "\r", "  ", "\t", "\u{a0}"] {
+            let text = format!("{entry}{end}\n{body}");
+            let u = unpaste(&text);
+            assert!(u.auto_explain, "{end:?}");
+            assert_eq!(
+                texts(&u),
+                vec!["Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)"]
+            );
+        }
+        let u = unpaste("Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  Filter: (plan: = 1)\n");
+        assert!(!u.auto_explain);
+        for footer in ["(2 rows)", "(2 rows)\r", "(1 row)  ", "(2\u{a0}rows)"] {
+            let text = format!(
+                "      QUERY PLAN\n-------------------\n Seq Scan on t\n   Filter: x\n{footer}\n"
+            );
+            let u = unpaste(&text);
+            assert!(u.psql_rows.is_some(), "{footer:?}");
+            assert_eq!(u.psql_header, Some(1), "{footer:?}");
+        }
+        // psql's wrapped format: `.` ends a cut line and starts its tail.
+        let wrapped = format!(
+            "{}.\n.{}\n",
+            "Seq Scan on t  (cost=0.00..1.00 rows=1 ", "width=4)"
+        );
+        let u = unpaste(&wrapped);
+        assert_eq!(
+            texts(&u),
+            vec!["Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)"]
+        );
     }
 
     #[test]
