@@ -22,7 +22,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use common::index_set::{IndexKey, alternatives, expected, index_key};
+use common::index_set::{IndexKey, alternatives, expected, index_key, listing, proposed};
 
 /// One tenth of the benchmark's size: a million-row table becomes 100,000
 /// rows, still large enough that a sequential scan loses to each index
@@ -148,21 +148,8 @@ fn workload(domain: &str) {
     let _ = traffic.wait();
     let report: Value = serde_json::from_slice(&stdout).unwrap();
     let indexes = report["indexes"].as_array().unwrap();
-    let proposed: Vec<(IndexKey, String)> = indexes
-        .iter()
-        .map(|i| {
-            let s = i["statement"].as_str().unwrap().to_string();
-            (
-                index_key(&s).unwrap_or_else(|| panic!("not a CREATE INDEX: {s}")),
-                s,
-            )
-        })
-        .collect();
-    let listing = proposed
-        .iter()
-        .map(|(_, s)| s.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let proposed = proposed(&report);
+    let listing = listing(&proposed);
 
     // Whether every statement's constants inside indexed expressions were
     // seen in pg_stat_activity (else dbperf says which it assumed).

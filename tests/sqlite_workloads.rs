@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::Connection;
 use serde_json::Value;
 
-use common::index_set::{IndexKey, alternatives, expected, index_key};
+use common::index_set::{alternatives, expected, listing, proposed};
 
 #[test]
 fn todo_gets_the_dba_set() {
@@ -52,23 +52,8 @@ fn workload(domain: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let proposed: Vec<(IndexKey, String)> = report["indexes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| {
-            let s = i["statement"].as_str().unwrap().to_string();
-            (
-                index_key(&s).unwrap_or_else(|| panic!("not a CREATE INDEX: {s}")),
-                s,
-            )
-        })
-        .collect();
-    let listing = proposed
-        .iter()
-        .map(|(_, s)| s.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let proposed = proposed(&report);
+    let listing = listing(&proposed);
 
     let dba = expected(&dir.join("dba.sql"));
     let alternatives = alternatives(&dir.join("alternatives.sql"));

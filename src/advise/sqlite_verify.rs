@@ -394,99 +394,103 @@ mod tests {
         crate::parse::plan::parse("eqp", eqp).unwrap().plan
     }
 
-    fn schema(rows: f64, indexes: &str) -> Schema {
-        let (mut s, problems) = parse_schema(
-            "s.sql",
-            &format!(
-                "CREATE TABLE journal (id INTEGER PRIMARY KEY, kind TEXT, entity INTEGER, at INTEGER);\n{indexes}"
-            ),
-            Dialect::Sqlite,
-        );
-        assert!(problems.is_empty());
-        s.tables[0].rows = Some(rows);
-        s
+    /// One table, `journal`, of `rows` rows with `indexes` (DDL), a
+    /// statement on it, and the index statistics the proxy reads.
+    struct Case {
+        schema: Schema,
+        scans: Vec<TableScan>,
+        keys: HashMap<String, Vec<f64>>,
+    }
+
+    impl Case {
+        fn new(rows: f64, indexes: &str, sql: &str, keys: &[(&str, Vec<f64>)]) -> Case {
+            let (mut schema, problems) = parse_schema(
+                "s.sql",
+                &format!(
+                    "CREATE TABLE journal (id INTEGER PRIMARY KEY, kind TEXT, entity INTEGER, at INTEGER);\n{indexes}"
+                ),
+                Dialect::Sqlite,
+            );
+            assert!(problems.is_empty());
+            schema.tables[0].rows = Some(rows);
+            let scans = analyze_sql(sql, Dialect::Sqlite, Some(&schema))
+                .unwrap()
+                .scans;
+            let keys = keys
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect();
+            Case {
+                schema,
+                scans,
+                keys,
+            }
+        }
+
+        /// Rows the plan `eqp` reads, with these measured shares.
+        fn read(&self, eqp: &str, shares: &[(&str, f64)]) -> f64 {
+            let shares: HashMap<String, f64> =
+                shares.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+            rows_read(
+                &plan(eqp),
+                &CostModel {
+                    schema: &self.schema,
+                    rows_per_key: &self.keys,
+                    scans: &self.scans,
+                    shares: &shares,
+                },
+            )
+        }
     }
 
     #[test]
     fn the_min_max_shortcut_reads_until_its_first_match() {
-        let schema = schema(900_000.0, "");
-        let scans = analyze_sql(
+        let c = Case::new(
+            900_000.0,
+            "",
             "SELECT max(id) FROM journal WHERE kind = 'task' AND entity = 7",
-            Dialect::Sqlite,
-            Some(&schema),
-        )
-        .unwrap()
-        .scans;
-        let keys = HashMap::new();
-        let p = plan("QUERY PLAN\n`--SEARCH journal\n");
-        assert!(p.node(p.children(p.root)[0]).is_min_max_scan());
-        let read = |shares: &HashMap<String, f64>| {
-            rows_read(
-                &p,
-                &CostModel {
-                    schema: &schema,
-                    rows_per_key: &keys,
-                    scans: &scans,
-                    shares,
-                },
-            )
-        };
-        // Two matches measured: the first comes a third of the way in.
-        let two = HashMap::from([("kind = 'task' AND entity = 7".to_string(), 2.0 / 900_000.0)]);
-        assert_eq!(read(&two), 300_000.0);
-        // Most rows match: it stops almost at once.
-        let most = HashMap::from([("kind = 'task' AND entity = 7".to_string(), 0.5)]);
-        assert!(read(&most) < 3.0, "{}", read(&most));
-        // A SEARCH through an index on the columns reads its matches.
-        let indexed = plan(
-            "QUERY PLAN\n`--SEARCH journal USING COVERING INDEX j_kind_entity (kind=? AND entity=?)\n",
+            &[],
         );
-        let after = rows_read(
-            &indexed,
-            &CostModel {
-                schema: &schema,
-                rows_per_key: &keys,
-                scans: &scans,
-                shares: &two,
-            },
+        let shortcut = "QUERY PLAN\n`--SEARCH journal\n";
+        let p = plan(shortcut);
+        assert!(p.node(p.children(p.root)[0]).is_min_max_scan());
+        let both = "kind = 'task' AND entity = 7";
+        // Two matches measured: the first comes a third of the way in.
+        assert_eq!(c.read(shortcut, &[(both, 2.0 / 900_000.0)]), 300_000.0);
+        // Most rows match: it stops almost at once.
+        let most = c.read(shortcut, &[(both, 0.5)]);
+        assert!(most < 3.0, "{most}");
+        // A SEARCH through an index on the columns reads its matches.
+        let after = c.read(
+            "QUERY PLAN\n`--SEARCH journal USING COVERING INDEX j_kind_entity (kind=? AND entity=?)\n",
+            &[(both, 2.0 / 900_000.0)],
         );
         assert!((after - 2.0).abs() < 1e-6, "{after}");
     }
 
     #[test]
     fn a_search_matches_what_its_columns_keep_together_when_measured() {
-        let schema = schema(100_000.0, "CREATE INDEX j_kind_at ON journal (kind, at);");
-        let scans = analyze_sql(
-            "SELECT id FROM journal WHERE kind = 'open' AND at <= 500 ORDER BY at LIMIT 50",
-            Dialect::Sqlite,
-            Some(&schema),
-        )
-        .unwrap()
-        .scans;
         // The index's statistics say half the rows per kind.
-        let keys = HashMap::from([("j_kind_at".to_string(), vec![50_000.0, 1.0])]);
-        let p = plan("QUERY PLAN\n`--SEARCH journal USING INDEX j_kind_at (kind=? AND at<?)\n");
-        let read = |shares: &HashMap<String, f64>| {
-            rows_read(
-                &p,
-                &CostModel {
-                    schema: &schema,
-                    rows_per_key: &keys,
-                    scans: &scans,
-                    shares,
-                },
-            )
-        };
+        let c = Case::new(
+            100_000.0,
+            "CREATE INDEX j_kind_at ON journal (kind, at);",
+            "SELECT id FROM journal WHERE kind = 'open' AND at <= 500 ORDER BY at LIMIT 50",
+            &[("j_kind_at", vec![50_000.0, 1.0])],
+        );
+        let search = "QUERY PLAN\n`--SEARCH journal USING INDEX j_kind_at (kind=? AND at<?)\n";
         // Each alone is common, but together (the open rows are the newest,
         // the range the oldest) they keep 12 rows: two reads each.
-        let measured = HashMap::from([
-            ("kind = 'open'".to_string(), 0.03),
-            ("at <= 500".to_string(), 0.97),
-            ("kind = 'open' AND at <= 500".to_string(), 0.000_12),
-        ]);
-        assert!((read(&measured) - 24.0).abs() < 1e-6, "{}", read(&measured));
+        let measured = c.read(
+            search,
+            &[
+                ("kind = 'open'", 0.03),
+                ("at <= 500", 0.97),
+                ("kind = 'open' AND at <= 500", 0.000_12),
+            ],
+        );
+        assert!((measured - 24.0).abs() < 1e-6, "{measured}");
         // Unmeasured (parameters), the statistics and the range's default
         // share stand: 50,000 × 0.25, twice.
-        assert_eq!(read(&HashMap::new()), 25_000.0);
+        assert_eq!(c.read(search, &[]), 25_000.0);
     }
 }

@@ -122,3 +122,28 @@ pub fn norm(s: &str) -> String {
     }
     t
 }
+
+/// The indexes of a dbperf JSON report (`.indexes[].statement`), read as
+/// the set files are.
+pub fn proposed(report: &serde_json::Value) -> Vec<(IndexKey, String)> {
+    report["indexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            let s = i["statement"].as_str().unwrap().to_string();
+            (
+                index_key(&s).unwrap_or_else(|| panic!("not a CREATE INDEX: {s}")),
+                s,
+            )
+        })
+        .collect()
+}
+
+/// A set's statements, one a line, for a failure message.
+pub fn listing(set: &[(IndexKey, String)]) -> String {
+    set.iter()
+        .map(|(_, s)| s.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
