@@ -39,19 +39,7 @@ fn demo_copy(test: &str) -> PathBuf {
 }
 
 fn analyze_json(db: &Path, workload: &Path) -> Value {
-    let out = dbperf()
-        .args(["analyze", "--format", "json", "--queries"])
-        .arg(workload)
-        .arg("--db")
-        .arg(format!("sqlite:{}", db.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "dbperf failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::analyze_sqlite(db, workload)
 }
 
 fn rules(report: &Value) -> Vec<String> {

@@ -13,7 +13,6 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
-use serde_json::Value;
 
 use common::index_set::{alternatives, expected, listing, proposed};
 
@@ -39,19 +38,7 @@ fn workload(domain: &str) {
         .execute_batch(&script)
         .unwrap();
 
-    let out = common::dbperf()
-        .args(["analyze", "--format", "json", "--queries"])
-        .arg(dir.join("workload.sql"))
-        .arg("--db")
-        .arg(format!("sqlite:{}", db.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "dbperf failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = common::analyze_sqlite(&db, &dir.join("workload.sql"));
     let proposed = proposed(&report);
     let listing = listing(&proposed);
 

@@ -200,3 +200,21 @@ pub fn unresolved_references(text: &str) -> Vec<String> {
     }
     wrong
 }
+
+/// `dbperf analyze --db sqlite:DB --queries WORKLOAD --format json`, which
+/// must succeed, as JSON.
+pub fn analyze_sqlite(db: &std::path::Path, workload: &std::path::Path) -> serde_json::Value {
+    let out = dbperf()
+        .args(["analyze", "--format", "json", "--queries"])
+        .arg(workload)
+        .arg("--db")
+        .arg(format!("sqlite:{}", db.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "dbperf failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
