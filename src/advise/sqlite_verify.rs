@@ -96,6 +96,23 @@ impl CostModel<'_> {
             })
     }
 
+    /// Whether a plan node reads a table the statement does not name but
+    /// whose foreign key references one it does: SQLite's check or action
+    /// for that key (`SCAN child` beside a DELETE's own scan).
+    pub fn is_foreign_key_action(&self, n: &PlanNode) -> bool {
+        if self.scans.is_empty() || self.scan_of(n).is_some() {
+            return false;
+        }
+        let Some(child) = n.relation.as_deref().and_then(|r| self.schema.table(r)) else {
+            return false;
+        };
+        child.foreign_keys.iter().any(|fk| {
+            self.scans
+                .iter()
+                .any(|s| bare(&s.table).eq_ignore_ascii_case(bare(&fk.referenced_table)))
+        })
+    }
+
     fn table_rows(&self, table: &str) -> Option<f64> {
         self.schema.table(table).and_then(|t| t.rows)
     }
@@ -313,6 +330,10 @@ pub fn rows_read(plan: &Plan, model: &CostModel<'_>) -> f64 {
         for c in plan.children(ix) {
             let n = plan.node(c);
             match model.node_rows(n) {
+                // A table the statement does not name, scanned beside it:
+                // a foreign key's action (a DELETE's cascade or check), run
+                // once per row written, nested in nothing after it.
+                Some((read, _)) if model.is_foreign_key_action(n) => total += loops * read,
                 Some((read, out)) => {
                     if n.detail.as_deref().is_some_and(|d| d.contains("AUTOMATIC")) {
                         let build = model

@@ -39,6 +39,9 @@ use crate::source::workload;
 use crate::sql::predicate::{Predicate, PredicateKind};
 use crate::sql::statement::{TableScan, analyze_sql};
 
+/// An index saving less than this share of the best one's time is not
+/// worth its writes and its space (as `analyze --db` on PostgreSQL).
+const MIN_SCORE_SHARE: f64 = 0.0005;
 /// Tables smaller than this get no index advice: a scan of them is cheap.
 const MIN_TABLE_ROWS: f64 = 1_000.0;
 /// A candidate the planner takes must also cut the estimated rows read to
@@ -313,7 +316,7 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
         rejected = turned_down;
     }
     let scale = TimeScale::of(&schema, &groups);
-    let indexes = ranked_indexes(scratch.as_ref(), &best, &stats, &groups, &costs, &scale);
+    let mut indexes = ranked_indexes(scratch.as_ref(), &best, &stats, &groups, &costs, &scale);
     if let Some(scratch) = &scratch {
         judge_beside_ranked(scratch, &mut rejected, &indexes, &stats, &groups, &costs);
     }
@@ -338,6 +341,7 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
         ..Inputs::default()
     }));
     super::point_to_ranked(&mut findings, &indexes, Dialect::Sqlite);
+    let cut = cut_negligible(&mut indexes, &findings);
     detect::rank(&mut findings);
 
     report.queries = query_stats(&groups);
@@ -359,6 +363,14 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
     report
         .notes
         .extend(notes(has_workload, &scale, facts.has_stat1, &source.name));
+    if let Some((n, floor)) = cut {
+        report.notes.push(format!(
+            "{n} verified index{} saved too little to show (under {} a day, {}% of the best one's saving)",
+            if n == 1 { "" } else { "es" },
+            crate::detect::evidence::ms(floor),
+            MIN_SCORE_SHARE * 100.0
+        ));
+    }
     Ok(report)
 }
 
@@ -392,6 +404,7 @@ fn candidates_of(groups: &[Group], schema: &Schema) -> Vec<(IndexSpec, Vec<usize
         if g.plan.is_none() {
             continue;
         }
+        let mut specs: Vec<IndexSpec> = Vec::new();
         for scan in &g.scans {
             let Some(t) = schema.table(&scan.table) else {
                 continue;
@@ -399,19 +412,65 @@ fn candidates_of(groups: &[Group], schema: &Schema) -> Vec<(IndexSpec, Vec<usize
             if t.rows.unwrap_or(0.0) < MIN_TABLE_ROWS {
                 continue;
             }
-            for spec in candidates(scan, &t.name) {
-                if spec.already_served(schema) {
-                    continue;
-                }
-                match wanted.iter_mut().find(|(s, _)| *s == spec) {
-                    Some((_, gs)) if !gs.contains(&gi) => gs.push(gi),
-                    Some(_) => {}
-                    None => wanted.push((spec, vec![gi])),
-                }
+            specs.extend(candidates(scan, &t.name));
+        }
+        specs.extend(foreign_key_candidates(g, schema));
+        for spec in specs {
+            if spec.already_served(schema) {
+                continue;
+            }
+            match wanted.iter_mut().find(|(s, _)| *s == spec) {
+                Some((_, gs)) if !gs.contains(&gi) => gs.push(gi),
+                Some(_) => {}
+                None => wanted.push((spec, vec![gi])),
             }
         }
     }
     wanted
+}
+
+/// The child tables a statement's plan scans in full for a foreign key's
+/// check or action (a DELETE on the parent): an index on the key's
+/// columns lets each written row look its children up instead.
+fn foreign_key_candidates(g: &Group, schema: &Schema) -> Vec<IndexSpec> {
+    let Some(plan) = &g.plan else {
+        return Vec::new();
+    };
+    let named = |t: &str| {
+        g.scans.iter().any(|s| {
+            let bare = s.table.rsplit('.').next().unwrap_or(&s.table);
+            bare.eq_ignore_ascii_case(t)
+                || s.alias
+                    .as_deref()
+                    .is_some_and(|a| a.eq_ignore_ascii_case(t))
+        })
+    };
+    let mut out: Vec<IndexSpec> = Vec::new();
+    for (_, n) in plan.nodes() {
+        if n.node_type != "SCAN" || n.index_name.is_some() {
+            continue;
+        }
+        let Some(rel) = n.relation.as_deref() else {
+            continue;
+        };
+        let Some(child) = schema.table(rel) else {
+            continue;
+        };
+        if named(rel) || child.rows.unwrap_or(0.0) < MIN_TABLE_ROWS {
+            continue;
+        }
+        for fk in &child.foreign_keys {
+            if !named(&fk.referenced_table) || fk.columns.is_empty() {
+                continue;
+            }
+            let cols: Vec<&str> = fk.columns.iter().map(String::as_str).collect();
+            let spec = IndexSpec::new(&child.name, &cols);
+            if !spec.already_served(schema) && !out.contains(&spec) {
+                out.push(spec);
+            }
+        }
+    }
+    out
 }
 
 /// The `sqlite_stat1` line each candidate would get, estimated from a
@@ -780,6 +839,30 @@ fn ranked_indexes(
         r.rank = i + 1;
     }
     indexes
+}
+
+/// Drops the ranked indexes at the end of the list that save less than
+/// [`MIN_SCORE_SHARE`] of the best one's time and that no finding names
+/// (so no printed rank changes and every index a finding prints stays in
+/// the list): a lookup on a small table that a few calls make, say.
+/// Returns how many were dropped and the floor.
+fn cut_negligible(
+    indexes: &mut Vec<IndexRecommendation>,
+    findings: &[Finding],
+) -> Option<(usize, f64)> {
+    let floor = indexes.first()?.score * MIN_SCORE_SHARE;
+    let before = indexes.len();
+    while let Some(last) = indexes.last() {
+        let named = findings
+            .iter()
+            .any(|f| f.index.as_ref() == Some(&last.spec) || f.advice.contains(&last.statement));
+        if last.score >= floor || named {
+            break;
+        }
+        indexes.pop();
+    }
+    let n = before - indexes.len();
+    (n > 0).then_some((n, floor))
 }
 
 /// The plan rules on one statement's annotated plan, with the planner's
