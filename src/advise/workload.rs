@@ -1258,6 +1258,12 @@ const PAGE: f64 = 8192.0;
 /// PostgreSQL's DEFAULT_INEQ_SEL and DEFAULT_RANGE_INEQ_SEL.
 const INEQ_SEL: f64 = 1.0 / 3.0;
 const RANGE_SEL: f64 = 0.005;
+/// A column whose values follow the rows' physical order this closely
+/// grows with the table ([`TableInfo::newest_bucket`]).
+const RECENT_MIN_CORRELATION: f64 = 0.9;
+/// The newest share of such a column's values an unseen "since" is
+/// planned for ([`TableInfo::newest_bucket`]).
+const RECENT_SHARE: f64 = 0.1;
 /// An index whose seek keeps more than this share of its table is not
 /// proposed: reading that much through an index is no better than a scan.
 const MAX_SHARE: f64 = 0.2;
@@ -1466,6 +1472,18 @@ impl<'a> TableInfo<'a> {
         let mut out: Vec<Cond> = Vec::new();
         let mut wrapped = Vec::new();
         let mut ranges: HashMap<String, usize> = HashMap::new();
+        // Range conjuncts per bare column: a window with two ends is no
+        // "since".
+        let mut ranged: HashMap<String, usize> = HashMap::new();
+        for p in scan
+            .predicates
+            .iter()
+            .filter(|p| p.kind == PredicateKind::Range && p.wrapper.is_none())
+        {
+            *ranged
+                .entry(p.column.name.to_ascii_lowercase())
+                .or_default() += 1;
+        }
         for p in &scan.predicates {
             let col = match self.table.column(&p.column.name) {
                 Some(c) => c.name.clone(),
@@ -1578,6 +1596,21 @@ impl<'a> TableInfo<'a> {
                         .zip(self.representative_prefix(&col));
                 }
             }
+            // `at >= $1` alone on a column that grows with the table (an
+            // arrival time, a sequence), its bound never seen: planned for
+            // the newest bucket of its histogram, not the third of the
+            // table PostgreSQL assumes ([`Self::newest_bucket`]).
+            let mut recent = None;
+            if bind.is_none()
+                && seek == Seek::Range
+                && rewrite.is_none()
+                && ranged.get(&col.to_ascii_lowercase()) == Some(&1)
+                && let Some(n) = crate::sql::predicate::lower_bound_parameter(p)
+                && let Some((literal, share)) = self.newest_bucket(&col)
+            {
+                bind = Some((n, literal));
+                recent = Some(share);
+            }
             // `key = $1 … ORDER BY … LIMIT` on a skewed column: the
             // generic plan sees the average value, whose few rows make a
             // sort free; the time goes to the heavy values (a big tenant),
@@ -1603,6 +1636,7 @@ impl<'a> TableInfo<'a> {
             let not_null = p.wrapper.is_none() && crate::sql::predicate::is_not_null(&p.sql);
             let sel = match (&p.kind, seek) {
                 _ if heavy.is_some() => heavy.unwrap_or(OTHER_SEL),
+                _ if recent.is_some() => recent.unwrap_or(INEQ_SEL),
                 (_, Seek::None) if not_null => self
                     .table
                     .column(&col)
@@ -2011,6 +2045,40 @@ impl<'a> TableInfo<'a> {
             });
         }
         Some(quoted(len.div_ceil(2).max(2)))
+    }
+
+    /// For a range bounding `col` from below only, its parameter unseen:
+    /// the lower edge of the histogram's newest [`RECENT_SHARE`] of
+    /// buckets and the share of rows above it, when the column grows with the table (pg_stats'
+    /// correlation of at least [`RECENT_MIN_CORRELATION`]: rows arrive in
+    /// its order, an arrival time or a sequence). A "since" on such a
+    /// column asks for the newest rows: a report's week, a sync's changes.
+    /// PostgreSQL's generic plan takes a third of the table whatever the
+    /// bound, so an index that serves any recent window looks useless;
+    /// planned for the newest tenth it is judged as the server plans the
+    /// statement sent with such a bound, at the wide end of what a "since"
+    /// usually asks (a week or a month of years): an index that wins
+    /// there wins for narrower windows too, and the planner reads the
+    /// table as before for wider ones. A tenth, not the last bucket: at a
+    /// hundredth an index on the column alone outbids the join key a
+    /// wider window needs (rentals' host bookings: `(check_in)` over the
+    /// DBA's `(listing_id, check_in)`).
+    fn newest_bucket(&self, col: &str) -> Option<(String, f64)> {
+        if self.dialect != Dialect::Postgres {
+            return None;
+        }
+        let c = self.table.column(col)?;
+        let h = &c.histogram;
+        if h.len() < 3 || c.correlation? < RECENT_MIN_CORRELATION {
+            return None;
+        }
+        let buckets = h.len() - 1;
+        let newest = ((buckets as f64 * RECENT_SHARE).ceil() as usize).clamp(1, buckets);
+        let mcv: f64 = c.most_common.iter().map(|(_, f)| f).sum();
+        let rest = (1.0 - mcv - c.null_frac.unwrap_or(0.0)).clamp(0.0, 1.0);
+        let share = (rest * newest as f64 / buckets as f64).max(1.0 / self.rows);
+        let edge = &h[buckets - newest];
+        Some((format!("'{}'", edge.replace('\'', "''")), share))
     }
 
     /// The share of rows `LIKE 'abc%'` keeps, from the histogram bounds
@@ -2700,7 +2768,29 @@ impl<'a> TableInfo<'a> {
             // the way PostgreSQL prices a bitmap heap scan.
             let fetched = self.pages * (1.0 - (-read / self.pages).exp());
             let per_page = RANDOM_PAGE - (RANDOM_PAGE - SEQ_PAGE) * (fetched / self.pages).sqrt();
-            cost += fetched.max(1.0_f64.min(read)) * per_page + read * CPU_TUPLE;
+            let scattered = fetched.max(1.0_f64.min(read)) * per_page;
+            // A range over the index's first column, stored in that
+            // column's order, reads consecutive pages: PostgreSQL moves the
+            // heap's price from the scattered one towards a sequential read
+            // of the matched share of the pages by pg_stats' correlation
+            // squared. (It does so for any first column; here only for a
+            // range on it, where the rows read are one stretch of values:
+            // pg_stats' correlation says nothing of where an equality's
+            // rows or the NULLs lie.)
+            let ranged_first = eq_prefix == 0
+                && keys.first().is_some_and(|k| {
+                    used.iter()
+                        .any(|&i| conds[i].seek == Seek::Range && same_key(&conds[i].key, k))
+                });
+            let corr = keys
+                .first()
+                .filter(|_| ranged_first)
+                .and_then(IndexKey::column_name)
+                .and_then(|n| self.table.column(n)?.correlation)
+                .map_or(0.0, |r| r * r);
+            let in_order =
+                RANDOM_PAGE + ((read / self.rows * self.pages).ceil() - 1.0).max(0.0) * SEQ_PAGE;
+            cost += scattered + corr * (in_order - scattered).min(0.0) + read * CPU_TUPLE;
         }
         if !scan.order_by.is_empty() && !ordered {
             cost += sort_cost(out, scan.limit);

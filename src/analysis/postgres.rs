@@ -649,7 +649,7 @@ async fn learn_constants(
     let unseen = ranged(false);
     if !unseen.is_empty() {
         notes.push(format!(
-            "the range bounds of statement(s) {unseen} did not show in pg_stat_activity while dbperf watched: planned generically, with PostgreSQL's default share of the rows for a range over a parameter (a third for one bound, 0.5 % for two), whatever the application sends."
+            "the range bounds of statement(s) {unseen} did not show in pg_stat_activity while dbperf watched: planned generically, with PostgreSQL's default share of the rows for a range over a parameter (a third for one bound, 0.5 % for two), whatever the application sends; but a lower bound alone on a column that grows with the table (pg_stats' correlation 0.9 or more: an arrival time, a sequence) is planned for the newest tenth of its histogram, at the wide end of what such a \"since\" asks for (the index's reason names the value)."
         ));
     }
     let list = |set: &mut dyn Iterator<Item = usize>| -> String {

@@ -933,6 +933,40 @@ pub fn is_like_prefix(p: &Predicate) -> bool {
     p.kind == PredicateKind::Range && p.sql.to_ascii_uppercase().contains(" LIKE ")
 }
 
+/// The parameter of a range that bounds its bare column from below and
+/// nothing else (`created_at >= $1`, `$2::timestamptz <= created_at`):
+/// a "since" with no end. `None` for an upper bound, a wrapped column, an
+/// expression around the parameter (`now() - interval $1`) or a constant.
+pub fn lower_bound_parameter(p: &Predicate) -> Option<usize> {
+    if p.kind != PredicateKind::Range || p.wrapper.is_some() || is_like_prefix(p) {
+        return None;
+    }
+    // pg_stat_statements' `timestamptz $1` (a typed literal whose constant
+    // became a parameter) is the cast `$1::timestamptz`.
+    let sql = crate::sql::params::typed_parameters_as_casts(&p.sql);
+    let Expr::BinaryOp { left, op, right } = parse_plan_expr(&sql)? else {
+        return None;
+    };
+    let (constant, lower) = match (column_side(&left), column_side(&right)) {
+        (Some((_, None)), None) => (
+            right,
+            matches!(op, BinaryOperator::Gt | BinaryOperator::GtEq),
+        ),
+        (None, Some((_, None))) => (
+            left,
+            matches!(op, BinaryOperator::Lt | BinaryOperator::LtEq),
+        ),
+        _ => return None,
+    };
+    match strip_casts(&constant) {
+        Expr::Value(v) if lower => match &v.value {
+            Value::Placeholder(s) => s.strip_prefix('$')?.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn strip_casts(e: &Expr) -> &Expr {
     match e {
         Expr::Cast { expr, .. } | Expr::Nested(expr) => strip_casts(expr),
