@@ -1,0 +1,15 @@
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX ON recruiting.applications (company_id, applied_at) WHERE stage = 'new';
+CREATE INDEX ON recruiting.application_events (application_id, created_at) INCLUDE (kind);
+CREATE INDEX ON recruiting.applications (candidate_id);
+CREATE INDEX ON recruiting.interviews (interviewer_id, scheduled_at);
+CREATE INDEX ON recruiting.interviews (job_id, candidate_id);
+CREATE INDEX ON recruiting.candidate_notes (candidate_id, created_at);
+CREATE INDEX ON recruiting.jobs (company_id);
+CREATE INDEX ON recruiting.jobs (recruiter_id);
+CREATE INDEX ON recruiting.jobs (hiring_manager_id);
+CREATE INDEX ON recruiting.jobs (((salary_min + salary_max) / 2)) WHERE status = 'open';
+CREATE INDEX ON recruiting.candidates USING gin (full_name gin_trgm_ops);
+CREATE INDEX ON recruiting.jobs USING gin (tags);
+CREATE INDEX ON recruiting.jobs USING gin (meta jsonb_path_ops);
+CREATE INDEX ON recruiting.applications (applied_at);

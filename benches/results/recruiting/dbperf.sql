@@ -1,0 +1,17 @@
+CREATE INDEX CONCURRENTLY applications_company_id_applied_at_partial_idx ON recruiting.applications (company_id, applied_at) WHERE stage = 'new';
+CREATE INDEX CONCURRENTLY application_events_application_id_idx ON recruiting.application_events (application_id);
+CREATE INDEX CONCURRENTLY applications_candidate_id_applied_at_idx ON recruiting.applications (candidate_id, applied_at);
+CREATE INDEX CONCURRENTLY candidate_notes_candidate_id_idx ON recruiting.candidate_notes (candidate_id);
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE INDEX CONCURRENTLY candidates_full_name_gin_idx ON recruiting.candidates USING gin (full_name gin_trgm_ops);
+CREATE INDEX CONCURRENTLY jobs_company_id_idx ON recruiting.jobs (company_id);
+CREATE INDEX CONCURRENTLY jobs_hiring_manager_id_idx ON recruiting.jobs (hiring_manager_id);
+CREATE INDEX CONCURRENTLY jobs_recruiter_id_idx ON recruiting.jobs (recruiter_id);
+CREATE INDEX CONCURRENTLY jobs_salary_min_salary_max_2_partial_idx ON recruiting.jobs (((salary_min + salary_max) / 2)) WHERE status = 'open';
+CREATE INDEX CONCURRENTLY interviews_candidate_id_job_id_idx ON recruiting.interviews (candidate_id, job_id);
+CREATE INDEX CONCURRENTLY jobs_tags_gin_idx ON recruiting.jobs USING gin (tags);
+CREATE INDEX CONCURRENTLY jobs_meta_gin_idx ON recruiting.jobs USING gin (meta jsonb_path_ops);
+CREATE INDEX CONCURRENTLY applications_applied_at_idx ON recruiting.applications (applied_at);
+CREATE INDEX CONCURRENTLY interviews_scheduled_at_brin_idx ON recruiting.interviews USING brin (scheduled_at);
+CREATE INDEX CONCURRENTLY saved_searches_recruiter_id_idx ON recruiting.saved_searches (recruiter_id);
+CREATE INDEX CONCURRENTLY companies_country_idx ON recruiting.companies (country);

@@ -1,0 +1,12 @@
+CREATE INDEX ON recruiting.applications USING btree (job_id);
+CREATE INDEX ON recruiting.application_events USING btree (application_id);
+CREATE INDEX ON recruiting.applications USING btree (company_id);
+CREATE INDEX ON recruiting.applications USING btree (candidate_id);
+CREATE INDEX ON recruiting.candidates USING btree (full_name);
+CREATE INDEX ON recruiting.candidate_notes USING btree (candidate_id);
+CREATE INDEX ON recruiting.jobs USING btree (recruiter_id);
+CREATE INDEX ON recruiting.jobs USING btree (hiring_manager_id);
+CREATE INDEX ON recruiting.jobs USING btree (company_id);
+CREATE INDEX ON recruiting.interviews USING btree (job_id);
+CREATE INDEX ON recruiting.saved_searches USING btree (recruiter_id);
+CREATE INDEX ON recruiting.companies USING btree (country);
