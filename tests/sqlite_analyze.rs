@@ -518,3 +518,68 @@ fn every_index_a_finding_prints_is_in_the_ranked_list() {
         "{advice}"
     );
 }
+
+/// A job queue: 2 % of 200,000 jobs are `queued`, the rest `done`;
+/// `finished_at` is NULL on the queued ones. The queue's next jobs get a
+/// partial index holding only the queued rows, in `run_after` order; a
+/// worker's jobs (`worker_id = 17`, a foreign key: one value the workload
+/// happened to show) get a plain index, not one for worker 17; the
+/// report over finished jobs gets its index without the NULLs, so SQLite
+/// cannot search it for the queue's `finished_at IS NULL` (sqlite_stat1
+/// does not see that NULL is one heavy value).
+#[test]
+fn a_queue_gets_a_partial_index_and_an_identifier_does_not() {
+    let dir = scratch_dir("partial");
+    let db = dir.join("jobs.db");
+    let conn = Connection::open(&db).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE workers (id INTEGER PRIMARY KEY, host TEXT NOT NULL);
+         CREATE TABLE jobs (id INTEGER PRIMARY KEY, worker_id INTEGER NOT NULL REFERENCES workers(id),
+             status TEXT NOT NULL, run_after INTEGER NOT NULL, finished_at INTEGER, payload TEXT NOT NULL);
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 50)
+         INSERT INTO workers SELECT i, 'host' || i FROM n;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 200000)
+         INSERT INTO jobs SELECT i, 1 + (i * 7919) % 50,
+             CASE WHEN i % 50 = 0 THEN 'queued' ELSE 'done' END,
+             1700000000 + (i * 104729) % 86400,
+             CASE WHEN i % 50 = 0 THEN NULL ELSE 1700000000 + i END,
+             'job ' || i FROM n;
+         ANALYZE;",
+    )
+    .unwrap();
+    drop(conn);
+    let workload = dir.join("workload.sql");
+    std::fs::write(
+        &workload,
+        "-- calls: 5000\n\
+         SELECT id, payload FROM jobs WHERE status = 'queued' ORDER BY run_after LIMIT 10;\n\
+         -- calls: 500\n\
+         SELECT count(*) FROM jobs WHERE worker_id = 17 AND finished_at IS NULL;\n\
+         -- calls: 50\n\
+         SELECT count(*) FROM jobs WHERE finished_at >= 1700190000;\n",
+    )
+    .unwrap();
+    let report = analyze_json(&db, &workload);
+    let ranked: Vec<String> = report["indexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["statement"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        ranked
+            .iter()
+            .any(|s| s.contains("ON jobs (run_after) WHERE \"status\" = 'queued'")),
+        "the queue's partial index: {ranked:?}"
+    );
+    assert!(
+        !ranked.iter().any(|s| s.contains("\"worker_id\" = 17")),
+        "no index for one worker: {ranked:?}"
+    );
+    assert!(
+        ranked
+            .iter()
+            .any(|s| s.contains("ON jobs (finished_at) WHERE \"finished_at\" IS NOT NULL")),
+        "the report's index without the NULLs: {ranked:?}"
+    );
+}

@@ -41,6 +41,17 @@ pub struct CostModel<'a> {
     /// Measured share of rows a predicate keeps, by its SQL, and of a
     /// conjunction of a scan's predicates, by [`conjunction`].
     pub shares: &'a HashMap<String, f64>,
+    /// The partial candidates, by lower-case index name.
+    pub partial: &'a HashMap<String, PartialIndex>,
+}
+
+/// A partial index candidate: the column of its predicate (`status` of
+/// `WHERE status = 'pending'`) and the measured share of the table's rows
+/// it holds.
+#[derive(Debug, Clone)]
+pub struct PartialIndex {
+    pub column: String,
+    pub share: f64,
 }
 
 /// The key of a conjunction of predicates in [`CostModel::shares`]: their
@@ -233,8 +244,17 @@ impl CostModel<'_> {
             None => n.relation.clone()?,
         };
         let rows = self.table_rows(&table)?;
+        let partial = n
+            .index_name
+            .as_deref()
+            .and_then(|i| self.partial.get(&i.to_lowercase()));
         if n.node_type == "SCAN" {
             let out = rows * scan.map_or(1.0, |s| self.filter_share(&table, s, &[]));
+            if let Some(pi) = partial {
+                // A walk of a partial index reads only the rows it holds.
+                let held = (rows * pi.share).max(1.0);
+                return Some((held, out.max(1.0).min(held)));
+            }
             if n.is_min_max_scan() {
                 // Matches spread over the table: the first comes after
                 // about rows ÷ (matches + 1) rows (the aggregate takes it;
@@ -244,7 +264,14 @@ impl CostModel<'_> {
             }
             return Some((rows, out.max(1.0).min(rows)));
         }
-        let cols = lookup_columns(n);
+        let mut cols = lookup_columns(n);
+        // A search of a partial index reads only rows its predicate keeps:
+        // its column's condition counts with the searched ones.
+        if let Some(pi) = partial
+            && !cols.iter().any(|c| c.eq_ignore_ascii_case(&pi.column))
+        {
+            cols.push(pi.column.clone());
+        }
         let eq = n
             .index_cond
             .as_deref()
@@ -450,6 +477,16 @@ mod tests {
 
         /// Rows the plan `eqp` reads, with these measured shares.
         fn read(&self, eqp: &str, shares: &[(&str, f64)]) -> f64 {
+            self.read_partial(eqp, shares, &HashMap::new())
+        }
+
+        /// [`Self::read`] with these partial indexes.
+        fn read_partial(
+            &self,
+            eqp: &str,
+            shares: &[(&str, f64)],
+            partial: &HashMap<String, PartialIndex>,
+        ) -> f64 {
             let shares: HashMap<String, f64> =
                 shares.iter().map(|(k, v)| (k.to_string(), *v)).collect();
             rows_read(
@@ -459,6 +496,7 @@ mod tests {
                     rows_per_key: &self.keys,
                     scans: &self.scans,
                     shares: &shares,
+                    partial,
                 },
             )
         }

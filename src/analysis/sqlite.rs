@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 
 use crate::advise::rank_indexes;
 use crate::advise::sqlite_verify::{
-    CostModel, annotate, conjunction, indexable_in_sqlite, own_predicates, predicates_on,
-    rows_read, uses_index,
+    CostModel, PartialIndex, annotate, conjunction, indexable_in_sqlite, own_predicates,
+    predicates_on, rows_read, uses_index,
 };
 use crate::detect::evidence::count;
 use crate::detect::rules::TempBTree;
@@ -47,6 +47,18 @@ const MIN_TABLE_ROWS: f64 = 1_000.0;
 /// A candidate the planner takes must also cut the estimated rows read to
 /// at most this share, or it is not worth its upkeep on every write.
 const MIN_GAIN: f64 = 0.8;
+/// A partial candidate whose predicate keeps more of the table's rows than
+/// this is dropped: it holds most of the table, and serves only the
+/// statements that repeat its predicate (a to-do app's open fifth of the
+/// tasks is kept).
+const MAX_PARTIAL_SHARE: f64 = 0.25;
+/// An equality's column with more distinct values than this in the
+/// sample is an identifier, not a state: no partial index on one value.
+const MAX_PARTIAL_STATES: f64 = 100.0;
+/// A null guard ([`null_guard`]) is kept when the NULLs another statement
+/// asks for are at least this share of the table: fewer, and an index
+/// search for them is what that statement wants anyway.
+const MIN_NULL_GUARD_SHARE: f64 = 0.01;
 /// Time SQLite takes to read one row of a table in the page cache (tens of
 /// millions of rows a second on current hardware), in milliseconds. A fixed
 /// estimate, not a measurement: dbperf never times itself, so the same
@@ -247,7 +259,66 @@ fn candidates(scan: &TableScan, table: &str) -> Vec<IndexSpec> {
             specs.push(s);
         }
     }
+    // Each with the rows of a constant condition only (`completed_at IS
+    // NULL`, `status = 'pending'`): a partial index holds the queue and
+    // nothing else, its column dropped from the keys when other keys are
+    // left. Kept only where the condition keeps few rows
+    // ([`keep_small_partials`]).
+    let mut partials: Vec<IndexSpec> = Vec::new();
+    for (col, predicate) in scan.predicates.iter().filter_map(partial_predicate) {
+        for full in &specs {
+            let mut s = full.clone();
+            let rest: Vec<IndexKey> = s
+                .keys
+                .iter()
+                .filter(|k| {
+                    k.column_name()
+                        .is_none_or(|n| !n.eq_ignore_ascii_case(&col))
+                })
+                .cloned()
+                .collect();
+            if !rest.is_empty() {
+                s.keys = rest;
+            }
+            s.predicate = Some(predicate.clone());
+            if !partials.contains(&s) {
+                partials.push(s);
+            }
+        }
+    }
+    specs.extend(partials);
     specs
+}
+
+/// The column and the partial-index predicate of a condition a statement
+/// always writes the same way: `col IS NULL`, `col IS NOT NULL`, or `col`
+/// equal to a literal (not a parameter, whose value changes). SQLite uses
+/// such an index only for a statement whose WHERE holds the same term.
+fn partial_predicate(p: &Predicate) -> Option<(String, String)> {
+    if p.wrapper.is_some() {
+        return None;
+    }
+    let col = p.column.name.clone();
+    let q = quote(&col);
+    let predicate = match p.kind {
+        PredicateKind::IsNull => format!("{q} IS NULL"),
+        PredicateKind::Other if crate::sql::predicate::is_not_null(&p.sql) => {
+            format!("{q} IS NOT NULL")
+        }
+        PredicateKind::Eq => {
+            let v = p.value.as_deref()?.trim();
+            let literal = v.starts_with('\'')
+                || v.parse::<f64>().is_ok()
+                || v.eq_ignore_ascii_case("true")
+                || v.eq_ignore_ascii_case("false");
+            if !literal {
+                return None;
+            }
+            format!("{q} = {v}")
+        }
+        _ => return None,
+    };
+    Some((col, predicate))
 }
 
 fn key_sql(k: &IndexKey) -> String {
@@ -275,19 +346,22 @@ pub fn analyze(db: &Path, workload: Vec<WorkloadQuery>) -> Result<Report> {
     plan_statements(&source, &schema, &mut groups, &mut report.input_problems);
 
     // Candidates, with statistics estimated from a sample of the file.
-    let wanted = candidates_of(&groups, &schema);
+    let mut wanted = candidates_of(&groups, &schema);
+    let shares = measured_shares(&source, &schema, &without_rowid, &groups);
+    let partial = keep_small_partials(&source, &schema, &mut wanted, &groups, &shares);
     let stats = estimate_candidates(
         &source,
         &mut schema,
         &without_rowid,
         &wanted,
+        &partial,
         &mut rows_per_key,
     );
-    let shares = measured_shares(&source, &schema, &without_rowid, &groups);
     let costs = Costs {
         schema: &schema,
         rows_per_key: &rows_per_key,
         shares: &shares,
+        partial: &partial,
     };
     for g in &mut groups {
         if let Some(plan) = &mut g.plan {
@@ -426,7 +500,63 @@ fn candidates_of(groups: &[Group], schema: &Schema) -> Vec<(IndexSpec, Vec<usize
             }
         }
     }
+    let guards: Vec<(IndexSpec, Vec<usize>)> = wanted
+        .iter()
+        .filter_map(|(spec, gis)| null_guard(spec, gis, groups))
+        .collect();
+    for (spec, gis) in guards {
+        if !wanted.iter().any(|(s, _)| *s == spec) {
+            wanted.push((spec, gis));
+        }
+    }
     wanted
+}
+
+/// `spec WHERE c IS NOT NULL`, for a plain index led by `c`, with those
+/// of its statements that compare `c` with a value, when another
+/// statement asks `c IS NULL` of the same table. sqlite_stat1 counts rows per distinct
+/// value and cannot see that NULL is one heavy value: beside the
+/// plain index, SQLite searches it for `c IS NULL` (the open fifth of a
+/// to-do list's tasks) instead of the index that serves that statement.
+/// Without its NULLs the index cannot be chosen for them, and is smaller.
+fn null_guard(
+    spec: &IndexSpec,
+    gis: &[usize],
+    groups: &[Group],
+) -> Option<(IndexSpec, Vec<usize>)> {
+    if spec.predicate.is_some() {
+        return None;
+    }
+    let col = spec.keys.first()?.column_name()?.to_string();
+    fn on<'g>(g: &'g Group, table: &str, col: &str) -> Vec<&'g Predicate> {
+        g.scans
+            .iter()
+            .filter(|s| s.table.eq_ignore_ascii_case(table))
+            .flat_map(|s| &s.predicates)
+            .filter(|p| p.wrapper.is_none() && p.column.name.eq_ignore_ascii_case(col))
+            .collect()
+    }
+    let on_table = |g| on(g, &spec.table, &col);
+    let valued = |p: &&Predicate| {
+        matches!(
+            p.kind,
+            PredicateKind::Eq | PredicateKind::In | PredicateKind::Range
+        )
+    };
+    let compared: Vec<usize> = gis
+        .iter()
+        .copied()
+        .filter(|&gi| on_table(&groups[gi]).iter().any(valued))
+        .collect();
+    let asks_null = groups
+        .iter()
+        .any(|g| on_table(g).iter().any(|p| p.kind == PredicateKind::IsNull));
+    if compared.is_empty() || !asks_null {
+        return None;
+    }
+    let mut guard = spec.clone();
+    guard.predicate = Some(format!("{} IS NOT NULL", quote(&col)));
+    Some((guard, compared))
 }
 
 /// The child tables a statement's plan scans in full for a foreign key's
@@ -476,11 +606,96 @@ fn foreign_key_candidates(g: &Group, schema: &Schema) -> Vec<IndexSpec> {
 /// The `sqlite_stat1` line each candidate would get, estimated from a
 /// sample of the file (by index name). The estimates also tell the cost
 /// model how selective each candidate's leading column is.
+/// Drops the partial candidates whose predicate keeps more than
+/// [`MAX_PARTIAL_SHARE`] of the table's rows (as measured on the sample),
+/// or an unmeasured share: a partial index pays when it holds a queue, not
+/// most of the table. Returns the kept ones' predicate column and share,
+/// by lower-case index name, for the cost proxy.
+fn keep_small_partials(
+    source: &SqliteSource,
+    schema: &Schema,
+    wanted: &mut Vec<(IndexSpec, Vec<usize>)>,
+    groups: &[Group],
+    shares: &HashMap<String, f64>,
+) -> HashMap<String, PartialIndex> {
+    let mut kept: HashMap<String, PartialIndex> = HashMap::new();
+    // An equality's column must hold a few states (`status = 'pending'`),
+    // not an identifier (`member_id = 1234` is one value the workload
+    // happened to show).
+    let mut few: HashMap<(String, String), bool> = HashMap::new();
+    wanted.retain(|(spec, gis)| {
+        let Some(predicate) = &spec.predicate else {
+            return true;
+        };
+        let on_table = |gi: usize| {
+            groups[gi]
+                .scans
+                .iter()
+                .filter(|s| s.table.eq_ignore_ascii_case(&spec.table))
+                .flat_map(|s| &s.predicates)
+        };
+        let found = gis.iter().flat_map(|&gi| on_table(gi)).find_map(|p| {
+            let (col, pred) = partial_predicate(p)?;
+            (pred == *predicate).then(|| Some((col, *shares.get(&p.sql)?)))?
+        });
+        // A null guard ([`null_guard`]): the rows other than the NULLs
+        // another statement asks for, whatever their share.
+        if found.is_none()
+            && let Some(col) = spec.keys.first().and_then(IndexKey::column_name)
+            && *predicate == format!("{} IS NOT NULL", quote(col))
+            && let Some(null) = (0..groups.len()).flat_map(on_table).find_map(|p| {
+                (p.kind == PredicateKind::IsNull
+                    && p.wrapper.is_none()
+                    && p.column.name.eq_ignore_ascii_case(col))
+                .then(|| shares.get(&p.sql).copied())?
+            })
+            && null >= MIN_NULL_GUARD_SHARE
+        {
+            kept.insert(
+                spec.name().to_lowercase(),
+                PartialIndex {
+                    column: col.to_string(),
+                    share: (1.0 - null).max(0.0),
+                },
+            );
+            return true;
+        }
+        let mut states = |column: &str| {
+            if predicate.contains(" IS ") {
+                return true;
+            }
+            // A foreign or primary key's value names one row, not a state.
+            let key = schema.table(&spec.table).is_some_and(|t| {
+                t.primary_key.iter().any(|c| c.eq_ignore_ascii_case(column))
+                    || t.foreign_keys
+                        .iter()
+                        .any(|f| f.columns.iter().any(|c| c.eq_ignore_ascii_case(column)))
+            });
+            !key && *few
+                .entry((spec.table.to_lowercase(), column.to_lowercase()))
+                .or_insert_with(|| {
+                    source
+                        .sample_distinct(&spec.table, column)
+                        .is_some_and(|d| d <= MAX_PARTIAL_STATES)
+                })
+        };
+        match found {
+            Some((column, share)) if share <= MAX_PARTIAL_SHARE && states(&column) => {
+                kept.insert(spec.name().to_lowercase(), PartialIndex { column, share });
+                true
+            }
+            _ => false,
+        }
+    });
+    kept
+}
+
 fn estimate_candidates(
     source: &SqliteSource,
     schema: &mut Schema,
     without_rowid: &HashSet<String>,
     wanted: &[(IndexSpec, Vec<usize>)],
+    partial: &HashMap<String, PartialIndex>,
     rows_per_key: &mut HashMap<String, Vec<f64>>,
 ) -> HashMap<String, String> {
     let mut stats: HashMap<String, String> = HashMap::new();
@@ -490,7 +705,13 @@ fn estimate_candidates(
         };
         let keys: Vec<String> = spec.keys.iter().map(key_sql).collect();
         let wr = without_rowid.contains(&t.name.to_lowercase());
-        if let Ok(line) = source.estimate_index_stat(&t.name, &keys, t.rows.unwrap_or(0.0), wr) {
+        let rows = t.rows.unwrap_or(0.0);
+        // A partial index holds its predicate's rows only.
+        let (rows, predicate) = match (&spec.predicate, partial.get(&spec.name().to_lowercase())) {
+            (Some(p), Some(pi)) => ((rows * pi.share).max(1.0), Some(p.as_str())),
+            _ => (rows, None),
+        };
+        if let Ok(line) = source.estimate_index_stat(&t.name, &keys, predicate, rows, wr) {
             stats.insert(spec.name(), line);
         }
     }
@@ -504,6 +725,7 @@ fn estimate_candidates(
             nums.get(1..).unwrap_or_default().to_vec(),
         );
         if let (Some(IndexKey::Column { name, .. }), Some(&per)) = (spec.keys.first(), nums.get(1))
+            && spec.predicate.is_none()
             && let Some(t) = schema.table_mut(&spec.table)
         {
             let rows = t.rows.unwrap_or(0.0);
@@ -555,8 +777,20 @@ fn measured_shares(
                         IndexKey::Expression { .. } => None,
                     })
                     .collect();
-                for n in 2..=cols.len() {
-                    if let Some(p) = predicates_on(scan, &cols[..n]) {
+                // A partial index's search also keeps its predicate's rows
+                // only.
+                let held = spec.predicate.as_ref().and_then(|pred| {
+                    scan.predicates
+                        .iter()
+                        .filter_map(partial_predicate)
+                        .find(|(_, p)| p == pred)
+                        .map(|(c, _)| c)
+                });
+                let first = if held.is_some() { 1 } else { 2 };
+                for n in first..=cols.len() {
+                    let mut on = cols[..n].to_vec();
+                    on.extend(held.clone());
+                    if let Some(p) = predicates_on(scan, &on) {
                         sets.push(p);
                     }
                 }
@@ -584,6 +818,7 @@ struct Costs<'a> {
     schema: &'a Schema,
     rows_per_key: &'a HashMap<String, Vec<f64>>,
     shares: &'a HashMap<String, f64>,
+    partial: &'a HashMap<String, PartialIndex>,
 }
 
 impl<'a> Costs<'a> {
@@ -593,6 +828,7 @@ impl<'a> Costs<'a> {
             rows_per_key: self.rows_per_key,
             scans,
             shares: self.shares,
+            partial: self.partial,
         }
     }
 }
@@ -697,7 +933,7 @@ fn judge_beside_ranked(
 }
 
 /// The best candidate per statement and table: fewest rows read, then
-/// fewest keys.
+/// fewest keys, then a partial index (it holds fewer rows) over a full one.
 fn best_per_table(verified: Vec<Vec<Verified>>) -> Vec<Vec<Verified>> {
     let mut best: Vec<Vec<Verified>> = Vec::with_capacity(verified.len());
     for vs in &verified {
@@ -705,8 +941,13 @@ fn best_per_table(verified: Vec<Vec<Verified>>) -> Vec<Vec<Verified>> {
         for v in vs {
             match per_table.iter_mut().find(|b| b.table == v.table) {
                 Some(b) => {
+                    let (vk, bk) = (v.spec.keys.len(), b.spec.keys.len());
                     if v.after < b.after
-                        || (v.after == b.after && v.spec.keys.len() < b.spec.keys.len())
+                        || (v.after == b.after && vk < bk)
+                        || (v.after == b.after
+                            && vk == bk
+                            && v.spec.predicate.is_some()
+                            && b.spec.predicate.is_none())
                     {
                         *b = v.clone();
                     }
@@ -909,6 +1150,14 @@ fn statement_findings(
                     b.spec.statement(Dialect::Sqlite)
                 );
                 f.index = Some(b.spec.clone());
+            } else if let Some(p) = &b.spec.predicate
+                && f.index.as_ref() != Some(&b.spec)
+            {
+                f.advice = format!(
+                    "Index only the rows the statement reads: a partial index (WHERE {p}) is smaller than one on the whole table, and the planner uses it on a scratch copy:\n{}",
+                    b.spec.statement(Dialect::Sqlite)
+                );
+                f.index = Some(b.spec.clone());
             }
             f.impact_ms = scale
                 .saved_ms(g, b.after)
@@ -1099,7 +1348,11 @@ fn percent_fewer(after: f64, before: f64) -> f64 {
 /// finding's plan node is gone from the plan with the candidate.
 fn fixes(f: &Finding, b: &Verified, before: &Plan) -> bool {
     if let Some(spec) = &f.index {
-        return spec == &b.spec;
+        // A partial index serves the finding's scan in its own way (a walk
+        // of the few rows it holds): judged by the plan, as below.
+        if spec == &b.spec || b.spec.predicate.is_none() {
+            return spec == &b.spec;
+        }
     }
     let Some(crate::detect::Location::PlanNode { id, .. }) = &f.location else {
         return false;

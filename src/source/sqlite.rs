@@ -690,6 +690,7 @@ impl SqliteSource {
         &self,
         table: &str,
         keys: &[String],
+        predicate: Option<&str>,
         rows: f64,
         without_rowid: bool,
     ) -> Result<String> {
@@ -711,13 +712,21 @@ impl SqliteSource {
             Ok(())
         };
         let t = quote(table);
+        // A partial index's entries: the rows its predicate keeps.
+        let (only, and) = match predicate {
+            Some(p) => (format!(" WHERE ({p})"), format!(" AND ({p})")),
+            None => (String::new(), String::new()),
+        };
         if without_rowid || rows <= SAMPLE_ROWS as f64 {
-            take(&format!("SELECT {cols} FROM {t} LIMIT {SAMPLE_ROWS}"), &[])?;
+            take(
+                &format!("SELECT {cols} FROM {t}{only} LIMIT {SAMPLE_ROWS}"),
+                &[],
+            )?;
         } else {
             let (lo, hi): (i64, i64) = self.rowid_range(&t).map_err(|e| self.err(e))?;
             let span = (hi - lo).max(1) as u64;
             let slice = SAMPLE_ROWS / SAMPLE_SLICES;
-            let sql = format!("SELECT {cols} FROM {t} WHERE rowid >= ?1 LIMIT {slice}");
+            let sql = format!("SELECT {cols} FROM {t} WHERE rowid >= ?1{and} LIMIT {slice}");
             for i in 0..SAMPLE_SLICES {
                 // Offsets at golden-ratio steps, not a fixed stride: data
                 // that repeats with a period would alias with a stride.
@@ -732,8 +741,10 @@ impl SqliteSource {
 
 /// `"N a1 a2 …"` for a sample of key tuples out of `rows` rows.
 pub fn stat_line(sample: &[Vec<Value>], rows: f64) -> String {
-    let rows = rows.max(1.0);
     let n = sample.len() as f64;
+    // The index holds at least the rows sampled from it (a partial
+    // index's estimated share may fall short).
+    let rows = rows.max(1.0).max(n);
     let width = sample.first().map_or(0, Vec::len);
     let mut out = format!("{}", rows.round() as u64);
     for p in 1..=width {
@@ -860,6 +871,21 @@ fn db_error(name: &str, e: rusqlite::Error) -> Error {
 }
 
 impl SqliteSource {
+    /// Distinct values of `column` among the first rows of `table` (up to
+    /// the sample's size): whether a column holds a few states (`status`)
+    /// or an identifier's many values.
+    pub fn sample_distinct(&self, table: &str, column: &str) -> Option<f64> {
+        let sql = format!(
+            "SELECT count(DISTINCT {c}) FROM (SELECT {c} FROM {t} LIMIT {SAMPLE_ROWS})",
+            c = quote(column),
+            t = quote(table)
+        );
+        self.conn
+            .query_row(&sql, [], |r| r.get::<_, i64>(0))
+            .ok()
+            .map(|n| n as f64)
+    }
+
     /// Share of `table`'s rows for which `predicate` (SQL naming the
     /// table's columns, or `alias.column`) holds, measured by SQLite itself
     /// on the same spread sample as [`Self::estimate_index_stat`]. `None`
