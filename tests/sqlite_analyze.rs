@@ -51,6 +51,16 @@ fn rules(report: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The ranked list's `CREATE INDEX` statements, in rank order.
+fn ranked(report: &Value) -> Vec<String> {
+    report["indexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["statement"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn fingerprint_of(report: &Value, needle: &str) -> String {
     report["queries"]
         .as_array()
@@ -475,12 +485,7 @@ fn every_index_a_finding_prints_is_in_the_ranked_list() {
     )
     .unwrap();
     let report = analyze_json(&db, &workload);
-    let ranked: Vec<String> = report["indexes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["statement"].as_str().unwrap().to_string())
-        .collect();
+    let ranked = ranked(&report);
     assert!(
         ranked.iter().any(|s| s.contains("ON loans (member_id")),
         "the loans lookup by member gets an index: {ranked:?}"
@@ -560,12 +565,7 @@ fn a_queue_gets_a_partial_index_and_an_identifier_does_not() {
     )
     .unwrap();
     let report = analyze_json(&db, &workload);
-    let ranked: Vec<String> = report["indexes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["statement"].as_str().unwrap().to_string())
-        .collect();
+    let ranked = ranked(&report);
     assert!(
         ranked
             .iter()
