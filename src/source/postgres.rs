@@ -80,6 +80,10 @@ pub struct PgSession {
     /// What could not be read (a privilege the role lacks, a locked
     /// table), one line each, for the report to list.
     pub skipped: Vec<String>,
+    /// HypoPG's schema, quoted, with its dot (`"public".`): its functions
+    /// are called by it, as the extension may live in a schema not on the
+    /// search path (a script's `SET search_path` when it was created).
+    hypopg_schema: String,
 }
 
 /// One row of pg_stat_statements (for this database, top-level), with the
@@ -199,6 +203,7 @@ pub async fn connect(conninfo: &str, limits: Limits) -> Result<PgSession> {
         lost: AtomicBool::new(false),
         secret,
         skipped: Vec::new(),
+        hypopg_schema: String::new(),
     };
     // One statement per call: pg_stat_statements keeps each with its own
     // text, and the tag must lead every one of them.
@@ -1029,7 +1034,10 @@ impl PgSession {
     pub async fn hypopg(&mut self) -> Result<Hypo> {
         let installed = self
             .call(self.client.query_opt(
-                &format!("{TAG} SELECT extversion FROM pg_extension WHERE extname = 'hypopg'"),
+                &format!(
+                    "{TAG} SELECT e.extversion, n.nspname::text FROM pg_extension e \
+                     JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'hypopg'"
+                ),
                 &[],
             ))
             .await
@@ -1048,7 +1056,8 @@ impl PgSession {
                 "HypoPG is not installed: install it (e.g. the postgresql-NN-hypopg package) and run CREATE EXTENSION hypopg; to verify each index what-if".into()
             }));
         };
-        match self.guarded(&format!("{TAG} SELECT hypopg_reset()")).await {
+        self.hypopg_schema = format!("{}.", quote_ident(&v.get::<_, String>(1)));
+        match self.hypo_reset().await {
             Ok(_) => Ok(Hypo::Ready { version: v.get(0) }),
             Err(e) => Ok(Hypo::Missing(format!(
                 "HypoPG is installed but cannot be used by this role: {e}"
@@ -1060,8 +1069,9 @@ impl PgSession {
     /// returns its estimated size in bytes.
     pub async fn hypo_create(&mut self, create: &str) -> std::result::Result<u64, PlanError> {
         let q = format!(
-            "{TAG} SELECT hypopg_relation_size(indexrelid)::int8 FROM hypopg_create_index({})",
-            quote_literal(create)
+            "{TAG} SELECT {h}hypopg_relation_size(indexrelid)::int8 FROM {h}hypopg_create_index({})",
+            quote_literal(create),
+            h = self.hypopg_schema
         );
         let rows = self.guarded(&q).await?;
         Ok(rows
@@ -1075,15 +1085,21 @@ impl PgSession {
 
     /// Drops every hypothetical index of this session.
     pub async fn hypo_reset(&mut self) -> std::result::Result<(), PlanError> {
-        self.guarded(&format!("{TAG} SELECT hypopg_reset()"))
-            .await
-            .map(|_| ())
+        self.guarded(&format!(
+            "{TAG} SELECT {}hypopg_reset()",
+            self.hypopg_schema
+        ))
+        .await
+        .map(|_| ())
     }
 
     /// How many hypothetical indexes this session holds.
     pub async fn hypo_count(&mut self) -> std::result::Result<u64, PlanError> {
         let rows = self
-            .guarded(&format!("{TAG} SELECT count(*) FROM hypopg_list_indexes"))
+            .guarded(&format!(
+                "{TAG} SELECT count(*) FROM {}hypopg_list_indexes",
+                self.hypopg_schema
+            ))
             .await?;
         Ok(rows
             .iter()
