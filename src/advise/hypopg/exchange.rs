@@ -38,8 +38,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{
-    MIN_MARGINAL_GAIN, MIN_SET_SCORE_MS, Outcome, absorbs, hypothesize_index, same_keys, saved_ms,
-    set_figures,
+    MIN_MARGINAL_GAIN, MIN_SET_SCORE_MS, Outcome, absorbs, hypothesize_index, saved_ms, set_figures,
 };
 use crate::advise::workload::{AdvisedIndex, QueryGain, reason};
 use crate::advise::write_cost::WriteLoad;
@@ -637,18 +636,7 @@ async fn attribute(
             ));
             continue;
         }
-        let twin = kept
-            .iter()
-            .any(|c| same_keys(&c.recommendation.spec, &cand.recommendation.spec));
         cand.helps = gains;
-        let rec = &mut cand.recommendation;
-        if twin && !rec.spec.include.is_empty() {
-            rec.statement = rec.spec.statement(Dialect::Postgres).replacen(
-                &rec.spec.name(),
-                &rec.spec.name_with_include(),
-                1,
-            );
-        }
         set_figures(&mut cand, score);
         cand.recommendation.reason = match &e.note {
             Some(n) => format!("{} ({n})", reason(&cand)),
