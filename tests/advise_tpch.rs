@@ -81,7 +81,27 @@ fn advise(url: &str, extra: &[&str]) -> Value {
             .args(["--format", "json"])
             .args(extra),
     );
-    serde_json::from_slice(&stdout).unwrap()
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
+    // Every list runs as printed: no two statements create one name (a
+    // covering twin beside the plain index on its keys).
+    let mut names: Vec<&str> = report["indexes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| {
+            i["statement"]
+                .as_str()?
+                .split(" ON ")
+                .next()?
+                .split_whitespace()
+                .last()
+        })
+        .collect();
+    let all = names.len();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), all, "one name twice ({extra:?}): {report:#}");
+    report
 }
 
 fn columns(i: &Value) -> (String, Vec<String>) {
