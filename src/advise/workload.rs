@@ -1848,6 +1848,20 @@ impl<'a> TableInfo<'a> {
             let Some(col) = self.table.column(&p.column.name) else {
                 continue;
             };
+            // A rare `col IS NULL` beside another condition or an order is
+            // the WHERE of a partial index on those ([`Self::candidates`]),
+            // not a full index of the column.
+            let beside = !scan.order_by.is_empty()
+                || scan.predicates.iter().any(|q| {
+                    !q.column.name.eq_ignore_ascii_case(&col.name)
+                        && matches!(
+                            q.kind,
+                            PredicateKind::Eq | PredicateKind::In | PredicateKind::Range
+                        )
+                });
+            if p.kind == PredicateKind::IsNull && beside && self.null_partial(&col.name).is_some() {
+                continue;
+            }
             let mut spec = IndexSpec::new(&self.table.qualified_name(), &[col.name.as_str()]);
             if p.kind == PredicateKind::Range && !is_like_prefix(p) && self.brin_worthy(&col.name) {
                 spec.method = Some("brin".into());
@@ -2589,7 +2603,24 @@ impl<'a> TableInfo<'a> {
             let binds: Vec<(usize, String)> = conds.iter().filter_map(|c| c.bind.clone()).collect();
             out.push((spec, (rewrites, binds)));
         };
+        // A rare `col IS NULL` beside another key, a range or an order is
+        // the WHERE of a partial index on those (pushed below), not a key
+        // of a full one: a full index holds every row that has a value for
+        // the sake of the few that have none (library's `loans
+        // (returned_at)` for the ~2 % of loans still out), and grows with
+        // each of them. Alone, it stays a key: a partial index needs one.
+        let null_partial = |c: &Cond| {
+            c.partial
+                .as_deref()
+                .is_some_and(|p| p.ends_with(" IS NULL"))
+        };
+        let others = eqs.iter().filter(|c| !null_partial(c)).count()
+            + ranges.len().min(1)
+            + order_tail.len();
         for s in &shapes {
+            if others > 0 && s.iter().any(|c| null_partial(c)) {
+                continue;
+            }
             push(s, &[], None);
         }
         // Walking a plain index in the order of a column that a prefix
@@ -2603,7 +2634,7 @@ impl<'a> TableInfo<'a> {
                 _ => false,
             })
         });
-        if !order_tail.is_empty() && !prefix_ordered {
+        if !order_tail.is_empty() && !prefix_ordered && !eqs.iter().any(|c| null_partial(c)) {
             push(&eqs, &order_tail, None);
         }
         // Partial variants: a rare constant on a skewed column moves from the

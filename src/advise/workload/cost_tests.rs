@@ -661,6 +661,72 @@ CREATE TABLE tickets (id bigint PRIMARY KEY, assignee_id bigint, closed_by bigin
     );
 }
 
+/// A rare `col IS NULL` beside another condition or an order is the
+/// WHERE of a partial index on those, never a key: a full index on the
+/// column (or leading with it) holds every row that has a value for the
+/// sake of the few that have none, and one on it would serve every such
+/// statement at once, outbidding their partial indexes (library's `loans
+/// (returned_at)`). Alone, `col IS NULL` stays a key: a partial index
+/// needs one. Where half the rows are null, it is a key as before.
+#[test]
+fn a_rare_is_null_beside_another_key_is_never_a_key_itself() {
+    let extra = "\
+-- dbperf: loans rows=1500000
+-- dbperf: loans.returned_at distinct=-1 nulls=0.02
+-- dbperf: loans.lost_at distinct=-1 nulls=0.5
+-- dbperf: loans.copy_id distinct=300000
+CREATE TABLE loans (id bigint PRIMARY KEY, copy_id bigint NOT NULL, due_at timestamptz NOT NULL,
+                    returned_at timestamptz, lost_at timestamptz);
+";
+    let s = shop_with(extra);
+    let t = info(&s, "loans");
+    let leads_with = |sql: &str, col: &str| -> Vec<IndexSpec> {
+        let sc = scan(&s, sql);
+        let conds = t.conds(&sc).0;
+        t.candidates(&sc, &conds, false)
+            .into_iter()
+            .map(|(c, _)| c)
+            .chain(t.filter_keys(&sc))
+            .filter(|c| {
+                c.predicate.is_none() && key_names(c).first().map(String::as_str) == Some(col)
+            })
+            .collect()
+    };
+    for sql in [
+        "SELECT id FROM loans WHERE copy_id = $1 AND returned_at IS NULL",
+        "SELECT id FROM loans WHERE returned_at IS NULL AND due_at < $1 ORDER BY due_at LIMIT 50",
+    ] {
+        assert_eq!(leads_with(sql, "returned_at"), [], "{sql}");
+    }
+    let overdue = advise(
+        &[query(
+            "SELECT id FROM loans WHERE returned_at IS NULL AND due_at < $1 ORDER BY due_at LIMIT 50",
+            1000,
+            None,
+        )],
+        &s,
+        &AdviseOptions::default(),
+    );
+    let top = &overdue.indexes[0].recommendation.spec;
+    assert_eq!(key_names(top), ["due_at"], "{top:?}");
+    assert_eq!(top.predicate.as_deref(), Some("returned_at IS NULL"));
+    // Alone, and where NULL is common: a key.
+    assert!(
+        !leads_with(
+            "SELECT count(*) FROM loans WHERE returned_at IS NULL",
+            "returned_at"
+        )
+        .is_empty()
+    );
+    assert!(
+        !leads_with(
+            "SELECT id FROM loans WHERE lost_at IS NULL AND due_at < $1",
+            "lost_at"
+        )
+        .is_empty()
+    );
+}
+
 #[test]
 fn is_not_null_on_a_rarely_set_column_makes_a_partial_index() {
     // 0.5% of the invoices carry a dispute: the desk's list `disputed_at
