@@ -313,6 +313,15 @@ fn workload(domain: &str) {
 ///   pg_stat_activity, which happens only when the statement runs while
 ///   dbperf watches (proposed, as the DBA wrote it, on such runs).
 ///
+/// - recruiting `applications (company_id, applied_at) WHERE stage =
+///   'new'`: the triage queue sends `stage = 'new'`, which
+///   pg_stat_statements shows as `stage = $2`; the partial index needs the
+///   value read back from pg_stat_activity while the traffic runs. When the
+///   statement is not caught there, dbperf proposes `(company_id, stage,
+///   applied_at)`, as fast and larger: so on one of six full runs of the
+///   suite on 6 December (CI at 7f4baca); three runs of this test alone
+///   right after proposed the partial index.
+///
 /// - recruiting `interviews (interviewer_id, scheduled_at)`: it replaces
 ///   the shipped `(interviewer_id)`, which already finds an interviewer's
 ///   ~156 interviews; at the tenth the week's query saves ~0.4 ms a call,
@@ -371,6 +380,10 @@ const KNOWN_GAPS: &[(&str, &str)] = &[
     (
         "rentals",
         "CREATE INDEX ON rentals.bookings (created_at) WHERE status = 'pending';",
+    ),
+    (
+        "recruiting",
+        "CREATE INDEX ON recruiting.applications (company_id, applied_at) WHERE stage = 'new';",
     ),
     (
         "recruiting",
