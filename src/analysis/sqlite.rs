@@ -302,9 +302,7 @@ fn partial_predicate(p: &Predicate) -> Option<(String, String)> {
     let q = quote(&col);
     let predicate = match p.kind {
         PredicateKind::IsNull => format!("{q} IS NULL"),
-        PredicateKind::Other if crate::sql::predicate::is_not_null(&p.sql) => {
-            format!("{q} IS NOT NULL")
-        }
+        PredicateKind::Other if crate::sql::predicate::is_not_null(&p.sql) => not_null(&col),
         PredicateKind::Eq => {
             let v = p.value.as_deref()?.trim();
             let literal = v.starts_with('\'')
@@ -319,6 +317,19 @@ fn partial_predicate(p: &Predicate) -> Option<(String, String)> {
         _ => return None,
     };
     Some((col, predicate))
+}
+
+/// The partial-index predicate `"col" IS NOT NULL`.
+fn not_null(col: &str) -> String {
+    format!("{} IS NOT NULL", quote(col))
+}
+
+/// The predicates of a statement's scans of `table`.
+fn table_predicates<'g>(g: &'g Group, table: &str) -> impl Iterator<Item = &'g Predicate> {
+    g.scans
+        .iter()
+        .filter(move |s| s.table.eq_ignore_ascii_case(table))
+        .flat_map(|s| &s.predicates)
 }
 
 fn key_sql(k: &IndexKey) -> String {
@@ -528,15 +539,11 @@ fn null_guard(
         return None;
     }
     let col = spec.keys.first()?.column_name()?.to_string();
-    fn on<'g>(g: &'g Group, table: &str, col: &str) -> Vec<&'g Predicate> {
-        g.scans
-            .iter()
-            .filter(|s| s.table.eq_ignore_ascii_case(table))
-            .flat_map(|s| &s.predicates)
-            .filter(|p| p.wrapper.is_none() && p.column.name.eq_ignore_ascii_case(col))
+    let on_table = |g| -> Vec<&Predicate> {
+        table_predicates(g, &spec.table)
+            .filter(|p| p.wrapper.is_none() && p.column.name.eq_ignore_ascii_case(&col))
             .collect()
-    }
-    let on_table = |g| on(g, &spec.table, &col);
+    };
     let valued = |p: &&Predicate| {
         matches!(
             p.kind,
@@ -555,7 +562,7 @@ fn null_guard(
         return None;
     }
     let mut guard = spec.clone();
-    guard.predicate = Some(format!("{} IS NOT NULL", quote(&col)));
+    guard.predicate = Some(not_null(&col));
     Some((guard, compared))
 }
 
@@ -603,9 +610,6 @@ fn foreign_key_candidates(g: &Group, schema: &Schema) -> Vec<IndexSpec> {
     out
 }
 
-/// The `sqlite_stat1` line each candidate would get, estimated from a
-/// sample of the file (by index name). The estimates also tell the cost
-/// model how selective each candidate's leading column is.
 /// Drops the partial candidates whose predicate keeps more than
 /// [`MAX_PARTIAL_SHARE`] of the table's rows (as measured on the sample),
 /// or an unmeasured share: a partial index pays when it holds a queue, not
@@ -627,13 +631,7 @@ fn keep_small_partials(
         let Some(predicate) = &spec.predicate else {
             return true;
         };
-        let on_table = |gi: usize| {
-            groups[gi]
-                .scans
-                .iter()
-                .filter(|s| s.table.eq_ignore_ascii_case(&spec.table))
-                .flat_map(|s| &s.predicates)
-        };
+        let on_table = |gi: usize| table_predicates(&groups[gi], &spec.table);
         let found = gis.iter().flat_map(|&gi| on_table(gi)).find_map(|p| {
             let (col, pred) = partial_predicate(p)?;
             (pred == *predicate).then(|| Some((col, *shares.get(&p.sql)?)))?
@@ -642,7 +640,7 @@ fn keep_small_partials(
         // another statement asks for, whatever their share.
         if found.is_none()
             && let Some(col) = spec.keys.first().and_then(IndexKey::column_name)
-            && *predicate == format!("{} IS NOT NULL", quote(col))
+            && *predicate == not_null(col)
             && let Some(null) = (0..groups.len()).flat_map(on_table).find_map(|p| {
                 (p.kind == PredicateKind::IsNull
                     && p.wrapper.is_none()
@@ -690,6 +688,9 @@ fn keep_small_partials(
     kept
 }
 
+/// The `sqlite_stat1` line each candidate would get, estimated from a
+/// sample of the file (by index name). The estimates also tell the cost
+/// model how selective each candidate's leading column is.
 fn estimate_candidates(
     source: &SqliteSource,
     schema: &mut Schema,
