@@ -15,7 +15,11 @@
 //! hypothetical indexes live in this backend's memory only; they are reset
 //! after each what-if, before the session ends, and vanish with it in any
 //! case. Every statement dbperf sends starts with `/* dbperf */` so its
-//! own statements can be left out of pg_stat_statements' workload.
+//! own statements can be left out of pg_stat_statements' workload; where
+//! the role may (a superuser, or `GRANT SET ON PARAMETER
+//! pg_stat_statements.track`), the session is not tracked at all, so a
+//! run's hundreds of what-if plans never take the place of the
+//! application's statements in a full pg_stat_statements.
 
 pub mod conninfo;
 pub mod tls;
@@ -228,6 +232,22 @@ pub async fn connect(conninfo: &str, limits: Limits) -> Result<PgSession> {
         }
     }
     s.deadline = Duration::from_millis(limits.statement_timeout_ms) + GRACE;
+    // Out of pg_stat_statements from here on (in the transaction, which
+    // ends in ROLLBACK: no commit is counted), where the role may set it: a
+    // full table evicts its least-used entries, the application's rare
+    // statements (a report run once) among them, to make room for dbperf's
+    // what-if plans. Refused (any other role), the tag still sets them
+    // apart; either way nothing else changes. Only a lost connection ends
+    // the session here, with its own error.
+    if let Err(e) = s
+        .guarded(&format!("{TAG} SET pg_stat_statements.track = none"))
+        .await
+        && e.lost
+    {
+        let e = s.fatal("setting up the read-only session", e);
+        s.close().await;
+        return Err(e);
+    }
     let v = s
         .call(s.client.query_one(
             &format!("{TAG} SELECT current_setting('server_version_num')::int4"),
