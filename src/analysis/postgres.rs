@@ -44,7 +44,7 @@ use crate::sql::class::{StatementClass, classify};
 use crate::sql::constants::parameter_values;
 use crate::sql::fingerprint::{Fingerprint, Fingerprinter, Lexing};
 use crate::sql::params::bind_parameter;
-use crate::sql::statement::{StatementKind, analyze_sql};
+use crate::sql::statement::{StatementKind, analyze_sql, limit_parameters};
 
 /// What `analyze --db postgres://…` was asked.
 #[derive(Debug, Clone)]
@@ -523,6 +523,12 @@ async fn learn_constants(
         if !k.is_empty() {
             p.extend(&k);
             skewed.insert(i, k);
+        }
+        // A statement watched anyway has its LIMIT read too, from the same
+        // text: `LIMIT $4` is taken as a hundred rows until bound, and the
+        // application's `LIMIT 1` asks the index for its order.
+        if !p.is_empty() {
+            p.extend(limit_parameters(q, Dialect::Postgres));
         }
         p.sort_unstable();
         p.dedup();

@@ -862,6 +862,48 @@ fn query_limit(q: &Query) -> Option<u64> {
     }
 }
 
+/// The parameters (`$n`) that are the row count of a LIMIT, OFFSET or
+/// FETCH anywhere in `sql` (pg_stat_statements' `LIMIT $4` for the
+/// application's `LIMIT 1`): until bound, a LIMIT is taken as
+/// [`PARAMETER_LIMIT`] rows, and whether an index must deliver the order
+/// (the first waiting hold, not a sort of a hundred) depends on it.
+/// Ascending, each once; empty when `sql` does not parse.
+pub fn limit_parameters(sql: &str, dialect: Dialect) -> Vec<usize> {
+    struct V<'a>(&'a mut Vec<usize>);
+    impl Visitor for V<'_> {
+        type Break = ();
+        fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
+            let counts: Vec<&Expr> = match &q.limit_clause {
+                Some(LimitClause::LimitOffset { limit, offset, .. }) => limit
+                    .iter()
+                    .chain(offset.as_ref().map(|o| &o.value))
+                    .collect(),
+                Some(LimitClause::OffsetCommaLimit { offset, limit }) => vec![offset, limit],
+                None => Vec::new(),
+            };
+            let fetch = q.fetch.as_ref().and_then(|f| f.quantity.as_ref());
+            for e in counts.into_iter().chain(fetch) {
+                if let Expr::Value(v) = e
+                    && let Value::Placeholder(p) = &v.value
+                    && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse().ok())
+                {
+                    self.0.push(n);
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(stmts) = parse(sql, dialect) {
+        for s in &stmts {
+            let _ = s.visit(&mut V(&mut out));
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 /// The subqueries directly inside an expression (not those nested in them).
 fn collect_subqueries(e: &Expr, out: &mut Vec<Query>) {
     struct V<'a> {
@@ -997,5 +1039,24 @@ mod tests {
                 .collect::<Vec<_>>(),
             vec!["id", "email"]
         );
+    }
+
+    #[test]
+    fn limit_parameters_are_found_in_subqueries_and_offsets_only() {
+        use super::limit_parameters;
+        use crate::model::Dialect;
+        // A queue taken inside an UPDATE, as pg_stat_statements shows it.
+        let q = "UPDATE holds SET status = $1 WHERE id = (SELECT id FROM holds \
+                 WHERE title_id = $2 AND status = $3 ORDER BY placed_at LIMIT $4 \
+                 FOR UPDATE SKIP LOCKED)";
+        assert_eq!(limit_parameters(q, Dialect::Postgres), vec![4]);
+        let q = "SELECT * FROM t WHERE a = $1 ORDER BY b LIMIT $3 OFFSET $2";
+        assert_eq!(limit_parameters(q, Dialect::Postgres), vec![2, 3]);
+        let q = "SELECT * FROM t ORDER BY b FETCH FIRST $1 ROWS ONLY";
+        assert_eq!(limit_parameters(q, Dialect::Postgres), vec![1]);
+        // A literal LIMIT, a parameter elsewhere, text that does not parse.
+        let q = "SELECT * FROM t WHERE a = $1 LIMIT 10";
+        assert!(limit_parameters(q, Dialect::Postgres).is_empty());
+        assert!(limit_parameters("SELECT FROM WHERE (", Dialect::Postgres).is_empty());
     }
 }
