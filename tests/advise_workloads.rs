@@ -160,6 +160,17 @@ fn workload(domain: &str) {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("pgbench on the PATH");
+    // dbperf starts once the traffic has sent its first statement, as
+    // against an application already running.
+    let query = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = '{db}' AND application_name = 'pgbench' AND query <> ''"
+    );
+    for _ in 0..100 {
+        if psql(&url, &["-Atc", &query]).trim() != "0" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     let stdout =
         common::stdout_of(common::dbperf().args(["analyze", "--db", &url, "--format", "json"]));
     let _ = traffic.kill();

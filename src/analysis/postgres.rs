@@ -450,8 +450,8 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
 /// looks. Sampling is weighted by time: the statements that cost the most
 /// are the likeliest to be seen running; a report that runs one
 /// transaction in twenty is seen in ten seconds of traffic nine times in
-/// ten in five. It ends at once when no other session is connected, and
-/// after [`ACTIVITY_STILL`] looks at idle sessions only, with no new text.
+/// ten in five. It ends after [`ACTIVITY_STILL`] looks in a row at idle
+/// sessions only (or none), with no new text.
 const ACTIVITY_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 const ACTIVITY_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
 /// While the traffic runs, the watch goes on past [`ACTIVITY_WINDOW`], up
@@ -480,7 +480,7 @@ fn looks_to_see(share: f64, busy: f64) -> f64 {
     (0.1f64).ln() / (1.0 - p).ln()
 }
 /// The watch also ends after this many looks in a row at idle sessions
-/// only, with no new text.
+/// only (or no other session), with no new text.
 const ACTIVITY_STILL: u32 = 5;
 
 /// For the statements of `planned` with parameters that decide an index's
@@ -555,10 +555,9 @@ async fn learn_constants(
     let workload_ms: f64 = groups.iter().map(|g| g.total_ms).sum();
     loop {
         let running = s.activity().await;
-        if running.is_empty() && seen.is_empty() {
-            // No other session: no traffic to watch.
-            break;
-        }
+        // No other session, as no active one, counts towards the end: one
+        // look is not enough (an application that connects per request, or
+        // its traffic just starting, shows none at some moments).
         still += 1;
         looks += 1;
         if running.iter().any(|(_, active)| *active) {
