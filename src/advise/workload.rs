@@ -818,6 +818,70 @@ fn rewrites(
     out
 }
 
+/// Adds to each plain B-tree candidate (no predicate, no OR partners) every
+/// statement of `queries` it does not list that compares its first key
+/// column by equality, IN or a range on its table, to be planned with it:
+/// the model proposes an index for the scans that ask for it, but one index
+/// may serve another statement as well as the index that statement asked
+/// for (airline's departure board asks for `flights (origin, departs_at)`,
+/// which also serves the route search that asked for `(origin,
+/// destination, departs_at)`: one index for both, as a DBA picks it).
+/// What-if planning decides whether it does (a statement the planner does
+/// not serve with it, or serves for too little, is not counted).
+pub fn reach_every_statement(
+    candidates: &mut [AdvisedIndex],
+    queries: &[AnalyzedQuery],
+    schema: &Schema,
+) {
+    for c in candidates.iter_mut() {
+        let spec = &c.recommendation.spec;
+        if spec.method.is_some() || spec.predicate.is_some() || !c.partners.is_empty() {
+            continue;
+        }
+        let Some(first) = spec.keys.first().and_then(|k| k.column_name()) else {
+            continue;
+        };
+        let table = spec.qualified_table();
+        let mut more: Vec<QueryGain> = Vec::new();
+        for q in queries {
+            let Some(a) = &q.analysis else { continue };
+            if c.helps.iter().any(|h| h.fingerprint == q.fingerprint) {
+                continue;
+            }
+            let compares = a.scans.iter().any(|scan| {
+                schema
+                    .table(&scan.table)
+                    .is_some_and(|t| t.qualified_name() == table)
+                    && scan.predicates.iter().any(|p| {
+                        p.wrapper.is_none()
+                            && matches!(
+                                p.kind,
+                                PredicateKind::Eq | PredicateKind::In | PredicateKind::Range
+                            )
+                            && p.column.name.eq_ignore_ascii_case(first)
+                    })
+            });
+            if !compares {
+                continue;
+            }
+            let cost = q.cost.unwrap_or(0.0);
+            more.push(QueryGain {
+                fingerprint: q.fingerprint,
+                calls: q.calls,
+                cost_before: cost,
+                cost_after: cost,
+                saved_ms: 0.0,
+                rewrites: Vec::new(),
+                assumed: None,
+                sql: q.sql.as_str().into(),
+                path: q.path.clone(),
+                line: q.line,
+            });
+        }
+        c.helps.extend(more);
+    }
+}
+
 /// Takes out of `candidates` the covering ones (what-if candidates with
 /// INCLUDE columns) that INCLUDE a column the workload's UPDATEs set
 /// (`updated`: per table, qualified as the schema names it, the columns

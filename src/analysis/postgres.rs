@@ -21,7 +21,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, MS_PER_COST_UNIT, WorkloadQuery, WrappedColumn, advise,
     estimated_scores_note, form_parameters, hold_back_updated_includes, range_parameters,
-    rewrite_recommendations, skew_parameters, strip_updated_includes, widen_ranges,
+    reach_every_statement, rewrite_recommendations, skew_parameters, strip_updated_includes,
+    widen_ranges,
 };
 use crate::advise::write_cost::WriteLoad;
 use crate::advise::{fk_checks, hypopg};
@@ -319,6 +320,7 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .collect();
 
     let budget = MIN_EXPLAIN_BUDGET.max(task.top * 10);
+    reach_every_statement(&mut advice.indexes, &advice.queries, &schema);
     let indexes = verify_indexes(
         s,
         advice.indexes,

@@ -1689,3 +1689,57 @@ CREATE TABLE events (id bigint PRIMARY KEY, kind text NOT NULL, created_at times
     assert_eq!(best("created_at < $1"), None);
     assert_eq!(best("scored_at >= $1"), None);
 }
+
+/// Each plain candidate is also planned for the other statements that
+/// compare its first key column on its table (what-if decides whether it
+/// serves them), not for a statement on another column or table.
+#[test]
+fn a_candidate_reaches_every_statement_on_its_first_key_column() {
+    let schema = shop();
+    let page = "SELECT id FROM orders WHERE customer_id = $1 ORDER BY created_at DESC LIMIT 10";
+    let total = "SELECT count(*) FROM orders WHERE customer_id = $1 AND total > 100";
+    let pending = "SELECT id FROM orders WHERE status = 'pending'";
+    let login = "SELECT id FROM customers WHERE email = $1";
+    let workload: Vec<WorkloadQuery> = [page, total, pending, login]
+        .iter()
+        .map(|q| query(q, 10, None))
+        .collect();
+    let mut advice = advise(&workload, &schema, &AdviseOptions::default());
+    let fp = |sql: &str| {
+        advice
+            .queries
+            .iter()
+            .find(|q| q.sql == sql)
+            .map(|q| q.fingerprint)
+            .unwrap()
+    };
+    let (page, total, pending, login) = (fp(page), fp(total), fp(pending), fp(login));
+    reach_every_statement(&mut advice.indexes, &advice.queries, &schema);
+    let on_customer: Vec<&AdvisedIndex> = advice
+        .indexes
+        .iter()
+        .filter(|c| {
+            c.recommendation.spec.table == "orders"
+                && c.recommendation
+                    .spec
+                    .keys
+                    .first()
+                    .and_then(|k| k.column_name())
+                    == Some("customer_id")
+        })
+        .collect();
+    assert!(!on_customer.is_empty(), "{:?}", statements(&advice));
+    for c in on_customer {
+        let helps: Vec<Fingerprint> = c.helps.iter().map(|h| h.fingerprint).collect();
+        assert!(helps.contains(&page) && helps.contains(&total), "{helps:?}");
+        assert!(
+            !helps.contains(&pending) && !helps.contains(&login),
+            "{helps:?}"
+        );
+        // Each statement once.
+        let mut unique = helps.clone();
+        unique.sort_by_key(|f| f.to_string());
+        unique.dedup();
+        assert_eq!(unique.len(), helps.len());
+    }
+}
