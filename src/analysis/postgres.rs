@@ -1425,7 +1425,8 @@ async fn advise_workload_in(
             mean * q.calls.max(1) as f64
         })
         .sum();
-    let advice = advise(&planned, &schema, &live_options());
+    let mut advice = advise(&planned, &schema, &live_options());
+    reach_every_statement(&mut advice.indexes, &advice.queries, &schema);
     let indexes = verify_indexes(
         s,
         advice.indexes,
