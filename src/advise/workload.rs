@@ -339,6 +339,9 @@ pub fn advise(queries: &[WorkloadQuery], schema: &Schema, opts: &AdviseOptions) 
     }
     advice.rewrites = rewrites(acc.rewrite_specs, &acc.rewrite_gains, schema, opts);
     advice.indexes = ranked;
+    if opts.what_if {
+        reach_every_statement(&mut advice.indexes, &advice.queries, schema);
+    }
     advice
         .queries
         .sort_by(|a, b| b.calls.cmp(&a.calls).then(a.line.cmp(&b.line)));
@@ -828,7 +831,7 @@ fn rewrites(
 /// destination, departs_at)`: one index for both, as a DBA picks it).
 /// What-if planning decides whether it does (a statement the planner does
 /// not serve with it, or serves for too little, is not counted).
-pub fn reach_every_statement(
+fn reach_every_statement(
     candidates: &mut [AdvisedIndex],
     queries: &[AnalyzedQuery],
     schema: &Schema,

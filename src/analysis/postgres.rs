@@ -21,8 +21,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::advise::workload::{
     AdviseOptions, AdvisedIndex, MS_PER_COST_UNIT, WorkloadQuery, WrappedColumn, advise,
     estimated_scores_note, form_parameters, hold_back_updated_includes, range_parameters,
-    reach_every_statement, rewrite_recommendations, skew_parameters, strip_updated_includes,
-    widen_ranges,
+    rewrite_recommendations, skew_parameters, strip_updated_includes, widen_ranges,
 };
 use crate::advise::write_cost::WriteLoad;
 use crate::advise::{fk_checks, hypopg};
@@ -320,7 +319,6 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
         .collect();
 
     let budget = MIN_EXPLAIN_BUDGET.max(task.top * 10);
-    reach_every_statement(&mut advice.indexes, &advice.queries, &schema);
     let indexes = verify_indexes(
         s,
         advice.indexes,
@@ -450,11 +448,11 @@ async fn analyze_in(s: &mut PgSession, task: &PgTask<'_>, progress: &Progress) -
 /// How long the advisor watches pg_stat_activity for the statements whose
 /// constants decide an index's form or bound a range, and how often it
 /// looks. Sampling is weighted by time: the statements that cost the most
-/// are the likeliest to be seen running. It ends after [`ACTIVITY_STILL`] looks in a row at idle
-/// sessions only (or none), with no new text. A look every 20 ms, five
-/// times the draws of 100 ms in the same time: at 100 ms a statement of
-/// 1 % of the time (recruiting's job board, 5.6 ms a call) went unseen in
-/// about one 20 s watch of ten.
+/// are the likeliest to be seen running. It ends after [`ACTIVITY_STILL`]
+/// looks in a row at idle sessions only (or none), with no new text. A
+/// look every 20 ms, five times the draws of 100 ms in the same time: at
+/// 100 ms a statement of 1 % of the time (recruiting's job board, 5.6 ms a
+/// call) went unseen in about one 20 s watch of ten.
 const ACTIVITY_WINDOW: std::time::Duration = std::time::Duration::from_secs(10);
 const ACTIVITY_EVERY: std::time::Duration = std::time::Duration::from_millis(20);
 /// While the traffic runs, the watch goes on past [`ACTIVITY_WINDOW`], up
@@ -469,9 +467,9 @@ const ACTIVITY_LONGEST: std::time::Duration = std::time::Duration::from_secs(60)
 /// worth watching longer for: less, and its index would not be ranked.
 const ACTIVITY_WORTH: f64 = 0.005;
 
-/// The looks at pg_stat_activity that see, ninety-nine times in a hundred, a statement
-/// running for `share` of the time the traffic is busy, when the traffic
-/// is busy at `busy` of the looks: each look is a draw.
+/// The looks at pg_stat_activity that see, ninety-nine times in a hundred,
+/// a statement running for `share` of the time the traffic is busy, when
+/// the traffic is busy at `busy` of the looks: each look is a draw.
 fn looks_to_see(share: f64, busy: f64) -> f64 {
     let p = (share * busy).clamp(0.0, 1.0);
     if p <= 0.0 {
@@ -713,7 +711,8 @@ async fn learn_constants(
 /// Whether the watch goes on past [`ACTIVITY_WINDOW`]: some statement not
 /// yet seen (its total time in `unseen_ms`) takes [`ACTIVITY_WORTH`] of
 /// the `workload_ms` or more, and the `looks` so far are fewer than those
-/// that would see it ninety-nine times in a hundred at the traffic's `busy` share.
+/// that would see it ninety-nine times in a hundred at the traffic's
+/// `busy` share.
 fn worth_watching_longer(
     unseen_ms: impl Iterator<Item = f64>,
     workload_ms: f64,
@@ -1425,8 +1424,7 @@ async fn advise_workload_in(
             mean * q.calls.max(1) as f64
         })
         .sum();
-    let mut advice = advise(&planned, &schema, &live_options());
-    reach_every_statement(&mut advice.indexes, &advice.queries, &schema);
+    let advice = advise(&planned, &schema, &live_options());
     let indexes = verify_indexes(
         s,
         advice.indexes,

@@ -846,13 +846,26 @@ pub fn object_name(n: &ObjectName) -> String {
         .join(".")
 }
 
-fn query_limit(q: &Query) -> Option<u64> {
-    let e = match &q.limit_clause {
+/// The row count a query's LIMIT (or FETCH FIRST) gives, as written.
+fn row_count(q: &Query) -> Option<&Expr> {
+    match &q.limit_clause {
         Some(LimitClause::LimitOffset { limit: Some(e), .. }) => Some(e),
         Some(LimitClause::OffsetCommaLimit { limit, .. }) => Some(limit),
         _ => q.fetch.as_ref().and_then(|f| f.quantity.as_ref()),
-    }?;
-    match e {
+    }
+}
+
+/// The rows a query's OFFSET skips, as written.
+fn offset(q: &Query) -> Option<&Expr> {
+    match &q.limit_clause {
+        Some(LimitClause::LimitOffset { offset, .. }) => offset.as_ref().map(|o| &o.value),
+        Some(LimitClause::OffsetCommaLimit { offset, .. }) => Some(offset),
+        None => None,
+    }
+}
+
+fn query_limit(q: &Query) -> Option<u64> {
+    match row_count(q)? {
         Expr::Value(v) => match &v.value {
             Value::Number(n, _) => n.parse().ok(),
             Value::Placeholder(_) => Some(PARAMETER_LIMIT),
@@ -873,16 +886,7 @@ pub fn limit_parameters(sql: &str, dialect: Dialect) -> Vec<usize> {
     impl Visitor for V<'_> {
         type Break = ();
         fn pre_visit_query(&mut self, q: &Query) -> ControlFlow<()> {
-            let counts: Vec<&Expr> = match &q.limit_clause {
-                Some(LimitClause::LimitOffset { limit, offset, .. }) => limit
-                    .iter()
-                    .chain(offset.as_ref().map(|o| &o.value))
-                    .collect(),
-                Some(LimitClause::OffsetCommaLimit { offset, limit }) => vec![offset, limit],
-                None => Vec::new(),
-            };
-            let fetch = q.fetch.as_ref().and_then(|f| f.quantity.as_ref());
-            for e in counts.into_iter().chain(fetch) {
+            for e in row_count(q).into_iter().chain(offset(q)) {
                 if let Expr::Value(v) = e
                     && let Value::Placeholder(p) = &v.value
                     && let Some(n) = p.strip_prefix('$').and_then(|n| n.parse().ok())
