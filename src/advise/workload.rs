@@ -857,10 +857,7 @@ fn reach_every_statement(
                     .is_some_and(|t| t.qualified_name() == table)
                     && scan.predicates.iter().any(|p| {
                         p.wrapper.is_none()
-                            && matches!(
-                                p.kind,
-                                PredicateKind::Eq | PredicateKind::In | PredicateKind::Range
-                            )
+                            && p.kind.compares_a_value()
                             && p.column.name.eq_ignore_ascii_case(first)
                     })
             });
@@ -1920,11 +1917,7 @@ impl<'a> TableInfo<'a> {
             // not a full index of the column.
             let beside = !scan.order_by.is_empty()
                 || scan.predicates.iter().any(|q| {
-                    !q.column.name.eq_ignore_ascii_case(&col.name)
-                        && matches!(
-                            q.kind,
-                            PredicateKind::Eq | PredicateKind::In | PredicateKind::Range
-                        )
+                    !q.column.name.eq_ignore_ascii_case(&col.name) && q.kind.compares_a_value()
                 });
             if p.kind == PredicateKind::IsNull && beside && self.null_partial(&col.name).is_some() {
                 continue;

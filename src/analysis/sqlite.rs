@@ -544,12 +544,7 @@ fn null_guard(
             .filter(|p| p.wrapper.is_none() && p.column.name.eq_ignore_ascii_case(&col))
             .collect()
     };
-    let valued = |p: &&Predicate| {
-        matches!(
-            p.kind,
-            PredicateKind::Eq | PredicateKind::In | PredicateKind::Range
-        )
-    };
+    let valued = |p: &&Predicate| p.kind.compares_a_value();
     let compared: Vec<usize> = gis
         .iter()
         .copied()

@@ -80,6 +80,15 @@ impl PredicateKind {
             PredicateKind::Eq | PredicateKind::In | PredicateKind::IsNull | PredicateKind::Join(_)
         )
     }
+
+    /// Whether it compares the column with a value (`=`, `IN`, a range):
+    /// not NULL, not another column.
+    pub fn compares_a_value(&self) -> bool {
+        matches!(
+            self,
+            PredicateKind::Eq | PredicateKind::In | PredicateKind::Range
+        )
+    }
 }
 
 /// A function or converting cast around the column: `lower(email)`,
